@@ -1,0 +1,31 @@
+"""Staff accounts: creating the auth user and the staff row together.
+
+This is the administrator's path (CLI, first set-up); district staff in the portal manage
+accounts through the same tables under row-level security.
+"""
+from __future__ import annotations
+
+import psycopg
+
+from gongzhi import db
+from gongzhi.auth.local import create_user
+from gongzhi.errors import DomainError, from_db
+
+
+def create_staff(*, email: str, password: str, role: str, org: str, display_name: str,
+                 phone: str | None = None) -> str:
+    """Create an account for a staff member at the org unit with code or name `org`."""
+    if len(password or "") < 8:
+        raise DomainError("account.password_short")
+    try:
+        with db.owner() as conn, conn.transaction():
+            units = conn.execute("select id from public.org_unit where code = %s or name = %s",
+                                 (org, org)).fetchall()
+            if len(units) != 1:
+                raise DomainError("account.org_not_found", org=org)
+            user_id = create_user(conn, email, password)
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
+                         " values (%s, %s, %s, %s, %s)", (user_id, units[0]["id"], role, display_name, phone))
+    except psycopg.Error as exc:
+        raise from_db(exc) from None
+    return user_id

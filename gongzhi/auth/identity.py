@@ -1,0 +1,41 @@
+"""The signed-in staff member as the domain package sees them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from gongzhi import db
+from gongzhi.errors import DomainError
+
+
+@dataclass(frozen=True)
+class Identity:
+    user_id: str
+    email: str
+    display_name: str
+    role: str
+    org_unit_id: int
+    org_unit_name: str
+    org_unit_kind: str
+    claims: dict = field(default_factory=dict, compare=False)
+
+    def session(self):
+        """One transaction as this user, under row-level security."""
+        return db.as_user(self.user_id, self.claims)
+
+
+def load_identity(user_id: str, claims: dict | None = None) -> Identity:
+    """The staff record of `user_id`; refuses users who are not active staff."""
+    with db.owner() as conn:
+        row = conn.execute(
+            """select u.email, s.display_name, s.role, s.active, o.id as org_unit_id,
+                      o.name as org_unit_name, o.kind as org_unit_kind
+               from auth.users u join public.staff s on s.user_id = u.id
+               join public.org_unit o on o.id = s.org_unit_id where u.id = %s""",
+            (user_id,)).fetchone()
+    if row is None:
+        raise DomainError("auth.not_staff")
+    if not row["active"]:
+        raise DomainError("auth.disabled")
+    return Identity(user_id=str(user_id), email=row["email"], display_name=row["display_name"],
+                    role=row["role"], org_unit_id=row["org_unit_id"], org_unit_name=row["org_unit_name"],
+                    org_unit_kind=row["org_unit_kind"], claims=dict(claims or {}))

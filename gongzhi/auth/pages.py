@@ -1,0 +1,33 @@
+"""ROLE_PAGES: which pages each role may open. Navigation registers exactly these, so a page a
+role may not use does not exist for it; tests and docs read the same map."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ROLES = ("district", "street", "community", "grid", "department")
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str          # url path and test handle
+    path: str         # file, relative to the repository root
+    title_key: str    # i18n key of the title
+    icon: str
+
+
+PAGES: dict[str, Page] = {p.key: p for p in [
+    Page("home", "pages/home.py", "page.home", ":material/home:"),
+]}
+
+ROLE_PAGES: dict[str, list[str]] = {
+    "district": ["home"],
+    "street": ["home"],
+    "community": ["home"],
+    "grid": ["home"],
+    "department": ["home"],
+}
+
+
+def pages_for(role: str) -> list[Page]:
+    """The pages `role` may open, in menu order; none for an unknown role."""
+    return [PAGES[k] for k in ROLE_PAGES.get(role, [])]

@@ -1,0 +1,120 @@
+"""`python -m gongzhi`: the embedded server, migrations, seeding, users and benchmarks."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from gongzhi import config
+
+
+@click.group()
+def main() -> None:
+    """Gongzhi (共治) command line."""
+
+
+@main.group()
+def db() -> None:
+    """The embedded PostgreSQL server."""
+
+
+@db.command()
+def start() -> None:
+    """Start the embedded server (initialising its data folder on first use)."""
+    from gongzhi.db import connection
+    click.echo(connection.server_url())
+
+
+@db.command()
+def stop() -> None:
+    """Stop the embedded server."""
+    from gongzhi.db import embedded
+    click.echo("stopped" if embedded.stop(config.data_dir()) else "not running")
+
+
+@db.command()
+def status() -> None:
+    """Say whether the embedded server runs, and where."""
+    from gongzhi.db import embedded
+    info = embedded.running_info(config.data_dir())
+    click.echo(f"running (pid {info.pid}) in {config.data_dir()}" if info else "not running")
+    sys.exit(0 if info else 3)
+
+
+@db.command()
+def url() -> None:
+    """Print a superuser connection URL of the running server, starting it if needed."""
+    from gongzhi.db import connection
+    click.echo(connection.server_url())
+
+
+@main.command()
+def migrate() -> None:
+    """Apply the compat layer (plain PostgreSQL only) and every pending migration."""
+    from gongzhi.db import connection, migrate as runner
+    applied = runner.migrate(connection.server_url())
+    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+
+
+@main.command()
+@click.option("--demo", is_flag=True, help="Load the demo district if the database has no org tree.")
+@click.option("--demands", default=0, type=click.IntRange(0), help="Append this many demands.")
+@click.option("--resources", default=0, type=click.IntRange(0), help="Append this many resources.")
+@click.option("--projects", default=0, type=click.IntRange(0), help="Append this many projects.")
+def seed(demo: bool, demands: int, resources: int, projects: int) -> None:
+    """Load the demo district and/or append scale data (set-based)."""
+    import time
+
+    from gongzhi import demo as builder
+    from gongzhi.db import connection, migrate as runner
+    url = connection.server_url()
+    runner.migrate(url)
+    if demo:
+        click.echo("demo district loaded" if builder.load_demo(url) else "demo district already present")
+    if demands or resources or projects:
+        started = time.perf_counter()
+        builder.seed_scale(url, demands=demands, resources=resources, projects=projects)
+        click.echo(f"added {demands} demands, {resources} resources, {projects} projects"
+                   f" in {time.perf_counter() - started:.1f} s")
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts."""
+
+
+@user.command("add")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice(["district", "street", "community", "grid", "department"]))
+@click.option("--org", "org", required=True, help="Code or exact name of the org unit.")
+@click.option("--name", "display_name", required=True, help="Display name.")
+@click.option("--phone", default=None)
+def user_add(email: str, password: str, role: str, org: str, display_name: str, phone: str | None) -> None:
+    """Create a staff account (auth user and staff row) in one transaction."""
+    from gongzhi.accounts import create_staff
+    from gongzhi.errors import DomainError
+    from gongzhi.i18n import t
+    try:
+        user_id = create_staff(email=email, password=password, role=role, org=org,
+                               display_name=display_name, phone=phone)
+    except DomainError as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+    click.echo(user_id)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.option("--demands", default=1_000_000, type=click.IntRange(1), help="Demands to seed.")
+@click.option("--keep", is_flag=True, help="Reuse the benchmark database if it already has the data.")
+def bench(name: str, as_json: bool, demands: int, keep: bool) -> None:
+    """Run the benchmark NAME (see `gongzhi.bench`) and print its figures."""
+    from gongzhi import bench as benches
+    try:
+        run = benches.REGISTRY[name]
+    except KeyError:
+        raise click.ClickException(f"unknown benchmark {name!r}; known: {', '.join(sorted(benches.REGISTRY))}")
+    figures = run(demands=demands, keep=keep)
+    click.echo(json.dumps(figures, ensure_ascii=False) if as_json else benches.table(figures))

@@ -1,0 +1,41 @@
+"""Domain errors and the translation of database errors into catalogue keys.
+
+The database raises `gongzhi:<key>` messages from its triggers; row-level security and
+constraints raise PostgreSQL's own. Both become a DomainError carrying an i18n key.
+"""
+from __future__ import annotations
+
+import psycopg
+from psycopg import errors as pgerr
+
+
+class DomainError(Exception):
+    """A refusal the user should read: `key` is an i18n catalogue key, `params` fill it in."""
+
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def from_db(exc: psycopg.Error) -> DomainError:
+    """The DomainError a database error means for the user."""
+    message = (exc.diag.message_primary or "") if exc.diag else str(exc)
+    if message.startswith("gongzhi:"):
+        return DomainError(message.removeprefix("gongzhi:"))
+    if isinstance(exc, pgerr.InsufficientPrivilege) or "row-level security" in message:
+        return DomainError("error.forbidden")
+    if isinstance(exc, pgerr.CheckViolation):
+        if exc.diag.constraint_name == "resource_not_over_allocated":
+            return DomainError("error.capacity_exceeded")
+        return DomainError("error.invalid_value")
+    if isinstance(exc, pgerr.UniqueViolation):
+        return DomainError("error.duplicate")
+    if isinstance(exc, pgerr.ForeignKeyViolation):
+        return DomainError("error.reference")
+    if isinstance(exc, (pgerr.NotNullViolation, pgerr.InvalidTextRepresentation,
+                        pgerr.DataException)):
+        return DomainError("error.invalid_value")
+    if isinstance(exc, pgerr.SerializationFailure | pgerr.DeadlockDetected | pgerr.LockNotAvailable):
+        return DomainError("error.busy")
+    raise exc

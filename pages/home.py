@@ -1,0 +1,18 @@
+"""Home: who you are, where you work, and what of the three lists you can see."""
+import streamlit as st
+
+from gongzhi.home import overview
+from ui import session
+from ui.session import t
+
+user = session.require_identity()
+st.title(t("home.welcome", name=user.display_name))
+st.write(t("home.intro", role=t("role." + user.role), unit=user.org_unit_name))
+figures = overview(user)
+demands, resources, projects = st.columns(3)
+demands.metric(t("home.demands"), f"{figures['demands']:,}", help=t("home.open_demands", n=figures["open_demands"]))
+demands.caption(t("home.open_demands", n=f"{figures['open_demands']:,}"))
+resources.metric(t("home.resources"), f"{figures['resources']:,}")
+projects.metric(t("home.projects"), f"{figures['projects']:,}")
+if user.role == "department":
+    st.info(t("home.department_note"))

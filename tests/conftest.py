@@ -1,0 +1,108 @@
+"""Test fixtures: one embedded PostgreSQL per test session, the demo district in a template
+database, a rolled-back transaction per database test, and a fresh database copy per page test."""
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from gongzhi import demo
+from gongzhi.db import close_pool, connection, embedded, migrate
+
+DEMO_EMAILS = {
+    "district": "qu@demo.gongzhi.cn",
+    "street": "jiedao@demo.gongzhi.cn",
+    "community": "shequ@demo.gongzhi.cn",
+    "grid": "wangge@demo.gongzhi.cn",
+    "department": "bumen@demo.gongzhi.cn",
+}
+TEMPLATE = "gz_template"
+
+
+def _db_url(admin_url: str, name: str) -> str:
+    return admin_url.replace("/postgres?", f"/{name}?", 1)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url(tmp_path_factory):
+    """A superuser URL of a throw-away embedded server for this test session."""
+    data_dir = tmp_path_factory.mktemp("pg")
+    url = embedded.start(data_dir, fast_unsafe=True)
+    yield url
+    close_pool()
+    embedded.stop(data_dir)
+
+
+@pytest.fixture(scope="session")
+def template_url(pg_admin_url):
+    """A database with every migration and the demo district: the template of all others."""
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f"create database {TEMPLATE}")
+    url = _db_url(pg_admin_url, TEMPLATE)
+    migrate.migrate(url)
+    demo.load_demo(url)
+    return url
+
+
+def clone_database(pg_admin_url: str, template_url: str, prefix: str = "gz") -> tuple[str, str]:
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f"create database {name} template {TEMPLATE}")
+    return name, _db_url(pg_admin_url, name)
+
+
+def drop_database(pg_admin_url: str, name: str) -> None:
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute(f"drop database if exists {name} with (force)")
+
+
+@pytest.fixture(scope="session")
+def shared_url(pg_admin_url, template_url):
+    """A copy of the template for tests that roll back everything they do."""
+    name, url = clone_database(pg_admin_url, template_url, "gz_shared")
+    yield url
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture
+def conn(shared_url):
+    """An owner connection in a transaction that is rolled back after the test."""
+    with psycopg.connect(shared_url, row_factory=dict_row) as c:
+        yield c
+        c.rollback()
+
+
+@pytest.fixture
+def fresh_db(pg_admin_url, template_url, monkeypatch):
+    """A database of its own (demo district loaded), which the portal uses through
+    GONGZHI_DATABASE_URL; for tests that commit."""
+    name, url = clone_database(pg_admin_url, template_url)
+    monkeypatch.setenv("GONGZHI_DATABASE_URL", url)
+    yield url
+    close_pool()
+    drop_database(pg_admin_url, name)
+
+
+def user_id(conn, key: str) -> str:
+    """The auth user id of a demo account (`district`, `street`, … or an email)."""
+    email = DEMO_EMAILS.get(key, key)
+    row = conn.execute("select id from auth.users where email = %s", (email,)).fetchone()
+    return str(row["id"] if isinstance(row, dict) else row[0])
+
+
+def act_as(conn, key: str | None) -> None:
+    """Inside the test transaction: act as the demo account `key`, or as anon when None."""
+    conn.execute("reset role")
+    connection.set_identity(conn, None if key is None else user_id(conn, key))
+
+
+def act_as_owner(conn) -> None:
+    conn.execute("reset role")
+    conn.execute("select set_config('request.jwt.claims', '', true)")
+
+
+def unit_id(conn, name: str) -> int:
+    row = conn.execute("select id from public.org_unit where name = %s", (name,)).fetchone()
+    return row["id"] if isinstance(row, dict) else row[0]

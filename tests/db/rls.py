@@ -1,0 +1,143 @@
+"""The row-level security matrix harness.
+
+Each `test_rls_<table>.py` declares MATRIX: for every role and operation, the places where the
+operation must succeed. A place is a territory relative to the role's own:
+  inside  — a unit inside the role's territory,
+  outside — a unit beside it (another grid of the same community, another community of the same
+            street, another street): the crafted cross-territory attempt,
+  above   — the unit just above the role's own (a row serving a wider area).
+For the district every place lies inside the district. Department staff and anon use the grid's
+places. Every cell tries the operation at all three places and checks each outcome.
+"""
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import psycopg
+from psycopg import errors as pgerr
+
+from tests.conftest import act_as, act_as_owner, unit_id
+
+ROLES = ("district", "street", "community", "grid", "department", "anon")
+OPS = ("select", "insert", "update", "delete")
+ALL = frozenset({"inside", "outside", "above"})
+NONE = frozenset()
+INSIDE = frozenset({"inside"})
+INSIDE_ABOVE = frozenset({"inside", "above"})
+
+_GRID_PLACES = {"inside": "丽水社区第一网格", "outside": "丽水社区第二网格", "above": "丽水社区"}
+PLACES = {
+    "district": {"inside": "丽水社区第一网格", "outside": "新华里社区第一网格", "above": "滨江区"},
+    "street": {"inside": "丽水社区第一网格", "outside": "新华里社区第一网格", "above": "滨江区"},
+    "community": {"inside": "丽水社区第二网格", "outside": "江滩社区第一网格", "above": "长江路街道"},
+    "grid": _GRID_PLACES,
+    "department": _GRID_PLACES,
+    "anon": _GRID_PLACES,
+}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How to make, insert, change and move rows of one table for the matrix."""
+    table: str
+    key: str                                   # where clause naming one row, with %(…)s fields
+    make: Callable[[psycopg.Connection, int], dict]      # as owner: a row at the unit; its key
+    prepare: Callable[[psycopg.Connection, int], dict]   # as owner: what an insert at the unit needs
+    insert: str                                # as the role: insert one row, fields from prepare
+    update_set: str                            # a harmless change
+    move: str | None = None                    # as the role: move the row to %(unit)s
+
+
+def matrix_cases(matrix: dict) -> list[tuple[str, str]]:
+    assert set(matrix) == set(ROLES), "MATRIX must name every role"
+    for role, ops in matrix.items():
+        assert set(ops) == set(OPS), f"MATRIX[{role}] must name every operation"
+    return list(itertools.product(ROLES, OPS))
+
+
+def _attempt(conn, spec: Spec, op: str, key: dict, unit: int) -> bool:
+    """Try `op` as the current role inside a savepoint; True if it took effect."""
+    try:
+        with conn.transaction():
+            if op == "select":
+                return conn.execute(f"select count(*) as n from public.{spec.table} where {spec.key}",
+                                    key).fetchone()["n"] == 1
+            if op == "insert":
+                conn.execute(spec.insert, key)
+                return True
+            if op == "update":
+                return conn.execute(f"update public.{spec.table} set {spec.update_set} where {spec.key}",
+                                    key).rowcount == 1
+            return conn.execute(f"delete from public.{spec.table} where {spec.key}", key).rowcount == 1
+    except (pgerr.InsufficientPrivilege, pgerr.RaiseException) as exc:
+        if isinstance(exc, pgerr.RaiseException) and not str(exc).startswith("gongzhi:"):
+            raise
+        return False
+
+
+def check_cell(conn, spec: Spec, role: str, op: str, allowed: frozenset) -> None:
+    outcomes = {}
+    for place, unit_name in PLACES[role].items():
+        act_as_owner(conn)
+        unit = unit_id(conn, unit_name)
+        key = spec.prepare(conn, unit) if op == "insert" else spec.make(conn, unit)
+        act_as(conn, None if role == "anon" else role)
+        outcomes[place] = _attempt(conn, spec, op, key, unit)
+    act_as_owner(conn)
+    expected = {place: place in allowed for place in PLACES[role]}
+    assert outcomes == expected, f"{role} {op} on {spec.table}"
+
+
+def check_move_out(conn, spec: Spec, role: str) -> None:
+    """A row inside the role's territory cannot be moved outside it (WITH CHECK)."""
+    act_as_owner(conn)
+    key = spec.make(conn, unit_id(conn, PLACES[role]["inside"]))
+    key["unit"] = unit_id(conn, PLACES[role]["outside"])
+    act_as(conn, role)
+    with conn.transaction():
+        assert conn.execute(f"select count(*) as n from public.{spec.table} where {spec.key}",
+                            key).fetchone()["n"] == 1, "the row to move must be visible"
+    moved = _attempt_sql(conn, spec.move, key)
+    act_as_owner(conn)
+    assert not moved, f"{role} moved a {spec.table} row out of their territory"
+
+
+def _attempt_sql(conn, sql: str, params: dict) -> bool:
+    try:
+        with conn.transaction():
+            return conn.execute(sql, params).rowcount == 1
+    except pgerr.InsufficientPrivilege:
+        return False
+
+
+# ---------------------------------------------------------------- makers used by the specs
+def category_id(conn) -> int:
+    return conn.execute("select id from public.category order by id limit 1").fetchone()["id"]
+
+
+def new_demand(conn, unit: int) -> int:
+    return conn.execute("insert into public.demand (org_unit_id, category_id, title) values (%s, %s, '测试需求')"
+                        " returning id", (unit, category_id(conn))).fetchone()["id"]
+
+
+def new_resource(conn, unit: int) -> int:
+    return conn.execute("insert into public.resource (org_unit_id, kind, category_id, name, provider, capacity)"
+                        " values (%s, 'service', %s, '测试资源', '测试单位', 10) returning id",
+                        (unit, category_id(conn))).fetchone()["id"]
+
+
+def new_project(conn, unit: int) -> int:
+    return conn.execute("insert into public.project (org_unit_id, kind, name) values (%s, 'joint', '测试项目')"
+                        " returning id", (unit,)).fetchone()["id"]
+
+
+def new_auth_user(conn) -> str:
+    return str(conn.execute("insert into auth.users (email) values (%s) returning id",
+                            (f"t-{uuid.uuid4().hex[:8]}@test.cn",)).fetchone()["id"])
+
+
+def unit_role(conn, unit: int) -> str:
+    return conn.execute("select kind from public.org_unit where id = %s", (unit,)).fetchone()["kind"]

@@ -1,0 +1,58 @@
+"""RLS matrix: staff read the audit trail of their territory; nobody writes, changes or deletes it."""
+import pytest
+
+from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases, new_demand
+
+
+def _make(conn, unit):
+    demand = new_demand(conn, unit)
+    row = conn.execute("select id from public.audit_log where table_name = 'demand' and row_id = %s",
+                       (str(demand),)).fetchone()
+    return {"id": row["id"]}
+
+
+SPEC = Spec(
+    table="audit_log",
+    key="id = %(id)s",
+    make=_make,
+    prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
+                                                     (unit,)).fetchone()["terr"]},
+    insert="insert into public.audit_log (table_name, row_id, action, terr) values ('demand', '0', 'insert', %(terr)s)",
+    update_set="row_id = '0'",
+)
+NO_WRITE = dict(insert=NONE, update=NONE, delete=NONE)
+MATRIX = {
+    "district": dict(select=ALL, **NO_WRITE),
+    "street": dict(select=INSIDE, **NO_WRITE),
+    "community": dict(select=INSIDE, **NO_WRITE),
+    "grid": dict(select=INSIDE, **NO_WRITE),
+    "department": dict(select=NONE, **NO_WRITE),
+    "anon": dict(select=NONE, **NO_WRITE),
+}
+
+
+@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
+def test_cell(conn, role, op):
+    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+
+
+def test_even_the_owner_cannot_change_the_audit_trail(conn):
+    from psycopg import errors
+    from tests.conftest import unit_id
+    key = _make(conn, unit_id(conn, "丽水社区第一网格"))
+    with pytest.raises(errors.InsufficientPrivilege, match="audit.append_only"), conn.transaction():
+        with conn.transaction():
+            conn.execute("delete from public.audit_log where id = %(id)s", key)
+
+
+def test_a_change_records_who_when_and_the_old_and_new_values(conn):
+    from tests.conftest import act_as, act_as_owner, unit_id, user_id
+    demand = new_demand(conn, unit_id(conn, "丽水社区第一网格"))
+    act_as(conn, "grid")
+    conn.execute("update public.demand set urgency = 'urgent' where id = %s", (demand,))
+    act_as_owner(conn)
+    row = conn.execute("select actor, action, old_row ->> 'urgency' as old, new_row ->> 'urgency' as new"
+                       " from public.audit_log where table_name = 'demand' and row_id = %s and action = 'update'",
+                       (str(demand),)).fetchone()
+    assert row == {"actor": __import__("uuid").UUID(user_id(conn, "grid")), "action": "update",
+                   "old": "normal", "new": "urgent"}

@@ -1,0 +1,38 @@
+"""RLS matrix: categories are read by all staff and maintained by the district."""
+import uuid
+
+import pytest
+
+from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+
+
+def _code():
+    return {"code": "t" + uuid.uuid4().hex[:10]}
+
+
+def _make(conn, unit):
+    key = _code()
+    key["id"] = conn.execute("insert into public.category (code, name_zh, name_en) values (%(code)s, '测试', 'Test')"
+                             " returning id", key).fetchone()["id"]
+    return key
+
+
+SPEC = Spec(
+    table="category",
+    key="id = %(id)s",
+    make=_make,
+    prepare=lambda conn, unit: _code(),
+    insert="insert into public.category (code, name_zh, name_en) values (%(code)s, '新类', 'New')",
+    update_set="name_zh = '改名'",
+)
+READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
+MATRIX = {
+    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
+    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+}
+
+
+@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
+def test_cell(conn, role, op):
+    check_cell(conn, SPEC, role, op, MATRIX[role][op])

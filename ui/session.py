@@ -1,0 +1,48 @@
+"""The signed-in user and the chosen language, kept in Streamlit's session state."""
+from __future__ import annotations
+
+import streamlit as st
+
+from gongzhi import i18n
+from gongzhi.auth import Identity
+
+IDENTITY = "identity"
+LANG = "lang"
+
+
+def identity() -> Identity | None:
+    value = st.session_state.get(IDENTITY)
+    return value if isinstance(value, Identity) else None
+
+
+def require_identity() -> Identity:
+    """The signed-in user; stops the page for anyone else."""
+    user = identity()
+    if user is None:
+        st.stop()
+    return user
+
+
+def sign_in(user: Identity) -> None:
+    st.session_state[IDENTITY] = user
+
+
+def sign_out() -> None:
+    for key in list(st.session_state.keys()):
+        if key != LANG:
+            del st.session_state[key]
+
+
+def lang() -> str:
+    value = st.session_state.get(LANG, i18n.DEFAULT)
+    return value if value in i18n.LANGUAGES else i18n.DEFAULT
+
+
+def t(key: str, **params) -> str:
+    """The catalogue text of `key` in the session's language."""
+    return i18n.t(key, lang(), **params)
+
+
+def show_error(exc) -> None:
+    """A DomainError as a message in the user's language."""
+    st.error(t(exc.key, **exc.params))
