@@ -1,7 +1,7 @@
 """Gongzhi portal entry: sign-in, then the pages of the signed-in role (ROLE_PAGES) and nothing else."""
 import streamlit as st
 
-from gongzhi.auth.pages import pages_for
+from gongzhi.auth.pages import LANDING, pages_for
 from gongzhi.bootstrap import ensure_ready
 from ui import session
 from ui.session import t
@@ -17,20 +17,15 @@ def _ready() -> str:
 _ready()
 user = session.identity()
 if user is None:
-    page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path="login")], position="hidden")
+    page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path=LANDING)], position="hidden")
 else:
     with st.sidebar:
         st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=t('role.' + user.role))}**")
         st.caption(t("app.territory", unit=user.org_unit_name))
-        choice = st.radio(t("app.language"), ["zh", "en"], index=["zh", "en"].index(session.lang()),
-                          format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
-                          key="lang_choice")
-        if choice != session.lang():
-            st.session_state[session.LANG] = choice
-            st.rerun()
-        if st.button(t("app.sign_out"), key="sign_out"):
-            session.sign_out()
-            st.rerun()
-    page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.key)
+        st.radio(t("app.language"), ["zh", "en"], index=["zh", "en"].index(session.lang()),
+                 format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
+                 key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
+        st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
+    page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
                           for p in pages_for(user.role)])
 page.run()

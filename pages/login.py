@@ -1,6 +1,7 @@
 """Sign-in page: email and password against the local accounts."""
 import streamlit as st
 
+from gongzhi import config
 from gongzhi.auth.local import sign_in
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
@@ -19,4 +20,5 @@ if submitted:
         session.show_error(exc)
     else:
         st.rerun()
-st.caption(t("login.demo_hint", password=DEMO_PASSWORD))
+if config.database_url() is None:
+    st.caption(t("login.demo_hint", password=DEMO_PASSWORD))

@@ -33,6 +33,11 @@ def sign_out() -> None:
             del st.session_state[key]
 
 
+def choose_language(widget_key: str) -> None:
+    """Widget callback: the language picked in `widget_key` becomes the session's."""
+    st.session_state[LANG] = st.session_state[widget_key]
+
+
 def lang() -> str:
     value = st.session_state.get(LANG, i18n.DEFAULT)
     return value if value in i18n.LANGUAGES else i18n.DEFAULT

@@ -5,18 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ROLES = ("district", "street", "community", "grid", "department")
+LANDING = "start"  # must differ from every file stem in pages/: AppTest resolves reruns by that hash
 
 
 @dataclass(frozen=True)
 class Page:
-    key: str          # url path and test handle
+    key: str          # test handle, and the url path unless url_path says otherwise
     path: str         # file, relative to the repository root
     title_key: str    # i18n key of the title
     icon: str
+    url_path: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.url_path or self.key
 
 
 PAGES: dict[str, Page] = {p.key: p for p in [
-    Page("home", "pages/home.py", "page.home", ":material/home:"),
+    # The landing address is shared with the sign-in page, so signing in or out stays on one address.
+    Page("home", "pages/home.py", "page.home", ":material/home:", url_path=LANDING),
 ]}
 
 ROLE_PAGES: dict[str, list[str]] = {

@@ -23,7 +23,6 @@ alter default privileges in schema public grant usage, select on sequences to go
 create schema if not exists private;
 revoke all on schema private from public;
 grant usage on schema private to authenticated, gongzhi_district;
-alter default privileges in schema private revoke execute on functions from public;
 
 -- ---------------------------------------------------------------- tables
 create table public.org_unit (
@@ -101,9 +100,6 @@ as $$
   from public.staff s join public.org_unit o on o.id = s.org_unit_id
   where s.user_id = auth.uid() and s.active and s.role <> 'department'
 $$;
-
-grant execute on function private.uid(), private.staff_role(), private.terr_lo(),
-  private.terr_hi(), private.terr_above() to authenticated, gongzhi_district;
 
 -- ---------------------------------------------------------------- triggers
 -- Places a new org unit in the tree: checks the parent's kind and assigns the next free code.
@@ -218,3 +214,8 @@ create policy "district staff remove staff" on public.staff
   for delete to gongzhi_district using (true);
 
 grant select, insert, update, delete on public.org_unit, public.staff to gongzhi_district;
+
+-- ---------------------------------------------------------------- function privileges
+revoke execute on all functions in schema private from public;
+grant execute on function private.uid(), private.staff_role(), private.terr_lo(),
+  private.terr_hi(), private.terr_above() to authenticated, gongzhi_district;

@@ -442,3 +442,6 @@ begin
   end loop;
 end
 $$;
+
+-- ---------------------------------------------------------------- function privileges
+revoke execute on all functions in schema private from public;

@@ -73,3 +73,6 @@ create policy "district staff read the whole audit" on public.audit_log
   for select to gongzhi_district using (true);
 
 revoke insert, update, delete, truncate on public.audit_log from anon, authenticated, gongzhi_district;
+
+-- ---------------------------------------------------------------- function privileges
+revoke execute on all functions in schema private from public;

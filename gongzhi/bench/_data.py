@@ -1,0 +1,40 @@
+"""The benchmark database: the demo district plus scale data, in its own database of the
+configured server, kept between runs so each benchmark need not seed a million rows again."""
+from __future__ import annotations
+
+import psycopg
+
+from gongzhi import demo
+from gongzhi.db import connection, migrate
+
+BENCH_DATABASE = "gongzhi_bench"
+
+
+def bench_url(*, demands: int, resources: int = 20_000, keep: bool = True) -> str:
+    """A migrated database with the demo district and at least `demands` demands."""
+    server = connection.server_url()
+    admin = server.replace(f"/{connection.DATABASE}?", "/postgres?", 1)
+    url = server.replace(f"/{connection.DATABASE}?", f"/{BENCH_DATABASE}?", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("select 1 from pg_database where datname = %s", (BENCH_DATABASE,)).fetchone()
+        if exists and not keep:
+            conn.execute(f"drop database {BENCH_DATABASE} with (force)")
+            exists = None
+        if not exists:
+            conn.execute(f"create database {BENCH_DATABASE}")
+    migrate.migrate(url)
+    demo.load_demo(url)
+    with psycopg.connect(url) as conn:
+        have_demands = conn.execute("select count(*) from public.demand").fetchone()[0]
+        have_resources = conn.execute("select count(*) from public.resource").fetchone()[0]
+    if have_demands < demands or have_resources < resources:
+        demo.seed_scale(url, demands=max(0, demands - have_demands), resources=max(0, resources - have_resources))
+    return url
+
+
+def user_ids(url: str) -> dict[str, str]:
+    """The demo account of each staff role."""
+    from gongzhi.demo_data import DEMO_ACCOUNTS
+    with psycopg.connect(url) as conn:
+        return {role: str(conn.execute("select id from auth.users where email = %s", (email,)).fetchone()[0])
+                for email, role, _unit, _name in DEMO_ACCOUNTS}

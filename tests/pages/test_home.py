@@ -1,0 +1,68 @@
+"""The shell and the home page, for every role, against the real demo database."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from gongzhi.auth.pages import pages_for
+from gongzhi.demo_data import DEMO_PASSWORD
+from gongzhi.home import overview
+from tests.pages.conftest import APP, TIMEOUT, identity_of
+from tests.conftest import DEMO_EMAILS
+
+
+def _metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+@pytest.mark.parametrize("role", list(DEMO_EMAILS))
+def test_home_shows_name_territory_and_what_the_role_can_see(app_as, role):
+    at = app_as(role).run()
+    assert not at.exception
+    user = identity_of(DEMO_EMAILS[role])
+    assert user.display_name in at.title[0].value
+    assert any(user.org_unit_name in c.value for c in at.sidebar.caption)
+    figures = overview(user)
+    assert _metric(at, "需求清单") == f"{figures['demands']:,}"
+    assert _metric(at, "资源清单") == f"{figures['resources']:,}"
+    assert _metric(at, "项目清单") == f"{figures['projects']:,}"
+
+
+def test_territories_nest_in_the_counts(fresh_db):
+    counts = {role: overview(identity_of(email))["demands"] for role, email in DEMO_EMAILS.items()}
+    assert counts["district"] > counts["street"] > counts["community"] > counts["grid"] > 0
+    assert counts["department"] == 0
+
+
+def test_sign_in_with_the_form_then_sign_out(fresh_db):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="login_email").input("wangge@demo.gongzhi.cn")
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception
+    assert "刘洋" in at.title[0].value
+    at.button(key="sign_out").click().run()
+    assert "identity" not in at.session_state
+    at.run()  # the browser lands on the sign-in page
+    assert at.text_input(key="login_email").value == ""
+    assert not at.metric
+
+
+def test_wrong_password_shows_a_message_in_chinese(fresh_db):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="login_email").input("wangge@demo.gongzhi.cn")
+    at.text_input(key="login_password").input("not-the-password")
+    at.button[0].click().run()
+    assert at.error[0].value == "邮箱或密码不正确"
+    assert "identity" not in at.session_state
+
+
+def test_the_language_switch_turns_the_page_english(app_as):
+    at = app_as("grid").run()
+    at.sidebar.radio(key="lang_choice").set_value("en").run()
+    assert not at.exception
+    assert at.title[0].value.startswith("Hello")
+
+
+def test_each_role_registers_only_its_pages():
+    assert [p.key for p in pages_for("nobody")] == []
+    for role in DEMO_EMAILS:
+        assert pages_for(role)[0].key == "home"

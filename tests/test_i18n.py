@@ -1,0 +1,46 @@
+"""The catalogue: every key in both languages, every key used, every key the code asks for present."""
+import re
+from pathlib import Path
+
+from gongzhi import i18n
+from gongzhi.config import ROOT
+
+SOURCES = [p for d in ("gongzhi", "pages", "ui") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
+MIGRATIONS = list((ROOT / "supabase" / "migrations").glob("*.sql"))
+KEY_CALL = re.compile(r"""\b(?:t|i18n\.t|DomainError|_t)\(\s*["']([a-z_]+\.[a-z0-9_.]+)["']""")
+DB_KEY = re.compile(r"gongzhi:([a-z_]+\.[a-z0-9_.]+)")
+
+
+def _text() -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in SOURCES + MIGRATIONS)
+
+
+def test_every_key_has_chinese_and_english():
+    for key, entry in i18n.catalogue().items():
+        assert entry.get("zh", "").strip() and entry.get("en", "").strip(), key
+
+
+def test_placeholders_match_between_languages():
+    field = re.compile(r"{(\w+)}")
+    for key, entry in i18n.catalogue().items():
+        assert set(field.findall(entry["zh"])) == set(field.findall(entry["en"])), key
+
+
+def test_every_key_the_code_asks_for_exists():
+    text = _text()
+    asked = set(KEY_CALL.findall(text)) | set(DB_KEY.findall(text))
+    assert sorted(k for k in asked if not i18n.has(k)) == []
+
+
+def test_every_key_is_used():
+    """A key is used when the code names it whole, or names its family (`role.` + a role)."""
+    text = _text()
+    unused = [key for key in i18n.catalogue()
+              if key not in text and f'"{key.rsplit(".", 1)[0]}.' not in text
+              and f"'{key.rsplit('.', 1)[0]}." not in text]
+    assert unused == []
+
+
+def test_unknown_keys_show_themselves_and_english_is_a_switch():
+    assert i18n.t("no.such_key") == "no.such_key"
+    assert i18n.t("page.home") == "首页" and i18n.t("page.home", "en") == "Home"
