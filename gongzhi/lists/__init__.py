@@ -1,0 +1,1 @@
+"""The three lists (demands, resources, projects): their fields, forms, queries and commands."""
