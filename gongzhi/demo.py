@@ -11,6 +11,7 @@ from __future__ import annotations
 import zlib
 
 import psycopg
+from psycopg.rows import tuple_row
 
 from gongzhi import demo_data as d
 from gongzhi.auth.local import hash_password
@@ -111,7 +112,7 @@ def _templates(conn: psycopg.Connection) -> None:
         create temp table seed_area (n serial, id bigint, street_id bigint, community_id bigint, grid_id bigint,
                                      terr bigint, name text) on commit drop;
     """)
-    categories = dict(conn.execute("select code, id from public.category").fetchall())
+    categories = dict(conn.cursor(row_factory=tuple_row).execute("select code, id from public.category").fetchall())
     with conn.cursor() as cur:
         cur.executemany("insert into seed_demand_tpl (category_id, title, description) values (%s, %s, %s)",
                         [(categories[c], title, desc) for c, rows in d.DEMAND_TEMPLATES.items()

@@ -1,0 +1,49 @@
+"""The command line, run through click against the test server."""
+import psycopg
+from click.testing import CliRunner
+
+from gongzhi.cli import main
+
+
+def test_user_add_creates_an_account_that_can_sign_in(fresh_db):
+    from gongzhi.auth.local import sign_in
+    result = CliRunner().invoke(main, ["user", "add", "--email", "new@demo.gongzhi.cn", "--password", "长江路2026pw",
+                                       "--role", "community", "--org", "江滩社区", "--name", "赵敏"])
+    assert result.exit_code == 0, result.output
+    identity = sign_in("new@demo.gongzhi.cn", "长江路2026pw")
+    assert (identity.role, identity.org_unit_name) == ("community", "江滩社区")
+
+
+def test_user_add_refuses_a_role_that_does_not_fit_the_unit(fresh_db):
+    result = CliRunner().invoke(main, ["user", "add", "--email", "bad@demo.gongzhi.cn", "--password", "longenough1",
+                                       "--role", "grid", "--org", "江滩社区", "--name", "赵敏"])
+    assert result.exit_code != 0 and "岗位角色与所在组织层级不符" in result.output
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("select count(*) from auth.users where email = 'bad@demo.gongzhi.cn'").fetchone()[0] == 0
+
+
+def test_user_add_refuses_an_unknown_unit_and_a_short_password(fresh_db):
+    unknown = CliRunner().invoke(main, ["user", "add", "--email", "x@demo.gongzhi.cn", "--password", "longenough1",
+                                        "--role", "grid", "--org", "不存在的网格", "--name", "x"])
+    assert unknown.exit_code != 0 and "找不到组织" in unknown.output
+    short = CliRunner().invoke(main, ["user", "add", "--email", "x@demo.gongzhi.cn", "--password", "short",
+                                      "--role", "grid", "--org", "丽水社区第一网格", "--name", "x"])
+    assert short.exit_code != 0 and "密码至少 8 位" in short.output
+
+
+def test_migrate_and_seed_are_safe_to_run_again(fresh_db):
+    runner = CliRunner()
+    migrated = runner.invoke(main, ["migrate"])
+    assert migrated.exit_code == 0 and "applied 0 migration(s)" in migrated.output
+    seeded = runner.invoke(main, ["seed", "--demo"])
+    assert seeded.exit_code == 0 and "already present" in seeded.output
+
+
+def test_db_url_prints_the_configured_database(fresh_db):
+    result = CliRunner().invoke(main, ["db", "url"])
+    assert result.exit_code == 0 and result.output.strip() == fresh_db
+
+
+def test_unknown_benchmark_is_refused():
+    result = CliRunner().invoke(main, ["bench", "no-such-bench"])
+    assert result.exit_code != 0 and "unknown benchmark" in result.output
