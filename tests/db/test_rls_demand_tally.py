@@ -1,0 +1,37 @@
+"""RLS matrix: the demand tally is read exactly like the demands it sums, and written by nobody but
+the triggers on demand."""
+import pytest
+
+from tests.db.rls import ALL, INSIDE, NONE, Spec, category_id, check_cell, matrix_cases, new_demand
+
+
+def _tally_row(conn, unit: int) -> dict:
+    """As owner: a demand at `unit`; its tally row for today is the row the cell works on."""
+    demand = new_demand(conn, unit)
+    return conn.execute("select terr, category_id as category, (created_at at time zone 'Asia/Shanghai')::date as day"
+                        " from public.demand where id = %s", (demand,)).fetchone()
+
+
+SPEC = Spec(
+    table="demand_tally",
+    key="terr = %(terr)s and day = %(day)s and category_id = %(category)s",
+    make=_tally_row,
+    prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
+                                                     (unit,)).fetchone()["terr"],
+                                "category": category_id(conn)},
+    insert="insert into public.demand_tally (terr, category_id, day, created_n)"
+           " values (%(terr)s, %(category)s, '2000-01-01', 1)",
+    update_set="created_n = created_n + 1",
+)
+READ_ONLY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
+MATRIX = {
+    "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
+    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
+    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+}
+
+
+@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
+def test_cell(conn, role, op):
+    check_cell(conn, SPEC, role, op, MATRIX[role][op])
