@@ -1,0 +1,168 @@
+"""The import of a sheet into one list: every row validated (gongzhi.lists.fields.parse, then a
+dry run in the database as the uploader, so row-level security, triggers and constraints judge
+each row), a preview, and on confirmation all rows in one transaction or none.
+
+Row numbers are the spreadsheet's (the header is row 1). Problems carry i18n keys, so the page
+shows them in the user's language.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import psycopg
+
+from gongzhi.auth import Identity
+from gongzhi.errors import DomainError, from_db
+from gongzhi.imports import columns as cols
+from gongzhi.imports.reader import read
+from gongzhi.lists import lookups as lookups_mod
+from gongzhi.lists.fields import fields, parse
+
+Progress = Callable[[float], None]
+BATCH = 500
+FORMULA = ("=", "@")
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int                 # spreadsheet row number
+    column: str | None       # the column at fault, None when the database refused the whole row
+    key: str                 # i18n key of the reason
+    params: dict = field(default_factory=dict)
+
+
+@dataclass
+class Preview:
+    list_name: str
+    filename: str
+    rows: list[tuple[int, dict]]       # (row number, clean values) of rows that passed every check
+    problems: list[Problem]
+    total: int                         # non-blank data rows in the file
+
+    @property
+    def bad_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+    @property
+    def ready(self) -> bool:
+        """True when every row passed and there is something to import."""
+        return not self.problems and bool(self.rows)
+
+
+class ImportRefused(DomainError):
+    """Nothing was imported; `problems` lists every bad row."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("excel.refused", n=len({p.row for p in problems}))
+        self.problems = problems
+
+
+def preview(user: Identity, list_name: str, filename: str, data: bytes,
+            progress: Progress | None = None) -> Preview:
+    """Read and check every row of the file; nothing is written. DomainError when the file itself
+    cannot be used (type, size, encoding, headers)."""
+    report = progress or (lambda _f: None)
+    table = read(filename, data)
+    mapping = cols.map_headers(list_name, table.headers)
+    lookups = lookups_mod.load(user)
+    labels = cols.choice_labels(list_name)
+    good: list[tuple[int, dict]] = []
+    problems: list[Problem] = []
+    total = len(table.rows)
+    for i, (number, cells) in enumerate(table.rows):
+        raw = {column: cells[index] if index < len(cells) else None for index, column in mapping.columns.items()}
+        clean, row_problems = _check_row(list_name, raw, lookups, labels)
+        problems += [Problem(number, c, k, p) for c, k, p in row_problems]
+        if not row_problems:
+            good.append((number, clean))
+        if i % BATCH == 0:
+            report(0.5 * i / total)
+    report(0.5)
+    problems += _dry_run(user, list_name, good, lambda f: report(0.5 + 0.5 * f))
+    refused = {p.row for p in problems}
+    report(1.0)
+    return Preview(list_name, filename, [(n, r) for n, r in good if n not in refused],
+                   sorted(problems, key=lambda p: (p.row, p.column or "")), total)
+
+
+def commit(user: Identity, list_name: str, preview_: Preview) -> int:
+    """Insert every row of a clean preview in one transaction as `user`; the number inserted.
+    ImportRefused (nothing written) if the database refuses any row now."""
+    if not preview_.ready:
+        raise ImportRefused(preview_.problems) if preview_.problems else DomainError("excel.no_rows")
+    try:
+        with user.session() as conn:
+            _insert(conn, list_name, preview_.rows)
+    except psycopg.Error:
+        # Something changed since the preview: find every refused row, write nothing.
+        problems = _dry_run(user, list_name, preview_.rows, lambda _f: None)
+        raise ImportRefused(problems or [Problem(preview_.rows[0][0], None, "error.busy")]) from None
+    return len(preview_.rows)
+
+
+def import_file(user: Identity, list_name: str, filename: str, data: bytes) -> int:
+    """Preview and commit in one go (the CLI and tests): every row or none."""
+    checked = preview(user, list_name, filename, data)
+    return commit(user, list_name, checked)
+
+
+def _check_row(list_name, raw, lookups, labels) -> tuple[dict, list[tuple[str, str, dict]]]:
+    problems = []
+    for column, value in raw.items():
+        if isinstance(value, str) and value.strip().startswith(FORMULA):
+            problems.append((column, "field.error.formula", {}))
+    formula_columns = {c for c, _k, _p in problems}
+    clean, errors = parse(list_name, {c: v for c, v in raw.items() if c not in formula_columns}, lookups, labels)
+    problems += [(e.field, e.key, e.params) for e in errors if e.field not in formula_columns]
+    status = raw.get(cols.STATUS)
+    if status is None or (isinstance(status, str) and not status.strip()):
+        clean[cols.STATUS] = cols.INITIAL_STATUSES[list_name][0]
+    elif cols.STATUS not in formula_columns:
+        value = labels[cols.STATUS].get(str(status).strip(), str(status).strip())
+        if value not in cols.INITIAL_STATUSES[list_name]:
+            problems.append((cols.STATUS, "excel.bad_status", {}))
+        clean[cols.STATUS] = value
+    return clean, problems
+
+
+def _insert_sql(list_name: str) -> str:
+    names = [f.name for f in fields(list_name)] + [cols.STATUS]
+    return (f"insert into public.{list_name} ({', '.join(names)}) values "
+            f"({', '.join(f'%({n})s' for n in names)})")
+
+
+def _insert(conn: psycopg.Connection, list_name: str, rows: list[tuple[int, dict]],
+            progress: Progress | None = None) -> None:
+    sql = _insert_sql(list_name)
+    with conn.cursor() as cur:
+        for start in range(0, len(rows), BATCH):
+            cur.executemany(sql, [r for _n, r in rows[start:start + BATCH]])
+            if progress:
+                progress(min(1.0, (start + BATCH) / len(rows)))
+
+
+def _dry_run(user: Identity, list_name: str, rows: list[tuple[int, dict]], progress: Progress) -> list[Problem]:
+    """Insert the rows as `user` and roll back: the rows the database refuses, all of them.
+    One pass for the whole batch; only if it fails, each row in a savepoint to name every bad one."""
+    if not rows:
+        return []
+    problems: list[Problem] = []
+    with user.session() as conn:
+        try:
+            with conn.transaction():
+                _insert(conn, list_name, rows, progress)
+                raise psycopg.Rollback()
+        except psycopg.Error:
+            sql = _insert_sql(list_name)
+            for i, (number, row) in enumerate(rows):
+                try:
+                    with conn.transaction():
+                        conn.execute(sql, row)
+                except psycopg.Error as exc:
+                    error = from_db(exc)
+                    problems.append(Problem(number, None, error.key, error.params))
+                if i % BATCH == 0:
+                    progress(i / len(rows))
+        raise psycopg.Rollback()
+    return problems
