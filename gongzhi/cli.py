@@ -118,3 +118,17 @@ def bench(name: str, as_json: bool, demands: int, keep: bool) -> None:
         raise click.ClickException(f"unknown benchmark {name!r}; known: {', '.join(sorted(benches.REGISTRY))}")
     figures = run(demands=demands, keep=keep)
     click.echo(json.dumps(figures, ensure_ascii=False) if as_json else benches.table(figures))
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+              help="Language of the report.")
+@click.option("--url", default=None, help="Database URL to check instead of the configured one.")
+def doctor(lang: str, url: str | None) -> None:
+    """Check the configured deployment and say what is wrong and how to fix it (exit 1 if anything is)."""
+    from gongzhi import doctor as checks
+    from gongzhi.db import connection
+    target = url or config.database_url() or connection.server_url()
+    findings = checks.run(target)
+    click.echo(checks.report(findings, lang))
+    sys.exit(0 if all(f.ok for f in findings) else 1)

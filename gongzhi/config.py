@@ -34,7 +34,7 @@ def secrets_file() -> Path:
 
 
 @lru_cache(maxsize=4)
-def _read_secrets(path: str, mtime: float) -> dict:
+def _read_secrets(path: str, stamp: tuple[int, int]) -> dict:
     with open(path, "rb") as f:
         return tomllib.load(f)
 
@@ -43,10 +43,10 @@ def secrets() -> dict:
     """The root-level keys of the secrets file; empty when there is none."""
     path = secrets_file()
     try:
-        mtime = path.stat().st_mtime
+        stat = path.stat()
     except OSError:
         return {}
-    return _read_secrets(str(path), mtime)
+    return _read_secrets(str(path), (stat.st_mtime_ns, stat.st_size))
 
 
 def setting(name: str) -> str | None:

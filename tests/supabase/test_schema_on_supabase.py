@@ -110,3 +110,11 @@ def _any_column(conn, table: str) -> str:
                        " and not attisdropped and attgenerated = '' and attidentity = ''"
                        " order by attnum desc limit 1", (f'public."{table}"',)).fetchone()
     return f'"{row["attname"]}"'
+
+
+def test_doctor_finds_a_freshly_pushed_project_healthy(supabase_db, monkeypatch):
+    from gongzhi import doctor
+    monkeypatch.setenv("GONGZHI_SECRETS_FILE", "/nonexistent/secrets.toml")
+    for name in ("SUPABASE_URL", "SUPABASE_ANON_KEY", "SUPABASE_JWT_SECRET", "SUPABASE_JWKS_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert [f for f in doctor.run(supabase_db) if not f.ok] == []
