@@ -15,6 +15,7 @@ from psycopg.rows import tuple_row
 
 from gongzhi import demo_data as d
 from gongzhi.auth.local import hash_password
+from gongzhi.whistle import demo as whistle_demo
 
 LIST_TABLES = ["demand", "resource", "project", "project_milestone", "project_demand",
                "project_resource", "match"]
@@ -34,6 +35,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         _categories(conn)
         _staff(conn)
         add_rows(conn, demands=demands, resources=resources, projects=projects)
+        whistle_demo.load(conn)
         conn.commit()
     return True
 

@@ -1,0 +1,38 @@
+"""RLS matrix: deadlines per step and urgency are read by all staff and set by the district."""
+import pytest
+
+from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+
+KEY = {"urgency": "normal", "step": "report"}
+
+
+def _make(conn, unit):
+    conn.execute("insert into public.event_deadline (urgency, step, hours) values (%(urgency)s, %(step)s, 24)"
+                 " on conflict (urgency, step) do nothing", KEY)
+    return dict(KEY)
+
+
+def _prepare(conn, unit):
+    conn.execute("delete from public.event_deadline where urgency = 'urgent' and step = 'evaluate'")
+    return {"urgency": "urgent", "step": "evaluate"}
+
+
+SPEC = Spec(
+    table="event_deadline",
+    key="urgency = %(urgency)s and step = %(step)s",
+    make=_make,
+    prepare=_prepare,
+    insert="insert into public.event_deadline (urgency, step, hours) values (%(urgency)s, %(step)s, 72)",
+    update_set="hours = hours + 1",
+)
+READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
+MATRIX = {
+    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
+    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+}
+
+
+@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
+def test_cell(conn, role, op):
+    check_cell(conn, SPEC, role, op, MATRIX[role][op])
