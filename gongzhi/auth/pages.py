@@ -24,13 +24,14 @@ class Page:
 PAGES: dict[str, Page] = {p.key: p for p in [
     # The landing address is shared with the sign-in page, so signing in or out stays on one address.
     Page("home", "pages/home.py", "page.home", ":material/home:", url_path=LANDING),
+    Page("matching", "pages/matching.py", "page.matching", ":material/handshake:"),
 ]}
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home"],
-    "street": ["home"],
-    "community": ["home"],
-    "grid": ["home"],
+    "district": ["home", "matching"],
+    "street": ["home", "matching"],
+    "community": ["home", "matching"],
+    "grid": ["home", "matching"],
     "department": ["home"],
 }
 

@@ -1,0 +1,227 @@
+"""The 对接会: batch matching of a territory's open demands to its resources.
+
+`preview` reads, as the signed-in user under row-level security, the open demands (optionally of
+one category) and the available resources, builds the top-K candidate edges per demand in SQL per
+(category, territory code) — resources ranked once per group, exact scores per demand — fetches
+them with COPY, solves the maximum-score assignment (optimise.optimal), compares a greedy pass,
+and says why each unmatched demand found nothing. `commit` writes a previewed plan, less any
+demands staff took out, as proposed matches in one transaction; the database checks capacity
+and quantities again, so a plan that went stale is refused whole.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import psycopg
+
+from gongzhi.auth import Identity
+from gongzhi.errors import DomainError, from_db
+from gongzhi.matching import scoring
+from gongzhi.matching.optimise import Problem, greedy, optimal, total_score
+
+K = 20
+MAX_DEMANDS = 100_000
+UNMATCHED_SHOWN = 200
+UNMATCHED_REASONS = ("no_category", "out_of_area", "capacity_exhausted")
+
+_DEMANDS = """
+create temp table mt_dem on commit drop as
+select d.id, d.category_id, d.terr, d.needed_by, d.quantity - coalesce(x.q, 0) as want
+from public.demand d
+left join (select m.demand_id, sum(m.quantity)::int as q from public.match m
+           where m.status in ('proposed', 'accepted', 'done') group by m.demand_id) x on x.demand_id = d.id
+where d.status in ('new', 'matched') and d.quantity > coalesce(x.q, 0)
+  and (%(category)s::bigint is null or d.category_id = %(category)s)
+order by case d.urgency when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end,
+         d.needed_by nulls last, d.id
+limit %(limit)s
+"""
+
+_RESOURCES = """
+create temp table mt_res on commit drop as
+select r.id, r.category_id, r.terr, r.capacity, r.allocated, r.available_from,
+       p.rated, p.rating_sum, p.done
+from public.resource r left join public.provider_record p on p.provider = r.provider
+where r.status = 'available' and r.capacity > r.allocated
+  and (r.available_to is null or r.available_to >= current_date)
+  and r.category_id in (select distinct category_id from mt_dem)
+"""
+
+# Resources ranked once per (category, territory code) of the demands, by their score for a
+# demand wanting one unit with no deadline; the top K of each group become every demand's edges.
+_CANDIDATES = f"""
+create temp table mt_cand on commit drop as
+select * from (
+  select g.category_id, g.terr as dterr, r.id as resource_id, r.terr, r.capacity, r.allocated,
+         r.available_from, r.rated, r.rating_sum, r.done,
+         row_number() over (partition by g.category_id, g.terr order by {scoring.score('s')} desc, r.id) as k
+  from (select distinct category_id, terr, null::date as needed_by from mt_dem) g
+  join mt_res r on r.category_id = g.category_id and r.terr = any ({scoring.serves('g.terr')})
+  cross join lateral (select {scoring.parts('g', 'r', 'r', '1')}) s
+) ranked where k <= %(k)s
+"""
+
+_EDGES = f"""
+copy (
+  select d.id, c.resource_id, ({scoring.score('s')} * {scoring.SCALE})::bigint
+  from mt_dem d
+  join mt_cand c on c.category_id = d.category_id and c.dterr = d.terr
+  cross join lateral (select {scoring.parts('d', 'c', 'c', 'd.want')}) s
+) to stdout
+"""
+
+_UNMATCHED = f"""
+select u.id, d.title, d.category_id,
+       case when not exists (select from public.resource r where r.category_id = d.category_id
+                             and r.status = 'available') then 'no_category'
+            when not exists (select from public.resource r where r.category_id = d.category_id
+                             and r.status = 'available' and r.terr = any ({scoring.serves('d.terr')})) then 'out_of_area'
+            else 'capacity_exhausted' end as reason
+from unnest(%(ids)s::bigint[]) u(id) join public.demand d on d.id = u.id
+"""
+
+_COMMIT = f"""
+insert into public.match (demand_id, resource_id, quantity, score, reasons)
+select p.demand_id, p.resource_id, p.quantity, {scoring.score('s')}, {scoring.reasons('s')}
+from mt_plan p
+join public.demand d on d.id = p.demand_id
+join public.resource r on r.id = p.resource_id
+left join public.provider_record pr on pr.provider = r.provider
+cross join lateral (select {scoring.parts('d', 'r', 'pr', 'p.want')}) s
+order by p.resource_id, p.demand_id
+"""
+
+
+@dataclass
+class Plan:
+    """A previewed batch: the chosen (demand, resource, units) rows and how they compare."""
+    demand_id: np.ndarray
+    resource_id: np.ndarray
+    quantity: np.ndarray
+    score: np.ndarray          # per unit, points × SCALE
+    want: np.ndarray           # what each row's demand wanted when previewed
+    open_demands: int
+    matched_demands: int
+    total_score: float         # points
+    greedy_score: float
+    greedy_matched: int
+    edges: int
+    unmatched: list[dict] = field(default_factory=list)       # first UNMATCHED_SHOWN, with reason
+    unmatched_counts: dict = field(default_factory=dict)      # reason → number of demands
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def optimal_over_greedy(self) -> float:
+        return round(self.total_score / self.greedy_score, 4) if self.greedy_score else 1.0
+
+    def rows(self, limit: int | None = None) -> list[dict]:
+        n = len(self.demand_id) if limit is None else min(limit, len(self.demand_id))
+        return [{"demand_id": int(self.demand_id[i]), "resource_id": int(self.resource_id[i]),
+                 "quantity": int(self.quantity[i]), "score": round(self.score[i] / scoring.SCALE, 1)}
+                for i in range(n)]
+
+
+def _ints(data: bytes, columns: int) -> np.ndarray:
+    if not data:
+        return np.zeros((0, columns), dtype=np.int64)
+    return np.array(data.split(), dtype=np.int64).reshape(-1, columns)
+
+
+def _copy_out(conn, sql: str, columns: int) -> np.ndarray:
+    chunks = []
+    with conn.cursor().copy(sql) as copy:
+        for block in copy:
+            chunks.append(bytes(block))
+    return _ints(b"".join(chunks), columns)
+
+
+def preview(user: Identity, *, category_id: int | None = None, limit: int = MAX_DEMANDS, k: int = K) -> Plan:
+    """The best batch for the user's open demands (of one category, if given); writes nothing."""
+    timings = {}
+    started = time.perf_counter()
+    try:
+        with user.session() as conn:
+            conn.execute(_DEMANDS, {"category": category_id, "limit": limit})
+            conn.execute(_RESOURCES)
+            conn.execute("create index on mt_res (category_id, terr); analyze mt_dem; analyze mt_res")
+            conn.execute(_CANDIDATES, {"k": k})
+            conn.execute("analyze mt_cand")
+            demands = _copy_out(conn, "copy (select id, want from mt_dem order by id) to stdout", 2)
+            resources = _copy_out(conn, "copy (select id, capacity - allocated from mt_res order by id) to stdout", 2)
+            edges = _copy_out(conn, _EDGES, 3)
+            timings["edges_s"] = round(time.perf_counter() - started, 3)
+
+            t0 = time.perf_counter()
+            d_ids, r_ids = demands[:, 0], resources[:, 0]
+            problem = Problem(want=demands[:, 1], room=resources[:, 1],
+                              edge_demand=np.searchsorted(d_ids, edges[:, 0]),
+                              edge_resource=np.searchsorted(r_ids, edges[:, 1]),
+                              edge_score=edges[:, 2])
+            flows = optimal(problem)
+            timings["flow_s"] = round(time.perf_counter() - t0, 3)
+            t0 = time.perf_counter()
+            greedy_flows = greedy(problem)
+            timings["greedy_s"] = round(time.perf_counter() - t0, 3)
+
+            chosen = flows > 0
+            matched_idx = np.unique(problem.edge_demand[chosen])
+            unmatched_mask = np.ones(len(d_ids), dtype=bool)
+            unmatched_mask[matched_idx] = False
+            unmatched_ids = d_ids[unmatched_mask]
+            t0 = time.perf_counter()
+            reasons = conn.execute(_UNMATCHED + " order by u.id", {"ids": unmatched_ids.tolist()}).fetchall()
+            timings["unmatched_s"] = round(time.perf_counter() - t0, 3)
+    except psycopg.Error as exc:
+        raise from_db(exc) from None
+    counts = {reason: 0 for reason in UNMATCHED_REASONS}
+    for row in reasons:
+        counts[row["reason"]] += 1
+    plan = Plan(
+        demand_id=edges[chosen, 0], resource_id=edges[chosen, 1], quantity=flows[chosen],
+        score=edges[chosen, 2], want=problem.want[problem.edge_demand[chosen]],
+        open_demands=len(d_ids), matched_demands=len(matched_idx),
+        total_score=total_score(problem, flows) / scoring.SCALE,
+        greedy_score=total_score(problem, greedy_flows) / scoring.SCALE,
+        greedy_matched=len(np.unique(problem.edge_demand[greedy_flows > 0])),
+        edges=len(edges), unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
+    timings["preview_s"] = round(time.perf_counter() - started, 3)
+    plan.timings = timings
+    return plan
+
+
+def commit(user: Identity, plan: Plan, exclude: set[int] | frozenset[int] = frozenset()) -> int:
+    """Write the plan (less the demands in `exclude`) as proposed matches in one transaction;
+    returns how many were made. Refused whole if capacity or demands changed since the preview."""
+    keep = ~np.isin(plan.demand_id, np.fromiter(exclude, dtype=np.int64, count=len(exclude)))
+    if not keep.any():
+        raise DomainError("matching.batch_empty")
+    try:
+        with user.session() as conn:
+            conn.execute("create temp table mt_plan (demand_id bigint, resource_id bigint, quantity int,"
+                         " want int) on commit drop")
+            columns = np.column_stack([plan.demand_id[keep], plan.resource_id[keep], plan.quantity[keep],
+                                       plan.want[keep]])
+            with conn.cursor().copy("copy mt_plan from stdin") as copy:
+                copy.write("".join(f"{a}\t{b}\t{c}\t{w}\n" for a, b, c, w in columns.tolist()))
+            return conn.execute(_COMMIT).rowcount
+    except psycopg.Error as exc:
+        raise from_db(exc) from None
+
+
+def describe_rows(user: Identity, plan: Plan, limit: int = UNMATCHED_SHOWN) -> list[dict]:
+    """The first `limit` rows of a plan with the demand's title and the resource's name, as the user sees them."""
+    rows = plan.rows(limit)
+    if not rows:
+        return []
+    with user.session() as conn:
+        names = conn.execute(
+            """select u.n, '#' || d.id || ' ' || d.title as demand, r.name as resource, r.provider
+               from unnest(%s::bigint[], %s::bigint[]) with ordinality as u(demand_id, resource_id, n)
+               join public.demand d on d.id = u.demand_id join public.resource r on r.id = u.resource_id
+               order by u.n""",
+            ([r["demand_id"] for r in rows], [r["resource_id"] for r in rows])).fetchall()
+    for row, name in zip(rows, names):
+        row.update(demand=name["demand"], resource=name["resource"], provider=name["provider"])
+    return rows

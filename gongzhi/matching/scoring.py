@@ -1,0 +1,100 @@
+"""How well a resource fits a demand: points per factor, computed in PostgreSQL, and the reasons.
+
+The points are defined once, as the SQL fragment `PARTS`, which suggestions, batch edges and the
+reasons stored with every match all use. Reasons are language-neutral JSON items
+(`{"k": "place_grid", "p": 25, ...}`) that `describe` turns into plain Chinese (or English).
+
+Factors (100 points in all): category fits 30 (candidates always share the demand's category);
+place — same grid 25, same community 18, same street 12, district-wide 6; capacity left 15 (full
+when three times what is still wanted is left); available before the needed-by date 10; the
+provider's past ratings 10 (5 while unrated); the provider's completed matches 10 (full at 10).
+"""
+from __future__ import annotations
+
+from gongzhi import i18n
+
+CATEGORY_POINTS = 30
+PLACE_POINTS = {"grid": 25, "community": 18, "street": 12, "district": 6}
+CAPACITY_POINTS = 15
+TIMING_POINTS = 10
+RATING_POINTS = 10
+UNRATED_POINTS = 5
+EXPERIENCE_POINTS = 10
+EXPERIENCE_FULL = 10
+SCALE = 1000  # integer costs for the flow: points × SCALE
+
+# Columns of one (demand d, resource r, provider record p) pair. `{want}` is what the demand still
+# needs; r has capacity, allocated, terr, available_from; p has rated, rating_sum, done (nullable).
+PARTS = f"""
+  case when {{r}}.terr = 0 then 'district' when mod({{r}}.terr, 100000) = 0 then 'street'
+       when mod({{r}}.terr, 1000) = 0 then 'community' else 'grid' end as place,
+  case when {{r}}.terr = 0 then {PLACE_POINTS['district']} when mod({{r}}.terr, 100000) = 0 then {PLACE_POINTS['street']}
+       when mod({{r}}.terr, 1000) = 0 then {PLACE_POINTS['community']} else {PLACE_POINTS['grid']} end as place_pts,
+  {{r}}.capacity - {{r}}.allocated as remaining,
+  {{want}} as want,
+  round({CAPACITY_POINTS} * least(1, ({{r}}.capacity - {{r}}.allocated)::numeric / (3 * greatest({{want}}, 1))), 1)
+    as capacity_pts,
+  case when {{d}}.needed_by is null then 'open'
+       when greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by then 'in_time'
+       else 'late' end as timing,
+  {{d}}.needed_by as needed_by,
+  case when {{d}}.needed_by is null
+         or greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by
+       then {TIMING_POINTS} else 0 end as timing_pts,
+  coalesce({{p}}.rated, 0) as rated,
+  round({{p}}.rating_sum::numeric / nullif({{p}}.rated, 0), 1) as avg_rating,
+  case when coalesce({{p}}.rated, 0) > 0
+       then round({RATING_POINTS} * {{p}}.rating_sum::numeric / {{p}}.rated / 5, 1) else {UNRATED_POINTS} end
+    as rating_pts,
+  coalesce({{p}}.done, 0) as done,
+  round({EXPERIENCE_POINTS} * least(1, coalesce({{p}}.done, 0)::numeric / {EXPERIENCE_FULL}), 1) as experience_pts
+"""
+
+# The total, over the columns of PARTS (aliased `{s}`).
+SCORE = f"({CATEGORY_POINTS} + {{s}}.place_pts + {{s}}.capacity_pts + {{s}}.timing_pts + {{s}}.rating_pts + {{s}}.experience_pts)"
+
+# The reasons, over the columns of PARTS (aliased `{s}`): a jsonb array of items.
+REASONS = f"""jsonb_build_array(
+  jsonb_build_object('k', 'category', 'p', {CATEGORY_POINTS}),
+  jsonb_build_object('k', 'place_' || {{s}}.place, 'p', {{s}}.place_pts),
+  jsonb_build_object('k', case when {{s}}.remaining >= {{s}}.want then 'capacity_enough' else 'capacity_short' end,
+                     'p', {{s}}.capacity_pts, 'left', {{s}}.remaining, 'need', {{s}}.want),
+  jsonb_build_object('k', 'timing_' || {{s}}.timing, 'p', {{s}}.timing_pts, 'date', {{s}}.needed_by),
+  jsonb_build_object('k', case when {{s}}.rated > 0 then 'rating' else 'rating_none' end,
+                     'p', {{s}}.rating_pts, 'avg', {{s}}.avg_rating, 'n', {{s}}.rated),
+  jsonb_build_object('k', 'experience', 'p', {{s}}.experience_pts, 'n', {{s}}.done))"""
+
+# Territory codes a resource must sit at to serve a demand at `{t}`: the district, its street,
+# its community, or its own unit.
+SERVES = "array[0, {t} / 100000 * 100000, {t} / 1000 * 1000, {t}]::bigint[]"
+
+
+def parts(d: str = "d", r: str = "r", p: str = "p", want: str = "want") -> str:
+    return PARTS.format(d=d, r=r, p=p, want=want)
+
+
+def score(s: str = "s") -> str:
+    return SCORE.format(s=s)
+
+
+def reasons(s: str = "s") -> str:
+    return REASONS.format(s=s)
+
+
+def serves(t: str) -> str:
+    return SERVES.format(t=t)
+
+
+def _points(value) -> str:
+    number = float(value)
+    return f"{number:g}"
+
+
+def describe(items: list[dict], lang: str = i18n.DEFAULT) -> list[str]:
+    """Each reason as a sentence with its points, e.g. 「同一网格的资源（+25）」."""
+    out = []
+    for item in items or []:
+        params = {k: v for k, v in item.items() if k not in ("k", "p")}
+        text = i18n.t(f"matching.reason.{item['k']}", lang, **params)
+        out.append(i18n.t("matching.points", lang, reason=text, points=_points(item.get("p", 0))))
+    return out
