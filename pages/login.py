@@ -1,12 +1,24 @@
-"""Sign-in page: email and password against the local accounts."""
+"""Sign-in page: local accounts on the embedded server or a plain PostgreSQL; Supabase Auth (with
+password reset by e-mailed code) when the backend is a hosted Supabase project."""
 import streamlit as st
 
 from gongzhi import config
+from gongzhi.auth import supabase_auth
 from gongzhi.auth.local import sign_in
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
 from ui import session
 from ui.session import t
+
+AUTH_SESSION = "supabase_auth"  # this user's own Supabase Auth client; never shared, never cached
+SUPABASE = config.backend() == "supabase"
+
+
+def auth_session() -> supabase_auth.AuthSession:
+    if AUTH_SESSION not in st.session_state:
+        st.session_state[AUTH_SESSION] = supabase_auth.AuthSession()
+    return st.session_state[AUTH_SESSION]
+
 
 st.title(t("app.title"))
 with st.form("login"):
@@ -15,10 +27,35 @@ with st.form("login"):
     submitted = st.form_submit_button(t("login.submit"), type="primary")
 if submitted:
     try:
-        session.sign_in(sign_in(email, password))
+        session.sign_in(auth_session().sign_in(email, password) if SUPABASE else sign_in(email, password))
     except DomainError as exc:
         session.show_error(exc)
     else:
         st.rerun()
-if config.database_url() is None:
+
+if SUPABASE:
+    st.caption(t("login.supabase_hint"))
+    with st.expander(t("login.forgot")):
+        with st.form("reset_request"):
+            reset_email = st.text_input(t("login.email"), key="reset_email")
+            requested = st.form_submit_button(t("login.reset_submit"))
+        if requested:
+            try:
+                supabase_auth.send_password_reset(reset_email)
+            except DomainError as exc:
+                session.show_error(exc)
+            else:
+                st.success(t("supabase_auth.reset_sent"))
+        with st.form("reset_confirm"):
+            code = st.text_input(t("login.reset_code"), key="reset_code")
+            new_password = st.text_input(t("login.new_password"), type="password", key="reset_password")
+            confirmed = st.form_submit_button(t("login.reset_set"))
+        if confirmed:
+            try:
+                session.sign_in(auth_session().reset_password(reset_email, code, new_password))
+            except DomainError as exc:
+                session.show_error(exc)
+            else:
+                st.rerun()
+elif config.database_url() is None:
     st.caption(t("login.demo_hint", password=DEMO_PASSWORD))

@@ -1,0 +1,164 @@
+"""Supabase Auth for hosted deployments: every call to Supabase's Auth server lives here.
+
+- `AuthSession`: ONE supabase-py client per user session (kept in that user's Streamlit session
+  state, never in st.cache_resource, never shared): email + password sign-in, token refresh for
+  long sessions, and sign-out of this session only (`scope: local`; supabase-py's default,
+  `global`, would end the user's sessions on every device).
+- `send_password_reset` and `AuthSession.reset_password`: the password-reset e-mail, whose
+  code the user types into the sign-in page with a new password.
+- `invite_staff`: the district invites a new staff member through the Admin API with the
+  service_role key, which stays on the server; the staff row is written under the inviter's own
+  identity, so row-level security decides whether they may.
+
+After sign-in the access token is verified by `gongzhi.auth.tokens` and every query runs as
+`authenticated` with its claims, exactly as on the embedded server. The guide
+(docs/deploy-supabase.md) exercises these calls by hand against a real project.
+"""
+from __future__ import annotations
+
+import httpx
+import psycopg
+from supabase import Client, ClientOptions, create_client
+from supabase_auth import errors as auth_errors
+
+from gongzhi import config
+from gongzhi.auth import tokens
+from gongzhi.auth.identity import Identity
+from gongzhi.errors import DomainError, from_db
+
+REFRESH_MARGIN_SECONDS = 120
+
+
+def _client(key_setting: str = "SUPABASE_ANON_KEY") -> Client:
+    """A new client of its own (never cached): it holds at most one signed-in identity."""
+    url, key = config.setting("SUPABASE_URL"), config.setting(key_setting)
+    if not url or not key:
+        raise DomainError("supabase_auth.no_service_key" if key_setting == "SUPABASE_SERVICE_ROLE_KEY"
+                          else "supabase_auth.not_configured")
+    # The reset e-mail carries a code typed into the portal, so no redirect flow (PKCE) is needed.
+    return create_client(url, key, options=ClientOptions(auto_refresh_token=False, persist_session=False,
+                                                         flow_type="implicit"))
+
+
+def auth_error(exc: Exception) -> DomainError:
+    """The message a Supabase Auth failure means for the user."""
+    if isinstance(exc, (auth_errors.AuthRetryableError, httpx.HTTPError, OSError)):
+        return DomainError("supabase_auth.unreachable")
+    code = getattr(exc, "code", None)
+    status = getattr(exc, "status", None)
+    if code in ("invalid_credentials", "user_not_found") or isinstance(exc, auth_errors.AuthInvalidCredentialsError):
+        return DomainError("supabase_auth.wrong_password")
+    if code == "email_not_confirmed":
+        return DomainError("supabase_auth.email_not_confirmed")
+    if status == 429 or (code or "").startswith("over_"):
+        return DomainError("supabase_auth.rate_limited")
+    if code in ("refresh_token_not_found", "refresh_token_already_used", "session_not_found",
+                "session_expired") or isinstance(exc, auth_errors.AuthSessionMissingError):
+        return DomainError("supabase_auth.session_ended")
+    return DomainError("supabase_auth.failed", message=str(exc) or type(exc).__name__)
+
+
+class AuthSession:
+    """One user's Supabase Auth client and tokens. Keep it in that user's session state only."""
+
+    def __init__(self) -> None:
+        self.client = _client()
+        self.refresh_token: str | None = None
+
+    def _identity(self, session) -> Identity:
+        if session is None:
+            raise DomainError("supabase_auth.session_ended")
+        identity = tokens.identity_from_token(session.access_token)
+        self.refresh_token = session.refresh_token
+        return identity
+
+    def sign_in(self, email: str, password: str) -> Identity:
+        """Email + password through Supabase Auth; the verified token's staff identity."""
+        email = (email or "").strip().lower()
+        if not email or not password:
+            raise DomainError("auth.missing")
+        try:
+            response = self.client.auth.sign_in_with_password({"email": email, "password": password})
+        except Exception as exc:  # supabase-py raises AuthError subclasses and httpx errors
+            raise auth_error(exc) from None
+        return self._identity(response.session)
+
+    def keep_fresh(self, identity: Identity, margin: float = REFRESH_MARGIN_SECONDS) -> Identity:
+        """`identity` while its token has more than `margin` seconds left; otherwise a new one from
+        a refreshed token. DomainError when the session cannot be renewed (sign in again)."""
+        if tokens.seconds_left(identity) > margin:
+            return identity
+        if not self.refresh_token:
+            raise DomainError("supabase_auth.session_ended")
+        try:
+            response = self.client.auth.refresh_session(self.refresh_token)
+        except Exception as exc:
+            raise auth_error(exc) from None
+        return self._identity(response.session)
+
+    def reset_password(self, email: str, code: str, new_password: str) -> Identity:
+        """Sets a new password with the code from the reset e-mail; signs the user in."""
+        email, code = (email or "").strip().lower(), (code or "").strip()
+        if not email or not code or not new_password:
+            raise DomainError("auth.missing")
+        if len(new_password) < 8:
+            raise DomainError("account.password_short")
+        try:
+            response = self.client.auth.verify_otp({"email": email, "token": code, "type": "recovery"})
+            self.client.auth.update_user({"password": new_password})
+        except Exception as exc:
+            raise auth_error(exc) from None
+        return self._identity(response.session)
+
+    def sign_out(self) -> None:
+        """Ends this session only; the user's sessions on other devices stay signed in."""
+        try:
+            self.client.auth.sign_out({"scope": "local"})
+        except Exception:  # already ended on the server, or unreachable: the local session is gone either way
+            pass
+        self.refresh_token = None
+
+
+def send_password_reset(email: str, redirect_to: str | None = None) -> None:
+    """Asks Supabase Auth to e-mail a reset link; says nothing about whether the address exists."""
+    email = (email or "").strip().lower()
+    if not email:
+        raise DomainError("auth.missing")
+    try:
+        _client().auth.reset_password_for_email(email, {"redirect_to": redirect_to} if redirect_to else {})
+    except Exception as exc:
+        error = auth_error(exc)
+        if error.key in ("supabase_auth.unreachable", "supabase_auth.rate_limited"):
+            raise error from None
+
+
+def invite_staff(inviter: Identity, *, email: str, role: str, org_unit_id: int, display_name: str,
+                 redirect_to: str | None = None) -> str:
+    """Invites a new staff member by e-mail and records their staff row; returns the new user id.
+
+    The staff row is written as the inviter, so row-level security decides (district staff only);
+    if it is refused, the invited account is deleted again, so nothing is left half done.
+    """
+    if inviter.role != "district":  # hide what the database would refuse anyway, before any e-mail goes out
+        raise DomainError("error.forbidden")
+    admin = _client("SUPABASE_SERVICE_ROLE_KEY").auth.admin
+    try:
+        options = {"data": {"display_name": display_name}}
+        if redirect_to:
+            options["redirect_to"] = redirect_to
+        user_id = admin.invite_user_by_email(email.strip().lower(), options).user.id
+    except Exception as exc:
+        raise auth_error(exc) from None
+    try:
+        with inviter.session() as conn:
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name)"
+                         " values (%s, %s, %s, %s)", (user_id, org_unit_id, role, display_name))
+    except psycopg.Error as exc:
+        refusal = from_db(exc)
+    else:
+        return str(user_id)
+    try:
+        admin.delete_user(user_id)
+    except Exception:
+        pass  # the invitation stays unusable without a staff row: load_identity refuses it
+    raise refusal
