@@ -24,14 +24,20 @@ class Page:
 PAGES: dict[str, Page] = {p.key: p for p in [
     # The landing address is shared with the sign-in page, so signing in or out stays on one address.
     Page("home", "pages/home.py", "page.home", ":material/home:", url_path=LANDING),
+    Page("demands", "pages/demands.py", "page.demands", ":material/volunteer_activism:"),
+    Page("resources", "pages/resources.py", "page.resources", ":material/inventory_2:"),
+    Page("projects", "pages/projects.py", "page.projects", ":material/assignment:"),
+    Page("org", "pages/org.py", "page.org", ":material/account_tree:"),
+    Page("dashboard", "pages/dashboard.py", "page.dashboard", ":material/monitoring:"),
+    Page("bulletin", "pages/bulletin.py", "page.bulletin", ":material/summarize:"),
     Page("matching", "pages/matching.py", "page.matching", ":material/handshake:"),
 ]}
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "matching"],
-    "street": ["home", "matching"],
-    "community": ["home", "matching"],
-    "grid": ["home", "matching"],
+    "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin"],
+    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin"],
+    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin"],
+    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin"],
     "department": ["home"],
 }
 

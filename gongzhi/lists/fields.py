@@ -92,12 +92,25 @@ LIST_FIELDS: dict[str, tuple[Field, ...]] = {
     ),
 }
 
+# Forms that are not rows of a list but follow the same rules.
+FORM_FIELDS: dict[str, tuple[Field, ...]] = {
+    "project_progress": (
+        Field("progress", "int", required=True, minimum=0, maximum=100),
+        Field("spent", "money", required=True, minimum=0),
+    ),
+    "milestone": (
+        Field("title", "text", required=True, max_len=200),
+        Field("due_date", "date"),
+    ),
+}
+
 # Rules between fields: (list, earlier date, later date)
 DATE_ORDER = (("resource", "available_from", "available_to"), ("project", "start_date", "end_date"))
 
 
 def fields(list_name: str) -> tuple[Field, ...]:
-    return LIST_FIELDS[list_name]
+    """The fields of a list (LIST_FIELDS) or of another form (FORM_FIELDS)."""
+    return LIST_FIELDS[list_name] if list_name in LIST_FIELDS else FORM_FIELDS[list_name]
 
 
 def _blank(value: Any) -> bool:

@@ -1,0 +1,411 @@
+"""Named reads of the three lists: filtered, sorted and paginated in SQL, under row-level security.
+
+`ListFilters` is what a list page (and an export) filters by; `list_page` returns one page with the
+total count (exact, or the planner's estimate for very wide filters); `export_rows` streams every
+matching row; `get`, `history` and `links` feed the detail view. Demands are read through
+`public.demand_row`, which masks the beneficiary's name and phone in the database for callers who
+may not see them, so every query here shows personal data exactly as the database allows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from psycopg import sql
+
+from gongzhi.auth import Identity
+from gongzhi.errors import DomainError
+from gongzhi.lists.fields import PROJECT_KINDS, RESOURCE_KINDS, URGENCY, fields
+
+LISTS = ("demand", "resource", "project")
+PER_PAGE = 50
+EXACT_COUNT_LIMIT = 100_000   # above the planner's estimate of this, the count is shown as "约 N"
+STATUSES = {
+    "demand": ("new", "matched", "in_progress", "done", "cancelled"),
+    "resource": ("available", "paused", "retired"),
+    "project": ("planning", "in_progress", "done", "cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class _Spec:
+    table: str            # the table filtered and paged
+    source: str           # the relation rows are read from (a masking view for demands)
+    text: str             # the searchable text, on alias d
+    indexed: bool         # a bigram GIN index serves `text`
+    date_column: str      # what the date range filters
+    sorts: tuple[str, ...]
+    columns: tuple[str, ...]   # columns of a page, besides the display names
+    kinds: tuple[str, ...] = ()
+
+
+SPECS = {
+    "demand": _Spec(
+        "demand", "demand_row", "d.title || ' ' || d.description", True, "created_at",
+        ("created_at", "needed_by", "id", "title"),
+        ("id", "title", "urgency", "status", "quantity", "needed_by", "beneficiary_name",
+         "beneficiary_phone", "address", "created_at")),
+    "resource": _Spec(
+        "resource", "resource", "d.name || ' ' || d.provider || ' ' || d.description", False, "created_at",
+        ("created_at", "name", "capacity", "id"),
+        ("id", "name", "kind", "provider", "provider_kind", "capacity", "allocated", "status",
+         "available_to", "created_at"), RESOURCE_KINDS),
+    "project": _Spec(
+        "project", "project", "d.name || ' ' || d.description", False, "start_date",
+        ("created_at", "start_date", "name", "budget", "progress", "id"),
+        ("id", "name", "kind", "status", "progress", "budget", "spent", "beneficiaries", "start_date",
+         "end_date", "created_at"), PROJECT_KINDS),
+}
+
+
+def _tuple(value) -> tuple:
+    if value is None or value == "":
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+@dataclass(frozen=True)
+class ListFilters:
+    """What a list is filtered by. Empty values filter nothing.
+
+    org_unit_id: a unit of the user's territory (rows in its subtree); category_id; status and
+    urgency: one value or several; kind: resource or project kind; date_from/date_to: inclusive
+    dates of creation (projects: of their start); keyword: words in title/name and description.
+    """
+    org_unit_id: int | None = None
+    category_id: int | None = None
+    status: tuple[str, ...] = ()
+    urgency: tuple[str, ...] = ()
+    kind: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    keyword: str = ""
+
+    def __post_init__(self):
+        object.__setattr__(self, "status", _tuple(self.status))
+        object.__setattr__(self, "urgency", _tuple(self.urgency))
+        object.__setattr__(self, "keyword", (self.keyword or "").strip())
+
+
+@dataclass(frozen=True)
+class ListPage:
+    rows: list[dict]
+    total: int
+    estimated: bool       # total is the planner's estimate ("约 N")
+    page: int
+    per_page: int
+    sort: str
+    descending: bool
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+
+@dataclass
+class _Where:
+    parts: list = field(default_factory=list)
+    params: dict = field(default_factory=dict)
+
+    def add(self, clause: str, **params) -> None:
+        self.parts.append(sql.SQL(clause))
+        self.params.update(params)
+
+    def composed(self) -> sql.Composable:
+        return sql.SQL(" and ").join(self.parts) if self.parts else sql.SQL("true")
+
+
+def spec(list_name: str) -> _Spec:
+    if list_name not in SPECS:
+        raise DomainError("lists.bad_filter")
+    return SPECS[list_name]
+
+
+def like_pattern(keyword: str) -> str:
+    """An ILIKE pattern that finds `keyword` literally."""
+    return "%" + re.sub(r"([\\%_])", r"\\\1", keyword) + "%"
+
+
+def searchable(keyword: str) -> bool:
+    """True when the keyword has a two-character piece the bigram index can look up."""
+    return len(re.sub(r"\W", "", keyword)) >= 2
+
+
+def _where(conn, list_name: str, f: ListFilters) -> _Where:
+    """The filter clauses; refuses values a page cannot offer (a crafted filter)."""
+    s = spec(list_name)
+    w = _Where()
+    if f.org_unit_id is not None:
+        unit = conn.execute("select terr, terr_hi from public.org_unit where id = %s", (f.org_unit_id,)).fetchone()
+        if unit is None:
+            raise DomainError("lists.bad_filter")
+        w.add("d.terr between %(terr_lo)s and %(terr_hi)s", terr_lo=unit["terr"], terr_hi=unit["terr_hi"])
+    if f.category_id is not None:
+        if list_name == "project":
+            raise DomainError("lists.bad_filter")
+        w.add("d.category_id = %(category_id)s", category_id=int(f.category_id))
+    if f.status:
+        if not set(f.status) <= set(STATUSES[list_name]):
+            raise DomainError("lists.bad_filter")
+        w.add("d.status = any(%(status)s)", status=list(f.status))
+    if f.urgency:
+        if list_name != "demand" or not set(f.urgency) <= set(URGENCY):
+            raise DomainError("lists.bad_filter")
+        w.add("d.urgency = any(%(urgency)s)", urgency=list(f.urgency))
+    if f.kind:
+        if f.kind not in s.kinds:
+            raise DomainError("lists.bad_filter")
+        w.add("d.kind = %(kind)s", kind=f.kind)
+    if f.date_from:
+        w.add(f"d.{s.date_column} >= %(date_from)s", date_from=f.date_from)
+    if f.date_to:
+        w.add(f"d.{s.date_column} < %(date_to)s", date_to=f.date_to + dt.timedelta(days=1))
+    if f.keyword:
+        if len(f.keyword) > 100:
+            raise DomainError("lists.keyword_too_long")
+        if s.indexed and searchable(f.keyword):
+            w.add(f"to_tsvector('simple'::regconfig, private.bigrams({s.text}))"
+                  " @@ plainto_tsquery('simple'::regconfig, private.bigrams(%(keyword)s))", keyword=f.keyword)
+        w.add(f"({s.text}) ilike %(like)s", like=like_pattern(f.keyword))
+    return w
+
+
+def _count(conn, list_name: str, w: _Where) -> tuple[int, bool]:
+    """The number of matching rows: exact when the planner expects few, else its estimate."""
+    base = sql.SQL("select 1 from public.{} d where {}").format(sql.Identifier(spec(list_name).table), w.composed())
+    plan = conn.execute(sql.SQL("explain (format json) ") + base, w.params).fetchone()
+    estimate = int(next(iter(plan.values()))[0]["Plan"]["Plan Rows"])
+    if estimate > EXACT_COUNT_LIMIT:
+        return estimate, True
+    exact = conn.execute(sql.SQL("select count(*) as n from ({}) x").format(base), w.params).fetchone()["n"]
+    return exact, False
+
+
+def _select_columns(list_name: str, lang: str) -> sql.Composable:
+    s = spec(list_name)
+    cols = [sql.SQL("v.{}").format(sql.Identifier(c)) for c in s.columns if c not in ("id",)]
+    names = [sql.SQL("v.id"), sql.SQL("o.name as org_unit"), *cols]
+    if list_name != "project":
+        names.append(sql.SQL("c.name_en as category") if lang == "en" else sql.SQL("c.name_zh as category"))
+    return sql.SQL(", ").join(names)
+
+
+def _joins(list_name: str) -> sql.Composable:
+    out = "join public.org_unit o on o.id = v.org_unit_id"
+    if list_name != "project":
+        out += " join public.category c on c.id = v.category_id"
+    return sql.SQL(out)
+
+
+def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 1, per_page: int = PER_PAGE,
+              sort: str = "created_at", descending: bool = True, lang: str = "zh") -> ListPage:
+    """One page of `list_name` as `user` sees it, with the total; sorted and paginated in SQL."""
+    s = spec(list_name)
+    if sort not in s.sorts or not 1 <= per_page <= 500:
+        raise DomainError("lists.bad_filter")
+    direction = sql.SQL("desc nulls last" if descending else "asc nulls first")
+    with user.session() as conn:
+        w = _where(conn, list_name, filters)
+        total, estimated = _count(conn, list_name, w)
+        pages = max(1, math.ceil(total / per_page))
+        page = min(max(1, int(page)), pages)
+        query = sql.SQL("""
+            with page as (
+              select d.id, row_number() over () as n from (
+                select d.id from public.{table} d where {where}
+                order by d.{sort} {dir}, d.id {dir} limit %(limit)s offset %(offset)s) d
+            )
+            select {columns} from page p join public.{source} v on v.id = p.id {joins}
+            order by p.n
+        """).format(table=sql.Identifier(s.table), where=w.composed(), sort=sql.Identifier(sort), dir=direction,
+                    columns=_select_columns(list_name, lang), source=sql.Identifier(s.source),
+                    joins=_joins(list_name))
+        rows = conn.execute(query, {**w.params, "limit": per_page, "offset": (page - 1) * per_page}).fetchall()
+    return ListPage(rows=rows, total=total, estimated=estimated, page=page, per_page=per_page, sort=sort,
+                    descending=descending)
+
+
+def export_columns(list_name: str) -> list[str]:
+    """The keys of an exported row: id, the list's fields, status and created_at."""
+    return ["id", *(f.name for f in fields(list_name)), "status", "created_at"]
+
+
+def export_rows(user: Identity, list_name: str, filters: ListFilters, lang: str = "zh") -> Iterator[dict]:
+    """Every row matching `filters`, streamed from a server-side cursor, newest first.
+
+    Keys are `export_columns(list_name)`; `category_id` and `org_unit_id` carry display names,
+    choices and statuses their codes, personal data is masked exactly as on the page.
+    """
+    s = spec(list_name)
+    names = []
+    for col in export_columns(list_name):
+        if col == "category_id":
+            names.append(sql.SQL("c.name_en" if lang == "en" else "c.name_zh") + sql.SQL(" as category_id"))
+        elif col == "org_unit_id":
+            names.append(sql.SQL("o.name as org_unit_id"))
+        else:
+            names.append(sql.SQL("v.{}").format(sql.Identifier(col)))
+    with user.session() as conn:
+        w = _where(conn, list_name, filters)
+        query = sql.SQL("select {cols} from public.{source} v {joins} where v.id in "
+                        "(select d.id from public.{table} d where {where}) order by v.created_at desc, v.id desc"
+                        ).format(cols=sql.SQL(", ").join(names), source=sql.Identifier(s.source),
+                                 joins=_joins(list_name), table=sql.Identifier(s.table), where=w.composed())
+        with conn.cursor(name=f"export_{list_name}") as cur:
+            cur.itersize = 2000
+            cur.execute(query, w.params)
+            yield from cur
+
+
+# ---------------------------------------------------------------- choices for the filters and forms
+def territory_options(user: Identity) -> list[dict]:
+    """The street, community and grid units of the user's own subtree, in tree order."""
+    with user.session() as conn:
+        return conn.execute(
+            """select id, name, kind from public.org_unit
+               where kind in ('district', 'street', 'community', 'grid')
+                 and terr between coalesce((select private.terr_lo()), 1) and coalesce((select private.terr_hi()), 0)
+               order by terr, kind <> 'district', kind <> 'street', kind <> 'community', id""").fetchall()
+
+
+def categories(user: Identity, lang: str = "zh") -> list[dict]:
+    with user.session() as conn:
+        return conn.execute(
+            f"select id, {'name_en' if lang == 'en' else 'name_zh'} as name from public.category order by position, id"
+        ).fetchall()
+
+
+def allowed_next(user: Identity, list_name: str, current: list[str] | tuple[str, ...]) -> list[str]:
+    """Statuses every row in `current` may move to (public.status_transition), in list order."""
+    current = sorted(set(current))
+    if not current:
+        return []
+    with user.session() as conn:
+        found = {r["to_status"] for r in conn.execute(
+            """select to_status from public.status_transition
+               where entity = %s and from_status = any(%s)
+               group by to_status having count(distinct from_status) = %s""",
+            (spec(list_name).table, current, len(current)))}
+    return [s for s in STATUSES[list_name] if s in found]
+
+
+# ---------------------------------------------------------------- the detail view
+def get(user: Identity, list_name: str, row_id: int, lang: str = "zh") -> dict | None:
+    """Every field of one row, with display names; None when the user cannot see it."""
+    s = spec(list_name)
+    extra = ", v.personal_visible" if list_name == "demand" else ""
+    category = "" if list_name == "project" else \
+        (", c.name_en as category" if lang == "en" else ", c.name_zh as category")
+    with user.session() as conn:
+        columns = [r["column_name"] for r in conn.execute(
+            """select column_name from information_schema.columns
+               where table_schema = 'public' and table_name = %s order by ordinal_position""", (s.source,))]
+        wanted = [c for c in columns if c not in ("street_id", "community_id", "grid_id", "terr",
+                                                 "beneficiary_name_masked", "beneficiary_phone_masked",
+                                                 "personal_visible", "created_by")]
+        query = sql.SQL("select {cols}, o.name as org_unit {category}{extra}, st.display_name as created_by_name"
+                        " from public.{source} v {joins}"
+                        " left join public.staff st on st.user_id = v.created_by where v.id = %s").format(
+            cols=sql.SQL(", ").join(sql.SQL("v.{}").format(sql.Identifier(c)) for c in wanted),
+            category=sql.SQL(category), extra=sql.SQL(extra), source=sql.Identifier(s.source),
+            joins=_joins(list_name))
+        return conn.execute(query, (row_id,)).fetchone()
+
+
+PERSONAL_KEYS = ["beneficiary_name", "beneficiary_phone"]
+_HIDDEN_KEYS = ["updated_at", "terr", "street_id", "community_id", "grid_id", "beneficiary_name_masked",
+                "beneficiary_phone_masked", "created_by"]
+
+
+def history(user: Identity, list_name: str, row_id: int) -> list[dict]:
+    """The audit trail of one row, newest first: when, who, what, and which fields changed.
+
+    Personal data in the trail is left out unless the user may see it on the row itself.
+    """
+    s = spec(list_name)
+    with user.session() as conn:
+        personal = False
+        if list_name == "demand":
+            row = conn.execute("select personal_visible from public.demand_row where id = %s", (row_id,)).fetchone()
+            personal = bool(row and row["personal_visible"])
+        drop = _HIDDEN_KEYS + ([] if personal else PERSONAL_KEYS)
+        rows = conn.execute(
+            """select a.at, a.action, st.display_name as actor,
+                      coalesce(a.old_row, '{}'::jsonb) - %(drop)s::text[] as old_row,
+                      coalesce(a.new_row, '{}'::jsonb) - %(drop)s::text[] as new_row
+               from public.audit_log a left join public.staff st on st.user_id = a.actor
+               where a.table_name = %(table)s and a.row_id = %(id)s
+               order by a.at desc, a.id desc limit 200""",
+            {"drop": drop, "table": s.table, "id": str(row_id)}).fetchall()
+    out = []
+    for r in rows:
+        old, new = r["old_row"], r["new_row"]
+        if r["action"] == "update":
+            changes = [(k, old.get(k), new.get(k)) for k in new if old.get(k) != new.get(k)]
+        else:
+            changes = [(k, None, v) for k, v in (new or old).items() if v not in (None, "")] \
+                if r["action"] == "insert" else []
+        out.append({"at": r["at"], "action": r["action"], "actor": r["actor"], "changes": changes})
+    return out
+
+
+def links(user: Identity, list_name: str, row_id: int, lang: str = "zh") -> dict[str, list[dict]]:
+    """What a row is linked to: matches and projects of a demand or resource; demands, resources
+    and milestones of a project."""
+    cat = "c.name_en" if lang == "en" else "c.name_zh"
+    with user.session() as conn:
+        if list_name == "demand":
+            return {
+                "matches": conn.execute(
+                    """select m.id, r.name as resource, r.provider, m.quantity, m.score, m.status, m.created_at
+                       from public.match m left join public.resource r on r.id = m.resource_id
+                       where m.demand_id = %s order by m.created_at desc""", (row_id,)).fetchall(),
+                "projects": conn.execute(
+                    """select p.id, p.name, p.status, p.progress from public.project_demand pd
+                       join public.project p on p.id = pd.project_id where pd.demand_id = %s order by p.id""",
+                    (row_id,)).fetchall(),
+            }
+        if list_name == "resource":
+            return {
+                "matches": conn.execute(
+                    """select m.id, d.title as demand, m.quantity, m.score, m.status, m.created_at
+                       from public.match m left join public.demand d on d.id = m.demand_id
+                       where m.resource_id = %s order by m.created_at desc limit 200""", (row_id,)).fetchall(),
+                "projects": conn.execute(
+                    """select p.id, p.name, p.status, pr.quantity from public.project_resource pr
+                       join public.project p on p.id = pr.project_id where pr.resource_id = %s order by p.id""",
+                    (row_id,)).fetchall(),
+            }
+        return {
+            "demands": conn.execute(
+                f"""select d.id, d.title, {cat} as category, d.status from public.project_demand pd
+                    join public.demand d on d.id = pd.demand_id join public.category c on c.id = d.category_id
+                    where pd.project_id = %s order by d.id""", (row_id,)).fetchall(),
+            "resources": conn.execute(
+                f"""select r.id, r.name, r.provider, {cat} as category, pr.quantity from public.project_resource pr
+                    join public.resource r on r.id = pr.resource_id join public.category c on c.id = r.category_id
+                    where pr.project_id = %s order by r.id""", (row_id,)).fetchall(),
+            "milestones": conn.execute(
+                """select id, title, due_date, done_at, position from public.project_milestone
+                   where project_id = %s order by position, id""", (row_id,)).fetchall(),
+        }
+
+
+def duplicates(user: Identity, clean: dict[str, Any], exclude: int | None = None) -> list[dict]:
+    """Demands of the user's territory that look like the demand `clean` (parsed form values):
+    the same beneficiary phone and category in the last 30 days, or a very similar title in the
+    same grid. Rows are read under RLS, personal data masked as on the page."""
+    with user.session() as conn:
+        return conn.execute(
+            """select v.id, v.title, v.status, v.beneficiary_name, v.beneficiary_phone, v.created_at, x.reason,
+                      round(x.similarity::numeric, 2) as similarity
+               from private.demand_duplicates(%s, %s, %s, %s, %s) x
+               join public.demand_row v on v.id = x.demand_id
+               order by x.similarity desc, v.id desc""",
+            (clean.get("org_unit_id"), clean.get("category_id"), clean.get("beneficiary_phone"),
+             clean.get("title") or "", exclude)).fetchall()
