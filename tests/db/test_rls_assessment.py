@@ -1,0 +1,28 @@
+"""RLS matrix: assessment rows are written by private.compute_assessment; staff read those of their
+territory and enter the residents' evaluation; only the district inserts or removes directly."""
+import pytest
+
+from tests.db.rls import INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.volunteers.makers import at, new_assessment, new_volunteer, registrable
+
+IN_OUT = frozenset({"inside", "outside"})
+SPEC = Spec(
+    table="assessment",
+    key="id = %(id)s",
+    make=lambda conn, unit: at(conn, unit, new_assessment),
+    prepare=lambda conn, unit: {"volunteer": new_volunteer(conn, unit) if registrable(conn, unit) else -1},
+    insert="insert into public.assessment (period, subject, volunteer_id, org_unit_id)"
+           " values ('2026H1', 'volunteer', %(volunteer)s, 0)",
+    update_set="evaluation = 85",
+)
+MATRIX = {
+    "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
+    **{role: dict(select=INSIDE, insert=NONE, update=INSIDE, delete=NONE) for role in ("street", "community", "grid")},
+    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+}
+
+
+@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
+def test_cell(conn, role, op):
+    check_cell(conn, SPEC, role, op, MATRIX[role][op])

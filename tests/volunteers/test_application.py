@@ -1,0 +1,134 @@
+"""The public application: anon inserts a pending application and nothing else; duplicates and
+floods are refused with a clear message; approval creates the volunteer or unit and its resources."""
+import psycopg
+import pytest
+from psycopg import errors
+
+from gongzhi import db
+from gongzhi.errors import DomainError
+from gongzhi.i18n import t
+from gongzhi.volunteers import commands, queries
+from gongzhi.volunteers.forms import ApplicationForm
+from tests.conftest import act_as, act_as_owner, unit_id
+from tests.pages.conftest import identity_of
+from tests.volunteers.makers import new_application, new_volunteer, phone
+
+
+def _form(**over):
+    values = dict(kind="volunteer", org_unit_id="丽水社区", name="王建国", phone=phone(), workplace="区人民医院",
+                  skills=["health"], pledged_hours=20)
+    values.update(over)
+    return ApplicationForm(**values)
+
+
+def _denied(conn, sql, params=()):
+    with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+        conn.execute(sql, params)
+
+
+def test_anon_inserts_an_application_and_nothing_else(conn):
+    community = unit_id(conn, "丽水社区")
+    existing = new_application(conn, community)
+    act_as(conn, None)
+    conn.execute("insert into public.application (kind, org_unit_id, name, phone, fingerprint)"
+                 " values ('volunteer', %s, '李梅', '13912345678', 'fp-anon')", (community,))
+    _denied(conn, "select * from public.application")
+    _denied(conn, "select count(*) from public.application")
+    _denied(conn, "insert into public.application (kind, org_unit_id, name, phone) values ('volunteer', %s, '李梅',"
+                  " '13912345679') returning id", (community,))
+    _denied(conn, "update public.application set status = 'approved' where id = %s", (existing,))
+    _denied(conn, "delete from public.application where id = %s", (existing,))
+    _denied(conn, "insert into public.application (kind, org_unit_id, name, phone, status)"
+                  " values ('volunteer', %s, '李梅', '13912345670', 'approved')", (community,))
+    _denied(conn, "insert into public.volunteer (org_unit_id, name, phone) values (%s, '李梅', '13912345671')", (community,))
+    _denied(conn, "insert into public.unit (org_unit_id, name, unit_type, phone) values (%s, '某公司', 'enterprise', '1391')",
+            (community,))
+    for table in ("volunteer", "unit", "signup", "service_log", "assessment", "assessment_weight"):
+        _denied(conn, f"select count(*) from public.{table}")
+    for table in ("resource", "org_unit", "staff"):   # the resources approval creates stay invisible too
+        assert conn.execute(f"select count(*) as n from public.{table}").fetchone()["n"] == 0
+    act_as_owner(conn)
+    row = conn.execute("select status, decided_by from public.application where phone = '13912345678'").fetchone()
+    assert row == {"status": "pending", "decided_by": None}
+
+
+def test_submit_refuses_duplicates_and_floods(fresh_db):
+    lookups = queries.public_lookups()
+    first = _form()
+    commands.submit_application(first, lookups, "fp-1")
+    with pytest.raises(DomainError) as dup:
+        commands.submit_application(_form(phone=first.phone, name="别人"), lookups, "fp-other")
+    assert dup.value.key == "application.duplicate"
+    assert t(dup.value.key) == "该手机号已提交过申请或已完成报到，请勿重复提交"
+    commands.submit_application(_form(), lookups, "fp-1")
+    commands.submit_application(_form(), lookups, "fp-1")
+    with pytest.raises(DomainError) as flood:
+        commands.submit_application(_form(), lookups, "fp-1")
+    assert flood.value.key == "application.too_many"
+    commands.submit_application(_form(), lookups, "fp-2")   # another sender is not held up
+    with db.owner() as conn:
+        assert conn.execute("select count(*) as n from public.application").fetchone()["n"] == 4
+
+
+def test_bad_form_reports_every_field_and_writes_nothing(fresh_db):
+    lookups = queries.public_lookups()
+    with pytest.raises(commands.FormError) as bad:
+        commands.submit_application(_form(name="", phone="abc", org_unit_id="火星社区", skills=["nope"]), lookups, "fp")
+    assert {e.field for e in bad.value.errors} == {"name", "phone", "org_unit_id", "skills"}
+    with pytest.raises(commands.FormError) as unit:
+        commands.submit_application(_form(kind="unit", unit_type=""), lookups, "fp")
+    assert [e.field for e in unit.value.errors] == ["unit_type"]
+    with db.owner() as conn:
+        assert conn.execute("select count(*) as n from public.application").fetchone()["n"] == 0
+
+
+def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_db):
+    lookups = queries.public_lookups()
+    form = _form(skills=["health", "elderly"])
+    commands.submit_application(form, lookups, "fp")
+    staff = identity_of("shequ@demo.gongzhi.cn")
+    rows, total = queries.applications(staff)
+    assert total == 1 and rows[0]["name"] == "王建国"
+    code = commands.decide_application(staff, rows[0]["id"], approve=True)
+    assert len(code) == commands.CODE_LENGTH
+    with db.owner() as conn:
+        volunteer = conn.execute("select * from public.volunteer where phone = %s", (form.phone,)).fetchone()
+        resources = conn.execute("select kind, provider_kind, terr from public.resource where id = any(%s)",
+                                 (volunteer["resource_ids"],)).fetchall()
+    assert volunteer["code_hash"] == commands.code_hash(volunteer["id"], code)
+    assert len(resources) == 2 and {r["provider_kind"] for r in resources} == {"volunteer"}
+    assert {r["terr"] for r in resources} == {volunteer["terr"]}
+    with pytest.raises(DomainError) as again:
+        commands.decide_application(staff, rows[0]["id"], approve=False)
+    assert again.value.key == "application.decided"
+    with pytest.raises(DomainError) as dup:   # registered now: a second application is a duplicate
+        commands.submit_application(_form(phone=form.phone), lookups, "fp-x")
+    assert dup.value.key == "application.duplicate"
+
+
+def test_approval_of_a_unit_creates_its_offered_resources(fresh_db):
+    lookups = queries.public_lookups()
+    form = _form(kind="unit", name="滨江供电公司", unit_type="enterprise", skills=[], contact_name="赵磊",
+                 offers=[{"kind": "venue", "category": "culture", "name": "职工活动中心", "capacity": 50},
+                         {"kind": "", "category": "", "name": ""}])
+    commands.submit_application(form, lookups, "fp")
+    staff = identity_of("shequ@demo.gongzhi.cn")
+    rows, _ = queries.applications(staff)
+    assert commands.decide_application(staff, rows[0]["id"], approve=True) is None
+    with db.owner() as conn:
+        unit = conn.execute("select * from public.unit where phone = %s", (form.phone,)).fetchone()
+        res = conn.execute("select name, kind, capacity from public.resource where id = any(%s)",
+                           (unit["resource_ids"],)).fetchall()
+    assert res == [{"name": "职工活动中心", "kind": "venue", "capacity": 50}]
+
+
+def test_staff_outside_the_territory_cannot_decide(fresh_db):
+    commands.submit_application(_form(), queries.public_lookups(), "fp")
+    with db.owner() as conn:
+        app_id = conn.execute("select id from public.application").fetchone()["id"]
+    other = identity_of("community-330100001002@demo.gongzhi.cn")   # 江滩社区
+    with pytest.raises(DomainError) as refused:
+        commands.decide_application(other, app_id, approve=True)
+    assert refused.value.key == "application.decided"
+    with db.owner() as conn:
+        assert conn.execute("select count(*) as n from public.volunteer").fetchone()["n"] == 0
