@@ -1,0 +1,115 @@
+"""The monthly bulletin (月通报): for one month and one territory, the key figures, the sub-units
+ranked by closure rate and by days to close, the best and worst grids, and the charts — as an
+Excel workbook (a cover sheet with the charts as pictures, then the data) in the user's language.
+
+Its figures are the dashboard's for the same scope and month (`queries.load`), so the two agree.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+from openpyxl import Workbook
+from openpyxl.drawing.image import Image
+from openpyxl.styles import Font
+
+from gongzhi import charts
+from gongzhi.auth import Identity
+from gongzhi.dashboard import export, queries
+from gongzhi.dashboard.periods import month_of
+from gongzhi.dashboard.queries import Dashboard
+from gongzhi.i18n import t
+
+GRIDS_SHOWN = 5
+
+
+@dataclass
+class Bulletin:
+    year: int
+    month: int
+    board: Dashboard
+    by_closure: list[dict]     # sub-units, best closure rate first
+    by_days: list[dict]        # sub-units with closed demands, fewest days to close first
+    best_grids: list[dict]
+    worst_grids: list[dict]
+
+
+def _rate_key(r: dict):
+    return (-(r["closure_rate"] or 0.0), -r["new"], r["name"] or "")
+
+
+def build(user: Identity, unit_id: int | None, year: int, month: int) -> Bulletin:
+    """The bulletin of `month` for the scope `unit_id` (the user's own unit when None)."""
+    period = month_of(year, month)
+    board = queries.load(user, unit_id, period)
+    by_closure = sorted(board.units, key=_rate_key)
+    by_days = sorted([r for r in board.units if r["avg_days_to_close"] is not None],
+                     key=lambda r: (r["avg_days_to_close"], r["name"] or ""))
+    grids = [g for g in queries.grid_ranking(user, unit_id, period) if g["new"] > 0]
+    ranked = sorted(grids, key=_rate_key)
+    best = ranked[:GRIDS_SHOWN]
+    worst = [g for g in reversed(ranked) if g not in best][:GRIDS_SHOWN]
+    return Bulletin(year, month, board, by_closure, by_days, best, worst)
+
+
+def title(b: Bulletin, lang: str) -> str:
+    return t("bulletin.title", lang, unit=b.board.scope.unit.name, year=b.year, month=b.month)
+
+
+def _bold_row(ws, values: list) -> None:
+    ws.append(values)
+    for cell in ws[ws.max_row]:
+        cell.font = Font(bold=True)
+
+
+def _units_table(ws, rows: list[dict], lang: str, kind: str) -> None:
+    _bold_row(ws, [t("bulletin.rank", lang), t(f"role.{kind}", lang), t("chart.new_demands", lang),
+                   t("chart.closed_demands", lang), t("export.closure_rate_pct", lang), t("export.avg_days", lang)])
+    for i, r in enumerate(rows, 1):
+        ws.append([i, r["name"] or t("dashboard.own_level", lang), r["new"], r["closed"],
+                   None if r["closure_rate"] is None else round(r["closure_rate"] * 100, 1), r["avg_days_to_close"]])
+    ws.append([])
+
+
+def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
+    """The bulletin as an Excel workbook: 通报 (figures, rankings, grids, charts) and the data sheets."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = t("bulletin.sheet", lang)
+    ws.append([title(b, lang)])
+    ws["A1"].font = Font(bold=True, size=16)
+    ws.append([t("export.period", lang, start=b.board.period.start.isoformat(), end=b.board.period.end.isoformat())])
+    ws.append([])
+    _bold_row(ws, [t("bulletin.key_figures", lang)])
+    _bold_row(ws, [t("export.kpi", lang), t("export.value", lang), t("export.previous", lang), t("export.change", lang)])
+    for f in b.board.figures:
+        ws.append([t(f"kpi.{f.key}", lang), export.figure_text(f, lang),
+                   export.figure_text(f, lang, f.previous) if f.previous is not None else "—",
+                   export.change_text(f, lang) or "—"])
+    ws.append([])
+    kind = b.board.scope.child_kind
+    if kind:
+        _bold_row(ws, [t("bulletin.by_closure", lang)])
+        _units_table(ws, b.by_closure, lang, kind)
+        _bold_row(ws, [t("bulletin.by_days", lang)])
+        _units_table(ws, b.by_days, lang, kind)
+    if b.best_grids:
+        _bold_row(ws, [t("bulletin.best_grids", lang)])
+        _units_table(ws, b.best_grids, lang, "grid")
+        _bold_row(ws, [t("bulletin.worst_grids", lang)])
+        _units_table(ws, b.worst_grids, lang, "grid")
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 22
+    for col in "CDEF":
+        ws.column_dimensions[col].width = 14
+    if with_charts:
+        sheet = wb.create_sheet(t("bulletin.sheet_charts", lang))
+        row = 1
+        for chart in charts.dashboard_charts(b.board, lang).values():
+            image = Image(io.BytesIO(charts.to_png(chart, scale=1.5)))
+            sheet.add_image(image, f"A{row}")
+            row += int(image.height / 20) + 2
+    export.add_data_sheets(wb, b.board, lang)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
