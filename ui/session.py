@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from gongzhi import i18n
+from gongzhi import i18n, preferences
 from gongzhi.auth import Identity
 
 IDENTITY = "identity"
@@ -24,7 +24,11 @@ def require_identity() -> Identity:
 
 
 def sign_in(user: Identity) -> None:
+    """Keep `user` in the session and switch to the language they chose last time."""
     st.session_state[IDENTITY] = user
+    saved = preferences.language(user)
+    if saved:
+        st.session_state[LANG] = saved
 
 
 def sign_out() -> None:
@@ -36,6 +40,9 @@ def sign_out() -> None:
 def choose_language(widget_key: str) -> None:
     """Widget callback: the language picked in `widget_key` becomes the session's."""
     st.session_state[LANG] = st.session_state[widget_key]
+    user = identity()
+    if user is not None:
+        preferences.set_language(user, st.session_state[LANG])
 
 
 def lang() -> str:

@@ -1,0 +1,112 @@
+"""组织与账号 (district only): the org tree with new streets, communities and grids, and staff
+accounts — create, disable, reset password, move. Everything goes through gongzhi.org as the
+signed-in district staff member, under row-level security."""
+import pandas as pd
+import streamlit as st
+
+from gongzhi.errors import DomainError
+from gongzhi.org import commands, queries
+from gongzhi.org.forms import AccountForm, UnitForm
+from ui import session
+from ui.session import t
+
+user = session.require_identity()
+st.title(t("page.org"))
+if not queries.can_manage(user):   # RLS refuses everything here; say so instead of failing later
+    st.error(t("error.forbidden"))
+    st.stop()
+for kind, key in (("success", "org_done"), ("error", "org_error")):
+    if message := st.session_state.pop(key, None):
+        getattr(st, kind)(message)
+
+
+def _run(action, done_key: str, **params) -> None:
+    """Run a command; keep its outcome as a message for the next run."""
+    try:
+        result = action()
+    except DomainError as exc:
+        st.session_state["org_error"] = t(exc.key, **exc.params)
+    else:
+        st.session_state["org_done"] = t(done_key, result=result, **params)
+
+
+units = queries.tree(user)
+unit_names = {u["id"]: u["name"] for u in units}
+depth = {"district": 0, "street": 1, "community": 2, "grid": 3}
+tree_tab, account_tab = st.tabs([t("org.tab.tree"), t("org.tab.accounts")])
+
+with tree_tab:
+    st.dataframe(pd.DataFrame([{t("org.col.name"): "　" * depth[u["kind"]] + u["name"],
+                                t("org.col.kind"): t("org.kind." + u["kind"]), t("org.col.code"): u["code"],
+                                t("org.col.staff"): u["staff"]} for u in units]),
+                 hide_index=True, width="stretch", height=360, key="org_tree")
+    parents = [u["id"] for u in units if u["kind"] in queries.CHILD]
+    with st.form("org_add_unit", clear_on_submit=True):
+        st.subheader(t("org.unit.add"))
+        parent = st.selectbox(t("org.unit.parent"), parents, format_func=unit_names.get, key="org_unit_parent")
+        name = st.text_input(t("org.col.name"), key="org_unit_name")
+        code = st.text_input(t("org.col.code"), help=t("org.unit.code_help"), key="org_unit_code")
+        if st.form_submit_button(t("org.unit.add"), type="primary"):
+            _run(lambda: commands.add_unit(user, UnitForm(parent, name, code)), "org.unit.added", name=name)
+            st.rerun()
+    with st.form("org_rename_unit"):
+        st.subheader(t("org.unit.rename"))
+        target = st.selectbox(t("org.col.name"), [u["id"] for u in units], format_func=unit_names.get,
+                              key="org_rename_target")
+        new_name = st.text_input(t("org.unit.new_name"), key="org_rename_name")
+        if st.form_submit_button(t("org.unit.rename")):
+            _run(lambda: commands.rename_unit(user, target, new_name), "org.unit.renamed", name=new_name)
+            st.rerun()
+
+with account_tab:
+    search = st.text_input(t("org.account.search"), key="org_search")
+    page_no = st.number_input(t("org.account.page"), min_value=1, value=1, step=1, key="org_page")
+    found = queries.staff(user, search, int(page_no))
+    st.caption(t("org.account.total", n=found.total, page=found.page, pages=found.pages))
+    frame = pd.DataFrame([{t("org.col.person"): r["display_name"], t("org.col.email"): r["email"],
+                           t("org.col.role"): t("role." + r["role"]), t("org.col.unit"): r["org_unit"],
+                           t("org.col.active"): t("org.account.active" if r["active"] else "org.account.disabled")}
+                          for r in found.rows])
+    picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
+                          selection_mode="single-row", key="org_staff_table")
+    chosen = picked.selection.rows if picked else []
+    if chosen and chosen[0] < len(found.rows):
+        person = found.rows[chosen[0]]
+        st.subheader(t("org.account.selected", name=person["display_name"], email=person["email"] or ""))
+        left, mid, right = st.columns(3)
+        if person["active"]:
+            left.button(t("org.account.disable"), key="org_disable", on_click=_run,
+                        args=(lambda: commands.set_active(user, person["user_id"], False), "org.account.disabled_done"),
+                        kwargs={"name": person["display_name"]})
+        else:
+            left.button(t("org.account.enable"), key="org_enable", on_click=_run,
+                        args=(lambda: commands.set_active(user, person["user_id"], True), "org.account.enabled_done"),
+                        kwargs={"name": person["display_name"]})
+        with mid.form("org_reset"):
+            password = st.text_input(t("org.account.new_password"), type="password", help=t("org.account.password_help"),
+                                     key="org_reset_password")
+            if st.form_submit_button(t("org.account.reset")):
+                _run(lambda: commands.reset_password(user, person["user_id"], password), "org.account.reset_done",
+                     name=person["display_name"])
+                st.rerun()
+        with right.form("org_move"):
+            to = st.selectbox(t("org.account.move_to"), [u["id"] for u in units], format_func=unit_names.get,
+                              key="org_move_to")
+            if st.form_submit_button(t("org.account.move")):
+                _run(lambda: commands.move(user, person["user_id"], to), "org.account.moved",
+                     name=person["display_name"], unit=unit_names.get(to, ""))
+                st.rerun()
+    with st.form("org_new_account", clear_on_submit=False):
+        st.subheader(t("org.account.create"))
+        a, b = st.columns(2)
+        email = a.text_input(t("org.col.email"), key="org_new_email")
+        display_name = b.text_input(t("org.col.person"), key="org_new_name")
+        new_password = a.text_input(t("login.password"), type="password", key="org_new_password")
+        phone = b.text_input(t("org.col.phone"), key="org_new_phone")
+        unit = a.selectbox(t("org.col.unit"), [u["id"] for u in units], format_func=unit_names.get, key="org_new_unit")
+        role = b.selectbox(t("org.account.district_role"), ["district", "department"],
+                           format_func=lambda r: t("role." + r), key="org_new_role")
+        if st.form_submit_button(t("org.account.create"), type="primary"):
+            _run(lambda: commands.create_account(user, AccountForm(email, new_password, display_name, unit, role, phone)),
+                 "org.account.created", name=display_name)
+            st.rerun()
