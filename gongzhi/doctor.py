@@ -28,7 +28,8 @@ class Finding:
 
     def render(self, lang: str) -> str:
         mark = "✔" if self.ok else "✘"
-        line = f"{mark} {i18n.t('doctor.check.' + self.check, lang)}: {i18n.t(self.key, lang, **self.params)}"
+        title = "doctor.check." + self.check
+        line = f"{mark} {i18n.t(title, lang)}: {i18n.t(self.key, lang, **self.params)}"
         if self.fix:
             line += "\n    → " + i18n.t(self.fix, lang, **self.params)
         return line
