@@ -27,7 +27,8 @@ limit %(limit)s offset %(offset)s
 # left, visible to the user, best first. `%(resource)s` narrows to one resource (assignment).
 SUGGEST = f"""
 with d as (
-  select d.*, {WANT} as want from public.demand d where d.id = %(demand)s
+  select d.id, d.category_id, d.terr, d.needed_by, d.quantity, {WANT} as want
+  from public.demand d where d.id = %(demand)s
 )
 select r.id as resource_id, r.name, r.provider, r.provider_kind, r.kind, o.name as unit,
        s.*, {scoring.score('s')} as score, {scoring.reasons('s')} as reasons

@@ -1,0 +1,62 @@
+"""The batch optimum equals a brute-force optimum on small random instances; greedy never beats it."""
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from gongzhi.matching.optimise import Problem, greedy, optimal, total_score
+
+
+def _random_problem(rng: random.Random) -> Problem:
+    n_d, n_r = rng.randint(1, 4), rng.randint(1, 3)
+    edges = [(i, j) for i in range(n_d) for j in range(n_r) if rng.random() < 0.7]
+    return Problem(want=np.array([rng.randint(1, 2) for _ in range(n_d)]),
+                   room=np.array([rng.randint(0, 3) for _ in range(n_r)]),
+                   edge_demand=np.array([e[0] for e in edges], dtype=np.int64),
+                   edge_resource=np.array([e[1] for e in edges], dtype=np.int64),
+                   edge_score=np.array([rng.randint(1, 100) * 1000 for _ in edges], dtype=np.int64))
+
+
+def _brute_force(p: Problem) -> int:
+    """Every unit of every demand goes along one of its edges or nowhere; the best feasible total."""
+    units = [(i, [e for e in range(len(p.edge_score)) if p.edge_demand[e] == i]) for i in range(len(p.want))
+             for _ in range(int(p.want[i]))]
+    best = 0
+    for choice in itertools.product(*[[None, *edges] for _, edges in units]):
+        used = [0] * len(p.room)
+        for e in choice:
+            if e is not None:
+                used[p.edge_resource[e]] += 1
+        if all(u <= r for u, r in zip(used, p.room)):
+            best = max(best, sum(int(p.edge_score[e]) for e in choice if e is not None))
+    return best
+
+
+def _feasible(p: Problem, flows: np.ndarray) -> bool:
+    per_demand = np.bincount(p.edge_demand, weights=flows, minlength=len(p.want))
+    per_resource = np.bincount(p.edge_resource, weights=flows, minlength=len(p.room))
+    return bool((flows >= 0).all() and (per_demand <= p.want).all() and (per_resource <= p.room).all())
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_optimum_equals_brute_force_and_greedy_is_not_better(seed):
+    p = _random_problem(random.Random(seed))
+    best, quick = optimal(p), greedy(p)
+    assert _feasible(p, best) and _feasible(p, quick)
+    assert total_score(p, best) == _brute_force(p)
+    assert total_score(p, quick) <= total_score(p, best)
+
+
+def test_greedy_can_lose_where_the_optimum_does_not():
+    # Demand 0 likes both resources, demand 1 only the first: greedy gives the first to demand 0.
+    p = Problem(want=np.array([1, 1]), room=np.array([1, 1]), edge_demand=np.array([0, 0, 1]),
+                edge_resource=np.array([0, 1, 0]), edge_score=np.array([10, 9, 8]))
+    assert total_score(p, greedy(p)) == 10
+    assert total_score(p, optimal(p)) == 17
+
+
+def test_no_edges_no_flow():
+    p = Problem(np.array([1]), np.array([1]), np.array([], dtype=np.int64), np.array([], dtype=np.int64),
+                np.array([], dtype=np.int64))
+    assert len(optimal(p)) == 0 and total_score(p, greedy(p)) == 0
