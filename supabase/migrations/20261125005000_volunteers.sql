@@ -124,7 +124,7 @@ create table public.signup (
   during tstzrange,
   claim_phone text,
   claim_code text,
-  created_by uuid default private.uid() references auth.users (id) on delete set null,
+  created_by uuid references auth.users (id) on delete set null,  -- set by the trigger: anon cannot call private.uid()
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   constraint signup_claim_cleared check (claim_phone is null and claim_code is null and volunteer_id is not null),
@@ -405,6 +405,8 @@ begin
       new.created_by := null;
     elsif new.volunteer_id is null or not exists (select from public.volunteer v where v.id = new.volunteer_id and v.active) then
       raise exception 'gongzhi:signup.no_volunteer';
+    else
+      new.created_by := private.uid();
     end if;
     new.claim_phone := null;
     new.claim_code := null;
