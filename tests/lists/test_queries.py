@@ -1,0 +1,144 @@
+"""List reads: territory, filters, keyword search, counts, export, and personal data masked by the
+database for every client."""
+import psycopg
+import pytest
+from psycopg import errors
+
+from gongzhi.db import as_user, owner
+from gongzhi.errors import DomainError
+from gongzhi.lists import queries
+from gongzhi.lists.queries import ListFilters
+
+
+def _owner(sql, *params):
+    with owner() as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def test_each_level_sees_its_own_territory_and_the_totals_are_exact(users):
+    totals = {role: queries.list_page(u, "demand", ListFilters()).total for role, u in users.items()}
+    assert totals["district"] == _owner("select count(*) as n from public.demand")[0]["n"]
+    assert totals["district"] > totals["street"] > totals["community"] > totals["grid"] > 0
+    assert totals["department"] == 0
+
+
+def test_filters_combine_and_refuse_crafted_values(users):
+    u = users["street"]
+    all_rows = queries.list_page(u, "demand", ListFilters()).total
+    cancelled = queries.list_page(u, "demand", ListFilters(status="cancelled", urgency=("high", "urgent")))
+    assert 0 < cancelled.total < all_rows
+    assert {r["status"] for r in cancelled.rows} == {"cancelled"}
+    assert {r["urgency"] for r in cancelled.rows} <= {"high", "urgent"}
+    for bad in (ListFilters(status="deleted"), ListFilters(urgency="now"), ListFilters(kind="venue"),
+                ListFilters(keyword="x" * 101)):
+        with pytest.raises(DomainError):
+            queries.list_page(u, "demand", bad)
+    with pytest.raises(DomainError):
+        queries.list_page(u, "demand", ListFilters(), sort="beneficiary_phone")
+
+
+def test_a_territory_filter_outside_the_users_subtree_shows_nothing(users):
+    other_street = _owner("select id from public.org_unit where name = '新华街道'")[0]["id"]
+    assert queries.list_page(users["street"], "demand", ListFilters(org_unit_id=other_street)).total == 0
+    assert queries.list_page(users["district"], "demand", ListFilters(org_unit_id=other_street)).total > 0
+    names = {u["name"] for u in queries.territory_options(users["community"])}
+    assert "丽水社区第一网格" in names and "江滩社区" not in names and "长江路街道" not in names
+
+
+@pytest.mark.parametrize("keyword", ["老人", "漏雨", "维修", "声控灯", "助", "100%"])
+def test_keyword_search_returns_what_a_plain_scan_returns(users, keyword):
+    found = queries.list_page(users["district"], "demand", ListFilters(keyword=keyword), per_page=500)
+    expected = _owner("select id from public.demand where (title || ' ' || description) ilike %s"
+                      " order by created_at desc, id desc limit 500", queries.like_pattern(keyword))
+    assert found.total == len(_owner("select 1 from public.demand where (title || ' ' || description) ilike %s",
+                                     queries.like_pattern(keyword)))
+    assert [r["id"] for r in found.rows] == [r["id"] for r in expected]
+
+
+def test_keyword_search_uses_the_bigram_index(fresh_db):
+    with psycopg.connect(fresh_db) as conn:
+        conn.execute("set enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.execute(
+            "explain select id from public.demand d where to_tsvector('simple'::regconfig,"
+            " private.bigrams(d.title || ' ' || d.description)) @@ plainto_tsquery('simple'::regconfig,"
+            " private.bigrams('漏水'))"))
+    assert "demand_search_idx" in plan
+
+
+def test_pages_are_sorted_and_paginated_in_sql(users):
+    u = users["community"]
+    first = queries.list_page(u, "demand", ListFilters(), page=1, per_page=20, sort="id", descending=False)
+    second = queries.list_page(u, "demand", ListFilters(), page=2, per_page=20, sort="id", descending=False)
+    ids = [r["id"] for r in first.rows + second.rows]
+    assert ids == sorted(ids) and len(set(ids)) == 40
+    assert first.pages == -(-first.total // 20)
+    last = queries.list_page(u, "demand", ListFilters(), page=10_000, per_page=20)
+    assert last.page == first.pages
+
+
+def test_wide_filters_show_the_planners_estimate(users, monkeypatch):
+    monkeypatch.setattr(queries, "EXACT_COUNT_LIMIT", 100)
+    with owner() as conn:
+        conn.execute("analyze public.demand")
+    page = queries.list_page(users["district"], "demand", ListFilters())
+    exact = _owner("select count(*) as n from public.demand")[0]["n"]
+    assert page.estimated and abs(page.total - exact) / exact < 0.2
+    assert not queries.list_page(users["grid"], "demand", ListFilters()).estimated
+
+
+def test_phone_is_masked_except_for_the_owning_grid_and_the_district(users):
+    rows = {role: {r["id"]: r for r in queries.list_page(users[role], "demand", ListFilters(), per_page=500).rows}
+            for role in ("district", "street", "community", "grid")}
+    grid_id = next(iter(rows["grid"]))
+    raw = _owner("select beneficiary_phone, beneficiary_name from public.demand where id = %s", grid_id)[0]
+    assert rows["grid"][grid_id]["beneficiary_phone"] == raw["beneficiary_phone"]
+    assert rows["district"][grid_id]["beneficiary_phone"] == raw["beneficiary_phone"]
+    for role in ("street", "community"):
+        row = rows[role][grid_id]
+        assert row["beneficiary_phone"] != raw["beneficiary_phone"] and "****" in row["beneficiary_phone"]
+        assert row["beneficiary_phone"][-4:] == raw["beneficiary_phone"][-4:]
+        assert row["beneficiary_name"][0] == raw["beneficiary_name"][0] and "*" in row["beneficiary_name"]
+    exported = {r["id"]: r for r in queries.export_rows(users["community"], "demand", ListFilters())}
+    assert exported[grid_id]["beneficiary_phone"] == rows["community"][grid_id]["beneficiary_phone"]
+
+
+def test_the_database_refuses_raw_personal_data_to_any_client(users):
+    """A client with the API key and a street account cannot read the raw column, nor get it from
+    the helper function; the owning grid gets it from the view."""
+    demand = _owner("select d.id from public.demand d join public.org_unit o on o.id = d.org_unit_id"
+                    " where o.name = '丽水社区第一网格' and beneficiary_phone is not null limit 1")[0]["id"]
+    with pytest.raises(errors.InsufficientPrivilege), as_user(users["street"].user_id) as conn:
+        conn.execute("select beneficiary_phone from public.demand where id = %s", (demand,)).fetchone()
+    with pytest.raises(errors.InsufficientPrivilege), as_user(users["street"].user_id) as conn:
+        conn.execute("select * from public.demand limit 1").fetchone()
+    with as_user(users["street"].user_id) as conn:
+        assert conn.execute("select private.beneficiary_phone(%s) as p", (demand,)).fetchone()["p"] is None
+    with as_user(users["grid"].user_id) as conn:
+        assert conn.execute("select private.beneficiary_phone(%s) as p", (demand,)).fetchone()["p"]
+
+
+def test_history_hides_personal_data_from_those_who_may_not_see_it(users):
+    from gongzhi.lists import commands
+    demand = queries.list_page(users["grid"], "demand", ListFilters()).rows[0]["id"]
+    commands.update(users["grid"], "demand", demand, {"beneficiary_phone": "13700001111", "urgency": "urgent"})
+    grid_changes = {k for e in queries.history(users["grid"], "demand", demand) for k, _, _ in e["changes"]}
+    street_changes = {k for e in queries.history(users["street"], "demand", demand) for k, _, _ in e["changes"]}
+    assert {"beneficiary_phone", "urgency"} <= grid_changes
+    assert "urgency" in street_changes and "beneficiary_phone" not in street_changes
+
+
+def test_export_streams_every_matching_row_with_display_names(users):
+    rows = list(queries.export_rows(users["community"], "demand", ListFilters(status="new")))
+    page = queries.list_page(users["community"], "demand", ListFilters(status="new"))
+    assert len(rows) == page.total
+    assert list(rows[0]) == queries.export_columns("demand")
+    assert rows[0]["category_id"] in {c["name"] for c in queries.categories(users["community"])}
+    assert isinstance(rows[0]["org_unit_id"], str)
+    projects = list(queries.export_rows(users["district"], "project", ListFilters()))
+    assert len(projects) == queries.list_page(users["district"], "project", ListFilters()).total
+
+
+def test_allowed_next_statuses_follow_the_status_machine(users):
+    assert queries.allowed_next(users["grid"], "demand", ["new"]) == ["matched", "in_progress", "cancelled"]
+    assert queries.allowed_next(users["grid"], "demand", ["new", "in_progress"]) == ["matched"]
+    assert queries.allowed_next(users["grid"], "demand", ["cancelled"]) == []
