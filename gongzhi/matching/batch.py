@@ -28,7 +28,8 @@ UNMATCHED_REASONS = ("no_category", "out_of_area", "capacity_exhausted")
 
 _DEMANDS = """
 create temp table mt_dem on commit drop as
-select d.id, d.category_id, d.terr, d.needed_by, d.quantity - coalesce(x.q, 0) as want
+select d.id, d.category_id, d.terr, d.needed_by, d.quantity - coalesce(x.q, 0) as want,
+       x.q is not null as has_live
 from public.demand d
 left join (select m.demand_id, sum(m.quantity)::int as q from public.match m
            where m.status in ('proposed', 'accepted', 'done') group by m.demand_id) x on x.demand_id = d.id
@@ -69,6 +70,8 @@ copy (
   from mt_dem d
   join mt_cand c on c.category_id = d.category_id and c.dterr = d.terr
   cross join lateral (select {scoring.parts('d', 'c', 'c', 'd.want')}) s
+  where not d.has_live or not exists (select from public.match m where m.demand_id = d.id
+                                      and m.resource_id = c.resource_id and m.status in ('proposed', 'accepted'))
 ) to stdout
 """
 

@@ -40,6 +40,8 @@ join public.org_unit o on o.id = r.org_unit_id
 left join public.provider_record p on p.provider = r.provider
 cross join lateral (select {scoring.parts('d', 'r', 'p', 'd.want')}) s
 where d.want > 0 and (%(resource)s::bigint is null or r.id = %(resource)s)
+  and not exists (select from public.match m where m.demand_id = d.id and m.resource_id = r.id
+                  and m.status in ('proposed', 'accepted'))
 order by score desc, r.id
 limit %(limit)s
 """

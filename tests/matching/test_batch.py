@@ -1,0 +1,75 @@
+"""The 对接会 against the demo district: preview, compare with greedy, explain the unmatched, commit
+in one transaction, refuse a stale plan whole."""
+import psycopg
+import pytest
+
+from gongzhi.errors import DomainError
+from gongzhi.matching import batch, queries
+from tests.conftest import DEMO_EMAILS
+from tests.matching import helpers as h
+from tests.pages.conftest import identity_of
+
+
+def _count(url, sql, *params):
+    with psycopg.connect(url) as conn:
+        return conn.execute(sql, params).fetchone()[0]
+
+
+def test_preview_commit_and_the_lists_follow(fresh_db):
+    user = identity_of(DEMO_EMAILS["street"])
+    open_before = len(queries.open_demands(user, limit=10_000))
+    plan = batch.preview(user)
+    assert plan.open_demands == open_before > 0
+    assert 0 < plan.matched_demands <= plan.open_demands
+    assert plan.greedy_score <= plan.total_score and plan.optimal_over_greedy >= 1
+    assert sum(plan.unmatched_counts.values()) == plan.open_demands - plan.matched_demands
+    assert {u["reason"] for u in plan.unmatched} <= set(batch.UNMATCHED_REASONS)
+    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == 0, "preview writes nothing"
+
+    made = batch.commit(user, plan)
+    assert made == len(plan.demand_id)
+    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == made
+    assert _count(fresh_db, "select count(*) from public.resource where allocated > capacity") == 0
+    assert _count(fresh_db, """select count(*) from public.demand d where d.status = 'new'
+                               and exists (select from public.match m where m.demand_id = d.id)""") == 0
+    assert len(queries.open_demands(user, limit=10_000)) < open_before
+    assert len(queries.matches(user, status="proposed", limit=10_000)) == made
+
+    again = batch.preview(user)
+    assert again.matched_demands < plan.matched_demands or again.matched_demands == 0
+    with pytest.raises(DomainError) as refused:
+        batch.commit(user, plan)  # the same plan again: the capacity and demands are taken
+    assert refused.value.key in ("error.capacity_exceeded", "match.demand_full", "error.duplicate")
+    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == made
+
+
+def test_unmatched_demands_say_why(fresh_db):
+    with psycopg.connect(fresh_db, row_factory=__import__("psycopg").rows.dict_row) as conn:
+        grid, other_grid = h.unit(conn, "丽水社区第一网格"), h.unit(conn, "丽水社区第二网格")
+        none_cat, far_cat, full_cat = h.new_category(conn), h.new_category(conn), h.new_category(conn)
+        lonely = h.demand(conn, grid, none_cat)
+        far = h.demand(conn, grid, far_cat)
+        h.resource(conn, other_grid, far_cat)
+        first, second = h.demand(conn, grid, full_cat), h.demand(conn, grid, full_cat)
+        h.resource(conn, grid, full_cat, capacity=1)
+        conn.commit()
+    user = identity_of(DEMO_EMAILS["community"])
+    reasons = {}
+    for cat in (none_cat, far_cat, full_cat):
+        plan = batch.preview(user, category_id=cat)
+        reasons.update({u["id"]: u["reason"] for u in plan.unmatched})
+    assert reasons[lonely] == "no_category"
+    assert reasons[far] == "out_of_area"
+    assert [reasons.get(first), reasons.get(second)].count("capacity_exhausted") == 1
+
+
+def test_staff_can_leave_demands_out(fresh_db):
+    user = identity_of(DEMO_EMAILS["community"])
+    plan = batch.preview(user)
+    left_out = {int(plan.demand_id[0])}
+    made = batch.commit(user, plan, exclude=left_out)
+    assert made == int((plan.demand_id != plan.demand_id[0]).sum())
+    assert _count(fresh_db, "select count(*) from public.match where demand_id = %s and status = 'proposed'",
+                  plan.demand_id[0]) == 0
+    with pytest.raises(DomainError):
+        batch.commit(user, plan, exclude=set(plan.demand_id.tolist()))
