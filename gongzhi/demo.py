@@ -16,6 +16,7 @@ from psycopg.rows import tuple_row
 from gongzhi import demo_data as d
 from gongzhi.auth.local import hash_password
 from gongzhi.whistle import demo as whistle_demo
+from gongzhi.volunteers import seed as volunteer_seed
 
 LIST_TABLES = ["demand", "resource", "project", "project_milestone", "project_demand",
                "project_resource", "match"]
@@ -36,6 +37,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         _staff(conn)
         add_rows(conn, demands=demands, resources=resources, projects=projects)
         whistle_demo.load(conn)
+        volunteer_seed.load_demo(conn)
         conn.commit()
     return True
 

@@ -67,7 +67,7 @@ def test_submit_refuses_duplicates_and_floods(fresh_db):
     assert flood.value.key == "application.too_many"
     commands.submit_application(_form(), lookups, "fp-2")   # another sender is not held up
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.application").fetchone()["n"] == 4
+        assert conn.execute("select count(*) as n from public.application where fingerprint like 'fp-%'").fetchone()["n"] == 4
 
 
 def test_bad_form_reports_every_field_and_writes_nothing(fresh_db):
@@ -79,7 +79,7 @@ def test_bad_form_reports_every_field_and_writes_nothing(fresh_db):
         commands.submit_application(_form(kind="unit", unit_type=""), lookups, "fp")
     assert [e.field for e in unit.value.errors] == ["unit_type"]
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.application").fetchone()["n"] == 0
+        assert conn.execute("select count(*) as n from public.application where fingerprint = 'fp'").fetchone()["n"] == 0
 
 
 def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_db):
@@ -88,8 +88,9 @@ def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_d
     commands.submit_application(form, lookups, "fp")
     staff = identity_of("shequ@demo.gongzhi.cn")
     rows, total = queries.applications(staff)
-    assert total == 1 and rows[0]["name"] == "王建国"
-    code = commands.decide_application(staff, rows[0]["id"], approve=True)
+    mine = next(r for r in rows if r["phone"] == form.phone)
+    assert mine["name"] == "王建国" and total == len(rows)
+    code = commands.decide_application(staff, mine["id"], approve=True)
     assert len(code) == commands.CODE_LENGTH
     with db.owner() as conn:
         volunteer = conn.execute("select * from public.volunteer where phone = %s", (form.phone,)).fetchone()
@@ -99,7 +100,7 @@ def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_d
     assert len(resources) == 2 and {r["provider_kind"] for r in resources} == {"volunteer"}
     assert {r["terr"] for r in resources} == {volunteer["terr"]}
     with pytest.raises(DomainError) as again:
-        commands.decide_application(staff, rows[0]["id"], approve=False)
+        commands.decide_application(staff, mine["id"], approve=False)
     assert again.value.key == "application.decided"
     with pytest.raises(DomainError) as dup:   # registered now: a second application is a duplicate
         commands.submit_application(_form(phone=form.phone), lookups, "fp-x")
@@ -114,7 +115,8 @@ def test_approval_of_a_unit_creates_its_offered_resources(fresh_db):
     commands.submit_application(form, lookups, "fp")
     staff = identity_of("shequ@demo.gongzhi.cn")
     rows, _ = queries.applications(staff)
-    assert commands.decide_application(staff, rows[0]["id"], approve=True) is None
+    mine = next(r for r in rows if r["phone"] == form.phone)
+    assert commands.decide_application(staff, mine["id"], approve=True) is None
     with db.owner() as conn:
         unit = conn.execute("select * from public.unit where phone = %s", (form.phone,)).fetchone()
         res = conn.execute("select name, kind, capacity from public.resource where id = any(%s)",
@@ -123,12 +125,13 @@ def test_approval_of_a_unit_creates_its_offered_resources(fresh_db):
 
 
 def test_staff_outside_the_territory_cannot_decide(fresh_db):
-    commands.submit_application(_form(), queries.public_lookups(), "fp")
+    form = _form()
+    commands.submit_application(form, queries.public_lookups(), "fp")
     with db.owner() as conn:
-        app_id = conn.execute("select id from public.application").fetchone()["id"]
+        app_id = conn.execute("select id from public.application where phone = %s", (form.phone,)).fetchone()["id"]
     other = identity_of("community-330100001002@demo.gongzhi.cn")   # 江滩社区
     with pytest.raises(DomainError) as refused:
         commands.decide_application(other, app_id, approve=True)
     assert refused.value.key == "application.decided"
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.volunteer").fetchone()["n"] == 0
+        assert conn.execute("select count(*) as n from public.volunteer where phone = %s", (form.phone,)).fetchone()["n"] == 0
