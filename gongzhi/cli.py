@@ -132,3 +132,23 @@ def doctor(lang: str, url: str | None) -> None:
     findings = checks.run(target)
     click.echo(checks.report(findings, lang))
     sys.exit(0 if all(f.ok for f in findings) else 1)
+
+
+@main.group()
+def match() -> None:
+    """Matching (对接): scheduled jobs."""
+
+
+@match.command("lapse")
+@click.option("--days", default=None, type=int,
+              help="Days a proposal may wait for the provider (default: GONGZHI_MATCH_LAPSE_DAYS, else 7).")
+def match_lapse(days: int | None) -> None:
+    """Lapse proposals not accepted in time; their capacity returns. Run it daily (cron)."""
+    from gongzhi.errors import DomainError
+    from gongzhi.i18n import t
+    from gongzhi.matching import commands
+    try:
+        n = commands.lapse(days)
+    except DomainError as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+    click.echo(f"lapsed {n} proposal(s)")
