@@ -1,0 +1,87 @@
+"""`bench pages`: the list pages at scale.
+
+For each list page and each staff level, the full script run of the real app.py under Streamlit's
+AppTest (sign-in state set, page opened, median of reruns), and the same page's SQL alone
+(`list_page`), so the Streamlit share is visible. Keyword search is timed on its own: a rare
+two-character word through the bigram index (`search_ms`), a common one, and the plain ILIKE scan
+the index replaces (`search_scan_ms`, the baseline).
+"""
+from __future__ import annotations
+
+import os
+
+import psycopg
+
+from gongzhi.bench import timed_ms
+from gongzhi.bench._data import bench_url, user_ids
+
+NAME = "pages"
+ROLES = ("district", "street", "community", "grid")
+PAGES = {"demand": "pages/demands.py", "resource": "pages/resources.py", "project": "pages/projects.py"}
+RARE, COMMON = "漏雨", "老人"
+
+
+def run(demands: int = 1_000_000, keep: bool = True) -> dict:
+    from streamlit.testing.v1 import AppTest
+
+    from gongzhi.auth import load_identity
+    from gongzhi.config import ROOT
+    from gongzhi.db import close_pool
+    from gongzhi.lists import queries
+    from gongzhi.lists.queries import ListFilters
+
+    url = bench_url(demands=demands, keep=keep)
+    users = user_ids(url)
+    figures: dict[str, float] = {"demands": demands}
+    previous = os.environ.get("GONGZHI_DATABASE_URL")
+    os.environ["GONGZHI_DATABASE_URL"] = url
+    close_pool()
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            figures["demands"] = conn.execute("select count(*) from public.demand").fetchone()[0]
+        identities = {role: load_identity(users[role]) for role in ROLES}
+        for list_name, path in PAGES.items():
+            for role in ROLES:
+                at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+                at.session_state["identity"] = identities[role]
+                at.switch_page(path)
+
+                def script(at=at) -> None:
+                    at.run()
+                    if at.exception:
+                        raise RuntimeError(at.exception[0].message)
+                figures[f"{list_name}.{role}.ms"] = timed_ms(script, repeat=5, warmup=1)
+                figures[f"{list_name}.{role}.sql_ms"] = timed_ms(
+                    lambda u=identities[role], n=list_name: queries.list_page(u, n, ListFilters()), repeat=5)
+        district = identities["district"]
+        for role in ("district", "grid"):
+            prefix = "" if role == "district" else "grid."
+            figures[f"{prefix}search_ms"] = timed_ms(
+                lambda u=identities[role]: queries.list_page(u, "demand", ListFilters(keyword=RARE)), repeat=5)
+            figures[f"{prefix}search_common_ms"] = timed_ms(
+                lambda u=identities[role]: queries.list_page(u, "demand", ListFilters(keyword=COMMON)), repeat=5)
+        figures["search_rows"] = queries.list_page(district, "demand", ListFilters(keyword=RARE)).total
+
+        def scan() -> None:
+            with psycopg.connect(url, autocommit=True) as conn:
+                conn.execute("select count(*) from public.demand where (title || ' ' || description) ilike %s",
+                             (f"%{RARE}%",)).fetchone()
+        figures["search_scan_ms"] = timed_ms(scan, repeat=3, warmup=1)
+        figures["search_ratio"] = round(figures["search_ms"] / figures["search_scan_ms"], 3)
+        figures["export_grid_rows_per_s"] = _export_rate(identities["grid"])
+    finally:
+        close_pool()
+        if previous is None:
+            os.environ.pop("GONGZHI_DATABASE_URL", None)
+        else:
+            os.environ["GONGZHI_DATABASE_URL"] = previous
+    return figures
+
+
+def _export_rate(user) -> float:
+    import time
+
+    from gongzhi.lists import queries
+    started = time.perf_counter()
+    n = sum(1 for _ in queries.export_rows(user, "demand", queries.ListFilters()))
+    return round(n / (time.perf_counter() - started), 0)
