@@ -31,15 +31,38 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("dashboard", "pages/dashboard.py", "page.dashboard", ":material/monitoring:"),
     Page("bulletin", "pages/bulletin.py", "page.bulletin", ":material/summarize:"),
     Page("matching", "pages/matching.py", "page.matching", ":material/handshake:"),
+    Page("whistle", "pages/whistle.py", "page.whistle", ":material/campaign:"),
+    Page("events", "pages/events.py", "page.events", ":material/assignment_late:"),
+    Page("supervision", "pages/supervision.py", "page.supervision", ":material/traffic:"),
+    Page("volunteer_applications", "pages/volunteer_applications.py", "page.volunteer_applications", ":material/how_to_reg:"),
+    Page("volunteer_roster", "pages/volunteer_roster.py", "page.volunteer_roster", ":material/groups:"),
+    Page("volunteer_posts", "pages/volunteer_posts.py", "page.volunteer_posts", ":material/event_available:"),
+    Page("volunteer_hours", "pages/volunteer_hours.py", "page.volunteer_hours", ":material/schedule:"),
+    Page("volunteer_assessment", "pages/volunteer_assessment.py", "page.volunteer_assessment", ":material/military_tech:"),
+    Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
+    # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
+    Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
 ]}
 
+# Pages anyone may open without signing in (anon): they only insert through row-level security.
+PUBLIC_PAGES: list[str] = ["signup"]
+
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin"],
-    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin"],
-    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin"],
-    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin"],
-    "department": ["home"],
+    "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
+                "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
+    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
+    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup"],
+    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
+            "volunteer_posts"],
+    "department": ["home", "events"],
 }
+
+
+def public_pages() -> list[Page]:
+    """The pages of the signed-out navigation besides the sign-in page."""
+    return [PAGES[k] for k in PUBLIC_PAGES]
 
 
 def pages_for(role: str) -> list[Page]:

@@ -205,3 +205,17 @@ def weekly(user: Identity, monday: dt.date) -> dict:
                                 from public.event_department ed where ed.event_id = e.id) x
             where {week} group by o.id order by o.terr""", params).fetchall()
     return {"monday": monday, "per_department": per_department, "per_grid": per_grid}
+
+
+def categories(user: Identity) -> list[dict]:
+    """The categories an event may have, in the district's order."""
+    with user.session() as conn:
+        return conn.execute("select id, name_zh, name_en from public.category order by position, id").fetchall()
+
+
+def grids(user: Identity) -> list[dict]:
+    """The grids of `user`'s territory, where they may whistle."""
+    with user.session() as conn:
+        return conn.execute("""select id, name from public.org_unit where kind = 'grid'
+                               and terr between (select private.terr_lo()) and (select private.terr_hi())
+                               order by terr""").fetchall()

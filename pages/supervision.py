@@ -1,0 +1,65 @@
+"""督办 Supervision: the board of open events by lateness with their lights (red ones escalated to the
+street), the ranking by the three rates, and the weekly feedback report with its Excel export."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from gongzhi.whistle import commands, queries, report
+from ui import session
+from ui.session import t
+
+
+def label(family: str, value) -> str:
+    """The catalogue label of `value` in a family of keys, e.g. ("whistle.step", "report")."""
+    return t(f"{family}.{value}")
+
+
+user = session.require_identity()
+lang = session.lang()
+now = dt.datetime.now(dt.timezone.utc)
+st.title(t("page.supervision"))
+commands.escalate_overdue(user, now)
+board_tab, ranking_tab, weekly_tab = st.tabs([t("whistle.ui.board"), t("whistle.ui.ranking"), t("whistle.ui.weekly")])
+departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
+
+with board_tab:
+    light = st.segmented_control(t("whistle.col.light"), list(queries.LIGHTS), key="sv_light",
+                                 format_func=lambda v: label("whistle.light", v))
+    page = st.number_input(t("whistle.ui.page"), min_value=1, value=1, step=1, key="sv_page") - 1
+    data = queries.board(user, now, light=light, page=page)
+    red, yellow, green, escalated = st.columns(4)
+    red.metric(t("whistle.light.red"), data["counts"]["red"])
+    yellow.metric(t("whistle.light.yellow"), data["counts"]["yellow"])
+    green.metric(t("whistle.light.green"), data["counts"]["green"])
+    escalated.metric(t("whistle.flag.escalated"), data["counts"]["escalated"])
+    st.dataframe(pd.DataFrame([{
+        t("whistle.col.id"): r["id"], t("whistle.col.light"): label("whistle.light", r["light"]),
+        t("field.title"): r["title"], t("whistle.col.step"): label("whistle.step", r["step"]),
+        t("whistle.col.lead"): departments.get(r["lead_department_id"], ""),
+        t("whistle.col.hours_late"): round(float(r["hours_late"] or 0), 1),
+        t("whistle.col.flags"): t("whistle.flag.escalated") if r["escalated"] else ""} for r in data["rows"]]),
+        hide_index=True, width="stretch")
+
+with ranking_tab:
+    by = st.radio(t("whistle.ui.rank_by"), list(queries.RATE_GROUPS), horizontal=True, key="sv_rank_by",
+                  format_func=lambda v: label("whistle.group", v))
+    st.dataframe(pd.DataFrame([{
+        t("whistle.col.rank"): i + 1, t("whistle.report.name"): r["name_" + lang],
+        t("whistle.report.whistled"): r["events"], t("whistle.col.response_rate"): r["response_rate"],
+        t("whistle.col.resolution_rate"): r["resolution_rate"],
+        t("whistle.col.satisfaction_rate"): r["satisfaction_rate"]} for i, r in enumerate(queries.rates(user, by))]),
+        hide_index=True, width="stretch")
+
+with weekly_tab:
+    day = st.date_input(t("whistle.ui.week_of"), value=dt.date.today(), key="sv_week")
+    weekly = queries.weekly(user, queries.week_start(day))
+    for title_key, rows, name_of in (("whistle.report.per_department", weekly["per_department"], lambda r: r["name_" + lang]),
+                                     ("whistle.report.per_grid", weekly["per_grid"], lambda r: r["name"])):
+        st.markdown(f"**{t(title_key)}**")
+        st.dataframe(pd.DataFrame([{t("whistle.report.name"): name_of(r),
+                                    **{label("whistle.report", c): r[c] for c in report.COLUMNS}} for r in rows]),
+                     hide_index=True, width="stretch")
+    st.download_button(t("whistle.ui.export"), data=report.weekly_xlsx(weekly, lang), key="sv_export",
+                       file_name=f"weekly-{weekly['monday'].isoformat()}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
