@@ -1,7 +1,7 @@
 """Gongzhi portal entry: sign-in, then the pages of the signed-in role (ROLE_PAGES) and nothing else."""
 import streamlit as st
 
-from gongzhi.auth.pages import LANDING, pages_for
+from gongzhi.auth.pages import LANDING, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
 from ui import session
 from ui.session import t
@@ -17,7 +17,10 @@ def _ready() -> str:
 _ready()
 user = session.identity()
 if user is None:
-    page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path=LANDING)], position="hidden")
+    # The sign-in page stays the default; the public pages (PUBLIC_PAGES) are reachable by their address.
+    page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path=LANDING)]
+                         + [st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url) for p in public_pages()],
+                         position="hidden")
 else:
     with st.sidebar:
         st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=t('role.' + user.role))}**")

@@ -16,6 +16,7 @@ from gongzhi import db
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists.fields import Lookups
+from gongzhi.lists.forms import FormError
 from gongzhi.volunteers.forms import ApplicationForm, PostForm, ServiceLogForm
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud over the phone
@@ -26,14 +27,6 @@ _CONSTRAINTS = {
     "post_not_over_capacity": "post.capacity_below_taken",
     "volunteer_phone_active_idx": "application.duplicate",
 }
-
-
-class FormError(DomainError):
-    """A form with problems: `errors` lists every FieldError; nothing was written."""
-
-    def __init__(self, errors):
-        super().__init__("volunteers.error.form")
-        self.errors = errors
 
 
 @contextmanager
@@ -99,6 +92,11 @@ def _new_code(conn, volunteer_id: int) -> str:
                     (code_hash(volunteer_id, code), volunteer_id)).rowcount != 1:
         raise DomainError("error.forbidden")
     return code
+
+
+def throttled(times: list[float], now: float, limit: int = 3, window_s: float = 600) -> bool:
+    """The public page's per-session throttle: True when `limit` submissions fell in the last `window_s`."""
+    return sum(1 for x in times if now - x < window_s) >= limit
 
 
 def reset_code(user: Identity, volunteer_id: int) -> str:

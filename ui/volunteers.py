@@ -1,0 +1,45 @@
+"""Widgets shared by the volunteer pages: a pager over SQL-paginated lists, field problems in the
+user's language, and the public page's sender fingerprint. No SQL, no permission rule."""
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import streamlit as st
+
+from ui.session import t
+
+PAGE_SIZE = 50
+
+
+def pager(key: str, total: int, size: int = PAGE_SIZE) -> int:
+    """A page number input under a list of `total` rows; returns the chosen page."""
+    pages = max(1, -(-total // size))
+    page = st.number_input(t("volunteers.ui.page", pages=pages, total=f"{total:,}"), min_value=1, max_value=pages,
+                           value=1, step=1, key=f"{key}_page")
+    return int(page)
+
+
+def table(rows: list[dict], columns: dict[str, str], key: str | None = None, select: bool = False):
+    """`rows` as a table with translated headers (`columns`: row key → i18n key); with `select`,
+    returns the indexes of the selected rows."""
+    frame = pd.DataFrame([{t(label): r.get(col) for col, label in columns.items()} for r in rows],
+                         columns=[t(label) for label in columns.values()])
+    if not select:
+        st.dataframe(frame, hide_index=True, width="stretch")
+        return []
+    event = st.dataframe(frame, hide_index=True, width="stretch", key=key, on_select="rerun",
+                         selection_mode="multi-row")
+    return list(event.selection.rows)
+
+
+def show_field_errors(errors) -> None:
+    for e in errors:
+        st.error(f"{t('volunteers.field.' + e.field)}：{t(e.key, **e.params)}")
+
+
+def fingerprint() -> str:
+    """A hash of the client's address and this browser session: the sender the database throttles."""
+    ip = getattr(st.context, "ip_address", None) or ""
+    seed = st.session_state.setdefault("_signup_seed", hashlib.sha256(str(id(st.session_state)).encode()).hexdigest())
+    return hashlib.sha256(f"{ip}|{seed if not ip else ''}".encode()).hexdigest()[:40]
