@@ -152,3 +152,33 @@ def match_lapse(days: int | None) -> None:
     except DomainError as exc:
         raise click.ClickException(t(exc.key, **exc.params)) from None
     click.echo(f"lapsed {n} proposal(s)")
+
+
+@main.command()
+@click.option("--email", required=True, help="The staff account whose territory the bulletin covers.")
+@click.option("--month", "month", required=True, help="The month, as 2026-10.")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write.")
+@click.option("--lang", default="zh", type=click.Choice(["zh", "en"]))
+def bulletin(email: str, month: str, out: str, lang: str) -> None:
+    """Write the monthly bulletin (月通报) of a staff member's territory as an Excel workbook (cron-friendly)."""
+    from pathlib import Path
+
+    from gongzhi.auth import load_identity
+    from gongzhi.dashboard import bulletin as doc
+    from gongzhi.db import owner
+    from gongzhi.errors import DomainError
+    from gongzhi.i18n import t
+    try:
+        year, number = (int(part) for part in month.split("-"))
+    except ValueError:
+        raise click.ClickException(t("dashboard.bad_month", lang)) from None
+    with owner() as conn:
+        row = conn.execute("select id from auth.users where email = %s", (email.strip().lower(),)).fetchone()
+    try:
+        if row is None:
+            raise DomainError("auth.not_staff")
+        built = doc.build(load_identity(str(row["id"])), None, year, number)
+    except DomainError as exc:
+        raise click.ClickException(t(exc.key, lang, **exc.params)) from None
+    Path(out).write_bytes(doc.to_xlsx(built, lang))
+    click.echo(doc.title(built, lang))

@@ -70,5 +70,5 @@ def period_for(kind: str, anchor: dt.date, start: dt.date | None = None, end: dt
 def month_of(year: int, month: int) -> Period:
     """The calendar month of the bulletin."""
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
-        raise DomainError("dashboard.bad_period")
+        raise DomainError("dashboard.bad_month")
     return period_for("month", dt.date(year, month, 1))

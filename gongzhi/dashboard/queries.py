@@ -231,8 +231,9 @@ def categories(conn, scope: Scope, period: Period) -> list[dict]:
 
 
 def trend(conn, scope: Scope, period: Period) -> list[dict]:
-    """New and closed demands per week (weeks start on Monday), every week present."""
-    p = scope.params() | {"s": period.trend_start(), "e": period.end}
+    """New and closed demands per week (weeks start on Monday), every week up to today present."""
+    today = conn.execute(f"select {TODAY_SQL} as d").fetchone()["d"]
+    p = scope.params() | {"s": period.trend_start(), "e": min(period.end, max(today, period.start))}
     found = {r["week"]: r for r in conn.execute("""
         select date_trunc('week', day)::date as week, sum(created_n) as new, sum(done_n) as closed
         from public.demand_tally
@@ -240,7 +241,7 @@ def trend(conn, scope: Scope, period: Period) -> list[dict]:
         group by 1
     """, p)}
     out, week = [], p["s"]
-    while week <= period.end:
+    while week <= p["e"]:
         r = found.get(week)
         out.append({"week": week, "new": int(r["new"]) if r else 0, "closed": int(r["closed"]) if r else 0})
         week += dt.timedelta(days=7)

@@ -200,3 +200,22 @@ def test_figures_follow_writes_through_the_tally(conn):
     act_as(conn, "district")
     district = queries.load_in(conn, district_user, None, period)
     assert {k: district.figure(k).value for k in truth(conn, period)} == truth(conn, period)
+
+
+def test_bulletin_command_writes_the_workbook_and_refuses_a_bad_month(fresh_db, tmp_path):
+    from click.testing import CliRunner
+    from openpyxl import load_workbook
+
+    from gongzhi.cli import main
+    out = tmp_path / "b.xlsx"
+    ok = CliRunner().invoke(main, ["bulletin", "--email", DEMO_EMAILS["community"], "--month", "2026-10",
+                                   "--out", str(out)])
+    assert ok.exit_code == 0, ok.output
+    assert "丽水社区2026年10月" in ok.output
+    assert load_workbook(out).sheetnames[:2] == ["通报", "图表"]
+    bad = CliRunner().invoke(main, ["bulletin", "--email", DEMO_EMAILS["community"], "--month", "2026-13",
+                                    "--out", str(tmp_path / "c.xlsx")])
+    assert bad.exit_code != 0 and "月份不正确" in bad.output and not (tmp_path / "c.xlsx").exists()
+    dept = CliRunner().invoke(main, ["bulletin", "--email", DEMO_EMAILS["department"], "--month", "2026-10",
+                                     "--out", str(tmp_path / "d.xlsx")])
+    assert dept.exit_code != 0 and "辖区" in dept.output
