@@ -10,17 +10,18 @@ from gongzhi.errors import DomainError
 from ui import session
 from ui.session import t
 
-AUTH_SESSION = "supabase_auth"  # this user's own Supabase Auth client; never shared, never cached
 SUPABASE = config.backend() == "supabase"
 
 
 def auth_session() -> supabase_auth.AuthSession:
-    if AUTH_SESSION not in st.session_state:
-        st.session_state[AUTH_SESSION] = supabase_auth.AuthSession()
-    return st.session_state[AUTH_SESSION]
+    if session.AUTH_SESSION not in st.session_state:
+        st.session_state[session.AUTH_SESSION] = supabase_auth.AuthSession()
+    return st.session_state[session.AUTH_SESSION]
 
 
 st.title(t("app.title"))
+if reason := st.session_state.pop(session.SIGNED_OUT_BECAUSE, None):
+    st.warning(t(reason))
 with st.form("login"):
     email = st.text_input(t("login.email"), key="login_email")
     password = st.text_input(t("login.password"), type="password", key="login_password")

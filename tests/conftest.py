@@ -2,7 +2,10 @@
 database, a rolled-back transaction per database test, and a fresh database copy per page test."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -25,14 +28,24 @@ def _db_url(admin_url: str, name: str) -> str:
     return admin_url.replace("/postgres?", f"/{name}?", 1)
 
 
+def throwaway_server():
+    """Start an embedded server in a new temporary folder; yields (url, folder), then removes it.
+
+    Not under pytest's tmp_path: pytest prunes old base folders of concurrent sessions."""
+    data_dir = Path(tempfile.mkdtemp(prefix="gongzhi-test-"))
+    try:
+        yield embedded.start(data_dir, fast_unsafe=True), data_dir
+    finally:
+        close_pool()
+        embedded.stop(data_dir)
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
 @pytest.fixture(scope="session")
-def pg_admin_url(tmp_path_factory):
+def pg_admin_url():
     """A superuser URL of a throw-away embedded server for this test session."""
-    data_dir = tmp_path_factory.mktemp("pg")
-    url = embedded.start(data_dir, fast_unsafe=True)
-    yield url
-    close_pool()
-    embedded.stop(data_dir)
+    for url, _data_dir in throwaway_server():
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -5,14 +5,30 @@ import streamlit as st
 
 from gongzhi import i18n, preferences
 from gongzhi.auth import Identity
+from gongzhi.errors import DomainError
 
 IDENTITY = "identity"
 LANG = "lang"
+AUTH_SESSION = "supabase_auth"  # this user's own Supabase Auth client; never shared, never cached
+SIGNED_OUT_BECAUSE = "signed_out_because"
 
 
 def identity() -> Identity | None:
+    """The signed-in user; on Supabase, with a token renewed before it expires."""
     value = st.session_state.get(IDENTITY)
-    return value if isinstance(value, Identity) else None
+    if not isinstance(value, Identity):
+        return None
+    auth = st.session_state.get(AUTH_SESSION)
+    if auth is not None:
+        try:
+            fresh = auth.keep_fresh(value)
+        except DomainError as exc:
+            sign_out()
+            st.session_state[SIGNED_OUT_BECAUSE] = exc.key
+            return None
+        if fresh is not value:
+            st.session_state[IDENTITY] = value = fresh
+    return value
 
 
 def require_identity() -> Identity:
@@ -32,6 +48,10 @@ def sign_in(user: Identity) -> None:
 
 
 def sign_out() -> None:
+    """Forget the user; on Supabase, end this session (not the user's other devices)."""
+    auth = st.session_state.get(AUTH_SESSION)
+    if auth is not None:
+        auth.sign_out()
     for key in list(st.session_state.keys()):
         if key != LANG:
             del st.session_state[key]

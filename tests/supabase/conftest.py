@@ -18,7 +18,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from gongzhi import demo
-from gongzhi.db import close_pool, embedded, migrate
+from gongzhi.db import close_pool, migrate
+from tests.conftest import throwaway_server
 
 HERE = Path(__file__).parent
 TEMPLATE = "gz_supa_template"
@@ -34,10 +35,13 @@ def dbname(url: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def supabase_server(tmp_path_factory):
+def supabase_server():
     """Admin URL (as supabase_admin, the only superuser) of a server bootstrapped like Supabase."""
-    data_dir = tmp_path_factory.mktemp("pg_supabase")
-    url = embedded.start(data_dir, fast_unsafe=True)
+    for url, _data_dir in throwaway_server():
+        yield _bootstrap(url)
+
+
+def _bootstrap(url: str) -> str:
     # The server's bootstrap superuser becomes supabase_admin, as in Supabase's image; a new,
     # non-superuser `postgres` takes the name.
     with psycopg.connect(url, autocommit=True) as conn:
@@ -49,9 +53,7 @@ def supabase_server(tmp_path_factory):
         conn.execute("drop role gz_rename")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute((HERE / "bootstrap_cluster.sql").read_text())
-    yield admin
-    close_pool()
-    embedded.stop(data_dir)
+    return admin
 
 
 def supabase_project(admin_url: str, name: str) -> str:

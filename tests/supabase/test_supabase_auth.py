@@ -124,3 +124,32 @@ def test_the_login_page_keeps_local_sign_in_elsewhere(fresh_db, monkeypatch):
     at.button[0].click().run()
     assert at.session_state["identity"] == identity_of("wangge@demo.gongzhi.cn")
     assert "supabase_auth" not in at.session_state
+
+
+def _signed_in_with_expiring_token(at: AppTest, refresh_token: str | None) -> AppTest:
+    auth = supabase_auth.AuthSession()
+    auth.refresh_token = refresh_token
+    user = identity_of("wangge@demo.gongzhi.cn")
+    at.session_state["identity"] = Identity(**{**user.__dict__, "claims": {"exp": time.time() + 30}})
+    at.session_state["supabase_auth"] = auth
+    return at
+
+
+def test_a_session_that_cannot_be_renewed_signs_out_with_a_message(fresh_db, unreachable_project):
+    at = _signed_in_with_expiring_token(AppTest.from_file(APP, default_timeout=TIMEOUT), None).run()
+    assert not at.exception
+    assert "identity" not in at.session_state and "supabase_auth" not in at.session_state
+    assert at.warning[0].value == "登录已过期，请重新登录"
+    assert at.text_input(key="login_email").value == ""
+
+
+def test_a_fresh_token_keeps_the_user_signed_in_without_calling_the_server(fresh_db, unreachable_project):
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    auth = supabase_auth.AuthSession()
+    user = identity_of("wangge@demo.gongzhi.cn")
+    at.session_state["identity"] = Identity(**{**user.__dict__, "claims": {"exp": time.time() + 3600}})
+    at.session_state["supabase_auth"] = auth
+    at.run()
+    assert not at.exception and "刘洋" in at.title[0].value
+    at.button(key="sign_out").click().run()
+    assert "identity" not in at.session_state and "supabase_auth" not in at.session_state
