@@ -106,7 +106,10 @@ with account_tab:
         unit = a.selectbox(t("org.col.unit"), [u["id"] for u in units], format_func=unit_names.get, key="org_new_unit")
         role = b.selectbox(t("org.account.district_role"), ["district", "department"],
                            format_func=lambda r: t("role." + r), key="org_new_role")
+        depts = {d["id"]: d["name"] for d in queries.departments(user, session.lang())}
+        department = a.selectbox(t("org.account.department"), [None, *depts], key="org_new_department",
+                                 format_func=lambda d: "—" if d is None else depts[d])
         if st.form_submit_button(t("org.account.create"), type="primary"):
-            _run(lambda: commands.create_account(user, AccountForm(email, new_password, display_name, unit, role, phone)),
+            _run(lambda: commands.create_account(user, AccountForm(email, new_password, display_name, unit, role, phone, department)),
                  "org.account.created", name=display_name)
             st.rerun()

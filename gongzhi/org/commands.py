@@ -67,9 +67,10 @@ def create_account(user: Identity, form: AccountForm) -> str:
                 if unit["kind"] == "district" else unit["kind"]
             new_id = conn.execute("select private.create_login(%s, %s) as id",
                                   (form.email.strip().lower(), hash_password(form.password))).fetchone()["id"]
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
-                         " values (%s, %s, %s, %s, %s)",
-                         (new_id, form.org_unit_id, role, form.display_name.strip(), form.phone.strip() or None))
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
+                         " values (%s, %s, %s, %s, %s, %s)",
+                         (new_id, form.org_unit_id, role, form.display_name.strip(), form.phone.strip() or None,
+                          form.department_id if role == "department" else None))
             return str(new_id)
     except psycopg.Error as exc:
         raise from_db(exc) from None
@@ -86,7 +87,9 @@ def move(user: Identity, staff_id: str, org_unit_id: int) -> None:
     _write(user, """update public.staff s
                     set org_unit_id = o.id,
                         role = case when s.role in ('department', 'district') and o.kind = 'district' then s.role
-                                    else o.kind end
+                                    else o.kind end,
+                        department_id = case when s.role = 'department' and o.kind = 'district'
+                                             then s.department_id end
                     from public.org_unit o where o.id = %s and s.user_id = %s""", (org_unit_id, staff_id))
 
 

@@ -23,6 +23,7 @@ class AccountForm:
     org_unit_id: int | None
     role: str | None = None          # only for the district unit: district or department
     phone: str = ""
+    department_id: int | None = None  # department staff only
 
     def validate(self) -> list[str]:
         problems = []
@@ -35,6 +36,8 @@ class AccountForm:
             problems.append("field.error.phone")
         if self.org_unit_id is None:
             problems.append("org.account.no_unit")
+        if self.role == "department" and self.department_id is None:
+            problems.append("staff.department_required")
         return problems
 
 

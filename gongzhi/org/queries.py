@@ -29,6 +29,14 @@ def tree(user: Identity) -> list[dict]:
         ).fetchall()
 
 
+def departments(user: Identity, lang: str = "zh") -> list[dict]:
+    """The active departments (职能部门) department staff can belong to."""
+    name = "name_en" if lang == "en" else "name_zh"
+    with user.session() as conn:
+        return conn.execute(f"select id, {name} as name from public.department where active order by position, id"
+                            ).fetchall()
+
+
 @dataclass(frozen=True)
 class StaffPage:
     rows: list[dict]

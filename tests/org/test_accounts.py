@@ -88,10 +88,16 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
 
 def test_department_and_district_accounts_sit_at_the_district(user_of):
     district = user_of("district")
-    dept = commands.create_account(district, AccountForm("cg@demo.cn", "chengguan1", "城管王科", _unit("滨江区"), "department"))
+    with pytest.raises(DomainError, match="staff.department_required"):
+        commands.create_account(district, AccountForm("cg@demo.cn", "chengguan1", "城管王科", _unit("滨江区"), "department"))
+    department = queries.departments(district)[0]["id"]
+    dept = commands.create_account(district, AccountForm("cg@demo.cn", "chengguan1", "城管王科", _unit("滨江区"),
+                                                         "department", department_id=department))
     assert load_identity(dept).role == "department"
     commands.move(district, dept, _unit("滨江区"))
     assert load_identity(dept).role == "department"
+    commands.move(district, dept, _unit("丽水社区"))   # leaves the department with the district
+    assert load_identity(dept).role == "community"
 
 
 def test_nobody_disables_or_moves_themselves(user_of):
