@@ -188,11 +188,11 @@ def add_events(conn: psycopg.Connection, events: int) -> None:
                                   address, urgency, departments, lead_department_id, step, step_at, deadline,
                                   yellow_at, escalated_at, reopen_count, satisfaction, created_at, closed_at)
         select g.id, g.street_id, g.community_id, g.id, g.terr, r.category_id, '批量事件' || x.i, '',
-               '测试路' || (x.i % 500) || '号', x.urgency, r.departments, r.departments[1], x.step,
+               '测试路' || (x.i %% 500) || '号', x.urgency, r.departments, r.departments[1], x.step,
                x.step_at, case when x.step <> 'evaluate' then x.step_at + x.allowed end,
                case when x.step <> 'evaluate' then x.step_at + x.allowed * 0.75 end,
                case when x.step <> 'evaluate' and x.step_at + x.allowed < now() then x.step_at + x.allowed end,
-               0, case when x.step = 'evaluate' then 1 + (x.i % 5) end, x.created_at,
+               0, case when x.step = 'evaluate' then 1 + (x.i %% 5) end, x.created_at,
                case when x.step = 'evaluate' then x.step_at end
         from (select i, created_at, urgency, step,
                      created_at + (now() - created_at) * 0.8 * (array_position(array['whistle','report','consult',
