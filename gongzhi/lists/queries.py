@@ -208,7 +208,7 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
     s = spec(list_name)
     if sort not in s.sorts or not 1 <= per_page <= 500:
         raise DomainError("lists.bad_filter")
-    direction = sql.SQL("desc nulls last" if descending else "asc nulls first")
+    direction = sql.SQL("desc" if descending else "asc")  # the btree order, so an index can serve it
     with user.session() as conn:
         w = _where(conn, list_name, filters)
         total, estimated = _count(conn, list_name, w)
