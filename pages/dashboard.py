@@ -69,8 +69,8 @@ def _png_button(key: str) -> None:
 
 
 if scope.children:
-    st.altair_chart(chart_of["by_unit"], width="stretch", key="dash_chart_by_unit",
-                    on_select=_drill_from_chart, selection_mode=charts.DRILL)
+    st.vega_lite_chart(charts.spec(chart_of["by_unit"]), width="stretch", key="dash_chart_by_unit",
+                       on_select=_drill_from_chart, selection_mode=charts.DRILL)
     st.caption(t("dashboard.drill_hint"))
     pick, go = st.columns([3, 1], vertical_alignment="bottom")
     names = {c.id: c.name for c in scope.children}
@@ -82,19 +82,19 @@ else:
 
 first, second = st.columns(2)
 with first:
-    st.altair_chart(chart_of["by_category"], width="stretch")
+    st.vega_lite_chart(charts.spec(chart_of["by_category"]), width="stretch")
     _png_button("by_category")
 with second:
-    st.altair_chart(chart_of["trend"], width="stretch")
+    st.vega_lite_chart(charts.spec(chart_of["trend"]), width="stretch")
     _png_button("trend")
 if "ranking" in chart_of:
-    st.altair_chart(chart_of["ranking"], width="stretch")
+    st.vega_lite_chart(charts.spec(chart_of["ranking"]), width="stretch")
     _png_button("ranking")
 first, second = st.columns(2)
 for col, key in ((first, "resources"), (second, "projects")):
     with col:
         if key in chart_of:
-            st.altair_chart(chart_of[key], width="stretch")
+            st.vega_lite_chart(charts.spec(chart_of[key]), width="stretch")
             _png_button(key)
         else:
             st.caption(t("dashboard.no_data"))

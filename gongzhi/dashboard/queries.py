@@ -2,9 +2,9 @@
 
 Every query runs as the signed-in user (`user.session()`), so row-level security decides what is
 counted exactly as on the list pages; the scope (a unit of the viewer's territory, reached by
-drilling down) narrows it further to that unit's territory range. Demand figures are sums over
-`demand_tally` (kept exact by triggers); resources, matches and projects are aggregated from their
-own tables. Nothing loads rows into Python to count them.
+drilling down) narrows it further to that unit's territory range. Demand and resource figures are
+sums over `demand_tally` and `resource_tally` (kept exact by triggers); matches and projects are
+aggregated from their own tables. Nothing loads rows into Python to count them.
 """
 from __future__ import annotations
 
@@ -134,9 +134,8 @@ def core_figures(conn: psycopg.Connection, scope: Scope, period: Period, previou
           and created_at < (%(e)s::date + 1)::timestamp at time zone 'Asia/Shanghai'
     """, p).fetchone()
     r = conn.execute("""
-        select count(*) filter (where allocated > 0) as in_use,
-               count(*) filter (where allocated = 0 and status = 'available') as idle
-        from public.resource where terr between %(lo)s and %(hi)s or terr = any (%(above)s::bigint[])
+        select coalesce(sum(in_use), 0) as in_use, coalesce(sum(idle), 0) as idle
+        from public.resource_tally where terr between %(lo)s and %(hi)s or terr = any (%(above)s::bigint[])
     """, p).fetchone()
     pr = _project_counts(conn, p)
     return {
@@ -251,11 +250,10 @@ def trend(conn, scope: Scope, period: Period) -> list[dict]:
 def resources(conn, scope: Scope) -> list[dict]:
     """Resources serving the scope by kind: how many, in use, idle, and allocated / capacity."""
     rows = conn.execute("""
-        select kind, count(*) as n, count(*) filter (where allocated > 0) as in_use,
-               count(*) filter (where allocated = 0 and status = 'available') as idle,
-               coalesce(sum(capacity), 0) as capacity, coalesce(sum(allocated), 0) as allocated
-        from public.resource where terr between %(lo)s and %(hi)s or terr = any (%(above)s::bigint[])
-        group by kind order by kind
+        select kind, sum(n) as n, sum(in_use) as in_use, sum(idle) as idle,
+               sum(capacity)::bigint as capacity, sum(allocated)::bigint as allocated
+        from public.resource_tally where terr between %(lo)s and %(hi)s or terr = any (%(above)s::bigint[])
+        group by kind having sum(n) > 0 order by kind
     """, scope.params()).fetchall()
     for r in rows:
         r["utilisation"] = _ratio(r["allocated"], r["capacity"])

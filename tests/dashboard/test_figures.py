@@ -219,3 +219,17 @@ def test_bulletin_command_writes_the_workbook_and_refuses_a_bad_month(fresh_db, 
     dept = CliRunner().invoke(main, ["bulletin", "--email", DEMO_EMAILS["department"], "--month", "2026-10",
                                      "--out", str(tmp_path / "d.xlsx")])
     assert dept.exit_code != 0 and "辖区" in dept.output
+
+
+@pytest.mark.parametrize("role", LEADERS)
+def test_every_chart_is_a_valid_vega_lite_spec_in_both_languages(conn, role):
+    from gongzhi import charts
+    user = identity(conn, role)
+    act_as(conn, role)
+    board = queries.load_in(conn, user, None, periods(conn)[2])
+    for lang in ("zh", "en"):
+        built = charts.dashboard_charts(board, lang)
+        assert {"by_category", "trend"} <= set(built)
+        for chart in built.values():
+            assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # validates
+            assert charts.spec(chart) == chart.to_dict()

@@ -1,0 +1,34 @@
+"""RLS matrix: the resource tally is read exactly like the resources it sums (inside the territory
+and from the units above), and written by nobody but the triggers on resource."""
+import pytest
+
+from tests.db.rls import ALL, INSIDE_ABOVE, NONE, Spec, check_cell, matrix_cases, new_resource
+
+
+def _tally_row(conn, unit: int) -> dict:
+    """As owner: a resource at `unit`; its tally row is the row the cell works on."""
+    resource = new_resource(conn, unit)
+    return conn.execute("select terr, kind, status from public.resource where id = %s", (resource,)).fetchone()
+
+
+SPEC = Spec(
+    table="resource_tally",
+    key="terr = %(terr)s and kind = %(kind)s and status = %(status)s",
+    make=_tally_row,
+    prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
+                                                     (unit,)).fetchone()["terr"]},
+    insert="insert into public.resource_tally (terr, kind, status, n) values (%(terr)s, 'venue', 'forged', 1)",
+    update_set="n = n + 1",
+)
+READ_ONLY = dict(select=INSIDE_ABOVE, insert=NONE, update=NONE, delete=NONE)
+MATRIX = {
+    "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
+    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
+    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+}
+
+
+@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
+def test_cell(conn, role, op):
+    check_cell(conn, SPEC, role, op, MATRIX[role][op])
