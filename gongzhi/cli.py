@@ -108,15 +108,15 @@ def user_add(email: str, password: str, role: str, org: str, display_name: str, 
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @click.option("--demands", default=1_000_000, type=click.IntRange(1), help="Demands to seed.")
-@click.option("--keep", is_flag=True, help="Reuse the benchmark database if it already has the data.")
-def bench(name: str, as_json: bool, demands: int, keep: bool) -> None:
+@click.option("--fresh", is_flag=True, help="Rebuild the benchmark database instead of reusing it.")
+def bench(name: str, as_json: bool, demands: int, fresh: bool) -> None:
     """Run the benchmark NAME (see `gongzhi.bench`) and print its figures."""
     from gongzhi import bench as benches
     try:
         run = benches.REGISTRY[name]
     except KeyError:
         raise click.ClickException(f"unknown benchmark {name!r}; known: {', '.join(sorted(benches.REGISTRY))}")
-    figures = run(demands=demands, keep=keep)
+    figures = run(demands=demands, keep=not fresh)
     click.echo(json.dumps(figures, ensure_ascii=False) if as_json else benches.table(figures))
 
 
