@@ -102,7 +102,8 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                  " where c.name = '丽水社区') and not exists (select from public.volunteer where phone = %s)",
                  (DEMO_PHONE, DEMO_CODE, DEMO_PHONE))
     # Posts: the j-th post of a community takes slot j (a day and an hour) counted back from the
-    # coming month, so activities of one community never overlap.
+    # coming month, after the slots earlier calls used, so activities of one community never overlap.
+    slot0 = conn.execute("select count(*) from public.post").fetchone()[0] // n_comm + 1
     _run(conn, """
         create temp table seed_post on commit drop as
         select p.id, p.community_id, p.capacity, p.starts_at, p.ends_at, p.kind,
@@ -121,8 +122,9 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                                 with ordinality x(kind, title, description, k)
                               where x.k = 1 + (i / %(nc)s) %% %(nt)s) t
           cross join lateral (select date_trunc('day', now()) + interval '30 days'
-                                     - ((i / %(nc)s) / %(slots)s) * interval '1 day'
-                                     + (%(hours)s::int[])[1 + (i / %(nc)s) %% %(slots)s] * interval '1 hour' as starts_at) s
+                                     - ((i / %(nc)s + %(slot0)s) / %(slots)s) * interval '1 day'
+                                     + (%(hours)s::int[])[1 + (i / %(nc)s + %(slot0)s) %% %(slots)s] * interval '1 hour'
+                                     as starts_at) s
           returning id, community_id, capacity, starts_at, ends_at, kind
         )
         insert into seed_post select *, 0 from made;
@@ -130,13 +132,16 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                                              from seed_post) x where x.id = p.id;
     """, {"n": posts, "nc": n_comm, "places": PLACES, "kinds": [k for k, _, _ in POSTS],
           "titles": [t for _, t, _ in POSTS], "descs": [x for _, _, x in POSTS], "nt": len(POSTS),
-          "slots": len(SLOT_HOURS), "hours": SLOT_HOURS})
+          "slots": len(SLOT_HOURS), "hours": SLOT_HOURS, "slot0": slot0})
     _run(conn, """
         create temp table seed_vol on commit drop as
         select v.id, v.community_id, row_number() over (partition by v.community_id order by v.id) as r,
                count(*) over (partition by v.community_id) as nv
         from public.volunteer v where v.active;
         create index on seed_vol (community_id, r);
+        analyze seed_vol;
+        alter table seed_community add column nv bigint;
+        update seed_community c set nv = (select count(*) from seed_vol v where v.community_id = c.id);
         -- past posts fill up; upcoming ones are 60 %% full, every fifth full with two on the waitlist
         insert into public.signup (post_id, volunteer_id, terr, status, via, during, created_by, created_at, updated_at)
         select p.id, v.id, c.terr,
@@ -150,8 +155,8 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                                                    when p.j %% 5 = 0 then p.capacity + 1
                                                    else (p.capacity * 0.6)::int - 1 end) s
         join seed_vol v on v.community_id = p.community_id
-                       and v.r = 1 + (p.j * 37 + s) %% v.nv
-        where s < v.nv;
+                       and v.r = 1 + (p.j * 37 + s) %% c.nv
+        where s < c.nv;
         update public.post p set taken = x.n
         from (select post_id, count(*) as n from public.signup where status = 'confirmed' group by post_id) x
         where x.post_id = p.id and p.id in (select id from seed_post);
@@ -178,10 +183,9 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                case when i %% 8 <> 0 then c.staff_id end, case when i %% 8 <> 0 then d.day + interval '2 days' end,
                c.staff_id, d.day
         from generate_series(1, greatest(%(logs)s - %(have)s, 0)) i
-        join seed_vol v on v.community_id = (select id from seed_community where n = 1 + i %% %(nc)s)
-                       and v.r = 1 + (i * 7919) %% v.nv
+        join seed_community c on c.n = 1 + i %% %(nc)s and c.nv > 0
+        join seed_vol v on v.community_id = c.id and v.r = 1 + (i * 7919) %% c.nv
         join public.volunteer vv on vv.id = v.id
-        join seed_community c on c.id = v.community_id
         cross join lateral (select (current_date - 3 - (i * 31) %% 360) as day) d
     """, {"logs": logs, "have": have, "nc": n_comm})
     if applications:
