@@ -37,7 +37,7 @@ tree_tab, account_tab = st.tabs([t("org.tab.tree"), t("org.tab.accounts")])
 
 with tree_tab:
     st.dataframe(pd.DataFrame([{t("org.col.name"): "　" * depth[u["kind"]] + u["name"],
-                                t("org.col.kind"): t("org.kind." + u["kind"]), t("org.col.code"): u["code"],
+                                t("org.col.kind"): t(f"org.kind.{u['kind']}"), t("org.col.code"): u["code"],
                                 t("org.col.staff"): u["staff"]} for u in units]),
                  hide_index=True, width="stretch", height=360, key="org_tree")
     parents = [u["id"] for u in units if u["kind"] in queries.CHILD]

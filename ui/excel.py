@@ -26,7 +26,7 @@ def _key(list_name: str, what: str) -> str:
 def show(list_name: str, user: Identity, filters) -> None:
     """Template, upload and export for `list_name`, as `user`, exporting what `filters` select."""
     lang = session.lang()
-    sheet = t("excel.sheet." + list_name)
+    sheet = t(f"excel.sheet.{list_name}")
     st.download_button(t("excel.ui.template"), data=lambda: template.build(list_name, user, lang),
                        file_name=f"{sheet}{t('excel.ui.template_file')}.xlsx", on_click="ignore",
                        icon=":material/download:", key=_key(list_name, "template"))
