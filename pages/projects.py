@@ -2,7 +2,7 @@
 the list pages; record milestones, progress and spending."""
 import streamlit as st
 
-from ui import lists, session
+from ui import excel, lists, session
 from ui.session import t
 
 user = session.require_identity()
@@ -17,3 +17,5 @@ if len(selected) == 1:
     row = lists.show_detail("project", user, selected[0]["id"])
     if row:
         lists.show_project_work(user, row)
+with st.expander(t("excel.ui.panel"), icon=":material/table_view:"):
+    excel.show("project", user, filters)
