@@ -13,8 +13,9 @@ from gongzhi.errors import DomainError, from_db
 
 
 def create_staff(*, email: str, password: str, role: str, org: str, display_name: str,
-                 phone: str | None = None) -> str:
-    """Create an account for a staff member at the org unit with code or name `org`."""
+                 phone: str | None = None, department: str | None = None) -> str:
+    """Create an account for a staff member at the org unit with code or name `org`; department
+    staff also name their department (code or name)."""
     if len(password or "") < 8:
         raise DomainError("account.password_short")
     try:
@@ -23,9 +24,17 @@ def create_staff(*, email: str, password: str, role: str, org: str, display_name
                                  (org, org)).fetchall()
             if len(units) != 1:
                 raise DomainError("account.org_not_found", org=org)
+            department_id = None
+            if department:
+                found = conn.execute("select id from public.department where code = %s or name_zh = %s"
+                                     " or name_en = %s", (department, department, department)).fetchall()
+                if len(found) != 1:
+                    raise DomainError("account.department_not_found", department=department)
+                department_id = found[0]["id"]
             user_id = create_user(conn, email, password)
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
-                         " values (%s, %s, %s, %s, %s)", (user_id, units[0]["id"], role, display_name, phone))
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
+                         " values (%s, %s, %s, %s, %s, %s)",
+                         (user_id, units[0]["id"], role, display_name, phone, department_id))
     except psycopg.Error as exc:
         raise from_db(exc) from None
     return user_id

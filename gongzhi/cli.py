@@ -91,14 +91,16 @@ def user() -> None:
 @click.option("--org", "org", required=True, help="Code or exact name of the org unit.")
 @click.option("--name", "display_name", required=True, help="Display name.")
 @click.option("--phone", default=None)
-def user_add(email: str, password: str, role: str, org: str, display_name: str, phone: str | None) -> None:
+@click.option("--department", default=None, help="Department staff: code or name of their department.")
+def user_add(email: str, password: str, role: str, org: str, display_name: str, phone: str | None,
+             department: str | None) -> None:
     """Create a staff account (auth user and staff row) in one transaction."""
     from gongzhi.accounts import create_staff
     from gongzhi.errors import DomainError
     from gongzhi.i18n import t
     try:
         user_id = create_staff(email=email, password=password, role=role, org=org,
-                               display_name=display_name, phone=phone)
+                               display_name=display_name, phone=phone, department=department)
     except DomainError as exc:
         raise click.ClickException(t(exc.key, **exc.params)) from None
     click.echo(user_id)

@@ -47,3 +47,19 @@ def test_db_url_prints_the_configured_database(fresh_db):
 def test_unknown_benchmark_is_refused():
     result = CliRunner().invoke(main, ["bench", "no-such-bench"])
     assert result.exit_code != 0 and "unknown benchmark" in result.output
+
+
+def test_department_staff_are_added_with_their_department(fresh_db):
+    from gongzhi.auth.local import sign_in
+    result = CliRunner().invoke(main, ["user", "add", "--email", "sw@demo.gongzhi.cn", "--password", "longenough1",
+                                       "--role", "department", "--org", "滨江区", "--name", "钱进",
+                                       "--department", "区水务局"])
+    assert result.exit_code == 0, result.output
+    assert sign_in("sw@demo.gongzhi.cn", "longenough1").role == "department"
+    missing = CliRunner().invoke(main, ["user", "add", "--email", "sw2@demo.gongzhi.cn", "--password", "longenough1",
+                                        "--role", "department", "--org", "滨江区", "--name", "钱进"])
+    assert missing.exit_code != 0
+    unknown = CliRunner().invoke(main, ["user", "add", "--email", "sw3@demo.gongzhi.cn", "--password", "longenough1",
+                                        "--role", "department", "--org", "滨江区", "--name", "钱进",
+                                        "--department", "不存在局"])
+    assert unknown.exit_code != 0 and "找不到职能部门" in unknown.output
