@@ -318,14 +318,15 @@ def get(user: Identity, list_name: str, row_id: int, lang: str = "zh") -> dict |
 
 
 PERSONAL_KEYS = ["beneficiary_name", "beneficiary_phone"]
-_HIDDEN_KEYS = ["updated_at", "terr", "street_id", "community_id", "grid_id", "beneficiary_name_masked",
-                "beneficiary_phone_masked", "created_by"]
+MASKED_KEYS = {f"{k}_masked": k for k in PERSONAL_KEYS}
+_HIDDEN_KEYS = ["updated_at", "terr", "street_id", "community_id", "grid_id", "created_by"]
 
 
 def history(user: Identity, list_name: str, row_id: int) -> list[dict]:
     """The audit trail of one row, newest first: when, who, what, and which fields changed.
 
-    Personal data in the trail is left out unless the user may see it on the row itself.
+    The trail holds no personal data, only its masked copies; those who may see the personal
+    data on the row itself see that it changed (masked), others see nothing of it.
     """
     s = spec(list_name)
     with user.session() as conn:
@@ -333,7 +334,7 @@ def history(user: Identity, list_name: str, row_id: int) -> list[dict]:
         if list_name == "demand":
             row = conn.execute("select personal_visible from public.demand_row where id = %s", (row_id,)).fetchone()
             personal = bool(row and row["personal_visible"])
-        drop = _HIDDEN_KEYS + ([] if personal else PERSONAL_KEYS)
+        drop = _HIDDEN_KEYS + ([] if personal else list(MASKED_KEYS))
         rows = conn.execute(
             """select a.at, a.action, st.display_name as actor,
                       coalesce(a.old_row, '{}'::jsonb) - %(drop)s::text[] as old_row,
@@ -344,7 +345,7 @@ def history(user: Identity, list_name: str, row_id: int) -> list[dict]:
             {"drop": drop, "table": s.table, "id": str(row_id)}).fetchall()
     out = []
     for r in rows:
-        old, new = r["old_row"], r["new_row"]
+        old, new = ({MASKED_KEYS.get(k, k): v for k, v in row.items()} for row in (r["old_row"], r["new_row"]))
         if r["action"] == "update":
             changes = [(k, old.get(k), new.get(k)) for k in new if old.get(k) != new.get(k)]
         else:
