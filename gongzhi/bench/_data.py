@@ -2,6 +2,9 @@
 configured server, kept between runs so each benchmark need not seed a million rows again."""
 from __future__ import annotations
 
+import os
+from contextlib import contextmanager
+
 import psycopg
 
 from gongzhi import demo
@@ -38,3 +41,20 @@ def user_ids(url: str) -> dict[str, str]:
     with psycopg.connect(url) as conn:
         return {role: str(conn.execute("select id from auth.users where email = %s", (email,)).fetchone()[0])
                 for email, role, _unit, _name in DEMO_ACCOUNTS}
+
+
+@contextmanager
+def pointing_at(url: str):
+    """Point the pool (and so Identity.session) at `url` for the duration."""
+    from gongzhi.db import close_pool
+    old = os.environ.get("GONGZHI_DATABASE_URL")
+    close_pool()
+    os.environ["GONGZHI_DATABASE_URL"] = url
+    try:
+        yield
+    finally:
+        close_pool()
+        if old is None:
+            os.environ.pop("GONGZHI_DATABASE_URL", None)
+        else:
+            os.environ["GONGZHI_DATABASE_URL"] = old

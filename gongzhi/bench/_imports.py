@@ -4,18 +4,15 @@ all-or-nothing commit. The imported rows are removed afterwards; their audit row
 from __future__ import annotations
 
 import io
-import os
 import time
 import uuid
-from contextlib import contextmanager
 
 import psycopg
 from openpyxl import Workbook
 
 from gongzhi import i18n
 from gongzhi.auth import load_identity
-from gongzhi.bench._data import bench_url, user_ids
-from gongzhi.db import close_pool
+from gongzhi.bench._data import bench_url, pointing_at, user_ids
 from gongzhi.imports import columns as cols
 from gongzhi.imports import importer
 
@@ -37,28 +34,12 @@ def sheet(rows: int, marker: str) -> bytes:
     return out.getvalue()
 
 
-@contextmanager
-def _database(url: str):
-    """Point the pool (and so Identity.session) at `url` for the duration."""
-    old = os.environ.get("GONGZHI_DATABASE_URL")
-    close_pool()
-    os.environ["GONGZHI_DATABASE_URL"] = url
-    try:
-        yield
-    finally:
-        close_pool()
-        if old is None:
-            os.environ.pop("GONGZHI_DATABASE_URL", None)
-        else:
-            os.environ["GONGZHI_DATABASE_URL"] = old
-
-
 def run(demands: int = 1_000_000, keep: bool = True, rows: int = ROWS) -> dict:
     """`import_10k_s` (preview + commit), with its parts, at `demands` demands."""
     url = bench_url(demands=demands, keep=keep)
     marker = "压测" + uuid.uuid4().hex[:6]
     data = sheet(rows, marker)
-    with _database(url):
+    with pointing_at(url):
         user = load_identity(user_ids(url)["grid"])
         started = time.perf_counter()
         checked = importer.preview(user, "demand", "bench.xlsx", data)

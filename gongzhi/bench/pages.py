@@ -8,12 +8,11 @@ the index replaces (`search_scan_ms`, the baseline).
 """
 from __future__ import annotations
 
-import os
-
 import psycopg
 
 from gongzhi.bench import timed_ms
-from gongzhi.bench._data import bench_url, user_ids
+from gongzhi.bench import _imports
+from gongzhi.bench._data import bench_url, pointing_at, user_ids
 
 NAME = "pages"
 ROLES = ("district", "street", "community", "grid")
@@ -26,17 +25,13 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
 
     from gongzhi.auth import load_identity
     from gongzhi.config import ROOT
-    from gongzhi.db import close_pool
     from gongzhi.lists import queries
     from gongzhi.lists.queries import ListFilters
 
     url = bench_url(demands=demands, keep=keep)
     users = user_ids(url)
     figures: dict[str, float] = {"demands": demands}
-    previous = os.environ.get("GONGZHI_DATABASE_URL")
-    os.environ["GONGZHI_DATABASE_URL"] = url
-    close_pool()
-    try:
+    with pointing_at(url):
         with psycopg.connect(url, autocommit=True) as conn:
             figures["demands"] = conn.execute("select count(*) from public.demand").fetchone()[0]
         identities = {role: load_identity(users[role]) for role in ROLES}
@@ -69,12 +64,7 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
         figures["search_scan_ms"] = timed_ms(scan, repeat=3, warmup=1)
         figures["search_ratio"] = round(figures["search_ms"] / figures["search_scan_ms"], 3)
         figures["export_grid_rows_per_s"] = _export_rate(identities["grid"])
-    finally:
-        close_pool()
-        if previous is None:
-            os.environ.pop("GONGZHI_DATABASE_URL", None)
-        else:
-            os.environ["GONGZHI_DATABASE_URL"] = previous
+    figures.update(_imports.run(demands=demands, keep=keep))
     return figures
 
 
