@@ -184,7 +184,7 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                c.staff_id, d.day
         from generate_series(1, greatest(%(logs)s - %(have)s, 0)) i
         join seed_community c on c.n = 1 + i %% %(nc)s and c.nv > 0
-        join seed_vol v on v.community_id = c.id and v.r = 1 + (i * 7919) %% c.nv
+        join seed_vol v on v.community_id = c.id and v.r = 1 + (i::bigint * 7919) %% c.nv
         join public.volunteer vv on vv.id = v.id
         cross join lateral (select (current_date - 3 - (i * 31) %% 360) as day) d
     """, {"logs": logs, "have": have, "nc": n_comm})
