@@ -35,7 +35,7 @@ def table(rows: list[dict], columns: dict[str, str], key: str | None = None, sel
 
 def show_field_errors(errors) -> None:
     for e in errors:
-        st.error(f"{t('volunteers.field.' + e.field)}：{t(e.key, **e.params)}")
+        st.error(f"{t(f'volunteers.field.{e.field}')}：{t(e.key, **e.params)}")
 
 
 def fingerprint() -> str:
