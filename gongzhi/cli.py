@@ -184,3 +184,16 @@ def bulletin(email: str, month: str, out: str, lang: str) -> None:
         raise click.ClickException(t(exc.key, lang, **exc.params)) from None
     Path(out).write_bytes(doc.to_xlsx(built, lang))
     click.echo(doc.title(built, lang))
+
+
+@main.group()
+def dashboard() -> None:
+    """Dashboard (数据驾驶舱): scheduled jobs."""
+
+
+@dashboard.command("compact")
+def dashboard_compact() -> None:
+    """Fold the dashboard tallies' delta rows into one row per key. Run it nightly (cron)."""
+    from gongzhi.dashboard import maintenance
+    before, after = maintenance.compact()
+    click.echo(f"tally rows: {before} -> {after}")

@@ -233,3 +233,25 @@ def test_every_chart_is_a_valid_vega_lite_spec_in_both_languages(conn, role):
         for chart in built.values():
             assert chart.to_dict()["$schema"].startswith("https://vega.github.io/schema/vega-lite/")  # validates
             assert charts.spec(chart) == chart.to_dict()
+
+
+def test_compaction_folds_deltas_and_keeps_every_figure(fresh_db):
+    from click.testing import CliRunner
+
+    from gongzhi.auth import load_identity
+    from gongzhi.cli import main
+    from gongzhi.db import owner
+    with owner() as conn:
+        uid = conn.execute("select id from auth.users where email = %s", (DEMO_EMAILS["street"],)).fetchone()["id"]
+        conn.execute("update public.demand set status = 'in_progress' where status = 'new' and id % 2 = 0")
+        conn.execute("update public.resource set status = 'paused' where status = 'available' and id % 3 = 0")
+    user = load_identity(str(uid))
+    period = period_for("year", dt.date.today())
+    before = queries.load(user, None, period)
+    result = CliRunner().invoke(main, ["dashboard", "compact"])
+    assert result.exit_code == 0, result.output
+    rows_before, rows_after = (int(x) for x in result.output.split(":")[1].split("->"))
+    assert rows_after < rows_before
+    after = queries.load(user, None, period)
+    assert [(f.key, f.value) for f in after.figures] == [(f.key, f.value) for f in before.figures]
+    assert after.units == before.units and after.resources == before.resources

@@ -6,15 +6,17 @@ from tests.db.rls import ALL, INSIDE, NONE, Spec, category_id, check_cell, matri
 
 
 def _tally_row(conn, unit: int) -> dict:
-    """As owner: a demand at `unit`; its tally row for today is the row the cell works on."""
+    """As owner: a demand at `unit`; the tally row it added is the row the cell works on."""
     demand = new_demand(conn, unit)
-    return conn.execute("select terr, category_id as category, (created_at at time zone 'Asia/Shanghai')::date as day"
-                        " from public.demand where id = %s", (demand,)).fetchone()
+    return conn.execute("""select t.id from public.demand_tally t join public.demand d
+                           on t.terr = d.terr and t.category_id = d.category_id
+                          and t.day = (d.created_at at time zone 'Asia/Shanghai')::date
+                           where d.id = %s order by t.id desc limit 1""", (demand,)).fetchone()
 
 
 SPEC = Spec(
     table="demand_tally",
-    key="terr = %(terr)s and day = %(day)s and category_id = %(category)s",
+    key="id = %(id)s",
     make=_tally_row,
     prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
                                                      (unit,)).fetchone()["terr"],

@@ -6,14 +6,16 @@ from tests.db.rls import ALL, INSIDE_ABOVE, NONE, Spec, check_cell, matrix_cases
 
 
 def _tally_row(conn, unit: int) -> dict:
-    """As owner: a resource at `unit`; its tally row is the row the cell works on."""
+    """As owner: a resource at `unit`; the tally row it added is the row the cell works on."""
     resource = new_resource(conn, unit)
-    return conn.execute("select terr, kind, status from public.resource where id = %s", (resource,)).fetchone()
+    return conn.execute("""select t.id from public.resource_tally t join public.resource r
+                           on t.terr = r.terr and t.kind = r.kind and t.status = r.status
+                           where r.id = %s order by t.id desc limit 1""", (resource,)).fetchone()
 
 
 SPEC = Spec(
     table="resource_tally",
-    key="terr = %(terr)s and kind = %(kind)s and status = %(status)s",
+    key="id = %(id)s",
     make=_tally_row,
     prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
                                                      (unit,)).fetchone()["terr"]},
