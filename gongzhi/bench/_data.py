@@ -11,6 +11,7 @@ from gongzhi import demo
 from gongzhi.db import connection, migrate
 
 BENCH_DATABASE = "gongzhi_bench"
+SEED_LOCK = 7302
 
 
 def bench_url(*, demands: int, resources: int = 20_000, keep: bool = True) -> str:
@@ -26,12 +27,15 @@ def bench_url(*, demands: int, resources: int = 20_000, keep: bool = True) -> st
         if not exists:
             conn.execute(f"create database {BENCH_DATABASE}")
     migrate.migrate(url)
-    demo.load_demo(url)
-    with psycopg.connect(url) as conn:
-        have_demands = conn.execute("select count(*) from public.demand").fetchone()[0]
-        have_resources = conn.execute("select count(*) from public.resource").fetchone()[0]
-    if have_demands < demands or have_resources < resources:
-        demo.seed_scale(url, demands=max(0, demands - have_demands), resources=max(0, resources - have_resources))
+    with psycopg.connect(url, autocommit=True) as lock:
+        lock.execute("select pg_advisory_lock(%s)", (SEED_LOCK,))  # one seeder at a time; the others wait, then count
+        demo.load_demo(url)
+        with psycopg.connect(url) as conn:
+            have_demands = conn.execute("select count(*) from public.demand").fetchone()[0]
+            have_resources = conn.execute("select count(*) from public.resource").fetchone()[0]
+        if have_demands < demands or have_resources < resources:
+            demo.seed_scale(url, demands=max(0, demands - have_demands),
+                            resources=max(0, resources - have_resources))
     return url
 
 
