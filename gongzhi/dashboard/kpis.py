@@ -9,6 +9,7 @@ the dashboard shows it only where that table exists, and its `compute` runs as t
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -72,5 +73,11 @@ def register(kpi: Kpi) -> Kpi:
     return kpi
 
 
+# Modules whose KPIs join the cards; each registers its own on import.
+PLUGINS = ("gongzhi.whistle.kpis", "gongzhi.volunteers.kpis")
+
+
 def all_kpis() -> list[Kpi]:
+    for module in PLUGINS:
+        importlib.import_module(module)
     return list(_REGISTRY.values())
