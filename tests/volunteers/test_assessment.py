@@ -113,3 +113,17 @@ def test_a_bad_period_is_refused_by_the_database(conn):
     with pytest.raises(errors.RaiseException, match="assessment.bad_period"), conn.transaction():
         conn.execute("select private.compute_assessment('2026-1')")
     act_as_owner(conn)
+
+
+def test_recomputation_is_not_audited_but_an_evaluation_is(conn, case):
+    def audited():
+        return conn.execute("select count(*) as n from public.audit_log where table_name = 'assessment'").fetchone()["n"]
+    before = audited()
+    _compute(conn)
+    _compute(conn)
+    assert audited() == before
+    a = _row(conn, "volunteer_id", case["a"])
+    act_as(conn, "community")
+    conn.execute("update public.assessment set evaluation = 75 where id = %s", (a["id"],))
+    act_as_owner(conn)
+    assert audited() == before + 1
