@@ -183,24 +183,21 @@ def _parse_one(f: Field, value: Any, lookups: Lookups) -> Any:
     raise AssertionError(f"unknown field kind {f.kind}")
 
 
-def parse(list_name: str, raw: Mapping[str, Any], lookups: Lookups,
-          choice_labels: Mapping[str, Mapping[str, str]] | None = None) -> tuple[dict, list[FieldError]]:
-    """Clean values of a row of `list_name` and the problems found, all of them.
+def parse_fields(declared: tuple[Field, ...], raw: Mapping[str, Any], lookups: Lookups,
+                 choice_labels: Mapping[str, Mapping[str, str]] | None = None) -> tuple[dict, list[FieldError]]:
+    """Clean values of `declared` fields from `raw`, and every problem found.
 
     `choice_labels` maps a field to {label: value}, so that a sheet may say 紧急 for `urgent`.
     Fields missing from `raw` take their defaults; blank required fields are errors.
     """
     clean: dict[str, Any] = {}
     errors: list[FieldError] = []
-    for f in fields(list_name):
+    for f in declared:
         value = raw.get(f.name)
         if _blank(value):
             if f.required:
                 errors.append(FieldError(f.name, "field.error.required"))
-            elif f.default is not None:
-                clean[f.name] = f.default
-            else:
-                clean[f.name] = None
+            clean[f.name] = f.default
             continue
         if f.kind == "choice" and choice_labels and f.name in choice_labels:
             value = choice_labels[f.name].get(str(value).strip(), value)
@@ -208,6 +205,14 @@ def parse(list_name: str, raw: Mapping[str, Any], lookups: Lookups,
             clean[f.name] = _parse_one(f, value, lookups)
         except ValueError as exc:
             errors.append(FieldError(f.name, str(exc)))
+    return clean, errors
+
+
+def parse(list_name: str, raw: Mapping[str, Any], lookups: Lookups,
+          choice_labels: Mapping[str, Mapping[str, str]] | None = None) -> tuple[dict, list[FieldError]]:
+    """Clean values of a row of `list_name` and the problems found, all of them, including the
+    order of its dates."""
+    clean, errors = parse_fields(fields(list_name), raw, lookups, choice_labels)
     for name, earlier, later in DATE_ORDER:
         if name == list_name and clean.get(earlier) and clean.get(later) and clean[later] < clean[earlier]:
             errors.append(FieldError(later, "field.error.date_order"))

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
-from gongzhi.lists.fields import Field, FieldError, Lookups, _blank, _parse_one
+from gongzhi.lists.fields import Field, FieldError, Lookups, parse_fields
 
 UNIT_TYPES = ("organ", "enterprise", "institution", "organisation", "other")
 OFFER_KINDS = ("venue", "equipment", "skill", "funds", "manpower", "service")
@@ -44,24 +44,6 @@ SERVICE_LOG = (
     Field("rated_by", "choice", choices=RATED_BY, choice_prefix="volunteers.rated_by"),
     Field("note", "text", max_len=500),
 )
-
-
-def parse_fields(declared: tuple[Field, ...], raw: Mapping[str, Any], lookups: Lookups) -> tuple[dict, list[FieldError]]:
-    """Clean values and every problem, field by field, by the rules of gongzhi.lists.fields."""
-    clean: dict[str, Any] = {}
-    errors: list[FieldError] = []
-    for f in declared:
-        value = raw.get(f.name)
-        if _blank(value):
-            if f.required:
-                errors.append(FieldError(f.name, "field.error.required"))
-            clean[f.name] = f.default
-            continue
-        try:
-            clean[f.name] = _parse_one(f, value, lookups)
-        except ValueError as exc:
-            errors.append(FieldError(f.name, str(exc)))
-    return clean, errors
 
 
 @dataclass

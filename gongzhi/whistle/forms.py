@@ -24,20 +24,7 @@ SCORES = (1, 2, 3, 4, 5)
 def parse_whistle(raw: Mapping[str, Any], lookups: f.Lookups,
                   department_ids: set[int]) -> tuple[dict, list[f.FieldError]]:
     """Clean values of a whistle and every problem found; `department_ids` are those that exist."""
-    clean: dict[str, Any] = {}
-    errors: list[f.FieldError] = []
-    for field in EVENT_FIELDS:
-        value = raw.get(field.name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if field.required:
-                errors.append(f.FieldError(field.name, "field.error.required"))
-            else:
-                clean[field.name] = field.default
-            continue
-        try:
-            clean[field.name] = f._parse_one(field, value, lookups)
-        except ValueError as exc:
-            errors.append(f.FieldError(field.name, str(exc)))
+    clean, errors = f.parse_fields(EVENT_FIELDS, raw, lookups)
     chosen = [int(x) for x in raw.get("departments") or []]
     if not chosen:
         errors.append(f.FieldError("departments", "whistle.form.no_department"))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import psycopg
+import pytest
 from psycopg import errors as pgerr
 
 from tests.conftest import act_as, act_as_owner, unit_id
@@ -27,6 +28,8 @@ ALL = frozenset({"inside", "outside", "above"})
 NONE = frozenset()
 INSIDE = frozenset({"inside"})
 INSIDE_ABOVE = frozenset({"inside", "above"})
+NOTHING = dict(select=NONE, insert=NONE, update=NONE, delete=NONE)
+EVERYTHING = dict(select=ALL, insert=ALL, update=ALL, delete=ALL)
 
 _GRID_PLACES = {"inside": "丽水社区第一网格", "outside": "丽水社区第二网格", "above": "丽水社区"}
 PLACES = {
@@ -56,6 +59,14 @@ def matrix_cases(matrix: dict) -> list[tuple[str, str]]:
     for role, ops in matrix.items():
         assert set(ops) == set(OPS), f"MATRIX[{role}] must name every operation"
     return list(itertools.product(ROLES, OPS))
+
+
+def cell_test(spec: Spec, matrix: dict):
+    """The test of every (role, operation) cell of `matrix`, to bind as `test_cell` in a module."""
+    @pytest.mark.parametrize("role,op", matrix_cases(matrix))
+    def test_cell(conn, role, op):
+        check_cell(conn, spec, role, op, matrix[role][op])
+    return test_cell
 
 
 def _attempt(conn, spec: Spec, op: str, key: dict, unit: int) -> bool:

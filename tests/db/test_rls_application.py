@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, check_move_out, matrix_cases
+from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
 from tests.volunteers.makers import at, new_application, phone
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -22,14 +22,12 @@ TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {
     "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
     "anon": dict(select=NONE, insert=ALL, update=NONE, delete=NONE),
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 @pytest.mark.parametrize("role", ["street", "community", "grid"])

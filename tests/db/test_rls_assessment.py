@@ -1,8 +1,7 @@
 """RLS matrix: assessment rows are written by private.compute_assessment; staff read those of their
 territory and enter the residents' evaluation; only the district inserts or removes directly."""
-import pytest
 
-from tests.db.rls import INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test
 from tests.volunteers.makers import at, new_assessment, new_volunteer, registrable
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -18,11 +17,9 @@ SPEC = Spec(
 MATRIX = {
     "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
     **{role: dict(select=INSIDE, insert=NONE, update=INSIDE, delete=NONE) for role in ("street", "community", "grid")},
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

@@ -1,8 +1,7 @@
 """RLS matrix: the assessment weights are read by all staff and changed only by the district;
 the set of factors is fixed (no inserts or deletes through the API)."""
-import pytest
 
-from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, NONE, NOTHING, Spec, cell_test
 
 SPEC = Spec(
     table="assessment_weight",
@@ -16,10 +15,8 @@ READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
     "district": dict(select=ALL, insert=NONE, update=ALL, delete=NONE),
     "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

@@ -1,7 +1,7 @@
 """RLS matrix: staff read the audit trail of their territory; nobody writes, changes or deletes it."""
 import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases, new_demand
+from tests.db.rls import ALL, INSIDE, NONE, Spec, cell_test, new_demand
 
 
 def _make(conn, unit):
@@ -31,9 +31,7 @@ MATRIX = {
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_even_the_owner_cannot_change_the_audit_trail(conn):

@@ -1,8 +1,7 @@
 """RLS matrix: the demand tally is read exactly like the demands it sums, and written by nobody but
 the triggers on demand."""
-import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, category_id, check_cell, matrix_cases, new_demand
+from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, category_id, cell_test, new_demand
 
 
 def _tally_row(conn, unit: int) -> dict:
@@ -29,11 +28,9 @@ READ_ONLY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
     "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
     "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

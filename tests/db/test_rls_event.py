@@ -3,7 +3,7 @@ grid, community and street staff whistle in their territory; only the district r
 import pytest
 
 from tests.conftest import act_as, act_as_owner, unit_id
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, cell_test
 from tests.whistle.helpers import HOME_GRID, INSERT_EVENT, event_row, new_event
 
 SPEC = Spec(
@@ -19,13 +19,11 @@ MATRIX = {
     "district": dict(select=ALL, insert=NONE, update=ALL, delete=ALL),
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
     "department": dict(select=INSIDE, insert=NONE, update=INSIDE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_a_department_sees_only_its_events_and_nothing_else_of_the_district(conn):

@@ -1,8 +1,7 @@
 """RLS matrix: consult records are written and read by the event's territory and its summoned
 departments; once written they are changed only by the district."""
-import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import EVERYTHING, INSIDE, NONE, NOTHING, Spec, cell_test
 from tests.whistle.helpers import new_event, report_all
 
 
@@ -29,13 +28,11 @@ SPEC = Spec(
 )
 WRITE_TERRITORY = dict(select=INSIDE, insert=INSIDE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": WRITE_TERRITORY, "community": WRITE_TERRITORY, "grid": WRITE_TERRITORY,
     "department": WRITE_TERRITORY,
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

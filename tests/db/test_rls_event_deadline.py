@@ -1,7 +1,6 @@
 """RLS matrix: deadlines per step and urgency are read by all staff and set by the district."""
-import pytest
 
-from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, cell_test
 
 KEY = {"urgency": "normal", "step": "report"}
 
@@ -27,12 +26,10 @@ SPEC = Spec(
 )
 READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

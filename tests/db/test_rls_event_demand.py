@@ -1,8 +1,7 @@
 """RLS matrix: links between events and demands belong to the event's territory; departments see
 no demands and no links."""
-import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases, new_demand
+from tests.db.rls import EVERYTHING, INSIDE, NONE, NOTHING, Spec, cell_test, new_demand
 from tests.whistle.helpers import grid_at, new_event
 
 
@@ -27,13 +26,11 @@ SPEC = Spec(
 )
 LINK_TERRITORY = dict(select=INSIDE, insert=INSIDE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": LINK_TERRITORY, "community": LINK_TERRITORY, "grid": LINK_TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

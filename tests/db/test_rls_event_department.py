@@ -1,8 +1,7 @@
 """RLS matrix: summons are seen by the event's territory and by the department summoned; only that
 department reports on its own summons; the database writes summons when an event is whistled."""
-import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import EVERYTHING, INSIDE, NONE, NOTHING, Spec, cell_test
 from tests.whistle.helpers import department_id, new_event
 
 
@@ -27,13 +26,11 @@ SPEC = Spec(
 )
 READ_TERRITORY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": READ_TERRITORY, "community": READ_TERRITORY, "grid": READ_TERRITORY,
     "department": dict(select=INSIDE, insert=NONE, update=INSIDE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

@@ -1,8 +1,7 @@
 """RLS matrix: an event's timeline is read by its territory and its summoned departments and
 written only by the database's triggers: nobody inserts, changes or removes a line."""
-import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, INSIDE, NONE, Spec, cell_test
 from tests.whistle.helpers import new_event
 
 
@@ -20,15 +19,13 @@ SPEC = Spec(
     insert="insert into public.event_timeline (event_id, kind, step, note) values (%(event)s, 'step', 'evaluate', '伪造')",
     update_set="note = '改写'",
 )
-NOTHING = dict(insert=NONE, update=NONE, delete=NONE)
+NO_WRITE = dict(insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": dict(select=ALL, **NOTHING),
-    "street": dict(select=INSIDE, **NOTHING), "community": dict(select=INSIDE, **NOTHING),
-    "grid": dict(select=INSIDE, **NOTHING), "department": dict(select=INSIDE, **NOTHING),
-    "anon": dict(select=NONE, **NOTHING),
+    "district": dict(select=ALL, **NO_WRITE),
+    "street": dict(select=INSIDE, **NO_WRITE), "community": dict(select=INSIDE, **NO_WRITE),
+    "grid": dict(select=INSIDE, **NO_WRITE), "department": dict(select=INSIDE, **NO_WRITE),
+    "anon": dict(select=NONE, **NO_WRITE),
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

@@ -1,7 +1,6 @@
 """RLS matrix: the step machine is read by all staff and changed by nobody (a migration changes it)."""
-import pytest
 
-from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, NONE, NOTHING, Spec, cell_test
 
 SPEC = Spec(
     table="event_transition",
@@ -13,9 +12,7 @@ SPEC = Spec(
 )
 READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {role: READ_ONLY for role in ("district", "street", "community", "grid", "department")}
-MATRIX["anon"] = dict(select=NONE, insert=NONE, update=NONE, delete=NONE)
+MATRIX["anon"] = NOTHING
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

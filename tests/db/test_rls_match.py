@@ -3,7 +3,7 @@ both the demand's and the resource's side."""
 import pytest
 
 from tests.conftest import act_as, act_as_owner, unit_id
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, matrix_cases, new_demand, new_resource
+from tests.db.rls import EVERYTHING, INSIDE, NOTHING, Spec, cell_test, new_demand, new_resource
 
 
 def _prepare(conn, unit):
@@ -27,16 +27,14 @@ SPEC = Spec(
 )
 TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_cannot_match_own_demand_to_a_resource_of_another_grid(conn):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.db.rls import INSIDE, INSIDE_ABOVE, NONE, Spec, check_cell, check_move_out, matrix_cases
+from tests.db.rls import INSIDE, INSIDE_ABOVE, NOTHING, Spec, cell_test, check_move_out
 from tests.volunteers.makers import at, new_post
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -23,14 +23,12 @@ MATRIX = {
     "street": dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=INSIDE),
     "community": dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=INSIDE),
     "grid": dict(select=INSIDE_ABOVE, insert=INSIDE, update=INSIDE, delete=INSIDE),
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 @pytest.mark.parametrize("role", ["street", "community", "grid"])

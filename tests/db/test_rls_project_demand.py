@@ -2,7 +2,8 @@
 import pytest
 
 from tests.conftest import act_as, act_as_owner, unit_id
-from tests.db.rls import ALL, INSIDE, INSIDE_ABOVE, NONE, Spec, check_cell, matrix_cases, new_demand, new_project
+from tests.db.rls import (EVERYTHING, INSIDE, INSIDE_ABOVE, NONE, NOTHING, Spec, cell_test, new_demand,
+                          new_project)
 
 
 def _make(conn, unit):
@@ -20,17 +21,15 @@ SPEC = Spec(
     update_set="demand_id = demand_id",
 )
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     **{role: dict(select=INSIDE_ABOVE, insert=INSIDE, update=NONE, delete=INSIDE)
        for role in ("street", "community", "grid")},
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_cannot_link_a_demand_of_another_grid(conn):

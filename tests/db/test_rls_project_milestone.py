@@ -1,7 +1,6 @@
 """RLS matrix: a project's milestones follow the project."""
-import pytest
 
-from tests.db.rls import (ALL, INSIDE, INSIDE_ABOVE, NONE, Spec, check_cell, check_move_out, matrix_cases,
+from tests.db.rls import (EVERYTHING, INSIDE, INSIDE_ABOVE, NOTHING, Spec, cell_test, check_move_out,
                           new_project)
 
 
@@ -24,16 +23,14 @@ SPEC = Spec(
 )
 TERRITORY = dict(select=INSIDE_ABOVE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_cannot_move_a_milestone_to_a_project_outside(conn):

@@ -2,8 +2,7 @@
 import pytest
 
 from tests.conftest import act_as, act_as_owner, unit_id
-from tests.db.rls import (ALL, INSIDE, INSIDE_ABOVE, NONE, Spec, check_cell, matrix_cases, new_project,
-                          new_resource)
+from tests.db.rls import EVERYTHING, INSIDE, INSIDE_ABOVE, NOTHING, Spec, cell_test, new_project, new_resource
 
 
 def _make(conn, unit):
@@ -23,16 +22,14 @@ SPEC = Spec(
 )
 TERRITORY = dict(select=INSIDE_ABOVE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_cannot_link_a_resource_it_cannot_see(conn):

@@ -2,9 +2,8 @@
 match triggers (they are district-wide track records, not territorial rows)."""
 import uuid
 
-import pytest
 
-from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, NONE, NOTHING, Spec, cell_test
 
 
 def _prepare(conn, unit):
@@ -28,11 +27,9 @@ SPEC = Spec(
 READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
     "district": READ_ONLY, "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

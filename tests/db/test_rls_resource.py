@@ -2,8 +2,8 @@
 below), but editable only inside its owner's territory."""
 import pytest
 
-from tests.db.rls import (ALL, INSIDE, INSIDE_ABOVE, NONE, Spec, check_cell, check_move_out, category_id,
-                          matrix_cases, new_resource)
+from tests.db.rls import (EVERYTHING, INSIDE, INSIDE_ABOVE, NOTHING, Spec, category_id, cell_test,
+                          check_move_out, new_resource)
 
 SPEC = Spec(
     table="resource",
@@ -17,16 +17,14 @@ SPEC = Spec(
 )
 TERRITORY = dict(select=INSIDE_ABOVE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 @pytest.mark.parametrize("role", ["street", "community", "grid"])

@@ -1,8 +1,7 @@
 """RLS matrix: the resource tally is read exactly like the resources it sums (inside the territory
 and from the units above), and written by nobody but the triggers on resource."""
-import pytest
 
-from tests.db.rls import ALL, INSIDE_ABOVE, NONE, Spec, check_cell, matrix_cases, new_resource
+from tests.db.rls import ALL, INSIDE_ABOVE, NONE, NOTHING, Spec, cell_test, new_resource
 
 
 def _tally_row(conn, unit: int) -> dict:
@@ -26,11 +25,9 @@ READ_ONLY = dict(select=INSIDE_ABOVE, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
     "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
     "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from tests.db.rls import INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import INSIDE, NOTHING, Spec, cell_test
 from tests.volunteers.makers import at, new_service_log, new_volunteer, registrable
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -21,14 +21,12 @@ TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {
     "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_a_verified_record_cannot_be_removed_or_changed(conn):

@@ -1,8 +1,7 @@
 """RLS matrix: sign-ups follow their post; staff sign up volunteers they see for posts of their
 territory; anon cannot sign up without a phone and code (tests/volunteers/test_signup.py)."""
-import pytest
 
-from tests.db.rls import INSIDE, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test
 from tests.volunteers.makers import at, new_post, new_signup, new_volunteer, registrable
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -26,11 +25,9 @@ TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)
 MATRIX = {
     "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)

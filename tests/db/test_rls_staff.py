@@ -2,7 +2,8 @@
 import pytest
 
 from tests.conftest import act_as, act_as_owner, user_id
-from tests.db.rls import ALL, INSIDE, NONE, Spec, check_cell, check_move_out, matrix_cases, new_auth_user, unit_role
+from tests.db.rls import (EVERYTHING, INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out,
+                          new_auth_user, unit_role)
 
 
 def _role(conn, unit):
@@ -32,16 +33,14 @@ SPEC = Spec(
 )
 READ_TERRITORY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": dict(select=ALL, insert=ALL, update=ALL, delete=ALL),
+    "district": EVERYTHING,
     "street": READ_TERRITORY, "community": READ_TERRITORY, "grid": READ_TERRITORY,
-    "department": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
-    "anon": dict(select=NONE, insert=NONE, update=NONE, delete=NONE),
+    "department": NOTHING,
+    "anon": NOTHING,
 }
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 @pytest.mark.parametrize("role", ["street", "community", "grid", "department"])

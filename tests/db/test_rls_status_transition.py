@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from tests.db.rls import ALL, NONE, Spec, check_cell, matrix_cases
+from tests.db.rls import ALL, NONE, NOTHING, Spec, cell_test
 
 
 def _status():
@@ -27,12 +27,10 @@ SPEC = Spec(
 )
 READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {role: READ_ONLY for role in ("district", "street", "community", "grid", "department")}
-MATRIX["anon"] = dict(select=NONE, insert=NONE, update=NONE, delete=NONE)
+MATRIX["anon"] = NOTHING
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 def test_a_demand_cannot_skip_to_done(conn):

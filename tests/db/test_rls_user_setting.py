@@ -3,7 +3,7 @@ import pytest
 from psycopg import errors
 
 from tests.conftest import act_as, act_as_owner, user_id
-from tests.db.rls import NONE, Spec, check_cell, matrix_cases, new_auth_user
+from tests.db.rls import NOTHING, Spec, cell_test, new_auth_user
 
 
 def _prepare(conn, unit):
@@ -24,13 +24,11 @@ SPEC = Spec(
     insert="insert into public.user_setting (user_id, language) values (%(user)s, 'en')",
     update_set="language = 'en'",
 )
-NOBODY_ELSE = dict(select=NONE, insert=NONE, update=NONE, delete=NONE)
+NOBODY_ELSE = NOTHING
 MATRIX = {role: NOBODY_ELSE for role in ("district", "street", "community", "grid", "department", "anon")}
 
 
-@pytest.mark.parametrize("role,op", matrix_cases(MATRIX))
-def test_cell(conn, role, op):
-    check_cell(conn, SPEC, role, op, MATRIX[role][op])
+test_cell = cell_test(SPEC, MATRIX)
 
 
 @pytest.mark.parametrize("role", ["district", "street", "community", "grid", "department"])
