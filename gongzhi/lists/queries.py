@@ -209,23 +209,39 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
     if sort not in s.sorts or not 1 <= per_page <= 500:
         raise DomainError("lists.bad_filter")
     direction = sql.SQL("desc" if descending else "asc")  # the btree order, so an index can serve it
+    # A keyword search reads every match anyway (to sort them), so it counts them in the same pass;
+    # other filters count apart, so that the page itself can walk an index and stop after 50 rows.
+    searching = bool(filters.keyword)
     with user.session() as conn:
         w = _where(conn, list_name, filters)
-        total, estimated = _count(conn, list_name, w)
-        pages = max(1, math.ceil(total / per_page))
-        page = min(max(1, int(page)), pages)
+        if searching:
+            total, estimated = None, False
+        else:
+            total, estimated = _count(conn, list_name, w)
+            page = min(max(1, int(page)), max(1, math.ceil(total / per_page)))
+        page = max(1, int(page))
         query = sql.SQL("""
             with page as (
-              select d.id, row_number() over () as n from (
-                select d.id from public.{table} d where {where}
+              select d.id, d.total, row_number() over () as n from (
+                select d.id, {total} as total from public.{table} d where {where}
                 order by d.{sort} {dir}, d.id {dir} limit %(limit)s offset %(offset)s) d
             )
-            select {columns} from page p join public.{source} v on v.id = p.id {joins}
+            select {columns}, p.total from page p join public.{source} v on v.id = p.id {joins}
             order by p.n
         """).format(table=sql.Identifier(s.table), where=w.composed(), sort=sql.Identifier(sort), dir=direction,
                     columns=_select_columns(list_name, lang), source=sql.Identifier(s.source),
-                    joins=_joins(list_name))
+                    joins=_joins(list_name), total=sql.SQL("count(*) over ()" if searching else "null::bigint"))
         rows = conn.execute(query, {**w.params, "limit": per_page, "offset": (page - 1) * per_page}).fetchall()
+        if searching:
+            if rows:
+                total = rows[0]["total"]
+            else:
+                total, _ = _count(conn, list_name, w)
+                if total and page > 1:  # past the last page: show the last one
+                    return list_page(user, list_name, filters, math.ceil(total / per_page), per_page, sort,
+                                     descending, lang)
+        for row in rows:
+            del row["total"]
     return ListPage(rows=rows, total=total, estimated=estimated, page=page, per_page=per_page, sort=sort,
                     descending=descending)
 
