@@ -133,7 +133,7 @@ def send_password_reset(email: str, redirect_to: str | None = None) -> None:
 
 
 def invite_staff(inviter: Identity, *, email: str, role: str, org_unit_id: int, display_name: str,
-                 redirect_to: str | None = None) -> str:
+                 phone: str | None = None, department_id: int | None = None, redirect_to: str | None = None) -> str:
     """Invites a new staff member by e-mail and records their staff row; returns the new user id.
 
     The staff row is written as the inviter, so row-level security decides (district staff only);
@@ -151,8 +151,9 @@ def invite_staff(inviter: Identity, *, email: str, role: str, org_unit_id: int, 
         raise auth_error(exc) from None
     try:
         with inviter.session() as conn:
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name)"
-                         " values (%s, %s, %s, %s)", (user_id, org_unit_id, role, display_name))
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
+                         " values (%s, %s, %s, %s, %s, %s)",
+                         (user_id, org_unit_id, role, display_name, phone, department_id))
     except psycopg.Error as exc:
         refusal = from_db(exc)
     else:

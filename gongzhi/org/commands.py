@@ -7,7 +7,8 @@ import secrets
 
 import psycopg
 
-from gongzhi.auth import Identity
+from gongzhi import config
+from gongzhi.auth import Identity, supabase_auth
 from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
 from gongzhi.org.forms import AccountForm, UnitForm, password_problems
@@ -56,24 +57,35 @@ def rename_unit(user: Identity, unit_id: int, name: str) -> None:
 
 def create_account(user: Identity, form: AccountForm) -> str:
     """A sign-in account and its staff row, in one transaction; returns the new user id. The role
-    follows the unit (district staff or department staff at the district)."""
+    follows the unit (district staff or department staff at the district). On hosted Supabase the
+    account is an invitation by e-mail through Supabase Auth (the new member sets the password)."""
     _refuse(form.validate())
     try:
         with user.session() as conn:
-            unit = conn.execute("select kind from public.org_unit where id = %s", (form.org_unit_id,)).fetchone()
-            if unit is None or unit["kind"] == "building":
-                raise DomainError("org.account.no_unit")
-            role = (form.role if form.role in ("district", "department") else "district") \
-                if unit["kind"] == "district" else unit["kind"]
-            new_id = conn.execute("select private.create_login(%s, %s) as id",
-                                  (form.email.strip().lower(), hash_password(form.password))).fetchone()["id"]
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
-                         " values (%s, %s, %s, %s, %s, %s)",
-                         (new_id, form.org_unit_id, role, form.display_name.strip(), form.phone.strip() or None,
-                          form.department_id if role == "department" else None))
-            return str(new_id)
+            role = _role_for(conn, form)
+            if config.backend() != "supabase":
+                new_id = conn.execute("select private.create_login(%s, %s) as id",
+                                      (form.email.strip().lower(), hash_password(form.password))).fetchone()["id"]
+                conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
+                             " values (%s, %s, %s, %s, %s, %s)",
+                             (new_id, form.org_unit_id, role, form.display_name.strip(), form.phone.strip() or None,
+                              form.department_id if role == "department" else None))
+                return str(new_id)
     except psycopg.Error as exc:
         raise from_db(exc) from None
+    return supabase_auth.invite_staff(user, email=form.email, role=role, org_unit_id=form.org_unit_id,
+                                      display_name=form.display_name.strip(), phone=form.phone.strip() or None,
+                                      department_id=form.department_id if role == "department" else None)
+
+
+def _role_for(conn, form: AccountForm) -> str:
+    """The role an account at the form's unit gets; refuses a unit that takes no staff."""
+    unit = conn.execute("select kind from public.org_unit where id = %s", (form.org_unit_id,)).fetchone()
+    if unit is None or unit["kind"] == "building":
+        raise DomainError("org.account.no_unit")
+    if unit["kind"] == "district":
+        return form.role if form.role in ("district", "department") else "district"
+    return unit["kind"]
 
 
 def set_active(user: Identity, staff_id: str, active: bool) -> None:

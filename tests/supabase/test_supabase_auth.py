@@ -153,3 +153,20 @@ def test_a_fresh_token_keeps_the_user_signed_in_without_calling_the_server(fresh
     assert not at.exception and "刘洋" in at.title[0].value
     at.button(key="sign_out").click().run()
     assert "identity" not in at.session_state and "supabase_auth" not in at.session_state
+
+
+def test_the_org_page_invites_through_supabase_auth_and_writes_nothing_when_it_fails(fresh_db, unreachable_project):
+    import psycopg
+    from gongzhi.org import commands
+    from gongzhi.org.forms import AccountForm
+    district = identity_of("qu@demo.gongzhi.cn")
+    with psycopg.connect(fresh_db) as conn:
+        grid = conn.execute("select id from public.org_unit where name = '丽水社区第二网格'").fetchone()[0]
+        before = conn.execute("select count(*) from auth.users").fetchone()[0]
+    form = AccountForm(email="invitee@demo.gongzhi.cn", password="not-used-1", display_name="新同事",
+                       org_unit_id=grid)
+    with pytest.raises(DomainError) as refusal:
+        commands.create_account(district, form)
+    assert refusal.value.key == "supabase_auth.no_service_key"   # it went to Supabase Auth, not to auth.users
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("select count(*) from auth.users").fetchone()[0] == before
