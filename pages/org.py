@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from gongzhi.errors import DomainError
-from gongzhi.org import commands, queries
+from gongzhi.org import commands, queries, tree_import
 from gongzhi.org.forms import AccountForm, UnitForm
 from ui import session
 from ui.session import t
@@ -57,6 +57,27 @@ with tree_tab:
         if st.form_submit_button(t("org.unit.rename")):
             _run(lambda: commands.rename_unit(user, target, new_name), "org.unit.renamed", name=new_name)
             st.rerun()
+    with st.expander(t("org.import.title")):
+        st.markdown(t("org.import.help"))
+        st.download_button(t("org.import.template"), tree_import.template(session.lang()), "org_tree.xlsx",
+                           key="org_import_template")
+        upload = st.file_uploader(t("org.import.upload"), type=["xlsx", "csv"], key="org_import_file")
+        if upload is not None:
+            try:
+                plan = tree_import.preview(user, upload.name, upload.getvalue())
+            except DomainError as exc:
+                session.show_error(exc)
+            else:
+                if plan.problems:
+                    st.error(t("org.import.problems"))
+                    st.dataframe(pd.DataFrame([{t("org.import.row"): row, t("org.import.column"): t(f"org.import.col.{col}"),
+                                                t("org.import.reason"): t(key)} for row, col, key in plan.problems]),
+                                 hide_index=True, key="org_import_problems")
+                else:
+                    st.success(t("org.import.ready", n=len(plan.units)))
+                    if st.button(t("org.import.confirm"), type="primary", key="org_import_confirm"):
+                        _run(lambda: tree_import.commit(user, plan), "org.import.done")
+                        st.rerun()
 
 with account_tab:
     search = st.text_input(t("org.account.search"), key="org_search")

@@ -87,3 +87,10 @@ def test_the_language_switch_is_remembered_at_the_next_sign_in(fresh_db):
     other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _sign_in(other, DEMO_EMAILS["street"])
     assert other.title[0].value.startswith("您好")
+
+
+
+def test_the_org_page_offers_the_tree_import(app_as):
+    at = app_as("district", "pages/org.py").run()
+    assert not at.exception
+    assert any(e.label == "从 Excel 导入组织架构" for e in at.expander)
