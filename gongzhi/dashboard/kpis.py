@@ -74,7 +74,7 @@ def register(kpi: Kpi) -> Kpi:
 
 
 # Modules whose KPIs join the cards; each registers its own on import.
-PLUGINS = ("gongzhi.whistle.kpis", "gongzhi.volunteers.kpis")
+PLUGINS = ("gongzhi.dashboard.median", "gongzhi.whistle.kpis", "gongzhi.volunteers.kpis")
 
 
 def all_kpis() -> list[Kpi]:

@@ -21,7 +21,8 @@ from gongzhi.errors import DomainError
 OPEN = ("new", "matched", "in_progress")
 CHILD_KIND = {"district": "street", "street": "community", "community": "grid"}
 PROJECT_CHART_LIMIT = 20
-TODAY_SQL = "(now() at time zone 'Asia/Shanghai')::date"
+TZ = "Asia/Shanghai"
+TODAY_SQL = f"(now() at time zone '{TZ}')::date"
 
 
 @dataclass(frozen=True)

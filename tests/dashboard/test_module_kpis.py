@@ -27,3 +27,17 @@ def test_the_demo_district_has_overdue_events_and_hours(conn):
                         ).fetchone()["n"] > 0
     assert conn.execute("select coalesce(sum(hours), 0) as h from public.service_log where verified_at is not null"
                         ).fetchone()["h"] > 0
+
+
+@pytest.mark.parametrize("role", LEADERS)
+def test_the_median_time_to_close_equals_an_independent_median(conn, role):
+    import statistics
+    user = identity(conn, role)
+    act_as(conn, role)
+    for period in (period_for("year", today(conn)), period_for("quarter", today(conn))):
+        days = [r["d"] for r in conn.execute(
+            "select (closed_at at time zone 'Asia/Shanghai')::date - (created_at at time zone 'Asia/Shanghai')::date as d"
+            " from public.demand where status = 'done'"
+            " and (closed_at at time zone 'Asia/Shanghai')::date between %s and %s", (period.start, period.end))]
+        figure = {f.key: f for f in queries.load_in(conn, user, None, period).figures}["median_days_to_close"]
+        assert figure.value == (round(float(statistics.median(days)), 1) if days else None)
