@@ -30,6 +30,10 @@ INSIDE = frozenset({"inside"})
 INSIDE_ABOVE = frozenset({"inside", "above"})
 NOTHING = dict(select=NONE, insert=NONE, update=NONE, delete=NONE)
 EVERYTHING = dict(select=ALL, insert=ALL, update=ALL, delete=ALL)
+READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
+# A reference table (categories, departments …): every staff member reads it, the district keeps it.
+REFERENCE_MATRIX = {"district": EVERYTHING, "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
+                    "department": READ_ONLY, "anon": NOTHING}
 
 _GRID_PLACES = {"inside": "丽水社区第一网格", "outside": "丽水社区第二网格", "above": "丽水社区"}
 PLACES = {

@@ -2,7 +2,7 @@
 import uuid
 
 
-from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, cell_test
+from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
 
 
 def _code():
@@ -24,12 +24,7 @@ SPEC = Spec(
     insert="insert into public.category (code, name_zh, name_en) values (%(code)s, '新类', 'New')",
     update_set="name_zh = '改名'",
 )
-READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": EVERYTHING,
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": NOTHING,
-}
+MATRIX = REFERENCE_MATRIX
 
 
 test_cell = cell_test(SPEC, MATRIX)

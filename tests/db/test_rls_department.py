@@ -3,7 +3,7 @@ import uuid
 
 import pytest
 
-from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, cell_test
+from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
 
 
 def _code():
@@ -25,12 +25,7 @@ SPEC = Spec(
     insert="insert into public.department (code, name_zh, name_en) values (%(code)s, '区新局', 'New')",
     update_set="name_zh = '改名局'",
 )
-READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": EVERYTHING,
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": NOTHING,
-}
+MATRIX = REFERENCE_MATRIX
 
 
 test_cell = cell_test(SPEC, MATRIX)

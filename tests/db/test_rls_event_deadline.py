@@ -1,6 +1,6 @@
 """RLS matrix: deadlines per step and urgency are read by all staff and set by the district."""
 
-from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, cell_test
+from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
 
 KEY = {"urgency": "normal", "step": "report"}
 
@@ -24,12 +24,7 @@ SPEC = Spec(
     insert="insert into public.event_deadline (urgency, step, hours) values (%(urgency)s, %(step)s, 72)",
     update_set="hours = hours + 1",
 )
-READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": EVERYTHING,
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": NOTHING,
-}
+MATRIX = REFERENCE_MATRIX
 
 
 test_cell = cell_test(SPEC, MATRIX)

@@ -1,6 +1,6 @@
 """RLS matrix: the routing category → departments is read by all staff and edited by the district."""
 
-from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, category_id, cell_test
+from tests.db.rls import REFERENCE_MATRIX, Spec, category_id, cell_test
 from tests.db.test_rls_department import _make as new_department
 
 
@@ -22,12 +22,7 @@ SPEC = Spec(
     insert="insert into public.event_routing (category_id, department_id) values (%(category)s, %(department)s)",
     update_set="position = position + 1",
 )
-READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": EVERYTHING,
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": NOTHING,
-}
+MATRIX = REFERENCE_MATRIX
 
 
 test_cell = cell_test(SPEC, MATRIX)

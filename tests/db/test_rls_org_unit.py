@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, cell_test
+from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
 
 
 def _building(conn, unit):
@@ -30,12 +30,7 @@ SPEC = Spec(
     insert="insert into public.org_unit (parent_id, kind, name, code) values (%(grid)s, 'building', '新楼', %(code)s)",
     update_set="name = name || '（更名）'",
 )
-READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": EVERYTHING,
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": NOTHING,
-}
+MATRIX = REFERENCE_MATRIX
 
 
 test_cell = cell_test(SPEC, MATRIX)

@@ -3,7 +3,7 @@ import datetime as dt
 import random
 
 
-from tests.db.rls import ALL, EVERYTHING, NONE, NOTHING, Spec, cell_test
+from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
 
 
 def _day():
@@ -25,12 +25,7 @@ SPEC = Spec(
     insert="insert into public.work_calendar (day, working, note) values (%(day)s, true, '调休上班')",
     update_set="note = '改'",
 )
-READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": EVERYTHING,
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY, "department": READ_ONLY,
-    "anon": NOTHING,
-}
+MATRIX = REFERENCE_MATRIX
 
 
 test_cell = cell_test(SPEC, MATRIX)
