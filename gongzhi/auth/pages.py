@@ -34,6 +34,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("whistle", "pages/whistle.py", "page.whistle", ":material/campaign:"),
     Page("events", "pages/events.py", "page.events", ":material/assignment_late:"),
     Page("supervision", "pages/supervision.py", "page.supervision", ":material/traffic:"),
+    Page("whistle_settings", "pages/whistle_settings.py", "page.whistle_settings", ":material/tune:"),
     Page("volunteer_applications", "pages/volunteer_applications.py", "page.volunteer_applications", ":material/how_to_reg:"),
     Page("volunteer_roster", "pages/volunteer_roster.py", "page.volunteer_roster", ":material/groups:"),
     Page("volunteer_posts", "pages/volunteer_posts.py", "page.volunteer_posts", ":material/event_available:"),
@@ -49,7 +50,7 @@ PUBLIC_PAGES: list[str] = ["signup"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
+                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",

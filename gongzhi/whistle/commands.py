@@ -170,35 +170,77 @@ def escalate_overdue(user: Identity, now: dt.datetime) -> int:
 
 
 # ---------------------------------------------------------------- district settings
+def _check(result: tuple[dict, list]) -> dict:
+    clean, errors = result
+    if errors:
+        raise FormInvalid(errors)
+    return clean
+
+
 def set_routing(user: Identity, category_id: int, department_ids: list[int]) -> None:
-    """The departments a category summons by default, the lead first."""
+    """The departments a category summons by default, the lead first (an empty list clears them)."""
+    clean = _check(forms.check_routing(category_id, department_ids, {c["id"] for c in queries.categories(user)},
+                                       {d["id"] for d in queries.departments(user)}))
     with _session(user) as conn:
-        conn.execute("delete from public.event_routing where category_id = %s", (category_id,))
-        for position, department_id in enumerate(dict.fromkeys(department_ids)):
+        routed = conn.execute("select count(*) as n from public.event_routing where category_id = %s",
+                              (category_id,)).fetchone()["n"]
+        if conn.execute("delete from public.event_routing where category_id = %s", (category_id,)).rowcount != routed:
+            raise DomainError("error.forbidden")   # row-level security kept rows this user may only read
+        for position, department_id in enumerate(clean["departments"]):
             conn.execute("insert into public.event_routing (category_id, department_id, position) values (%s, %s, %s)",
                          (category_id, department_id, position))
 
 
 def set_deadline(user: Identity, urgency: str, step: str, hours: float, working_time: bool) -> None:
-    """The time allowed to reach `step` at `urgency`."""
+    """The time allowed to reach `step` at `urgency`; applies to steps started from now on."""
+    clean = _check(forms.check_deadline(urgency, step, hours))
     with _session(user) as conn:
         _one(conn.execute("""insert into public.event_deadline (urgency, step, hours, working_time)
                              values (%s, %s, %s, %s) on conflict (urgency, step)
                              do update set hours = excluded.hours, working_time = excluded.working_time""",
-                          (urgency, step, hours, working_time)))
+                          (clean["urgency"], clean["step"], clean["hours"], bool(working_time))))
+
+
+def add_calendar_day(user: Identity, day: dt.date, working: bool, note: str = "") -> None:
+    """A new exception to the Monday–Friday rule; a day already in the calendar is refused (change it instead)."""
+    clean = _check(forms.check_calendar_day(day, note))
+    try:
+        with user.session() as conn:
+            conn.execute("insert into public.work_calendar (day, working, note) values (%s, %s, %s)",
+                         (clean["day"], bool(working), clean["note"]))
+    except psycopg.errors.UniqueViolation:
+        raise DomainError("whistle.settings.day_taken", day=clean["day"].isoformat()) from None
+    except psycopg.Error as exc:
+        raise from_db(exc) from None
 
 
 def set_calendar_day(user: Identity, day: dt.date, working: bool, note: str = "") -> None:
     """Mark `day` a holiday or a working day, overriding the Monday–Friday rule."""
+    clean = _check(forms.check_calendar_day(day, note))
     with _session(user) as conn:
         _one(conn.execute("""insert into public.work_calendar (day, working, note) values (%s, %s, %s)
                              on conflict (day) do update set working = excluded.working, note = excluded.note""",
-                          (day, working, (note or "").strip()[:100])))
+                          (clean["day"], bool(working), clean["note"])))
+
+
+def remove_calendar_day(user: Identity, day: dt.date) -> None:
+    """`day` follows the Monday–Friday rule again."""
+    with _session(user) as conn:
+        if conn.execute("select 1 from public.work_calendar where day = %s", (day,)).fetchone() is None:
+            raise DomainError("whistle.settings.day_not_set", day=day.isoformat())
+        _one(conn.execute("delete from public.work_calendar where day = %s", (day,)))
 
 
 def add_department(user: Identity, code: str, name_zh: str, name_en: str) -> int:
-    """A new department."""
-    with _session(user) as conn:
-        return conn.execute("""insert into public.department (code, name_zh, name_en, position)
-                               values (%s, %s, %s, (select coalesce(max(position), 0) + 1 from public.department))
-                               returning id""", (code.strip(), name_zh.strip(), name_en.strip())).fetchone()["id"]
+    """A new department, last in the district's order; returns its id."""
+    clean = _check(forms.check_department(code, name_zh, name_en, queries.departments(user, active_only=False)))
+    try:
+        with user.session() as conn:
+            return conn.execute("""insert into public.department (code, name_zh, name_en, position)
+                                   values (%(code)s, %(name_zh)s, %(name_en)s,
+                                           (select coalesce(max(position), 0) + 1 from public.department))
+                                   returning id""", clean).fetchone()["id"]
+    except psycopg.errors.UniqueViolation:
+        raise DomainError("whistle.settings.code_taken") from None
+    except psycopg.Error as exc:
+        raise from_db(exc) from None

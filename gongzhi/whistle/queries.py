@@ -128,6 +128,32 @@ def deadlines(user: Identity) -> list[dict]:
                                order by urgency, array_position(%s::text[], step)""", (list(STEPS),)).fetchall()
 
 
+def can_configure(user: Identity) -> bool:
+    """True for active district staff: the only ones RLS lets change departments, routing, time
+    limits and the work calendar."""
+    with user.session() as conn:
+        return bool(conn.execute("select (select private.staff_role()) = 'district' as ok").fetchone()["ok"])
+
+
+def routing(user: Identity) -> dict[int, list[int]]:
+    """The whole routing table: category id → the departments it summons, the lead first."""
+    out: dict[int, list[int]] = {}
+    with user.session() as conn:
+        for r in conn.execute("""select r.category_id, r.department_id from public.event_routing r
+                                 join public.department d on d.id = r.department_id
+                                 order by r.category_id, r.position, d.position"""):
+            out.setdefault(r["category_id"], []).append(r["department_id"])
+    return out
+
+
+def calendar(user: Identity, year: int) -> list[dict]:
+    """The work calendar's exceptions (holidays, 调休 working days) in `year`, by date."""
+    with user.session() as conn:
+        return conn.execute("""select day, working, note from public.work_calendar
+                               where day >= make_date(%(y)s, 1, 1) and day < make_date(%(y)s + 1, 1, 1)
+                               order by day""", {"y": int(year)}).fetchall()
+
+
 # ---------------------------------------------------------------- rates and ranking
 RATE_GROUPS = ("department", "street", "grid")
 
