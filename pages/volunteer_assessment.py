@@ -23,6 +23,16 @@ table(rows, {c: f"volunteers.column.{c}" for c in assessment.EXPORT_COLUMNS})
 pager("assess", total)
 st.download_button(t("volunteers.assess.export"), assessment.export_csv(user, period, subject, session.lang()),
                    file_name=f"assessment-{subject}-{period}.csv", mime="text/csv", key="assess_export")
+if rows and subject == "unit":
+    unit_row = st.selectbox(t("volunteers.column.name"), rows, key="assess_unit",
+                            format_func=lambda r: f"{r['community']} · {r['name']}")
+    try:
+        report = assessment.unit_report_csv(user, period, unit_row["unit_id"], session.lang())
+    except DomainError as exc:
+        session.show_error(exc)
+    else:
+        st.download_button(t("volunteers.assess.unit_report"), report, key="assess_unit_report",
+                           file_name=f"unit-report-{unit_row['unit_id']}-{period}.csv", mime="text/csv")
 if rows:
     with st.form("evaluation"):
         chosen = st.selectbox(t("volunteers.column.name"), [r["id"] for r in rows], key="assess_choice",

@@ -72,3 +72,24 @@ def export_csv(user: Identity, period: str, subject: str = "unit", lang: str = "
             break
         page += 1
     return out.getvalue().encode("utf-8-sig")
+
+
+def unit_report_csv(user: Identity, period: str, unit_id: int, lang: str = "zh") -> bytes:
+    """The report fed back to one unit (双报告) as CSV in UTF-8 with BOM: its result and rank, then
+    its members' hours; DomainError when the unit has no result in `period` visible to `user`."""
+    from gongzhi.volunteers.queries import unit_report
+    report = unit_report(user, period, unit_id)
+    if report is None:
+        raise DomainError("volunteers.assess.no_result")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([t("volunteers.assess.period", lang), period])
+    for column in EXPORT_COLUMNS:
+        value = report["result"][column]
+        writer.writerow([t(f"volunteers.column.{column}", lang), "" if value is None else value])
+    writer.writerow([])
+    writer.writerow([t("volunteers.assess.member", lang), t("volunteers.column.hours", lang),
+                     t("volunteers.column.activities", lang)])
+    for member in report["members"]:
+        writer.writerow([member["name"], member["hours"], member["activities"]])
+    return out.getvalue().encode("utf-8-sig")

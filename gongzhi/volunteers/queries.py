@@ -162,7 +162,7 @@ def ranking(user: Identity, period: str, subject: str = "volunteer", page: int =
     """Assessment results of `period`, ranked within each community."""
     with user.session() as conn:
         rows = conn.execute(
-            """select a.id, c.name as community, coalesce(v.name, u.name) as name, a.hours, a.activities, a.rating,
+            """select a.id, a.unit_id, c.name as community, coalesce(v.name, u.name) as name, a.hours, a.activities, a.rating,
                       a.matches, a.evaluation, a.score,
                       rank() over (partition by a.community_id order by a.score desc) as rank
                from public.assessment a join public.org_unit c on c.id = a.community_id
@@ -222,3 +222,28 @@ def overview(user: Identity, months: int = 12) -> dict:
                where l.verified_at is not null and l.served_on >= (date_trunc('month', now()) - make_interval(months => %s))::date
                group by 1 order by 1""", (months - 1,)).fetchall()
     return {"members": members, "hours": hours}
+
+
+def unit_report(user: Identity, period: str, unit_id: int) -> dict | None:
+    """What is fed back to one unit (双报告): its assessment of `period` with its rank in the
+    community, and each member's verified hours and activities in the half-year; None if unseen."""
+    start, end = period_bounds(period)
+    with user.session() as conn:
+        result = conn.execute(
+            """select * from (
+                 select a.unit_id, c.name as community, u.name, a.hours, a.activities, a.rating, a.matches,
+                        a.evaluation, a.score, rank() over (partition by a.community_id order by a.score desc) as rank
+                 from public.assessment a join public.org_unit c on c.id = a.community_id
+                 join public.unit u on u.id = a.unit_id
+                 where a.period = %s and a.subject = 'unit') x
+               where x.unit_id = %s""", (period, unit_id)).fetchone()
+        if result is None:
+            return None
+        members = conn.execute(
+            """select v.name, coalesce(sum(l.hours), 0) as hours, count(distinct l.post_id) as activities
+               from public.volunteer v
+               left join public.service_log l on l.volunteer_id = v.id and l.verified_at is not null
+                    and l.served_on >= %s and l.served_on < %s
+               where v.unit_id = %s group by v.id, v.name order by hours desc, v.name""",
+            (start, end, unit_id)).fetchall()
+    return {"result": result, "members": members}

@@ -49,3 +49,11 @@ def test_staff_pages_are_not_reachable_signed_out(fresh_db):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     with pytest.raises(Exception):
         at.switch_page("pages/volunteer_roster.py").run()
+
+
+def test_the_assessment_page_offers_each_unit_its_feedback_report(app_as):
+    at = app_as("community", PAGES["volunteer_assessment"].path).run()
+    at.radio(key="assess_subject").set_value("unit").run()
+    assert not at.exception
+    assert at.selectbox(key="assess_unit").options, "the demo district has assessed units"
+    assert not at.error
