@@ -32,6 +32,17 @@ def test_every_key_the_code_asks_for_exists():
     assert sorted(k for k in asked if not i18n.has(k)) == []
 
 
+FAMILY_CALL = re.compile(r"""\b(?:t|i18n\.t)\(\s*f["']([a-z_]+(?:\.[a-z0-9_]+)*)\.\{""")
+
+
+def test_every_key_family_the_code_builds_exists():
+    """`t(f"org.kind.{kind}")`: the catalogue has keys under `org.kind.`."""
+    families = set(FAMILY_CALL.findall(_text()))
+    assert families, "the pattern finds the families the code builds"
+    keys = i18n.catalogue()
+    assert sorted(f for f in families if not any(k.startswith(f + ".") for k in keys)) == []
+
+
 def _families(key: str) -> list[str]:
     parts = key.split(".")
     return [".".join(parts[:i]) for i in range(1, len(parts))]

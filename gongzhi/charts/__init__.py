@@ -42,7 +42,7 @@ def units_bar(rows: list[dict], lang: str, unit_kind: str) -> alt.Chart:
     """New demands in the period by sub-unit; a click selects the unit to drill into (selection DRILL)."""
     data = _frame([{**r, "name": r["name"] or t("dashboard.own_level", lang)} for r in rows])
     pick = alt.selection_point(name=DRILL, fields=["unit_id"], on="click")
-    unit = t(f"kind.{unit_kind}", lang)
+    unit = t(f"org.kind.{unit_kind}", lang)
     chart = alt.Chart(data).mark_bar().encode(
         y=alt.Y("name:N", sort=None, title=unit),
         x=alt.X("new:Q", title=t("chart.new_demands", lang), axis=alt.Axis(labelExpr=number_labels(lang))),
@@ -83,7 +83,7 @@ def ranking_bar(rows: list[dict], lang: str, unit_kind: str) -> alt.Chart:
     """Sub-units ranked by closure rate of the demands raised in the period."""
     data = _frame([{"name": r["name"] or t("dashboard.own_level", lang), "rate": r["closure_rate"] or 0.0}
                    for r in rows])
-    unit = t(f"kind.{unit_kind}", lang)
+    unit = t(f"org.kind.{unit_kind}", lang)
     chart = alt.Chart(data).mark_bar(color="#2980b9").encode(
         y=alt.Y("name:N", sort="-x", title=unit),
         x=alt.X("rate:Q", title=t("chart.closure_rate", lang), axis=alt.Axis(format="%"),
