@@ -129,7 +129,8 @@ with session_tab:
         st.dataframe([{t("matching.column.demand"): r["demand"], t("matching.column.resource"): r["resource"],
                        t("matching.column.provider"): r["provider"], t("matching.column.quantity"): r["quantity"],
                        t("matching.column.score"): r["score"]} for r in shown], hide_index=True)
-        st.multiselect(t("matching.batch.exclude"), [r["demand_id"] for r in shown], key="batch_exclude",
+        st.multiselect(t("matching.batch.exclude"), [r["demand_id"] for r in shown],
+                       placeholder=t("app.choose"), key="batch_exclude",
                        format_func=lambda i: next(r["demand"] for r in shown if r["demand_id"] == i))
         st.button(t("matching.batch.commit"), key="batch_commit", type="primary", on_click=_commit)
         if plan.unmatched_counts and sum(plan.unmatched_counts.values()):
@@ -165,7 +166,8 @@ with records:
             column.button(t(f"matching.lifecycle.{label}"), key=f"match_{label}", on_click=_move, args=(target,))
         st.button(t("matching.lifecycle.rate"), key="match_rate", on_click=_rate)
         st.subheader(t("matching.lifecycle.project"))
-        st.multiselect(t("matching.lifecycle.project_matches"), list(by_id), key="project_matches",
+        st.multiselect(t("matching.lifecycle.project_matches"), list(by_id),
+                       placeholder=t("app.choose"), key="project_matches",
                        format_func=lambda i: f"#{i} {by_id[i]['demand_title']}")
         st.text_input(t("matching.lifecycle.project_name"), key="project_name")
         st.button(t("matching.lifecycle.project_make"), key="project_make", on_click=_project)

@@ -55,7 +55,7 @@ with apply_tab:
         else:
             values["workplace"] = st.text_input(t("volunteers.field.workplace"), key="apply_workplace")
             values["skills"] = st.multiselect(t("volunteers.field.skills"), list(categories), format_func=categories.get,
-                                              key="apply_skills")
+                                              placeholder=t("app.choose"), key="apply_skills")
             values["availability"] = st.text_input(t("volunteers.field.availability"), key="apply_availability")
         values["pledged_hours"] = st.number_input(t("volunteers.field.pledged_hours"), 0, 2000, 20, key="apply_hours")
         submitted = st.form_submit_button(t("volunteers.public.submit"), type="primary")

@@ -22,7 +22,8 @@ name = {d["id"]: d["name_" + lang] for d in departments}
 category_id = st.selectbox(t("field.category_id"), [c["id"] for c in categories], key="wh_category",
                            format_func=lambda i: next(c["name_" + lang] for c in categories if c["id"] == i))
 suggested = queries.suggested_departments(user, category_id) if category_id else []
-chosen = st.multiselect(t("whistle.ui.departments"), list(name), default=suggested, key=f"wh_departments_{category_id}",
+chosen = st.multiselect(t("whistle.ui.departments"), list(name), default=suggested,
+                        placeholder=t("app.choose"), key=f"wh_departments_{category_id}",
                         format_func=name.get, help=t("whistle.ui.departments_help"))
 grid_id = st.selectbox(t("whistle.ui.grid"), [g["id"] for g in grids], key="wh_grid",
                        format_func=lambda i: next(g["name"] for g in grids if g["id"] == i))

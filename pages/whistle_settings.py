@@ -105,7 +105,8 @@ with routing_tab:
     if category_id is not None:
         with st.form("ws_routing"):
             st.multiselect(_field("departments"), active, default=[d for d in routes.get(category_id, []) if d in active],
-                           format_func=dept_name.get, key=f"ws_route_{category_id}", help=t("whistle.settings.routing_help"))
+                           format_func=dept_name.get, placeholder=t("app.choose"), key=f"ws_route_{category_id}",
+                           help=t("whistle.settings.routing_help"))
             st.form_submit_button(t("whistle.settings.save"), type="primary", on_click=_save_routing, args=(category_id,))
 
 # ---------------------------------------------------------------- deadlines

@@ -86,14 +86,16 @@ def show_filters(list_name: str, user) -> queries.ListFilters:
         cats = {c["id"]: c["name"] for c in queries.categories(user, lang)}
         category = c3.selectbox(t("field.category_id"), [None, *cats], key=f"{key}_category",
                                 format_func=lambda i: t("lists.filter.all") if i is None else cats[i], **reset)
-    status = c4.multiselect(t("lists.column.status"), list(queries.STATUSES[list_name]), key=f"{key}_status",
+    status = c4.multiselect(t("lists.column.status"), list(queries.STATUSES[list_name]),
+                            placeholder=t("app.choose"), key=f"{key}_status",
                             format_func=lambda s: t(status_label_key(list_name, s)), **reset)
     d1, d2, d3 = st.columns([1, 1, 2])
     urgency: list[str] = []
     kind = None
     if list_name == "demand":
         urgency = d1.multiselect(t("field.urgency"), [f.choices for f in fields("demand") if f.name == "urgency"][0],
-                                 key=f"{key}_urgency", format_func=lambda u: t(f"urgency.{u}"), **reset)
+                                 placeholder=t("app.choose"), key=f"{key}_urgency",
+                                 format_func=lambda u: t(f"urgency.{u}"), **reset)
     else:
         kinds = queries.SPECS[list_name].kinds
         kind = d1.selectbox(t("field.kind"), [None, *kinds], key=f"{key}_kind",
@@ -370,9 +372,11 @@ def show_project_create(user) -> None:
     with st.form("project_create"):
         raw = _form_fields("project", user, "project_new")
         demand_ids = st.multiselect(t("lists.links.demands"), draft["demand"], default=draft["demand"],
-                                    format_func=lambda i: f"#{i}", key="project_new_demands")
+                                    format_func=lambda i: f"#{i}",
+                                    placeholder=t("app.choose"), key="project_new_demands")
         resource_ids = st.multiselect(t("lists.links.resources"), draft["resource"], default=draft["resource"],
-                                      format_func=lambda i: f"#{i}", key="project_new_resources")
+                                      format_func=lambda i: f"#{i}",
+                                      placeholder=t("app.choose"), key="project_new_resources")
         submitted = st.form_submit_button(t("lists.form.create"))
     if submitted:
         try:
