@@ -9,12 +9,11 @@ view for the district, and a drill-down from the district into a street.
 from __future__ import annotations
 
 import datetime as dt
-import os
 
 import psycopg
 
 from gongzhi.bench import timed_ms
-from gongzhi.bench._data import bench_url, user_ids
+from gongzhi.bench._data import bench_url, pointing_at, user_ids
 
 NAME = "dashboard"
 ROLES = ("district", "street", "community", "grid")
@@ -23,17 +22,8 @@ RESOURCES = 200_000
 
 def run(demands: int = 1_000_000, keep: bool = True) -> dict:
     url = bench_url(demands=demands, resources=RESOURCES, keep=keep)
-    previous_url = os.environ.get("GONGZHI_DATABASE_URL")
-    os.environ["GONGZHI_DATABASE_URL"] = url
-    try:
+    with pointing_at(url):
         return _measure(url, demands)
-    finally:
-        from gongzhi.db import close_pool
-        close_pool()
-        if previous_url is None:
-            os.environ.pop("GONGZHI_DATABASE_URL", None)
-        else:
-            os.environ["GONGZHI_DATABASE_URL"] = previous_url
 
 
 def _measure(url: str, demands: int) -> dict:

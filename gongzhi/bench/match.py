@@ -8,14 +8,13 @@ matches are deleted, capacity returns) so the benchmark database stays as it was
 """
 from __future__ import annotations
 
-import os
 import statistics
 import time
 
 import psycopg
 
 from gongzhi.bench import timed_ms
-from gongzhi.bench._data import bench_url, user_ids
+from gongzhi.bench._data import bench_url, pointing_at, user_ids
 
 NAME = "match"
 OPEN_DEMANDS = 100_000
@@ -24,7 +23,11 @@ RESOURCES = 20_000
 
 def run(demands: int = 1_000_000, keep: bool = True) -> dict:
     url = bench_url(demands=demands, resources=RESOURCES, keep=keep)
-    os.environ["GONGZHI_DATABASE_URL"] = url
+    with pointing_at(url):
+        return _measure(url)
+
+
+def _measure(url: str) -> dict:
     from gongzhi.auth import load_identity
     from gongzhi.matching import batch, queries
     users = user_ids(url)

@@ -9,13 +9,12 @@ aggregate of the half-year's service records it cannot avoid.
 """
 from __future__ import annotations
 
-import os
 import time
 
 import psycopg
 
 from gongzhi.bench import timed_ms
-from gongzhi.bench._data import bench_url, user_ids
+from gongzhi.bench._data import bench_url, pointing_at, user_ids
 
 NAME = "volunteers"
 VOLUNTEERS = 100_000
@@ -47,7 +46,6 @@ def _top_up(url: str) -> None:
 
 def run(demands: int = 1_000_000, keep: bool = True) -> dict:
     from gongzhi.auth import load_identity
-    from gongzhi.db import close_pool
     from gongzhi.db.connection import set_identity
     from gongzhi.volunteers import queries
     from gongzhi.volunteers.assessment import period_bounds, period_of
@@ -57,10 +55,7 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
     _top_up(url)
     figures: dict[str, float] = {"seed_s": round(time.perf_counter() - started, 1)}
     users = user_ids(url)
-    previous = os.environ.get("GONGZHI_DATABASE_URL")
-    os.environ["GONGZHI_DATABASE_URL"] = url
-    try:
-        close_pool()
+    with pointing_at(url):
         community = load_identity(users["community"])
         with psycopg.connect(url, autocommit=True) as conn:
             figures["volunteers"] = conn.execute("select count(*) from public.volunteer").fetchone()[0]
@@ -102,10 +97,4 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
             figures["assessment_s"] = round(assess_ms / 1000, 2)
             figures["assessment_baseline_s"] = round(base_ms / 1000, 2)
             figures["assessment_ratio"] = round(assess_ms / base_ms, 2) if base_ms else 0.0
-    finally:
-        close_pool()
-        if previous is None:
-            os.environ.pop("GONGZHI_DATABASE_URL", None)
-        else:
-            os.environ["GONGZHI_DATABASE_URL"] = previous
     return figures
