@@ -5,6 +5,11 @@ compared with. Scores are integers per unit (points × scoring.SCALE); no databa
 Network: source → demand i (capacity want[i]) → resource j along each candidate edge (capacity
 want[i], cost −score) → sink (capacity room[j]); a free source → sink arc lets flow stay unmatched,
 so the minimum cost is the maximum score, not the maximum number of matches.
+
+Demands with the same wanted units and the same candidate edges (resource and score alike) are
+interchangeable: the flow runs on one node per such class, and each class's units are then handed
+to its demands in turn. Real batches share candidate lists per (category, grid), so a hundred
+thousand demands make a few thousand classes.
 """
 from __future__ import annotations
 
@@ -25,6 +30,55 @@ class Problem:
 
 def optimal(p: Problem) -> np.ndarray:
     """Units sent along each edge in an assignment of maximum total score."""
+    if len(p.edge_score) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((p.edge_resource, p.edge_demand))   # each demand's edges, by resource
+    ed, er, es = p.edge_demand[order], p.edge_resource[order], p.edge_score[order]
+    n_d = len(p.want)
+    degree = np.bincount(ed, minlength=n_d)
+    start = np.concatenate([[0], np.cumsum(degree)[:-1]])
+    signature = np.zeros((n_d, 4), dtype=np.uint64)
+    for column, (a, b) in enumerate(((0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F), (0x165667B19E3779F9, 0xD6E8FEB86659FD93))):
+        mixed = er.astype(np.uint64) * np.uint64(a) ^ es.astype(np.uint64) * np.uint64(b)
+        mixed ^= mixed >> np.uint64(29)
+        np.add.at(signature[:, column], ed, mixed * np.uint64(0xBF58476D1CE4E5B9))
+    signature[:, 2], signature[:, 3] = p.want.astype(np.uint64), degree.astype(np.uint64)
+    _, first, cls = np.unique(signature, axis=0, return_index=True, return_inverse=True)
+    cls = cls.reshape(-1)
+    if len(first) == n_d:
+        return _solve(p)
+    members = [[] for _ in first]
+    for demand in np.argsort(cls, kind="stable").tolist():   # demands of a class in their order
+        members[cls[demand]].append(demand)
+    rep_edges = [np.arange(start[r], start[r] + degree[r]) for r in first.tolist()]
+    classes = Problem(want=np.bincount(cls, weights=p.want, minlength=len(first)).astype(np.int64),
+                      room=p.room,
+                      edge_demand=np.repeat(np.arange(len(first)), degree[first]),
+                      edge_resource=np.concatenate([er[e] for e in rep_edges]),
+                      edge_score=np.concatenate([es[e] for e in rep_edges]))
+    class_flows = _solve(classes)
+    flows = np.zeros(len(order), dtype=np.int64)
+    offset = 0
+    for c, edges in enumerate(rep_edges):
+        sent = class_flows[offset:offset + len(edges)]
+        offset += len(edges)
+        if not sent.any():
+            continue
+        queue = iter(members[c])
+        demand, room = next(queue), int(p.want[members[c][0]])
+        for k, units in enumerate(sent.tolist()):
+            while units > 0:
+                if room == 0:
+                    demand = next(queue)
+                    room = int(p.want[demand])
+                take = min(units, room)
+                flows[order[start[demand] + k]] += take
+                units, room = units - take, room - take
+    return flows
+
+
+def _solve(p: Problem) -> np.ndarray:
+    """The min-cost flow itself, one node per demand of `p`."""
     n_d, n_r, n_e = len(p.want), len(p.room), len(p.edge_score)
     if n_e == 0:
         return np.zeros(0, dtype=np.int64)

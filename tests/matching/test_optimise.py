@@ -60,3 +60,27 @@ def test_no_edges_no_flow():
     p = Problem(np.array([1]), np.array([1]), np.array([], dtype=np.int64), np.array([], dtype=np.int64),
                 np.array([], dtype=np.int64))
     assert len(optimal(p)) == 0 and total_score(p, greedy(p)) == 0
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_interchangeable_demands_share_a_class_and_the_optimum_holds(seed):
+    """Several demands with the same wants and the same candidates (as in a real batch, where a
+    (category, grid) shares its candidate list) are solved as one class, then handed out."""
+    rng = random.Random(seed)
+    n_r = rng.randint(1, 3)
+    kinds = []
+    for _ in range(rng.randint(1, 2)):
+        edges = [(j, rng.randint(1, 100) * 1000) for j in range(n_r) if rng.random() < 0.8]
+        kinds.append((rng.randint(1, 2), edges))
+    want, ed, er, es = [], [], [], []
+    for i in range(rng.randint(2, 4)):
+        w, edges = kinds[rng.randrange(len(kinds))]
+        want.append(w)
+        for j, score in reversed(edges):   # edge order must not matter
+            ed.append(i), er.append(j), es.append(score)
+    p = Problem(want=np.array(want), room=np.array([rng.randint(0, 3) for _ in range(n_r)]),
+                edge_demand=np.array(ed, dtype=np.int64), edge_resource=np.array(er, dtype=np.int64),
+                edge_score=np.array(es, dtype=np.int64))
+    best = optimal(p)
+    assert _feasible(p, best)
+    assert total_score(p, best) == _brute_force(p)
