@@ -1,8 +1,8 @@
 """The half-yearly assessment (双考核): periods, the formula, and the export fed back to units (双报告).
 
 The score is computed in the database by `private.compute_assessment(period)` for every unit and
-volunteer registered in the caller's territory, from the weights in `public.assessment_weight`
-(edited by the district):
+volunteer registered in the caller's territory, by one formula (`private.assessment_score`) from the
+weights in `public.assessment_weight` (edited by the district):
 
     score = 100 × Σ_f w_f × part_f / Σ_f w_f
     hours, activities, matches:  part = min(value / target, 1)

@@ -1,6 +1,51 @@
--- Assessment speed: most volunteers and units pledged no resource, yet the count of matches of
--- their pledged resources ran once per row — 100,000 subqueries over the match table, 20 s of a
--- 25 s district assessment. Rows with nothing pledged now count no matches without asking.
+-- The assessment, once more: most volunteers and units pledged no resource, yet the count of
+-- matches of their pledged resources ran once per row — 100,000 subqueries over the match table,
+-- 20 s of a 25 s district assessment; rows with nothing pledged now count no matches without
+-- asking. The formula and the weights, written out for volunteers and for units before, are now
+-- one function each, and the weights are read without a temporary table.
+
+-- The weights of one subject's formula, normalised to sum to 1, with the targets.
+create type private.assessment_weights as (
+  hours numeric, hours_t numeric, activities numeric, activities_t numeric,
+  rating numeric, evaluation numeric, matches numeric, matches_t numeric
+);
+
+create function private.assessment_weights(p_subject text) returns private.assessment_weights
+language sql stable set search_path = ''
+as $$
+  select row(max(x.w) filter (where x.factor = 'hours'), max(x.target) filter (where x.factor = 'hours'),
+             max(x.w) filter (where x.factor = 'activities'), max(x.target) filter (where x.factor = 'activities'),
+             max(x.w) filter (where x.factor = 'rating'), max(x.w) filter (where x.factor = 'evaluation'),
+             max(x.w) filter (where x.factor = 'matches'), max(x.target) filter (where x.factor = 'matches')
+         )::private.assessment_weights
+  from (select w.factor, w.weight / nullif(sum(w.weight) over (), 0) as w, w.target
+        from public.assessment_weight w where w.subject = p_subject) x
+$$;
+
+-- The 双考核 score of one unit or volunteer (the formula is documented in gongzhi/volunteers/assessment.py):
+-- 100 × Σ weight × part; hours, activities and matches count up to their targets, a missing rating
+-- as 3 of 5 and a missing evaluation as 60 of 100.
+create function private.assessment_score(w private.assessment_weights, hours numeric, activities integer,
+                                         rating numeric, evaluation numeric, matches integer) returns numeric
+language sql immutable set search_path = ''
+as $$
+  select round(100 * ((w).hours * least(hours / (w).hours_t, 1) + (w).activities * least(activities / (w).activities_t, 1)
+                      + (w).rating * coalesce(rating, 3) / 5 + (w).evaluation * coalesce(evaluation, 60) / 100
+                      + (w).matches * least(matches / (w).matches_t, 1)), 2)
+$$;
+
+-- Accepted or done matches of pledged resources made in [p_from, p_to); none asked for when nothing was pledged.
+create function private.pledged_matches(resource_ids bigint[], p_from date, p_to date) returns integer
+language plpgsql stable set search_path = ''
+as $$
+begin
+  if cardinality(resource_ids) = 0 then
+    return 0;
+  end if;
+  return (select count(*) from public.match mt where mt.resource_id = any (resource_ids)
+            and mt.status in ('accepted', 'done') and mt.created_at >= p_from and mt.created_at < p_to);
+end;
+$$;
 
 -- Computes the half-yearly assessment of `p_period` ('2026H1') for every unit and volunteer
 -- registered in the caller's territory, from verified service records, matches of pledged
@@ -22,12 +67,6 @@ begin
   p_from := make_date(left(p_period, 4)::int, case right(p_period, 1) when '1' then 1 else 7 end, 1);
   p_to := (p_from + interval '6 months')::date;
 
-  create temp table if not exists pg_temp.assess_weight (subject text, factor text, w numeric, target numeric) on commit drop;
-  truncate pg_temp.assess_weight;
-  insert into pg_temp.assess_weight
-  select w.subject, w.factor, w.weight / nullif(sum(w.weight) over (partition by w.subject), 0), w.target
-  from public.assessment_weight w;
-
   with logs as (
     select l.volunteer_id, sum(l.hours) as hours, count(distinct l.post_id) as activities, avg(l.rating) as rating
     from public.service_log l
@@ -36,10 +75,7 @@ begin
     group by l.volunteer_id
   ), facts as (
     select v.id, coalesce(g.hours, 0) as hours, coalesce(g.activities, 0)::int as activities, g.rating,
-           case when cardinality(v.resource_ids) = 0 then 0 else
-             (select count(*) from public.match mt where mt.resource_id = any (v.resource_ids)
-                and mt.status in ('accepted', 'done') and mt.created_at >= p_from and mt.created_at < p_to)::int
-           end as matches,
+           private.pledged_matches(v.resource_ids, p_from, p_to) as matches,
            a.evaluation
     from public.volunteer v
     left join logs g on g.volunteer_id = v.id
@@ -49,18 +85,8 @@ begin
   insert into public.assessment as t (period, subject, volunteer_id, org_unit_id, hours, activities, rating, matches,
                                       evaluation, score, computed_at)
   select p_period, 'volunteer', f.id, 0, f.hours, f.activities, round(f.rating, 2), f.matches, f.evaluation,
-         round(100 * (w.hours * least(f.hours / w.hours_t, 1) + w.activities * least(f.activities / w.activities_t, 1)
-                      + w.rating * coalesce(f.rating, 3) / 5 + w.evaluation * coalesce(f.evaluation, 60) / 100
-                      + w.matches * least(f.matches / w.matches_t, 1)), 2),
-         now()
-  from facts f cross join (
-    select max(x.w) filter (where x.factor = 'hours') as hours, max(x.target) filter (where x.factor = 'hours') as hours_t,
-           max(x.w) filter (where x.factor = 'activities') as activities,
-           max(x.target) filter (where x.factor = 'activities') as activities_t,
-           max(x.w) filter (where x.factor = 'rating') as rating,
-           max(x.w) filter (where x.factor = 'evaluation') as evaluation,
-           max(x.w) filter (where x.factor = 'matches') as matches, max(x.target) filter (where x.factor = 'matches') as matches_t
-    from pg_temp.assess_weight x where x.subject = 'volunteer') w
+         private.assessment_score(w, f.hours, f.activities, f.rating, f.evaluation, f.matches), now()
+  from facts f cross join private.assessment_weights('volunteer') w
   on conflict (volunteer_id, period) do update
     set hours = excluded.hours, activities = excluded.activities, rating = excluded.rating, matches = excluded.matches,
         score = excluded.score, computed_at = excluded.computed_at;
@@ -75,10 +101,7 @@ begin
     group by v.unit_id
   ), facts as (
     select u.id, coalesce(g.hours, 0) as hours, coalesce(g.activities, 0)::int as activities, g.rating,
-           case when cardinality(u.resource_ids) = 0 then 0 else
-             (select count(*) from public.match mt where mt.resource_id = any (u.resource_ids)
-                and mt.status in ('accepted', 'done') and mt.created_at >= p_from and mt.created_at < p_to)::int
-           end as matches,
+           private.pledged_matches(u.resource_ids, p_from, p_to) as matches,
            a.evaluation
     from public.unit u
     left join logs g on g.unit_id = u.id
@@ -88,18 +111,8 @@ begin
   insert into public.assessment as t (period, subject, unit_id, org_unit_id, hours, activities, rating, matches,
                                       evaluation, score, computed_at)
   select p_period, 'unit', f.id, 0, f.hours, f.activities, round(f.rating, 2), f.matches, f.evaluation,
-         round(100 * (w.hours * least(f.hours / w.hours_t, 1) + w.activities * least(f.activities / w.activities_t, 1)
-                      + w.rating * coalesce(f.rating, 3) / 5 + w.evaluation * coalesce(f.evaluation, 60) / 100
-                      + w.matches * least(f.matches / w.matches_t, 1)), 2),
-         now()
-  from facts f cross join (
-    select max(x.w) filter (where x.factor = 'hours') as hours, max(x.target) filter (where x.factor = 'hours') as hours_t,
-           max(x.w) filter (where x.factor = 'activities') as activities,
-           max(x.target) filter (where x.factor = 'activities') as activities_t,
-           max(x.w) filter (where x.factor = 'rating') as rating,
-           max(x.w) filter (where x.factor = 'evaluation') as evaluation,
-           max(x.w) filter (where x.factor = 'matches') as matches, max(x.target) filter (where x.factor = 'matches') as matches_t
-    from pg_temp.assess_weight x where x.subject = 'unit') w
+         private.assessment_score(w, f.hours, f.activities, f.rating, f.evaluation, f.matches), now()
+  from facts f cross join private.assessment_weights('unit') w
   on conflict (unit_id, period) do update
     set hours = excluded.hours, activities = excluded.activities, rating = excluded.rating, matches = excluded.matches,
         score = excluded.score, computed_at = excluded.computed_at;
