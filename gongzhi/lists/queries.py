@@ -212,14 +212,14 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
     # A keyword search reads every match anyway (to sort them), so it counts them in the same pass;
     # other filters count apart, so that the page itself can walk an index and stop after 50 rows.
     searching = bool(filters.keyword)
+    page = max(1, int(page))
     with user.session() as conn:
         w = _where(conn, list_name, filters)
         if searching:
             total, estimated = None, False
         else:
             total, estimated = _count(conn, list_name, w)
-            page = min(max(1, int(page)), max(1, math.ceil(total / per_page)))
-        page = max(1, int(page))
+            page = min(page, max(1, math.ceil(total / per_page)))
         query = sql.SQL("""
             with page as (
               select d.id, d.total, row_number() over () as n from (
