@@ -30,7 +30,7 @@ def add_unit(user: Identity, form: UnitForm) -> int:
                                   (form.parent_id,)).fetchone()
             if parent is None or parent["kind"] not in CHILD:
                 raise DomainError("org_unit.bad_parent")
-            code = form.code.strip() or _next_code(conn, parent)
+            code = form.code.strip() or next_code(conn, parent)
             return conn.execute("insert into public.org_unit (parent_id, kind, name, code) values (%s, %s, %s, %s)"
                                 " returning id", (parent["id"], CHILD[parent["kind"]], form.name.strip(), code)
                                 ).fetchone()["id"]
@@ -40,7 +40,7 @@ def add_unit(user: Identity, form: UnitForm) -> int:
         raise from_db(exc) from None
 
 
-def _next_code(conn, parent: dict) -> str:
+def next_code(conn, parent: dict) -> str:
     taken = {r["code"] for r in conn.execute("select code from public.org_unit where code like %s",
                                              (parent["code"] + "%",))}
     n = 1

@@ -18,7 +18,7 @@ from gongzhi import i18n
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.imports import reader
-from gongzhi.org.commands import _next_code
+from gongzhi.org.commands import next_code
 from gongzhi.org.queries import CHILD
 
 COLUMNS = ("parent", "name", "code")          # labels: org.import.col.<column>
@@ -122,7 +122,7 @@ def commit(user: Identity, plan: TreePlan) -> int:
                 parent = ids.get(unit.parent) or conn.execute(
                     "select id, kind, code from public.org_unit where (name = %s or code = %s) and kind <> 'building'"
                     " order by terr limit 1", (unit.parent, unit.parent)).fetchone()
-                code = unit.code or _next_code(conn, parent)
+                code = unit.code or next_code(conn, parent)
                 row = conn.execute("insert into public.org_unit (parent_id, kind, name, code) values (%s, %s, %s, %s)"
                                    " returning id, kind, code", (parent["id"], unit.kind, unit.name, code)).fetchone()
                 ids[unit.name] = ids[code] = row

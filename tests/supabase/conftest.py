@@ -19,7 +19,7 @@ from psycopg.rows import dict_row
 
 from gongzhi import demo
 from gongzhi.db import close_pool, migrate
-from tests.conftest import throwaway_server
+from tests.conftest import drop_database, throwaway_server
 
 HERE = Path(__file__).parent
 TEMPLATE = "gz_supa_template"
@@ -81,16 +81,11 @@ def clone(admin_url: str, prefix: str) -> tuple[str, str]:
     return name, as_role(admin_url, "postgres", name)
 
 
-def drop(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f"drop database if exists {name} with (force)")
-
-
 @pytest.fixture(scope="session")
 def supabase_shared_url(supabase_server, supabase_template_url):
     name, url = clone(supabase_server, "gz_supa_shared")
     yield url
-    drop(supabase_server, name)
+    drop_database(supabase_server, name)
 
 
 @pytest.fixture
@@ -109,4 +104,4 @@ def supabase_db(supabase_server, supabase_template_url, monkeypatch):
     monkeypatch.setenv("GONGZHI_DATABASE_URL", url)
     yield url
     close_pool()
-    drop(supabase_server, name)
+    drop_database(supabase_server, name)
