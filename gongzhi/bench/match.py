@@ -19,10 +19,11 @@ from gongzhi.bench._data import bench_url, pointing_at, user_ids
 NAME = "match"
 OPEN_DEMANDS = 100_000
 RESOURCES = 20_000
+DATABASE = "gongzhi_bench_match"  # exactly the brief's mix; the shared database has 200,000 resources
 
 
 def run(demands: int = 1_000_000, keep: bool = True) -> dict:
-    url = bench_url(demands=demands, resources=RESOURCES, keep=keep)
+    url = bench_url(demands=demands, resources=RESOURCES, keep=keep, database=DATABASE)
     with pointing_at(url):
         return _measure(url)
 
