@@ -32,9 +32,10 @@ def optimal(p: Problem) -> np.ndarray:
     """Units sent along each edge in an assignment of maximum total score."""
     if len(p.edge_score) == 0:
         return np.zeros(0, dtype=np.int64)
-    order = np.lexsort((p.edge_resource, p.edge_demand))   # each demand's edges, by resource
-    ed, er, es = p.edge_demand[order], p.edge_resource[order], p.edge_score[order]
     n_d = len(p.want)
+    # Each demand's edges, by resource (a stable sort of one key: the same order as a lexsort).
+    order = np.argsort(p.edge_demand * len(p.room) + p.edge_resource, kind="stable")
+    ed, er, es = p.edge_demand[order], p.edge_resource[order], p.edge_score[order]
     degree = np.bincount(ed, minlength=n_d)
     start = np.concatenate([[0], np.cumsum(degree)[:-1]])
     signature = np.zeros((n_d, 4), dtype=np.uint64)
@@ -47,33 +48,30 @@ def optimal(p: Problem) -> np.ndarray:
     cls = cls.reshape(-1)
     if len(first) == n_d:
         return _solve(p)
-    members = [[] for _ in first]
-    for demand in np.argsort(cls, kind="stable").tolist():   # demands of a class in their order
-        members[cls[demand]].append(demand)
-    rep_edges = [np.arange(start[r], start[r] + degree[r]) for r in first.tolist()]
-    classes = Problem(want=np.bincount(cls, weights=p.want, minlength=len(first)).astype(np.int64),
-                      room=p.room,
-                      edge_demand=np.repeat(np.arange(len(first)), degree[first]),
-                      edge_resource=np.concatenate([er[e] for e in rep_edges]),
-                      edge_score=np.concatenate([es[e] for e in rep_edges]))
-    class_flows = _solve(classes)
+    # The classes' problem: class c has the edges of its first demand, the k-th one at k.
+    n_c = len(first)
+    size, class_degree = np.bincount(cls, minlength=n_c), degree[first]
+    class_edge = np.repeat(np.arange(n_c), class_degree)
+    edge_start = np.cumsum(class_degree) - class_degree
+    k = np.arange(len(class_edge)) - edge_start[class_edge]
+    position = start[first][class_edge] + k
+    class_flows = _solve(Problem(want=size * p.want[first], room=p.room, edge_demand=class_edge,
+                                 edge_resource=er[position], edge_score=es[position]))
+    # Each class's units are handed to its demands in turn (in demand order), edge after edge:
+    # counted along the class's edges, unit u goes to its (u // want)-th demand.
+    members = np.argsort(cls, kind="stable")
+    first_member = np.cumsum(size) - size
+    hi = np.cumsum(class_flows)
+    hi -= np.concatenate([[0], hi])[edge_start][class_edge]     # units up to each edge, in its class
+    sent = np.flatnonzero(class_flows)
+    lo, hi, want = hi[sent] - class_flows[sent], hi[sent], p.want[first][class_edge[sent]]
+    pieces = (hi - 1) // want - lo // want + 1                   # demands each edge's units reach
+    of = np.repeat(np.arange(len(sent)), pieces)
+    nth = lo[of] // want[of] + np.arange(len(of)) - (np.cumsum(pieces) - pieces)[of]
+    units = np.minimum(hi[of], (nth + 1) * want[of]) - np.maximum(lo[of], nth * want[of])
+    demand = members[first_member[class_edge[sent[of]]] + nth]
     flows = np.zeros(len(order), dtype=np.int64)
-    offset = 0
-    for c, edges in enumerate(rep_edges):
-        sent = class_flows[offset:offset + len(edges)]
-        offset += len(edges)
-        if not sent.any():
-            continue
-        queue = iter(members[c])
-        demand, room = next(queue), int(p.want[members[c][0]])
-        for k, units in enumerate(sent.tolist()):
-            while units > 0:
-                if room == 0:
-                    demand = next(queue)
-                    room = int(p.want[demand])
-                take = min(units, room)
-                flows[order[start[demand] + k]] += take
-                units, room = units - take, room - take
+    flows[order[start[demand] + k[sent[of]]]] = units
     return flows
 
 
@@ -103,21 +101,27 @@ def _solve(p: Problem) -> np.ndarray:
     return flow.flows(arcs[n_d:n_d + n_e]).astype(np.int64)
 
 
-def greedy(p: Problem) -> np.ndarray:
-    """Edges taken best score first, each as far as the demand and the resource allow."""
-    order = np.lexsort((np.arange(len(p.edge_score)), -p.edge_score)).tolist()
-    want = p.want.astype(np.int64).tolist()
-    room = p.room.astype(np.int64).tolist()
-    ed, er = p.edge_demand.tolist(), p.edge_resource.tolist()
-    out = [0] * len(order)
-    for e in order:
-        i, j = ed[e], er[e]
-        units = want[i] if want[i] < room[j] else room[j]
-        if units > 0:
-            out[e] = units
-            want[i] -= units
-            room[j] -= units
-    return np.array(out, dtype=np.int64)
+def greedy(p: Problem, chunk: int = 2048) -> np.ndarray:
+    """Edges taken best score first (ties in edge order), each as far as the demand and the
+    resource allow. The same loop over every edge, but each run of `chunk` edges first drops, in
+    bulk, those whose demand or resource is already used up: most edges are, by their turn."""
+    order = np.argsort(-p.edge_score, kind="stable")
+    ed, er = p.edge_demand[order], p.edge_resource[order]
+    want, room = p.want.astype(np.int64), p.room.astype(np.int64)     # copies, updated in place
+    taken = np.zeros(len(order), dtype=np.int64)
+    w, r, t = memoryview(want), memoryview(room), memoryview(taken)   # fast item access, same memory
+    for lo in range(0, len(order), chunk):
+        d, s = ed[lo:lo + chunk], er[lo:lo + chunk]
+        alive = np.flatnonzero((want[d] > 0) & (room[s] > 0))
+        for e, i, j in zip((alive + lo).tolist(), d[alive].tolist(), s[alive].tolist()):
+            units = w[i] if w[i] < r[j] else r[j]
+            if units > 0:
+                t[e] = units
+                w[i] -= units
+                r[j] -= units
+    out = np.empty_like(taken)
+    out[order] = taken
+    return out
 
 
 def total_score(p: Problem, flows: np.ndarray) -> int:

@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from gongzhi.matching.optimise import Problem, greedy, optimal, total_score
+from gongzhi.matching.optimise import Problem, _solve, greedy, optimal, total_score
 
 
 def _random_problem(rng: random.Random) -> Problem:
@@ -84,3 +84,59 @@ def test_interchangeable_demands_share_a_class_and_the_optimum_holds(seed):
     best = optimal(p)
     assert _feasible(p, best)
     assert total_score(p, best) == _brute_force(p)
+
+
+def _greedy_one_edge_at_a_time(p: Problem) -> np.ndarray:
+    """The plain greedy loop, every edge in turn: what `greedy` must equal, edge for edge."""
+    order = np.lexsort((np.arange(len(p.edge_score)), -p.edge_score)).tolist()
+    want, room = p.want.tolist(), p.room.tolist()
+    out = [0] * len(order)
+    for e in order:
+        i, j = int(p.edge_demand[e]), int(p.edge_resource[e])
+        units = min(want[i], room[j])
+        if units > 0:
+            out[e], want[i], room[j] = units, want[i] - units, room[j] - units
+    return np.array(out, dtype=np.int64)
+
+
+def _shared_lists_problem(rng: random.Random, n_d: int, n_r: int, kinds: list | None = None) -> Problem:
+    """Demands drawing their candidate lists from a few shared ones, as in a real batch; each
+    demand's (list, want) is appended to `kinds`."""
+    lists = [[(j, rng.randint(1, 20) * 100) for j in rng.sample(range(n_r), rng.randint(1, min(n_r, 6)))]
+             for _ in range(rng.randint(1, 5))]
+    want, ed, er, es = [], [], [], []
+    for i in range(n_d):
+        want.append(rng.randint(1, 5))
+        n = rng.randrange(len(lists))
+        if kinds is not None:
+            kinds.append((n, want[-1]))
+        for j, score in lists[n]:
+            ed.append(i), er.append(j), es.append(score)
+    return Problem(want=np.array(want), room=np.array([rng.randint(0, 12) for _ in range(n_r)]),
+                   edge_demand=np.array(ed, dtype=np.int64), edge_resource=np.array(er, dtype=np.int64),
+                   edge_score=np.array(es, dtype=np.int64))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_greedy_equals_the_plain_loop(seed):
+    rng = random.Random(seed)
+    p = _shared_lists_problem(rng, rng.randint(1, 60), rng.randint(1, 8)) if seed % 2 else _random_problem(rng)
+    expected = _greedy_one_edge_at_a_time(p)
+    for chunk in (1, 3, 2048):   # chunk boundaries anywhere must not matter
+        assert (greedy(p, chunk=chunk) == expected).all()
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_classes_hand_out_every_unit_of_the_optimum(seed):
+    """Many demands per class, wanting up to 5 units, so a class edge's units reach several demands
+    and a demand's units come from several edges: the total equals the flow without classes."""
+    rng, kinds = random.Random(seed), []
+    p = _shared_lists_problem(rng, rng.randint(2, 80), rng.randint(1, 8), kinds)
+    best = optimal(p)
+    assert _feasible(p, best)
+    assert total_score(p, best) == total_score(p, _solve(p))
+    served = np.bincount(p.edge_demand, weights=best, minlength=len(p.want)).astype(int).tolist()
+    for kind in set(kinds):   # demands of a kind are served in turn: full, full, …, part, none, none
+        got = [served[i] for i in range(len(kinds)) if kinds[i] == kind]
+        reached = sum(1 for g in got if g)
+        assert all(g == kind[1] for g in got[:max(reached - 1, 0)]) and not any(got[reached:])
