@@ -194,6 +194,8 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
     """, {"resources": resources})
     if projects:
         _projects(conn, projects)
+    # "Matched" is not stored: the demands drawn as matched got proposals and read as matched.
+    conn.execute("update public.demand set status = 'new' where status = 'matched'")
     for table in LIST_TABLES:
         conn.execute(f"alter table public.{table} enable trigger user")
 
@@ -259,9 +261,12 @@ def _projects(conn: psycopg.Connection, projects: int) -> None:
                                   resource_terr, quantity, score, reasons, status, rating, created_at, updated_at)
         select demand_id, resource_id, org_unit_id, street_id, community_id, grid_id, terr, resource_terr, 1,
                round((60 + (demand_id % 40))::numeric, 3), '[]'::jsonb,
-               case status when 'done' then 'done' else 'accepted' end,
-               case when status = 'done' then 3 + (demand_id % 3)::int end, created_at, created_at
-        from ranked where k <= room;
+               case status when 'done' then 'done' when 'matched' then 'proposed' else 'accepted' end,
+               case when status = 'done' then 3 + (demand_id % 3)::int end, made_at, made_at
+        from (select *, case when status = 'matched'  -- proposals are fresh, inside the lapse window
+                             then greatest(created_at, now() - (demand_id % 48) * interval '1 hour')
+                             else created_at end as made_at from ranked) x
+        where k <= room;
         update public.resource r set allocated = r.allocated + x.n
         from (select resource_id, count(*)::int as n from public.match
               where status in ('proposed', 'accepted') group by resource_id) x

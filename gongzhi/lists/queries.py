@@ -28,6 +28,10 @@ STATUSES = {
     "resource": ("available", "paused", "retired"),
     "project": ("planning", "in_progress", "done", "cancelled"),
 }
+# Statuses read but never stored: a new demand with a live proposal reads as matched
+# (private.demand_status). Each maps to the stored status it is a case of.
+DERIVED = {"demand": {"matched": "new"}}
+_PROPOSED = "exists (select from public.match m where m.demand_id = d.id and m.status = 'proposed')"
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ def _where(conn, list_name: str, f: ListFilters) -> _Where:
     if f.status:
         if not set(f.status) <= set(STATUSES[list_name]):
             raise DomainError("lists.bad_filter")
-        w.add("d.status = any(%(status)s)", status=list(f.status))
+        clause, params = _status_clause(list_name, f.status)
+        w.add(clause, **params)
     if f.urgency:
         if list_name != "demand" or not set(f.urgency) <= set(URGENCY):
             raise DomainError("lists.bad_filter")
@@ -173,6 +178,16 @@ def _where(conn, list_name: str, f: ListFilters) -> _Where:
                   " @@ plainto_tsquery('simple'::regconfig, private.bigrams(%(keyword)s))", keyword=f.keyword)
         w.add(f"({s.text}) ilike %(like)s", like=like_pattern(f.keyword))
     return w
+
+
+def _status_clause(list_name: str, wanted: tuple[str, ...]) -> tuple[str, dict]:
+    """The filter on stored statuses; a demand filter naming new or matched but not both also
+    asks whether the new demand has a live proposal."""
+    stored = sorted({DERIVED.get(list_name, {}).get(s, s) for s in wanted})
+    clause = "d.status = any(%(status)s)"
+    if list_name == "demand" and ("new" in wanted) != ("matched" in wanted):
+        clause = f"({clause} and (d.status <> 'new' or {'' if 'matched' in wanted else 'not '}{_PROPOSED}))"
+    return clause, {"status": stored}
 
 
 def _count(conn, list_name: str, w: _Where) -> tuple[int, bool]:
@@ -298,7 +313,7 @@ def categories(user: Identity, lang: str = "zh") -> list[dict]:
 
 def allowed_next(user: Identity, list_name: str, current: list[str] | tuple[str, ...]) -> list[str]:
     """Statuses every row in `current` may move to (public.status_transition), in list order."""
-    current = sorted(set(current))
+    current = sorted({DERIVED.get(list_name, {}).get(s, s) for s in current})
     if not current:
         return []
     with user.session() as conn:

@@ -86,12 +86,15 @@ from unnest(%(ids)s::bigint[]) u(id) join public.demand d on d.id = u.id
 """
 
 _COMMIT = f"""
-insert into public.match (demand_id, resource_id, quantity, score, reasons)
-select p.demand_id, p.resource_id, p.quantity, {scoring.score('s')}, {scoring.reasons('s')}
+insert into public.match (demand_id, resource_id, quantity, score, reasons,
+                          org_unit_id, street_id, community_id, grid_id, terr, resource_terr, created_by)
+select p.demand_id, p.resource_id, p.quantity, {scoring.score('s')}, {scoring.reasons('s')},
+       d.org_unit_id, d.street_id, d.community_id, d.grid_id, d.terr, r.terr, me.id
 from mt_plan p
 join public.demand d on d.id = p.demand_id
 join public.resource r on r.id = p.resource_id
 left join public.provider_record pr on pr.provider = r.provider
+cross join (select private.uid() as id) me
 cross join lateral (select {scoring.parts('d', 'r', 'pr', 'p.want')}) s
 order by p.resource_id, p.demand_id
 """
@@ -225,6 +228,7 @@ def commit(user: Identity, plan: Plan, exclude: set[int] | frozenset[int] = froz
                                        plan.want[keep]])
             with conn.cursor().copy("copy mt_plan from stdin") as copy:
                 copy.write("".join(f"{a}\t{b}\t{c}\t{w}\n" for a, b, c, w in columns.tolist()))
+            conn.execute("analyze mt_plan; set local work_mem = '128MB'")  # sort the batch in memory
             return conn.execute(_COMMIT).rowcount
     except psycopg.Error as exc:
         raise from_db(exc) from None

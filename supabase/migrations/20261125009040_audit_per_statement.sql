@@ -4,21 +4,29 @@
 -- A 对接会 batch writes a hundred thousand matches in one statement; per row, the audit cost a
 -- PL/pgSQL call, a jsonb conversion and an insert each (6 s of the batch). The statement-level
 -- triggers read the transition tables instead and write the same audit rows: same actor, table,
--- row id, action, territory, and row images without personal data; an update that changed
--- nothing leaves no row. PostgreSQL allows transition tables only on single-event triggers, so
--- each table gets three (insert, update, delete). private.audit() stays for the assessment's
--- per-row trigger, which audits only a changed evaluation (a WHEN clause a statement trigger
--- cannot have).
+-- row id, action, territory, and row images without personal data (nor a match's reasons); an
+-- update that changed nothing leaves no row. PostgreSQL allows transition tables only on
+-- single-event triggers, so each table gets three (insert, update, delete). private.audit() stays
+-- for the assessment's per-row trigger, which audits only a changed evaluation (a WHEN clause a
+-- statement trigger cannot have).
 
 -- ---------------------------------------------------------------- helpers
 -- The row id recorded for a row image: its id, else its user_id, else its composite key.
 -- No `set search_path`: a SET clause keeps PostgreSQL from inlining the function, and calling it
--- cost 10 µs a row; `stable`, as concat_ws is. Inlined, it runs under the caller's search_path (audit_rows sets '').
+-- cost 10 µs a row; `stable`, as concat_ws is, for the same reason. Inlined, it runs under the
+-- caller's search_path (audit_rows sets '').
 create function private.audit_row_id(r jsonb) returns text
 language sql stable
 as $$
   select coalesce(r ->> 'id', r ->> 'user_id', concat_ws('/', r ->> 'project_id', r ->> 'demand_id', r ->> 'resource_id'))
 $$;
+
+-- Keys left out of every row image: personal data, and a match's scoring reasons (written once
+-- when the match is made, never changed, and kept on the match itself; they were half of each
+-- audit row a batch writes).
+create function private.audit_omitted_keys() returns text[]
+language sql immutable set search_path = ''
+as $$ select private.personal_keys() || array['reasons']::text[] $$;
 
 -- ---------------------------------------------------------------- trigger
 -- The row images are built once each (`materialized`): inlined, to_jsonb would run once for
@@ -30,21 +38,21 @@ declare
   actor uuid := auth.uid();
 begin
   if tg_op = 'INSERT' then
-    with n as materialized (select to_jsonb(n) - private.personal_keys() as r from new_rows n)
+    with n as materialized (select to_jsonb(n) - private.audit_omitted_keys() as r from new_rows n)
     insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
     select actor, tg_table_name, private.audit_row_id(r), 'insert', coalesce((r ->> 'terr')::bigint, 0), null, r
     from n;
   elsif tg_op = 'DELETE' then
-    with o as materialized (select to_jsonb(o) - private.personal_keys() as r from old_rows o)
+    with o as materialized (select to_jsonb(o) - private.audit_omitted_keys() as r from old_rows o)
     insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
     select actor, tg_table_name, private.audit_row_id(r), 'delete', coalesce((r ->> 'terr')::bigint, 0), r, null
     from o;
   else
     -- Old and new images pair up by row id (keys are never updated).
     with n as materialized (select private.audit_row_id(r) as id, r
-                            from (select to_jsonb(n) - private.personal_keys() as r from new_rows n) x),
+                            from (select to_jsonb(n) - private.audit_omitted_keys() as r from new_rows n) x),
          o as materialized (select private.audit_row_id(r) as id, r
-                            from (select to_jsonb(o) - private.personal_keys() as r from old_rows o) x)
+                            from (select to_jsonb(o) - private.audit_omitted_keys() as r from old_rows o) x)
     insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
     select actor, tg_table_name, n.id, 'update', coalesce((n.r ->> 'terr')::bigint, 0), o.r, n.r
     from n join o on o.id = n.id

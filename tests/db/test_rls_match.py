@@ -23,7 +23,7 @@ SPEC = Spec(
     make=_make,
     prepare=_prepare,
     insert="insert into public.match (demand_id, resource_id) values (%(demand)s, %(resource)s)",
-    update_set="score = 88",
+    update_set="quantity = 1",  # the score and reasons are fixed when the match is made
 )
 TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=INSIDE)
 MATRIX = {

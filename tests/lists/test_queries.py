@@ -139,6 +139,24 @@ def test_export_streams_every_matching_row_with_display_names(users):
 
 
 def test_allowed_next_statuses_follow_the_status_machine(users):
-    assert queries.allowed_next(users["grid"], "demand", ["new"]) == ["matched", "in_progress", "cancelled"]
-    assert queries.allowed_next(users["grid"], "demand", ["new", "in_progress"]) == ["matched"]
+    assert queries.allowed_next(users["grid"], "demand", ["new"]) == ["in_progress", "cancelled"]
+    assert queries.allowed_next(users["grid"], "demand", ["matched"]) == ["in_progress", "cancelled"], \
+        "a matched demand is a new one with a proposal"
+    assert queries.allowed_next(users["grid"], "demand", ["new", "in_progress"]) == []
+    assert queries.allowed_next(users["grid"], "demand", ["in_progress"]) == ["new", "done"]
     assert queries.allowed_next(users["grid"], "demand", ["cancelled"]) == []
+
+
+def test_matched_is_a_new_demand_with_a_live_proposal(users, conn):
+    district = users["district"]
+    stored_new = conn.execute("select count(*) as n from public.demand where status = 'new'").fetchone()["n"]
+    proposed = conn.execute("""select count(*) as n from public.demand d where d.status = 'new'
+                               and exists (select from public.match m where m.demand_id = d.id
+                                           and m.status = 'proposed')""").fetchone()["n"]
+    assert 0 < proposed < stored_new, "the demo district has both"
+    matched = queries.list_page(district, "demand", ListFilters(status="matched"), per_page=500)
+    new = queries.list_page(district, "demand", ListFilters(status="new"))
+    both = queries.list_page(district, "demand", ListFilters(status=("new", "matched")))
+    assert (matched.total, new.total, both.total) == (proposed, stored_new - proposed, stored_new)
+    assert {r["status"] for r in matched.rows} == {"matched"}
+    assert {r["status"] for r in new.rows} == {"new"}

@@ -36,4 +36,6 @@ def allocated(conn, resource_id: int) -> int:
 
 
 def status(conn, table: str, row_id: int) -> str:
-    return conn.execute(f"select status from public.{table} where id = %s", (row_id,)).fetchone()["status"]
+    """The status as staff read it (a demand's "matched" is derived from its proposals)."""
+    column = "private.demand_status(id, status)" if table == "demand" else "status"
+    return conn.execute(f"select {column} as status from public.{table} where id = %s", (row_id,)).fetchone()["status"]

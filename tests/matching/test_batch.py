@@ -18,29 +18,33 @@ def _count(url, sql, *params):
 def test_preview_commit_and_the_lists_follow(fresh_db):
     user = identity_of(DEMO_EMAILS["street"])
     open_before = len(queries.open_demands(user, limit=10_000))
+    proposed_before = _count(fresh_db, "select count(*) from public.match where status = 'proposed'")
+    proposed_seen = len(queries.matches(user, status="proposed", limit=10_000))
     plan = batch.preview(user)
     assert plan.open_demands == open_before > 0
     assert 0 < plan.matched_demands <= plan.open_demands
     assert plan.greedy_score <= plan.total_score and plan.optimal_over_greedy >= 1
     assert sum(plan.unmatched_counts.values()) == plan.open_demands - plan.matched_demands
     assert {u["reason"] for u in plan.unmatched} <= set(batch.UNMATCHED_REASONS)
-    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == 0, "preview writes nothing"
+    assert proposed_before == _count(fresh_db, "select count(*) from public.match where status = 'proposed'"), \
+        "preview writes nothing"
 
     made = batch.commit(user, plan)
     assert made == len(plan.demand_id)
-    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == made
+    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == proposed_before + made
     assert _count(fresh_db, "select count(*) from public.resource where allocated > capacity") == 0
-    assert _count(fresh_db, """select count(*) from public.demand d where d.status = 'new'
-                               and exists (select from public.match m where m.demand_id = d.id)""") == 0
+    assert _count(fresh_db, """select count(*) from public.demand d where d.id = any(%s)
+                               and private.demand_status(d.id, d.status) <> 'matched'""",
+                  [int(i) for i in plan.demand_id]) == 0, "every demand of the batch reads as matched"
     assert len(queries.open_demands(user, limit=10_000)) < open_before
-    assert len(queries.matches(user, status="proposed", limit=10_000)) == made
+    assert len(queries.matches(user, status="proposed", limit=10_000)) == proposed_seen + made
 
     again = batch.preview(user)
     assert again.matched_demands < plan.matched_demands or again.matched_demands == 0
     with pytest.raises(DomainError) as refused:
         batch.commit(user, plan)  # the same plan again: the capacity and demands are taken
     assert refused.value.key in ("error.capacity_exceeded", "match.demand_full", "error.duplicate")
-    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == made
+    assert _count(fresh_db, "select count(*) from public.match where status = 'proposed'") == proposed_before + made
 
 
 def test_unmatched_demands_say_why(fresh_db):

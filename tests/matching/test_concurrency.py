@@ -1,5 +1,6 @@
-"""Two staff members assign the last unit of a resource at the same moment, on two real
-connections: one succeeds, the other is refused with a clear message, and nothing is over-allocated."""
+"""Two staff members assign the last unit of a resource (or of a demand) at the same moment, on two
+real connections: one succeeds, the other is refused with a clear message, and nothing is
+over-allocated."""
 import threading
 import time
 
@@ -23,12 +24,15 @@ def _setup(url):
         d1, d2 = h.demand(conn, grid, cat), h.demand(conn, grid, cat)
         users = {role: str(conn.execute("select id from auth.users where email = %s",
                                         (DEMO_EMAILS[role],)).fetchone()["id"]) for role in ("grid", "community")}
+        spare = h.resource(conn, h.unit(conn, "丽水社区"), cat, capacity=1)
         conn.commit()
-    return r, d1, d2, users
+    return r, d1, d2, users, spare
 
 
-def test_the_second_of_two_racing_assignments_waits_then_is_refused(fresh_db):
-    r, d1, d2, users = _setup(fresh_db)
+@pytest.mark.parametrize("last_unit_of", ["resource", "demand"])
+def test_the_second_of_two_racing_assignments_waits_then_is_refused(fresh_db, last_unit_of):
+    r, d1, d2, users, spare = _setup(fresh_db)
+    second_pair = (d2, r) if last_unit_of == "resource" else (d1, spare)
     outcome = {}
     with psycopg.connect(fresh_db) as first, psycopg.connect(fresh_db) as second:
         set_identity(first, users["grid"])
@@ -38,7 +42,7 @@ def test_the_second_of_two_racing_assignments_waits_then_is_refused(fresh_db):
         def racer():
             try:
                 set_identity(second, users["community"])
-                second.execute("insert into public.match (demand_id, resource_id) values (%s, %s)", (d2, r))
+                second.execute("insert into public.match (demand_id, resource_id) values (%s, %s)", second_pair)
                 second.commit()
                 outcome["second"] = "committed"
             except psycopg.Error as exc:
@@ -57,16 +61,17 @@ def test_the_second_of_two_racing_assignments_waits_then_is_refused(fresh_db):
             assert waiting, "the second assignment did not wait for the first"
         first.commit()
         thread.join(10)
-    assert outcome["second"] == "error.capacity_exceeded"
+    assert outcome["second"] == {"resource": "error.capacity_exceeded", "demand": "match.demand_full"}[last_unit_of]
     with psycopg.connect(fresh_db) as conn:
         allocated, capacity = conn.execute("select allocated, capacity from public.resource where id = %s",
                                            (r,)).fetchone()
         live = conn.execute("select count(*) from public.match where resource_id = %s", (r,)).fetchone()[0]
-    assert (allocated, capacity, live) == (1, 1, 1)
+        spare_live = conn.execute("select count(*) from public.match where resource_id = %s", (spare,)).fetchone()[0]
+    assert (allocated, capacity, live, spare_live) == (1, 1, 1, 0)
 
 
 def test_one_click_assignments_racing_for_the_last_unit(fresh_db):
-    r, d1, d2, _users = _setup(fresh_db)
+    r, d1, d2, _users, _spare = _setup(fresh_db)
     people = [identity_of(DEMO_EMAILS["grid"]), identity_of(DEMO_EMAILS["community"])]
     start = threading.Barrier(2)
     results = []

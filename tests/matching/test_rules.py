@@ -132,6 +132,39 @@ def test_cross_territory_matches_fail(conn, setting):
     assert _refused(conn, insert, (foreign_d, foreign_r), "department") == "error.forbidden"
 
 
+def test_territory_columns_a_client_names_must_be_the_demands(conn, setting):
+    """A batch names the territory columns itself; a crafted value is refused, not stored."""
+    other = h.unit(conn, OTHER_GRID)
+    d = h.demand(conn, setting["grid"], setting["cat"])
+    r = h.resource(conn, setting["grid"], setting["cat"])
+    named = """insert into public.match (demand_id, resource_id, org_unit_id, street_id, community_id, grid_id,
+                                         terr, resource_terr)
+               select %s, %s, o.id, o.street_id, o.community_id, o.grid_id, o.terr, r.terr
+               from public.org_unit o, public.resource r where o.id = %s and r.id = %s"""
+    assert _refused(conn, named, (d, r, other, r), "community") == "match.territory_mismatch"
+    _as(conn, "community", named, (d, r, setting["grid"], r))
+    assert conn.execute("select m.terr = d.terr as same from public.match m join public.demand d on d.id = m.demand_id"
+                        " where m.demand_id = %s", (d,)).fetchone()["same"]
+
+
+def test_staff_record_only_themselves_as_the_maker(conn, setting):
+    d = h.demand(conn, setting["grid"], setting["cat"])
+    r = h.resource(conn, setting["grid"], setting["cat"])
+    someone_else = conn.execute("select user_id from public.staff where role = 'district' limit 1").fetchone()["user_id"]
+    insert = "insert into public.match (demand_id, resource_id, created_by) values (%s, %s, %s)"
+    assert _refused(conn, insert, (d, r, someone_else), "community") == "match.not_creator"
+
+
+def test_a_match_keeps_its_pair_score_and_reasons(conn, setting):
+    d = h.demand(conn, setting["grid"], setting["cat"])
+    r, other = (h.resource(conn, setting["grid"], setting["cat"]) for _ in range(2))
+    m = h.match(conn, d, r)
+    for change, params in (("resource_id = %s", (other,)), ("score = %s", (99,)),
+                           ("reasons = %s::jsonb", ('[{"k": "category", "p": 100}]',))):
+        assert _refused(conn, f"update public.match set {change} where id = %s", (*params, m), "grid") \
+            == "match.immutable"
+
+
 def test_wrong_category_closed_demand_and_paused_resource_are_refused(conn, setting):
     insert = "insert into public.match (demand_id, resource_id) values (%s, %s)"
     r = h.resource(conn, setting["grid"], setting["cat"])

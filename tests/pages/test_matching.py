@@ -29,7 +29,7 @@ def test_suggestions_are_shown_with_reasons_and_assign_in_one_click(app_as, fres
     assert at.success[0].value.startswith("已对接")
     assert _count(fresh_db, "select count(*) from public.match where demand_id = %s and resource_id = %s"
                   " and status = 'proposed'", demand_id, first["resource_id"]) == 1
-    assert _count(fresh_db, "select status from public.demand where id = %s", demand_id) in ("matched",)
+    assert _count(fresh_db, "select private.demand_status(id, status) from public.demand where id = %s", demand_id) in ("matched",)
 
 
 def test_preview_and_commit_a_batch(app_as, fresh_db):
