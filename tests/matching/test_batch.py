@@ -77,3 +77,13 @@ def test_staff_can_leave_demands_out(fresh_db):
                   plan.demand_id[0]) == 0
     with pytest.raises(DomainError):
         batch.commit(user, plan, exclude=set(plan.demand_id.tolist()))
+
+
+def test_rows_of_bigints_arrive_whole_and_a_null_is_refused(conn):
+    rows = """select string_agg(int8send(a) || int8send(b), ''::bytea order by a) as data, count(*) as rows
+              from (values {}) v(a, b)"""
+    got = batch._bigints(conn, rows.format("(2::bigint, -7::bigint), (1, 9223372036854775807)"), 2)
+    assert got.tolist() == [[1, 9223372036854775807], [2, -7]]
+    assert batch._bigints(conn, rows.format("(1::bigint, 1::bigint)") + " where false", 2).shape == (0, 2)
+    with pytest.raises(ValueError):
+        batch._bigints(conn, rows.format("(1::bigint, 2::bigint), (3, null)"), 2)
