@@ -51,12 +51,13 @@ where r.status = 'available' and r.capacity > r.allocated
 """
 
 # Resources ranked once per (category, territory code) of the demands, by their score for a
-# demand wanting one unit with no deadline; the top K of each group become every demand's edges.
+# demand wanting one unit with no deadline; the top K of each group become every demand's edges,
+# carrying their own points so that each edge adds only the pair's.
 _CANDIDATES = f"""
 create temp table mt_cand on commit drop as
 select * from (
-  select g.category_id, g.terr as dterr, r.id as resource_id, r.terr, r.capacity, r.allocated,
-         r.available_from, r.rated, r.rating_sum, r.done,
+  select g.category_id, g.terr as dterr, r.id as resource_id, r.capacity, r.allocated, r.available_from,
+         {scoring.resource_columns('s')},
          row_number() over (partition by g.category_id, g.terr order by {scoring.score('s')} desc, r.id) as k
   from (select distinct category_id, terr, null::date as needed_by from mt_dem) g
   join mt_res r on r.category_id = g.category_id and r.terr = any ({scoring.serves('g.terr')})
@@ -83,7 +84,7 @@ select string_agg(int8send(d.id) || int8send(c.resource_id)
        count(*) as rows
 from mt_dem d
 join mt_cand c on c.category_id = d.category_id and c.dterr = d.terr
-cross join lateral (select {scoring.parts('d', 'c', 'c', 'd.want')}) s
+cross join lateral (select {scoring.resource_columns('c')}, {scoring.pair_parts('d', 'c', 'd.want')}) s
 where not d.has_live or not exists (select from public.match m where m.demand_id = d.id
                                     and m.resource_id = c.resource_id and m.status in ('proposed', 'accepted'))
 """

@@ -1,7 +1,8 @@
 """How well a resource fits a demand: points per factor, computed in PostgreSQL, and the reasons.
 
-The points are defined once, as the SQL fragment `PARTS`, which suggestions, batch edges and the
-reasons stored with every match all use. Reasons are language-neutral JSON items
+The points are defined once, as SQL fragments — the resource's own (`RESOURCE_PARTS`) and the
+pair's (`PAIR_PARTS`) — which suggestions, batch edges and the reasons stored with every match all
+use; the 对接会 computes a resource's own points once per candidate, not once per edge. Reasons are language-neutral JSON items
 (`{"k": "place_grid", "p": 25, ...}`) that `describe` turns into plain Chinese (or English).
 
 Factors (100 points in all): category fits 30 (candidates always share the demand's category);
@@ -23,13 +24,27 @@ EXPERIENCE_POINTS = 10
 EXPERIENCE_FULL = 10
 SCALE = 1000  # integer costs for the flow: points × SCALE
 
-# Columns of one (demand d, resource r, provider record p) pair. `{want}` is what the demand still
-# needs; r has capacity, allocated, terr, available_from; p has rated, rating_sum, done (nullable).
-PARTS = f"""
+# The points of a resource r and its provider record p (nullable) alone, whatever the demand:
+# where it sits, the provider's ratings and completed matches. r has terr; p has rated,
+# rating_sum, done.
+RESOURCE_PARTS = f"""
   case when {{r}}.terr = 0 then 'district' when mod({{r}}.terr, 100000) = 0 then 'street'
        when mod({{r}}.terr, 1000) = 0 then 'community' else 'grid' end as place,
   case when {{r}}.terr = 0 then {PLACE_POINTS['district']} when mod({{r}}.terr, 100000) = 0 then {PLACE_POINTS['street']}
        when mod({{r}}.terr, 1000) = 0 then {PLACE_POINTS['community']} else {PLACE_POINTS['grid']} end as place_pts,
+  coalesce({{p}}.rated, 0) as rated,
+  round({{p}}.rating_sum::numeric / nullif({{p}}.rated, 0), 1) as avg_rating,
+  case when coalesce({{p}}.rated, 0) > 0
+       then round({RATING_POINTS} * {{p}}.rating_sum::numeric / {{p}}.rated / 5, 1) else {UNRATED_POINTS} end
+    as rating_pts,
+  coalesce({{p}}.done, 0) as done,
+  round({EXPERIENCE_POINTS} * least(1, coalesce({{p}}.done, 0)::numeric / {EXPERIENCE_FULL}), 1) as experience_pts
+"""
+RESOURCE_COLUMNS = ("place", "place_pts", "rated", "avg_rating", "rating_pts", "done", "experience_pts")
+
+# The points of one (demand d, resource r) pair on top of those: capacity left for what the demand
+# still wants (`{want}`) and timing. r has capacity, allocated, available_from; d has needed_by.
+PAIR_PARTS = f"""
   {{r}}.capacity - {{r}}.allocated as remaining,
   {{want}} as want,
   round({CAPACITY_POINTS} * least(1, ({{r}}.capacity - {{r}}.allocated)::numeric / (3 * greatest({{want}}, 1))), 1)
@@ -40,20 +55,13 @@ PARTS = f"""
   {{d}}.needed_by as needed_by,
   case when {{d}}.needed_by is null
          or greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by
-       then {TIMING_POINTS} else 0 end as timing_pts,
-  coalesce({{p}}.rated, 0) as rated,
-  round({{p}}.rating_sum::numeric / nullif({{p}}.rated, 0), 1) as avg_rating,
-  case when coalesce({{p}}.rated, 0) > 0
-       then round({RATING_POINTS} * {{p}}.rating_sum::numeric / {{p}}.rated / 5, 1) else {UNRATED_POINTS} end
-    as rating_pts,
-  coalesce({{p}}.done, 0) as done,
-  round({EXPERIENCE_POINTS} * least(1, coalesce({{p}}.done, 0)::numeric / {EXPERIENCE_FULL}), 1) as experience_pts
+       then {TIMING_POINTS} else 0 end as timing_pts
 """
 
-# The total, over the columns of PARTS (aliased `{s}`).
+# The total, over the columns of both parts (aliased `{s}`).
 SCORE = f"({CATEGORY_POINTS} + {{s}}.place_pts + {{s}}.capacity_pts + {{s}}.timing_pts + {{s}}.rating_pts + {{s}}.experience_pts)"
 
-# The reasons, over the columns of PARTS (aliased `{s}`): a jsonb array of items.
+# The reasons, over the columns of both parts (aliased `{s}`): a jsonb array of items.
 REASONS = f"""jsonb_build_array(
   jsonb_build_object('k', 'category', 'p', {CATEGORY_POINTS}),
   jsonb_build_object('k', 'place_' || {{s}}.place, 'p', {{s}}.place_pts),
@@ -70,7 +78,21 @@ SERVES = "array[0, {t} / 100000 * 100000, {t} / 1000 * 1000, {t}]::bigint[]"
 
 
 def parts(d: str = "d", r: str = "r", p: str = "p", want: str = "want") -> str:
-    return PARTS.format(d=d, r=r, p=p, want=want)
+    """Every column of a (demand, resource) pair: the resource's own and the pair's."""
+    return resource_parts(r, p) + "," + pair_parts(d, r, want)
+
+
+def resource_parts(r: str = "r", p: str = "p") -> str:
+    return RESOURCE_PARTS.format(r=r, p=p)
+
+
+def pair_parts(d: str = "d", r: str = "r", want: str = "want") -> str:
+    return PAIR_PARTS.format(d=d, r=r, want=want)
+
+
+def resource_columns(alias: str) -> str:
+    """The columns of resource_parts, stored on a row aliased `alias`, to score pairs with later."""
+    return ", ".join(f"{alias}.{c}" for c in RESOURCE_COLUMNS)
 
 
 def score(s: str = "s") -> str:
