@@ -2,8 +2,10 @@
 
 The points are defined once, as SQL fragments — the resource's own (`RESOURCE_PARTS`) and the
 pair's (`PAIR_PARTS`) — which suggestions, batch edges and the reasons stored with every match all
-use; the 对接会 computes a resource's own points once per candidate, not once per edge. Reasons are language-neutral JSON items
-(`{"k": "place_grid", "p": 25, ...}`) that `describe` turns into plain Chinese (or English).
+use; the 对接会 computes a resource's own points once per candidate, not once per edge. Reasons
+are stored and returned as the parts (one jsonb object); `items` makes language-neutral items of
+them (`{"k": "place_grid", "p": 25, ...}`) and `describe` turns those into plain Chinese (or
+English).
 
 Factors (100 points in all): category fits 30 (candidates always share the demand's category);
 place — same grid 25, same community 18, same street 12, district-wide 6; capacity left 15 (full
@@ -61,16 +63,10 @@ PAIR_PARTS = f"""
 # The total, over the columns of both parts (aliased `{s}`).
 SCORE = f"({CATEGORY_POINTS} + {{s}}.place_pts + {{s}}.capacity_pts + {{s}}.timing_pts + {{s}}.rating_pts + {{s}}.experience_pts)"
 
-# The reasons, over the columns of both parts (aliased `{s}`): a jsonb array of items.
-REASONS = f"""jsonb_build_array(
-  jsonb_build_object('k', 'category', 'p', {CATEGORY_POINTS}),
-  jsonb_build_object('k', 'place_' || {{s}}.place, 'p', {{s}}.place_pts),
-  jsonb_build_object('k', case when {{s}}.remaining >= {{s}}.want then 'capacity_enough' else 'capacity_short' end,
-                     'p', {{s}}.capacity_pts, 'left', {{s}}.remaining, 'need', {{s}}.want),
-  jsonb_build_object('k', 'timing_' || {{s}}.timing, 'p', {{s}}.timing_pts, 'date', {{s}}.needed_by),
-  jsonb_build_object('k', case when {{s}}.rated > 0 then 'rating' else 'rating_none' end,
-                     'p', {{s}}.rating_pts, 'avg', {{s}}.avg_rating, 'n', {{s}}.rated),
-  jsonb_build_object('k', 'experience', 'p', {{s}}.experience_pts, 'n', {{s}}.done))"""
+# The reasons, over the columns of both parts (aliased `{s}`): the parts themselves, as one jsonb
+# object (one conversion per row; building the sentences' items in SQL cost a batch 0.8 s).
+# `items` turns them into reasons.
+REASONS = "to_jsonb({s})"
 
 # Territory codes a resource must sit at to serve a demand at `{t}`: the district, its street,
 # its community, or its own unit.
@@ -112,10 +108,31 @@ def _points(value) -> str:
     return f"{number:g}"
 
 
-def describe(items: list[dict], lang: str = i18n.DEFAULT) -> list[str]:
+def items(reasons: dict | list | None) -> list[dict]:
+    """The reasons as language-neutral items (`{"k": "place_grid", "p": 25, ...}`), from the parts
+    stored with a match or returned with a suggestion; a list is already items (matches made
+    before the parts were stored)."""
+    if not reasons:
+        return []
+    if isinstance(reasons, list):
+        return reasons
+    s = reasons
+    return [
+        {"k": "category", "p": CATEGORY_POINTS},
+        {"k": f"place_{s['place']}", "p": s["place_pts"]},
+        {"k": "capacity_enough" if s["remaining"] >= s["want"] else "capacity_short",
+         "p": s["capacity_pts"], "left": s["remaining"], "need": s["want"]},
+        {"k": f"timing_{s['timing']}", "p": s["timing_pts"], "date": s["needed_by"]},
+        {"k": "rating" if s["rated"] > 0 else "rating_none", "p": s["rating_pts"], "avg": s["avg_rating"],
+         "n": s["rated"]},
+        {"k": "experience", "p": s["experience_pts"], "n": s["done"]},
+    ]
+
+
+def describe(reasons: dict | list | None, lang: str = i18n.DEFAULT) -> list[str]:
     """Each reason as a sentence with its points, e.g. 「同一网格的资源（+25）」."""
     out = []
-    for item in items or []:
+    for item in items(reasons):
         params = {k: v for k, v in item.items() if k not in ("k", "p")}
         text = i18n.t(f"matching.reason.{item['k']}", lang, **params)
         out.append(i18n.t("matching.points", lang, reason=text, points=_points(item.get("p", 0))))

@@ -17,7 +17,7 @@ def _suggest(conn, demand_id, role="grid"):
 
 
 def _keys(row):
-    return [item["k"] for item in row["reasons"]]
+    return [item["k"] for item in scoring.items(row["reasons"])]
 
 
 def test_place_capacity_and_track_record_rank_the_candidates(conn):
@@ -79,3 +79,14 @@ def test_a_demand_outside_the_territory_gets_no_suggestions(conn):
     h.resource(conn, h.unit(conn, COMMUNITY), cat)
     assert _suggest(conn, d, role="grid") == []
     assert len(_suggest(conn, d, role="community")) == 1
+
+
+def test_matches_stored_before_the_parts_still_read_as_reasons(conn):
+    cat = h.new_category(conn)
+    d = h.demand(conn, h.unit(conn, GRID), cat)
+    h.resource(conn, h.unit(conn, GRID), cat)
+    parts = _suggest(conn, d)[0]["reasons"]
+    assert isinstance(parts, dict)
+    old_style = scoring.items(parts)   # what matches stored before: the items themselves
+    assert scoring.describe(old_style) == scoring.describe(parts)
+    assert scoring.describe(old_style, "en")[0] == "Category fits (+30)"
