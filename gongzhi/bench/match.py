@@ -42,6 +42,8 @@ def _measure(url: str) -> dict:
             "select id from public.demand where status = 'new' order by id desc limit 5").fetchall()]
         conn.execute("select private.refresh_provider_record()")
         conn.commit()
+        conn.autocommit = True  # start each run alike: the last run's deleted matches vacuumed away
+        conn.execute("vacuum (analyze) public.match, public.resource")
     samples = [timed_ms(lambda d=d: queries.suggest(district, d), repeat=5, warmup=1) for d in sample]
     figures["suggest_ms"] = round(statistics.median(samples), 2)
     figures["suggest_candidates"] = len(queries.suggest(district, sample[0], limit=1000))

@@ -111,7 +111,10 @@ begin
          coalesce(bool_or(n.rating is not null or n.status not in ('proposed', 'accepted')), false) as not_open,
          coalesce(bool_or(n.created_by is distinct from me), false) as not_creator
     into bad
-  from new_rows n join public.demand d on d.id = n.demand_id join public.resource r on r.id = n.resource_id;
+  from new_rows n
+  -- `offset 0` keeps the lookup by id: the planner would rather hash the whole demand table.
+  cross join lateral (select * from public.demand d where d.id = n.demand_id offset 0) d
+  join public.resource r on r.id = n.resource_id;
   if bad.demand_closed then
     raise exception 'gongzhi:match.demand_closed' using errcode = 'check_violation';
   elsif bad.resource_unavailable then

@@ -209,3 +209,28 @@ def test_staff_cannot_call_the_lapse_job(conn):
     with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
         conn.execute("select private.lapse_matches(1)")
     act_as_owner(conn)
+
+
+def test_allocated_follows_the_matches_and_no_one_sets_it(conn, setting):
+    r = h.resource(conn, setting["grid"], setting["cat"], capacity=2)
+    h.match(conn, h.demand(conn, setting["grid"], setting["cat"]), r)
+    assert h.allocated(conn, r) == 1
+    for role in ("grid", "district"):
+        assert _refused(conn, "update public.resource set allocated = 0 where id = %s", (r,), role) \
+            == "resource.allocated_by_matches"
+    insert = ("insert into public.resource (org_unit_id, kind, category_id, name, provider, capacity, allocated)"
+              " values (%s, 'service', %s, '预占资源', '测试单位', 5, 5)")
+    assert _refused(conn, insert, (setting["grid"], setting["cat"]), "grid") == "resource.allocated_by_matches"
+    assert h.allocated(conn, r) == 1
+
+
+def test_the_audit_keeps_decisions_not_the_booking(conn, setting):
+    r = h.resource(conn, setting["grid"], setting["cat"], capacity=2)
+    m = h.match(conn, h.demand(conn, setting["grid"], setting["cat"]), r)
+    updates = "select count(*) as n from public.audit_log where table_name = 'resource' and row_id = %s and action = 'update'"
+    assert conn.execute(updates, (str(r),)).fetchone()["n"] == 0, "booking capacity is no audit event"
+    conn.execute("update public.resource set name = '改名资源' where id = %s", (r,))
+    assert conn.execute(updates, (str(r),)).fetchone()["n"] == 1
+    image = conn.execute("select new_row from public.audit_log where table_name = 'match' and row_id = %s",
+                         (str(m),)).fetchone()["new_row"]
+    assert image["resource_id"] == r and not {"reasons", "updated_at"} & set(image)
