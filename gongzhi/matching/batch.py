@@ -58,7 +58,7 @@ create temp table mt_cand on commit drop as
 select * from (
   select g.category_id, g.terr as dterr, r.id as resource_id, r.capacity, r.allocated, r.available_from,
          {scoring.resource_columns('s')},
-         row_number() over (partition by g.category_id, g.terr order by {scoring.score('s')} desc, r.id) as k
+         row_number() over (partition by g.category_id, g.terr order by {scoring.cost('s')} desc, r.id) as k
   from (select distinct category_id, terr, null::date as needed_by from mt_dem) g
   join mt_res r on r.category_id = g.category_id and r.terr = any ({scoring.serves('g.terr')})
   cross join lateral (select {scoring.parts('g', 'r', 'r', '1')}) s
@@ -80,7 +80,7 @@ from mt_res
 
 _EDGES = f"""
 select string_agg(int8send(d.id) || int8send(c.resource_id)
-                  || int8send(({scoring.score('s')} * {scoring.SCALE})::bigint), ''::bytea) as data,
+                  || int8send({scoring.cost('s')}), ''::bytea) as data,
        count(*) as rows
 from mt_dem d
 join mt_cand c on c.category_id = d.category_id and c.dterr = d.terr

@@ -26,46 +26,52 @@ EXPERIENCE_POINTS = 10
 EXPERIENCE_FULL = 10
 SCALE = 1000  # integer costs for the flow: points × SCALE
 
+# Points are computed in whole tenths (integers): the same rounding as to one decimal, without
+# decimal arithmetic, which cost a 对接会 most of its two million edges' time.
+#
 # The points of a resource r and its provider record p (nullable) alone, whatever the demand:
 # where it sits, the provider's ratings and completed matches. r has terr; p has rated,
 # rating_sum, done.
 RESOURCE_PARTS = f"""
   case when {{r}}.terr = 0 then 'district' when mod({{r}}.terr, 100000) = 0 then 'street'
        when mod({{r}}.terr, 1000) = 0 then 'community' else 'grid' end as place,
-  case when {{r}}.terr = 0 then {PLACE_POINTS['district']} when mod({{r}}.terr, 100000) = 0 then {PLACE_POINTS['street']}
-       when mod({{r}}.terr, 1000) = 0 then {PLACE_POINTS['community']} else {PLACE_POINTS['grid']} end as place_pts,
+  case when {{r}}.terr = 0 then {PLACE_POINTS['district'] * 10} when mod({{r}}.terr, 100000) = 0 then {PLACE_POINTS['street'] * 10}
+       when mod({{r}}.terr, 1000) = 0 then {PLACE_POINTS['community'] * 10} else {PLACE_POINTS['grid'] * 10} end as place_pts,
   coalesce({{p}}.rated, 0) as rated,
   round({{p}}.rating_sum::numeric / nullif({{p}}.rated, 0), 1) as avg_rating,
   case when coalesce({{p}}.rated, 0) > 0
-       then round({RATING_POINTS} * {{p}}.rating_sum::numeric / {{p}}.rated / 5, 1) else {UNRATED_POINTS} end
-    as rating_pts,
+       then ({2 * RATING_POINTS * 10} * {{p}}.rating_sum + 5 * {{p}}.rated) / (10 * {{p}}.rated)
+       else {UNRATED_POINTS * 10} end as rating_pts,
   coalesce({{p}}.done, 0) as done,
-  round({EXPERIENCE_POINTS} * least(1, coalesce({{p}}.done, 0)::numeric / {EXPERIENCE_FULL}), 1) as experience_pts
+  least({EXPERIENCE_POINTS * 10},
+        ({2 * EXPERIENCE_POINTS * 10} * coalesce({{p}}.done, 0) + {EXPERIENCE_FULL}) / {2 * EXPERIENCE_FULL}) as experience_pts
 """
 RESOURCE_COLUMNS = ("place", "place_pts", "rated", "avg_rating", "rating_pts", "done", "experience_pts")
 
 # The points of one (demand d, resource r) pair on top of those: capacity left for what the demand
-# still wants (`{want}`) and timing. r has capacity, allocated, available_from; d has needed_by.
+# still wants (`{want}`; full when three times as much is left) and timing. r has capacity,
+# allocated, available_from; d has needed_by.
 PAIR_PARTS = f"""
   {{r}}.capacity - {{r}}.allocated as remaining,
   {{want}} as want,
-  round({CAPACITY_POINTS} * least(1, ({{r}}.capacity - {{r}}.allocated)::numeric / (3 * greatest({{want}}, 1))), 1)
-    as capacity_pts,
+  least({CAPACITY_POINTS * 10}, ({2 * CAPACITY_POINTS * 10} * ({{r}}.capacity - {{r}}.allocated) + 3 * greatest({{want}}, 1))
+                        / (6 * greatest({{want}}, 1))) as capacity_pts,
   case when {{d}}.needed_by is null then 'open'
        when greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by then 'in_time'
        else 'late' end as timing,
   {{d}}.needed_by as needed_by,
   case when {{d}}.needed_by is null
          or greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by
-       then {TIMING_POINTS} else 0 end as timing_pts
+       then {TIMING_POINTS * 10} else 0 end as timing_pts
 """
 
-# The total, over the columns of both parts (aliased `{s}`).
-SCORE = f"({CATEGORY_POINTS} + {{s}}.place_pts + {{s}}.capacity_pts + {{s}}.timing_pts + {{s}}.rating_pts + {{s}}.experience_pts)"
+# The total in tenths, over the columns of both parts (aliased `{s}`), and in points.
+SCORE_TENTHS = f"({CATEGORY_POINTS * 10} + {{s}}.place_pts + {{s}}.capacity_pts + {{s}}.timing_pts + {{s}}.rating_pts + {{s}}.experience_pts)"
+SCORE = f"({SCORE_TENTHS}::numeric / 10)"
 
-# The reasons, over the columns of both parts (aliased `{s}`): the parts themselves, as one jsonb
-# object (one conversion per row; building the sentences' items in SQL cost a batch 0.8 s).
-# `items` turns them into reasons.
+# The reasons, over the columns of both parts (aliased `{s}`): the parts themselves (points in
+# tenths), as one jsonb object (one conversion per row; building the sentences' items in SQL cost
+# a batch 0.8 s). `items` turns them into reasons.
 REASONS = "to_jsonb({s})"
 
 # Territory codes a resource must sit at to serve a demand at `{t}`: the district, its street,
@@ -92,7 +98,13 @@ def resource_columns(alias: str) -> str:
 
 
 def score(s: str = "s") -> str:
+    """The score in points (numeric, one decimal)."""
     return SCORE.format(s=s)
+
+
+def cost(s: str = "s") -> str:
+    """The score × SCALE as a bigint, for the flow."""
+    return f"({SCORE_TENTHS.format(s=s)} * {SCALE // 10})::bigint"
 
 
 def reasons(s: str = "s") -> str:
@@ -116,7 +128,7 @@ def items(reasons: dict | list | None) -> list[dict]:
         return []
     if isinstance(reasons, list):
         return reasons
-    s = reasons
+    s = {k: v / 10 if k.endswith("_pts") else v for k, v in reasons.items()}   # tenths → points
     return [
         {"k": "category", "p": CATEGORY_POINTS},
         {"k": f"place_{s['place']}", "p": s["place_pts"]},
