@@ -72,6 +72,23 @@ begin
 end;
 $$;
 
+-- Refuses when a demand of `ids` would get more than it asks for: queues behind other writers to
+-- the same demands (lock_demands), then counts what is live.
+create function private.check_demands_have_room(ids bigint[]) returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  perform private.lock_demands(ids);
+  if exists (select from public.demand d
+             join (select m.demand_id, sum(m.quantity) as q from public.match m
+                   where m.demand_id = any (ids) and m.status in ('proposed', 'accepted', 'done')
+                   group by m.demand_id) x on x.demand_id = d.id
+             where x.q > d.quantity) then
+    raise exception 'gongzhi:match.demand_full' using errcode = 'check_violation';
+  end if;
+end;
+$$;
+
 -- ---------------------------------------------------------------- data and the status machine
 update public.demand set status = 'new' where status = 'matched';
 select private.refresh_demand_status(array(
@@ -132,16 +149,7 @@ begin
   elsif my_role is not null and bad.not_creator then
     raise exception 'gongzhi:match.not_creator' using errcode = 'insufficient_privilege';
   end if;
-  -- Demand quantity: queue behind other writers to the same demands, then count what is live.
-  perform private.lock_demands(array(select demand_id from new_rows));
-  if exists (select from public.demand d
-             join (select m.demand_id, sum(m.quantity) as q from public.match m
-                   where m.demand_id in (select demand_id from new_rows)
-                     and m.status in ('proposed', 'accepted', 'done')
-                   group by m.demand_id) x on x.demand_id = d.id
-             where x.q > d.quantity) then
-    raise exception 'gongzhi:match.demand_full' using errcode = 'check_violation';
-  end if;
+  perform private.check_demands_have_room(array(select demand_id from new_rows));
   select jsonb_object_agg(resource_id, q) into booking
   from (select resource_id, sum(quantity) as q from new_rows group by resource_id) x;
   perform private.book_capacity(booking);
@@ -188,15 +196,7 @@ begin
   end if;
   -- Quantity grown while proposed: the demand must still have room.
   if exists (select from old_rows o join new_rows n on n.id = o.id where n.quantity > o.quantity) then
-    perform private.lock_demands(array(select demand_id from new_rows));
-    if exists (select from public.demand d
-               join (select m.demand_id, sum(m.quantity) as q from public.match m
-                     where m.demand_id in (select demand_id from new_rows)
-                       and m.status in ('proposed', 'accepted', 'done')
-                     group by m.demand_id) x on x.demand_id = d.id
-               where x.q > d.quantity) then
-      raise exception 'gongzhi:match.demand_full' using errcode = 'check_violation';
-    end if;
+    perform private.check_demands_have_room(array(select demand_id from new_rows));
   end if;
   select jsonb_object_agg(resource_id, q) into booking
   from (select n.resource_id,
