@@ -153,6 +153,18 @@ def _bigints(conn, sql: str, columns: int) -> np.ndarray:
     return values.astype(np.int64).reshape(-1, columns)
 
 
+def _problem(demands: np.ndarray, resources: np.ndarray, edges: np.ndarray) -> tuple[Problem, np.ndarray]:
+    """The assignment problem on indices, from (id, want), (id, room) and (demand id, resource id,
+    score) rows sorted by id; and the edges, put in demand then resource order so that the greedy
+    pass (ties in edge order) does not hang on the order the database returned them in."""
+    ed = np.searchsorted(demands[:, 0], edges[:, 0])
+    er = np.searchsorted(resources[:, 0], edges[:, 1])
+    order = np.argsort(ed * len(resources) + er)
+    edges = edges[order]
+    return Problem(want=demands[:, 1], room=resources[:, 1], edge_demand=ed[order], edge_resource=er[order],
+                   edge_score=edges[:, 2]), edges
+
+
 def preview(user: Identity, *, category_id: int | None = None, limit: int = MAX_DEMANDS, k: int = K) -> Plan:
     """The best batch for the user's open demands (of one category, if given); writes nothing."""
     timings = {}
@@ -173,11 +185,8 @@ def preview(user: Identity, *, category_id: int | None = None, limit: int = MAX_
             timings["edges_s"] = round(time.perf_counter() - started, 3)      # tables and fetch
 
             t0 = time.perf_counter()
-            d_ids, r_ids = demands[:, 0], resources[:, 0]
-            problem = Problem(want=demands[:, 1], room=resources[:, 1],
-                              edge_demand=np.searchsorted(d_ids, edges[:, 0]),
-                              edge_resource=np.searchsorted(r_ids, edges[:, 1]),
-                              edge_score=edges[:, 2])
+            d_ids = demands[:, 0]
+            problem, edges = _problem(demands, resources, edges)
             flows = optimal(problem)
             timings["flow_s"] = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()

@@ -140,3 +140,19 @@ def test_classes_hand_out_every_unit_of_the_optimum(seed):
         got = [served[i] for i in range(len(kinds)) if kinds[i] == kind]
         reached = sum(1 for g in got if g)
         assert all(g == kind[1] for g in got[:max(reached - 1, 0)]) and not any(got[reached:])
+
+
+def test_the_greedy_figure_does_not_hang_on_the_order_the_edges_arrive_in():
+    from gongzhi.matching.batch import _problem
+    rng = random.Random(7)
+    p = _shared_lists_problem(rng, 50, 6)
+    demands = np.column_stack([np.arange(len(p.want)) * 10 + 3, p.want])        # ids, sorted
+    resources = np.column_stack([np.arange(len(p.room)) * 7 + 1, p.room])
+    rows = np.column_stack([demands[p.edge_demand, 0], resources[p.edge_resource, 0], p.edge_score])
+    figures = set()
+    for seed in range(5):
+        shuffled = rows[np.random.default_rng(seed).permutation(len(rows))]
+        problem, edges = _problem(demands, resources, shuffled)
+        flows = greedy(problem)
+        figures.add((total_score(problem, flows), tuple(map(tuple, edges[flows > 0, :2]))))
+    assert len(figures) == 1
