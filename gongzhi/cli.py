@@ -156,6 +156,18 @@ def match_lapse(days: int | None) -> None:
     click.echo(f"lapsed {n} proposal(s)")
 
 
+@main.group()
+def whistle() -> None:
+    """Whistle and report (吹哨报到): scheduled jobs."""
+
+
+@whistle.command("escalate")
+def whistle_escalate() -> None:
+    """Flag overdue events for their street (the board does this too when opened). Run it hourly (cron)."""
+    from gongzhi.whistle import commands
+    click.echo(f"escalated {commands.escalate_due()} event(s)")
+
+
 @main.command()
 @click.option("--email", required=True, help="The staff account whose territory the bulletin covers.")
 @click.option("--month", "month", required=True, help="The month, as 2026-10.")

@@ -10,6 +10,7 @@ from typing import Any, Mapping
 
 import psycopg
 
+from gongzhi import db
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import lookups
@@ -167,6 +168,13 @@ def escalate_overdue(user: Identity, now: dt.datetime) -> int:
     """Flag the events whose deadline passed (red) for the street; returns how many were flagged."""
     with _session(user) as conn:
         return conn.execute("select private.escalate_overdue(%s) as n", (now,)).fetchone()["n"]
+
+
+def escalate_due() -> int:
+    """The scheduled job: flag every event whose deadline has passed, as the owner at the database's
+    clock, so that the street hears of it even when nobody opens the board; returns how many."""
+    with db.owner() as conn, conn.transaction():
+        return conn.execute("select private.escalate_overdue(now()) as n").fetchone()["n"]
 
 
 # ---------------------------------------------------------------- district settings
