@@ -28,14 +28,15 @@ def _field(name: str) -> str:
 
 
 def _run(tab: str, action, done_key: str, clear: tuple[str, ...] = (), **params) -> None:
-    """Run a command from a widget callback; keep what happened for `tab` to show. On success the
-    inputs in `clear` are emptied for the next entry; on a refusal they keep what was typed."""
+    """Run a command from a widget callback; keep what happened for `tab` to show (the message may
+    name the command's result as {result}). On success the inputs in `clear` are emptied for the
+    next entry; on a refusal they keep what was typed."""
     try:
-        action()
+        result = action()
     except DomainError as exc:
         st.session_state[OUTCOME] = (tab, exc)
         return
-    st.session_state[OUTCOME] = (tab, t(done_key, **params))
+    st.session_state[OUTCOME] = (tab, t(done_key, result=result, **params))
     for key in clear:
         st.session_state[key] = ""
 
@@ -73,6 +74,15 @@ def _add_department() -> None:
          name=(state["ws_name_zh"] or "").strip())
 
 
+def _change_department(department_id: int) -> None:
+    state = st.session_state
+    name_zh, active = state[f"ws_edit_name_zh_{department_id}"], state[f"ws_edit_active_{department_id}"]
+    _run("departments", lambda: commands.change_department(user, department_id, name_zh,
+                                                           state[f"ws_edit_name_en_{department_id}"], active),
+         "whistle.settings.department_saved" if active else "whistle.settings.department_retired",
+         name=(name_zh or "").strip())
+
+
 with dept_tab:
     _show_outcome("departments")
     st.dataframe(pd.DataFrame([{
@@ -85,6 +95,18 @@ with dept_tab:
         st.text_input(_field("name_zh"), key="ws_name_zh", max_chars=50)
         st.text_input(_field("name_en"), key="ws_name_en", max_chars=80)
         st.form_submit_button(t("whistle.settings.add_department"), type="primary", on_click=_add_department)
+    st.subheader(t("whistle.settings.edit_department"))
+    st.caption(t("whistle.settings.edit_help"))
+    by_id = {d["id"]: d for d in departments}
+    editing = st.selectbox(_field("department"), list(by_id), format_func=dept_name.get, key="ws_edit_id")
+    if editing is not None:
+        with st.form("ws_edit_department"):
+            current = by_id[editing]
+            st.text_input(_field("name_zh"), value=current["name_zh"], key=f"ws_edit_name_zh_{editing}", max_chars=50)
+            st.text_input(_field("name_en"), value=current["name_en"], key=f"ws_edit_name_en_{editing}", max_chars=80)
+            st.checkbox(t("whistle.settings.in_use"), value=current["active"], key=f"ws_edit_active_{editing}")
+            st.form_submit_button(t("whistle.settings.save_department"), type="primary",
+                                  on_click=_change_department, args=(editing,))
 
 # ---------------------------------------------------------------- routing
 def _save_routing(category_id: int) -> None:

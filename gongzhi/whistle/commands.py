@@ -239,6 +239,20 @@ def remove_calendar_day(user: Identity, day: dt.date) -> None:
         _one(conn.execute("delete from public.work_calendar where day = %s", (day,)))
 
 
+def change_department(user: Identity, department_id: int, name_zh: str, name_en: str, active: bool) -> int:
+    """Rename a department, or take it out of use (or back). A department taken out of use leaves
+    the routing of every category, in the same transaction, and can no longer be summoned; the
+    events it already has stay with it. Returns how many categories it left."""
+    clean = _check(forms.check_department_change(department_id, name_zh, name_en, active,
+                                                 queries.departments(user, active_only=False)))
+    with _session(user) as conn:
+        _one(conn.execute("update public.department set name_zh = %(name_zh)s, name_en = %(name_en)s,"
+                          " active = %(active)s where id = %(id)s", clean))
+        if clean["active"]:
+            return 0
+        return conn.execute("delete from public.event_routing where department_id = %s", (department_id,)).rowcount
+
+
 def add_department(user: Identity, code: str, name_zh: str, name_en: str) -> int:
     """A new department, last in the district's order; returns its id."""
     clean = _check(forms.check_department(code, name_zh, name_en, queries.departments(user, active_only=False)))

@@ -87,6 +87,22 @@ def check_department(code: str, name_zh: str, name_en: str,
     return clean, errors
 
 
+def check_department_change(department_id: Any, name_zh: str, name_en: str, active: bool,
+                            existing: list[Mapping[str, Any]]) -> tuple[dict, list[f.FieldError]]:
+    """New names and state of an existing department (its code stays): both names, the Chinese
+    one used by no other department."""
+    clean = {"id": department_id, "name_zh": (name_zh or "").strip(), "name_en": (name_en or "").strip(),
+             "active": bool(active)}
+    errors: list[f.FieldError] = []
+    if department_id not in {d["id"] for d in existing}:
+        errors.append(f.FieldError("department", "whistle.unknown_department"))
+    errors += _name_problems("name_zh", clean["name_zh"], 50)
+    errors += _name_problems("name_en", clean["name_en"], 80)
+    if clean["name_zh"] and clean["name_zh"] in {d["name_zh"] for d in existing if d["id"] != department_id}:
+        errors.append(f.FieldError("name_zh", "whistle.settings.name_taken"))
+    return clean, errors
+
+
 def check_routing(category_id: Any, department_ids: list[Any], category_ids: set[int],
                   active_department_ids: set[int]) -> tuple[dict, list[f.FieldError]]:
     """The departments a category summons, in order (duplicates dropped); each must be active."""

@@ -253,3 +253,50 @@ def test_street_staff_calling_the_commands_are_refused(fresh_db):
         commands.remove_calendar_day(street, dt.date(2027, 1, 1))
     assert refused.value.key == "error.forbidden"
     assert len(_rows(fresh_db, "select day from public.work_calendar")) == 1
+
+
+EDIT_DEPARTMENT = "FormSubmitter:ws_edit_department-保存修改"
+
+
+def test_renaming_and_retiring_a_department(app_as, fresh_db):
+    dept = _rows(fresh_db, "select id from public.department where code = 'chengguan'")[0]["id"]
+    routed = len(_rows(fresh_db, "select 1 from public.event_routing where department_id = %s", dept))
+    assert routed > 0, "the demo routes categories to 城管"
+    at = _open(app_as)
+    at.selectbox(key="ws_edit_id").select(dept).run()
+    at.text_input(key=f"ws_edit_name_zh_{dept}").input("区城市管理局")
+    at.button(key=EDIT_DEPARTMENT).click().run()
+    _no_errors(at)
+    assert at.success[0].value == "已保存职能部门「区城市管理局」"
+    assert _rows(fresh_db, "select name_zh, active from public.department where id = %s", dept)[0] == \
+        {"name_zh": "区城市管理局", "active": True}
+
+    at.checkbox(key=f"ws_edit_active_{dept}").uncheck()
+    at.button(key=EDIT_DEPARTMENT).click().run()
+    _no_errors(at)
+    assert at.success[0].value == f"已停用职能部门「区城市管理局」，并从 {routed} 个类别的派单规则中移除"
+    assert _rows(fresh_db, "select active from public.department where id = %s", dept)[0]["active"] is False
+    assert _rows(fresh_db, "select 1 from public.event_routing where department_id = %s", dept) == []
+    grid = identity_of(DEMO_EMAILS["grid"])
+    assert dept not in {d["id"] for d in queries.departments(grid)}, "no longer offered for a whistle"
+    assert _rows(fresh_db, "select count(*) as n from public.event where %s = any(departments)", dept)[0]["n"] > 0, \
+        "its events stay"
+
+
+def test_a_bad_department_change_is_refused_and_changes_nothing(app_as, fresh_db):
+    ids = {r["code"]: r["id"] for r in _rows(fresh_db, "select id, code from public.department")}
+    before = _settings(fresh_db)
+    at = _open(app_as)
+    gongan = ids["gongan"]
+    at.selectbox(key="ws_edit_id").select(gongan).run()
+    at.text_input(key=f"ws_edit_name_zh_{gongan}").input("区城管执法局")
+    at.text_input(key=f"ws_edit_name_en_{gongan}").input(" ")
+    at.button(key=EDIT_DEPARTMENT).click().run()
+    assert not at.exception
+    assert [e.value for e in at.error] == ["英文名：必填", "中文名：已有同名的部门"]
+    assert _settings(fresh_db) == before
+    for role in ("street", "grid", "department"):
+        with pytest.raises(DomainError) as refused:
+            commands.change_department(identity_of(DEMO_EMAILS[role]), gongan, "公安", "Police", False)
+        assert refused.value.key == "error.forbidden"
+    assert _settings(fresh_db) == before
