@@ -3,6 +3,8 @@ preview and commit, and the matches with their lifecycle, projects and lapses.""
 import streamlit as st
 
 from gongzhi.errors import DomainError
+from gongzhi.lists import queries as lists
+from gongzhi.lists.fields import URGENCY
 from gongzhi.matching import batch, commands, queries, scoring
 from ui import session
 from ui.session import t
@@ -35,9 +37,10 @@ def _assign(demand_id: int, resource_id: int, name: str) -> None:
 
 
 def _preview() -> None:
-    category = st.session_state.get("batch_category")
+    state = st.session_state
     try:
-        st.session_state[PLAN] = batch.preview(user, category_id=category)
+        state[PLAN] = batch.preview(user, category_id=state.get("batch_category"), org_unit_id=state.get("batch_unit"),
+                                    urgency=tuple(state.get("batch_urgency") or ()))
     except DomainError as exc:
         _flash("error", t(exc.key, **exc.params))
 
@@ -113,8 +116,14 @@ with one:
 
 with session_tab:
     st.caption(t("matching.batch.intro"))
-    st.selectbox(t("matching.category"), [None, *categories], key="batch_category",
+    units = {u["id"]: u["name"] for u in lists.territory_options(user)}
+    f1, f2, f3 = st.columns(3)
+    f1.selectbox(t("lists.filter.territory"), [None, *units], key="batch_unit",
+                 format_func=lambda i: t("lists.filter.all") if i is None else units[i])
+    f2.selectbox(t("matching.category"), [None, *categories], key="batch_category",
                  format_func=lambda c: t("matching.all_categories") if c is None else categories[c])
+    f3.multiselect(t("field.urgency"), list(URGENCY), key="batch_urgency", placeholder=t("app.choose"),
+                   format_func=lambda u: t(f"urgency.{u}"))
     st.button(t("matching.batch.preview"), key="batch_preview", on_click=_preview)
     plan = st.session_state.get(PLAN)
     if plan is not None:

@@ -37,7 +37,7 @@ def _measure(url: str) -> dict:
     with psycopg.connect(url) as conn:
         figures["resources"] = conn.execute("select count(*) from public.resource").fetchone()[0]
         figures["open_demands_in_db"] = conn.execute(
-            "select count(*) from public.demand where status in ('new', 'matched')").fetchone()[0]
+            "select count(*) from public.demand where status = 'new'").fetchone()[0]
         sample = [r[0] for r in conn.execute(
             "select id from public.demand where status = 'new' order by id desc limit 5").fetchall()]
         conn.execute("select private.refresh_provider_record()")

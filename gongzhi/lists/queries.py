@@ -140,8 +140,9 @@ def searchable(keyword: str) -> bool:
     return len(re.sub(r"\W", "", keyword)) >= 2
 
 
-def _where(conn, list_name: str, f: ListFilters) -> _Where:
-    """The filter clauses; refuses values a page cannot offer (a crafted filter)."""
+def where(conn, list_name: str, f: ListFilters) -> _Where:
+    """The filter clauses over the list's table aliased `d`; refuses values a page cannot offer (a
+    crafted filter). The 对接会 filters its open demands with them too."""
     s = spec(list_name)
     w = _Where()
     if f.org_unit_id is not None:
@@ -229,7 +230,7 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
     searching = bool(filters.keyword)
     page = max(1, int(page))
     with user.session() as conn:
-        w = _where(conn, list_name, filters)
+        w = where(conn, list_name, filters)
         if searching:
             total, estimated = None, False
         else:
@@ -282,7 +283,7 @@ def export_rows(user: Identity, list_name: str, filters: ListFilters, lang: str 
         else:
             names.append(sql.SQL("v.{}").format(sql.Identifier(col)))
     with user.session() as conn:
-        w = _where(conn, list_name, filters)
+        w = where(conn, list_name, filters)
         query = sql.SQL("select {cols} from public.{source} v {joins} where v.id in "
                         "(select d.id from public.{table} d where {where}) order by v.created_at desc, v.id desc"
                         ).format(cols=sql.SQL(", ").join(names), source=sql.Identifier(s.source),

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import psycopg
+from psycopg import sql
 
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
+from gongzhi.lists import queries as lists
 from gongzhi.matching import scoring
 from gongzhi.matching.optimise import Problem, greedy, optimal, total_score
 
@@ -26,6 +28,8 @@ MAX_DEMANDS = 100_000
 UNMATCHED_SHOWN = 200
 UNMATCHED_REASONS = ("no_category", "out_of_area", "capacity_exhausted")
 
+# Open demands still wanting units, under the filters `{where}` (gongzhi.lists.queries.where), the
+# most urgent and soonest needed first.
 _DEMANDS = """
 create temp table mt_dem on commit drop as
 select d.id, d.category_id, d.terr, d.needed_by, d.quantity - coalesce(x.q, 0) as want,
@@ -33,8 +37,7 @@ select d.id, d.category_id, d.terr, d.needed_by, d.quantity - coalesce(x.q, 0) a
 from public.demand d
 left join (select m.demand_id, sum(m.quantity)::int as q from public.match m
            where m.status in ('proposed', 'accepted', 'done') group by m.demand_id) x on x.demand_id = d.id
-where d.status in ('new', 'matched') and d.quantity > coalesce(x.q, 0)
-  and (%(category)s::bigint is null or d.category_id = %(category)s)
+where d.status = 'new' and d.quantity > coalesce(x.q, 0) and {where}
 order by case d.urgency when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end,
          d.needed_by nulls last, d.id
 limit %(limit)s
@@ -165,13 +168,17 @@ def _problem(demands: np.ndarray, resources: np.ndarray, edges: np.ndarray) -> t
                    edge_score=edges[:, 2]), edges
 
 
-def preview(user: Identity, *, category_id: int | None = None, limit: int = MAX_DEMANDS, k: int = K) -> Plan:
-    """The best batch for the user's open demands (of one category, if given); writes nothing."""
+def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int | None = None,
+            urgency: tuple[str, ...] = (), limit: int = MAX_DEMANDS, k: int = K) -> Plan:
+    """The best batch for the user's open demands — of one category, one unit of their territory
+    and some urgencies, if given; writes nothing."""
     timings = {}
     started = time.perf_counter()
     try:
         with user.session() as conn:
-            conn.execute(_DEMANDS, {"category": category_id, "limit": limit})
+            chosen = lists.where(conn, "demand", lists.ListFilters(org_unit_id=org_unit_id, category_id=category_id,
+                                                                  urgency=urgency))
+            conn.execute(sql.SQL(_DEMANDS).format(where=chosen.composed()), {**chosen.params, "limit": limit})
             conn.execute(_RESOURCES)
             conn.execute("create index on mt_res (category_id, terr); analyze mt_dem; analyze mt_res")
             conn.execute(_CANDIDATES, {"k": k})

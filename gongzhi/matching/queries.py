@@ -12,12 +12,13 @@ WANT = f"""d.quantity - coalesce((select sum(m.quantity) from public.match m
                                   where m.demand_id = d.id and m.status in {LIVE}), 0)"""
 
 OPEN_DEMANDS = f"""
-select d.id, d.title, d.category_id, c.name_zh as category_zh, c.name_en as category_en, d.urgency, d.status,
+select d.id, d.title, d.category_id, c.name_zh as category_zh, c.name_en as category_en, d.urgency,
+       private.demand_status(d.id, d.status) as status,
        d.quantity, {WANT} as want, d.needed_by, o.name as unit
 from public.demand d
 join public.category c on c.id = d.category_id
 join public.org_unit o on o.id = d.org_unit_id
-where d.status in ('new', 'matched') and (%(category)s::bigint is null or d.category_id = %(category)s)
+where d.status = 'new' and (%(category)s::bigint is null or d.category_id = %(category)s)
   and {WANT} > 0
 order by d.id desc
 limit %(limit)s offset %(offset)s

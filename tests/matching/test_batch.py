@@ -87,3 +87,19 @@ def test_rows_of_bigints_arrive_whole_and_a_null_is_refused(conn):
     assert batch._bigints(conn, rows.format("(1::bigint, 1::bigint)") + " where false", 2).shape == (0, 2)
     with pytest.raises(ValueError):
         batch._bigints(conn, rows.format("(1::bigint, 2::bigint), (3, null)"), 2)
+
+
+def test_a_batch_for_one_community_and_some_urgencies(fresh_db):
+    user = identity_of(DEMO_EMAILS["street"])
+    with psycopg.connect(fresh_db) as conn:
+        community, lo, hi = conn.execute("select id, terr, terr_hi from public.org_unit where name = '丽水社区'").fetchone()
+    plan = batch.preview(user, org_unit_id=community, urgency=("urgent", "high"))
+    assert 0 < plan.open_demands < batch.preview(user).open_demands
+    with psycopg.connect(fresh_db) as conn:
+        rows = conn.execute("select terr, urgency from public.demand where id = any(%s)",
+                            ([int(i) for i in plan.demand_id],)).fetchall()
+    assert rows and all(lo <= terr <= hi and urgency in ("urgent", "high") for terr, urgency in rows)
+    for crafted in (dict(org_unit_id=-1), dict(urgency=("now",)), dict(category_id=10**9, urgency=("'; drop",))):
+        with pytest.raises(DomainError) as refused:
+            batch.preview(user, **crafted)
+        assert refused.value.key == "lists.bad_filter"
