@@ -56,11 +56,12 @@ begin
 end;
 $$;
 
--- Queues writers that add live quantity to the same demands: a transaction advisory lock per
--- bucket of demand ids, taken in bucket order. Locking the demand rows instead wrote a lock into
--- each of them (0.8 s for a batch of 80,000); 64 buckets cost nothing and still let most
--- one-click assignments run side by side. Every writer takes these before any resource lock.
-create function private.lock_demands(ids bigint[]) returns void
+-- Refuses when a demand of `ids` would get more than it asks for. First it queues behind other
+-- writers to the same demands: a transaction advisory lock per bucket of demand ids, taken in
+-- bucket order. Locking the demand rows instead wrote a lock into each of them (0.8 s for a batch
+-- of 80,000); 64 buckets cost nothing and still let most one-click assignments run side by side.
+-- Every writer comes here before it takes any resource lock. Then it counts what is live.
+create function private.check_demands_have_room(ids bigint[]) returns void
 language plpgsql security definer set search_path = ''
 as $$
 declare
@@ -69,16 +70,6 @@ begin
   for bucket in select distinct (id % 64)::integer from unnest(ids) id order by 1 loop
     perform pg_catalog.pg_advisory_xact_lock(7305, bucket);
   end loop;
-end;
-$$;
-
--- Refuses when a demand of `ids` would get more than it asks for: queues behind other writers to
--- the same demands (lock_demands), then counts what is live.
-create function private.check_demands_have_room(ids bigint[]) returns void
-language plpgsql security definer set search_path = ''
-as $$
-begin
-  perform private.lock_demands(ids);
   if exists (select from public.demand d
              join (select m.demand_id, sum(m.quantity) as q from public.match m
                    where m.demand_id = any (ids) and m.status in ('proposed', 'accepted', 'done')
@@ -159,8 +150,8 @@ begin
 end;
 $$;
 
--- Changed matches: as before, with the demand quantity lock of private.lock_demands; the score and
--- reasons are fixed when the match is made (the audit leaves the reasons out).
+-- Changed matches: as before, with the demand quantity check of private.check_demands_have_room;
+-- the score and reasons are fixed when the match is made (the audit leaves the reasons out).
 create or replace function private.match_updated() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
