@@ -1,12 +1,14 @@
 """The 对接会: batch matching of a territory's open demands to its resources.
 
 `preview` reads, as the signed-in user under row-level security, the open demands (optionally of
-one category) and the available resources, builds the top-K candidate edges per demand in SQL per
-(category, territory code) — resources ranked once per group, exact scores per demand — fetches
-them as one binary value, solves the maximum-score assignment (optimise.optimal), compares a
-greedy pass, and says why each unmatched demand found nothing. `commit` writes a previewed plan, less any
-demands staff took out, as proposed matches in one transaction; the database checks capacity
-and quantities again, so a plan that went stale is refused whole.
+one unit of the territory, one category, some urgencies) and the available resources, builds the
+top-K candidate edges per demand in SQL per (category, territory code) — resources ranked once per
+group with their own points, the pair's points added per demand — fetches them as one binary
+value, solves the maximum-score assignment (optimise.optimal), compares a greedy pass, and says
+why each unmatched demand found nothing. `commit` writes a previewed plan, less any demands staff
+took out, as proposed matches in one statement; the database checks every rule, capacity and
+quantities again, so a plan that went stale is refused whole. The batch writes only matches (and
+their audit rows and the resources' bookings): a demand with a proposal reads as matched.
 """
 from __future__ import annotations
 
