@@ -31,4 +31,5 @@ else:
         st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
     page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
                           for p in pages_for(user.role)])
+session.write_cookie()
 page.run()

@@ -28,7 +28,10 @@ with st.form("login"):
     submitted = st.form_submit_button(t("login.submit"), type="primary")
 if submitted:
     try:
-        session.sign_in(auth_session().sign_in(email, password) if SUPABASE else sign_in(email, password))
+        if SUPABASE:
+            session.sign_in(auth_session().sign_in(email, password))
+        else:
+            session.sign_in(sign_in(email, password), remember=True)
     except DomainError as exc:
         session.show_error(exc)
     else:

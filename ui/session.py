@@ -1,23 +1,30 @@
-"""The signed-in user and the chosen language, kept in Streamlit's session state."""
+"""The signed-in user and the chosen language, kept in Streamlit's session state; for local
+accounts also in a cookie (gongzhi.auth.sessions), so that reloading the page keeps them signed in."""
 from __future__ import annotations
 
+import json
+
 import streamlit as st
+import streamlit.components.v1 as components
 
 from gongzhi import i18n, preferences
-from gongzhi.auth import Identity
+from gongzhi.auth import Identity, load_identity, sessions
 from gongzhi.errors import DomainError
 
 IDENTITY = "identity"
 LANG = "lang"
 AUTH_SESSION = "supabase_auth"  # this user's own Supabase Auth client; never shared, never cached
 SIGNED_OUT_BECAUSE = "signed_out_because"
+TOKEN = "session_token"          # this browser's session token (local accounts)
+COOKIE_TO_WRITE = "cookie_to_write"   # the cookie's next value ("" clears it), written by write_cookie()
 
 
 def identity() -> Identity | None:
-    """The signed-in user; on Supabase, with a token renewed before it expires."""
+    """The signed-in user; on Supabase, with a token renewed before it expires; after a reload,
+    the local account whose session cookie this browser still holds."""
     value = st.session_state.get(IDENTITY)
     if not isinstance(value, Identity):
-        return None
+        return _resume()
     auth = st.session_state.get(AUTH_SESSION)
     if auth is not None:
         try:
@@ -39,22 +46,66 @@ def require_identity() -> Identity:
     return user
 
 
-def sign_in(user: Identity) -> None:
-    """Keep `user` in the session and switch to the language they chose last time."""
+def sign_in(user: Identity, remember: bool = False) -> None:
+    """Keep `user` in the session and switch to the language they chose last time; `remember`
+    (local accounts) also starts a session this browser keeps across reloads."""
     st.session_state[IDENTITY] = user
     saved = preferences.language(user)
     if saved:
         st.session_state[LANG] = saved
+    if remember:
+        st.session_state[TOKEN] = st.session_state[COOKIE_TO_WRITE] = sessions.start(user.user_id)
 
 
 def sign_out() -> None:
-    """Forget the user; on Supabase, end this session (not the user's other devices)."""
+    """Forget the user and end this browser's session; on Supabase, end this session (not the
+    user's other devices)."""
     auth = st.session_state.get(AUTH_SESSION)
     if auth is not None:
         auth.sign_out()
+    sessions.end(st.session_state.get(TOKEN) or _cookie())
     for key in list(st.session_state.keys()):
         if key != LANG:
             del st.session_state[key]
+    st.session_state[COOKIE_TO_WRITE] = ""
+
+
+def _cookie() -> str | None:
+    try:
+        value = st.context.cookies.get(sessions.COOKIE)
+    except Exception:   # no browser behind this run (tests)
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _resume() -> Identity | None:
+    """The local account of this browser's session cookie, signed in again; None without one."""
+    token = _cookie()
+    user_id = sessions.resume(token)
+    if user_id is None:
+        return None
+    try:
+        user = load_identity(user_id)
+    except DomainError as exc:   # disabled since: the session ends here
+        sessions.end(token)
+        st.session_state[SIGNED_OUT_BECAUSE] = exc.key
+        st.session_state[COOKIE_TO_WRITE] = ""
+        return None
+    sign_in(user)
+    st.session_state[TOKEN] = token
+    return user
+
+
+def write_cookie() -> None:
+    """Hand the browser the session cookie set or cleared since the last run (a hidden frame on
+    the portal's own origin; the cookie is not readable by other sites and expires with the session)."""
+    value = st.session_state.pop(COOKIE_TO_WRITE, None)
+    if value is None:
+        return
+    age = sessions.LIFETIME_HOURS * 3600 if value else 0
+    components.html(
+        "<script>document.cookie = " + json.dumps(f"{sessions.COOKIE}={value}; path=/; max-age={age}; SameSite=Strict")
+        + " + (location.protocol === 'https:' ? '; Secure' : '');</script>", height=0)
 
 
 def choose_language(widget_key: str) -> None:

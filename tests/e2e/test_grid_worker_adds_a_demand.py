@@ -1,5 +1,5 @@
 """A grid worker, in a real browser: signs in, adds a demand, finds it with the keyword filter,
-and signs out."""
+stays signed in across a reload, and signs out (and a reload then shows the sign-in form)."""
 import uuid
 
 import pytest
@@ -42,6 +42,14 @@ def test_grid_worker_adds_a_demand_finds_it_and_signs_out(portal, browser_page):
                            " where d.title = %s", (title,)).fetchone()
     assert row and row["name"] == "丽水社区第一网格"
 
+    page.reload()
+    expect(page.get_by_role("heading", name="需求清单")).to_be_visible()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
     expect(page.get_by_label("邮箱")).to_have_value("")
+    page.reload()
+    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    with owner() as conn:
+        assert conn.execute("select count(*) as n from private.staff_session").fetchone()["n"] == 0

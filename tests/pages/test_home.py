@@ -66,3 +66,35 @@ def test_each_role_registers_only_its_pages():
     assert [p.key for p in pages_for("nobody")] == []
     for role in DEMO_EMAILS:
         assert pages_for(role)[0].key == "home"
+
+
+def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fresh_db, monkeypatch):
+    import psycopg
+
+    from ui import session
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="login_email").input("wangge@demo.gongzhi.cn")
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    token = at.session_state[session.TOKEN]
+    # A reload: a new browser session with nothing in it but the cookie.
+    monkeypatch.setattr(session, "_cookie", lambda: token)
+    reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert not reloaded.exception and "刘洋" in reloaded.title[0].value
+    reloaded.button(key="sign_out").click().run()
+    again = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "identity" not in again.session_state and again.text_input(key="login_email").value == ""
+
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.text_input(key="login_email").input("wangge@demo.gongzhi.cn")
+    at.text_input(key="login_password").input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    token = at.session_state[session.TOKEN]
+    with psycopg.connect(fresh_db) as conn:   # the district disables the account meanwhile
+        conn.execute("update public.staff set active = false where user_id ="
+                     " (select id from auth.users where email = 'wangge@demo.gongzhi.cn')")
+    disabled = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "identity" not in disabled.session_state
+    assert disabled.warning and not disabled.exception
+    with psycopg.connect(fresh_db) as conn:
+        assert conn.execute("select count(*) from private.staff_session").fetchone()[0] == 0
