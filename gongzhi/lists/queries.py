@@ -31,7 +31,6 @@ STATUSES = {
 # Statuses read but never stored: a new demand with a live proposal reads as matched
 # (private.demand_status). Each maps to the stored status it is a case of.
 DERIVED = {"demand": {"matched": "new"}}
-_PROPOSED = "exists (select from public.match m where m.demand_id = d.id and m.status = 'proposed')"
 
 
 @dataclass(frozen=True)
@@ -183,12 +182,12 @@ def where(conn, list_name: str, f: ListFilters) -> _Where:
 
 def _status_clause(list_name: str, wanted: tuple[str, ...]) -> tuple[str, dict]:
     """The filter on stored statuses; a demand filter naming new or matched but not both also
-    asks whether the new demand has a live proposal."""
+    reads the new demands' status as staff see it (private.demand_status, its one definition)."""
     stored = sorted({DERIVED.get(list_name, {}).get(s, s) for s in wanted})
     clause = "d.status = any(%(status)s)"
     if list_name == "demand" and ("new" in wanted) != ("matched" in wanted):
-        clause = f"({clause} and (d.status <> 'new' or {'' if 'matched' in wanted else 'not '}{_PROPOSED}))"
-    return clause, {"status": stored}
+        clause += " and (d.status <> 'new' or private.demand_status(d.id, d.status) = any(%(shown)s))"
+    return clause, {"status": stored, "shown": list(wanted)}
 
 
 def _count(conn, list_name: str, w: _Where) -> tuple[int, bool]:
