@@ -24,6 +24,7 @@ from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import queries as lists
 from gongzhi.matching import scoring
 from gongzhi.matching.optimise import Problem, greedy, optimal, total_score
+from gongzhi.matching.queries import LIVE
 
 K = 20
 MAX_DEMANDS = 100_000
@@ -32,14 +33,14 @@ UNMATCHED_REASONS = ("no_category", "out_of_area", "capacity_exhausted")
 
 # Open demands still wanting units, under the filters `{where}` (gongzhi.lists.queries.where), the
 # most urgent and soonest needed first.
-_DEMANDS = """
+_DEMANDS = f"""
 create temp table mt_dem on commit drop as
 select d.id, d.category_id, d.terr, d.needed_by, d.quantity - coalesce(x.q, 0) as want,
        x.q is not null as has_live
 from public.demand d
 left join (select m.demand_id, sum(m.quantity)::int as q from public.match m
-           where m.status in ('proposed', 'accepted', 'done') group by m.demand_id) x on x.demand_id = d.id
-where d.status = 'new' and d.quantity > coalesce(x.q, 0) and {where}
+           where m.status in {LIVE} group by m.demand_id) x on x.demand_id = d.id
+where d.status = 'new' and d.quantity > coalesce(x.q, 0) and {{where}}
 order by case d.urgency when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end,
          d.needed_by nulls last, d.id
 limit %(limit)s

@@ -111,8 +111,8 @@ def project_from_matches(user: Identity, match_ids: list[int], name: str, kind: 
     try:
         with user.session() as conn:
             chosen = conn.execute(
-                """select m.demand_id, m.resource_id, m.quantity from public.match m
-                   where m.id = any (%s) and m.status in ('proposed', 'accepted', 'done')""", (ids,)).fetchall()
+                f"""select m.demand_id, m.resource_id, m.quantity from public.match m
+                   where m.id = any (%s) and m.status in {queries.LIVE}""", (ids,)).fetchall()
             if not ids or len(chosen) != len(ids):
                 raise DomainError("matching.project_needs_matches")
             project = conn.execute(
