@@ -33,5 +33,5 @@ test: $(TEST_STAMP) system-deps
 db-stop: $(RUN_STAMP)
 	$(PY) -m gongzhi db stop
 
-clean-data: db-stop
-	rm -rf .gongzhi
+clean-data: $(RUN_STAMP)
+	$(PY) -m gongzhi db wipe --yes

@@ -3,6 +3,7 @@ import streamlit as st
 
 from gongzhi.auth.pages import LANDING, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
+from gongzhi.errors import unavailable
 from ui import session
 from ui.session import t
 
@@ -14,22 +15,32 @@ def _ready() -> str:
     return ensure_ready()
 
 
-_ready()
-user = session.identity()
-if user is None:
-    # The sign-in page stays the default; the public pages (PUBLIC_PAGES) are reachable by their address.
-    page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path=LANDING)]
-                         + [st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url) for p in public_pages()],
-                         position="hidden")
-else:
-    with st.sidebar:
-        st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=t('role.' + user.role))}**")
-        st.caption(t("app.territory", unit=user.org_unit_name))
-        st.radio(t("app.language"), ["zh", "en"], index=["zh", "en"].index(session.lang()),
-                 format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
-                 key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
-        st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
-    page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
-                          for p in pages_for(user.role)])
-session.write_cookie()
-page.run()
+def _portal() -> None:
+    _ready()
+    user = session.identity()
+    if user is None:
+        # The sign-in page stays the default; the public pages (PUBLIC_PAGES) are reachable by their address.
+        page = st.navigation([st.Page("pages/login.py", title=t("login.title"), url_path=LANDING)]
+                             + [st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
+                                for p in public_pages()],
+                             position="hidden")
+    else:
+        with st.sidebar:
+            st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=t('role.' + user.role))}**")
+            st.caption(t("app.territory", unit=user.org_unit_name))
+            st.radio(t("app.language"), ["zh", "en"], index=["zh", "en"].index(session.lang()),
+                     format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
+                     key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
+            st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
+        page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
+                              for p in pages_for(user.role)])
+    session.write_cookie()
+    page.run()
+
+
+try:
+    _portal()
+except Exception as exc:  # the database down or restarting: one message, and the next rerun tries again
+    if not unavailable(exc):
+        raise
+    st.error(t("error.unavailable"), icon=":material/cloud_off:")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -34,6 +35,17 @@ def stop() -> None:
 
 
 @db.command()
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def wipe(yes: bool) -> None:
+    """Stop the embedded server and delete its data, wherever it is kept."""
+    from gongzhi.db import embedded
+    if not yes:
+        click.confirm(f"Delete every row of the embedded database in {config.data_dir()}?", abort=True)
+    embedded.wipe(config.data_dir())
+    click.echo("wiped")
+
+
+@db.command()
 def status() -> None:
     """Say whether the embedded server runs, and where."""
     from gongzhi.db import embedded
@@ -55,6 +67,54 @@ def migrate() -> None:
     from gongzhi.db import connection, migrate as runner
     applied = runner.migrate(connection.server_url())
     click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+
+
+@main.command("backup")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--keep", type=click.IntRange(1), default=None,
+              help="Keep only the newest N backups in the backup folder (without FILE).")
+def backup_command(file: Path | None, keep: int | None) -> None:
+    """Write a consistent online backup (pg_dump archive + manifest) to FILE or the backup folder."""
+    from gongzhi import backup as ops
+    from gongzhi.db import connection
+    path, manifest = _domain(lambda: ops.backup(connection.server_url(), file, keep=keep))
+    click.echo(f"{path}  schema {manifest.schema_version}, {len(manifest.tables)} tables,"
+               f" {sum(manifest.tables.values())} rows, {manifest.archive_bytes} bytes")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace a database that holds data (asks first).")
+@click.option("--yes", is_flag=True, help="With --force: do not ask.")
+def restore_command(file: Path, force: bool, yes: bool) -> None:
+    """Restore FILE into the configured database; newer migrations are applied afterwards."""
+    from gongzhi import backup as ops
+    from gongzhi.db import close_pool, connection
+    url = connection.server_url()
+    if force:
+        existing = _domain(lambda: ops.contents(url))
+        if existing:
+            click.echo(f"This replaces {sum(existing.values())} rows in {len(existing)} tables, e.g. "
+                       + ", ".join(f"{t} ({n})" for t, n in sorted(existing.items(), key=lambda i: -i[1])[:5]))
+            if not yes:
+                click.confirm("Replace them with the backup?", abort=True)
+    close_pool()
+    manifest = _domain(lambda: ops.restore(file, url, force=force))
+    click.echo(f"restored schema {manifest.schema_version} ({sum(manifest.tables.values())} rows checked),"
+               " then migrated to the newest schema")
+
+
+def _domain(action):
+    """Run `action`; a DomainError or a server problem becomes a one-line message and exit 1."""
+    from gongzhi.db.embedded import ServerError
+    from gongzhi.errors import DomainError
+    from gongzhi.i18n import t
+    try:
+        return action()
+    except DomainError as exc:
+        raise click.ClickException(t(exc.key, **exc.params)) from None
+    except ServerError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.command()

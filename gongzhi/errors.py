@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import psycopg
 from psycopg import errors as pgerr
+from psycopg_pool import PoolTimeout
 
 
 class DomainError(Exception):
@@ -39,3 +40,14 @@ def from_db(exc: psycopg.Error) -> DomainError:
     if isinstance(exc, pgerr.SerializationFailure | pgerr.DeadlockDetected | pgerr.LockNotAvailable):
         return DomainError("error.busy")
     raise exc
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached now (down, restarting, refusing
+    connections), as opposed to a refusal of what was asked."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, psycopg.OperationalError):
+        state = exc.sqlstate or ""
+        return state == "" or state.startswith(("08", "57P"))
+    return False

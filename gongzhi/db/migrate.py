@@ -49,8 +49,9 @@ def pending(conn: psycopg.Connection) -> list[Migration]:
     return [m for m in migrations() if m.version not in done]
 
 
-def migrate(url: str, *, compat: bool | None = None) -> list[str]:
-    """Bring the database at `url` up to date; return the versions applied now."""
+def migrate(url: str, *, compat: bool | None = None, until: str | None = None) -> list[str]:
+    """Bring the database at `url` up to date (or up to the version `until`); return the versions
+    applied now."""
     done_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("select pg_advisory_lock(%s)", (LOCK_ID,))
@@ -65,6 +66,8 @@ def migrate(url: str, *, compat: bool | None = None) -> list[str]:
             conn.execute("create table if not exists supabase_migrations.schema_migrations"
                          " (version text primary key, statements text[], name text)")
             for m in pending(conn):
+                if until is not None and m.version > until:
+                    break
                 sql = m.path.read_text()
                 with conn.transaction():
                     conn.execute(sql)
