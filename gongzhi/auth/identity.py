@@ -25,13 +25,8 @@ class Identity:
 
 def load_identity(user_id: str, claims: dict | None = None) -> Identity:
     """The staff record of `user_id`; refuses users who are not active staff."""
-    with db.owner() as conn:
-        row = conn.execute(
-            """select u.email, s.display_name, s.role, s.active, o.id as org_unit_id,
-                      o.name as org_unit_name, o.kind as org_unit_kind
-               from auth.users u join public.staff s on s.user_id = u.id
-               join public.org_unit o on o.id = s.org_unit_id where u.id = %s""",
-            (user_id,)).fetchone()
+    with db.as_auth() as conn:
+        row = conn.execute("select * from private.staff_identity(%s)", (user_id,)).fetchone()
     if row is None:
         raise DomainError("auth.not_staff")
     if not row["active"]:

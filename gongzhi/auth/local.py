@@ -56,7 +56,7 @@ def sign_in(email: str, password: str) -> Identity:
     if not email or not password:
         raise DomainError("auth.missing")
     refusal: DomainError | None = None
-    with db.owner() as conn, conn.transaction():
+    with db.as_auth() as conn:
         user = conn.execute(
             """select u.id, u.encrypted_password,
                       ceil(extract(epoch from l.locked_until - now()) / 60)::int as minutes_locked

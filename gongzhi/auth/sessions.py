@@ -1,6 +1,6 @@
 """Sessions that outlive a page reload, for local accounts: a random token the browser keeps in a
 cookie, and in the database (private.staff_session) only its SHA-256, the user and the expiry.
-Runs as the owner; no client role can read the table."""
+Runs as gongzhi_auth, the portal's sign-in role; no API role can read the table."""
 from __future__ import annotations
 
 import hashlib
@@ -19,7 +19,7 @@ def _hash(token: str) -> bytes:
 def start(user_id: str) -> str:
     """A new session of `user_id`; returns the token for the cookie. Drops expired sessions."""
     token = secrets.token_urlsafe(32)
-    with db.owner() as conn, conn.transaction():
+    with db.as_auth() as conn:
         conn.execute("delete from private.staff_session where expires_at < now()")
         conn.execute("insert into private.staff_session (token_hash, user_id, expires_at)"
                      " values (%s, %s, now() + make_interval(hours => %s))", (_hash(token), user_id, LIFETIME_HOURS))
@@ -30,7 +30,7 @@ def resume(token: str | None) -> str | None:
     """The user of a live session, or None for an unknown, ended or expired token."""
     if not isinstance(token, str) or not token or len(token) > 200:
         return None
-    with db.owner() as conn:
+    with db.as_auth() as conn:
         row = conn.execute("select user_id from private.staff_session where token_hash = %s and expires_at > now()",
                            (_hash(token),)).fetchone()
     return str(row["user_id"]) if row else None
@@ -39,5 +39,5 @@ def resume(token: str | None) -> str | None:
 def end(token: str | None) -> None:
     """End the session of `token` (signing out); other browsers of the user stay signed in."""
     if isinstance(token, str) and token:
-        with db.owner() as conn, conn.transaction():
+        with db.as_auth() as conn:
             conn.execute("delete from private.staff_session where token_hash = %s", (_hash(token),))

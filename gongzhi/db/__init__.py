@@ -1,9 +1,10 @@
 """Database access: the backends, the connection pool and the per-request identity.
 
-`owner()` gives a connection as the schema owner (migrations, seeding, sign-in);
-`as_user(user_id)` gives one transaction as `authenticated` with that user's claims, so that
-row-level security decides exactly as it does on Supabase.
+The portal connects as `gongzhi_portal`: `as_user(user_id)` gives one transaction as
+`authenticated` with that user's claims, so that row-level security decides exactly as it does on
+Supabase; `as_anon()` as the public; `as_auth()` as sign-in. `owner()` gives a connection as the
+schema owner, for migrations, seeding, backups, jobs and the command line.
 """
-from gongzhi.db.connection import as_anon, as_user, close_pool, owner, pool, server_url
+from gongzhi.db.connection import as_anon, as_auth, as_user, close_pool, owner, pool, server_url
 
-__all__ = ["as_anon", "as_user", "close_pool", "owner", "pool", "server_url"]
+__all__ = ["as_anon", "as_auth", "as_user", "close_pool", "owner", "pool", "server_url"]

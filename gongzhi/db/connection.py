@@ -1,4 +1,11 @@
-"""The connection pool and the two ways to use it: as the owner, or as a signed-in user."""
+"""The connection pools and the ways to use them.
+
+The portal's pool logs in as `gongzhi_portal`, a role that can only become the API roles: each
+transaction is `as_user` (authenticated, or gongzhi_district for district staff, with the user's
+claims), `as_anon`, or `as_auth` (sign-in and the public pages' lookups). `owner()` is a second pool
+as the schema owner, for migrations, seeding, backups, scheduled jobs and the command line — never
+for a page.
+"""
 from __future__ import annotations
 
 import json
@@ -7,6 +14,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 import psycopg
+from psycopg import conninfo
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -17,13 +25,12 @@ _pools: dict[str, ConnectionPool] = {}
 _lock = threading.Lock()
 DATABASE = "gongzhi"
 
+PORTAL_ROLE = "gongzhi_portal"
 # The role a request runs as: district staff get a role whose policies are constant, everyone
 # else `authenticated`, whose policies check the territory. Decided from `staff`, never the client.
 _SET_IDENTITY = """
 select set_config('request.jwt.claims', %(claims)s, true),
-       set_config('role', case when exists (select from public.staff s
-                                            where s.user_id = %(uid)s and s.active and s.role = 'district')
-                               then 'gongzhi_district' else 'authenticated' end, true)
+       set_config('role', private.request_role(%(uid)s), true)
 """
 
 
@@ -52,13 +59,31 @@ def _current_url() -> str:
     return config.database_url() or _embedded_urls.get(str(config.data_dir())) or server_url()
 
 
+def portal_url(owner_url: str) -> str:
+    """The portal's URL: GONGZHI_PORTAL_DATABASE_URL, else the owner's server and database as
+    `gongzhi_portal` (with GONGZHI_PORTAL_PASSWORD where the server asks for one)."""
+    configured = config.setting("GONGZHI_PORTAL_DATABASE_URL")
+    if configured:
+        return configured
+    password = config.setting("GONGZHI_PORTAL_PASSWORD")
+    return conninfo.make_conninfo(owner_url, user=PORTAL_ROLE, **({"password": password} if password else {}))
+
+
 def pool() -> ConnectionPool:
-    """The process-wide pool for the current server URL."""
-    url = _current_url()
+    """The process-wide pool of the portal's connections (as gongzhi_portal)."""
+    return _pool(portal_url(_current_url()), max_size=8)
+
+
+def owner_pool() -> ConnectionPool:
+    """The process-wide pool of owner connections (command line, jobs, tests)."""
+    return _pool(_current_url(), max_size=4)
+
+
+def _pool(url: str, max_size: int) -> ConnectionPool:
     with _lock:
         p = _pools.get(url)
         if p is None:
-            p = ConnectionPool(url, min_size=1, max_size=8, open=True, name="gongzhi",
+            p = ConnectionPool(url, min_size=1, max_size=max_size, open=True, name="gongzhi",
                                timeout=CONNECT_TIMEOUT_S,
                                kwargs={"autocommit": True, "row_factory": dict_row,
                                        "connect_timeout": CONNECT_TIMEOUT_S},
@@ -77,8 +102,9 @@ def close_pool() -> None:
 
 @contextmanager
 def owner() -> Iterator[psycopg.Connection]:
-    """A connection as the schema owner, in autocommit mode; bypasses row-level security."""
-    with pool().connection() as conn:
+    """A connection as the schema owner, in autocommit mode; bypasses row-level security.
+    Not for the portal's pages: the command line, jobs and tests."""
+    with owner_pool().connection() as conn:
         yield conn
 
 
@@ -100,6 +126,14 @@ def as_user(user_id: str, claims: dict | None = None) -> Iterator[psycopg.Connec
     """One transaction as the signed-in user: role and `request.jwt.claims` set locally."""
     with pool().connection() as conn, conn.transaction():
         set_identity(conn, user_id, claims)
+        yield conn
+
+
+@contextmanager
+def as_auth() -> Iterator[psycopg.Connection]:
+    """One transaction as `gongzhi_auth`: sign-in, browser sessions, who a user is, public lookups."""
+    with pool().connection() as conn, conn.transaction():
+        conn.execute("select set_config('request.jwt.claims', '', true), set_config('role', 'gongzhi_auth', true)")
         yield conn
 
 

@@ -20,34 +20,28 @@ def _page(page: int, size: int) -> dict:
 # ---------------------------------------------------------------- the public page
 def public_lookups() -> Lookups:
     """Categories and communities by name, for the public form. The org tree and the categories are
-    public administrative facts; anon reads no table, so these come from the owner connection."""
-    with db.owner() as conn:
-        categories = {r["code"]: r["id"] for r in conn.execute("select id, code from public.category")}
+    public administrative facts; anon reads no table, so these come from the sign-in role's functions."""
+    with db.as_auth() as conn:
+        categories = {r["code"]: r["id"] for r in conn.execute("select id, code from private.public_categories()")}
         units = {}
-        for r in conn.execute("select id, name, code from public.org_unit where kind = 'community' order by terr"):
+        for r in conn.execute("select id, name, code from private.public_communities()"):
             units[r["name"]] = units[r["code"]] = r["id"]
     return Lookups(categories=categories, org_units=units)
 
 
 def public_choices() -> dict:
     """What the public form offers: communities (with their street) and categories, in order."""
-    with db.owner() as conn:
-        communities = conn.execute(
-            """select c.id, s.name as street, c.name from public.org_unit c join public.org_unit s on s.id = c.parent_id
-               where c.kind = 'community' order by c.terr""").fetchall()
-        categories = conn.execute("select code, name_zh, name_en from public.category order by position, id").fetchall()
+    with db.as_auth() as conn:
+        communities = conn.execute("select id, street, name from private.public_communities()").fetchall()
+        categories = conn.execute("select code, name_zh, name_en from private.public_categories()").fetchall()
     return {"communities": communities, "categories": categories}
 
 
 def public_posts(community_id: int, limit: int = 50) -> list[dict]:
     """Open posts and upcoming activities of a community: the notices the public page lists. anon
-    reads no table, so the portal reads these public columns itself (no personal data)."""
-    with db.owner() as conn:
-        return conn.execute(
-            """select id, kind, title, description, place, starts_at, ends_at, capacity, taken
-               from public.post where community_id = %s and status = 'open'
-                 and (kind = 'post' or starts_at > now())
-               order by starts_at, id limit %s""", (community_id, limit)).fetchall()
+    reads no table, so the portal reads these public columns through the sign-in role (no personal data)."""
+    with db.as_auth() as conn:
+        return conn.execute("select * from private.public_posts(%s, %s)", (community_id, limit)).fetchall()
 
 
 # ---------------------------------------------------------------- staff lists
