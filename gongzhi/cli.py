@@ -57,6 +57,23 @@ def migrate() -> None:
     click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
+@main.group()
+def schema() -> None:
+    """The schema file, supabase/schema.sql."""
+
+
+@schema.command("dump")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write here instead of supabase/schema.sql.")
+def schema_dump(out: str | None) -> None:
+    """Migrate a throw-away embedded database and write its schema (deterministic, for diffs)."""
+    from pathlib import Path
+
+    from gongzhi.db import schema as schema_file
+    path = schema_file.write(Path(out) if out else schema_file.SCHEMA_FILE)
+    click.echo(f"wrote {path}")
+
+
 @main.command()
 @click.option("--demo", is_flag=True, help="Load the demo district if the database has no org tree.")
 @click.option("--demands", default=0, type=click.IntRange(0), help="Append this many demands.")
