@@ -53,7 +53,10 @@ def url() -> None:
 def migrate() -> None:
     """Apply the compat layer (plain PostgreSQL only) and every pending migration."""
     from gongzhi.db import connection, migrate as runner
-    applied = runner.migrate(connection.server_url())
+    try:
+        applied = runner.migrate(connection.server_url())
+    except runner.PreReleaseDatabase as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
@@ -86,7 +89,10 @@ def seed(demo: bool, demands: int, resources: int, projects: int) -> None:
     from gongzhi import demo as builder
     from gongzhi.db import connection, migrate as runner
     url = connection.server_url()
-    runner.migrate(url)
+    try:
+        runner.migrate(url)
+    except runner.PreReleaseDatabase as exc:
+        raise click.ClickException(str(exc)) from None
     if demo:
         click.echo("demo district loaded" if builder.load_demo(url) else "demo district already present")
     if demands or resources or projects:
