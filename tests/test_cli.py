@@ -72,3 +72,11 @@ def test_migrate_refuses_a_database_made_before_the_baseline_with_a_clear_messag
     assert result.exit_code == 1
     assert "pre-release schema" in result.output and "make clean-data" in result.output
     assert "Traceback" not in result.output
+
+
+def test_schema_dump_writes_the_checked_in_schema_file(tmp_path):
+    from gongzhi.db import schema
+    out = tmp_path / "schema.sql"
+    result = CliRunner().invoke(main, ["schema", "dump", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == schema.SCHEMA_FILE.read_text(encoding="utf-8")
