@@ -65,7 +65,10 @@ def url() -> None:
 def migrate() -> None:
     """Apply the compat layer (plain PostgreSQL only) and every pending migration."""
     from gongzhi.db import connection, migrate as runner
-    applied = runner.migrate(connection.server_url())
+    try:
+        applied = runner.migrate(connection.server_url())
+    except runner.PreReleaseDatabase as exc:
+        raise click.ClickException(str(exc)) from None
     click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
@@ -117,6 +120,23 @@ def _domain(action):
         raise click.ClickException(str(exc)) from None
 
 
+@main.group()
+def schema() -> None:
+    """The schema file, supabase/schema.sql."""
+
+
+@schema.command("dump")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write here instead of supabase/schema.sql.")
+def schema_dump(out: str | None) -> None:
+    """Migrate a throw-away embedded database and write its schema (deterministic, for diffs)."""
+    from pathlib import Path
+
+    from gongzhi.db import schema as schema_file
+    path = schema_file.write(Path(out) if out else schema_file.SCHEMA_FILE)
+    click.echo(f"wrote {path}")
+
+
 @main.command()
 @click.option("--demo", is_flag=True, help="Load the demo district if the database has no org tree.")
 @click.option("--demands", default=0, type=click.IntRange(0), help="Append this many demands.")
@@ -129,7 +149,10 @@ def seed(demo: bool, demands: int, resources: int, projects: int) -> None:
     from gongzhi import demo as builder
     from gongzhi.db import connection, migrate as runner
     url = connection.server_url()
-    runner.migrate(url)
+    try:
+        runner.migrate(url)
+    except runner.PreReleaseDatabase as exc:
+        raise click.ClickException(str(exc)) from None
     if demo:
         click.echo("demo district loaded" if builder.load_demo(url) else "demo district already present")
     if demands or resources or projects:

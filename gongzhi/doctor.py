@@ -44,6 +44,10 @@ def check_migrations(conn: psycopg.Connection) -> Finding:
     if conn.execute("select to_regclass('supabase_migrations.schema_migrations')").fetchone()[0] is None:
         return Finding("migrations", False, "doctor.migrations.none", fix="doctor.migrations.fix_push")
     applied = {r[0] for r in conn.execute("select version from supabase_migrations.schema_migrations")}
+    old = sorted(v for v in applied if v < migrate.BASELINE)
+    if old:
+        return Finding("migrations", False, "doctor.migrations.pre_release",
+                       {"first": old[0], "last": old[-1]}, fix="doctor.migrations.fix_recreate")
     missing = [v for v in files if v not in applied]
     unknown = sorted(applied - set(files))
     if missing:

@@ -63,3 +63,20 @@ def test_department_staff_are_added_with_their_department(fresh_db):
                                         "--role", "department", "--org", "滨江区", "--name", "钱进",
                                         "--department", "不存在局"])
     assert unknown.exit_code != 0 and "找不到职能部门" in unknown.output
+
+
+def test_migrate_refuses_a_database_made_before_the_baseline_with_a_clear_message(fresh_db):
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        conn.execute("insert into supabase_migrations.schema_migrations (version, name) values ('20261125000100', 'territory')")
+    result = CliRunner().invoke(main, ["migrate"])
+    assert result.exit_code == 1
+    assert "pre-release schema" in result.output and "make clean-data" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_schema_dump_writes_the_checked_in_schema_file(tmp_path):
+    from gongzhi.db import schema
+    out = tmp_path / "schema.sql"
+    result = CliRunner().invoke(main, ["schema", "dump", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == schema.SCHEMA_FILE.read_text(encoding="utf-8")

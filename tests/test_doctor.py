@@ -63,6 +63,16 @@ def test_a_migration_the_code_does_not_know(fresh_db, no_supabase):
     assert finding.key == "doctor.migrations.unknown" and finding.params["versions"] == "29991231000000"
 
 
+def test_a_database_made_before_the_baseline_is_to_be_recreated(fresh_db, no_supabase):
+    _break(fresh_db, "insert into supabase_migrations.schema_migrations (version, name) values"
+                     " ('20261125000100', 'territory'), ('20261125009070', 'staff_sessions')")
+    finding = _problems(fresh_db)["migrations"]
+    assert finding.key == "doctor.migrations.pre_release" and finding.fix == "doctor.migrations.fix_recreate"
+    assert finding.params == {"first": "20261125000100", "last": "20261125009070"}
+    result = _doctor("--lang", "en")
+    assert result.exit_code == 1 and "make clean-data" in result.output
+
+
 def test_a_table_without_row_level_security_is_named_and_anon_reads_it(fresh_db, no_supabase):
     _break(fresh_db, "alter table public.category disable row level security")
     problems = _problems(fresh_db)

@@ -3,6 +3,10 @@
 
 It records what it applied in `supabase_migrations.schema_migrations`, the table the Supabase
 CLI uses, so `supabase db push` and this runner agree on what a database has.
+
+Before the first release the migrations were squashed into a baseline (versions from
+`BASELINE` on). A database that recorded the older, pre-release versions cannot be brought up to
+date: the runner refuses it with `PreReleaseDatabase` before it changes anything.
 """
 from __future__ import annotations
 
@@ -14,6 +18,22 @@ import psycopg
 from gongzhi import config
 
 LOCK_ID = 7300
+# The first version of the squashed baseline; versions before it are pre-release.
+BASELINE = "20261201000100"
+
+
+class PreReleaseDatabase(RuntimeError):
+    """The database was made by pre-release migrations, which the baseline replaced."""
+
+    def __init__(self, versions: list[str]):
+        self.versions = versions
+        super().__init__(
+            f"This database was made by a pre-release schema (it recorded migrations {versions[0]} … "
+            f"{versions[-1]}, which were squashed into the baseline {BASELINE} before the first release); "
+            "it cannot be upgraded. Back up what you need from it (pg_dump), then recreate it: for the "
+            "embedded default, stop the portal, run `make clean-data` and start again (the demo district is "
+            "loaded anew); for your own PostgreSQL, drop and create the database and run "
+            "`python -m gongzhi migrate`.")
 
 
 @dataclass(frozen=True)
@@ -44,6 +64,11 @@ def applied(conn: psycopg.Connection) -> set[str]:
     return {r[0] for r in conn.execute("select version from supabase_migrations.schema_migrations")}
 
 
+def pre_release(conn: psycopg.Connection) -> list[str]:
+    """Recorded versions older than the baseline: a database made before the squash."""
+    return sorted(v for v in applied(conn) if v < BASELINE)
+
+
 def pending(conn: psycopg.Connection) -> list[Migration]:
     done = applied(conn)
     return [m for m in migrations() if m.version not in done]
@@ -51,11 +76,16 @@ def pending(conn: psycopg.Connection) -> list[Migration]:
 
 def migrate(url: str, *, compat: bool | None = None, until: str | None = None) -> list[str]:
     """Bring the database at `url` up to date (or up to the version `until`); return the versions
-    applied now."""
+    applied now.
+
+    Raises PreReleaseDatabase, changing nothing, for a database made before the baseline."""
     done_now: list[str] = []
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("select pg_advisory_lock(%s)", (LOCK_ID,))
         try:
+            old = pre_release(conn)
+            if old:
+                raise PreReleaseDatabase(old)
             if compat is None:
                 compat = not is_supabase(conn)
             if compat:

@@ -5,5 +5,6 @@ half-yearly assessment (双考核) and the pledged-versus-delivered ledger.
 forms.py validates input, commands.py writes (one transaction each, under row-level security),
 queries.py reads (paginated in SQL), assessment.py documents the formula and exports results,
 seed.py adds the demo and benchmark rows. The rules that must hold for every client live in the
-migration `20261125005000_volunteers.sql`.
+migrations `…_volunteer_registration.sql`, `…_volunteer_posts_and_signups.sql` and
+`…_volunteer_service_and_assessment.sql`.
 """

@@ -101,3 +101,14 @@ def test_policies_for_api_roles_name_their_role(conn, role):
     """No policy applies to PUBLIC: each names the roles it is for."""
     rows = conn.execute("select polname from pg_policy where 0 = any (polroles)").fetchall()
     assert [r["polname"] for r in rows] == []
+
+
+def test_every_policy_is_created_by_its_name_in_a_migration(conn):
+    """Grepping a policy's name finds the statement that made it: no names built in loops."""
+    from gongzhi.db import migrate
+    sql = "\n".join(m.path.read_text(encoding="utf-8") for m in migrate.migrations())
+    rows = conn.execute("select polrelid::regclass::text as tbl, polname from pg_policy").fetchall()
+    assert rows
+    unnamed = [(r["tbl"], r["polname"]) for r in rows
+               if f'create policy "{r["polname"]}" on public.{r["tbl"]}' not in sql]
+    assert unnamed == []

@@ -1,11 +1,13 @@
--- Territory: the org tree (district → street → community → grid → building), staff, and the
--- private helpers every row-level security policy uses.
+-- Territory: the org tree (district → street → community → grid → building), the departments,
+-- staff, and the private helpers every row-level security policy uses.
 --
 -- Every territorial row carries `terr`, a hierarchical territory code: street, community and grid
 -- digits appended (street × 100000 + community × 1000 + grid), so that every territory is one
 -- contiguous range [terr, terr_hi] served by one btree index. The district is 0 .. 9999999.
 -- District staff run as the role `gongzhi_district`, whose policies are `using (true)`: a range
 -- that covers everything is planned badly, a constant is planned as well as no policy at all.
+-- Department staff (城管, 公安 …) sit at the district but have no territory: they see only what
+-- is summoned to their department (see the whistle migrations).
 
 -- ---------------------------------------------------------------- roles and schemas
 do $$
@@ -43,9 +45,16 @@ create table public.org_unit (
   check ((kind = 'district') = (parent_id is null))
 );
 comment on table public.org_unit is 'The org tree. terr is assigned by the database; street_id, community_id and grid_id are the unit''s own ancestors (itself included).';
-create index org_unit_parent_id_idx on public.org_unit (parent_id);
-create index org_unit_terr_idx on public.org_unit (terr);
-create unique index org_unit_one_district on public.org_unit ((true)) where kind = 'district';
+
+create table public.department (
+  id bigint generated always as identity primary key,
+  code text not null unique check (code ~ '^[a-z0-9_]{1,32}$'),
+  name_zh text not null check (length(btrim(name_zh)) between 1 and 50),
+  name_en text not null check (length(btrim(name_en)) between 1 and 80),
+  position integer not null default 0,
+  active boolean not null default true
+);
+comment on table public.department is '职能部门: 城管, 公安, 住建 … configured by the district; department staff belong to one.';
 
 create table public.staff (
   user_id uuid primary key references auth.users (id) on delete cascade,
@@ -58,11 +67,19 @@ create table public.staff (
   street_id bigint,
   community_id bigint,
   grid_id bigint,
-  created_at timestamptz not null default now()
+  created_at timestamptz not null default now(),
+  department_id bigint references public.department (id)
 );
 comment on table public.staff is 'Who works where. Role and territory of every signed-in user come from here and nowhere else.';
+comment on column public.staff.department_id is 'The department of department staff; null for every other role.';
+
+-- ---------------------------------------------------------------- indexes
+create index org_unit_parent_id_idx on public.org_unit (parent_id);
+create index org_unit_terr_idx on public.org_unit (terr);
+create unique index org_unit_one_district on public.org_unit ((true)) where kind = 'district';
 create index staff_org_unit_id_idx on public.staff (org_unit_id);
 create index staff_terr_idx on public.staff (terr);
+create index staff_department_id_idx on public.staff (department_id);
 
 -- ---------------------------------------------------------------- helpers
 -- The signed-in user, for code that runs as a role without rights on schema auth.
@@ -100,6 +117,11 @@ as $$
   from public.staff s join public.org_unit o on o.id = s.org_unit_id
   where s.user_id = auth.uid() and s.active and s.role <> 'department'
 $$;
+
+-- The department of the signed-in department staff member; null for everyone else.
+create function private.department_id() returns bigint
+language sql stable security definer set search_path = ''
+as $$ select s.department_id from public.staff s where s.user_id = auth.uid() and s.active and s.role = 'department' $$;
 
 -- ---------------------------------------------------------------- triggers
 -- Places a new org unit in the tree: checks the parent's kind and assigns the next free code.
@@ -185,8 +207,34 @@ $$;
 create trigger staff_role_fits before insert or update of role, org_unit_id on public.staff
   for each row execute function private.check_staff_role();
 
+-- Department staff must belong to a department, and only they may (checked at commit, so an
+-- account and its department can be set up in one transaction).
+create function private.check_staff_department() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  s record;
+begin
+  select role, department_id into s from public.staff where user_id = new.user_id;
+  if not found then
+    return null;
+  end if;
+  if s.role = 'department' and s.department_id is null then
+    raise exception 'gongzhi:staff.department_required';
+  end if;
+  if s.role <> 'department' and s.department_id is not null then
+    raise exception 'gongzhi:staff.department_only';
+  end if;
+  return null;
+end;
+$$;
+
+create constraint trigger staff_department_fits after insert or update of role, department_id on public.staff
+  deferrable initially deferred for each row execute function private.check_staff_department();
+
 -- ---------------------------------------------------------------- row-level security
 alter table public.org_unit enable row level security;
+alter table public.department enable row level security;
 alter table public.staff enable row level security;
 
 create policy "staff read the org tree" on public.org_unit
@@ -198,6 +246,18 @@ create policy "district staff add org units" on public.org_unit
 create policy "district staff rename org units" on public.org_unit
   for update to gongzhi_district using (true) with check (true);
 create policy "district staff remove org units" on public.org_unit
+  for delete to gongzhi_district using (true);
+
+-- Departments: every staff member reads them, the district maintains them.
+create policy "staff read the departments" on public.department
+  for select to authenticated using ((select private.staff_role()) is not null);
+create policy "district staff read the departments" on public.department
+  for select to gongzhi_district using (true);
+create policy "district staff add departments" on public.department
+  for insert to gongzhi_district with check (true);
+create policy "district staff change departments" on public.department
+  for update to gongzhi_district using (true) with check (true);
+create policy "district staff remove departments" on public.department
   for delete to gongzhi_district using (true);
 
 create policy "staff read themselves and the staff of their territory" on public.staff
@@ -213,9 +273,10 @@ create policy "district staff change staff" on public.staff
 create policy "district staff remove staff" on public.staff
   for delete to gongzhi_district using (true);
 
+-- ---------------------------------------------------------------- grants
 grant select, insert, update, delete on public.org_unit, public.staff to gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
 grant execute on function private.uid(), private.staff_role(), private.terr_lo(),
-  private.terr_hi(), private.terr_above() to authenticated, gongzhi_district;
+  private.terr_hi(), private.terr_above(), private.department_id() to authenticated, gongzhi_district;

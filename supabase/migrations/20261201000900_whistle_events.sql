@@ -1,28 +1,13 @@
--- Whistle and report (吹哨报到): departments, the events a grid escalates to them, the six steps
--- whistle → report → consult → implement → feedback → evaluate, deadlines counted in working time,
--- traffic lights, escalation to the street, and each event's timeline.
+-- Whistle and report (吹哨报到), part 2: the events a grid escalates to departments, and the six
+-- steps whistle → report → consult → implement → feedback → evaluate, with each event's timeline.
 --
 -- Who may move an event is decided here for every client: public.event_transition names, for each
 -- allowed step change, who is entitled to it (the event's territory staff, any summoned department,
 -- or the lead department), and private.guard_event() refuses the rest. Moves the database derives
 -- itself (all departments reported → report; first consult → consult) run as the owner.
--- Deadlines and the yellow point (a quarter of the time left) are stored when a step starts, so a
--- light is two comparisons with the clock and the supervision board is an index scan.
+-- Department staff see only the events summoned to their department.
 
 -- ---------------------------------------------------------------- reference tables
-create table public.department (
-  id bigint generated always as identity primary key,
-  code text not null unique check (code ~ '^[a-z0-9_]{1,32}$'),
-  name_zh text not null check (length(btrim(name_zh)) between 1 and 50),
-  name_en text not null check (length(btrim(name_en)) between 1 and 80),
-  position integer not null default 0,
-  active boolean not null default true
-);
-comment on table public.department is '职能部门: 城管, 公安, 住建 … configured by the district; department staff belong to one.';
-
-alter table public.staff add column department_id bigint references public.department (id);
-comment on column public.staff.department_id is 'The department of department staff; null for every other role.';
-
 -- Which departments a category of event summons by default (a suggestion the whistler may change).
 create table public.event_routing (
   category_id bigint not null references public.category (id) on delete cascade,
@@ -31,24 +16,6 @@ create table public.event_routing (
   primary key (category_id, department_id)
 );
 comment on table public.event_routing is 'Routing: category → the departments an event of that category summons, first one leads.';
-
--- Time allowed to reach each step, per urgency; working_time counts only working days.
-create table public.event_deadline (
-  urgency text not null check (urgency in ('normal', 'urgent')),
-  step text not null check (step in ('report', 'consult', 'implement', 'feedback', 'evaluate')),
-  hours numeric(7, 2) not null check (hours > 0 and hours <= 8760),
-  working_time boolean not null default true,
-  primary key (urgency, step)
-);
-comment on table public.event_deadline is 'Hours allowed to reach a step after the previous one; working_time skips non-working days.';
-
--- Days that differ from the rule "Monday to Friday work": holidays, and weekend days worked (调休).
-create table public.work_calendar (
-  day date primary key,
-  working boolean not null,
-  note text not null default '' check (length(note) <= 100)
-);
-comment on table public.work_calendar is 'Exceptions to the Monday–Friday working week: public holidays and weekend working days.';
 
 -- The step machine: from → to, and who may make the move.
 create table public.event_transition (
@@ -67,12 +34,6 @@ insert into public.event_transition (from_step, to_step, actor) values
   ('implement', 'feedback', 'lead'),
   ('feedback', 'evaluate', 'territory'),
   ('feedback', 'consult', 'territory');
-
-insert into public.event_deadline (urgency, step, hours, working_time) values
-  ('urgent', 'report', 2, false), ('urgent', 'consult', 8, false), ('urgent', 'implement', 48, false),
-  ('urgent', 'feedback', 24, false), ('urgent', 'evaluate', 72, true),
-  ('normal', 'report', 24, true), ('normal', 'consult', 48, true), ('normal', 'implement', 120, true),
-  ('normal', 'feedback', 48, true), ('normal', 'evaluate', 120, true);
 
 -- ---------------------------------------------------------------- events
 create table public.event (
@@ -161,11 +122,9 @@ create table public.event_demand (
 comment on table public.event_demand is 'Links between events and demands: the demand escalated into the event, or demands the event spawned.';
 
 -- ---------------------------------------------------------------- indexes
-create index staff_department_id_idx on public.staff (department_id);
 create index event_routing_department_id_idx on public.event_routing (department_id);
 create index event_terr_idx on public.event (terr, id);
 create index event_departments_idx on public.event using gin (departments);
-create index event_open_deadline_idx on public.event (deadline) where closed_at is null;
 create index event_org_unit_id_idx on public.event (org_unit_id);
 create index event_category_id_idx on public.event (category_id, address_key, created_at);
 create index event_lead_department_id_idx on public.event (lead_department_id);
@@ -186,104 +145,12 @@ create index event_demand_demand_id_idx on public.event_demand (demand_id);
 create index event_demand_terr_idx on public.event_demand (terr);
 
 -- ---------------------------------------------------------------- helpers
--- The department of the signed-in department staff member; null for everyone else.
-create function private.department_id() returns bigint
-language sql stable security definer set search_path = ''
-as $$ select s.department_id from public.staff s where s.user_id = auth.uid() and s.active and s.role = 'department' $$;
-
 -- True when the calling role is the owner or a service (seeding, derived moves), not a client role.
 create function private.is_system() returns boolean
 language sql stable set search_path = ''
 as $$ select current_user not in ('authenticated', 'anon', 'gongzhi_district') $$;
 
--- Whether `d` is a working day: the calendar's exception if any, else Monday to Friday.
-create function private.is_working_day(d date) returns boolean
-language sql stable security definer set search_path = ''
-as $$
-  select coalesce((select c.working from public.work_calendar c where c.day = d), extract(isodow from d) < 6)
-$$;
-
--- The moment `hours` after `start`; with `working_time`, only hours on working days count
--- (days in the district's time zone, Asia/Shanghai).
-create function private.add_work_hours(start timestamptz, hours numeric, working_time boolean)
-returns timestamptz
-language plpgsql stable security definer set search_path = ''
-as $$
-declare
-  left_s double precision := hours * 3600;
-  cur timestamp := start at time zone 'Asia/Shanghai';
-  day_end timestamp;
-  room double precision;
-begin
-  if not working_time then
-    return start + make_interval(secs => left_s);
-  end if;
-  for i in 1..1000 loop
-    day_end := date_trunc('day', cur) + interval '1 day';
-    if private.is_working_day(cur::date) then
-      room := extract(epoch from day_end - cur);
-      if left_s <= room then
-        return (cur + make_interval(secs => left_s)) at time zone 'Asia/Shanghai';
-      end if;
-      left_s := left_s - room;
-    end if;
-    cur := day_end;
-  end loop;
-  raise exception 'gongzhi:whistle.calendar_closed';
-end;
-$$;
-
--- The deadline of reaching `next_step` from `start`, and the moment only a quarter of the time is left.
-create function private.step_deadline(urgency text, next_step text, start timestamptz,
-                                      out deadline timestamptz, out yellow_at timestamptz)
-language plpgsql stable security definer set search_path = ''
-as $$
-declare
-  d public.event_deadline;
-begin
-  select * into d from public.event_deadline x where x.urgency = step_deadline.urgency and x.step = next_step;
-  if d.hours is null then
-    return;
-  end if;
-  deadline := private.add_work_hours(start, d.hours, d.working_time);
-  yellow_at := private.add_work_hours(start, d.hours * 0.75, d.working_time);
-end;
-$$;
-
--- The step after `step` in the order whistle → report → consult → implement → feedback → evaluate.
-create function private.next_step(step text) returns text
-language sql immutable set search_path = ''
-as $$
-  select (array['report', 'consult', 'implement', 'feedback', 'evaluate', null])[
-    array_position(array['whistle', 'report', 'consult', 'implement', 'feedback', 'evaluate'], step)]
-$$;
-
 -- ---------------------------------------------------------------- triggers
--- Department staff must belong to a department, and only they may (checked at commit, so an
--- account and its department can be set up in one transaction).
-create function private.check_staff_department() returns trigger
-language plpgsql security definer set search_path = ''
-as $$
-declare
-  s record;
-begin
-  select role, department_id into s from public.staff where user_id = new.user_id;
-  if not found then
-    return null;
-  end if;
-  if s.role = 'department' and s.department_id is null then
-    raise exception 'gongzhi:staff.department_required';
-  end if;
-  if s.role <> 'department' and s.department_id is not null then
-    raise exception 'gongzhi:staff.department_only';
-  end if;
-  return null;
-end;
-$$;
-
-create constraint trigger staff_department_fits after insert or update of role, department_id on public.staff
-  deferrable initially deferred for each row execute function private.check_staff_department();
-
 -- Before an event is written: checks the grid, the departments summoned, the lead, the step machine
 -- and who moves it; computes the next deadline; protects what a client may not change.
 -- Runs as the caller (security invoker), so that current_user tells a client from the system.
@@ -565,40 +432,11 @@ create trigger event_consult_written after insert on public.event_consult
 create trigger event_demand_territory before insert or update of event_id on public.event_demand
   for each row execute function private.inherit_territory('event', 'event_id');
 
-create trigger event_audit after insert or update or delete on public.event
-  for each row execute function private.audit();
-create trigger event_consult_audit after insert or update or delete on public.event_consult
-  for each row execute function private.audit();
-create trigger department_audit after insert or update or delete on public.department
-  for each row execute function private.audit();
-
--- Flags open events whose step deadline passed by `at` (the real clock for signed-in users, so nobody
--- escalates the future), and records it in their timelines: the street sees them flagged.
-create function private.escalate_overdue(clock_at timestamptz) returns integer
-language plpgsql security definer set search_path = ''
-as $$
-declare
-  n integer;
-  clock timestamptz := case when auth.uid() is null then clock_at else least(clock_at, now()) end;
-begin
-  with flagged as (
-    update public.event e set escalated_at = clock
-    where e.closed_at is null and e.escalated_at is null and e.deadline < clock
-    returning e.id, e.terr, e.step
-  ), logged as (
-    insert into public.event_timeline (event_id, terr, at, kind, step)
-    select id, terr, clock, 'escalate', step from flagged returning 1
-  )
-  select count(*) into n from logged;
-  return n;
-end;
-$$;
+select private.add_audit('event');
+select private.add_audit('event_consult');
 
 -- ---------------------------------------------------------------- row-level security
-alter table public.department enable row level security;
 alter table public.event_routing enable row level security;
-alter table public.event_deadline enable row level security;
-alter table public.work_calendar enable row level security;
 alter table public.event_transition enable row level security;
 alter table public.event enable row level security;
 alter table public.event_department enable row level security;
@@ -606,30 +444,22 @@ alter table public.event_consult enable row level security;
 alter table public.event_timeline enable row level security;
 alter table public.event_demand enable row level security;
 
--- Reference tables: every staff member reads them; the district maintains them (not the machine).
-do $$
-declare
-  t text;
-begin
-  foreach t in array array['department', 'event_routing', 'event_deadline', 'work_calendar', 'event_transition'] loop
-    execute format('create policy "staff read %1$s" on public.%1$I for select to authenticated
-                    using ((select private.staff_role()) is not null)', t);
-    execute format('create policy "district staff read %1$s" on public.%1$I for select to gongzhi_district using (true)', t);
-  end loop;
-  foreach t in array array['department', 'event_routing', 'event_deadline', 'work_calendar'] loop
-    execute format('create policy "district staff add %1$s" on public.%1$I for insert to gongzhi_district with check (true)', t);
-    execute format('create policy "district staff change %1$s" on public.%1$I for update to gongzhi_district using (true) with check (true)', t);
-    execute format('create policy "district staff remove %1$s" on public.%1$I for delete to gongzhi_district using (true)', t);
-  end loop;
-  foreach t in array array['event', 'event_department', 'event_consult', 'event_demand'] loop
-    execute format('create policy "district staff read all %1$s" on public.%1$I for select to gongzhi_district using (true)', t);
-    execute format('create policy "district staff add %1$s" on public.%1$I for insert to gongzhi_district with check (true)', t);
-    execute format('create policy "district staff change %1$s" on public.%1$I for update to gongzhi_district using (true) with check (true)', t);
-    execute format('create policy "district staff remove %1$s" on public.%1$I for delete to gongzhi_district using (true)', t);
-  end loop;
-end
-$$;
-create policy "district staff read every timeline" on public.event_timeline
+-- Reference tables: every staff member reads them; the district maintains the routing (the step
+-- machine is fixed).
+create policy "staff read the event routing" on public.event_routing
+  for select to authenticated using ((select private.staff_role()) is not null);
+create policy "district staff read the event routing" on public.event_routing
+  for select to gongzhi_district using (true);
+create policy "district staff add event routes" on public.event_routing
+  for insert to gongzhi_district with check (true);
+create policy "district staff change event routes" on public.event_routing
+  for update to gongzhi_district using (true) with check (true);
+create policy "district staff remove event routes" on public.event_routing
+  for delete to gongzhi_district using (true);
+
+create policy "staff read the event step machine" on public.event_transition
+  for select to authenticated using ((select private.staff_role()) is not null);
+create policy "district staff read the event step machine" on public.event_transition
   for select to gongzhi_district using (true);
 
 -- Events: the territory that whistled (and the levels above it), and the departments summoned.
@@ -695,12 +525,50 @@ create policy "staff link demands they see to events of their territory" on publ
   with check (terr between (select private.terr_lo()) and (select private.terr_hi())
               and exists (select from public.demand d where d.id = demand_id));
 
+-- District staff: the whole district, one constant policy per table and action.
+create policy "district staff read all events" on public.event
+  for select to gongzhi_district using (true);
+create policy "district staff whistle events" on public.event
+  for insert to gongzhi_district with check (true);
+create policy "district staff change events" on public.event
+  for update to gongzhi_district using (true) with check (true);
+create policy "district staff remove events" on public.event
+  for delete to gongzhi_district using (true);
+
+create policy "district staff read all summons" on public.event_department
+  for select to gongzhi_district using (true);
+create policy "district staff add summons" on public.event_department
+  for insert to gongzhi_district with check (true);
+create policy "district staff change summons" on public.event_department
+  for update to gongzhi_district using (true) with check (true);
+create policy "district staff remove summons" on public.event_department
+  for delete to gongzhi_district using (true);
+
+create policy "district staff read all consults" on public.event_consult
+  for select to gongzhi_district using (true);
+create policy "district staff record consults" on public.event_consult
+  for insert to gongzhi_district with check (true);
+create policy "district staff change consults" on public.event_consult
+  for update to gongzhi_district using (true) with check (true);
+create policy "district staff remove consults" on public.event_consult
+  for delete to gongzhi_district using (true);
+
+create policy "district staff read every timeline" on public.event_timeline
+  for select to gongzhi_district using (true);
+
+create policy "district staff read all demand links of events" on public.event_demand
+  for select to gongzhi_district using (true);
+create policy "district staff link demands to events" on public.event_demand
+  for insert to gongzhi_district with check (true);
+create policy "district staff change demand links of events" on public.event_demand
+  for update to gongzhi_district using (true) with check (true);
+create policy "district staff unlink demands from events" on public.event_demand
+  for delete to gongzhi_district using (true);
+
 -- ---------------------------------------------------------------- grants
 revoke insert, update, delete, truncate on public.event_timeline from anon, authenticated, gongzhi_district;
 revoke insert, update, delete, truncate on public.event_transition from anon, authenticated, gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
-grant execute on function private.department_id(), private.is_system(), private.is_working_day(date),
-  private.add_work_hours(timestamptz, numeric, boolean), private.step_deadline(text, text, timestamptz),
-  private.next_step(text), private.escalate_overdue(timestamptz) to authenticated, gongzhi_district;
+grant execute on function private.is_system() to authenticated, gongzhi_district;

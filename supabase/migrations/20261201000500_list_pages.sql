@@ -1,5 +1,5 @@
--- List pages: Chinese keyword search over demands, personal data masked in the database, and the
--- duplicate check used when a demand is entered.
+-- List pages: Chinese keyword search over demands, personal data masked in the database, the
+-- duplicate check used when a demand is entered, and the index a page sorted by time reads.
 --
 -- Search: most Chinese words have two characters, which pg_trgm cannot index; the text is split
 -- into overlapping two-character pieces (private.bigrams) and indexed with a GIN over
@@ -9,7 +9,9 @@
 -- and phone; only the grid that owns the demand and the district may. Clients running as
 -- `authenticated` lose the right to read the raw columns; they read public.demand_row, whose
 -- personal columns come from a security definer function that re-checks the caller, or the masked
--- copies stored beside the raw ones.
+-- copies stored beside the raw ones (generated columns of demand, see the three-lists migration).
+-- The view shows the status as staff read it (private.demand_status: new with a live proposal is
+-- matched).
 
 -- ---------------------------------------------------------------- helpers (immutable)
 -- The text in lower case, split into overlapping two-character pieces separated by spaces.
@@ -21,37 +23,15 @@ as $$
   cross join generate_series(1, length(x.s) - 1) i
 $$;
 
--- A phone number with its middle digits hidden: 138****8000.
-create function private.mask_phone(phone text) returns text
-language sql immutable parallel safe set search_path = ''
-as $$
-  select case when phone is null then null
-              when length(phone) <= 7 then repeat('*', length(phone))
-              else left(phone, 3) || repeat('*', length(phone) - 7) || right(phone, 4) end
-$$;
-
--- A name with all but its first character hidden: 王**.
-create function private.mask_name(name text) returns text
-language sql immutable parallel safe set search_path = ''
-as $$
-  select case when name is null or name = '' then name
-              else left(name, 1) || repeat('*', greatest(length(name) - 1, 1)) end
-$$;
-
--- ---------------------------------------------------------------- columns and indexes
-alter table public.demand
-  add column beneficiary_name_masked text generated always as (private.mask_name(beneficiary_name)) stored,
-  add column beneficiary_phone_masked text generated always as (private.mask_phone(beneficiary_phone)) stored;
-comment on column public.demand.beneficiary_phone is
-  'Personal data: not readable by authenticated; read public.demand_row (masked unless the caller''s grid owns the demand, or the caller is district staff).';
-comment on column public.demand.beneficiary_name is
-  'Personal data: not readable by authenticated; read public.demand_row.';
-
+-- ---------------------------------------------------------------- indexes
 create index demand_search_idx on public.demand
   using gin (to_tsvector('simple'::regconfig, private.bigrams(title || ' ' || description)));
 -- likely duplicates: the same beneficiary phone recently
 create index demand_phone_idx on public.demand (beneficiary_phone, created_at)
   where beneficiary_phone is not null;
+-- a page of a narrow territory sorted by time of entry is read from the index alone (terr range,
+-- then created_at), without visiting the rows of the whole territory
+create index demand_terr_created_idx on public.demand (terr, created_at, id);
 
 -- ---------------------------------------------------------------- helpers (caller-dependent)
 -- Lower bound of the territory where the signed-in user may read personal data: the district
@@ -139,7 +119,7 @@ $$;
 -- ---------------------------------------------------------------- the masked view
 create view public.demand_row with (security_invoker = true) as
 select d.id, d.org_unit_id, d.street_id, d.community_id, d.grid_id, d.terr, d.category_id, d.title,
-       d.description, d.urgency, d.status, d.quantity, d.needed_by,
+       d.description, d.urgency, private.demand_status(d.id, d.status) as status, d.quantity, d.needed_by,
        case when d.terr between (select private.personal_terr_lo()) and (select private.personal_terr_hi())
             then private.beneficiary_name(d.id) else d.beneficiary_name_masked end as beneficiary_name,
        case when d.terr between (select private.personal_terr_lo()) and (select private.personal_terr_hi())
@@ -164,10 +144,9 @@ grant select on public.demand_row to authenticated, gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
--- pure functions used by the search index and the masked columns: every role that inserts demands
--- evaluates them (named roles: later migrations revoke what is granted to public)
-grant execute on function private.bigrams(text), private.mask_phone(text), private.mask_name(text)
-  to anon, authenticated, service_role, gongzhi_district;
+-- the pure function behind the search index: every role that inserts demands evaluates it (named
+-- roles, not public)
+grant execute on function private.bigrams(text) to anon, authenticated, service_role, gongzhi_district;
 grant execute on function private.personal_terr_lo(), private.personal_terr_hi(), private.beneficiary_name(bigint),
   private.beneficiary_phone(bigint), private.demand_duplicates(bigint, bigint, text, text, bigint)
   to authenticated, gongzhi_district;

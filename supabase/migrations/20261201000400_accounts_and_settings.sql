@@ -1,6 +1,12 @@
 -- Accounts and per-user settings: the language each user chose (中文 / English), remembered across
--- sign-ins, and the private helpers through which district staff manage sign-in accounts on the
--- 组织与账号 page under their own role (never the owner connection).
+-- sign-ins; the private helpers through which district staff manage sign-in accounts on the
+-- 组织与账号 page under their own role (never the owner connection); and the sessions that outlive a
+-- page reload for local accounts.
+--
+-- Sessions: the browser keeps a random token in a cookie; the database keeps only the token's
+-- SHA-256, whose session it is and when it expires. The table is in `private`: no client role may
+-- read or write it; the portal does, as the owner (gongzhi.auth.sessions). Signing out deletes the
+-- row, so a copied cookie dies with it.
 
 -- ---------------------------------------------------------------- tables
 create table public.user_setting (
@@ -9,6 +15,18 @@ create table public.user_setting (
   updated_at timestamptz not null default now()
 );
 comment on table public.user_setting is 'Per-user preferences (the interface language). Each user reads and writes only their own row.';
+
+create table private.staff_session (
+  token_hash bytea primary key check (length(token_hash) = 32),
+  user_id uuid not null references auth.users (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  expires_at timestamptz not null
+);
+comment on table private.staff_session is 'A signed-in browser of a local account: SHA-256 of its cookie token, the user, the expiry.';
+
+-- ---------------------------------------------------------------- indexes
+create index staff_session_user_id_idx on private.staff_session (user_id);
+create index staff_session_expires_at_idx on private.staff_session (expires_at);
 
 -- ---------------------------------------------------------------- triggers
 create trigger user_setting_touch before update on public.user_setting
@@ -95,6 +113,7 @@ create policy "users change their own settings" on public.user_setting
 
 -- ---------------------------------------------------------------- grants
 grant select, insert, update on public.user_setting to authenticated, gongzhi_district;
+revoke all on private.staff_session from public, anon, authenticated, gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
