@@ -118,7 +118,9 @@ def test_a_migration_the_cli_splits_wrongly_fails_the_push(fresh_project, tmp_pa
     with pytest.raises(supabase_cli.CliFailed, match=re.escape(message)) as failed:
         supabase_cli.push(workdir, fresh_project)
     assert f"Applying migration {version}_awkward.sql" in str(failed.value)
-    assert (version, "") in supabase_cli.migration_list(workdir, fresh_project)
+    with psycopg.connect(fresh_project) as c:   # and it is not recorded as applied
+        assert not c.execute("select from supabase_migrations.schema_migrations where version = %s",
+                             (version,)).fetchall()
 
 
 # ------------------------------------------------ the database the CLI pushed, checked again
