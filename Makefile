@@ -4,8 +4,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
+# The Supabase CLI, pinned in tools/supabase-cli/package-lock.json, installed inside the project.
+SUPABASE_CLI_DIR := tools/supabase-cli
+SUPABASE_CLI_STAMP := $(SUPABASE_CLI_DIR)/node_modules/.installed
 
-.PHONY: run test system-deps db-stop bench clean-data
+.PHONY: run test system-deps supabase-cli db-stop bench clean-data
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +30,14 @@ run: $(RUN_STAMP)
 system-deps:
 	bash scripts/install-system-deps.sh
 
-test: $(TEST_STAMP) system-deps
+$(SUPABASE_CLI_STAMP): $(SUPABASE_CLI_DIR)/package.json $(SUPABASE_CLI_DIR)/package-lock.json
+	cd $(SUPABASE_CLI_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	SUPABASE_TELEMETRY_DISABLED=1 $(SUPABASE_CLI_DIR)/node_modules/.bin/supabase --version
+	touch $@
+
+supabase-cli: $(SUPABASE_CLI_STAMP)
+
+test: $(TEST_STAMP) system-deps supabase-cli
 	$(PY) -m pytest
 
 db-stop: $(RUN_STAMP)

@@ -8,6 +8,8 @@ grant usage, create on schema public to postgres;
 create schema extensions;
 grant usage on schema extensions to postgres, anon, authenticated, service_role;
 grant all on schema extensions to postgres;
+-- Query statistics, preloaded and created on every hosted project.
+create extension if not exists pg_stat_statements with schema extensions;
 
 -- The API roles' default privileges: everything postgres or supabase_admin creates in public is
 -- granted to anon, authenticated and service_role.

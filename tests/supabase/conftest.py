@@ -1,8 +1,9 @@
 """The Supabase flavour of the test database: a second embedded server prepared the way a new
 hosted Supabase project is (roles anon/authenticated/service_role/authenticator/supabase_admin,
-schema auth with auth.users and auth.uid()/role()/jwt(), schema extensions, the API roles'
-default privileges, and `postgres` demoted to a non-superuser), then migrated as `postgres`
-WITHOUT the compat layer, and loaded with the demo district.
+schema auth with auth.users and auth.uid()/role()/jwt(), schema extensions with
+pg_stat_statements preloaded, the API roles' default privileges, and `postgres` demoted to a
+non-superuser), then migrated as `postgres` WITHOUT the compat layer, and loaded with the demo
+district.
 
 Tests in this folder get `conn` on that database; `test_rls_on_supabase.py` runs every RLS
 matrix module of tests/db against it unchanged.
@@ -18,7 +19,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from psycopg.rows import dict_row
 
 from gongzhi import demo
-from gongzhi.db import close_pool, migrate
+from gongzhi.db import close_pool, embedded, migrate
 from tests.conftest import drop_database, throwaway_server
 
 HERE = Path(__file__).parent
@@ -37,8 +38,15 @@ def dbname(url: str) -> str:
 @pytest.fixture(scope="session")
 def supabase_server():
     """Admin URL (as supabase_admin, the only superuser) of a server bootstrapped like Supabase."""
-    for url, _data_dir in throwaway_server():
-        yield _bootstrap(url)
+    for url, data_dir in throwaway_server():
+        admin = _bootstrap(url)
+        # A hosted project preloads pg_stat_statements (the Supabase CLI's `inspect db outliers`
+        # and `calls` read it); a preload takes a restart.
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute("alter system set shared_preload_libraries = 'pg_stat_statements'")
+        embedded.stop(data_dir)
+        embedded.start(data_dir, fast_unsafe=True)
+        yield admin
 
 
 def _bootstrap(url: str) -> str:

@@ -14,6 +14,6 @@ MODULES = sorted(p.stem for p in DB_TESTS.glob("test_rls_*.py")) + ["test_catalo
 for _module_name in MODULES:
     _module = importlib.import_module(f"tests.db.{_module_name}")
     for _name, _test in vars(_module).items():
-        if _name.startswith("test_") and callable(_test) and getattr(_test, "__module__", "") == _module.__name__:
+        if _name.startswith("test_") and callable(_test) and getattr(_test, "__module__", "") in (_module.__name__, "tests.db.rls"):
             globals()[f"test_{_module_name.removeprefix('test_')}__{_name.removeprefix('test_')}"] = _test
 del _module_name, _module, _name, _test
