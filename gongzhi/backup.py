@@ -121,7 +121,7 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
             dump = work / ARCHIVE
             command = [_tool("pg_dump"), "--format=custom", "--no-sync", f"--snapshot={snapshot}", f"--file={dump}"]
             command += ["--no-owner", *(f"--schema={s}" for s in schemas)] if schemas else []
-            _run(command + [f"--dbname={url}"], "backup.dump_failed")
+            _run(command, "backup.dump_failed", url)
             conn.execute("commit")
         manifest = Manifest(created_at=stamp.isoformat(timespec="seconds"),
                             schema_version=versions[-1] if versions else None, migrations=versions,
@@ -166,8 +166,19 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(command: list[str], key: str) -> None:
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def libpq(url: str) -> tuple[str, dict]:
+    """`url` without its password, and the environment that carries the password to a PostgreSQL
+    program: a password on a command line is visible to every user of the machine."""
+    params = conninfo.conninfo_to_dict(url)
+    password = params.pop("password", None)
+    env = {**os.environ, **({"PGPASSWORD": password} if password else {})}
+    return conninfo.make_conninfo(**params), env
+
+
+def _run(command: list[str], key: str, url: str) -> None:
+    dsn, env = libpq(url)
+    done = subprocess.run([*command, f"--dbname={dsn}"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          text=True, env=env)
     if done.returncode != 0:
         raise DomainError(key, detail=(done.stderr or done.stdout).strip()[-500:])
 
@@ -227,8 +238,8 @@ def restore(path: Path, url: str, *, force: bool = False) -> Manifest:
             _create_roles(conn, manifest.roles)
             conn.execute(sql.SQL("create database {} template template0").format(sql.Identifier(scratch)))
         try:
-            _run([_tool("pg_restore"), "--exit-on-error", "--single-transaction", f"--dbname={scratch_url}",
-                  str(work / ARCHIVE)], "backup.restore_failed")
+            _run([_tool("pg_restore"), "--exit-on-error", "--single-transaction", str(work / ARCHIVE)],
+                 "backup.restore_failed", scratch_url)
             with psycopg.connect(scratch_url, autocommit=True) as conn:
                 found = _tables(conn, None)
             wrong = sorted(t for t, n in manifest.tables.items() if found.get(t) != n)

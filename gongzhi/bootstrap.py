@@ -13,6 +13,7 @@ def ensure_ready() -> str:
     url = connection.server_url()
     if config.database_url() is None or os.environ.get("GONGZHI_AUTO_MIGRATE") == "1":
         migrate.migrate(url)
+        connection.sync_portal_login()
     if config.database_url() is None:
         demo.load_demo(url)
     return url

@@ -69,6 +69,7 @@ def migrate() -> None:
         applied = runner.migrate(connection.server_url())
     except runner.PreReleaseDatabase as exc:
         raise click.ClickException(str(exc)) from None
+    connection.sync_portal_login()
     click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
@@ -151,6 +152,7 @@ def seed(demo: bool, demands: int, resources: int, projects: int) -> None:
     url = connection.server_url()
     try:
         runner.migrate(url)
+        connection.sync_portal_login()
     except runner.PreReleaseDatabase as exc:
         raise click.ClickException(str(exc)) from None
     if demo:

@@ -37,16 +37,18 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
             for name in (restored, plain_db):
                 conn.execute(f"drop database if exists {name} with (force)")
         plain_file = work / "plain.dump"
+        dsn, env = ops.libpq(url)
         dump_s = _seconds(lambda: subprocess.run(
             [str(embedded.bin_path("pg_dump")), "--format=custom", "--no-sync", f"--file={plain_file}",
-             f"--dbname={url}"], check=True))
+             f"--dbname={dsn}"], check=True, env=env))
         path: Path = work / "gongzhi.backup"
         backup_s = _seconds(lambda: ops.backup(url, path))
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"create database {plain_db} template template0")
+        plain_dsn, _ = ops.libpq(conninfo.make_conninfo(url, dbname=plain_db))
         pg_restore_s = _seconds(lambda: subprocess.run(
             [str(embedded.bin_path("pg_restore")), "--exit-on-error", "--single-transaction",
-             f"--dbname={conninfo.make_conninfo(url, dbname=plain_db)}", str(plain_file)], check=True))
+             f"--dbname={plain_dsn}", str(plain_file)], check=True, env=env))
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f"create database {restored}")
         restore_s = _seconds(lambda: ops.restore(path, conninfo.make_conninfo(url, dbname=restored)))

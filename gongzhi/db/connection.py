@@ -50,7 +50,20 @@ def server_url() -> str:
         if not conn.execute("select 1 from pg_database where datname = %s", (DATABASE,)).fetchone():
             conn.execute(f"create database {DATABASE}")
     _embedded_urls[str(data_dir)] = url = embedded.url(data_dir, DATABASE)
+    sync_portal_login()
     return url
+
+
+def sync_portal_login() -> None:
+    """On the embedded server, which asks every role for its password: give the portal's login role
+    its kept password once the migrations have made it (no-op elsewhere)."""
+    data_dir = config.data_dir()
+    if config.database_url() or embedded.secret(data_dir, "postgres") is None:
+        return
+    with psycopg.connect(embedded.url(data_dir), autocommit=True) as conn:
+        if not conn.execute("select 1 from pg_roles where rolname = %s", (PORTAL_ROLE,)).fetchone():
+            return
+    embedded.set_password(data_dir, PORTAL_ROLE)
 
 
 def _current_url() -> str:
@@ -66,6 +79,8 @@ def portal_url(owner_url: str) -> str:
     if configured:
         return configured
     password = config.setting("GONGZHI_PORTAL_PASSWORD")
+    if password is None and not config.database_url():
+        password = embedded.secret(config.data_dir(), PORTAL_ROLE)
     return conninfo.make_conninfo(owner_url, user=PORTAL_ROLE, **({"password": password} if password else {}))
 
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pwd
+import re
+import secrets
 import shutil
 import subprocess
 import tempfile
@@ -194,18 +196,70 @@ def _clear_stale_pid(pgdata: Path) -> None:
         (pgdata / "postmaster.pid").unlink(missing_ok=True)
 
 
-def url(data_dir: Path, database: str = "postgres") -> str:
+def secret(data_dir: Path, name: str, *, create: bool = False) -> str | None:
+    """A password kept beside the data (`<data_dir>/secrets/<name>`, 0600, in a 0700 folder of
+    the user who runs Gongzhi), made on first use when `create`; None when there is none."""
+    folder = data_dir / "secrets"
+    path = folder / name
+    if path.exists():
+        return path.read_text().strip()
+    if not create:
+        return None
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    value = secrets.token_urlsafe(24)
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as f:
+        f.write(value + "\n")
+    return value
+
+
+def url(data_dir: Path, database: str = "postgres", user: str = "postgres") -> str:
+    """The URL of the running server as `user` (the superuser unless named), with the password
+    kept for that role where the server asks for one."""
     info = running_info(data_dir)
     if info is None:
         raise RuntimeError("embedded server is not running")
-    return f"postgresql://postgres@/{database}?host={quote(str(info.socket_dir), safe='/')}&port={info.port}"
+    password = secret(data_dir, user)
+    credentials = f"{user}:{quote(password, safe='')}" if password else user
+    return f"postgresql://{credentials}@/{database}?host={quote(str(info.socket_dir), safe='/')}&port={info.port}"
+
+
+def _require_passwords(data_dir: Path, pgdata: Path, user: str | None) -> None:
+    """Make a server initialised with `trust` ask every role for its SCRAM password: give the
+    superuser its kept password, then rewrite the client authentication file and reload."""
+    hba = pgdata / "pg_hba.conf"
+    text = hba.read_text()
+    if not re.search(r"^\s*(local|host)\S*\s.*\btrust\s*$", text, flags=re.M):
+        return
+    import psycopg
+    password = secret(data_dir, "postgres", create=True)
+    info = running_info(data_dir)
+    with psycopg.connect(f"postgresql://postgres@/postgres?host={quote(str(info.socket_dir), safe='/')}&port={info.port}",
+                         autocommit=True) as conn:
+        conn.execute("set password_encryption = 'scram-sha-256'")
+        conn.execute(f"alter role postgres password '{password}'")
+        hba.write_text(re.sub(r"\btrust(\s*)$", r"scram-sha-256\1", text, flags=re.M))
+        _owned_by(hba, user)
+        conn.execute("select pg_reload_conf()")
+
+
+def set_password(data_dir: Path, role: str) -> str:
+    """Give `role` its kept password (made on first use) and return it: the portal's login role
+    after the migration that creates it."""
+    import psycopg
+    password = secret(data_dir, role, create=True)
+    with psycopg.connect(url(data_dir), autocommit=True) as conn:
+        conn.execute("set password_encryption = 'scram-sha-256'")
+        conn.execute(f"alter role {role} password '{password}'")
+    return password
 
 
 def start(data_dir: Path, *, fast_unsafe: bool = False) -> str:
     """Start the server for `data_dir` (initialising it on first use); return its URL.
 
+    Every role signs in with a SCRAM password; the superuser's is kept in `<data_dir>/secrets`.
     A server left behind by a crash (a stale `postmaster.pid`) is recovered by PostgreSQL itself.
-    `fast_unsafe` turns off fsync, for throw-away test servers only.
+    `fast_unsafe` is for throw-away test servers only: no fsync, and local connections trusted
+    (their sockets are still in a folder no other user can enter).
     """
     data_dir = data_dir.resolve()
     if running_info(data_dir):
@@ -213,8 +267,15 @@ def start(data_dir: Path, *, fast_unsafe: bool = False) -> str:
     user = server_user()
     pgdata = _prepare_pgdata(data_dir, user).resolve()
     if not (pgdata / "PG_VERSION").exists():
-        _run("initdb", ["-D", str(pgdata), "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8",
-                        "-U", "postgres"], user)
+        auth = ["--auth=trust"] if fast_unsafe else ["--auth-local=scram-sha-256", "--auth-host=scram-sha-256"]
+        with tempfile.TemporaryDirectory(prefix="gongzhi-init-") as tmp:
+            if not fast_unsafe:
+                pwfile = Path(tmp) / "pw"
+                pwfile.write_text(secret(data_dir, "postgres", create=True) + "\n")
+                for path in (Path(tmp), pwfile):
+                    _owned_by(path, user)
+                auth.append(f"--pwfile={pwfile}")
+            _run("initdb", ["-D", str(pgdata), *auth, "--encoding=UTF8", "--locale=C.UTF-8", "-U", "postgres"], user)
         settings = SETTINGS + ("fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
                                if fast_unsafe else "")
         with open(pgdata / "postgresql.conf", "a") as conf:
@@ -228,6 +289,8 @@ def start(data_dir: Path, *, fast_unsafe: bool = False) -> str:
     _owned_by(runtime, user)
     _run("pg_ctl", ["-D", str(pgdata), "-w", "-t", "60", "-l", str(pgdata / "server.log"), "start"],
          user, timeout=90)
+    if not fast_unsafe:
+        _require_passwords(data_dir, pgdata, user)
     return url(data_dir)
 
 

@@ -6,11 +6,13 @@ import os
 import shutil
 import signal
 import stat
+import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg import conninfo
 
 from gongzhi.db import embedded
 
@@ -110,5 +112,57 @@ def test_a_server_killed_with_sigkill_starts_again(system_dir):
         assert (data_dir / "pgdata" / "postmaster.pid").exists()  # stale lock file left behind
         with psycopg.connect(embedded.start(data_dir)) as conn:
             assert conn.execute("select n from kept").fetchone() == (42,)
+    finally:
+        embedded.wipe(data_dir)
+
+
+@pytest.fixture
+def intruder():
+    """A throw-away system account: another local user of the machine."""
+    name = "gz-intruder"
+    subprocess.run(["userdel", name], capture_output=True)
+    subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
+    yield name
+    subprocess.run(["userdel", name], capture_output=True)
+
+
+def _psql(url: str, user: str | None = None, password: str | None = None) -> subprocess.CompletedProcess:
+    params = conninfo.conninfo_to_dict(url)
+    params.pop("password", None)
+    env = {"PATH": os.environ["PATH"], **({"PGPASSWORD": password} if password else {})}
+    return subprocess.run([str(embedded.bin_path("psql")), "-X", "-At", "-c", "select current_user",
+                           conninfo.make_conninfo(**params)], user=user, env=env, capture_output=True, text=True,
+                          cwd="/")
+
+
+@pytest.mark.parametrize("suffix", ["", "很长的文件夹名" * 5], ids=["socket beside the data", "socket in a temp folder"])
+def test_every_role_needs_its_password_and_other_users_cannot_reach_the_socket(system_dir, intruder, suffix):
+    data_dir = Path(tempfile.mkdtemp(prefix="gongzhi-door-")) / suffix
+    try:
+        url = embedded.start(data_dir)
+        hba = (data_dir / "pgdata" / "pg_hba.conf").read_text()
+        assert "trust" not in "\n".join(l for l in hba.splitlines() if not l.lstrip().startswith("#"))
+        password = embedded.secret(data_dir, "postgres")
+        assert stat.S_IMODE((data_dir / "secrets" / "postgres").stat().st_mode) == 0o600
+        assert _psql(url, password=password).stdout.strip() == "postgres"
+        refused = _psql(url)
+        assert refused.returncode != 0 and "password" in refused.stderr
+        stranger = _psql(url, user=intruder, password=password)   # even knowing the password
+        assert stranger.returncode != 0 and "Permission denied" in stranger.stderr
+    finally:
+        embedded.wipe(data_dir.parent if suffix else data_dir)
+
+
+def test_a_server_made_with_trust_asks_for_passwords_after_the_next_start(system_dir):
+    data_dir = Path(tempfile.mkdtemp(prefix="gongzhi-old-"))
+    try:
+        embedded.start(data_dir, fast_unsafe=True)   # as servers were initialised before
+        assert embedded.secret(data_dir, "postgres") is None
+        embedded.stop(data_dir)
+        url = embedded.start(data_dir)
+        assert _psql(url).returncode != 0
+        assert _psql(url, password=embedded.secret(data_dir, "postgres")).stdout.strip() == "postgres"
+        with psycopg.connect(url) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
     finally:
         embedded.wipe(data_dir)
