@@ -73,6 +73,27 @@ def migrate() -> None:
     click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
 
 
+@main.command("portal-login")
+def portal_login() -> None:
+    """Give the portal's login role (gongzhi_portal) a new random password and say where it goes."""
+    import secrets as tokens
+
+    from gongzhi.db import connection, embedded
+    url = connection.server_url()
+    if not config.database_url():
+        embedded.secret(config.data_dir(), connection.PORTAL_ROLE)  # kept beside the data already
+        connection.sync_portal_login()
+        click.echo("the embedded server keeps the portal's password itself; nothing to configure")
+        return
+    import psycopg
+    password = tokens.token_urlsafe(24)
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("set password_encryption = 'scram-sha-256'")
+        conn.execute(f"alter role {connection.PORTAL_ROLE} password '{password}'")
+    click.echo("Put this line in .streamlit/secrets.toml (or the environment) of every portal process:")
+    click.echo(f'GONGZHI_PORTAL_PASSWORD = "{password}"')
+
+
 @main.command("backup")
 @click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--keep", type=click.IntRange(1), default=None,

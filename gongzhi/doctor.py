@@ -175,6 +175,18 @@ def check_district_admin(conn: psycopg.Connection) -> Finding:
 CHECKS = (check_migrations, check_rls, check_views, check_anon, check_rpc, check_jwt, check_district_admin)
 
 
+def check_portal_login(url: str) -> Finding:
+    """The portal's own login role signs in (it connects as gongzhi_portal, not as the owner)."""
+    from gongzhi.db import connection
+    try:
+        with psycopg.connect(connection.portal_url(url), connect_timeout=CONNECT_TIMEOUT) as conn:
+            conn.execute("select 1")
+    except psycopg.Error as exc:
+        return Finding("portal", False, "doctor.portal.fail", {"error": str(exc).strip().splitlines()[0]},
+                       fix="doctor.portal.fix")
+    return Finding("portal", True, "doctor.portal.ok")
+
+
 def run(url: str) -> list[Finding]:
     """Every check against the database at `url`; nothing is changed."""
     try:
@@ -188,6 +200,7 @@ def run(url: str) -> list[Finding]:
         for check in CHECKS:
             with conn.transaction(force_rollback=True):
                 findings.append(check(conn))
+    findings.append(check_portal_login(url))
     return findings
 
 

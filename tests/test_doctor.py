@@ -139,3 +139,20 @@ def test_the_jwt_secret_must_match_what_the_database_holds(fresh_db, monkeypatch
     database = psycopg.conninfo.conninfo_to_dict(fresh_db)["dbname"]
     _break(fresh_db, f"alter database {database} set app.settings.jwt_secret = 'an-old-secret'")
     assert _problems(fresh_db)["jwt"].key == "doctor.jwt.mismatch_database"
+
+
+def test_doctor_says_when_the_portal_s_login_role_cannot_sign_in(fresh_db, monkeypatch):
+    assert "portal" not in _problems(fresh_db)
+    monkeypatch.setenv("GONGZHI_PORTAL_DATABASE_URL", fresh_db.replace("postgres@", "gz_no_such_role@", 1))
+    problem = _problems(fresh_db)["portal"]
+    assert problem.fix == "doctor.portal.fix" and "gz_no_such_role" in problem.params["error"]
+
+
+def test_portal_login_gives_the_role_a_scram_password_and_prints_the_setting(fresh_db):
+    result = CliRunner().invoke(main, ["portal-login"])
+    assert result.exit_code == 0, result.output
+    password = result.output.split('GONGZHI_PORTAL_PASSWORD = "')[1].split('"')[0]
+    assert len(password) >= 24
+    with psycopg.connect(fresh_db) as conn:
+        stored = conn.execute("select rolpassword from pg_authid where rolname = 'gongzhi_portal'").fetchone()[0]
+    assert stored.startswith("SCRAM-SHA-256$") and password not in stored
