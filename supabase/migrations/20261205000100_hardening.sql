@@ -324,23 +324,23 @@ begin
 end
 $$;
 
--- A new password or a disabled account ends every session of the user (private.staff_session).
+-- A new password or a disabled account ends every session of the user (private.staff_session);
+-- TG_ARGV[0] names the column that holds the user's id.
 create function private.end_sessions_of_user() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  delete from private.staff_session s
-  where s.user_id = case tg_table_name when 'users' then new.id else new.user_id end;
+  delete from private.staff_session s where s.user_id = (to_jsonb(new) ->> tg_argv[0])::uuid;
   return null;
 end;
 $$;
 
 create trigger users_end_sessions after update of encrypted_password on auth.users for each row
   when (new.encrypted_password is distinct from old.encrypted_password)
-  execute function private.end_sessions_of_user();
+  execute function private.end_sessions_of_user('id');
 create trigger staff_end_sessions after update of active on public.staff for each row
   when (old.active and not new.active)
-  execute function private.end_sessions_of_user();
+  execute function private.end_sessions_of_user('user_id');
 
 -- The settings tables join the audit trail.
 select private.add_audit(t)
