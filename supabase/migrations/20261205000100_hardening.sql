@@ -170,20 +170,29 @@ as $$
 $$;
 
 -- ---------------------------------------------------------------- triggers
--- A new application from the public page or staff: pending and undecided; public text that a
+-- A new application from the public page or staff: pending and undecided; text that a
 -- spreadsheet would run or that carries control characters is refused; a known phone is flagged
--- for staff (the applicant reads the same answer as anyone); floods are refused per sender
--- (3 in 10 minutes, 10 a day), per phone (3 a day) and per community (60 an hour), so that a flood
--- aimed at one community never locks out the rest of the district.
+-- for staff (the applicant reads the same answer as anyone); at most 3 a day per phone. From the
+-- public (anon), floods are refused per sender (3 in 10 minutes, 10 a day) and per community (60
+-- an hour), so that a flood aimed at one community never locks out the rest of the district. The
+-- sender is private.request_sender(), never the fingerprint a client writes; staff entries record
+-- who entered them; the owner's own maintenance (no request claims) writes what it names.
 create or replace function private.check_application() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 declare
   bad text;
   community bigint;
+  claims text := coalesce(current_setting('request.jwt.claims', true), '');
+  public_request boolean;
 begin
   if tg_op = 'INSERT' then
-    new.fingerprint := left(private.request_sender(), 100);
+    public_request := claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon';
+    if public_request then
+      new.fingerprint := left(private.request_sender(), 100);
+    elsif claims <> '' then
+      new.fingerprint := 'staff:' || auth.uid();
+    end if;
     select coalesce(private.unsafe_text(new.name), private.unsafe_text(new.contact_name),
                     private.unsafe_text(new.workplace), private.unsafe_text(new.availability),
                     private.unsafe_text(new.note),
@@ -197,22 +206,24 @@ begin
     new.decided_by := null;
     new.decided_at := null;
     new.created_at := now();
-    select coalesce(o.community_id, o.id) into community from public.org_unit o where o.id = new.org_unit_id;
     perform pg_advisory_xact_lock(7308, hashtext(new.phone));
-    perform pg_advisory_xact_lock(7309, hashtext(new.fingerprint));
-    if (select count(*) from public.application a
-        where a.fingerprint = new.fingerprint and a.created_at > now() - interval '10 minutes') >= 3
-       or (select count(*) from public.application a
-           where a.fingerprint = new.fingerprint and a.created_at > now() - interval '1 day') >= 10 then
-      raise exception 'gongzhi:application.too_many';
-    end if;
     if (select count(*) from public.application a
         where a.phone = new.phone and a.created_at > now() - interval '1 day') >= 3 then
       raise exception 'gongzhi:application.phone_too_many';
     end if;
-    if (select count(*) from public.application a
-        where a.community_id = community and a.created_at > now() - interval '1 hour') >= 60 then
-      raise exception 'gongzhi:application.community_busy';
+    if public_request then
+      select coalesce(o.community_id, o.id) into community from public.org_unit o where o.id = new.org_unit_id;
+      perform pg_advisory_xact_lock(7309, hashtext(new.fingerprint));
+      if (select count(*) from public.application a
+          where a.fingerprint = new.fingerprint and a.created_at > now() - interval '10 minutes') >= 3
+         or (select count(*) from public.application a
+             where a.fingerprint = new.fingerprint and a.created_at > now() - interval '1 day') >= 10 then
+        raise exception 'gongzhi:application.too_many';
+      end if;
+      if (select count(*) from public.application a
+          where a.community_id = community and a.created_at > now() - interval '1 hour') >= 60 then
+        raise exception 'gongzhi:application.community_busy';
+      end if;
     end if;
     new.duplicate := exists (select from public.application a where a.phone = new.phone and a.status = 'pending')
        or exists (select from public.volunteer v where v.phone = new.phone and v.active and new.kind = 'volunteer')
@@ -223,6 +234,7 @@ begin
     raise exception 'gongzhi:application.decided';
   end if;
   new.duplicate := old.duplicate;
+  new.fingerprint := old.fingerprint;
   if new.status <> old.status then
     new.decided_by := private.uid();
     new.decided_at := now();
