@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
+from gongzhi.cells import FORMULA_START  # one definition for forms and writers
+
 PHONE = re.compile(r"^[0-9+ -]{5,20}$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
