@@ -75,6 +75,7 @@ alter table public.resource
 alter table public.project
   add constraint project_name_visible check (private.visible_text(name)) not valid,
   add constraint project_money_max check (budget <= 9999999999.99 and spent <= 9999999999.99) not valid,
+  add constraint project_beneficiaries_max check (beneficiaries <= 10000000) not valid,
   add constraint project_dates_range check (start_date between date '2000-01-01' and date '2100-12-31'
                                             and end_date between date '2000-01-01' and date '2100-12-31') not valid;
 alter table public.project_milestone
@@ -89,6 +90,7 @@ alter table public.post add constraint post_title_visible check (private.visible
 alter table public.event add constraint event_title_visible check (private.visible_text(title)) not valid;
 comment on column public.project.budget is 'Yuan, two decimals, at most 9,999,999,999.99.';
 comment on column public.project.spent is 'Yuan, two decimals, at most 9,999,999,999.99.';
+comment on column public.project.beneficiaries is 'People served, at most 10,000,000.';
 
 -- ---------------------------------------------------------------- indexes
 create index application_phone_created_idx on public.application (phone, created_at);
