@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from gongzhi.sender import client_address
-from ui.session import t
+from ui.session import client_address, t
 
 PAGE_SIZE = 50
 
@@ -39,5 +38,4 @@ def show_field_errors(errors) -> None:
 
 def sender() -> str:
     """The client's address as the server saw it (gongzhi.sender): the sender the database throttles."""
-    headers = getattr(st.context, "headers", None) or {}
-    return client_address(getattr(st.context, "ip_address", None), headers.get("X-Forwarded-For"))
+    return client_address()

@@ -22,6 +22,15 @@
 -- with older rows that break them keeps running (VALIDATE CONSTRAINT once those are corrected).
 
 -- ---------------------------------------------------------------- tables
+-- Failed local sign-ins, per email (known or not: the answer must not tell them apart) and per
+-- client address; SHA-256 of each, never the text. Only the portal reads it, as the owner.
+create table private.sign_in_failure (
+  kind text not null check (kind in ('email', 'client')),
+  key bytea not null check (length(key) = 32),
+  at timestamptz not null default now()
+);
+comment on table private.sign_in_failure is 'Failed local sign-ins in the last minutes: SHA-256 of the email or the client address.';
+
 alter table public.application add column duplicate boolean not null default false;
 comment on column public.application.duplicate is
   'Set by the database: the phone already has a pending application or an active registration. Staff see it; the applicant is answered the same either way.';
@@ -93,6 +102,8 @@ comment on column public.project.spent is 'Yuan, two decimals, at most 9,999,999
 comment on column public.project.beneficiaries is 'People served, at most 10,000,000.';
 
 -- ---------------------------------------------------------------- indexes
+create index sign_in_failure_key_idx on private.sign_in_failure (kind, key, at);
+create index sign_in_failure_at_idx on private.sign_in_failure (at);
 create index application_phone_created_idx on public.application (phone, created_at);
 create index application_community_created_idx on public.application (community_id, created_at);
 
@@ -169,6 +180,24 @@ as $$
                   nullif(concat_ws('/', r ->> 'project_id', r ->> 'demand_id', r ->> 'resource_id'), ''),
                   r ->> 'day',
                   concat_ws('/', r ->> 'event_id', r ->> 'category_id', r ->> 'department_id', r ->> 'urgency', r ->> 'step'))
+$$;
+
+-- A district's password reset also lifts the lockout of the account's email.
+create or replace function private.set_login_password(p_user uuid, p_password_hash text) returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if private.staff_role() is distinct from 'district' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  if not exists (select from public.staff s where s.user_id = p_user) then
+    raise exception 'gongzhi:org.account.not_found' using errcode = 'no_data_found';
+  end if;
+  update auth.users set encrypted_password = p_password_hash, updated_at = now() where id = p_user;
+  delete from auth.local_sign_in where user_id = p_user;
+  delete from private.sign_in_failure f
+  where f.kind = 'email' and f.key = (select sha256(convert_to(u.email, 'UTF8')) from auth.users u where u.id = p_user);
+end;
 $$;
 
 -- ---------------------------------------------------------------- triggers
@@ -361,6 +390,7 @@ select private.add_audit(t)
 from unnest(array['event_routing', 'event_deadline', 'work_calendar', 'event_department', 'user_setting']) t;
 
 -- ---------------------------------------------------------------- grants
+revoke all on private.sign_in_failure from public, anon, authenticated, gongzhi_district;
 -- The assessment's figures come from private.compute_assessment (runs as the owner); staff enter
 -- only the residents' evaluation. New rows come from the computation too.
 revoke insert, update on public.assessment from anon, authenticated, gongzhi_district;
@@ -370,5 +400,6 @@ grant update (evaluation) on public.assessment to authenticated, gongzhi_distric
 revoke execute on all functions in schema private from public;
 grant execute on function private.visible_text(text), private.valid_phone(text), private.unsafe_text(text)
   to anon, authenticated, service_role, gongzhi_district;
+grant execute on function private.set_login_password(uuid, text) to gongzhi_district;
 grant execute on function private.personal_terr_lo(), private.personal_terr_hi(),
   private.demand_duplicates(bigint, bigint, text, text, bigint) to authenticated, gongzhi_district;
