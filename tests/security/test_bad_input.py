@@ -118,3 +118,18 @@ def test_duplicate_rows_within_one_import_are_bad_rows(fresh_db):
     assert [(p.row, p.key, p.params) for p in checked.problems] == [
         (3, "excel.duplicate_row", {"row": 2}), (5, "excel.duplicate_row", {"row": 4})]
     assert not checked.ready and Decimal(len(checked.rows)) == 2
+
+
+def test_the_public_page_answers_a_nul_with_a_message(fresh_db):
+    """An anonymous visitor pasting a NUL character reads a message, not a traceback."""
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP, TIMEOUT
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at.switch_page("pages/signup.py").run()
+    at.text_input(key="apply_name").input("孙\x00丽")
+    at.text_input(key="apply_phone").input("13612345670")
+    at.text_input(key="apply_workplace").input("区人民医院\x00")
+    at.button[0].click().run()
+    assert not at.exception
+    assert any("控制字符" in e.value for e in at.error)
