@@ -337,6 +337,7 @@ create trigger org_unit_ancestors_fixed before update on public.org_unit for eac
 
 -- created_by is who inserted the row, from the request's identity (null for anon), and never
 -- changes. The owner's own maintenance (seed, migrations: no request claims) writes what it names.
+-- The WHEN clauses spare the call for rows that already name the right user (a batch of matches).
 create function private.stamp_created_by() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
@@ -361,8 +362,10 @@ begin
            join pg_attribute a on a.attrelid = c.oid
            where n.nspname = 'public' and c.relkind = 'r' and a.attname = 'created_by' and not a.attisdropped
            order by 1 loop
-    execute format('create trigger %1$s_created_by before insert or update of created_by on public.%1$I
-                    for each row execute function private.stamp_created_by()', t);
+    execute format('create trigger %1$s_created_by before insert on public.%1$I for each row
+                    when (new.created_by is distinct from auth.uid()) execute function private.stamp_created_by()', t);
+    execute format('create trigger %1$s_created_by_kept before update on public.%1$I for each row
+                    when (new.created_by is distinct from old.created_by) execute function private.stamp_created_by()', t);
   end loop;
 end
 $$;
