@@ -20,10 +20,15 @@ class DomainError(Exception):
 
 
 def from_db(exc: psycopg.Error) -> DomainError:
-    """The DomainError a database error means for the user."""
+    """The DomainError a database error means for the user. Every class of error a user's input
+    can cause has a message: refusals the database words itself (`gongzhi:<key>`), privileges and
+    row-level security, integrity (23), data exceptions (22: overflow, bad text or dates, and the
+    driver's own refusal of NUL characters), and contention (40, 55P03, 57014). Anything else is a
+    fault of the code and is raised."""
     message = (exc.diag.message_primary or "") if exc.diag else str(exc)
     if message.startswith("gongzhi:"):
         return DomainError(message.removeprefix("gongzhi:"))
+    sqlstate = exc.sqlstate or ""
     if isinstance(exc, pgerr.InsufficientPrivilege) or "row-level security" in message:
         return DomainError("error.forbidden")
     if isinstance(exc, pgerr.CheckViolation):
@@ -34,10 +39,15 @@ def from_db(exc: psycopg.Error) -> DomainError:
         return DomainError("error.duplicate")
     if isinstance(exc, pgerr.ForeignKeyViolation):
         return DomainError("error.reference")
+    if isinstance(exc, pgerr.ExclusionViolation):
+        return DomainError("error.duplicate")
     if isinstance(exc, (pgerr.NotNullViolation, pgerr.InvalidTextRepresentation,
-                        pgerr.DataException)):
+                        pgerr.DataException)) or sqlstate.startswith(("22", "23")):
         return DomainError("error.invalid_value")
-    if isinstance(exc, pgerr.SerializationFailure | pgerr.DeadlockDetected | pgerr.LockNotAvailable):
+    if isinstance(exc, psycopg.DataError) and not sqlstate:   # refused by the driver: NUL in text
+        return DomainError("error.invalid_value")
+    if isinstance(exc, pgerr.SerializationFailure | pgerr.DeadlockDetected | pgerr.LockNotAvailable
+                  | pgerr.QueryCanceled) or sqlstate.startswith("40"):
         return DomainError("error.busy")
     raise exc
 

@@ -31,7 +31,7 @@ if submitted:
         if SUPABASE:
             session.sign_in(auth_session().sign_in(email, password))
         else:
-            session.sign_in(sign_in(email, password), remember=True)
+            session.sign_in(sign_in(email, password, session.client_address()), remember=True)
     except DomainError as exc:
         session.show_error(exc)
     else:

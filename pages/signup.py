@@ -10,7 +10,7 @@ from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import OFFER_KINDS, UNIT_TYPES, ApplicationForm
 from ui import session
 from ui.session import t
-from ui.volunteers import fingerprint, show_field_errors
+from ui.volunteers import sender, show_field_errors
 
 THROTTLE = "signup_times"
 
@@ -62,7 +62,7 @@ with apply_tab:
     if submitted and not _throttled():
         form = ApplicationForm(kind=kind, org_unit_id=community, name=name, phone=phone, **values)
         try:
-            commands.submit_application(form, queries.public_lookups(), fingerprint())
+            commands.submit_application(form, queries.public_lookups(), sender())
         except FormError as exc:
             show_field_errors(exc.errors)
         except DomainError as exc:

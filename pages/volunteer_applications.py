@@ -15,7 +15,9 @@ rows, total = queries.applications(user, status, page=st.session_state.get("apps
 for r in rows:
     r["kind"] = t(f"volunteers.kind.{r['kind']}")
     r["skills"] = "、".join(r["skills"])
-table(rows, {"id": "volunteers.column.id", "kind": "volunteers.field.kind", "place": "volunteers.field.org_unit_id",
+    r["duplicate"] = "⚠" if r["duplicate"] else ""
+table(rows, {"id": "volunteers.column.id", "duplicate": "volunteers.column.duplicate",
+             "kind": "volunteers.field.kind", "place": "volunteers.field.org_unit_id",
              "name": "volunteers.column.name", "phone": "volunteers.field.phone", "workplace": "volunteers.field.workplace",
              "skills": "volunteers.field.skills", "pledged_hours": "volunteers.field.pledged_hours",
              "created_at": "volunteers.column.created_at"})

@@ -46,7 +46,7 @@ def test_lockout_after_repeated_failures_even_with_the_right_password(fresh_db):
         local.sign_in("wangge@demo.gongzhi.cn", DEMO_PASSWORD)
     assert refused.value.key == "auth.locked" and refused.value.params["minutes"] == local.LOCK_MINUTES
     with psycopg.connect(fresh_db) as conn:
-        conn.execute("update auth.local_sign_in set locked_until = now() - interval '1 second'")
+        conn.execute("update private.sign_in_failure set at = at - make_interval(mins => %s)", (local.LOCK_MINUTES,))
         conn.commit()
     assert local.sign_in("wangge@demo.gongzhi.cn", DEMO_PASSWORD).role == "grid"
 

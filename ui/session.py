@@ -10,6 +10,7 @@ import streamlit.components.v1 as components
 from gongzhi import i18n, preferences
 from gongzhi.auth import Identity, load_identity, sessions
 from gongzhi.errors import DomainError
+from gongzhi.sender import client_address as _client_address
 
 IDENTITY = "identity"
 LANG = "lang"
@@ -129,3 +130,9 @@ def t(key: str, **params) -> str:
 def show_error(exc) -> None:
     """A DomainError as a message in the user's language."""
     st.error(t(exc.key, **exc.params))
+
+
+def client_address() -> str:
+    """This browser's address as the server saw it (gongzhi.sender: trusted proxies only)."""
+    headers = getattr(st.context, "headers", None) or {}
+    return _client_address(getattr(st.context, "ip_address", None), headers.get("X-Forwarded-For"))

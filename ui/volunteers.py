@@ -1,13 +1,11 @@
 """Widgets shared by the volunteer pages: a pager over SQL-paginated lists, field problems in the
-user's language, and the public page's sender fingerprint. No SQL, no permission rule."""
+user's language, and the public page's sender (the client address the server saw). No SQL, no permission rule."""
 from __future__ import annotations
-
-import hashlib
 
 import pandas as pd
 import streamlit as st
 
-from ui.session import t
+from ui.session import client_address, t
 
 PAGE_SIZE = 50
 
@@ -38,8 +36,6 @@ def show_field_errors(errors) -> None:
         st.error(f"{t(f'volunteers.field.{e.field}')}：{t(e.key, **e.params)}")
 
 
-def fingerprint() -> str:
-    """A hash of the client's address and this browser session: the sender the database throttles."""
-    ip = getattr(st.context, "ip_address", None) or ""
-    seed = st.session_state.setdefault("_signup_seed", hashlib.sha256(str(id(st.session_state)).encode()).hexdigest())
-    return hashlib.sha256(f"{ip}|{seed if not ip else ''}".encode()).hexdigest()[:40]
+def sender() -> str:
+    """The client's address as the server saw it (gongzhi.sender): the sender the database throttles."""
+    return client_address()

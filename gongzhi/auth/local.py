@@ -1,5 +1,5 @@
 """Local sign-in for the embedded backend: scrypt password hashes in `auth.users`, and a lockout
-after repeated failures (`auth.local_sign_in`). Hosted Supabase signs in through Supabase Auth."""
+after repeated failures per email and per client (`private.sign_in_failure`). Hosted Supabase signs in through Supabase Auth."""
 from __future__ import annotations
 
 import base64
@@ -11,7 +11,8 @@ from gongzhi import db
 from gongzhi.auth.identity import Identity, load_identity
 from gongzhi.errors import DomainError
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5           # per email (known or not) in LOCK_MINUTES
+CLIENT_MAX_FAILURES = 20   # per client address, across all emails, in LOCK_MINUTES
 LOCK_MINUTES = 15
 _N, _R, _P = 2**14, 8, 1
 
@@ -47,41 +48,52 @@ def create_user(conn, email: str, password: str) -> str:
 def set_password(conn, user_id: str, password: str) -> None:
     conn.execute("update auth.users set encrypted_password = %s, updated_at = now() where id = %s",
                  (hash_password(password), user_id))
-    conn.execute("delete from auth.local_sign_in where user_id = %s", (user_id,))
+    conn.execute("delete from private.sign_in_failure where kind = 'email'"
+                 " and key = (select sha256(convert_to(email, 'UTF8')) from auth.users where id = %s)", (user_id,))
 
 
-def sign_in(email: str, password: str) -> Identity:
-    """The identity for a correct email and password; DomainError otherwise."""
+def _key(text: str) -> bytes:
+    return hashlib.sha256(text.encode()).digest()
+
+
+def sign_in(email: str, password: str, client: str | None = None) -> Identity:
+    """The identity for a correct email and password; DomainError otherwise.
+
+    Failures are counted per email, whether or not an account has it, so the answers are the same
+    for known and unknown emails: 邮箱或密码不正确, and after MAX_FAILURES in LOCK_MINUTES 已锁定 (even
+    with the right password). They are also counted per client address (the address the server saw,
+    `gongzhi.sender`): CLIENT_MAX_FAILURES across any emails in LOCK_MINUTES stops that client, so
+    a slow spray over many accounts trips too."""
     email = (email or "").strip().lower()
     if not email or not password:
         raise DomainError("auth.missing")
     refusal: DomainError | None = None
+    keys = {"email": _key(email), "client": _key(client or "unknown")}
     with db.as_auth() as conn:
-        user = conn.execute(
-            """select u.id, u.encrypted_password,
-                      ceil(extract(epoch from l.locked_until - now()) / 60)::int as minutes_locked
-               from auth.users u left join auth.local_sign_in l on l.user_id = u.id
-               where u.email = %s for update of u""", (email,)).fetchone()
-        if user and (user["minutes_locked"] or 0) > 0:
-            refusal = DomainError("auth.locked", minutes=user["minutes_locked"])
+        conn.execute("delete from private.sign_in_failure where at < now() - make_interval(mins => %s)", (LOCK_MINUTES,))
+        conn.execute("select pg_advisory_xact_lock(7312, hashtext(%s))", (email,))
+        failures = {r["kind"]: r for r in conn.execute(
+            """select kind, count(*) as n,
+                      ceil(extract(epoch from min(at) + make_interval(mins => %(mins)s) - now()) / 60)::int as minutes
+               from private.sign_in_failure
+               where (kind = 'email' and key = %(email)s) or (kind = 'client' and key = %(client)s)
+               group by kind""", {**keys, "mins": LOCK_MINUTES})}
+        user = conn.execute("select id, encrypted_password from auth.users where email = %s for update",
+                            (email,)).fetchone()
+        by_client, by_email = failures.get("client"), failures.get("email")
+        if by_client and by_client["n"] >= CLIENT_MAX_FAILURES:
+            verify_password(password, None)
+            refusal = DomainError("auth.too_many", minutes=max(by_client["minutes"], 1))
+        elif by_email and by_email["n"] >= MAX_FAILURES:
+            verify_password(password, None)
+            refusal = DomainError("auth.locked", minutes=max(by_email["minutes"], 1))
         elif not user or not verify_password(password, user["encrypted_password"]):
             refusal = DomainError("auth.wrong_password")
-            if user:
-                _count_failure(conn, user["id"])
+            conn.execute("insert into private.sign_in_failure (kind, key) values ('email', %(email)s), ('client', %(client)s)",
+                         keys)
         else:
-            conn.execute("delete from auth.local_sign_in where user_id = %s", (user["id"],))
+            conn.execute("delete from private.sign_in_failure where kind = 'email' and key = %s", (keys["email"],))
             conn.execute("update auth.users set last_sign_in_at = now() where id = %s", (user["id"],))
     if refusal:
         raise refusal
     return load_identity(str(user["id"]))
-
-
-def _count_failure(conn, user_id) -> None:
-    """One more failure; the MAX_FAILURES-th in a row locks the account for LOCK_MINUTES."""
-    conn.execute(
-        """insert into auth.local_sign_in as l (user_id, failed_count) values (%(id)s, 1)
-           on conflict (user_id) do update set failed_count = l.failed_count + 1""", {"id": user_id})
-    conn.execute(
-        """update auth.local_sign_in set failed_count = 0, locked_until = now() + make_interval(mins => %(mins)s)
-           where user_id = %(id)s and failed_count >= %(max)s""",
-        {"id": user_id, "max": MAX_FAILURES, "mins": LOCK_MINUTES})

@@ -10,7 +10,7 @@ import uuid
 import psycopg
 from openpyxl import Workbook
 
-from gongzhi import i18n
+from gongzhi import cells, i18n
 from gongzhi.auth import load_identity
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
 from gongzhi.imports import columns as cols
@@ -25,9 +25,9 @@ def sheet(rows: int, marker: str) -> bytes:
              "beneficiary_name", "beneficiary_phone", "address", "description"]
     book = Workbook(write_only=True)
     ws = book.create_sheet("需求清单")
-    ws.append([cols.header(n, i18n.DEFAULT) for n in names])
+    cells.append(ws, [cols.header(n, i18n.DEFAULT) for n in names])
     for i in range(rows):
-        ws.append([f"{marker}楼道灯损坏{i}", "维修维护", "丽水社区第一网格", "紧急", 1 + i % 5, "2026-12-31",
+        cells.append(ws, [f"{marker}楼道灯损坏{i}", "维修维护", "丽水社区第一网格", "紧急", 1 + i % 5, "2026-12-31",
                    "张桂芳", f"138{i:08d}", f"{i % 30 + 1}号楼", "单元楼道声控灯不亮，老人夜间上下楼不安全。"])
     out = io.BytesIO()
     book.save(out)

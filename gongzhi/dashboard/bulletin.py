@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.drawing.image import Image
 from openpyxl.styles import Font
 
-from gongzhi import charts
+from gongzhi import cells, charts
 from gongzhi.auth import Identity
 from gongzhi.dashboard import export, queries
 from gongzhi.dashboard.periods import month_of
@@ -57,7 +57,7 @@ def title(b: Bulletin, lang: str) -> str:
 
 
 def _bold_row(ws, values: list) -> None:
-    ws.append(values)
+    cells.append(ws, values)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
 
@@ -66,9 +66,9 @@ def _units_table(ws, rows: list[dict], lang: str, kind: str) -> None:
     _bold_row(ws, [t("bulletin.rank", lang), t(f"role.{kind}", lang), t("chart.new_demands", lang),
                    t("chart.closed_demands", lang), t("export.closure_rate_pct", lang), t("export.avg_days", lang)])
     for i, r in enumerate(rows, 1):
-        ws.append([i, r["name"] or t("dashboard.own_level", lang), r["new"], r["closed"],
+        cells.append(ws, [i, r["name"] or t("dashboard.own_level", lang), r["new"], r["closed"],
                    None if r["closure_rate"] is None else round(r["closure_rate"] * 100, 1), r["avg_days_to_close"]])
-    ws.append([])
+    cells.append(ws, [])
 
 
 def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
@@ -76,17 +76,17 @@ def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = t("bulletin.sheet", lang)
-    ws.append([title(b, lang)])
+    cells.append(ws, [title(b, lang)])
     ws["A1"].font = Font(bold=True, size=16)
-    ws.append([t("export.period", lang, start=b.board.period.start.isoformat(), end=b.board.period.end.isoformat())])
-    ws.append([])
+    cells.append(ws, [t("export.period", lang, start=b.board.period.start.isoformat(), end=b.board.period.end.isoformat())])
+    cells.append(ws, [])
     _bold_row(ws, [t("bulletin.key_figures", lang)])
     _bold_row(ws, [t("export.kpi", lang), t("export.value", lang), t("export.previous", lang), t("export.change", lang)])
     for f in b.board.figures:
-        ws.append([t(f"kpi.{f.key}", lang), export.figure_text(f, lang),
+        cells.append(ws, [t(f"kpi.{f.key}", lang), export.figure_text(f, lang),
                    export.figure_text(f, lang, f.previous) if f.previous is not None else "—",
                    export.change_text(f, lang) or "—"])
-    ws.append([])
+    cells.append(ws, [])
     kind = b.board.scope.child_kind
     if kind:
         _bold_row(ws, [t("bulletin.by_closure", lang)])

@@ -8,6 +8,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gongzhi import cells
 from gongzhi.dashboard.kpis import Figure
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.i18n import t
@@ -38,11 +39,11 @@ def change_text(f: Figure, lang: str) -> str | None:
 
 
 def _sheet(ws: Worksheet, headers: list[str], rows: list[list]) -> None:
-    ws.append(headers)
+    cells.append(ws, headers)
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(row)
+        cells.append(ws, row)
     for i, header in enumerate(headers, 1):
         width = max([len(str(header)) * 2] + [len(str(r[i - 1])) * 2 for r in rows[:200] if r[i - 1] is not None])
         ws.column_dimensions[ws.cell(1, i).column_letter].width = min(max(width, 8), 48)
@@ -56,17 +57,17 @@ def add_data_sheets(wb: Workbook, board: Dashboard, lang: str) -> None:
     """One sheet per figure set of the dashboard, appended to `wb`."""
     h = lambda key: t(key, lang)  # noqa: E731
     ws = wb.create_sheet(h("export.sheet_kpis"))
-    ws.append([t("export.scope", lang, unit=board.scope.unit.name),
+    cells.append(ws, [t("export.scope", lang, unit=board.scope.unit.name),
                t("export.period", lang, start=board.period.start.isoformat(), end=board.period.end.isoformat())])
     _sheet_rows = [[h(f"kpi.{f.key}"), figure_text(f, lang), figure_text(f, lang, f.previous)
                     if f.previous is not None else "—", change_text(f, lang) or "—"] for f in board.figures]
-    ws.append([])
+    cells.append(ws, [])
     start = ws.max_row + 1
-    ws.append([h("export.kpi"), h("export.value"), h("export.previous"), h("export.change")])
+    cells.append(ws, [h("export.kpi"), h("export.value"), h("export.previous"), h("export.change")])
     for cell in ws[start]:
         cell.font = Font(bold=True)
     for row in _sheet_rows:
-        ws.append(row)
+        cells.append(ws, row)
     ws.column_dimensions["A"].width = 24
     for col in "BCD":
         ws.column_dimensions[col].width = 16

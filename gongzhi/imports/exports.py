@@ -13,10 +13,9 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from gongzhi import i18n
+from gongzhi import cells, i18n
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError
 from gongzhi.imports import columns as cols
@@ -25,7 +24,6 @@ from gongzhi.lists.fields import choice_label_key, fields, status_label_key
 
 MAX_ROWS = 100_000
 ZONE = ZoneInfo("Asia/Shanghai")
-CSV_ESCAPE = ("=", "+", "-", "@", "\t", "\r")
 
 
 def too_many(user: Identity, list_name: str, filters: queries.ListFilters) -> int | None:
@@ -63,45 +61,19 @@ def to_xlsx(user: Identity, list_name: str, filters: queries.ListFilters, lang: 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(i18n.t(f"excel.sheet.{list_name}", lang))
     sheet.freeze_panes = "A2"
-    head = []
-    for text in headers(list_name, lang):
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        head.append(cell)
-    sheet.append(head)
+    cells.append(sheet, [cells.text_cell(sheet, text, font=Font(bold=True)) for text in headers(list_name, lang)])
     for values in _rows(user, list_name, filters, lang):
-        row = []
-        for value in values:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"   # "=…" stays text, never a formula
-            elif isinstance(value, dt.datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-            elif isinstance(value, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            row.append(cell)
-        sheet.append(row)
+        cells.append(sheet, values)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
-def _csv_cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    text = str(value)
-    return "'" + text if text.startswith(CSV_ESCAPE) else text
-
-
 def to_csv(user: Identity, list_name: str, filters: queries.ListFilters, lang: str = i18n.DEFAULT) -> bytes:
     """The filtered list as CSV in UTF-8 with a BOM; cells that look like formulas get a leading '."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = cells.csv_writer(out)
     writer.writerow(headers(list_name, lang))
     for values in _rows(user, list_name, filters, lang):
-        writer.writerow([_csv_cell(v) for v in values])
+        writer.writerow(values)
     return out.getvalue().encode("utf-8-sig")

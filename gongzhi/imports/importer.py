@@ -82,6 +82,9 @@ def preview(user: Identity, list_name: str, filename: str, data: bytes,
         if i % BATCH == 0:
             report(0.5 * i / total)
     report(0.5)
+    repeated = duplicates_within(list_name, good)
+    problems += repeated
+    good = [(n, r) for n, r in good if n not in {p.row for p in repeated}]
     problems += _dry_run(user, list_name, good, lambda f: report(0.5 + 0.5 * f))
     refused = {p.row for p in problems}
     report(1.0)
@@ -108,6 +111,25 @@ def import_file(user: Identity, list_name: str, filename: str, data: bytes) -> i
     """Preview and commit in one go (the CLI and tests): every row or none."""
     checked = preview(user, list_name, filename, data)
     return commit(user, list_name, checked)
+
+
+def duplicates_within(list_name: str, rows: list[tuple[int, dict]]) -> list[Problem]:
+    """Rows of one file that repeat an earlier row of it: the same values in every column, or, for
+    demands, the same beneficiary phone and category (the form's duplicate rule, which
+    private.demand_duplicates applies against the database). Each is a bad row naming the first."""
+    problems: list[Problem] = []
+    seen: dict[tuple, int] = {}
+    for number, row in rows:
+        keys = [("row",) + tuple(sorted((k, str(v)) for k, v in row.items()))]
+        if list_name == "demand" and row.get("beneficiary_phone"):
+            keys.append(("phone", row["beneficiary_phone"], row.get("category_id")))
+        first = next((seen[k] for k in keys if k in seen), None)
+        if first is not None:
+            problems.append(Problem(number, None, "excel.duplicate_row", {"row": first}))
+            continue
+        for k in keys:
+            seen[k] = number
+    return problems
 
 
 def _check_row(list_name, raw, lookups, labels) -> tuple[dict, list[tuple[str, str, dict]]]:

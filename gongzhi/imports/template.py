@@ -12,7 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from gongzhi import i18n
+from gongzhi import cells, i18n
 from gongzhi.auth import Identity
 from gongzhi.imports import columns as cols
 from gongzhi.lists.fields import choice_label_key, fields, status_label_key
@@ -91,22 +91,22 @@ def build(list_name: str, user: Identity, lang: str = i18n.DEFAULT) -> bytes:
     lists.sheet_state = "hidden"
     for sheet in (data, example):
         for i, column in enumerate(columns, 1):
-            cell = sheet.cell(row=1, column=i, value=cols.header(column, lang))
+            cell = cells.set_cell(sheet, 1, i, cols.header(column, lang))
             cell.font = REQUIRED if column in required else HEAD
             cell.fill = HEAD_FILL
             sheet.column_dimensions[get_column_letter(i)].width = 16 if column != "description" else 40
         sheet.freeze_panes = "A2"
     values = example_row(list_name, user, lang)
     for i, column in enumerate(columns, 1):
-        example.cell(row=2, column=i, value=values.get(column))
+        cells.set_cell(example, 2, i, values.get(column))
         if column in required:
             data.cell(row=1, column=i).comment = Comment(i18n.t("excel.template.required", lang), "Gongzhi")
-    example.cell(row=4, column=1, value=i18n.t("excel.template.example_note", lang))
+    cells.set_cell(example, 4, 1, i18n.t("excel.template.example_note", lang))
     for n, column in enumerate(c for c in columns if c in choices):
         letter = get_column_letter(n + 1)
-        lists.cell(row=1, column=n + 1, value=column)
+        cells.set_cell(lists, 1, n + 1, column)
         for r, value in enumerate(choices[column], 2):
-            lists.cell(row=r, column=n + 1, value=value)
+            cells.set_cell(lists, r, n + 1, value)
         source = f"options!${letter}$2:${letter}${max(2, len(choices[column]) + 1)}"
         rule = DataValidation(type="list", formula1=source, allow_blank=column not in required,
                               showErrorMessage=True, error=i18n.t("excel.template.pick_from_list", lang))

@@ -13,8 +13,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
-PHONE = re.compile(r"^[0-9+ -]{5,20}$")
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from gongzhi.cells import FORMULA_START  # one definition for forms and writers
+
+PHONE = re.compile(r"^\+?[0-9][0-9 -]{4,19}$")   # and 7 to 15 digits (private.valid_phone)
+PHONE_DIGITS = (7, 15)
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+INVISIBLE = re.compile(r"[\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u3000\ufeff]")
+FIRST_DAY, LAST_DAY = dt.date(2000, 1, 1), dt.date(2100, 12, 31)   # the database's date range
+MONEY_MAX = Decimal("9999999999.99")   # yuan; the database's project_money_max
 
 
 @dataclass(frozen=True)
@@ -84,7 +90,7 @@ LIST_FIELDS: dict[str, tuple[Field, ...]] = {
         Field("name", "text", required=True, max_len=200),
         Field("kind", "choice", required=True, choices=PROJECT_KINDS, choice_prefix="project_kind"),
         Field("org_unit_id", "org_unit", required=True),
-        Field("budget", "money", minimum=0, default=Decimal("0")),
+        Field("budget", "money", minimum=0, maximum=MONEY_MAX, default=Decimal("0")),
         Field("beneficiaries", "int", minimum=0, maximum=10_000_000, default=0),
         Field("start_date", "date"),
         Field("end_date", "date"),
@@ -96,7 +102,7 @@ LIST_FIELDS: dict[str, tuple[Field, ...]] = {
 FORM_FIELDS: dict[str, tuple[Field, ...]] = {
     "project_progress": (
         Field("progress", "int", required=True, minimum=0, maximum=100),
-        Field("spent", "money", required=True, minimum=0),
+        Field("spent", "money", required=True, minimum=0, maximum=MONEY_MAX),
     ),
     "milestone": (
         Field("title", "text", required=True, max_len=200),
@@ -114,11 +120,14 @@ def fields(list_name: str) -> tuple[Field, ...]:
 
 
 def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
+    """None, or text with nothing visible (spaces, zero-width and format characters only)."""
+    return value is None or (isinstance(value, str) and not INVISIBLE.sub("", value))
 
 
 def _parse_one(f: Field, value: Any, lookups: Lookups) -> Any:
     """The clean value, or raises ValueError(key) with an i18n key."""
+    if isinstance(value, str) and CONTROL.search(value):
+        raise ValueError("field.error.control")
     if f.kind in ("text", "longtext"):
         text = str(value).strip()
         if text.startswith(FORMULA_START):
@@ -130,7 +139,7 @@ def _parse_one(f: Field, value: Any, lookups: Lookups) -> Any:
         text = str(value).strip()
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             text = str(int(value))
-        if not PHONE.match(text):
+        if not PHONE.match(text) or not PHONE_DIGITS[0] <= sum(c.isdigit() for c in text) <= PHONE_DIGITS[1]:
             raise ValueError("field.error.phone")
         return text
     if f.kind in ("int", "money"):
@@ -145,22 +154,28 @@ def _parse_one(f: Field, value: Any, lookups: Lookups) -> Any:
                 raise ValueError("field.error.whole_number")
             number = int(number)
         else:
+            if number != number.quantize(Decimal("0.01")):
+                raise ValueError("field.error.decimals")
             number = number.quantize(Decimal("0.01"))
         if (f.minimum is not None and number < f.minimum) or (f.maximum is not None and number > f.maximum):
             raise ValueError("field.error.range")
         return number
     if f.kind == "date":
         if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-        text = str(value).strip().replace("/", "-").replace(".", "-")
-        text = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", r"\1-\2-\3", text)
-        try:
-            year, month, day = (int(part) for part in text.split("-"))
-            return dt.date(year, month, day)
-        except (ValueError, TypeError):
-            raise ValueError("field.error.date") from None
+            day = value.date()
+        elif isinstance(value, dt.date):
+            day = value
+        else:
+            text = str(value).strip().replace("/", "-").replace(".", "-")
+            text = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$", r"\1-\2-\3", text)
+            try:
+                year, month, day_of_month = (int(part) for part in text.split("-"))
+                day = dt.date(year, month, day_of_month)
+            except (ValueError, TypeError):
+                raise ValueError("field.error.date") from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ValueError("field.error.date_range")
+        return day
     if f.kind == "choice":
         text = str(value).strip()
         if text in f.choices:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import psycopg
 from openpyxl import Workbook
 
-from gongzhi import i18n
+from gongzhi import cells, i18n
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.imports import reader
@@ -45,9 +45,9 @@ def template(lang: str = "zh") -> bytes:
     """An .xlsx with the headers in `lang` and two example rows (a street and a community in it)."""
     book = Workbook()
     sheet = book.active
-    sheet.append([i18n.t(f"org.import.col.{c}", lang) for c in COLUMNS])
-    sheet.append(["330100", "示例街道", ""])
-    sheet.append(["示例街道", "示例社区", ""])
+    cells.append(sheet, [i18n.t(f"org.import.col.{c}", lang) for c in COLUMNS])
+    cells.append(sheet, ["330100", "示例街道", ""])
+    cells.append(sheet, ["示例街道", "示例社区", ""])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

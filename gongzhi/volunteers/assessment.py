@@ -16,11 +16,11 @@ half-year. A unit's hours, activities and ratings are those of its members (volu
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
 
+from gongzhi import cells
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError
 from gongzhi.i18n import t
@@ -61,7 +61,7 @@ def export_csv(user: Identity, period: str, subject: str = "unit", lang: str = "
     from gongzhi.volunteers.queries import ranking
     period_bounds(period)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = cells.csv_writer(out)
     writer.writerow([t(f"volunteers.column.{c}", lang) for c in EXPORT_COLUMNS])
     page = 1
     while True:
@@ -82,7 +82,7 @@ def unit_report_csv(user: Identity, period: str, unit_id: int, lang: str = "zh")
     if report is None:
         raise DomainError("volunteers.assess.no_result")
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = cells.csv_writer(out)
     writer.writerow([t("volunteers.assess.period", lang), period])
     for column in EXPORT_COLUMNS:
         value = report["result"][column]

@@ -58,14 +58,17 @@ _APPLICATION_COLUMNS = ("kind", "org_unit_id", "name", "phone", "contact_name", 
                         "skills", "availability", "pledged_hours", "offers", "note")
 
 
-def submit_application(form: ApplicationForm, lookups: Lookups, fingerprint: str) -> None:
-    """The public page: insert a pending application as anon. Nothing is read back (anon may not)."""
+def submit_application(form: ApplicationForm, lookups: Lookups, sender: str) -> None:
+    """The public page: insert a pending application as anon. Nothing is read back (anon may not).
+    `sender` is the client's address as the server established it (gongzhi.sender); the database
+    throttles by it and ignores anything else a client claims. A phone already applied or
+    registered gets the same answer as a new one; staff see the duplicate."""
     clean = _valid(form, lookups)
     values = {k: clean.get(k) for k in _APPLICATION_COLUMNS}
     values["offers"] = json.dumps(values["offers"], ensure_ascii=False)
-    values["fingerprint"] = fingerprint[:100]
     columns = ", ".join(values)
     with _translated(), db.as_anon() as conn:
+        conn.execute("select set_config('gongzhi.client_ip', %s, true)", (sender[:100],))
         conn.execute(f"insert into public.application ({columns}) values ({', '.join('%(' + k + ')s' for k in values)})",
                      values)
 

@@ -49,7 +49,8 @@ def applications(user: Identity, status: str = "pending", page: int = 1, size: i
     with user.session() as conn:
         rows = conn.execute(
             """select a.id, a.kind, o.name as place, a.name, a.phone, a.contact_name, a.unit_type, a.workplace,
-                      a.skills, a.availability, a.pledged_hours, a.offers, a.note, a.status, a.reason, a.created_at
+                      a.skills, a.availability, a.pledged_hours, a.offers, a.note, a.status, a.reason, a.created_at,
+                      a.duplicate
                from public.application a join public.org_unit o on o.id = a.org_unit_id
                where a.status = %(status)s order by a.created_at desc, a.id desc limit %(limit)s offset %(offset)s""",
             {"status": status, **_page(page, size)}).fetchall()

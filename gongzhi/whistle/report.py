@@ -6,15 +6,12 @@ import io
 
 from openpyxl import Workbook
 
-from gongzhi import i18n
-from gongzhi.lists.fields import FORMULA_START
+from gongzhi import cells, i18n
 
 COLUMNS = ("whistled", "on_time", "late", "closed", "satisfaction")
 
 
 def _cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_START):
-        return "'" + value
     return float(value) if value is not None and not isinstance(value, (int, float, str)) else value
 
 
@@ -25,10 +22,10 @@ def weekly_xlsx(report: dict, lang: str = i18n.DEFAULT) -> bytes:
             ("whistle.report.per_department", report["per_department"], lambda r: r["name_" + lang]),
             ("whistle.report.per_grid", report["per_grid"], lambda r: r["name"])):
         sheet = book.create_sheet(i18n.t(sheet_key, lang))
-        sheet.append([i18n.t("whistle.report.week", lang, monday=report["monday"].isoformat())])
-        sheet.append([i18n.t("whistle.report.name", lang)] + [i18n.t(f"whistle.report.{c}", lang) for c in COLUMNS])
+        cells.append(sheet, [i18n.t("whistle.report.week", lang, monday=report["monday"].isoformat())])
+        cells.append(sheet, [i18n.t("whistle.report.name", lang)] + [i18n.t(f"whistle.report.{c}", lang) for c in COLUMNS])
         for r in rows:
-            sheet.append([_cell(name_of(r))] + [_cell(r[c]) for c in COLUMNS])
+            cells.append(sheet, [_cell(name_of(r))] + [_cell(r[c]) for c in COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -76,7 +76,7 @@ $$;
 
 -- ---------------------------------------------------------------- grants
 grant usage on schema private to gongzhi_auth;
-grant select, insert, delete on private.staff_session to gongzhi_auth;
+grant select, insert, delete on private.staff_session, private.sign_in_failure to gongzhi_auth;
 -- Local accounts exist where the compat layer made auth (the embedded default, plain PostgreSQL);
 -- on Supabase, Supabase Auth signs staff in and auth is not ours to grant.
 do $$

@@ -1,5 +1,6 @@
 """RLS matrix: assessment rows are written by private.compute_assessment; staff read those of their
-territory and enter the residents' evaluation; only the district inserts or removes directly."""
+territory and enter the residents' evaluation; nobody inserts directly (the figures are computed),
+only the district removes."""
 
 from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test
 from tests.volunteers.makers import at, new_assessment, new_volunteer, registrable
@@ -15,7 +16,7 @@ SPEC = Spec(
     update_set="evaluation = 85",
 )
 MATRIX = {
-    "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
+    "district": dict(select=IN_OUT, insert=NONE, update=IN_OUT, delete=IN_OUT),
     **{role: dict(select=INSIDE, insert=NONE, update=INSIDE, delete=NONE) for role in ("street", "community", "grid")},
     "department": NOTHING,
     "anon": NOTHING,

@@ -17,7 +17,7 @@ COMPARED = "title, category_id, org_unit_id, urgency, quantity, needed_by, benef
 
 
 def _seed(user, marker):
-    rows = [[f"{marker}{i}", "法律援助", GRID, "较急", i + 1, "2026-12-0" + str(i + 1), "李秀英", "+86 138 0013 8000",
+    rows = [[f"{marker}{i}", "法律援助", GRID, "较急", i + 1, "2026-12-0" + str(i + 1), "李秀英", f"+86 138 0013 800{i}",
              "5号楼", f"{marker}说明 @{i}"] for i in range(3)]
     importer.import_file(user, "demand", "seed.xlsx", xlsx([HEAD] + rows))
 

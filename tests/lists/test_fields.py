@@ -37,7 +37,10 @@ def test_required_fields_and_date_order():
                                                  ("end_date", "field.error.date_order")}
 
 
-def test_money_keeps_two_decimals():
-    clean, errors = parse("project", {"name": "加装电梯", "kind": "joint", "org_unit_id": 4, "budget": "1,200,000.456"},
+def test_money_keeps_two_decimals_and_refuses_more():
+    clean, errors = parse("project", {"name": "加装电梯", "kind": "joint", "org_unit_id": 4, "budget": "1,200,000.45"},
                           LOOKUPS)
-    assert errors == [] and clean["budget"] == Decimal("1200000.46")
+    assert errors == [] and clean["budget"] == Decimal("1200000.45")
+    _clean, errors = parse("project", {"name": "加装电梯", "kind": "joint", "org_unit_id": 4, "budget": "0.001"},
+                           LOOKUPS)
+    assert [(e.field, e.key) for e in errors] == [("budget", "field.error.decimals")]

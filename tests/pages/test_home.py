@@ -93,8 +93,7 @@ def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fre
     with psycopg.connect(fresh_db) as conn:   # the district disables the account meanwhile
         conn.execute("update public.staff set active = false where user_id ="
                      " (select id from auth.users where email = 'wangge@demo.gongzhi.cn')")
+        assert conn.execute("select count(*) from private.staff_session").fetchone()[0] == 0   # ended at once
     disabled = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert "identity" not in disabled.session_state
-    assert disabled.warning and not disabled.exception
-    with psycopg.connect(fresh_db) as conn:
-        assert conn.execute("select count(*) from private.staff_session").fetchone()[0] == 0
+    assert "identity" not in disabled.session_state and not disabled.exception
+    assert disabled.text_input(key="login_email").value == ""

@@ -52,22 +52,23 @@ def test_anon_inserts_an_application_and_nothing_else(conn):
     assert row == {"status": "pending", "decided_by": None}
 
 
-def test_submit_refuses_duplicates_and_floods(fresh_db):
+def test_submit_flags_duplicates_for_staff_and_refuses_floods(fresh_db):
     lookups = queries.public_lookups()
     first = _form()
     commands.submit_application(first, lookups, "fp-1")
-    with pytest.raises(DomainError) as dup:
-        commands.submit_application(_form(phone=first.phone, name="别人"), lookups, "fp-other")
-    assert dup.value.key == "application.duplicate"
-    assert t(dup.value.key) == "该手机号已提交过申请或已完成报到，请勿重复提交"
+    commands.submit_application(_form(phone=first.phone, name="别人"), lookups, "fp-other")   # answered as any other
+    with db.owner() as conn:
+        assert [r["duplicate"] for r in conn.execute(
+            "select duplicate from public.application where phone = %s order by id", (first.phone,))] == [False, True]
     commands.submit_application(_form(), lookups, "fp-1")
     commands.submit_application(_form(), lookups, "fp-1")
     with pytest.raises(DomainError) as flood:
         commands.submit_application(_form(), lookups, "fp-1")
     assert flood.value.key == "application.too_many"
+    assert t(flood.value.key) == "提交过于频繁，请稍后再试"
     commands.submit_application(_form(), lookups, "fp-2")   # another sender is not held up
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.application where fingerprint like 'fp-%'").fetchone()["n"] == 4
+        assert conn.execute("select count(*) as n from public.application where fingerprint like 'fp-%'").fetchone()["n"] == 5
 
 
 def test_bad_form_reports_every_field_and_writes_nothing(fresh_db):
@@ -102,8 +103,12 @@ def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_d
     with pytest.raises(DomainError) as again:
         commands.decide_application(staff, mine["id"], approve=False)
     assert again.value.key == "application.decided"
-    with pytest.raises(DomainError) as dup:   # registered now: a second application is a duplicate
-        commands.submit_application(_form(phone=form.phone), lookups, "fp-x")
+    commands.submit_application(_form(phone=form.phone), lookups, "fp-x")   # registered now: flagged for staff
+    rows, _ = queries.applications(staff)
+    assert next(r for r in rows if r["phone"] == form.phone)["duplicate"] is True
+    again_id = next(r for r in rows if r["phone"] == form.phone)["id"]
+    with pytest.raises(DomainError) as dup:   # and approving it again is refused
+        commands.decide_application(staff, again_id, approve=True)
     assert dup.value.key == "application.duplicate"
 
 

@@ -1,0 +1,120 @@
+"""Item 1 of the hardening issue: no security definer function lets a caller who sees a masked
+phone (street and community staff) learn it by asking yes/no questions.
+
+Every security definer function whose body reads a personal column is listed from pg_proc; each
+one needs a probe here that attacks it as street and community staff, or the test fails."""
+import pytest
+
+from tests.conftest import act_as, act_as_owner, unit_id
+
+PERSONAL = r"(beneficiary_(phone|name)|\mphone\M|claim_phone|contact_phone)"
+PHONE = "13512342518"
+
+
+def _demand(conn) -> dict:
+    """A fresh demand in 丽水社区第一网格 with a beneficiary phone, made by the owner."""
+    act_as_owner(conn)
+    grid = unit_id(conn, "丽水社区第一网格")
+    category = conn.execute("select id from public.category order by id limit 1").fetchone()["id"]
+    row = conn.execute(
+        "insert into public.demand (org_unit_id, category_id, title, beneficiary_name, beneficiary_phone)"
+        " values (%s, %s, '独居老人家中水管爆裂', '王秀英', %s) returning id",
+        (grid, category, PHONE)).fetchone()
+    return {"id": row["id"], "grid": grid, "category": category}
+
+
+def _duplicates(conn, d, phone):
+    return conn.execute("select demand_id, reason from private.demand_duplicates(%s, %s, %s, %s)",
+                        (d["grid"], d["category"], phone, "完全不同的标题文字")).fetchall()
+
+
+def probe_demand_duplicates(conn, role):
+    d = _demand(conn)
+    act_as(conn, role)
+    right = _duplicates(conn, d, PHONE)
+    wrong = _duplicates(conn, d, PHONE[:3] + "9999" + PHONE[7:])
+    assert right == wrong, f"{role} tells the real phone from a wrong one"
+
+
+def probe_beneficiary_phone(conn, role):
+    d = _demand(conn)
+    act_as(conn, role)
+    assert conn.execute("select private.beneficiary_phone(%s) as p", (d["id"],)).fetchone()["p"] is None
+    assert conn.execute("select beneficiary_phone as p from public.demand_row where id = %s",
+                        (d["id"],)).fetchone()["p"] == "135****2518"
+
+
+def probe_beneficiary_name(conn, role):
+    d = _demand(conn)
+    act_as(conn, role)
+    assert conn.execute("select private.beneficiary_name(%s) as n", (d["id"],)).fetchone()["n"] is None
+
+
+def probe_check_application(conn, role):
+    """The public application answers the same for a registered phone and an unknown one."""
+    act_as_owner(conn)
+    community = unit_id(conn, "丽水社区")
+    known = conn.execute("select phone from public.volunteer where active limit 1").fetchone()["phone"]
+    act_as(conn, None)
+    for phone in (known, "13700001111"):
+        with conn.transaction():   # raises if either is refused: the answer would differ
+            conn.execute("insert into public.application (kind, org_unit_id, name, phone)"
+                         " values ('volunteer', %s, '李梅', %s)", (community, phone))
+
+
+def probe_signup_seat(conn, role):
+    """A public sign-up with a registered phone and a wrong code reads as an unknown phone does."""
+    act_as_owner(conn)
+    post = conn.execute("select id from public.post where status = 'open' and kind = 'post' limit 1").fetchone()["id"]
+    known = conn.execute("select v.phone from public.volunteer v join public.post p on p.community_id = v.community_id"
+                         " where p.id = %s and v.active limit 1", (post,)).fetchone()["phone"]
+    act_as(conn, None)
+    answers = []
+    for phone in (known, "13700001111"):
+        try:
+            with conn.transaction():
+                conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code)"
+                             " values (%s, 'public', %s, 'WRONG000')", (post, phone))
+            answers.append("ok")
+        except Exception as exc:   # the message is the answer an attacker reads
+            answers.append(exc.diag.message_primary)
+    assert answers[0] == answers[1] == "gongzhi:signup.bad_code"
+
+
+PROBES = {
+    "demand_duplicates": probe_demand_duplicates,
+    "beneficiary_phone": probe_beneficiary_phone,
+    "beneficiary_name": probe_beneficiary_name,
+    "check_application": probe_check_application,
+    "signup_seat": probe_signup_seat,
+}
+# Functions that read personal columns but answer nothing about them to the caller.
+ANSWER_NOTHING = {
+    "approve_application": "copies an application the deciding staff already read into unit or volunteer",
+}
+
+
+def _definer_functions_reading_personal_data(conn) -> set[str]:
+    act_as_owner(conn)
+    return {r["proname"] for r in conn.execute(
+        "select p.proname from pg_proc p where p.prosecdef"
+        " and p.pronamespace in ('private'::regnamespace, 'public'::regnamespace) and p.prosrc ~ %s",
+        (PERSONAL,))}
+
+
+def test_every_definer_function_reading_personal_data_has_a_probe(conn):
+    found = _definer_functions_reading_personal_data(conn)
+    assert {"demand_duplicates", "beneficiary_phone"} <= found, "the catalogue query finds them"
+    assert sorted(found - set(PROBES) - set(ANSWER_NOTHING)) == []
+
+
+@pytest.mark.parametrize("role", ["community", "street"])
+@pytest.mark.parametrize("name", sorted(PROBES))
+def test_no_definer_function_leaks_personal_data(conn, name, role):
+    PROBES[name](conn, role)
+
+
+def test_the_owning_grid_still_finds_the_duplicate_by_phone(conn):
+    d = _demand(conn)
+    act_as(conn, "grid")
+    assert (d["id"], "phone") in {(r["demand_id"], r["reason"]) for r in _duplicates(conn, d, PHONE)}
