@@ -268,7 +268,10 @@ CREATE FUNCTION private.audit_omitted_keys() RETURNS text[]
 CREATE FUNCTION private.audit_row_id(r jsonb) RETURNS text
     LANGUAGE sql STABLE
     AS $$
-  select coalesce(r ->> 'id', r ->> 'user_id', concat_ws('/', r ->> 'project_id', r ->> 'demand_id', r ->> 'resource_id'))
+  select coalesce(r ->> 'id', r ->> 'user_id',
+                  nullif(concat_ws('/', r ->> 'project_id', r ->> 'demand_id', r ->> 'resource_id'), ''),
+                  r ->> 'day',
+                  concat_ws('/', r ->> 'event_id', r ->> 'category_id', r ->> 'department_id', r ->> 'urgency', r ->> 'step'))
 $$;
 
 --
@@ -373,36 +376,60 @@ CREATE FUNCTION private.check_application() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  forwarded text := nullif(split_part(coalesce(
-    nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-forwarded-for', ''), ',', 1), '');
+  bad text;
+  community bigint;
+  claims text := coalesce(current_setting('request.jwt.claims', true), '');
+  public_request boolean;
 begin
-  new.fingerprint := coalesce(forwarded, nullif(btrim(new.fingerprint), ''), 'unknown');
   if tg_op = 'INSERT' then
+    public_request := claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon';
+    if public_request then
+      new.fingerprint := left(private.request_sender(), 100);
+    elsif claims <> '' then
+      new.fingerprint := 'staff:' || auth.uid();
+    end if;
+    select coalesce(private.unsafe_text(new.name), private.unsafe_text(new.contact_name),
+                    private.unsafe_text(new.workplace), private.unsafe_text(new.availability),
+                    private.unsafe_text(new.note),
+                    (select min(private.unsafe_text(s)) from unnest(new.skills) s),
+                    (select min(private.unsafe_text(o ->> 'name')) from jsonb_array_elements(new.offers) o))
+      into bad;
+    if bad is not null then
+      raise exception 'gongzhi:%', bad using errcode = 'check_violation';
+    end if;
     new.status := 'pending';
     new.decided_by := null;
     new.decided_at := null;
     new.created_at := now();
     perform pg_advisory_xact_lock(7308, hashtext(new.phone));
-    perform pg_advisory_xact_lock(7309, hashtext(new.fingerprint));
-    if exists (select from public.application a where a.phone = new.phone and a.status = 'pending')
-       or exists (select from public.volunteer v where v.phone = new.phone and v.active and new.kind = 'volunteer')
-       or exists (select from public.unit u where u.phone = new.phone and u.active and new.kind = 'unit') then
-      raise exception 'gongzhi:application.duplicate';
-    end if;
     if (select count(*) from public.application a
-        where a.fingerprint = new.fingerprint and a.created_at > now() - interval '10 minutes') >= 3
-       or (select count(*) from public.application a
-           where a.fingerprint = new.fingerprint and a.created_at > now() - interval '1 day') >= 10 then
-      raise exception 'gongzhi:application.too_many';
+        where a.phone = new.phone and a.created_at > now() - interval '1 day') >= 3 then
+      raise exception 'gongzhi:application.phone_too_many';
     end if;
-    if (select count(*) from public.application a where a.created_at > now() - interval '1 hour') >= 300 then
-      raise exception 'gongzhi:application.busy';
+    if public_request then
+      select coalesce(o.community_id, o.id) into community from public.org_unit o where o.id = new.org_unit_id;
+      perform pg_advisory_xact_lock(7309, hashtext(new.fingerprint));
+      if (select count(*) from public.application a
+          where a.fingerprint = new.fingerprint and a.created_at > now() - interval '10 minutes') >= 3
+         or (select count(*) from public.application a
+             where a.fingerprint = new.fingerprint and a.created_at > now() - interval '1 day') >= 10 then
+        raise exception 'gongzhi:application.too_many';
+      end if;
+      if (select count(*) from public.application a
+          where a.community_id = community and a.created_at > now() - interval '1 hour') >= 60 then
+        raise exception 'gongzhi:application.community_busy';
+      end if;
     end if;
+    new.duplicate := exists (select from public.application a where a.phone = new.phone and a.status = 'pending')
+       or exists (select from public.volunteer v where v.phone = new.phone and v.active and new.kind = 'volunteer')
+       or exists (select from public.unit u where u.phone = new.phone and u.active and new.kind = 'unit');
     return new;
   end if;
   if old.status <> 'pending' and (new.status <> old.status or new.kind <> old.kind or new.phone <> old.phone) then
     raise exception 'gongzhi:application.decided';
   end if;
+  new.duplicate := old.duplicate;
+  new.fingerprint := old.fingerprint;
   if new.status <> old.status then
     new.decided_by := private.uid();
     new.decided_at := now();
@@ -753,7 +780,8 @@ CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bi
     SET search_path TO ''
     AS $$
   with me as (
-    select private.terr_lo() as lo, private.terr_hi() as hi
+    select private.terr_lo() as lo, private.terr_hi() as hi,
+           private.personal_terr_lo() as plo, private.personal_terr_hi() as phi
   ), grid as (
     select u.terr from public.org_unit u where u.id = p_org_unit_id and u.kind in ('grid', 'building')
   ), wanted as (
@@ -766,6 +794,7 @@ CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bi
       and d.beneficiary_phone = btrim(p_phone) and d.category_id = p_category_id
       and d.created_at > now() - interval '30 days'
       and d.terr between me.lo and me.hi
+      and d.terr between me.plo and me.phi
       and d.id is distinct from p_exclude
   ), by_title as (
     select d.id, 'title'::text,
@@ -910,6 +939,20 @@ begin
   update public.event e set step = 'report', step_at = new.reported_at
   where e.id = new.event_id and e.step = 'whistle'
     and not exists (select from public.event_department x where x.event_id = new.event_id and x.reported_at is null);
+  return null;
+end;
+$$;
+
+--
+-- Name: end_sessions_of_user(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.end_sessions_of_user() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from private.staff_session s where s.user_id = (to_jsonb(new) ->> tg_argv[0])::uuid;
   return null;
 end;
 $$;
@@ -1458,6 +1501,19 @@ CREATE FUNCTION private.next_step(step text) RETURNS text
 $$;
 
 --
+-- Name: org_unit_ancestors_fixed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.org_unit_ancestors_fixed() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  raise exception 'gongzhi:org_unit.immutable' using errcode = 'check_violation';
+end;
+$$;
+
+--
 -- Name: personal_keys(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1750,6 +1806,21 @@ CREATE FUNCTION private.request_role(p_user uuid) RETURNS text
 $$;
 
 --
+-- Name: request_sender(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.request_sender() RETURNS text
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(
+    nullif(btrim(current_setting('gongzhi.client_ip', true)), ''),
+    nullif(btrim((select a[array_upper(a, 1)] from (select string_to_array(
+      coalesce(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-forwarded-for', ''), ',') as a) x)), ''),
+    'unknown')
+$$;
+
+--
 -- Name: resource_tally_after_alter(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1829,6 +1900,8 @@ begin
   end if;
   update auth.users set encrypted_password = p_password_hash, updated_at = now() where id = p_user;
   delete from auth.local_sign_in where user_id = p_user;
+  delete from private.sign_in_failure f
+  where f.kind = 'email' and f.key = (select sha256(convert_to(u.email, 'UTF8')) from auth.users u where u.id = p_user);
 end;
 $$;
 
@@ -1997,6 +2070,27 @@ CREATE FUNCTION private.staff_role() RETURNS text
     AS $$ select s.role from public.staff s where s.user_id = auth.uid() and s.active $$;
 
 --
+-- Name: stamp_created_by(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.stamp_created_by() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if coalesce(current_setting('request.jwt.claims', true), '') = '' then
+    return new;
+  end if;
+  if tg_op = 'INSERT' then
+    new.created_by := auth.uid();
+  else
+    new.created_by := old.created_by;
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: step_deadline(text, text, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2077,6 +2171,61 @@ CREATE FUNCTION private.uid() RETURNS uuid
     AS $$ select auth.uid() $$;
 
 --
+-- Name: unsafe_text(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.unsafe_text(t text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select case when t is null then null
+              when t ~ '^[=+@\t\r-]' then 'field.error.formula'
+              when t ~ '[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]' then 'field.error.control' end
+$$;
+
+--
+-- Name: valid_phone(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.valid_phone(p text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+  select p is null
+      or (p ~ '^\+?[0-9][0-9 -]{4,19}$' and length(regexp_replace(p, '[^0-9]', '', 'g')) between 7 and 15)
+$_$;
+
+--
+-- Name: visible_text(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.visible_text(t text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select t is null
+      or t ~ '[^[:space:]\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u3000\ufeff]'
+$$;
+
+--
+-- Name: sign_in_failure; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.sign_in_failure (
+    kind text NOT NULL,
+    key bytea NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT sign_in_failure_key_check CHECK ((length(key) = 32)),
+    CONSTRAINT sign_in_failure_kind_check CHECK ((kind = ANY (ARRAY['email'::text, 'client'::text])))
+);
+
+--
+-- Name: TABLE sign_in_failure; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.sign_in_failure IS 'Failed local sign-ins in the last minutes: SHA-256 of the email or the client address.';
+
+--
 -- Name: staff_session; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -2122,6 +2271,7 @@ CREATE TABLE public.application (
     decided_by uuid,
     decided_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    duplicate boolean DEFAULT false NOT NULL,
     CONSTRAINT application_availability_check CHECK ((length(availability) <= 200)),
     CONSTRAINT application_check CHECK (((kind = 'unit'::text) = (unit_type IS NOT NULL))),
     CONSTRAINT application_contact_name_check CHECK ((length(contact_name) <= 50)),
@@ -2144,6 +2294,18 @@ CREATE TABLE public.application (
 --
 
 COMMENT ON TABLE public.application IS '报到申请: a pending sign-up from the public page (or entered by staff); approval creates the unit or volunteer. name, phone are personal data.';
+
+--
+-- Name: COLUMN application.fingerprint; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.application.fingerprint IS 'The sender as the server saw it (private.request_sender()); whatever a client writes here is replaced.';
+
+--
+-- Name: COLUMN application.duplicate; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.application.duplicate IS 'Set by the database: the phone already has a pending application or an active registration. Staff see it; the applicant is answered the same either way.';
 
 --
 -- Name: application_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2191,6 +2353,42 @@ CREATE TABLE public.assessment (
 --
 
 COMMENT ON TABLE public.assessment IS '双考核: the half-yearly score of a unit or a volunteer, computed by private.compute_assessment; evaluation (民主评议, 0–100) is entered by staff and kept across recomputation.';
+
+--
+-- Name: COLUMN assessment.hours; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.assessment.hours IS 'Computed by private.compute_assessment: hours served in the period.';
+
+--
+-- Name: COLUMN assessment.activities; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.assessment.activities IS 'Computed by private.compute_assessment: activities attended.';
+
+--
+-- Name: COLUMN assessment.rating; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.assessment.rating IS 'Computed by private.compute_assessment: average rating.';
+
+--
+-- Name: COLUMN assessment.matches; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.assessment.matches IS 'Computed by private.compute_assessment: completed matches of pledged resources.';
+
+--
+-- Name: COLUMN assessment.score; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.assessment.score IS 'Computed by private.compute_assessment: the weighted score.';
+
+--
+-- Name: COLUMN assessment.computed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.assessment.computed_at IS 'Computed by private.compute_assessment: when the row was last computed.';
 
 --
 -- Name: assessment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -2789,6 +2987,12 @@ END)) STORED,
 COMMENT ON TABLE public.org_unit IS 'The org tree. terr is assigned by the database; street_id, community_id and grid_id are the unit''s own ancestors (itself included).';
 
 --
+-- Name: COLUMN org_unit.terr; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.org_unit.terr IS 'Computed by private.place_org_unit when the unit is created; never changes.';
+
+--
 -- Name: org_unit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2845,6 +3049,12 @@ CREATE TABLE public.post (
 COMMENT ON TABLE public.post IS '岗位 / 活动: a standing service post or a dated activity; taken counts confirmed sign-ups and is kept by triggers.';
 
 --
+-- Name: COLUMN post.taken; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.post.taken IS 'Computed by the sign-up triggers: confirmed sign-ups.';
+
+--
 -- Name: post_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -2896,6 +3106,24 @@ CREATE TABLE public.project (
 --
 
 COMMENT ON TABLE public.project IS '项目清单: 共建项目 (joint), 书记项目 (secretary), 民生实事 (livelihood), owned by org_unit_id.';
+
+--
+-- Name: COLUMN project.budget; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.project.budget IS 'Yuan, two decimals, at most 9,999,999,999.99.';
+
+--
+-- Name: COLUMN project.spent; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.project.spent IS 'Yuan, two decimals, at most 9,999,999,999.99.';
+
+--
+-- Name: COLUMN project.beneficiaries; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.project.beneficiaries IS 'People served, at most 10,000,000.';
 
 --
 -- Name: project_demand; Type: TABLE; Schema: public; Owner: -
@@ -3026,6 +3254,12 @@ CREATE TABLE public.resource (
 --
 
 COMMENT ON TABLE public.resource IS '资源清单: what a unit, department, organisation or volunteer offers to the area of org_unit_id.';
+
+--
+-- Name: COLUMN resource.allocated; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.resource.allocated IS 'Computed by the match triggers (private.book_capacity): capacity held by live matches.';
 
 --
 -- Name: resource_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -3350,6 +3584,20 @@ ALTER TABLE ONLY private.staff_session
     ADD CONSTRAINT staff_session_pkey PRIMARY KEY (token_hash);
 
 --
+-- Name: application application_name_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.application
+    ADD CONSTRAINT application_name_visible CHECK (private.visible_text(name)) NOT VALID;
+
+--
+-- Name: application application_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.application
+    ADD CONSTRAINT application_phone_digits CHECK (private.valid_phone(phone)) NOT VALID;
+
+--
 -- Name: application application_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3392,6 +3640,20 @@ ALTER TABLE ONLY public.category
     ADD CONSTRAINT category_pkey PRIMARY KEY (id);
 
 --
+-- Name: demand demand_needed_by_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand
+    ADD CONSTRAINT demand_needed_by_range CHECK (((needed_by >= '2000-01-01'::date) AND (needed_by <= '2100-12-31'::date))) NOT VALID;
+
+--
+-- Name: demand demand_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand
+    ADD CONSTRAINT demand_phone_digits CHECK (private.valid_phone(beneficiary_phone)) NOT VALID;
+
+--
 -- Name: demand demand_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3404,6 +3666,13 @@ ALTER TABLE ONLY public.demand
 
 ALTER TABLE ONLY public.demand_tally
     ADD CONSTRAINT demand_tally_pkey PRIMARY KEY (id);
+
+--
+-- Name: demand demand_title_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand
+    ADD CONSTRAINT demand_title_visible CHECK (private.visible_text(title)) NOT VALID;
 
 --
 -- Name: department department_code_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3469,6 +3738,13 @@ ALTER TABLE ONLY public.event_timeline
     ADD CONSTRAINT event_timeline_pkey PRIMARY KEY (id);
 
 --
+-- Name: event event_title_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.event
+    ADD CONSTRAINT event_title_visible CHECK (private.visible_text(title)) NOT VALID;
+
+--
 -- Name: event_transition event_transition_from_step_to_step_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3504,6 +3780,27 @@ ALTER TABLE ONLY public.post
     ADD CONSTRAINT post_pkey PRIMARY KEY (id);
 
 --
+-- Name: post post_title_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.post
+    ADD CONSTRAINT post_title_visible CHECK (private.visible_text(title)) NOT VALID;
+
+--
+-- Name: project project_beneficiaries_max; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.project
+    ADD CONSTRAINT project_beneficiaries_max CHECK ((beneficiaries <= 10000000)) NOT VALID;
+
+--
+-- Name: project project_dates_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.project
+    ADD CONSTRAINT project_dates_range CHECK ((((start_date >= '2000-01-01'::date) AND (start_date <= '2100-12-31'::date)) AND ((end_date >= '2000-01-01'::date) AND (end_date <= '2100-12-31'::date)))) NOT VALID;
+
+--
 -- Name: project_demand project_demand_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3511,11 +3808,39 @@ ALTER TABLE ONLY public.project_demand
     ADD CONSTRAINT project_demand_pkey PRIMARY KEY (project_id, demand_id);
 
 --
+-- Name: project_milestone project_milestone_due_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.project_milestone
+    ADD CONSTRAINT project_milestone_due_range CHECK (((due_date >= '2000-01-01'::date) AND (due_date <= '2100-12-31'::date))) NOT VALID;
+
+--
 -- Name: project_milestone project_milestone_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.project_milestone
     ADD CONSTRAINT project_milestone_pkey PRIMARY KEY (id);
+
+--
+-- Name: project_milestone project_milestone_title_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.project_milestone
+    ADD CONSTRAINT project_milestone_title_visible CHECK (private.visible_text(title)) NOT VALID;
+
+--
+-- Name: project project_money_max; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.project
+    ADD CONSTRAINT project_money_max CHECK (((budget <= 9999999999.99) AND (spent <= 9999999999.99))) NOT VALID;
+
+--
+-- Name: project project_name_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.project
+    ADD CONSTRAINT project_name_visible CHECK (private.visible_text(name)) NOT VALID;
 
 --
 -- Name: project project_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3537,6 +3862,27 @@ ALTER TABLE ONLY public.project_resource
 
 ALTER TABLE ONLY public.provider_record
     ADD CONSTRAINT provider_record_pkey PRIMARY KEY (provider);
+
+--
+-- Name: resource resource_dates_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.resource
+    ADD CONSTRAINT resource_dates_range CHECK ((((available_from >= '2000-01-01'::date) AND (available_from <= '2100-12-31'::date)) AND ((available_to >= '2000-01-01'::date) AND (available_to <= '2100-12-31'::date)))) NOT VALID;
+
+--
+-- Name: resource resource_name_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.resource
+    ADD CONSTRAINT resource_name_visible CHECK ((private.visible_text(name) AND private.visible_text(provider))) NOT VALID;
+
+--
+-- Name: resource resource_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.resource
+    ADD CONSTRAINT resource_phone_digits CHECK (private.valid_phone(contact_phone)) NOT VALID;
 
 --
 -- Name: resource resource_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3588,6 +3934,13 @@ ALTER TABLE ONLY public.status_transition
     ADD CONSTRAINT status_transition_entity_from_status_to_status_key UNIQUE NULLS NOT DISTINCT (entity, from_status, to_status);
 
 --
+-- Name: unit unit_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.unit
+    ADD CONSTRAINT unit_phone_digits CHECK (private.valid_phone(phone)) NOT VALID;
+
+--
 -- Name: unit unit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -3600,6 +3953,13 @@ ALTER TABLE ONLY public.unit
 
 ALTER TABLE ONLY public.user_setting
     ADD CONSTRAINT user_setting_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: volunteer volunteer_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE public.volunteer
+    ADD CONSTRAINT volunteer_phone_digits CHECK (private.valid_phone(phone)) NOT VALID;
 
 --
 -- Name: volunteer volunteer_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -3616,6 +3976,18 @@ ALTER TABLE ONLY public.work_calendar
     ADD CONSTRAINT work_calendar_pkey PRIMARY KEY (day);
 
 --
+-- Name: sign_in_failure_at_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX sign_in_failure_at_idx ON private.sign_in_failure USING btree (at);
+
+--
+-- Name: sign_in_failure_key_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX sign_in_failure_key_idx ON private.sign_in_failure USING btree (kind, key, at);
+
+--
 -- Name: staff_session_expires_at_idx; Type: INDEX; Schema: private; Owner: -
 --
 
@@ -3626,6 +3998,12 @@ CREATE INDEX staff_session_expires_at_idx ON private.staff_session USING btree (
 --
 
 CREATE INDEX staff_session_user_id_idx ON private.staff_session USING btree (user_id);
+
+--
+-- Name: application_community_created_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX application_community_created_idx ON public.application USING btree (community_id, created_at);
 
 --
 -- Name: application_created_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -3650,6 +4028,12 @@ CREATE INDEX application_fingerprint_idx ON public.application USING btree (fing
 --
 
 CREATE INDEX application_org_unit_id_idx ON public.application USING btree (org_unit_id);
+
+--
+-- Name: application_phone_created_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX application_phone_created_idx ON public.application USING btree (phone, created_at);
 
 --
 -- Name: application_phone_idx; Type: INDEX; Schema: public; Owner: -
@@ -4264,6 +4648,12 @@ CREATE TRIGGER application_place BEFORE INSERT OR UPDATE OF org_unit_id ON publi
 CREATE TRIGGER application_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.application FOR EACH ROW EXECUTE FUNCTION private.set_territory();
 
 --
+-- Name: application application_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER application_territory_kept BEFORE UPDATE ON public.application FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
 -- Name: assessment assessment_delete_audit; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4280,6 +4670,12 @@ CREATE TRIGGER assessment_evaluation_audit AFTER UPDATE OF evaluation ON public.
 --
 
 CREATE TRIGGER assessment_territory BEFORE INSERT OR UPDATE OF volunteer_id, unit_id ON public.assessment FOR EACH ROW EXECUTE FUNCTION private.assessment_territory();
+
+--
+-- Name: assessment assessment_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER assessment_territory_kept BEFORE UPDATE ON public.assessment FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.assessment_territory();
 
 --
 -- Name: assessment_weight assessment_weight_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4354,6 +4750,18 @@ CREATE TRIGGER demand_cancels_matches AFTER UPDATE OF status ON public.demand FO
 CREATE TRIGGER demand_closed BEFORE INSERT OR UPDATE OF status ON public.demand FOR EACH ROW EXECUTE FUNCTION private.demand_closed_at();
 
 --
+-- Name: demand demand_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_created_by BEFORE INSERT ON public.demand FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: demand demand_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_created_by_kept BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: demand demand_status; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4382,6 +4790,12 @@ CREATE TRIGGER demand_tally_update AFTER UPDATE ON public.demand REFERENCING OLD
 --
 
 CREATE TRIGGER demand_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.demand FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: demand demand_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_territory_kept BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: demand demand_touch; Type: TRIGGER; Schema: public; Owner: -
@@ -4456,10 +4870,28 @@ CREATE TRIGGER event_consult_audit_insert AFTER INSERT ON public.event_consult R
 CREATE TRIGGER event_consult_audit_update AFTER UPDATE ON public.event_consult REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: event_consult event_consult_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_consult_created_by BEFORE INSERT ON public.event_consult FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: event_consult event_consult_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_consult_created_by_kept BEFORE UPDATE ON public.event_consult FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: event_consult event_consult_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER event_consult_guard BEFORE INSERT ON public.event_consult FOR EACH ROW EXECUTE FUNCTION private.guard_consult();
+
+--
+-- Name: event_consult event_consult_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_consult_territory_kept BEFORE UPDATE ON public.event_consult FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('event', 'event_id');
 
 --
 -- Name: event_consult event_consult_written; Type: TRIGGER; Schema: public; Owner: -
@@ -4468,10 +4900,64 @@ CREATE TRIGGER event_consult_guard BEFORE INSERT ON public.event_consult FOR EAC
 CREATE TRIGGER event_consult_written AFTER INSERT ON public.event_consult FOR EACH ROW EXECUTE FUNCTION private.consult_written();
 
 --
+-- Name: event event_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_created_by BEFORE INSERT ON public.event FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: event event_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_created_by_kept BEFORE UPDATE ON public.event FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: event_deadline event_deadline_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_deadline_audit_delete AFTER DELETE ON public.event_deadline REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_deadline event_deadline_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_deadline_audit_insert AFTER INSERT ON public.event_deadline REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_deadline event_deadline_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_deadline_audit_update AFTER UPDATE ON public.event_deadline REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
 -- Name: event_demand event_demand_territory; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER event_demand_territory BEFORE INSERT OR UPDATE OF event_id ON public.event_demand FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('event', 'event_id');
+
+--
+-- Name: event_demand event_demand_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_demand_territory_kept BEFORE UPDATE ON public.event_demand FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('event', 'event_id');
+
+--
+-- Name: event_department event_department_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_audit_delete AFTER DELETE ON public.event_department REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_department event_department_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_audit_insert AFTER INSERT ON public.event_department REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_department event_department_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_audit_update AFTER UPDATE ON public.event_department REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
 -- Name: event_department event_department_guard; Type: TRIGGER; Schema: public; Owner: -
@@ -4484,6 +4970,36 @@ CREATE TRIGGER event_department_guard BEFORE UPDATE ON public.event_department F
 --
 
 CREATE TRIGGER event_department_reported AFTER UPDATE OF reported_at ON public.event_department FOR EACH ROW EXECUTE FUNCTION private.department_reported();
+
+--
+-- Name: event_department event_department_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_territory_kept BEFORE UPDATE ON public.event_department FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('event', 'event_id');
+
+--
+-- Name: event_routing event_routing_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_routing_audit_delete AFTER DELETE ON public.event_routing REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_routing event_routing_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_routing_audit_insert AFTER INSERT ON public.event_routing REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_routing event_routing_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_routing_audit_update AFTER UPDATE ON public.event_routing REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event event_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_territory_kept BEFORE UPDATE ON public.event FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: event event_written; Type: TRIGGER; Schema: public; Owner: -
@@ -4510,6 +5026,18 @@ CREATE TRIGGER match_audit_insert AFTER INSERT ON public.match REFERENCING NEW T
 CREATE TRIGGER match_audit_update AFTER UPDATE ON public.match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: match match_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_created_by BEFORE INSERT ON public.match FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: match match_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_created_by_kept BEFORE UPDATE ON public.match FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: match match_deleted; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4534,6 +5062,12 @@ CREATE TRIGGER match_status BEFORE UPDATE OF status ON public.match FOR EACH ROW
 CREATE TRIGGER match_territory BEFORE INSERT OR UPDATE OF demand_id, resource_id ON public.match FOR EACH ROW WHEN ((new.org_unit_id = 0)) EXECUTE FUNCTION private.set_match_territory();
 
 --
+-- Name: match match_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_territory_kept BEFORE UPDATE ON public.match FOR EACH ROW WHEN (((((((((new.demand_id IS DISTINCT FROM old.demand_id) OR (new.resource_id IS DISTINCT FROM old.resource_id)) OR (new.org_unit_id IS DISTINCT FROM old.org_unit_id)) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr)) OR (new.resource_terr IS DISTINCT FROM old.resource_terr))) EXECUTE FUNCTION private.set_match_territory();
+
+--
 -- Name: match match_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4544,6 +5078,12 @@ CREATE TRIGGER match_touch BEFORE UPDATE ON public.match FOR EACH ROW EXECUTE FU
 --
 
 CREATE TRIGGER match_updated AFTER UPDATE ON public.match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_updated();
+
+--
+-- Name: org_unit org_unit_ancestors_fixed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_unit_ancestors_fixed BEFORE UPDATE ON public.org_unit FOR EACH ROW WHEN ((((new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id))) EXECUTE FUNCTION private.org_unit_ancestors_fixed();
 
 --
 -- Name: org_unit org_unit_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4594,6 +5134,18 @@ CREATE TRIGGER post_audit_update AFTER UPDATE ON public.post REFERENCING OLD TAB
 CREATE TRIGGER post_changed AFTER UPDATE OF capacity, status, starts_at, ends_at ON public.post FOR EACH ROW EXECUTE FUNCTION private.post_changed();
 
 --
+-- Name: post post_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_created_by BEFORE INSERT ON public.post FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: post post_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_created_by_kept BEFORE UPDATE ON public.post FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: post post_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4612,6 +5164,12 @@ CREATE TRIGGER post_place BEFORE INSERT OR UPDATE OF org_unit_id ON public.post 
 CREATE TRIGGER post_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.post FOR EACH ROW EXECUTE FUNCTION private.set_territory();
 
 --
+-- Name: post post_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER post_territory_kept BEFORE UPDATE ON public.post FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
 -- Name: project project_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4628,6 +5186,18 @@ CREATE TRIGGER project_audit_insert AFTER INSERT ON public.project REFERENCING N
 --
 
 CREATE TRIGGER project_audit_update AFTER UPDATE ON public.project REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: project project_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_created_by BEFORE INSERT ON public.project FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: project project_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_created_by_kept BEFORE UPDATE ON public.project FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
 
 --
 -- Name: project_demand project_demand_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4654,6 +5224,12 @@ CREATE TRIGGER project_demand_audit_update AFTER UPDATE ON public.project_demand
 CREATE TRIGGER project_demand_territory BEFORE INSERT OR UPDATE OF project_id ON public.project_demand FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('project', 'project_id');
 
 --
+-- Name: project_demand project_demand_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_demand_territory_kept BEFORE UPDATE ON public.project_demand FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('project', 'project_id');
+
+--
 -- Name: project_milestone project_milestone_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4676,6 +5252,12 @@ CREATE TRIGGER project_milestone_audit_update AFTER UPDATE ON public.project_mil
 --
 
 CREATE TRIGGER project_milestone_territory BEFORE INSERT OR UPDATE OF project_id ON public.project_milestone FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('project', 'project_id');
+
+--
+-- Name: project_milestone project_milestone_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_milestone_territory_kept BEFORE UPDATE ON public.project_milestone FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('project', 'project_id');
 
 --
 -- Name: project_resource project_resource_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4702,6 +5284,12 @@ CREATE TRIGGER project_resource_audit_update AFTER UPDATE ON public.project_reso
 CREATE TRIGGER project_resource_territory BEFORE INSERT OR UPDATE OF project_id ON public.project_resource FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('project', 'project_id');
 
 --
+-- Name: project_resource project_resource_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_resource_territory_kept BEFORE UPDATE ON public.project_resource FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('project', 'project_id');
+
+--
 -- Name: project project_status; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4712,6 +5300,12 @@ CREATE TRIGGER project_status BEFORE INSERT OR UPDATE OF status ON public.projec
 --
 
 CREATE TRIGGER project_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.project FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: project project_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_territory_kept BEFORE UPDATE ON public.project FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: project project_touch; Type: TRIGGER; Schema: public; Owner: -
@@ -4750,6 +5344,18 @@ CREATE TRIGGER resource_audit_insert AFTER INSERT ON public.resource REFERENCING
 CREATE TRIGGER resource_audit_update AFTER UPDATE ON public.resource REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: resource resource_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resource_created_by BEFORE INSERT ON public.resource FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: resource resource_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resource_created_by_kept BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: resource resource_status; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4778,6 +5384,12 @@ CREATE TRIGGER resource_tally_update AFTER UPDATE ON public.resource REFERENCING
 --
 
 CREATE TRIGGER resource_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.resource FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: resource resource_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: resource resource_touch; Type: TRIGGER; Schema: public; Owner: -
@@ -4810,10 +5422,28 @@ CREATE TRIGGER service_log_audit_update AFTER UPDATE ON public.service_log REFER
 CREATE TRIGGER service_log_check BEFORE INSERT OR DELETE OR UPDATE ON public.service_log FOR EACH ROW EXECUTE FUNCTION private.check_service_log();
 
 --
+-- Name: service_log service_log_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_log_created_by BEFORE INSERT ON public.service_log FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: service_log service_log_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_log_created_by_kept BEFORE UPDATE ON public.service_log FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: service_log service_log_territory; Type: TRIGGER; Schema: public; Owner: -
 --
 
 CREATE TRIGGER service_log_territory BEFORE INSERT OR UPDATE OF volunteer_id ON public.service_log FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('volunteer', 'volunteer_id');
+
+--
+-- Name: service_log service_log_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER service_log_territory_kept BEFORE UPDATE ON public.service_log FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('volunteer', 'volunteer_id');
 
 --
 -- Name: signup signup_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4834,6 +5464,18 @@ CREATE TRIGGER signup_audit_insert AFTER INSERT ON public.signup REFERENCING NEW
 CREATE TRIGGER signup_audit_update AFTER UPDATE ON public.signup REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: signup signup_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER signup_created_by BEFORE INSERT ON public.signup FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: signup signup_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER signup_created_by_kept BEFORE UPDATE ON public.signup FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
 -- Name: signup signup_left; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4844,6 +5486,12 @@ CREATE TRIGGER signup_left AFTER DELETE OR UPDATE OF status ON public.signup FOR
 --
 
 CREATE TRIGGER signup_seat BEFORE INSERT OR UPDATE ON public.signup FOR EACH ROW EXECUTE FUNCTION private.signup_seat();
+
+--
+-- Name: signup signup_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER signup_territory_kept BEFORE UPDATE ON public.signup FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('post', 'post_id');
 
 --
 -- Name: staff staff_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4870,6 +5518,12 @@ CREATE TRIGGER staff_audit_update AFTER UPDATE ON public.staff REFERENCING OLD T
 CREATE CONSTRAINT TRIGGER staff_department_fits AFTER INSERT OR UPDATE OF role, department_id ON public.staff DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION private.check_staff_department();
 
 --
+-- Name: staff staff_end_sessions; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER staff_end_sessions AFTER UPDATE OF active ON public.staff FOR EACH ROW WHEN ((old.active AND (NOT new.active))) EXECUTE FUNCTION private.end_sessions_of_user('user_id');
+
+--
 -- Name: staff staff_protect_own; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -4886,6 +5540,12 @@ CREATE TRIGGER staff_role_fits BEFORE INSERT OR UPDATE OF role, org_unit_id ON p
 --
 
 CREATE TRIGGER staff_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.staff FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: staff staff_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER staff_territory_kept BEFORE UPDATE ON public.staff FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: unit unit_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -4916,6 +5576,30 @@ CREATE TRIGGER unit_place BEFORE INSERT OR UPDATE OF org_unit_id ON public.unit 
 --
 
 CREATE TRIGGER unit_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.unit FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: unit unit_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER unit_territory_kept BEFORE UPDATE ON public.unit FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: user_setting user_setting_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_setting_audit_delete AFTER DELETE ON public.user_setting REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: user_setting user_setting_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_setting_audit_insert AFTER INSERT ON public.user_setting REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: user_setting user_setting_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER user_setting_audit_update AFTER UPDATE ON public.user_setting REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
 -- Name: user_setting user_setting_touch; Type: TRIGGER; Schema: public; Owner: -
@@ -4952,6 +5636,30 @@ CREATE TRIGGER volunteer_place BEFORE INSERT OR UPDATE OF org_unit_id ON public.
 --
 
 CREATE TRIGGER volunteer_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.volunteer FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: volunteer volunteer_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER volunteer_territory_kept BEFORE UPDATE ON public.volunteer FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: work_calendar work_calendar_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER work_calendar_audit_delete AFTER DELETE ON public.work_calendar REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: work_calendar work_calendar_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER work_calendar_audit_insert AFTER INSERT ON public.work_calendar REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: work_calendar work_calendar_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER work_calendar_audit_update AFTER UPDATE ON public.work_calendar REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
 -- Name: staff_session staff_session_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
@@ -7011,6 +7719,12 @@ GRANT ALL ON FUNCTION private.department_id() TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.department_reported() FROM PUBLIC;
 
 --
+-- Name: FUNCTION end_sessions_of_user(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.end_sessions_of_user() FROM PUBLIC;
+
+--
 -- Name: FUNCTION escalate_overdue(clock_at timestamp with time zone); Type: ACL; Schema: private; Owner: -
 --
 
@@ -7123,6 +7837,12 @@ GRANT ALL ON FUNCTION private.next_step(step text) TO authenticated;
 GRANT ALL ON FUNCTION private.next_step(step text) TO gongzhi_district;
 
 --
+-- Name: FUNCTION org_unit_ancestors_fixed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.org_unit_ancestors_fixed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION personal_keys(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -7227,6 +7947,12 @@ REVOKE ALL ON FUNCTION private.request_role(p_user uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.request_role(p_user uuid) TO gongzhi_portal;
 
 --
+-- Name: FUNCTION request_sender(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.request_sender() FROM PUBLIC;
+
+--
 -- Name: FUNCTION resource_tally_after_alter(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -7298,6 +8024,12 @@ GRANT ALL ON FUNCTION private.staff_role() TO authenticated;
 GRANT ALL ON FUNCTION private.staff_role() TO gongzhi_district;
 
 --
+-- Name: FUNCTION stamp_created_by(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.stamp_created_by() FROM PUBLIC;
+
+--
 -- Name: FUNCTION step_deadline(urgency text, next_step text, start timestamp with time zone, OUT deadline timestamp with time zone, OUT yellow_at timestamp with time zone); Type: ACL; Schema: private; Owner: -
 --
 
@@ -7342,6 +8074,42 @@ REVOKE ALL ON FUNCTION private.touch() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.uid() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.uid() TO authenticated;
 GRANT ALL ON FUNCTION private.uid() TO gongzhi_district;
+
+--
+-- Name: FUNCTION unsafe_text(t text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.unsafe_text(t text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.unsafe_text(t text) TO anon;
+GRANT ALL ON FUNCTION private.unsafe_text(t text) TO authenticated;
+GRANT ALL ON FUNCTION private.unsafe_text(t text) TO service_role;
+GRANT ALL ON FUNCTION private.unsafe_text(t text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION valid_phone(p text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.valid_phone(p text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.valid_phone(p text) TO anon;
+GRANT ALL ON FUNCTION private.valid_phone(p text) TO authenticated;
+GRANT ALL ON FUNCTION private.valid_phone(p text) TO service_role;
+GRANT ALL ON FUNCTION private.valid_phone(p text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION visible_text(t text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.visible_text(t text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.visible_text(t text) TO anon;
+GRANT ALL ON FUNCTION private.visible_text(t text) TO authenticated;
+GRANT ALL ON FUNCTION private.visible_text(t text) TO service_role;
+GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_district;
+
+--
+-- Name: TABLE sign_in_failure; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE ON TABLE private.sign_in_failure TO gongzhi_auth;
 
 --
 -- Name: TABLE staff_session; Type: ACL; Schema: private; Owner: -
@@ -7448,9 +8216,16 @@ GRANT SELECT,USAGE ON SEQUENCE public.application_id_seq TO gongzhi_district;
 -- Name: TABLE assessment; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT ALL ON TABLE public.assessment TO authenticated;
+GRANT SELECT,REFERENCES,DELETE,TRIGGER,TRUNCATE,MAINTAIN ON TABLE public.assessment TO authenticated;
 GRANT ALL ON TABLE public.assessment TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.assessment TO gongzhi_district;
+GRANT SELECT,DELETE ON TABLE public.assessment TO gongzhi_district;
+
+--
+-- Name: COLUMN assessment.evaluation; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(evaluation) ON TABLE public.assessment TO authenticated;
+GRANT UPDATE(evaluation) ON TABLE public.assessment TO gongzhi_district;
 
 --
 -- Name: SEQUENCE assessment_id_seq; Type: ACL; Schema: public; Owner: -
