@@ -59,7 +59,7 @@ def test_the_portal_says_the_database_is_unreachable_and_recovers(own_server):
     at.run()
     assert [e.value for e in at.error] == [i18n.t("error.unavailable", "en")]
 
-    embedded.start(own_server)
+    embedded.start(own_server, fast_unsafe=True)
     at.run()
     assert not at.exception and not at.error
     assert i18n.t("error.unavailable", "en") not in _texts(at)
