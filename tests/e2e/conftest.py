@@ -1,22 +1,36 @@
-"""End-to-end fixtures: the real portal (`streamlit run app.py`) on a free loopback port against
-a fresh copy of the demo database, and a real headless Chromium driven by Playwright."""
+"""End-to-end fixtures: the real portal (`streamlit run app.py`), started once per test session on a
+free loopback port against a copy of the demo database of its own, and a real headless Chromium
+(Debian's) driven by Playwright. The flows share that portal and database, so each makes its own
+data (unique titles, names and phones) and no flow depends on another having run.
+
+When a test fails, every page it opened leaves a screenshot and its HTML in the test's temporary
+folder (`<page>-failed.png`, `<page>-failed.html`)."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from gongzhi.config import ROOT
+from gongzhi.demo_data import DEMO_PASSWORD
+from tests.conftest import clone_database, drop_database
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 START_TIMEOUT = 60
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1400, "height": 1000}
 
 
 def _free_port() -> int:
@@ -25,12 +39,29 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def portal(fresh_db, tmp_path):
-    """The base URL of a running portal whose database is this test's own."""
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell a failed test at teardown."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
+@pytest.fixture(scope="session")
+def portal_db(pg_admin_url, template_url):
+    """The portal's database: a copy of the demo district for this test session."""
+    name, url = clone_database(pg_admin_url, template_url, "gz_e2e")
+    yield url
+    drop_database(pg_admin_url, name)
+
+
+@pytest.fixture(scope="session")
+def portal(portal_db, tmp_path_factory):
+    """The base URL of the running portal (one per test session)."""
     port = _free_port()
-    env = {**os.environ, "GONGZHI_DATABASE_URL": fresh_db, "PYTHONPATH": str(ROOT)}
-    log = open(tmp_path / "streamlit.log", "wb")
+    env = {**os.environ, "GONGZHI_DATABASE_URL": portal_db, "PYTHONPATH": str(ROOT)}
+    log_path = tmp_path_factory.mktemp("portal") / "streamlit.log"
+    log = open(log_path, "wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
          "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
@@ -47,7 +78,7 @@ def portal(fresh_db, tmp_path):
             except OSError:
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the portal did not start:\n" + (tmp_path / "streamlit.log").read_text(errors="replace"))
+                raise RuntimeError("the portal did not start:\n" + log_path.read_text(errors="replace"))
             time.sleep(0.3)
         yield url
     finally:
@@ -60,16 +91,96 @@ def portal(fresh_db, tmp_path):
 
 
 @pytest.fixture
-def browser_page():
-    """A fresh page of a headless Chromium (Debian's), Chinese locale."""
+def sql(portal_db):
+    """Run one statement against the portal's database as its owner; returns the rows as dicts."""
+    def run(query: str, params=()) -> list[dict]:
+        with psycopg.connect(portal_db, row_factory=dict_row, autocommit=True) as conn:
+            cur = conn.execute(query, params)
+            return cur.fetchall() if cur.description else []
+    return run
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the session; each test opens its own contexts (own cookies)."""
     from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="zh-CN", viewport={"width": 1400, "height": 1000})
+    p = sync_playwright().start()
+    b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    try:
+        yield b
+    finally:
+        b.close()
+        p.stop()
+
+
+@pytest.fixture
+def new_page(browser, request, tmp_path):
+    """`new_page(name, viewport=...)`: a page in a fresh browser context (its own cookies, so its
+    own signed-in user), Chinese locale. On failure each page is saved as a screenshot and HTML."""
+    opened = []
+
+    def make(name: str = "page", viewport: dict | None = None, **options):
+        context = browser.new_context(locale="zh-CN", viewport=viewport or DESKTOP, accept_downloads=True,
+                                      **options)
         context.set_default_timeout(20_000)
         page = context.new_page()
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+        opened.append((name, context, page))
+        return page
+
+    yield make
+    report = getattr(request.node, "report_call", None)
+    failed = report is None or report.failed
+    for name, context, page in opened:
+        if failed:
+            save_page(page, tmp_path, f"{name}-failed")
+        context.close()
+
+
+def save_page(page, folder: Path, stem: str) -> None:
+    """A screenshot and the HTML of `page` as `<stem>.png` and `<stem>.html` in `folder`."""
+    try:
+        page.screenshot(path=str(folder / f"{stem}.png"), full_page=True, timeout=10_000)
+    except Exception as exc:   # a crashed page still leaves its HTML, and the reason
+        (folder / f"{stem}.png.txt").write_text(f"no screenshot: {exc}")
+    try:
+        (folder / f"{stem}.html").write_text(page.content(), encoding="utf-8")
+    except Exception as exc:
+        (folder / f"{stem}.html.txt").write_text(f"no HTML: {exc}")
+
+
+@pytest.fixture
+def browser_page(new_page):
+    """A single desktop page."""
+    return new_page("page")
+
+
+def unique(prefix: str) -> str:
+    """A name no other flow (or earlier run against the same database) uses."""
+    return f"{prefix}{uuid.uuid4().hex[:6]}"
+
+
+def sign_in(page, portal: str, email: str, password: str = DEMO_PASSWORD, name: str | None = None) -> None:
+    """Sign in on the portal's front page; waits for the welcome heading (or `name`'s)."""
+    page.goto(portal)
+    page.get_by_label("邮箱").fill(email)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    if name:
+        from playwright.sync_api import expect
+        expect(page.get_by_role("heading", name=f"您好，{name}")).to_be_visible()
+    else:
+        from playwright.sync_api import expect
+        expect(page.get_by_role("heading", name=re.compile("^您好，"))).to_be_visible()
+
+
+def open_page(page, title: str) -> None:
+    """Open a page of the sidebar menu and wait for its heading."""
+    from playwright.sync_api import expect
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page.get_by_role("heading", name=title).first).to_be_visible()
+
+
+def pick(page, label: str, option: str, scope=None) -> None:
+    """Choose `option` in the Streamlit select box labelled `label` (within `scope`, if given)."""
+    (scope or page).get_by_label(label, exact=True).click()
+    page.get_by_role("option", name=option).first.click()
