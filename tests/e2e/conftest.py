@@ -180,7 +180,7 @@ def open_page(page, title: str) -> None:
     expect(page.get_by_role("heading", name=title).first).to_be_visible()
 
 
-def pick(page, label: str, option: str, scope=None) -> None:
+def pick(page, label: str, option: str, scope=None, exact: bool = False) -> None:
     """Choose `option` in the Streamlit select box labelled `label` (within `scope`, if given)."""
-    (scope or page).get_by_label(label, exact=True).click()
-    page.get_by_role("option", name=option).first.click()
+    (scope or page).get_by_label(label, exact=exact).click()
+    page.get_by_role("option", name=option, exact=True).first.click()
