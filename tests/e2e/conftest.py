@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from playwright.sync_api import expect
 from psycopg.rows import dict_row
 
 from gongzhi.config import ROOT
@@ -165,22 +166,27 @@ def sign_in(page, portal: str, email: str, password: str = DEMO_PASSWORD, name: 
     page.get_by_label("邮箱").fill(email)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
-    if name:
-        from playwright.sync_api import expect
-        expect(page.get_by_role("heading", name=f"您好，{name}")).to_be_visible()
-    else:
-        from playwright.sync_api import expect
-        expect(page.get_by_role("heading", name=re.compile("^您好，"))).to_be_visible()
+    expect(page.get_by_role("heading", name=f"您好，{name}" if name else re.compile("^您好，"))).to_be_visible()
+
+
+def settle(page) -> None:
+    """Wait until the portal's script run has finished (Streamlit redraws widgets while it runs)."""
+    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
 
 
 def open_page(page, title: str) -> None:
     """Open a page of the sidebar menu and wait for its heading."""
-    from playwright.sync_api import expect
     page.get_by_role("link", name=title, exact=True).click()
     expect(page.get_by_role("heading", name=title).first).to_be_visible()
+    settle(page)
 
 
 def pick(page, label: str, option: str, scope=None, exact: bool = False) -> None:
     """Choose `option` in the Streamlit select box labelled `label` (within `scope`, if given)."""
-    (scope or page).get_by_label(label, exact=exact).click()
-    page.get_by_role("option", name=option, exact=True).first.click()
+    settle(page)
+    box = (scope or page).get_by_label(label, exact=exact)
+    box.click()
+    box.press_sequentially(option)
+    expect(page.get_by_role("option", name=option, exact=True).first).to_be_attached()
+    box.press("Enter")   # the list narrows to what was typed, its first entry highlighted
+    expect(box).to_have_value(option)
