@@ -169,9 +169,44 @@ def sign_in(page, portal: str, email: str, password: str = DEMO_PASSWORD, name: 
     expect(page.get_by_role("heading", name=f"您好，{name}" if name else re.compile("^您好，"))).to_be_visible()
 
 
-def settle(page) -> None:
-    """Wait until the portal's script run has finished (Streamlit redraws widgets while it runs)."""
-    expect(page.locator('[data-testid="stApp"]')).to_have_attribute("data-test-script-state", "notRunning")
+def settle(page, rerun: bool = False) -> None:
+    """Wait until the portal's script run has finished (Streamlit redraws widgets while it runs);
+    with `rerun`, first give the run that the last action requested a moment to start."""
+    app = page.locator('[data-testid="stApp"]')
+    if rerun:
+        try:
+            expect(app).to_have_attribute("data-test-script-state", "running", timeout=1500)
+        except AssertionError:   # that run was quicker than we could look
+            pass
+    expect(app).to_have_attribute("data-test-script-state", "notRunning")
+
+
+def table_row(page, text: str, table=None, tries: int = 40) -> list[str]:
+    """The cells of the row of a Streamlit table (st.dataframe) that holds a cell `text`, read from
+    the table's accessible grid; scrolls the table until that row is drawn."""
+    table = table or page.get_by_test_id("stDataFrame").first
+    expect(table).to_be_visible()
+    cell = table.locator('td[role="gridcell"]').filter(has_text=re.compile(f"^{re.escape(text)}$"))
+    for _ in range(tries):
+        if cell.count():
+            return [c.strip() for c in cell.first.locator("xpath=..").locator("td").all_inner_texts()]
+        box = table.bounding_box()
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.wheel(0, 300)
+        page.wait_for_timeout(100)   # the grid redraws on the next animation frame
+    raise AssertionError(f"no row with {text!r} in the table")
+
+
+def enter(field, text: str) -> None:
+    """Type `text` into a Streamlit text input or text area and apply it (Enter, or Ctrl+Enter in a
+    text area), so that the value has reached the server before the next click."""
+    settle(field.page)
+    field.fill(text)
+    multiline = field.evaluate("e => e.tagName") == "TEXTAREA"
+    field.press("Control+Enter" if multiline else "Enter")
+    expect(field.page.get_by_test_id("InputInstructions").filter(has_text="Enter")).to_have_count(0)
+    settle(field.page, rerun=True)
+    expect(field).to_have_value(text)
 
 
 def open_page(page, title: str) -> None:
