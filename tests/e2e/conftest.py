@@ -32,6 +32,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 START_TIMEOUT = 60
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
+ROW_PX = 35   # height of a row of st.dataframe, the header's too
 
 
 def _free_port() -> int:
@@ -197,6 +198,17 @@ def table_row(page, text: str, table=None, tries: int = 40) -> list[str]:
     raise AssertionError(f"no row with {text!r} in the table")
 
 
+def tick_row(page, table, text: str) -> None:
+    """Tick, in a Streamlit table with row selection, the row holding a cell `text` (one of the rows
+    in view: the grid draws on a canvas, so the click goes to the row's place in the first column)."""
+    table.scroll_into_view_if_needed()
+    cell = table.locator('td[role="gridcell"]').filter(has_text=re.compile(f"^{re.escape(text)}$")).first
+    index = int(cell.locator("xpath=..").get_attribute("aria-rowindex"))   # the header row is 1
+    frame = table.bounding_box()
+    assert index <= frame["height"] // ROW_PX - 1, f"row {index} is out of view"
+    page.mouse.click(frame["x"] + 18, frame["y"] + ROW_PX * (index - 1) + ROW_PX / 2)
+
+
 def enter(field, text: str) -> None:
     """Type `text` into a Streamlit text input or text area and apply it (Enter, or Ctrl+Enter in a
     text area), so that the value has reached the server before the next click."""
@@ -210,8 +222,13 @@ def enter(field, text: str) -> None:
 
 
 def open_page(page, title: str) -> None:
-    """Open a page of the sidebar menu and wait for its heading."""
-    page.get_by_role("link", name=title, exact=True).click()
+    """Open a page of the sidebar menu (unfolding it when the page is among the "View more") and
+    wait for its heading."""
+    link = page.get_by_role("link", name=title, exact=True)
+    more = page.get_by_test_id("stSidebarNav").get_by_text(re.compile(r"^View \d+ more$"))
+    if not link.is_visible() and more.count():
+        more.click()
+    link.click()
     expect(page.get_by_role("heading", name=title).first).to_be_visible()
     settle(page)
 
