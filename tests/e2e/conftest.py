@@ -22,6 +22,7 @@ import pytest
 from playwright.sync_api import expect
 from psycopg.rows import dict_row
 
+from gongzhi.auth.sessions import COOKIE as SESSION_COOKIE
 from gongzhi.config import ROOT
 from gongzhi.demo_data import DEMO_PASSWORD
 from tests.conftest import clone_database, drop_database
@@ -168,6 +169,12 @@ def sign_in(page, portal: str, email: str, password: str = DEMO_PASSWORD, name: 
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_role("heading", name=f"您好，{name}" if name else re.compile("^您好，"))).to_be_visible()
+    # The session cookie is set by a script frame drawn with the page; a reload before it ran would
+    # start signed out.
+    deadline = time.monotonic() + 10
+    while not any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
+        assert time.monotonic() < deadline, "the session cookie was never set"
+        page.wait_for_timeout(100)
 
 
 def settle(page, rerun: bool = False) -> None:
