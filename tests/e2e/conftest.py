@@ -31,6 +31,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
 START_TIMEOUT = 60
+WAIT_MS = 20_000   # for actions and for expect(): a script run of a loaded CI machine can take seconds
+expect.set_options(timeout=WAIT_MS)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
 ROW_PX = 35   # height of a row of st.dataframe, the header's too
@@ -125,7 +127,7 @@ def new_page(browser, request, tmp_path):
     def make(name: str = "page", viewport: dict | None = None, **options):
         context = browser.new_context(locale="zh-CN", viewport=viewport or DESKTOP, accept_downloads=True,
                                       **options)
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(WAIT_MS)
         page = context.new_page()
         opened.append((name, context, page))
         return page
@@ -214,6 +216,23 @@ def tick_row(page, table, text: str) -> None:
     frame = table.bounding_box()
     assert index <= frame["height"] // ROW_PX - 1, f"row {index} is out of view"
     page.mouse.click(frame["x"] + 18, frame["y"] + ROW_PX * (index - 1) + ROW_PX / 2)
+
+
+def download(page, button) -> bytes:
+    """Click a download button and return the file's bytes. A button drawn by an earlier run of the
+    page can hold a file the server has already dropped (Streamlit logs "Deferred file … not found"
+    and sends nothing); then the button of the finished run is clicked once more."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    for attempt in (1, 2):
+        settle(page)
+        try:
+            with page.expect_download(timeout=WAIT_MS // attempt) as info:
+                button.click()
+            return open(info.value.path(), "rb").read()
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def enter(field, text: str) -> None:

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gongzhi.imports.columns import header, import_columns
-from tests.e2e.conftest import enter, open_page, settle, sign_in, table_row, unique
+from tests.e2e.conftest import download, enter, open_page, settle, sign_in, table_row, unique
 
 pytestmark = pytest.mark.e2e
 GRID = "wangge@demo.gongzhi.cn"
@@ -63,9 +63,7 @@ def test_bad_rows_refused_fixed_sheet_imported_and_exported_as_csv(portal, new_p
 
     enter(page.get_by_label("关键词"), word)
     expect(page.get_by_text("共 4 条")).to_be_visible()
-    with page.expect_download() as download:
-        page.get_by_role("button", name="导出 CSV").click()
-    data = open(download.value.path(), "rb").read()
+    data = download(page, page.get_by_role("button", name="导出 CSV"))
     assert data.startswith(b"\xef\xbb\xbf")
     exported = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert sorted(r["标题"] for r in exported) == [r["title"] for r in rows]

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from gongzhi.demo_data import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -14,11 +15,7 @@ def test_grid_worker_adds_a_demand_finds_it_and_signs_out(portal, browser_page, 
     page = browser_page
     word = "走廊" + uuid.uuid4().hex[:6]
     title = f"{word}漏水需要维修"
-    page.goto(portal)
-    page.get_by_label("邮箱").fill("wangge@demo.gongzhi.cn")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="您好，刘洋")).to_be_visible()
+    sign_in(page, portal, "wangge@demo.gongzhi.cn", DEMO_PASSWORD, name="刘洋")
 
     page.get_by_role("link", name="需求清单").click()
     expect(page.get_by_role("heading", name="需求清单")).to_be_visible()
