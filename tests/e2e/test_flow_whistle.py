@@ -1,7 +1,7 @@
 """Flow 3, in a real browser: the grid worker blows the whistle (文体活动, routed to 城管 alone);
 城管 staff report within the step's time limit, record the consult, implementation and the answer
 to the resident; the grid worker rates it "not fixed", which reopens the event; the district's
-督办 board shows the event with its light and the reopened flag."""
+督办 board, filtered by the event's light, shows it back at 会商 under 城管."""
 import datetime as dt
 
 import pytest
