@@ -4,7 +4,7 @@ import streamlit as st
 from gongzhi.auth.pages import LANDING, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
 from gongzhi.errors import unavailable
-from ui import session
+from ui import session, style
 from ui.session import t
 
 st.set_page_config(page_title="共治 Gongzhi", page_icon=":material/diversity_3:", layout="wide")
@@ -17,6 +17,7 @@ def _ready() -> str:
 
 def _portal() -> None:
     _ready()
+    style.apply()
     user = session.identity()
     if user is None:
         # The sign-in page stays the default; the public pages (PUBLIC_PAGES) are reachable by their address.

@@ -5,21 +5,17 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from gongzhi.db import owner
 from gongzhi.demo_data import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 
 pytestmark = pytest.mark.e2e
 
 
-def test_grid_worker_adds_a_demand_finds_it_and_signs_out(portal, browser_page):
+def test_grid_worker_adds_a_demand_finds_it_and_signs_out(portal, browser_page, sql):
     page = browser_page
     word = "走廊" + uuid.uuid4().hex[:6]
     title = f"{word}漏水需要维修"
-    page.goto(portal)
-    page.get_by_label("邮箱").fill("wangge@demo.gongzhi.cn")
-    page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    expect(page.get_by_role("heading", name="您好，刘洋")).to_be_visible()
+    sign_in(page, portal, "wangge@demo.gongzhi.cn", DEMO_PASSWORD, name="刘洋")
 
     page.get_by_role("link", name="需求清单").click()
     expect(page.get_by_role("heading", name="需求清单")).to_be_visible()
@@ -37,19 +33,21 @@ def test_grid_worker_adds_a_demand_finds_it_and_signs_out(portal, browser_page):
     keyword.fill(word)
     keyword.press("Enter")
     expect(page.get_by_text("共 1 条")).to_be_visible()
-    with owner() as conn:
-        row = conn.execute("select d.id, o.name from public.demand d join public.org_unit o on o.id = d.org_unit_id"
-                           " where d.title = %s", (title,)).fetchone()
-    assert row and row["name"] == "丽水社区第一网格"
+    rows = sql("select d.id, o.name from public.demand d join public.org_unit o on o.id = d.org_unit_id"
+               " where d.title = %s", (title,))
+    assert [r["name"] for r in rows] == ["丽水社区第一网格"]
 
     page.reload()
     expect(page.get_by_role("heading", name="需求清单")).to_be_visible()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
 
+    sessions = ("select count(*) as n from private.staff_session s join auth.users u on u.id = s.user_id"
+                " where u.email = 'wangge@demo.gongzhi.cn'")
+    before = sql(sessions)[0]["n"]
+    assert before >= 1
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
     expect(page.get_by_label("邮箱")).to_have_value("")
     page.reload()
     expect(page.get_by_role("button", name="登录")).to_be_visible()
-    with owner() as conn:
-        assert conn.execute("select count(*) as n from private.staff_session").fetchone()["n"] == 0
+    assert sql(sessions)[0]["n"] == before - 1
