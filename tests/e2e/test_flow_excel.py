@@ -7,6 +7,7 @@ import io
 import pytest
 from playwright.sync_api import expect
 
+from gongzhi import i18n
 from gongzhi.imports.columns import header, import_columns
 from tests.e2e.conftest import download, enter, open_page, settle, sign_in, table_row, unique
 
@@ -46,7 +47,7 @@ def test_bad_rows_refused_fixed_sheet_imported_and_exported_as_csv(portal, new_p
     expect(page.get_by_text("有 2 行需要修改")).to_be_visible()
     settle(page)
     problems = page.get_by_test_id("stDataFrame").last
-    assert table_row(page, "3", problems)[1:] == ["联系电话", "电话号码格式不正确"]
+    assert table_row(page, "3", problems)[1:] == ["联系电话", i18n.t("field.error.phone")]
     assert table_row(page, "5", problems)[1:] == ["类别", "没有这个类别"]
     assert problems.locator('tr[aria-rowindex]').count() == 3   # the header and the two bad rows
     expect(page.get_by_role("button", name="确认导入", exact=False)).to_have_count(0)
