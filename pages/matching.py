@@ -2,6 +2,7 @@
 preview and commit, and the matches with their lifecycle, projects and lapses."""
 import streamlit as st
 
+from gongzhi import statuses
 from gongzhi.errors import DomainError
 from gongzhi.lists import queries as lists
 from gongzhi.lists.fields import URGENCY
@@ -11,7 +12,6 @@ from ui.session import t
 
 FLASH = "matching_flash"
 PLAN = "matching_plan"
-STATUSES = ("proposed", "accepted", "done", "rejected", "cancelled", "lapsed")
 
 user = session.require_identity()
 lang = session.lang()
@@ -147,7 +147,7 @@ def batch_session() -> None:
 
 
 def records() -> None:
-    status = st.selectbox(t("matching.lifecycle.status_filter"), [None, *STATUSES], key="match_status",
+    status = st.selectbox(t("matching.lifecycle.status_filter"), [None, *statuses.SHOWN["match"]], key="match_status",
                           format_func=lambda s: t("matching.lifecycle.all_statuses") if s is None
                           else t(f"status.match.{s}"))
     rows = queries.matches(user, status=status)
