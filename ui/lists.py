@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.lists import commands, queries
 from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_key
@@ -184,7 +185,7 @@ def show_bulk(list_name: str, user, selected: list[dict]) -> None:
         c2.button(t("lists.bulk.apply"), key=f"{list_name}_bulk_apply", on_click=_bulk, args=(list_name, user, ids))
     else:
         c1.caption(t("lists.bulk.no_common_status"))
-    if list_name in ("demand", "resource") and user.role != "department":
+    if list_name in ("demand", "resource") and may(user, "lists.project_draft"):
         c3.button(t("lists.draft.add"), key=f"{list_name}_draft_add", on_click=_add_to_draft, args=(list_name, ids))
 
 
