@@ -173,6 +173,16 @@ $$;
 -- turned off for a bulk load, a constraint cannot. A demand never stores "matched" (it is derived);
 -- rows stored as matched before this migration become new, the status matched is a case of (a live
 -- proposal still makes them read as matched), with only the status machine's trigger held back.
+-- These changes leave every tally as it is: hold back the event triggers that would rebuild the
+-- tallies after an ALTER TABLE (they exist where the migrations ran as a superuser).
+do $$
+begin
+  if exists (select from pg_catalog.pg_event_trigger where evtname = 'demand_tally_after_alter') then
+    alter event trigger demand_tally_after_alter disable;
+    alter event trigger resource_tally_after_alter disable;
+  end if;
+end
+$$;
 alter table public.demand disable trigger demand_status;
 update public.demand set status = 'new' where status = 'matched';
 alter table public.demand enable trigger demand_status;
@@ -184,6 +194,14 @@ alter table public.project add constraint project_status_stored
   check (status in ('planning', 'in_progress', 'done', 'cancelled'));
 alter table public.match add constraint match_status_stored
   check (status in ('proposed', 'accepted', 'done', 'rejected', 'cancelled', 'lapsed'));
+do $$
+begin
+  if exists (select from pg_catalog.pg_event_trigger where evtname = 'demand_tally_after_alter') then
+    alter event trigger demand_tally_after_alter enable;
+    alter event trigger resource_tally_after_alter enable;
+  end if;
+end
+$$;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
