@@ -14,6 +14,7 @@ import psycopg
 from psycopg.rows import tuple_row
 
 from gongzhi import demo_data as d
+from gongzhi import territory
 from gongzhi.auth.local import hash_password
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.volunteers import seed as volunteer_seed
@@ -164,7 +165,7 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
             select i, u, q, p, created_at,
                    case when s < least(0.92, extract(epoch from now() - created_at) / 86400 / 100)
                         then case when q < 0.94 then 'done' else 'cancelled' end
-                        else (array['new','new','matched','in_progress'])[1 + floor(u * 4)::int] end as status
+                        else (array['new','new','new','in_progress'])[1 + floor(u * 4)::int] end as status
             from (select i, random() as u, random() as q, random() as p, random() as s,
                          now() - power(random(), 1.3) * interval '365 days' as created_at
                   from generate_series(1, %(demands)s) i) raw
@@ -194,8 +195,6 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
     """, {"resources": resources})
     if projects:
         _projects(conn, projects)
-    # "Matched" is not stored: the demands drawn as matched got proposals and read as matched.
-    conn.execute("update public.demand set status = 'new' where status = 'matched'")
     for table in LIST_TABLES:
         conn.execute(f"alter table public.{table} enable trigger user")
 
@@ -239,18 +238,19 @@ def _projects(conn: psycopg.Connection, projects: int) -> None:
         cross join unnest(%(milestones)s::text[]) with ordinality as m(title, pos)
         where not exists (select from public.project_milestone x where x.project_id = p.id);
     """, {"milestones": d.MILESTONES})
-    # Matches: a demand that is matched, in progress or done gets a resource of its category
-    # serving its street, while that resource has capacity left.
-    conn.execute("""
+    # Matches: a demand in progress or done, and every third new one (a proposal: it reads as
+    # matched; "matched" is never stored), gets a resource of its category serving its area,
+    # while that resource has capacity left.
+    conn.execute(f"""
         with wanted as (
           select dm.id as demand_id, dm.terr, dm.org_unit_id, dm.street_id, dm.community_id, dm.grid_id,
                  dm.status, dm.created_at,
                  (select r.id from public.resource r
                   where r.category_id = dm.category_id and r.status = 'available'
-                    and r.terr in (0, dm.terr / 100000 * 100000, dm.terr / 1000 * 1000, dm.terr)
+                    and r.terr = any ({territory.sql_serving('dm.terr')})
                   order by (r.id * 2654435761 + dm.id) % 1000 limit 1) as resource_id
           from public.demand dm
-          where dm.status in ('matched', 'in_progress', 'done')
+          where (dm.status in ('in_progress', 'done') or (dm.status = 'new' and dm.id % 3 = 0))
             and not exists (select from public.match m where m.demand_id = dm.id)
         ), ranked as (
           select w.*, r.terr as resource_terr, r.capacity - r.allocated as room,
@@ -261,9 +261,9 @@ def _projects(conn: psycopg.Connection, projects: int) -> None:
                                   resource_terr, quantity, score, reasons, status, rating, created_at, updated_at)
         select demand_id, resource_id, org_unit_id, street_id, community_id, grid_id, terr, resource_terr, 1,
                round((60 + (demand_id % 40))::numeric, 3), '[]'::jsonb,
-               case status when 'done' then 'done' when 'matched' then 'proposed' else 'accepted' end,
+               case status when 'done' then 'done' when 'new' then 'proposed' else 'accepted' end,
                case when status = 'done' then 3 + (demand_id % 3)::int end, made_at, made_at
-        from (select *, case when status = 'matched'  -- proposals are fresh, inside the lapse window
+        from (select *, case when status = 'new'  -- proposals are fresh, inside the lapse window
                              then greatest(created_at, now() - (demand_id % 48) * interval '1 hour')
                              else created_at end as made_at from ranked) x
         where k <= room;
@@ -275,10 +275,8 @@ def _projects(conn: psycopg.Connection, projects: int) -> None:
         select p.id, dm.id, p.terr
         from public.project p
         join lateral (select dm.id from public.demand dm
-                      where dm.terr between p.terr and p.terr + case when p.grid_id is not null then 0
-                                                                     when p.community_id is not null then 999
-                                                                     else 99999 end
-                        and dm.status in ('matched', 'in_progress', 'done')
+                      where dm.terr between p.terr and p.terr + private.terr_span(private.terr_level(p.terr))
+                        and (dm.status in ('in_progress', 'done') or (dm.status = 'new' and dm.id % 3 = 0))
                       order by dm.id limit 3) dm on true
         on conflict do nothing;
     """)

@@ -5,6 +5,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.whistle import commands, queries
 from ui import session
@@ -79,34 +80,31 @@ def act(fn, *args, done: str = "whistle.ui.saved") -> None:
 
 step = event["step"]
 mine = queries.my_department(user)
-if user.role == "department":
-    summon = next((s for s in event["summons"] if s["department_id"] == mine), None)
-    if summon and summon["reported_at"] is None:
-        note = st.text_input(t("whistle.ui.report_note"), key="ev_report_note")
-        if st.button(t("whistle.ui.report"), key="ev_report", type="primary"):
-            act(commands.report, note)
-    lead = mine == event["lead_department_id"]
-    if lead and step == "consult":
-        note = st.text_area(t("whistle.ui.implement_note"), key="ev_implement_note")
-        if st.button(t("whistle.ui.implement"), key="ev_implement", type="primary"):
-            act(commands.implement, note)
-    if lead and step == "implement":
-        note = st.text_area(t("whistle.ui.feedback_note"), key="ev_feedback_note")
-        if st.button(t("whistle.ui.feedback"), key="ev_feedback", type="primary"):
-            act(commands.feedback, note)
-    if lead and step != "evaluate":
-        others = [d for d in departments if d != mine]
-        target = st.selectbox(t("whistle.ui.hand_on_to"), others, format_func=departments.get, key="ev_hand_on_to")
-        if st.button(t("whistle.ui.hand_on"), key="ev_hand_on"):
-            act(commands.hand_on, target)
-elif step == "feedback":
+if may(user, "whistle.report", event, mine):
+    note = st.text_input(t("whistle.ui.report_note"), key="ev_report_note")
+    if st.button(t("whistle.ui.report"), key="ev_report", type="primary"):
+        act(commands.report, note)
+if may(user, "whistle.implement", event, mine):
+    note = st.text_area(t("whistle.ui.implement_note"), key="ev_implement_note")
+    if st.button(t("whistle.ui.implement"), key="ev_implement", type="primary"):
+        act(commands.implement, note)
+if may(user, "whistle.feedback", event, mine):
+    note = st.text_area(t("whistle.ui.feedback_note"), key="ev_feedback_note")
+    if st.button(t("whistle.ui.feedback"), key="ev_feedback", type="primary"):
+        act(commands.feedback, note)
+if may(user, "whistle.hand_on", event, mine):
+    others = [d for d in departments if d != mine]
+    target = st.selectbox(t("whistle.ui.hand_on_to"), others, format_func=departments.get, key="ev_hand_on_to")
+    if st.button(t("whistle.ui.hand_on"), key="ev_hand_on"):
+        act(commands.hand_on, target)
+if may(user, "whistle.evaluate", event, mine):
     score = st.radio(t("whistle.ui.score"), [5, 4, 3, 2, 1], horizontal=True, key="ev_score",
                      format_func=lambda s: t(f"whistle.score.s{s}"))
     note = st.text_input(t("whistle.ui.evaluate_note"), key="ev_evaluate_note")
     close, reopen = st.columns(2)
     if close.button(t("whistle.ui.evaluate"), key="ev_evaluate", type="primary"):
         act(commands.evaluate, score, note)
-    if reopen.button(t("whistle.ui.not_fixed"), key="ev_not_fixed"):
+    if may(user, "whistle.not_fixed", event, mine) and reopen.button(t("whistle.ui.not_fixed"), key="ev_not_fixed"):
         act(commands.not_fixed, note or t("whistle.ui.not_fixed"))
 if step in ("report", "consult"):
     with st.expander(t("whistle.ui.consult"), expanded=step == "report"):
@@ -116,7 +114,7 @@ if step in ("report", "consult"):
             act(commands.consult, attendees, decision)
     for c in event["consults"]:
         st.caption(f"{c['created_at']:%Y-%m-%d %H:%M} {c['attendees']}：{c['decision']}")
-if user.role != "department" and step != "evaluate":
+if may(user, "whistle.spawn_demand", event):
     with st.expander(t("whistle.ui.spawn")):
         title = st.text_input(t("field.title"), key="ev_spawn_title")
         if st.button(t("whistle.ui.spawn_button"), key="ev_spawn"):

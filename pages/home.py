@@ -1,6 +1,7 @@
 """Home: who you are, where you work, and what of the three lists you can see."""
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.home import overview
 from ui import session
 from ui.session import t
@@ -14,5 +15,5 @@ demands.metric(t("home.demands"), f"{figures['demands']:,}")
 demands.caption(t("home.open_demands", n=f"{figures['open_demands']:,}"))
 resources.metric(t("home.resources"), f"{figures['resources']:,}")
 projects.metric(t("home.projects"), f"{figures['projects']:,}")
-if user.role == "department":
+if not may(user, "territory"):
     st.info(t("home.department_note"))

@@ -2,6 +2,7 @@
 preview and commit, and the matches with their lifecycle, projects and lapses."""
 import streamlit as st
 
+from gongzhi import statuses
 from gongzhi.errors import DomainError
 from gongzhi.lists import queries as lists
 from gongzhi.lists.fields import URGENCY
@@ -11,7 +12,6 @@ from ui.session import t
 
 FLASH = "matching_flash"
 PLAN = "matching_plan"
-STATUSES = ("proposed", "accepted", "done", "rejected", "cancelled", "lapsed")
 
 user = session.require_identity()
 lang = session.lang()
@@ -79,16 +79,9 @@ def _project() -> None:
          lambda project_id: t("matching.project_made", id=project_id))
 
 
-st.title(t("matching.title"))
-st.caption(t("matching.intro"))
-if FLASH in st.session_state:
-    kind, text = st.session_state.pop(FLASH)
-    (st.success if kind == "success" else st.error)(text)
 
-categories = {c["id"]: c["name_zh" if lang == "zh" else "name_en"] for c in queries.categories(user)}
-one, session_tab, records = st.tabs([t("matching.tab.one"), t("matching.tab.batch"), t("matching.tab.matches")])
 
-with one:
+def one() -> None:
     left, right = st.columns([3, 1])
     category = left.selectbox(t("matching.category"), [None, *categories], key="one_category",
                               format_func=lambda c: t("matching.all_categories") if c is None else categories[c])
@@ -114,7 +107,8 @@ with one:
                 action.button(t("matching.assign"), key=f"assign_{s['resource_id']}", on_click=_assign,
                               args=(demand_id, s["resource_id"], s["name"]))
 
-with session_tab:
+
+def batch_session() -> None:
     st.caption(t("matching.batch.intro"))
     units = {u["id"]: u["name"] for u in lists.territory_options(user)}
     f1, f2, f3 = st.columns(3)
@@ -151,8 +145,9 @@ with session_tab:
                            t("matching.column.reason"): t(f"matching.unmatched.{u['reason']}")}
                           for u in plan.unmatched], hide_index=True)
 
-with records:
-    status = st.selectbox(t("matching.lifecycle.status_filter"), [None, *STATUSES], key="match_status",
+
+def records() -> None:
+    status = st.selectbox(t("matching.lifecycle.status_filter"), [None, *statuses.SHOWN["match"]], key="match_status",
                           format_func=lambda s: t("matching.lifecycle.all_statuses") if s is None
                           else t(f"status.match.{s}"))
     rows = queries.matches(user, status=status)
@@ -189,3 +184,18 @@ with records:
         st.dataframe([{t("matching.column.provider"): r["provider"], t("matching.column.matches"): r["matches"],
                        t("matching.column.lapsed"): r["lapsed"], t("matching.column.lapsed_pct"): float(r["lapsed_pct"])}
                       for r in lapses], hide_index=True)
+
+
+# One view per run (st.tabs would run every body, and its queries, on every rerun), all of it read
+# in one transaction; writes run in the buttons' callbacks above.
+VIEWS = {"one": one, "batch": batch_session, "matches": records}
+with session.page_transaction(user):
+    st.title(t("matching.title"))
+    st.caption(t("matching.intro"))
+    if FLASH in st.session_state:
+        kind, text = st.session_state.pop(FLASH)
+        (st.success if kind == "success" else st.error)(text)
+    categories = {c["id"]: c["name_zh" if lang == "zh" else "name_en"] for c in queries.categories(user)}
+    view = st.radio(t("matching.view"), list(VIEWS), key="matching_view", horizontal=True,
+                    label_visibility="collapsed", format_func=lambda v: t(f"matching.tab.{v}"))
+    VIEWS[view]()

@@ -2,6 +2,7 @@
 export fed back to units (双报告), and the weights of the formula (edited by the district)."""
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.volunteers import assessment, commands, queries
 from ui import session
@@ -53,7 +54,7 @@ with st.expander(t("volunteers.assess.weights")):
         w["subject_label"] = t(f"volunteers.subject.{w['subject']}")
     table(weights, {"subject_label": "volunteers.assess.subject", "factor_label": "volunteers.assess.factor",
                     "weight": "volunteers.assess.weight", "target": "volunteers.assess.target"})
-    if user.role == "district":
+    if may(user, "volunteers.set_weight"):
         with st.form("weight"):
             pick = st.selectbox(t("volunteers.assess.factor"), range(len(weights)), key="weight_pick",
                                 format_func=lambda i: f"{weights[i]['subject_label']} · {weights[i]['factor_label']}")

@@ -1,6 +1,7 @@
 """Registered volunteers and units of the territory, and the ledger of pledged against delivered."""
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.volunteers import commands, queries
 from ui import session
@@ -21,7 +22,7 @@ with people:
                  "unit_name": "volunteers.roster.unit", "skills": "volunteers.field.skills",
                  "hours": "volunteers.roster.hours_this_half", "active": "volunteers.roster.active"})
     pager("roster", total)
-    if rows and user.role in ("community", "grid", "district"):
+    if rows and may(user, "volunteers.reset_code"):
         with st.form("reset_code"):
             chosen = st.selectbox(t("volunteers.roster.choose"), [r["id"] for r in rows], key="roster_choice",
                                   format_func=lambda i: next(f"#{r['id']} {r['name']}" for r in rows if r["id"] == i))

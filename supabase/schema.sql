@@ -1379,7 +1379,7 @@ begin
          coalesce(bool_or((n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr, n.resource_terr)
                           is distinct from (d.org_unit_id, d.street_id, d.community_id, d.grid_id, d.terr, r.terr)),
                   false) as territory_mismatch,
-         coalesce(bool_or(n.resource_terr not in (0, n.terr / 100000 * 100000, n.terr / 1000 * 1000, n.terr)),
+         coalesce(bool_or(n.resource_terr <> all (private.terr_serving(n.terr))),
                   false) as out_of_area,
          coalesce(bool_or(n.status <> 'proposed' and not coalesce(n.resource_terr between lo and hi, false)),
                   false) as not_provider,
@@ -1583,8 +1583,8 @@ begin
     new.terr := parent.terr;
     return new;
   end if;
-  step := case new.kind when 'street' then 100000 when 'community' then 1000 else 1 end;
-  max_slot := case new.kind when 'grid' then 999 else 99 end;
+  step := private.terr_step(new.kind);
+  max_slot := private.terr_slots(new.kind);
   perform pg_advisory_xact_lock(7301, parent.id::int);
   select coalesce(max((o.terr - parent.terr) / step), 0) + 1 into slot
   from public.org_unit o where o.parent_id = parent.id;
@@ -2118,7 +2118,7 @@ CREATE FUNCTION private.terr_above() RETURNS bigint[]
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select array[0::bigint, o.terr / 100000 * 100000, o.terr / 1000 * 1000]
+  select (private.terr_serving(o.terr))[1:3]
   from public.staff s join public.org_unit o on o.id = s.org_unit_id
   where s.user_id = auth.uid() and s.active and s.role <> 'department'
 $$;
@@ -2136,6 +2136,19 @@ CREATE FUNCTION private.terr_hi() RETURNS bigint
 $$;
 
 --
+-- Name: terr_level(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.terr_level(terr bigint) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select case when terr = private.terr_unit(terr, 'district') then 'district'
+              when terr = private.terr_unit(terr, 'street') then 'street'
+              when terr = private.terr_unit(terr, 'community') then 'community' else 'grid' end
+$$;
+
+--
 -- Name: terr_lo(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2145,6 +2158,59 @@ CREATE FUNCTION private.terr_lo() RETURNS bigint
     AS $$
   select o.terr from public.staff s join public.org_unit o on o.id = s.org_unit_id
   where s.user_id = auth.uid() and s.active and s.role <> 'department'
+$$;
+
+--
+-- Name: terr_serving(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.terr_serving(terr bigint) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select array[private.terr_unit(terr, 'district'), private.terr_unit(terr, 'street'),
+               private.terr_unit(terr, 'community'), terr]
+$$;
+
+--
+-- Name: terr_slots(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.terr_slots(kind text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ select case kind when 'grid' then 999 else 99 end::bigint $$;
+
+--
+-- Name: terr_span(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.terr_span(kind text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select case kind when 'district' then 9999999 when 'street' then 99999 when 'community' then 999 else 0 end::bigint
+$$;
+
+--
+-- Name: terr_step(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.terr_step(kind text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ select case kind when 'street' then 100000 when 'community' then 1000 else 1 end::bigint $$;
+
+--
+-- Name: terr_unit(bigint, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.terr_unit(terr bigint, kind text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select case when kind = 'district' then 0::bigint
+              else terr / (private.terr_span(kind) + 1) * (private.terr_span(kind) + 1) end
 $$;
 
 --
@@ -2526,6 +2592,7 @@ CREATE TABLE public.demand (
     CONSTRAINT demand_beneficiary_phone_check CHECK ((beneficiary_phone ~ '^[0-9+ -]{5,20}$'::text)),
     CONSTRAINT demand_description_check CHECK ((length(description) <= 5000)),
     CONSTRAINT demand_quantity_check CHECK (((quantity >= 1) AND (quantity <= 100000))),
+    CONSTRAINT demand_status_stored CHECK ((status = ANY (ARRAY['new'::text, 'in_progress'::text, 'done'::text, 'cancelled'::text]))),
     CONSTRAINT demand_title_check CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 200))),
     CONSTRAINT demand_urgency_check CHECK ((urgency = ANY (ARRAY['low'::text, 'normal'::text, 'high'::text, 'urgent'::text])))
 )
@@ -2930,7 +2997,8 @@ CREATE TABLE public.match (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     CONSTRAINT match_quantity_check CHECK (((quantity >= 1) AND (quantity <= 100000))),
-    CONSTRAINT match_rating_check CHECK (((rating >= 1) AND (rating <= 5)))
+    CONSTRAINT match_rating_check CHECK (((rating >= 1) AND (rating <= 5))),
+    CONSTRAINT match_status_stored CHECK ((status = ANY (ARRAY['proposed'::text, 'accepted'::text, 'done'::text, 'rejected'::text, 'cancelled'::text, 'lapsed'::text])))
 );
 
 --
@@ -3098,7 +3166,8 @@ CREATE TABLE public.project (
     CONSTRAINT project_kind_check CHECK ((kind = ANY (ARRAY['joint'::text, 'secretary'::text, 'livelihood'::text]))),
     CONSTRAINT project_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
     CONSTRAINT project_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
-    CONSTRAINT project_spent_check CHECK ((spent >= (0)::numeric))
+    CONSTRAINT project_spent_check CHECK ((spent >= (0)::numeric)),
+    CONSTRAINT project_status_stored CHECK ((status = ANY (ARRAY['planning'::text, 'in_progress'::text, 'done'::text, 'cancelled'::text])))
 );
 
 --
@@ -3246,7 +3315,8 @@ CREATE TABLE public.resource (
     CONSTRAINT resource_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
     CONSTRAINT resource_not_over_allocated CHECK ((allocated <= capacity)),
     CONSTRAINT resource_provider_check CHECK (((length(btrim(provider)) >= 1) AND (length(btrim(provider)) <= 100))),
-    CONSTRAINT resource_provider_kind_check CHECK ((provider_kind = ANY (ARRAY['unit'::text, 'department'::text, 'organisation'::text, 'volunteer'::text, 'community'::text])))
+    CONSTRAINT resource_provider_kind_check CHECK ((provider_kind = ANY (ARRAY['unit'::text, 'department'::text, 'organisation'::text, 'volunteer'::text, 'community'::text]))),
+    CONSTRAINT resource_status_stored CHECK ((status = ANY (ARRAY['available'::text, 'paused'::text, 'retired'::text])))
 );
 
 --
@@ -8054,12 +8124,48 @@ GRANT ALL ON FUNCTION private.terr_hi() TO authenticated;
 GRANT ALL ON FUNCTION private.terr_hi() TO gongzhi_district;
 
 --
+-- Name: FUNCTION terr_level(terr bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.terr_level(terr bigint) FROM PUBLIC;
+
+--
 -- Name: FUNCTION terr_lo(); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.terr_lo() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.terr_lo() TO authenticated;
 GRANT ALL ON FUNCTION private.terr_lo() TO gongzhi_district;
+
+--
+-- Name: FUNCTION terr_serving(terr bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.terr_serving(terr bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION terr_slots(kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.terr_slots(kind text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION terr_span(kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.terr_span(kind text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION terr_step(kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.terr_step(kind text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION terr_unit(terr bigint, kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.terr_unit(terr bigint, kind text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION touch(); Type: ACL; Schema: private; Owner: -

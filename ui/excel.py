@@ -23,8 +23,9 @@ def _key(list_name: str, what: str) -> str:
     return f"excel_{list_name}_{what}"
 
 
-def show(list_name: str, user: Identity, filters) -> None:
-    """Template, upload and export for `list_name`, as `user`, exporting what `filters` select."""
+def show(list_name: str, user: Identity, filters, total: int | None = None) -> None:
+    """Template, upload and export for `list_name`, as `user`, exporting what `filters` select
+    (`total`: their row count, when the page has just counted them)."""
     lang = session.lang()
     sheet = t(f"excel.sheet.{list_name}")
     st.download_button(t("excel.ui.template"), data=lambda: template.build(list_name, user, lang),
@@ -32,7 +33,7 @@ def show(list_name: str, user: Identity, filters) -> None:
                        icon=":material/download:", key=_key(list_name, "template"))
     _upload(list_name, user, lang)
     st.divider()
-    _export(list_name, user, filters, lang, sheet)
+    _export(list_name, user, filters, lang, sheet, total)
 
 
 # ---------------------------------------------------------------- import
@@ -107,9 +108,9 @@ def _confirm(list_name: str, user: Identity) -> None:
 
 
 # ---------------------------------------------------------------- export
-def _export(list_name: str, user: Identity, filters, lang: str, sheet: str) -> None:
+def _export(list_name: str, user: Identity, filters, lang: str, sheet: str, total: int | None) -> None:
     try:
-        if exports.too_many(user, list_name, filters):
+        if (total > exports.MAX_ROWS) if total is not None else exports.too_many(user, list_name, filters):
             st.info(t("excel.export_too_big", max=f"{exports.MAX_ROWS:,}"))
             return
     except DomainError as exc:

@@ -9,11 +9,12 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.lists import commands, queries
 from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_key
 from gongzhi.lists.forms import FormError
-from ui import session
+from ui import excel, session
 from ui.session import t
 
 CHOICE_FIELDS = {"urgency": "urgency", "kind": None, "provider_kind": "provider_kind"}
@@ -68,6 +69,35 @@ def _reset_page(list_name: str) -> None:
     st.session_state.pop(f"{list_name}_table", None)
 
 
+# ---------------------------------------------------------------- the page
+PAGE_TITLES = {"demand": ("page.demands", "lists.form.new_demand"),
+               "resource": ("page.resources", "lists.form.new_resource"),
+               "project": ("page.projects", "lists.form.new_project")}
+
+
+def show_page(list_name: str, user) -> None:
+    """A whole list page — create form, filters, table, bulk change, detail, Excel — read in one
+    transaction (one connection checkout per rerun); writes run in the widgets' callbacks."""
+    title, new = PAGE_TITLES[list_name]
+    with session.page_transaction(user):
+        st.title(t(title))
+        flash(list_name)
+        with st.expander(t(new)):
+            if list_name == "project":
+                show_project_create(user)
+            else:
+                show_create(list_name, user)
+        filters = show_filters(list_name, user)
+        selected, total = show_table(list_name, user, filters)
+        show_bulk(list_name, user, selected)
+        if len(selected) == 1:
+            row = show_detail(list_name, user, selected[0]["id"])
+            if row and list_name == "project":
+                show_project_work(user, row)
+        with st.expander(t("excel.ui.panel"), icon=":material/table_view:"):
+            excel.show(list_name, user, filters, total)
+
+
 # ---------------------------------------------------------------- filters
 def show_filters(list_name: str, user) -> queries.ListFilters:
     """The filter bar; returns what it selects."""
@@ -109,8 +139,9 @@ def show_filters(list_name: str, user) -> queries.ListFilters:
 
 
 # ---------------------------------------------------------------- table
-def show_table(list_name: str, user, filters: queries.ListFilters) -> list[dict]:
-    """The current page of rows, sorted and paginated in SQL; returns the selected rows."""
+def show_table(list_name: str, user, filters: queries.ListFilters) -> tuple[list[dict], int | None]:
+    """The current page of rows, sorted and paginated in SQL; returns the selected rows and the
+    total (None when the page could not be read)."""
     spec = queries.SPECS[list_name]
     s1, s2, _ = st.columns([1, 1, 4])
     sort = s1.selectbox(t("lists.sort.by"), list(spec.sorts), key=f"{list_name}_sort",
@@ -122,7 +153,7 @@ def show_table(list_name: str, user, filters: queries.ListFilters) -> list[dict]
                                  sort=sort, descending=descending, lang=session.lang())
     except DomainError as exc:
         session.show_error(exc)
-        return []
+        return [], None
     total = f"{page.total:,}"
     st.caption(t("lists.total_estimated" if page.estimated else "lists.total", n=total))
     columns = ["id"] + [c for c in ("title", "name") if c in spec.columns] + \
@@ -135,7 +166,7 @@ def show_table(list_name: str, user, filters: queries.ListFilters) -> list[dict]
     if page.pages > 1:
         st.pagination(page.pages, default=page.page, key=f"{list_name}_page")
     picked = event.selection.rows if event and hasattr(event, "selection") else []
-    return [page.rows[i] for i in picked if i < len(page.rows)]
+    return [page.rows[i] for i in picked if i < len(page.rows)], page.total
 
 
 # ---------------------------------------------------------------- bulk actions
@@ -154,7 +185,7 @@ def show_bulk(list_name: str, user, selected: list[dict]) -> None:
         c2.button(t("lists.bulk.apply"), key=f"{list_name}_bulk_apply", on_click=_bulk, args=(list_name, user, ids))
     else:
         c1.caption(t("lists.bulk.no_common_status"))
-    if list_name in ("demand", "resource") and user.role != "department":
+    if list_name in ("demand", "resource") and may(user, "lists.project_draft"):
         c3.button(t("lists.draft.add"), key=f"{list_name}_draft_add", on_click=_add_to_draft, args=(list_name, ids))
 
 
@@ -223,32 +254,42 @@ def show_form_errors(errors) -> None:
 
 
 def show_create(list_name: str, user) -> None:
-    """The form that adds a row; demands are checked for likely duplicates first."""
+    """The form that adds a row (submitted by `_create`); demands are checked for likely duplicates."""
+    prefix = f"{list_name}_new"
     with st.form(f"{list_name}_create", clear_on_submit=False):
-        raw = _form_fields(list_name, user, f"{list_name}_new")
-        submitted = st.form_submit_button(t("lists.form.create"))
-    if submitted:
-        st.session_state.pop(f"{list_name}_pending", None)
-        try:
-            if list_name == "demand":
-                from gongzhi.lists.forms import validate
-                clean = validate(user, "demand", raw)
-                found = queries.duplicates(user, clean)
-                if found:
-                    st.session_state[f"{list_name}_pending"] = {"raw": raw, "duplicates": found}
-                    st.rerun()
-            new_id = commands.create(user, list_name, raw)
-        except FormError as exc:
-            st.error(t(exc.key, **exc.params))
-            show_form_errors(exc.errors)
-            return
-        except DomainError as exc:
-            session.show_error(exc)
-            return
-        st.success(t("lists.form.created", id=new_id))
+        _form_fields(list_name, user, prefix)
+        st.form_submit_button(t("lists.form.create"), on_click=_create, args=(list_name, user, prefix))
+    refused = st.session_state.pop(f"{list_name}_create_refused", None)
+    if refused is not None:
+        st.error(t(refused.key, **refused.params))
+        show_form_errors(refused.errors)
     pending = st.session_state.get(f"{list_name}_pending")
     if pending:
         _show_duplicates(list_name, user, pending)
+
+
+def _raw(list_name: str, prefix: str) -> dict:
+    """The values of a form's fields, as its widgets left them in the session (in a callback)."""
+    return {f.name: st.session_state[f"{prefix}_{f.name}"] for f in fields(list_name)
+            if f"{prefix}_{f.name}" in st.session_state}
+
+
+def _create(list_name: str, user, prefix: str) -> None:
+    """Form callback: one call into gongzhi, one transaction; the page then draws the outcome."""
+    st.session_state.pop(f"{list_name}_pending", None)
+    raw = _raw(list_name, prefix)
+    try:
+        new_id = commands.create(user, list_name, raw, check_duplicates=list_name == "demand")
+    except commands.LikelyDuplicates as exc:
+        st.session_state[f"{list_name}_pending"] = {"raw": raw, "duplicates": exc.rows}
+        return
+    except FormError as exc:
+        st.session_state[f"{list_name}_create_refused"] = exc
+        return
+    except DomainError as exc:
+        _say(list_name, "error", exc.key, **exc.params)
+        return
+    _say(list_name, "success", "lists.form.created", id=new_id)
 
 
 def _show_duplicates(list_name: str, user, pending: dict) -> None:

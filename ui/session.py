@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 import streamlit.components.v1 as components
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from gongzhi import i18n, preferences
 from gongzhi.auth import Identity, load_identity, sessions
@@ -37,6 +38,12 @@ def identity() -> Identity | None:
         if fresh is not value:
             st.session_state[IDENTITY] = value = fresh
     return value
+
+
+def page_transaction(user: Identity):
+    """The whole page run as one transaction of `user` (one connection checkout per rerun); a stop
+    or rerun the page asks for commits it like a normal end."""
+    return user.one_transaction(keep_on=(ScriptControlException,))
 
 
 def require_identity() -> Identity:

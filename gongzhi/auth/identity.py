@@ -22,6 +22,10 @@ class Identity:
         """One transaction as this user, under row-level security."""
         return db.as_user(self.user_id, self.claims)
 
+    def one_transaction(self, keep_on: tuple[type[BaseException], ...] = ()):
+        """Every `session()` of this user inside joins one transaction (see db.one_transaction)."""
+        return db.one_transaction(self.user_id, self.claims, keep_on)
+
 
 def load_identity(user_id: str, claims: dict | None = None) -> Identity:
     """The staff record of `user_id`; refuses users who are not active staff."""

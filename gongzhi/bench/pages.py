@@ -2,7 +2,8 @@
 
 For each list page and each staff level, the full script run of the real app.py under Streamlit's
 AppTest (sign-in state set, page opened, median of reruns), and the same page's SQL alone
-(`list_page`), so the Streamlit share is visible. Keyword search is timed on its own: a rare
+(`list_page`), so the Streamlit share is visible. `transactions_per_rerun.<page>`: the portal
+connections one rerun of each list page and the matching page checks out (goal: 1). Keyword search is timed on its own: a rare
 two-character word through the bigram index (`search_ms`), a common one, and the plain ILIKE scan
 the index replaces (`search_scan_ms`, the baseline).
 """
@@ -48,6 +49,7 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
                 figures[f"{list_name}.{role}.ms"] = timed_ms(script, repeat=5, warmup=1)
                 figures[f"{list_name}.{role}.sql_ms"] = timed_ms(
                     lambda u=identities[role], n=list_name: queries.list_page(u, n, ListFilters()), repeat=5)
+        figures.update(transactions_per_rerun(identities["community"]))
         district = identities["district"]
         for role in ("district", "grid"):
             prefix = "" if role == "district" else "grid."
@@ -66,6 +68,25 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
         figures["export_grid_rows_per_s"] = _export_rate(identities["grid"])
     figures.update(_imports.run(demands=demands, keep=keep))
     return figures
+
+
+def transactions_per_rerun(user) -> dict[str, int]:
+    """Connection checkouts of one rerun of each list page and of the matching page, as `user`."""
+    from streamlit.testing.v1 import AppTest
+
+    from gongzhi import db
+    from gongzhi.config import ROOT
+    out = {}
+    for path in [*PAGES.values(), "pages/matching.py"]:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        at.session_state["identity"] = user
+        at.switch_page(path).run()
+        before = db.checkouts()
+        at.run()
+        if at.exception:
+            raise RuntimeError(at.exception[0].message)
+        out[f"transactions_per_rerun.{path.removeprefix('pages/').removesuffix('.py')}"] = db.checkouts() - before
+    return out
 
 
 def _export_rate(user) -> float:

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 
 import psycopg
 
+from gongzhi import statuses, territory
 from gongzhi.auth import Identity
 from gongzhi.dashboard.kpis import CORE, Figure, all_kpis
 from gongzhi.dashboard.periods import Period
 from gongzhi.errors import DomainError
 
-OPEN = ("new", "matched", "in_progress")
+OPEN = statuses.OPEN_DEMAND
 CHILD_KIND = {"district": "street", "street": "community", "community": "grid"}
 PROJECT_CHART_LIMIT = 20
 TZ = "Asia/Shanghai"
@@ -47,7 +48,7 @@ class Scope:
 
     def params(self) -> dict:
         t = self.unit.terr
-        return {"lo": t, "hi": self.unit.terr_hi, "above": [0, t // 100000 * 100000, t // 1000 * 1000],
+        return {"lo": t, "hi": self.unit.terr_hi, "above": territory.above(t),
                 "kind": self.unit.kind}
 
 
@@ -182,7 +183,8 @@ def _figures(conn, scope: Scope, period: Period, previous: Period) -> list[Figur
 
 
 def _child_expr(kind: str) -> str:
-    return {"district": "terr / 100000 * 100000", "street": "terr / 1000 * 1000"}.get(kind, "terr")
+    child = CHILD_KIND.get(kind)
+    return territory.sql_unit("terr", child) if child else "terr"
 
 
 def units(conn, scope: Scope, period: Period, previous: Period) -> list[dict]:

@@ -5,6 +5,8 @@ The portal connects as `gongzhi_portal`: `as_user(user_id)` gives one transactio
 Supabase; `as_anon()` as the public; `as_auth()` as sign-in. `owner()` gives a connection as the
 schema owner, for migrations, seeding, backups, jobs and the command line.
 """
-from gongzhi.db.connection import as_anon, as_auth, as_user, close_pool, owner, pool, server_url
+from gongzhi.db.connection import (as_anon, as_auth, as_user, checkouts, close_pool, one_transaction, owner, pool,
+                                   server_url)
 
-__all__ = ["as_anon", "as_auth", "as_user", "close_pool", "owner", "pool", "server_url"]
+__all__ = ["as_anon", "as_auth", "as_user", "checkouts", "close_pool", "one_transaction", "owner", "pool",
+           "server_url"]

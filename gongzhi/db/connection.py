@@ -8,9 +8,11 @@ for a page.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Iterator
 
 import psycopg
@@ -136,18 +138,75 @@ def set_identity(conn: psycopg.Connection, user_id: str | None, claims: dict | N
     conn.execute(_SET_IDENTITY, {"claims": json.dumps(claims), "uid": str(user_id)})
 
 
+# Every checkout of a portal connection, counted (what `bench pages` reports per page run).
+_checkouts = 0
+# The transaction one page run shares, as (user_id, connection), while `one_transaction` holds it.
+_shared: ContextVar[tuple[str, psycopg.Connection] | None] = ContextVar("gongzhi_shared_transaction", default=None)
+
+
+def checkouts() -> int:
+    """How many portal connections this process has checked out so far."""
+    return _checkouts
+
+
+@contextmanager
+def _checkout() -> Iterator[psycopg.Connection]:
+    global _checkouts
+    with _lock:
+        _checkouts += 1
+    with pool().connection() as conn:
+        yield conn
+
+
+@contextmanager
+def _transaction() -> Iterator[psycopg.Connection]:
+    with _checkout() as conn, conn.transaction():
+        yield conn
+
+
 @contextmanager
 def as_user(user_id: str, claims: dict | None = None) -> Iterator[psycopg.Connection]:
-    """One transaction as the signed-in user: role and `request.jwt.claims` set locally."""
-    with pool().connection() as conn, conn.transaction():
+    """One transaction as the signed-in user: role and `request.jwt.claims` set locally. Inside
+    `one_transaction` of the same user, a savepoint of that shared transaction instead."""
+    shared = _shared.get()
+    if shared is not None and shared[0] == str(user_id):
+        conn = shared[1]
+        with conn.transaction():
+            yield conn
+        return
+    with _transaction() as conn:
         set_identity(conn, user_id, claims)
         yield conn
 
 
 @contextmanager
+def one_transaction(user_id: str, claims: dict | None = None,
+                    keep_on: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Every `as_user(user_id)` inside joins one transaction (each in a savepoint, so a refused
+    step undoes only itself): one connection checkout for a whole page run. It commits when the
+    block ends normally or by an exception in `keep_on` (the page framework's stop and rerun);
+    any other exception rolls it back."""
+    if _shared.get() is not None:
+        yield
+        return
+    kept: BaseException | None = None
+    with _transaction() as conn:
+        set_identity(conn, user_id, claims)
+        token = _shared.set((str(user_id), conn))
+        try:
+            yield
+        except keep_on as exc:
+            kept = exc
+        finally:
+            _shared.reset(token)
+    if kept is not None:
+        raise kept
+
+
+@contextmanager
 def as_auth() -> Iterator[psycopg.Connection]:
     """One transaction as `gongzhi_auth`: sign-in, browser sessions, who a user is, public lookups."""
-    with pool().connection() as conn, conn.transaction():
+    with _transaction() as conn:
         conn.execute("select set_config('request.jwt.claims', '', true), set_config('role', 'gongzhi_auth', true)")
         yield conn
 
@@ -155,6 +214,6 @@ def as_auth() -> Iterator[psycopg.Connection]:
 @contextmanager
 def as_anon() -> Iterator[psycopg.Connection]:
     """One transaction as `anon`, as a request with the public key alone."""
-    with pool().connection() as conn, conn.transaction():
+    with _transaction() as conn:
         set_identity(conn, None)
         yield conn

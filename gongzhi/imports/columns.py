@@ -7,17 +7,14 @@ from dataclasses import dataclass
 
 from gongzhi import i18n
 from gongzhi.errors import DomainError
+from gongzhi import statuses
 from gongzhi.lists.fields import choice_label_key, fields, status_label_key
 
 STATUS = "status"
 EXPORT_ONLY = ("id", "created_at")   # written by exports, skipped by imports
 # Where a new row may start (public.status_transition rows with from_status null); the first is the default.
-INITIAL_STATUSES = {"demand": ("new",), "resource": ("available", "paused"), "project": ("planning",)}
-ALL_STATUSES = {
-    "demand": ("new", "matched", "in_progress", "done", "cancelled"),
-    "resource": ("available", "paused", "retired"),
-    "project": ("planning", "in_progress", "done", "cancelled"),
-}
+INITIAL_STATUSES = {name: statuses.INITIAL[name] for name in ("demand", "resource", "project")}
+ALL_STATUSES = {name: statuses.SHOWN[name] for name in ("demand", "resource", "project")}
 
 
 def label_key(column: str) -> str:

@@ -17,24 +17,40 @@ from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import forms
 from gongzhi.lists.fields import URGENCY
+from gongzhi.lists import queries
 from gongzhi.lists.queries import STATUSES, spec
 
 
+class LikelyDuplicates(DomainError):
+    """A new demand looks like demands already entered (`rows`); nothing was written."""
+
+    def __init__(self, rows: list[dict]):
+        super().__init__("lists.duplicate.warning", n=len(rows))
+        self.rows = rows
+
+
 def _run(user: Identity, work):
-    """`work(conn)` in one transaction as `user`; database refusals become DomainErrors."""
+    """`work(conn)` in one transaction as `user` (what it reads through other `user.session()`
+    calls joins it); database refusals become DomainErrors."""
     try:
-        with user.session() as conn:
+        with user.one_transaction(), user.session() as conn:
             return work(conn)
     except psycopg.Error as exc:
         raise from_db(exc) from None
 
 
-def create(user: Identity, list_name: str, raw: Mapping[str, Any]) -> int:
-    """A new row of `list_name` from form or sheet values; returns its id."""
-    clean = forms.validate(user, list_name, raw)
-    columns = list(clean)
+def create(user: Identity, list_name: str, raw: Mapping[str, Any], check_duplicates: bool = False) -> int:
+    """A new row of `list_name` from form or sheet values; returns its id. With `check_duplicates`
+    (demands), refuses with LikelyDuplicates when it looks like demands already entered. Validation,
+    the check and the insert are one transaction."""
 
     def work(conn):
+        clean = forms.validate(user, list_name, raw)
+        if check_duplicates:
+            found = queries.duplicates(user, clean)
+            if found:
+                raise LikelyDuplicates(found)
+        columns = list(clean)
         return conn.execute(
             sql.SQL("insert into public.{} ({}) values ({}) returning id").format(
                 sql.Identifier(spec(list_name).table), sql.SQL(", ").join(map(sql.Identifier, columns)),

@@ -17,20 +17,15 @@ from typing import Any, Iterator
 from psycopg import sql
 
 from gongzhi.auth import Identity
+from gongzhi import statuses
 from gongzhi.errors import DomainError
 from gongzhi.lists.fields import PROJECT_KINDS, RESOURCE_KINDS, URGENCY, fields
 
 LISTS = ("demand", "resource", "project")
 PER_PAGE = 50
 EXACT_COUNT_LIMIT = 100_000   # above the planner's estimate of this, the count is shown as "约 N"
-STATUSES = {
-    "demand": ("new", "matched", "in_progress", "done", "cancelled"),
-    "resource": ("available", "paused", "retired"),
-    "project": ("planning", "in_progress", "done", "cancelled"),
-}
-# Statuses read but never stored: a new demand with a live proposal reads as matched
-# (private.demand_status). Each maps to the stored status it is a case of.
-DERIVED = {"demand": {"matched": "new"}}
+STATUSES = {name: statuses.SHOWN[name] for name in LISTS}
+DERIVED = statuses.DERIVED
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
 """Named reads for matching, run as the signed-in user under row-level security, paginated in SQL."""
 from __future__ import annotations
 
+from gongzhi import statuses, territory
 from gongzhi.auth import Identity
 from gongzhi.matching import scoring
 
-LIVE = "('proposed', 'accepted', 'done')"
+LIVE = statuses.sql_list(statuses.LIVE_MATCH)
 PAGE_SIZE = 50
 
 # What a demand still needs: its quantity less its live matches.
@@ -47,12 +48,12 @@ order by score desc, r.id
 limit %(limit)s
 """
 
-MATCHES = """
+MATCHES = f"""
 select m.id, m.demand_id, d.title as demand_title, m.resource_id, r.name as resource_name, r.provider,
        m.quantity, m.score, m.reasons, m.status, m.rating, m.created_at,
-       m.terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), 9999999)
+       m.terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), {territory.SPAN["district"]})
          as demand_side,
-       m.resource_terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), 9999999)
+       m.resource_terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), {territory.SPAN["district"]})
          as provider_side
 from public.match m
 join public.demand d on d.id = m.demand_id

@@ -14,7 +14,7 @@ provider's past ratings 10 (5 while unrated); the provider's completed matches 1
 """
 from __future__ import annotations
 
-from gongzhi import i18n
+from gongzhi import i18n, territory
 
 CATEGORY_POINTS = 30
 PLACE_POINTS = {"grid": 25, "community": 18, "street": 12, "district": 6}
@@ -33,10 +33,8 @@ SCALE = 1000  # integer costs for the flow: points × SCALE
 # where it sits, the provider's ratings and completed matches. r has terr; p has rated,
 # rating_sum, done.
 RESOURCE_PARTS = f"""
-  case when {{r}}.terr = 0 then 'district' when mod({{r}}.terr, 100000) = 0 then 'street'
-       when mod({{r}}.terr, 1000) = 0 then 'community' else 'grid' end as place,
-  case when {{r}}.terr = 0 then {PLACE_POINTS['district'] * 10} when mod({{r}}.terr, 100000) = 0 then {PLACE_POINTS['street'] * 10}
-       when mod({{r}}.terr, 1000) = 0 then {PLACE_POINTS['community'] * 10} else {PLACE_POINTS['grid'] * 10} end as place_pts,
+  {territory.sql_by_level('{r}.terr', {k: f"'{k}'" for k in territory.LEVELS})} as place,
+  {territory.sql_by_level('{r}.terr', {k: str(PLACE_POINTS[k] * 10) for k in territory.LEVELS})} as place_pts,
   coalesce({{p}}.rated, 0) as rated,
   round({{p}}.rating_sum::numeric / nullif({{p}}.rated, 0), 1) as avg_rating,
   case when coalesce({{p}}.rated, 0) > 0
@@ -76,7 +74,7 @@ REASONS = "to_jsonb({s})"
 
 # Territory codes a resource must sit at to serve a demand at `{t}`: the district, its street,
 # its community, or its own unit.
-SERVES = "array[0, {t} / 100000 * 100000, {t} / 1000 * 1000, {t}]::bigint[]"
+SERVES = territory.sql_serving("{t}")
 
 
 def parts(d: str = "d", r: str = "r", p: str = "p", want: str = "want") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gongzhi import db
+from gongzhi import db, territory
 from gongzhi.auth import Identity
 from gongzhi.lists.fields import Lookups
 from gongzhi.volunteers.assessment import period_bounds
@@ -204,12 +204,12 @@ def overview(user: Identity, months: int = 12) -> dict:
     hours per community and month (aggregated in SQL)."""
     with user.session() as conn:
         members = conn.execute(
-            """select c.name as community, s.name as street,
+            f"""select c.name as community, s.name as street,
                       (select count(*) from public.volunteer v where v.community_id = c.id and v.active) as volunteers,
                       (select count(*) from public.unit u where u.community_id = c.id and u.active) as units
                from public.org_unit c join public.org_unit s on s.id = c.parent_id
                where c.kind = 'community'
-                 and c.terr between (select private.terr_lo()) / 1000 * 1000 and (select private.terr_hi())
+                 and c.terr between {territory.sql_unit('(select private.terr_lo())', 'community')} and (select private.terr_hi())
                order by c.terr""").fetchall()
         hours = conn.execute(
             """select date_trunc('month', l.served_on)::date as month, sum(l.hours) as hours, count(*) as records

@@ -34,6 +34,7 @@ def test_suggestions_are_shown_with_reasons_and_assign_in_one_click(app_as, fres
 
 def test_preview_and_commit_a_batch(app_as, fresh_db):
     at = app_as("street", PAGE).run()
+    at.radio(key="matching_view").set_value("batch").run()
     at.button(key="batch_preview").click().run()
     assert not at.exception
     labels = {m.label: m.value for m in at.metric}
@@ -54,6 +55,7 @@ def test_provider_accepts_then_a_project_is_made_in_one_step(app_as, fresh_db):
     resource_id = queries.suggest(identity_of(DEMO_EMAILS["grid"]), demand_id)[0]["resource_id"]
     at.button(key=f"assign_{resource_id}").click().run()
     match_id = _count(fresh_db, "select id from public.match where demand_id = %s and status = 'proposed'", demand_id)
+    at.radio(key="matching_view").set_value("matches").run()
     at.selectbox(key="match_status").set_value("proposed").run()
     at.selectbox(key="match_choice").set_value(match_id).run()
     at.button(key="match_accept").click().run()

@@ -1,0 +1,76 @@
+"""What a signed-in user may do, asked by name: `may(user, "whistle.report", event=…)`.
+
+Pages and ui/ ask here and never compare a role themselves, so that the portal shows exactly the
+actions the database will accept. Who may move an event from step to step is
+`public.event_transition` in the database; `EVENT_MOVES` below says the same (the test
+tests/test_capabilities.py compares the two), and the database still decides every write.
+"""
+from __future__ import annotations
+
+from gongzhi.auth.identity import Identity
+
+# Staff whose rows and places come from a territory (department staff have none).
+TERRITORY_ROLES = ("district", "street", "community", "grid")
+
+# public.event_transition: (from step, to step) → who may make the move. `territory`: staff whose
+# territory holds the event; `department`: a summoned department; `lead`: the leading department.
+EVENT_MOVES = {
+    (None, "whistle"): "territory",
+    ("whistle", "report"): "department",
+    ("report", "consult"): "department",
+    ("consult", "implement"): "lead",
+    ("implement", "feedback"): "lead",
+    ("feedback", "evaluate"): "territory",
+    ("feedback", "consult"): "territory",
+}
+# The event actions of the 事件办理 page, as the move each one makes (`report` is a summoned
+# department's own report; the event reaches 报到 when every one has reported).
+EVENT_ACTIONS = {
+    "whistle.report": ("whistle", "report"),
+    "whistle.implement": ("consult", "implement"),
+    "whistle.feedback": ("implement", "feedback"),
+    "whistle.evaluate": ("feedback", "evaluate"),
+    "whistle.not_fixed": ("feedback", "consult"),
+}
+
+# Other capabilities: the roles that hold them, as the row-level security of their tables allows.
+ROLES = {
+    "territory": TERRITORY_ROLES,                        # sees a territory: lists, drafts, whistles
+    "lists.project_draft": TERRITORY_ROLES,              # puts demands and resources in a project draft
+    "whistle.spawn_demand": TERRITORY_ROLES,             # makes a demand of an event
+    "whistle.hand_on": ("department",),                  # the lead hands on (checked against the event)
+    "volunteers.reset_code": ("district", "community", "grid"),
+    "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
+}
+
+
+def event_role(user: Identity, event: dict | None, department_id: int | None) -> set[str]:
+    """What `user` is to `event`: territory staff, a summoned department, its lead."""
+    if user.role in TERRITORY_ROLES:
+        return {"territory"}
+    found = set()
+    if event is not None and department_id is not None:
+        if any(s["department_id"] == department_id for s in event.get("summons", ())):
+            found.add("department")
+        if event.get("lead_department_id") == department_id:
+            found |= {"department", "lead"}
+    return found
+
+
+def may(user: Identity, action: str, event: dict | None = None, department_id: int | None = None) -> bool:
+    """Whether `user` may take `action` (on `event`, as a member of `department_id` where it matters)."""
+    if action in EVENT_ACTIONS:
+        move = EVENT_ACTIONS[action]
+        if event is None:
+            return False
+        fits = EVENT_MOVES[move] in event_role(user, event, department_id)
+        if action == "whistle.report":
+            summon = next((s for s in event.get("summons", ()) if s["department_id"] == department_id), None)
+            return fits and summon is not None and summon.get("reported_at") is None
+        return fits and event.get("step") == move[0]
+    if action == "whistle.hand_on":
+        return (event is not None and "lead" in event_role(user, event, department_id)
+                and event.get("step") != "evaluate")
+    if action == "whistle.spawn_demand":
+        return user.role in ROLES[action] and (event is None or event.get("step") != "evaluate")
+    return user.role in ROLES[action]

@@ -1,0 +1,34 @@
+"""The statuses of the lists and matches: the one Python statement of them.
+
+The database decides which moves are allowed (`public.status_transition`, enforced by
+`private.check_status`) and which statuses a demand may store (the check constraint
+`demand_status_stored`); tests/db/test_statuses.py checks that this module says the same.
+A demand's "matched" is derived, never stored: a new demand with a live proposal reads as matched
+(`private.demand_status`).
+"""
+from __future__ import annotations
+
+# Every status as staff read it, in the order lists and filters show them.
+SHOWN = {
+    "demand": ("new", "matched", "in_progress", "done", "cancelled"),
+    "resource": ("available", "paused", "retired"),
+    "project": ("planning", "in_progress", "done", "cancelled"),
+    "match": ("proposed", "accepted", "done", "rejected", "cancelled", "lapsed"),
+}
+# Statuses read but never stored, each with the stored status it is a case of.
+DERIVED = {"demand": {"matched": "new"}}
+# What may be stored: the shown statuses less the derived ones.
+STORED = {entity: tuple(s for s in shown if s not in DERIVED.get(entity, {})) for entity, shown in SHOWN.items()}
+# Where a new row may start (from_status null in public.status_transition); the first is the default.
+INITIAL = {"demand": ("new",), "resource": ("available", "paused"), "project": ("planning",),
+           "match": ("proposed", "accepted")}
+# A demand still waiting for its need to be met (待办).
+OPEN_DEMAND = ("new", "matched", "in_progress")
+# Matches that count against a demand's quantity, and those that hold a resource's capacity.
+LIVE_MATCH = ("proposed", "accepted", "done")
+HOLDING_MATCH = ("proposed", "accepted")
+
+
+def sql_list(statuses: tuple[str, ...]) -> str:
+    """SQL: `statuses` as a parenthesised list of literals, for `status in …`."""
+    return "(" + ", ".join(f"'{s}'" for s in statuses) + ")"
