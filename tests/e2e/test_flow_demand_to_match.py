@@ -56,7 +56,7 @@ def test_demand_duplicate_linked_matched_and_seen_by_the_grid(portal, new_page, 
     community = new_page("community")
     sign_in(community, portal, COMMUNITY)
     open_page(community, "资源对接")
-    one = community.get_by_role("tabpanel", name="单条对接")
+    one = community.get_by_test_id("stMain")   # the 单条对接 view, shown first
     pick(community, "类别", CATEGORY, one)
     community.get_by_label("选择需求").click()
     community.keyboard.type(first_title)
