@@ -37,7 +37,7 @@ def render(bind: str, ports: list[int]) -> str:
     """The proxy's configuration for portals on 127.0.0.1:`ports`, listening on `bind`."""
     servers = "\n".join(f"    server r{i} 127.0.0.1:{port} check inter 2s cookie r{i}"
                         for i, port in enumerate(ports, start=1))
-    return TEMPLATE.read_text(encoding="utf-8").format(bind=bind, servers=servers)
+    return TEMPLATE.read_text(encoding="utf-8").replace("@BIND@", bind).replace("@SERVERS@", servers)
 
 
 @dataclass

@@ -139,6 +139,7 @@ class Session:
     _reader: Any = None
     _finished: asyncio.Queue | None = None
     _cache: dict[str, Any] = field(default_factory=dict)      # cacheable ForwardMsgs by hash
+    token: str | None = None               # the last gongzhi_session cookie the portal handed out
 
     # ---------------------------------------------------------------- connection
     async def connect(self, existing_session_id: str | None = None) -> "Session":
@@ -147,7 +148,7 @@ class Session:
         import websockets
         await asyncio.to_thread(self._load_page)
         ws_url = self.base_url.replace("http://", "ws://", 1) + "/_stcore/stream"
-        protocols = ["streamlit", "", existing_session_id] if existing_session_id else ["streamlit"]
+        protocols = ["streamlit", "PLACEHOLDER_AUTH_TOKEN", existing_session_id] if existing_session_id else ["streamlit"]
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
         self._ws = await websockets.connect(ws_url, subprotocols=protocols, additional_headers=headers,
                                             max_size=None, open_timeout=30, ping_interval=None)
@@ -215,6 +216,8 @@ class Session:
             delta = msg.delta
             if delta.WhichOneof("type") == "new_element":
                 self.elements[delta_path] = delta.new_element
+                if delta.new_element.WhichOneof("type") in ("html", "iframe"):
+                    self.token = self.session_cookie() or self.token
         elif kind == "script_finished":
             self._finished.put_nowait(msg.script_finished)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 
 import psycopg
 
-from gongzhi.bench._data import bench_url
+from gongzhi.bench._data import BENCH_DATABASE, bench_url
 from gongzhi.bench._portal import ScriptError, Session, selection, start_portal
 from gongzhi.demo_data import DEMO_PASSWORD
 
@@ -88,6 +89,15 @@ async def signed_in(base_url: str, email: str, password: str = DEMO_PASSWORD) ->
     return session
 
 
+def shown_total(session: Session) -> int:
+    """The list's total as its caption shows it (共 N 条, or 约 N 条 when estimated)."""
+    for text in session.texts():
+        found = re.fullmatch(r"[共约]\s*([\d,]+)\s*条", text.strip())
+        if found:
+            return int(found.group(1).replace(",", ""))
+    return 0
+
+
 async def act(session: Session, action: str, rng: random.Random) -> float:
     """One click of the mix; returns its milliseconds."""
     if action == "list":
@@ -96,7 +106,10 @@ async def act(session: Session, action: str, rng: random.Random) -> float:
         category = session.widget(key="demand_f_category")
         if category is None:
             raise ScriptError("no category filter")
-        return await session.rerun([(category.id, "string_value", rng.choice(category.proto.options[1:]))])
+        ms = await session.rerun([(category.id, "string_value", rng.choice(category.proto.options[1:]))])
+        if shown_total(session) == 0:   # nothing of that category here: a person widens the filter again
+            ms += await session.rerun([(category.id, "string_value", category.proto.options[0])])
+        return ms
     if action == "page":
         pages = session.widget(key="demand_page")
         if pages is None or pages.proto.num_pages < 2:   # one page only: widen the filter instead
@@ -107,7 +120,8 @@ async def act(session: Session, action: str, rng: random.Random) -> float:
         table = session.widget(key="demand_table")
         if table is None:
             raise ScriptError("no demand table")
-        return await session.rerun([(table.id, "string_value", selection([rng.randint(0, 4)]))])
+        rows = min(shown_total(session), 5)
+        return await session.rerun([(table.id, "string_value", selection([rng.randrange(max(rows, 1))]))])
     if action == "save":
         submit = session.widget(kind="button", form_prefix="demand_edit_")
         if submit is None:
@@ -121,18 +135,21 @@ async def act(session: Session, action: str, rng: random.Random) -> float:
     raise ValueError(action)
 
 
-async def person(session: Session, rng: random.Random, until: float, think: float, tally: Tally) -> None:
-    """One member of staff going round the mix until `until`."""
+async def person(session: Session, rng: random.Random, until: float, think: float, tally: Tally,
+                 rounds: int | None = None) -> None:
+    """One member of staff going round the mix until `until`, or `rounds` times when given."""
     await asyncio.sleep(rng.uniform(0, think))   # people do not all click at the same moment
-    while time.monotonic() < until:
+    done = 0
+    while (time.monotonic() < until) if rounds is None else (done < rounds):
         for action in ACTIONS:
-            if time.monotonic() >= until:
+            if rounds is None and time.monotonic() >= until:
                 return
             try:
                 tally.samples[action].append(await act(session, action, rng))
             except ScriptError as exc:
                 tally.errors.append(f"{action}: {exc}")
             await asyncio.sleep(rng.uniform(think / 2, think * 1.5))
+        done += 1
 
 
 async def connect_all(base_url: str, logins: list[tuple[str, str]]) -> list[Session]:
@@ -148,9 +165,9 @@ async def connect_all(base_url: str, logins: list[tuple[str, str]]) -> list[Sess
 
 
 async def drive(base_url: str, logins: list[tuple[str, str]], duration: float, think: float,
-                seed: int = 17, rss=None) -> tuple[Tally, dict]:
+                seed: int = 17, rss=None, rounds: int | None = None) -> tuple[Tally, dict]:
     """Sign `logins` in, measure memory while they idle (`rss`: a callable giving MB), then run the
-    mix for `duration` seconds. Returns the tally and the memory figures."""
+    mix for `duration` seconds (or exactly `rounds` times). Returns the tally and the memory figures."""
     memory: dict[str, float] = {}
     if rss is not None:
         memory["rss_mb_before"] = rss()
@@ -161,7 +178,7 @@ async def drive(base_url: str, logins: list[tuple[str, str]], duration: float, t
             memory["rss_mb_idle"] = rss()
         tally = Tally()
         until = time.monotonic() + duration
-        await asyncio.gather(*(person(s, random.Random(seed + i), until, think, tally)
+        await asyncio.gather(*(person(s, random.Random(seed + i), until, think, tally, rounds)
                                for i, s in enumerate(sessions)))
         if rss is not None:
             memory["rss_mb_after"] = rss()
@@ -191,8 +208,9 @@ def summarise(prefix: str, tally: Tally) -> dict:
 
 
 def run(demands: int = 1_000_000, keep: bool = True, levels: tuple[int, ...] = LEVELS,
-        duration: float = DURATION_S, think: float = THINK_S, replicas: int = 2) -> dict:
-    url = bench_url(demands=demands, keep=keep)
+        duration: float = DURATION_S, think: float = THINK_S, replicas: int = 2,
+        database: str = BENCH_DATABASE) -> dict:
+    url = bench_url(demands=demands, keep=keep, database=database)
     with psycopg.connect(url) as conn:
         figures: dict[str, float | int | str] = {"demands": conn.execute("select count(*) from public.demand").fetchone()[0]}
     figures["think_s"] = think
