@@ -63,10 +63,24 @@ class Portal:
     def pid(self) -> int:
         return self.proc.pid
 
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system) the portal's process has used so far."""
+        return cpu_s([self.pid])
+
     def rss_mb(self) -> float:
         """Resident memory of the portal's process, in MB."""
         import psutil
         return psutil.Process(self.pid).memory_info().rss / 2**20
+
+
+def cpu_s(pids: list[int]) -> float:
+    """CPU seconds (user + system) used so far by the processes `pids`."""
+    import psutil
+    total = 0.0
+    for pid in pids:
+        times = psutil.Process(pid).cpu_times()
+        total += times.user + times.system
+    return total
 
 
 def portal_command(port: int) -> list[str]:

@@ -19,6 +19,7 @@ portal processes (`gongzhi.replicas`).
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
 import statistics
@@ -30,7 +31,7 @@ from pathlib import Path
 import psycopg
 
 from gongzhi.bench._data import BENCH_DATABASE, bench_url
-from gongzhi.bench._portal import ScriptError, Session, selection, start_portal
+from gongzhi.bench._portal import ScriptError, Session, cpu_s, selection, start_portal
 from gongzhi.demo_data import DEMO_PASSWORD
 
 NAME = "load"
@@ -165,9 +166,10 @@ async def connect_all(base_url: str, logins: list[tuple[str, str]]) -> list[Sess
 
 
 async def drive(base_url: str, logins: list[tuple[str, str]], duration: float, think: float,
-                seed: int = 17, rss=None, rounds: int | None = None) -> tuple[Tally, dict]:
+                seed: int = 17, rss=None, rounds: int | None = None, cpu=None) -> tuple[Tally, dict]:
     """Sign `logins` in, measure memory while they idle (`rss`: a callable giving MB), then run the
-    mix for `duration` seconds (or exactly `rounds` times). Returns the tally and the memory figures."""
+    mix for `duration` seconds (or exactly `rounds` times). Returns the tally and the memory figures
+    (with `cpu`, a callable giving the portal's CPU seconds, also its CPU share of the timed phase)."""
     memory: dict[str, float] = {}
     if rss is not None:
         memory["rss_mb_before"] = rss()
@@ -178,8 +180,15 @@ async def drive(base_url: str, logins: list[tuple[str, str]], duration: float, t
             memory["rss_mb_idle"] = rss()
         tally = Tally()
         until = time.monotonic() + duration
+        started, cpu_before, own_before = time.monotonic(), cpu() if cpu else 0.0, time.process_time()
         await asyncio.gather(*(person(s, random.Random(seed + i), until, think, tally, rounds)
                                for i, s in enumerate(sessions)))
+        wall = time.monotonic() - started
+        if cpu is not None:
+            used = cpu() - cpu_before
+            memory["portal_cpu_share"] = used / wall                 # 1.0 = one core busy all along
+            memory["portal_cpu_ms_per_action"] = 1000 * used / max(len(tally.all()), 1)
+            memory["client_cpu_share"] = (time.process_time() - own_before) / wall
         if rss is not None:
             memory["rss_mb_after"] = rss()
         return tally, memory
@@ -213,6 +222,7 @@ def run(demands: int = 1_000_000, keep: bool = True, levels: tuple[int, ...] = L
     url = bench_url(demands=demands, keep=keep, database=database)
     with psycopg.connect(url) as conn:
         figures: dict[str, float | int | str] = {"demands": conn.execute("select count(*) from public.demand").fetchone()[0]}
+    figures["load_average_start"] = round(os.getloadavg()[0], 1)   # the host's other work, for context
     figures["think_s"] = think
     figures["duration_s"] = duration
     logs = Path(tempfile.mkdtemp(prefix="gongzhi-load-"))
@@ -222,11 +232,13 @@ def run(demands: int = 1_000_000, keep: bool = True, levels: tuple[int, ...] = L
         with start_portal(url, logs / f"portal-{n}.log") as portal:
             asyncio.run(warm_up(portal.url, logins[0][0]))
             tally, memory = asyncio.run(drive(portal.url, logins, duration, think if n > 1 else SINGLE_THINK_S,
-                                              rss=portal.rss_mb))
+                                              rss=portal.rss_mb, cpu=portal.cpu_s))
         figures.update(summarise(f"users_{n}", tally))
         figures[f"users_{n}.rss_mb_before"] = round(memory["rss_mb_before"], 1)
         figures[f"users_{n}.rss_mb_idle"] = round(memory["rss_mb_idle"], 1)
         figures[f"users_{n}.rss_mb_after"] = round(memory["rss_mb_after"], 1)
+        for key in ("portal_cpu_share", "portal_cpu_ms_per_action", "client_cpu_share"):
+            figures[f"users_{n}.{key}"] = round(memory[key], 2 if key.endswith("share") else 1)
         errors += tally.errors
     top = max(levels)
     if 1 in levels and figures["users_1.p95_ms"]:
@@ -238,12 +250,16 @@ def run(demands: int = 1_000_000, keep: bool = True, levels: tuple[int, ...] = L
         logins = accounts(url, top)
         with proxy.running(replicas, database_url=url, folder=logs / "replicas") as front:
             asyncio.run(warm_up(front.url, logins[0][0]))
-            tally, _ = asyncio.run(drive(front.url, logins, duration, think))
+            tally, memory = asyncio.run(drive(front.url, logins, duration, think,
+                                              cpu=lambda: cpu_s([p.pid for p in front.procs])))
         prefix = f"replicas_{replicas}.users_{top}"
         figures.update(summarise(prefix, tally))
+        for key in ("portal_cpu_share", "portal_cpu_ms_per_action", "client_cpu_share"):
+            figures[f"{prefix}.{key}"] = round(memory[key], 2 if key.endswith("share") else 1)
         if 1 in levels and figures["users_1.p95_ms"]:
             figures[f"replicas_{replicas}.p95_ratio_{top}"] = round(figures[f"{prefix}.p95_ms"] / figures["users_1.p95_ms"], 2)
         errors += tally.errors
+    figures["load_average_end"] = round(os.getloadavg()[0], 1)
     if errors:
         figures["first_errors"] = " | ".join(sorted(set(errors))[:5])
     return figures
