@@ -277,10 +277,17 @@ def dashboard_compact() -> None:
 @click.option("--port", default=8501, type=click.IntRange(1, 65535), show_default=True, help="The proxy's port.")
 @click.option("--address", default="0.0.0.0", show_default=True, help="The proxy's address.")
 def replicas_command(count: int, port: int, address: str) -> None:
-    """Several portal processes on loopback ports behind HAProxy with sticky sessions, until Ctrl-C."""
+    """Several portal processes on loopback ports behind HAProxy with sticky sessions, until Ctrl-C
+    (or SIGTERM, e.g. from a service manager); either stops them all."""
+    import signal
     import time
 
     from gongzhi import replicas
+
+    def interrupt(*_args) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
     with replicas.running(count, port=port, address=address) as front:
         click.echo(f"{count} portal processes on 127.0.0.1:{', '.join(map(str, front.ports))}; "
                    f"proxy on {address}:{port}. Ctrl-C stops them all.")
