@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from gongzhi.bench._portal import free_port, spawn_portal, stop, wait_healthy
+from gongzhi.serve import free_port, spawn_portal, stop, wait_healthy
 from gongzhi.config import ROOT
 
 TEMPLATE = ROOT / "deploy" / "haproxy.cfg.in"
