@@ -66,10 +66,9 @@ def running(n: int, *, port: int | None = None, address: str = "127.0.0.1", data
     listen = port or free_port()
     with ExitStack() as stack:
         front = Replicas(url=f"http://{'127.0.0.1' if address in ('0.0.0.0', '::') else address}:{listen}", ports=ports)
+        stack.callback(lambda: stop(*front.procs))   # the portals together, after the proxy
         for i, p in enumerate(ports, start=1):
-            proc = spawn_portal(p, env, folder / f"portal-r{i}.log")
-            front.procs.append(proc)
-            stack.callback(stop, proc)
+            front.procs.append(spawn_portal(p, env, folder / f"portal-r{i}.log"))
         for i, (p, proc) in enumerate(zip(ports, front.procs), start=1):
             wait_healthy(f"http://127.0.0.1:{p}", proc, log=folder / f"portal-r{i}.log")
         config = folder / "haproxy.cfg"

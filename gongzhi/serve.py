@@ -59,9 +59,12 @@ def spawn_portal(port: int, env: dict[str, str], log: Path) -> subprocess.Popen:
         return subprocess.Popen(portal_command(port), cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
+def stop(*procs: subprocess.Popen) -> None:
+    """Ask every process to end (SIGTERM), then wait; kill what has not ended within 10 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
