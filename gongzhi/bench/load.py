@@ -13,8 +13,10 @@ Figures per level N: `users_N.p50_ms`, `users_N.p95_ms` (all actions), the p95 o
 `users_N.actions` and `users_N.errors`. The baseline is one user (`p95_ratio_50` = p95 at 50 /
 p95 at 1). Memory: the portal's RSS with N idle signed-in sessions (each has opened the demand
 list) against the same process before they connected, per session (`rss_mb_per_session`, at the
-largest N). `replicas_2.users_50.p95_ms`: the same 50 users through the proxy in front of two
-portal processes (`gongzhi.replicas`).
+largest N). CPU: the portal's CPU milliseconds per click and its share of one core during the
+timed phase (`users_N.portal_cpu_ms_per_action`, `users_N.portal_cpu_share`), and the driver's own
+share (`client_cpu_share`), since both run on the same host. `replicas_2.users_50.p95_ms`: the same
+50 users through the proxy in front of two portal processes (`gongzhi.replicas`).
 """
 from __future__ import annotations
 
@@ -22,7 +24,6 @@ import asyncio
 import os
 import random
 import re
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field

@@ -4,6 +4,7 @@ sign-in form, the server really runs the page scripts as that account, and the m
 from __future__ import annotations
 
 import asyncio
+import random
 
 import psycopg
 import pytest
@@ -71,7 +72,7 @@ def test_a_script_error_is_reported_not_swallowed(portal):
         s = await load.signed_in(portal.url, "wangge@demo.gongzhi.cn")
         try:
             with pytest.raises(ScriptError):
-                await load.act(s, "save", __import__("random").Random(0))   # no row is open
+                await load.act(s, "save", random.Random(0))   # no row is open
         finally:
             await s.close()
     asyncio.run(scenario())
