@@ -311,3 +311,10 @@ def test_the_guard_lets_only_the_retention_delete_and_only_old_entries(fresh_db)
         with pytest.raises(errors.InsufficientPrivilege), c.transaction():   # a recent entry, even so flagged
             c.execute("select set_config('gongzhi.security_log_prune', 'on', true)")
             c.execute("delete from private.security_log where id = 3")
+
+
+def test_the_database_refuses_details_with_personal_keys(conn):
+    act_as(conn, "grid")
+    with pytest.raises(errors.CheckViolation, match="security_log.personal_data"), conn.transaction():
+        security_log.append(conn, "export", details={"phone": "13912345678"})
+    act_as_owner(conn)
