@@ -75,6 +75,12 @@ def record(user, kind: str, **entry) -> int:
         return append(conn, kind, **entry)
 
 
+def describe(details: dict) -> str:
+    """The details as one line for the page: `key=value`, in key order."""
+    return "; ".join(f"{k}={json.dumps(v, ensure_ascii=False) if isinstance(v, (dict, list)) else v}"
+                     for k, v in sorted((details or {}).items()))
+
+
 @dataclass(frozen=True)
 class Verdict:
     entries: int
@@ -141,8 +147,11 @@ def prune(conn, days: int) -> tuple[int, int]:
 def page(user, kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
          limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
     """A page of the log, newest first, for district staff (the database refuses everyone else)."""
-    with user.session() as conn:
-        rows = conn.execute("select * from private.security_log_page(%s, %s, %s, %s, %s)",
-                            (kind, since, until, limit, offset)).fetchall()
+    try:
+        with user.session() as conn:
+            rows = conn.execute("select * from private.security_log_page(%s, %s, %s, %s, %s)",
+                                (kind, since, until, limit, offset)).fetchall()
+    except psycopg.Error as exc:
+        raise from_db(exc) from None
     total = rows[0]["total"] if rows else 0
     return [{k: v for k, v in r.items() if k != "total"} for r in rows], total
