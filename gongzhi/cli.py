@@ -335,7 +335,7 @@ def audit_verify() -> None:
         click.echo("0 entries; the log is empty")
     else:
         click.echo(f"{verdict.entries} entries; the chain begins at entry {verdict.first_id}"
-                   f" ({verdict.first_at.isoformat()})")
+                   f" ({verdict.first_at.isoformat()}); last hash {verdict.last_hash}")
 
 
 @audit.command("prune")

@@ -88,6 +88,7 @@ class Verdict:
     first_at: datetime | None
     broken_id: int | None = None
     reason: str = ""
+    last_hash: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -119,7 +120,7 @@ def verify(conn) -> Verdict:
         return Verdict(0, None, None)
     if first["prev_hash"] != GENESIS and (first["id"], first["prev_hash"]) not in anchors:
         return Verdict(count, first["id"], first["at"], first["id"], "start")
-    return Verdict(count, first["id"], first["at"])
+    return Verdict(count, first["id"], first["at"], last_hash=prev["hash"])
 
 
 def prune(conn, days: int) -> tuple[int, int]:

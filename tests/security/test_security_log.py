@@ -219,6 +219,9 @@ def test_verify_passes_on_a_good_chain(fresh_db):
     result = CliRunner().invoke(main, ["audit", "verify"])
     assert result.exit_code == 0, result.output
     assert f"{_last(fresh_db)} entries; the chain begins at entry 1" in result.output
+    with _owner(fresh_db) as c:
+        last = c.execute("select hash from private.security_log order by id desc limit 1").fetchone()["hash"]
+    assert result.output.strip().endswith(f"last hash {last}")
 
 
 def test_verify_names_an_edited_entry(fresh_db):
