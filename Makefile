@@ -8,7 +8,7 @@ TEST_STAMP := $(VENV)/.test-installed
 SUPABASE_CLI_DIR := tools/supabase-cli
 SUPABASE_CLI_STAMP := $(SUPABASE_CLI_DIR)/node_modules/.installed
 
-.PHONY: run test system-deps supabase-cli db-stop bench clean-data
+.PHONY: run run-replicas test system-deps supabase-cli db-stop bench clean-data
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ run: $(RUN_STAMP)
 	$(PY) -m gongzhi migrate
 	$(PY) -m gongzhi seed --demo
 	$(VENV)/bin/streamlit run app.py
+
+# N portal processes behind HAProxy on :8501 (sticky sessions), all against the same database.
+N ?= 2
+run-replicas: $(RUN_STAMP)
+	bash scripts/install-system-deps.sh proxy
+	$(PY) -m gongzhi migrate
+	$(PY) -m gongzhi seed --demo
+	$(PY) -m gongzhi replicas -n $(N) --port 8501
 
 system-deps:
 	bash scripts/install-system-deps.sh

@@ -8,6 +8,7 @@ from __future__ import annotations
 import psycopg
 
 from gongzhi import db
+from gongzhi.auth import passwords
 from gongzhi.auth.local import create_user
 from gongzhi.errors import DomainError, from_db
 
@@ -16,8 +17,9 @@ def create_staff(*, email: str, password: str, role: str, org: str, display_name
                  phone: str | None = None, department: str | None = None) -> str:
     """Create an account for a staff member at the org unit with code or name `org`; department
     staff also name their department (code or name)."""
-    if len(password or "") < 8:
-        raise DomainError("account.password_short")
+    refused = passwords.problems(password, email=email, name=display_name)
+    if refused:
+        raise DomainError(refused[0])
     try:
         with db.owner() as conn, conn.transaction():
             units = conn.execute("select id from public.org_unit where code = %s or name = %s",

@@ -317,6 +317,35 @@ def dashboard_compact() -> None:
     click.echo(f"tally rows: {before} -> {after}")
 
 
+@main.command("replicas")
+@click.option("-n", "--replicas", "count", default=2, type=click.IntRange(1, 32), show_default=True,
+              help="Portal processes to start.")
+@click.option("--port", default=8501, type=click.IntRange(1, 65535), show_default=True, help="The proxy's port.")
+@click.option("--address", default="0.0.0.0", show_default=True, help="The proxy's address.")
+def replicas_command(count: int, port: int, address: str) -> None:
+    """Several portal processes on loopback ports behind HAProxy with sticky sessions, until Ctrl-C
+    (or SIGTERM, e.g. from a service manager); either stops them all."""
+    import signal
+    import time
+
+    from gongzhi import replicas
+
+    def interrupt(*_args) -> None:
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupt)
+    signal.signal(signal.SIGINT, interrupt)
+    with replicas.running(count, port=port, address=address) as front:
+        click.echo(f"{count} portal processes on 127.0.0.1:{', '.join(map(str, front.ports))}; "
+                   f"proxy on {address}:{port}. Ctrl-C stops them all.")
+        try:
+            while all(p.poll() is None for p in [*front.procs, front.proxy]):
+                time.sleep(1)
+            raise click.ClickException("a portal process or the proxy stopped; stopping the others "
+                                       "(logs in .gongzhi/replicas/)")
+        except KeyboardInterrupt:
+            pass
+
+
 @main.group()
 def audit() -> None:
     """The security log (安全日志): check its hash chain, apply the retention."""

@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the browser tests and chart exports need from Debian's packages, when missing:
-# Chromium (driven by Playwright), a CJK font (Chinese text in Chromium and in PNG charts) and
-# npm (installs the pinned Supabase CLI that the deployment tests run).
+# Installs what Gongzhi needs from Debian's packages, when missing. With no argument, what the test
+# suite needs: Chromium (driven by Playwright), a CJK font (Chinese text in Chromium and in PNG
+# charts), npm (installs the pinned Supabase CLI that the deployment tests run) and HAProxy (the
+# replica tests). With `proxy`, only HAProxy (`make run-replicas`).
 set -euo pipefail
 need=()
-[ -x /usr/bin/chromium ] || need+=(chromium)
-command -v npm >/dev/null || need+=(nodejs npm)
-fc-list 2>/dev/null | grep -qiE "Noto Sans CJK|Noto Serif CJK|WenQuanYi" || need+=(fonts-noto-cjk fontconfig)
+if [ "${1:-}" != "proxy" ]; then
+  [ -x /usr/bin/chromium ] || need+=(chromium)
+  command -v npm >/dev/null || need+=(nodejs npm)
+  fc-list 2>/dev/null | grep -qiE "Noto Sans CJK|Noto Serif CJK|WenQuanYi" || need+=(fonts-noto-cjk fontconfig)
+fi
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
 [ ${#need[@]} -eq 0 ] && exit 0
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"

@@ -22,7 +22,7 @@ from supabase import Client, ClientOptions, create_client
 from supabase_auth import errors as auth_errors
 
 from gongzhi import config
-from gongzhi.auth import tokens
+from gongzhi.auth import passwords, tokens
 from gongzhi.auth.identity import Identity
 from gongzhi.errors import DomainError, from_db
 
@@ -101,8 +101,9 @@ class AuthSession:
         email, code = (email or "").strip().lower(), (code or "").strip()
         if not email or not code or not new_password:
             raise DomainError("auth.missing")
-        if len(new_password) < 8:
-            raise DomainError("account.password_short")
+        refused = passwords.problems(new_password, email=email)
+        if refused:
+            raise DomainError(refused[0])
         try:
             response = self.client.auth.verify_otp({"email": email, "token": code, "type": "recovery"})
             self.client.auth.update_user({"password": new_password})

@@ -3,12 +3,11 @@ signed-in user, so row-level security (district staff only) and the database's t
 passwords are hashed here and reach the database only hashed."""
 from __future__ import annotations
 
-import secrets
 
 import psycopg
 
 from gongzhi import config, security_log
-from gongzhi.auth import Identity, supabase_auth
+from gongzhi.auth import Identity, passwords, supabase_auth
 from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
 from gongzhi.org.forms import AccountForm, UnitForm, password_problems
@@ -111,7 +110,7 @@ def move(user: Identity, staff_id: str, org_unit_id: int) -> None:
 
 def reset_password(user: Identity, staff_id: str, password: str = "") -> str:
     """Set a new password (a random one when blank) and lift any lockout; returns the password."""
-    password = password or secrets.token_urlsafe(9)
+    password = password or passwords.generate()
     _refuse(password_problems(password))
     try:
         with user.session() as conn:

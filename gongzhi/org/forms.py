@@ -4,15 +4,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gongzhi.auth import passwords
 from gongzhi.lists.fields import PHONE
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CODE = re.compile(r"^[0-9A-Za-z_-]{1,32}$")
-MIN_PASSWORD = 8
 
 
-def password_problems(password: str) -> list[str]:
-    return ["account.password_short"] if len(password or "") < MIN_PASSWORD else []
+def password_problems(password: str, email: str = "", name: str = "") -> list[str]:
+    return passwords.problems(password, email=email, name=name)
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class AccountForm:
         problems = []
         if not EMAIL.match(self.email.strip()) or len(self.email) > 255:
             problems.append("org.account.bad_email")
-        problems += password_problems(self.password)
+        problems += password_problems(self.password, self.email, self.display_name)
         if not 1 <= len(self.display_name.strip()) <= 50:
             problems.append("org.account.bad_name")
         if self.phone.strip() and not PHONE.match(self.phone.strip()):

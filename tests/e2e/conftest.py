@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 import uuid
 from pathlib import Path
 
@@ -22,6 +18,7 @@ import pytest
 from playwright.sync_api import expect
 from psycopg.rows import dict_row
 
+from gongzhi import serve
 from gongzhi.auth.sessions import COOKIE as SESSION_COOKIE
 from gongzhi.config import ROOT
 from gongzhi.demo_data import DEMO_PASSWORD
@@ -36,12 +33,6 @@ expect.set_options(timeout=WAIT_MS)
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1400, "height": 1000}
 ROW_PX = 35   # height of a row of st.dataframe, the header's too
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -63,36 +54,16 @@ def portal_db(pg_admin_url, template_url):
 @pytest.fixture(scope="session")
 def portal(portal_db, tmp_path_factory):
     """The base URL of the running portal (one per test session)."""
-    port = _free_port()
+    port = serve.free_port()
     env = {**os.environ, "GONGZHI_DATABASE_URL": portal_db, "PYTHONPATH": str(ROOT)}
     log_path = tmp_path_factory.mktemp("portal") / "streamlit.log"
-    log = open(log_path, "wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.address", "127.0.0.1",
-         "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-         "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = serve.spawn_portal(port, env, log_path)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the portal did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.3)
+        serve.wait_healthy(url, proc, timeout=START_TIMEOUT, log=log_path)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        serve.stop(proc)
 
 
 @pytest.fixture

@@ -119,7 +119,7 @@ def test_a_server_killed_with_sigkill_starts_again(system_dir):
 @pytest.fixture
 def intruder():
     """A throw-away system account: another local user of the machine."""
-    name = "gz-intruder"
+    name = f"gz-intruder-{os.getpid()}"
     subprocess.run(["userdel", name], capture_output=True)
     subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", name], check=True)
     yield name

@@ -42,9 +42,9 @@ def test_only_the_district_changes_the_tree_and_accounts(user_of):
     with pytest.raises(DomainError, match="error.forbidden"):
         commands.add_unit(street, UnitForm(_unit("长江路街道"), "偷建社区"))
     with pytest.raises(DomainError, match="error.forbidden"):
-        commands.create_account(street, AccountForm("x@y.cn", "secret123", "某人", _unit("丽水社区")))
+        commands.create_account(street, AccountForm("x@y.cn", "Secret-2026!x", "某人", _unit("丽水社区")))
     with pytest.raises(DomainError, match="error.forbidden"):
-        commands.reset_password(street, user_of("grid").user_id, "newpass123")
+        commands.reset_password(street, user_of("grid").user_id, "Newpass-2026!")
     with pytest.raises(DomainError, match="error.forbidden"):
         commands.set_active(street, user_of("grid").user_id, False)
     assert count("org_unit") == before and count("staff", "active") == count("staff")
@@ -55,22 +55,22 @@ def test_only_the_district_changes_the_tree_and_accounts(user_of):
 def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
     district = user_of("district")
     grid_unit = _unit("丽水社区第三网格")
-    new_id = commands.create_account(district, AccountForm(" Zhao@Demo.cn ", "chushi2026", "赵敏", grid_unit,
+    new_id = commands.create_account(district, AccountForm(" Zhao@Demo.cn ", "Chushi-2026!", "赵敏", grid_unit,
                                                            phone="13912345678"))
-    me = sign_in("zhao@demo.cn", "chushi2026")
+    me = sign_in("zhao@demo.cn", "Chushi-2026!")
     assert (me.user_id, me.role, me.org_unit_name) == (new_id, "grid", "丽水社区第三网格")
     found = queries.staff(district, "赵敏")
     assert found.total == 1 and found.rows[0]["email"] == "zhao@demo.cn"
     with pytest.raises(DomainError, match="org.account.email_taken"):
-        commands.create_account(district, AccountForm("zhao@demo.cn", "chushi2026", "另一个赵敏", grid_unit))
+        commands.create_account(district, AccountForm("zhao@demo.cn", "Chushi-2026!", "另一个赵敏", grid_unit))
     with pytest.raises(DomainError, match="org.account.bad_email"):
-        commands.create_account(district, AccountForm("not-an-email", "chushi2026", "某人", grid_unit))
+        commands.create_account(district, AccountForm("not-an-email", "Chushi-2026!", "某人", grid_unit))
     with pytest.raises(DomainError, match="account.password_short"):
         commands.create_account(district, AccountForm("a@b.cn", "short", "某人", grid_unit))
 
     commands.set_active(district, new_id, False)
     with pytest.raises(DomainError, match="auth.disabled"):
-        sign_in("zhao@demo.cn", "chushi2026")
+        sign_in("zhao@demo.cn", "Chushi-2026!")
     with me.session() as conn:   # a session still open when disabled reads nothing any more
         assert conn.execute("select count(*) as n from public.demand").fetchone()["n"] == 0
     commands.set_active(district, new_id, True)
@@ -78,7 +78,7 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
     password = commands.reset_password(district, new_id)
     assert len(password) >= 8
     with pytest.raises(DomainError, match="auth.wrong_password"):
-        sign_in("zhao@demo.cn", "chushi2026")
+        sign_in("zhao@demo.cn", "Chushi-2026!")
     assert sign_in("zhao@demo.cn", password).user_id == new_id
 
     commands.move(district, new_id, _unit("江滩社区"))
@@ -89,9 +89,9 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
 def test_department_and_district_accounts_sit_at_the_district(user_of):
     district = user_of("district")
     with pytest.raises(DomainError, match="staff.department_required"):
-        commands.create_account(district, AccountForm("cg@demo.cn", "chengguan1", "城管王科", _unit("滨江区"), "department"))
+        commands.create_account(district, AccountForm("cg@demo.cn", "Chengguan-2026!", "城管王科", _unit("滨江区"), "department"))
     department = queries.departments(district)[0]["id"]
-    dept = commands.create_account(district, AccountForm("cg@demo.cn", "chengguan1", "城管王科", _unit("滨江区"),
+    dept = commands.create_account(district, AccountForm("cg@demo.cn", "Chengguan-2026!", "城管王科", _unit("滨江区"),
                                                          "department", department_id=department))
     assert load_identity(dept).role == "department"
     commands.move(district, dept, _unit("滨江区"))

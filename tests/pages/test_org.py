@@ -62,10 +62,10 @@ def test_creating_an_account_through_the_form(app_as):
     at = app_as("district", PAGE).run()
     at.text_input(key="org_new_email").input("xin@demo.cn")
     at.text_input(key="org_new_name").input("辛晓")
-    at.text_input(key="org_new_password").input("xinxiao2026")
+    at.text_input(key="org_new_password").input("Binhe-ledger-7!")
     at.button(key="FormSubmitter:org_new_account-新建账号").click().run()
     assert not at.exception and at.success[0].value == "已为 辛晓 创建账号"
-    assert sign_in("xin@demo.cn", "xinxiao2026").display_name == "辛晓"
+    assert sign_in("xin@demo.cn", "Binhe-ledger-7!").display_name == "辛晓"
 
 
 def _sign_in(at, email):

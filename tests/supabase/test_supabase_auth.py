@@ -163,7 +163,7 @@ def test_the_org_page_invites_through_supabase_auth_and_writes_nothing_when_it_f
     with psycopg.connect(fresh_db) as conn:
         grid = conn.execute("select id from public.org_unit where name = '丽水社区第二网格'").fetchone()[0]
         before = conn.execute("select count(*) from auth.users").fetchone()[0]
-    form = AccountForm(email="invitee@demo.gongzhi.cn", password="not-used-1", display_name="新同事",
+    form = AccountForm(email="invitee@demo.gongzhi.cn", password="Not-used-2026!", display_name="新同事",
                        org_unit_id=grid)
     with pytest.raises(DomainError) as refusal:
         commands.create_account(district, form)
