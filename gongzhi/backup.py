@@ -25,7 +25,7 @@ from pathlib import Path
 import psycopg
 from psycopg import conninfo, sql
 
-from gongzhi import config
+from gongzhi import config, security_log
 from gongzhi.db import embedded, migrate as runner
 from gongzhi.errors import DomainError
 
@@ -246,6 +246,10 @@ def restore(path: Path, url: str, *, force: bool = False) -> Manifest:
             if wrong:
                 raise DomainError("backup.counts_differ", tables=", ".join(wrong[:5]))
             runner.migrate(scratch_url)
+            with psycopg.connect(scratch_url, autocommit=True) as conn:
+                security_log.append(conn, "restore", object=path.name,
+                                    details={"file": path.name, "backup_made_at": manifest.created_at,
+                                             "schema_version": manifest.schema_version})
             _swap(url, target_db, scratch)
         except BaseException:
             with psycopg.connect(url, autocommit=True) as conn:

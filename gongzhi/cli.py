@@ -344,3 +344,34 @@ def replicas_command(count: int, port: int, address: str) -> None:
                                        "(logs in .gongzhi/replicas/)")
         except KeyboardInterrupt:
             pass
+
+
+@main.group()
+def audit() -> None:
+    """The security log (安全日志): check its hash chain, apply the retention."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the security log's SM3 chain; name the first broken entry (exit 1)."""
+    from gongzhi import db, security_log
+    with db.owner() as conn:
+        verdict = _domain(lambda: security_log.verify(conn))
+    if not verdict.ok:
+        click.echo(f"broken at entry {verdict.broken_id} ({verdict.reason}); {verdict.entries} entries read", err=True)
+        sys.exit(1)
+    if verdict.entries == 0:
+        click.echo("0 entries; the log is empty")
+    else:
+        click.echo(f"{verdict.entries} entries; the chain begins at entry {verdict.first_id}"
+                   f" ({verdict.first_at.isoformat()}); last hash {verdict.last_hash}")
+
+
+@audit.command("prune")
+@click.option("--days", required=True, type=int, help="Keep the entries of the last DAYS days (at least 180).")
+def audit_prune(days: int) -> None:
+    """Remove security log entries older than DAYS days, recording a prune entry."""
+    from gongzhi import db, security_log
+    with db.owner() as conn:
+        removed, first = _domain(lambda: security_log.prune(conn, days))
+    click.echo(f"removed {removed} entries; the chain now begins at entry {first}")

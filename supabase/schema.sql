@@ -1884,6 +1884,113 @@ end;
 $_$;
 
 --
+-- Name: security_log_append(bigint, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  head record;
+begin
+  select * into head from private.security_log_head();
+  if p_id is distinct from head.next_id or p_prev_hash is distinct from head.prev_hash then
+    raise exception 'gongzhi:security_log.not_the_head' using errcode = 'serialization_failure';
+  end if;
+  if p_details ?| (private.personal_keys() || array['password', 'email']) then
+    raise exception 'gongzhi:security_log.personal_data' using errcode = 'check_violation';
+  end if;
+  insert into private.security_log (id, at, kind, actor, client, object, details, prev_hash, hash)
+  values (p_id, head.at, p_kind, head.actor, p_client, p_object, coalesce(p_details, '{}'), p_prev_hash, p_hash);
+  return p_id;
+end;
+$$;
+
+--
+-- Name: security_log_head(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_head() RETURNS TABLE(next_id bigint, at timestamp with time zone, actor uuid, prev_hash text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.security_log_lock();
+  return query
+    select coalesce(max(l.id), 0) + 1, now(), auth.uid(),
+           coalesce((select l2.hash from private.security_log l2 order by l2.id desc limit 1), repeat('0', 64))
+    from private.security_log l;
+end;
+$$;
+
+--
+-- Name: security_log_is_append_only(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_is_append_only() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'DELETE' and current_setting('gongzhi.security_log_prune', true) = 'on' then
+    if old.at < now() - interval '180 days' then
+      return old;
+    end if;
+  end if;
+  raise exception 'gongzhi:security_log.append_only' using errcode = 'insufficient_privilege';
+end;
+$$;
+
+--
+-- Name: security_log_lock(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_lock() RETURNS void
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$ select pg_advisory_xact_lock(7313, 1) $$;
+
+--
+-- Name: security_log_page(text, timestamp with time zone, timestamp with time zone, integer, integer); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer) RETURNS TABLE(id bigint, at timestamp with time zone, kind text, actor uuid, actor_name text, client text, object text, details jsonb, total bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select l.id, l.at, l.kind, l.actor, s.display_name, l.client, l.object, l.details, count(*) over ()
+  from private.security_log l left join public.staff s on s.user_id = l.actor
+  where (p_kind is null or l.kind = p_kind)
+    and (p_from is null or l.at >= p_from) and (p_to is null or l.at < p_to)
+  order by l.id desc
+  limit least(greatest(p_limit, 0), 200) offset greatest(p_offset, 0)
+$$;
+
+--
+-- Name: security_log_prune(integer); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_prune(p_days integer) RETURNS TABLE(removed bigint, first_kept bigint)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  n bigint;
+begin
+  if p_days is null or p_days < 180 then
+    raise exception 'gongzhi:security_log.retention_too_short' using errcode = 'check_violation';
+  end if;
+  perform private.security_log_lock();
+  perform set_config('gongzhi.security_log_prune', 'on', true);
+  delete from private.security_log where at < now() - make_interval(days => p_days);
+  get diagnostics n = row_count;
+  perform set_config('gongzhi.security_log_prune', '', true);
+  return query select n, (select min(id) from private.security_log);
+end;
+$$;
+
+--
 -- Name: set_login_password(uuid, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2272,6 +2379,47 @@ CREATE FUNCTION private.visible_text(t text) RETURNS boolean
   select t is null
       or t ~ '[^[:space:]\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u3000\ufeff]'
 $$;
+
+--
+-- Name: security_log; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.security_log (
+    id bigint NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    kind text NOT NULL,
+    actor uuid,
+    client text,
+    object text,
+    details jsonb DEFAULT '{}'::jsonb NOT NULL,
+    prev_hash text NOT NULL,
+    hash text NOT NULL,
+    CONSTRAINT security_log_client_check CHECK ((length(client) <= 100)),
+    CONSTRAINT security_log_details_check CHECK ((jsonb_typeof(details) = 'object'::text)),
+    CONSTRAINT security_log_hash_check CHECK ((hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT security_log_id_check CHECK ((id > 0)),
+    CONSTRAINT security_log_kind_check CHECK ((kind = ANY (ARRAY['sign_in'::text, 'sign_in_failed'::text, 'sign_out'::text, 'account'::text, 'export'::text, 'restore'::text, 'prune'::text]))),
+    CONSTRAINT security_log_object_check CHECK ((length(object) <= 200)),
+    CONSTRAINT security_log_prev_hash_check CHECK ((prev_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+--
+-- Name: TABLE security_log; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.security_log IS 'Security log: append-only, each entry chained to the previous one by its SM3 hash (computed by the writer, gongzhi.security_log). Written only through private.security_log_append(); never updated; deleted only by private.security_log_prune().';
+
+--
+-- Name: COLUMN security_log.actor; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.security_log.actor IS 'The user of the request that wrote the entry (auth.uid()), set by the database.';
+
+--
+-- Name: COLUMN security_log.details; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.security_log.details IS 'What happened, without personal data (no phones, names of residents or passwords).';
 
 --
 -- Name: sign_in_failure; Type: TABLE; Schema: private; Owner: -
@@ -3647,6 +3795,20 @@ CREATE TABLE public.work_calendar (
 COMMENT ON TABLE public.work_calendar IS 'Exceptions to the Monday–Friday working week: public holidays and weekend working days.';
 
 --
+-- Name: security_log security_log_hash_key; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.security_log
+    ADD CONSTRAINT security_log_hash_key UNIQUE (hash);
+
+--
+-- Name: security_log security_log_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.security_log
+    ADD CONSTRAINT security_log_pkey PRIMARY KEY (id);
+
+--
 -- Name: staff_session staff_session_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -4044,6 +4206,18 @@ ALTER TABLE ONLY public.volunteer
 
 ALTER TABLE ONLY public.work_calendar
     ADD CONSTRAINT work_calendar_pkey PRIMARY KEY (day);
+
+--
+-- Name: security_log_at_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX security_log_at_idx ON private.security_log USING btree (at);
+
+--
+-- Name: security_log_kind_at_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX security_log_kind_at_idx ON private.security_log USING btree (kind, at);
 
 --
 -- Name: sign_in_failure_at_idx; Type: INDEX; Schema: private; Owner: -
@@ -4674,6 +4848,18 @@ CREATE INDEX volunteer_terr_idx ON public.volunteer USING btree (terr, id);
 --
 
 CREATE INDEX volunteer_unit_id_idx ON public.volunteer USING btree (unit_id);
+
+--
+-- Name: security_log security_log_append_only; Type: TRIGGER; Schema: private; Owner: -
+--
+
+CREATE TRIGGER security_log_append_only BEFORE DELETE OR UPDATE ON private.security_log FOR EACH ROW EXECUTE FUNCTION private.security_log_is_append_only();
+
+--
+-- Name: security_log security_log_no_truncate; Type: TRIGGER; Schema: private; Owner: -
+--
+
+CREATE TRIGGER security_log_no_truncate BEFORE TRUNCATE ON private.security_log FOR EACH STATEMENT EXECUTE FUNCTION private.security_log_is_append_only();
 
 --
 -- Name: application application_approved; Type: TRIGGER; Schema: public; Owner: -
@@ -8039,6 +8225,49 @@ REVOKE ALL ON FUNCTION private.resource_tally_changed() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.resource_tally_sql(source text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO authenticated;
+GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO gongzhi_auth;
+
+--
+-- Name: FUNCTION security_log_head(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_head() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.security_log_head() TO authenticated;
+GRANT ALL ON FUNCTION private.security_log_head() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.security_log_head() TO gongzhi_auth;
+
+--
+-- Name: FUNCTION security_log_is_append_only(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_is_append_only() FROM PUBLIC;
+
+--
+-- Name: FUNCTION security_log_lock(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_lock() FROM PUBLIC;
+
+--
+-- Name: FUNCTION security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer) TO gongzhi_district;
+
+--
+-- Name: FUNCTION security_log_prune(p_days integer); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_prune(p_days integer) FROM PUBLIC;
 
 --
 -- Name: FUNCTION set_login_password(p_user uuid, p_password_hash text); Type: ACL; Schema: private; Owner: -

@@ -8,7 +8,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from gongzhi import i18n, preferences
+from gongzhi import i18n, preferences, security_log
 from gongzhi.auth import Identity, load_identity, sessions
 from gongzhi.errors import DomainError
 from gongzhi.sender import client_address as _client_address
@@ -72,6 +72,9 @@ def sign_out() -> None:
     if auth is not None:
         auth.sign_out()
     sessions.end(st.session_state.get(TOKEN) or _cookie())
+    user = st.session_state.get(IDENTITY)
+    if user is not None:
+        security_log.record(user, "sign_out", client=client_address(), object=f"user:{user.user_id}")
     for key in list(st.session_state.keys()):
         if key != LANG:
             del st.session_state[key]

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import os
 
-from gongzhi import db
+from gongzhi import db, security_log
 from gongzhi.auth.identity import Identity, load_identity
 from gongzhi.errors import DomainError
 
@@ -94,6 +94,13 @@ def sign_in(email: str, password: str, client: str | None = None) -> Identity:
         else:
             conn.execute("delete from private.sign_in_failure where kind = 'email' and key = %s", (keys["email"],))
             conn.execute("update auth.users set last_sign_in_at = now() where id = %s", (user["id"],))
+        if refusal:
+            # The account tried, when there is one; never the email typed, which may be anyone's.
+            security_log.append(conn, "sign_in_failed", client=client,
+                                object=f"user:{user['id']}" if user else None,
+                                details={"reason": refusal.key.removeprefix("auth.")})
     if refusal:
         raise refusal
-    return load_identity(str(user["id"]))
+    identity = load_identity(str(user["id"]))
+    security_log.record(identity, "sign_in", client=client, object=f"user:{identity.user_id}")
+    return identity

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from psycopg import sql
 
 from gongzhi.auth import Identity
-from gongzhi import statuses
+from gongzhi import security_log, statuses
 from gongzhi.errors import DomainError
 from gongzhi.lists.fields import PROJECT_KINDS, RESOURCE_KINDS, URGENCY, fields
 
@@ -282,10 +282,25 @@ def export_rows(user: Identity, list_name: str, filters: ListFilters, lang: str 
                         "(select d.id from public.{table} d where {where}) order by v.created_at desc, v.id desc"
                         ).format(cols=sql.SQL(", ").join(names), source=sql.Identifier(s.source),
                                  joins=_joins(list_name), table=sql.Identifier(s.table), where=w.composed())
+        rows = 0
         with conn.cursor(name=f"export_{list_name}") as cur:
             cur.itersize = 2000
             cur.execute(query, w.params)
-            yield from cur
+            for row in cur:
+                rows += 1
+                yield row
+        security_log.append(conn, "export", object=list_name,
+                            details={"list": list_name, "filters": logged_filters(filters), "rows": rows})
+
+
+def logged_filters(f: ListFilters) -> dict:
+    """The filters of an export as the security log keeps them: the keyword only as "given" (it may
+    be a resident's name), everything else as chosen; empty filters left out."""
+    out = {"org_unit_id": f.org_unit_id, "category_id": f.category_id, "status": list(f.status),
+           "urgency": list(f.urgency), "kind": f.kind,
+           "date_from": f.date_from.isoformat() if f.date_from else None,
+           "date_to": f.date_to.isoformat() if f.date_to else None, "keyword": bool(f.keyword) or None}
+    return {k: v for k, v in out.items() if v not in (None, [], "")}
 
 
 # ---------------------------------------------------------------- choices for the filters and forms

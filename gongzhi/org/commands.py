@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import psycopg
 
-from gongzhi import config
+from gongzhi import config, security_log
 from gongzhi.auth import Identity, passwords, supabase_auth
 from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
@@ -69,6 +69,8 @@ def create_account(user: Identity, form: AccountForm) -> str:
                              " values (%s, %s, %s, %s, %s, %s)",
                              (new_id, form.org_unit_id, role, form.display_name.strip(), form.phone.strip() or None,
                               form.department_id if role == "department" else None))
+                security_log.append(conn, "account", object=f"user:{new_id}",
+                                    details={"action": "create", "role": role, "org_unit_id": form.org_unit_id})
                 return str(new_id)
     except psycopg.Error as exc:
         raise from_db(exc) from None
@@ -89,7 +91,8 @@ def _role_for(conn, form: AccountForm) -> str:
 
 def set_active(user: Identity, staff_id: str, active: bool) -> None:
     """Disable (or enable again) an account: a disabled one can neither sign in nor read anything."""
-    _write(user, "update public.staff set active = %s where user_id = %s", (active, staff_id))
+    _write(user, "update public.staff set active = %s where user_id = %s", (active, staff_id),
+           log=(staff_id, {"action": "enable" if active else "disable"}))
 
 
 def move(user: Identity, staff_id: str, org_unit_id: int) -> None:
@@ -101,7 +104,8 @@ def move(user: Identity, staff_id: str, org_unit_id: int) -> None:
                                     else o.kind end,
                         department_id = case when s.role = 'department' and o.kind = 'district'
                                              then s.department_id end
-                    from public.org_unit o where o.id = %s and s.user_id = %s""", (org_unit_id, staff_id))
+                    from public.org_unit o where o.id = %s and s.user_id = %s""", (org_unit_id, staff_id),
+           log=(staff_id, {"action": "move", "org_unit_id": org_unit_id}))
 
 
 def reset_password(user: Identity, staff_id: str, password: str = "") -> str:
@@ -111,16 +115,20 @@ def reset_password(user: Identity, staff_id: str, password: str = "") -> str:
     try:
         with user.session() as conn:
             conn.execute("select private.set_login_password(%s, %s)", (staff_id, hash_password(password)))
+            security_log.append(conn, "account", object=f"user:{staff_id}", details={"action": "reset_password"})
     except psycopg.Error as exc:
         raise from_db(exc) from None
     return password
 
 
-def _write(user: Identity, sql: str, params: tuple) -> None:
-    """One statement as `user`; a row RLS hides or refuses is an error, not a silent no-op."""
+def _write(user: Identity, sql: str, params: tuple, log: tuple[str, dict] | None = None) -> None:
+    """One statement as `user`; a row RLS hides or refuses is an error, not a silent no-op. With
+    `log` (the account, the details), the same transaction appends an `account` entry."""
     try:
         with user.session() as conn:
             if conn.execute(sql, params).rowcount != 1:
                 raise DomainError("error.forbidden")
+            if log:
+                security_log.append(conn, "account", object=f"user:{log[0]}", details=log[1])
     except psycopg.Error as exc:
         raise from_db(exc) from None
