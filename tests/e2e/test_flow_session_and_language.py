@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import sign_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.flaky(reruns=2)]   # a real browser on a loaded machine can miss a late Streamlit rerun: up to two more runs
 SESSION_COOKIE_QUERY = ("select count(*) as n from private.staff_session s join auth.users u on u.id = s.user_id"
                         " where u.email = %s")
 
