@@ -21,7 +21,9 @@ from psycopg.types.json import Jsonb
 from gongzhi.errors import DomainError, from_db
 
 GENESIS = "0" * 64
-KINDS = ("sign_in", "sign_in_failed", "sign_out", "account", "export", "restore", "prune")
+# What an entry may be: private.security_log_kind holds the same list (a test compares); a feature
+# that logs a new kind adds it to both.
+KINDS = ("sign_in", "sign_in_failed", "sign_out", "account", "export", "restore", "prune", "setting")
 MIN_RETENTION_DAYS = 180
 
 

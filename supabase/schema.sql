@@ -2398,7 +2398,6 @@ CREATE TABLE private.security_log (
     CONSTRAINT security_log_details_check CHECK ((jsonb_typeof(details) = 'object'::text)),
     CONSTRAINT security_log_hash_check CHECK ((hash ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT security_log_id_check CHECK ((id > 0)),
-    CONSTRAINT security_log_kind_check CHECK ((kind = ANY (ARRAY['sign_in'::text, 'sign_in_failed'::text, 'sign_out'::text, 'account'::text, 'export'::text, 'restore'::text, 'prune'::text]))),
     CONSTRAINT security_log_object_check CHECK ((length(object) <= 200)),
     CONSTRAINT security_log_prev_hash_check CHECK ((prev_hash ~ '^[0-9a-f]{64}$'::text))
 );
@@ -2420,6 +2419,21 @@ COMMENT ON COLUMN private.security_log.actor IS 'The user of the request that wr
 --
 
 COMMENT ON COLUMN private.security_log.details IS 'What happened, without personal data (no phones, names of residents or passwords).';
+
+--
+-- Name: security_log_kind; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.security_log_kind (
+    kind text NOT NULL,
+    CONSTRAINT security_log_kind_kind_check CHECK ((kind ~ '^[a-z_]{2,40}$'::text))
+);
+
+--
+-- Name: TABLE security_log_kind; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.security_log_kind IS 'The kinds of security-log entry. A migration that logs a new kind inserts it.';
 
 --
 -- Name: sign_in_failure; Type: TABLE; Schema: private; Owner: -
@@ -3528,6 +3542,24 @@ ALTER TABLE public.resource_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 );
 
 --
+-- Name: security_setting; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.security_setting (
+    key text NOT NULL,
+    value jsonb NOT NULL,
+    updated_by uuid DEFAULT private.uid(),
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT security_setting_key_check CHECK (((key ~ '^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$'::text) AND (length(key) <= 60)))
+);
+
+--
+-- Name: TABLE security_setting; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.security_setting IS 'The district''s security policy, one key a row; absent keys take the defaults in gongzhi/security_settings.py. Changes are logged in the security log.';
+
+--
 -- Name: service_log; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -3800,6 +3832,13 @@ COMMENT ON TABLE public.work_calendar IS 'Exceptions to the Monday–Friday work
 
 ALTER TABLE ONLY private.security_log
     ADD CONSTRAINT security_log_hash_key UNIQUE (hash);
+
+--
+-- Name: security_log_kind security_log_kind_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.security_log_kind
+    ADD CONSTRAINT security_log_kind_pkey PRIMARY KEY (kind);
 
 --
 -- Name: security_log security_log_pkey; Type: CONSTRAINT; Schema: private; Owner: -
@@ -4129,6 +4168,13 @@ ALTER TABLE ONLY public.resource
 
 ALTER TABLE ONLY public.resource_tally
     ADD CONSTRAINT resource_tally_pkey PRIMARY KEY (id);
+
+--
+-- Name: security_setting security_setting_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.security_setting
+    ADD CONSTRAINT security_setting_pkey PRIMARY KEY (key);
 
 --
 -- Name: service_log service_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -5654,6 +5700,12 @@ CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH
 CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW EXECUTE FUNCTION private.touch();
 
 --
+-- Name: security_setting security_setting_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER security_setting_touch BEFORE UPDATE ON public.security_setting FOR EACH ROW EXECUTE FUNCTION private.touch();
+
+--
 -- Name: service_log service_log_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -5916,6 +5968,13 @@ CREATE TRIGGER work_calendar_audit_insert AFTER INSERT ON public.work_calendar R
 --
 
 CREATE TRIGGER work_calendar_audit_update AFTER UPDATE ON public.work_calendar REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: security_log security_log_kind_known; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.security_log
+    ADD CONSTRAINT security_log_kind_known FOREIGN KEY (kind) REFERENCES private.security_log_kind(kind);
 
 --
 -- Name: staff_session staff_session_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
@@ -6510,6 +6569,12 @@ CREATE POLICY "district staff add projects" ON public.project FOR INSERT TO gong
 CREATE POLICY "district staff add resources" ON public.resource FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: security_setting district staff add security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add security settings" ON public.security_setting FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: staff district staff add staff; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -6634,6 +6699,12 @@ CREATE POLICY "district staff change resource links of projects" ON public.proje
 --
 
 CREATE POLICY "district staff change resources" ON public.resource FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: security_setting district staff change security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change security settings" ON public.security_setting FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: service_log district staff change service records; Type: POLICY; Schema: public; Owner: -
@@ -6888,6 +6959,12 @@ CREATE POLICY "district staff read the org tree" ON public.org_unit FOR SELECT T
 CREATE POLICY "district staff read the provider records" ON public.provider_record FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: security_setting district staff read the security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the security settings" ON public.security_setting FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: status_transition district staff read the status machine; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7012,6 +7089,12 @@ CREATE POLICY "district staff remove projects" ON public.project FOR DELETE TO g
 --
 
 CREATE POLICY "district staff remove resources" ON public.resource FOR DELETE TO gongzhi_district USING (true);
+
+--
+-- Name: security_setting district staff remove security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove security settings" ON public.security_setting FOR DELETE TO gongzhi_district USING (true);
 
 --
 -- Name: service_log district staff remove service records; Type: POLICY; Schema: public; Owner: -
@@ -7194,10 +7277,22 @@ ALTER TABLE public.resource ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.resource_tally ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: security_setting; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.security_setting ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: service_log; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
 ALTER TABLE public.service_log ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: security_setting sign-in reads the security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "sign-in reads the security settings" ON public.security_setting FOR SELECT TO gongzhi_auth USING (true);
 
 --
 -- Name: signup; Type: ROW SECURITY; Schema: public; Owner: -
@@ -7520,6 +7615,12 @@ CREATE POLICY "staff read the event time limits" ON public.event_deadline FOR SE
 --
 
 CREATE POLICY "staff read the org tree" ON public.org_unit FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
+
+--
+-- Name: security_setting staff read the security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read the security settings" ON public.security_setting FOR SELECT TO authenticated USING (true);
 
 --
 -- Name: status_transition staff read the status machine; Type: POLICY; Schema: public; Owner: -
@@ -9047,6 +9148,22 @@ GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.resource_tally_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE security_setting; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.security_setting TO anon;
+GRANT ALL ON TABLE public.security_setting TO authenticated;
+GRANT ALL ON TABLE public.security_setting TO service_role;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.security_setting TO gongzhi_district;
+GRANT SELECT ON TABLE public.security_setting TO gongzhi_auth;
+
+--
+-- Name: COLUMN security_setting.value; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(value) ON TABLE public.security_setting TO gongzhi_district;
 
 --
 -- Name: TABLE service_log; Type: ACL; Schema: public; Owner: -
