@@ -33,7 +33,7 @@ with st.form("login"):
 if submitted:
     try:
         if SUPABASE:
-            session.sign_in(auth_session().sign_in(email, password))
+            second_factor_step.after_password(auth_session().sign_in(email, password), auth_session())
         else:
             second_factor_step.after_password(sign_in(email, password, session.client_address()))
     except DomainError as exc:

@@ -21,15 +21,23 @@ PENDING_SECONDS = 300
 LOCKOUTS = ("auth.locked", "auth.too_many")
 
 
-def after_password(user: Identity) -> None:
-    """Right after a correct password: sign in at aal1, or wait for the second factor."""
-    step = second_factor.next_step(user)
-    if step is None:
-        session.sign_in(second_factor.with_aal(user, second_factor.AAL1), remember=True)
-        return
+def after_password(user: Identity, auth=None) -> None:
+    """Right after a correct password: sign in at aal1, or wait for the second factor. `auth` is
+    the user's Supabase Auth session on hosted Supabase (its factors are Supabase Auth's)."""
+    if auth is not None:
+        step = auth.second_factor_step(user)
+        if step is None:
+            session.sign_in(user)
+            return
+        enrolment = auth.begin_enrolment(user) if step == "enrol" else None
+    else:
+        step = second_factor.next_step(user)
+        if step is None:
+            session.sign_in(second_factor.with_aal(user, second_factor.AAL1), remember=True)
+            return
+        enrolment = second_factor.begin_enrolment(user) if step == "enrol" else None
     st.session_state[PENDING] = {"identity": user, "step": step, "since": time.monotonic(),
-                                 "enrolment": second_factor.begin_enrolment(user) if step == "enrol" else None,
-                                 "codes": None}
+                                 "enrolment": enrolment, "codes": None, "supabase": auth is not None}
 
 
 def pending() -> dict | None:
@@ -49,8 +57,12 @@ def _cancel() -> None:
 
 
 def _finish(user: Identity) -> None:
-    st.session_state.pop(PENDING, None)
-    session.sign_in(user, remember=True)
+    state = st.session_state.pop(PENDING, None) or {}
+    session.sign_in(user, remember=not state.get("supabase"))
+
+
+def _auth():
+    return st.session_state.get(session.AUTH_SESSION)
 
 
 def draw_pending(state: dict) -> None:
@@ -64,7 +76,8 @@ def draw_pending(state: dict) -> None:
             submitted = st.form_submit_button(t("mfa.sign_in.submit"), type="primary")
         if submitted:
             try:
-                done = second_factor.verify_sign_in(user, code, session.client_address())
+                done = (_auth().verify_code(code) if state["supabase"]
+                        else second_factor.verify_sign_in(user, code, session.client_address()))
             except DomainError as exc:
                 if exc.key in LOCKOUTS:
                     _cancel()
@@ -75,10 +88,16 @@ def draw_pending(state: dict) -> None:
     elif state["codes"] is None:
         st.subheader(t("mfa.enrol.forced_title"))
         st.info(t("mfa.enrol.forced_hint"))
-        codes = enrolment_form(user, state["enrolment"], "mfa_forced")
-        if codes is not None:
-            state["codes"] = codes
-            st.rerun()
+        if state["supabase"]:
+            done = enrolment_form(user, state["enrolment"], "mfa_forced", confirm=lambda code: _auth().confirm_enrolment(code))
+            if done is not None:
+                _finish(done)
+                st.rerun()
+        else:
+            codes = enrolment_form(user, state["enrolment"], "mfa_forced")
+            if codes is not None:
+                state["codes"] = codes
+                st.rerun()
     else:
         show_recovery_codes(state["codes"])
         if st.button(t("mfa.enrol.continue"), type="primary", key="mfa_forced_continue"):
@@ -87,9 +106,10 @@ def draw_pending(state: dict) -> None:
     st.button(t("mfa.sign_in.cancel"), key="mfa_cancel", on_click=_cancel)
 
 
-def enrolment_form(user: Identity, enrolment: second_factor.Enrolment, key: str) -> list[str] | None:
-    """The QR code, the secret as text, and the form confirming it with a current code; the
-    recovery codes once the code was right, else None."""
+def enrolment_form(user: Identity, enrolment: second_factor.Enrolment, key: str, confirm=None):
+    """The QR code, the secret as text, and the form confirming it with a current code; what
+    `confirm(code)` returns once the code was right (by default a local account's recovery
+    codes), else None."""
     st.markdown(t("mfa.enrol.scan"))
     st.image(enrolment.qr_png, width=220)
     st.caption(t("mfa.enrol.secret"))
@@ -99,6 +119,8 @@ def enrolment_form(user: Identity, enrolment: second_factor.Enrolment, key: str)
         submitted = st.form_submit_button(t("mfa.enrol.confirm"), type="primary")
     if submitted:
         try:
+            if confirm is not None:
+                return confirm(code)
             return second_factor.confirm_enrolment(user, code, session.client_address())
         except DomainError as exc:
             session.show_error(exc)
