@@ -7607,211 +7607,211 @@ CREATE POLICY "staff move events of their territory" ON public.event FOR UPDATE 
 -- Name: application staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.application AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.application AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: assessment staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: assessment_weight staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment_weight AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment_weight AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: audit_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: category staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: demand_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: department staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.department AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.department AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_consult staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_consult AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_consult AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_deadline staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_deadline AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_deadline AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_department staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_routing staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_routing AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_routing AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_timeline staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_timeline AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_timeline AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_transition staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: match staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.match AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.match AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: org_unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.org_unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.org_unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: post staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project_demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project_milestone staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project_milestone AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_milestone AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project_resource staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project_resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: provider_record staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.provider_record AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.provider_record AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: resource staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: resource_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.resource_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.resource_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: security_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.security_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.security_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: service_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.service_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.service_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: signup staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.signup AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.signup AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: staff staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.staff AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.staff AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: status_transition staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: user_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.user_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.user_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: volunteer staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.volunteer AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.volunteer AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: work_calendar staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.work_calendar AS RESTRICTIVE TO authenticated, gongzhi_district USING (( SELECT private.aal_ok() AS aal_ok));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.work_calendar AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: application staff read applications of their territory; Type: POLICY; Schema: public; Owner: -

@@ -94,79 +94,82 @@ end;
 $$;
 
 -- ---------------------------------------------------------------- row-level security
--- One restrictive policy per table in public (a new table adds its own; tests/db/test_catalogue.py
--- checks): whatever the permissive policies allow, a user who must have the second factor gets
--- nothing with an aal1 request.
+-- One restrictive policy per table in public (a new table adds its own;
+-- tests/db/test_rls_assurance_level.py checks): whatever the permissive policies allow, a user who
+-- must have the second factor gets nothing with an aal1 request. The answer is compared as an
+-- integer because the planner takes a boolean of unknown value to hold for half the rows, which
+-- halved every row estimate (the list pages' "约 N" counts, join plans); an integer's `<> 0` it
+-- takes to hold for nearly all.
 create policy "staff present the second factor where the district requires it" on public.application
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.assessment
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.assessment_weight
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.audit_log
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.category
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.demand
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.demand_tally
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.department
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_consult
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_deadline
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_demand
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_department
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_routing
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_timeline
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.event_transition
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.match
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.org_unit
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.post
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.project
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.project_demand
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.project_milestone
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.project_resource
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.provider_record
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.resource
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.resource_tally
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.security_setting
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.service_log
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.signup
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.staff
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.status_transition
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.unit
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.user_setting
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.volunteer
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 create policy "staff present the second factor where the district requires it" on public.work_calendar
-  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok()));
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
 
 -- ---------------------------------------------------------------- grants
 revoke all on private.mfa_factor, private.mfa_recovery_code
