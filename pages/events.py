@@ -9,11 +9,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.whistle import commands, queries
 from ui import forms, session
 from ui.session import t
-
-
-def label(family: str, value) -> str:
-    """The catalogue label of `value` in a family of keys, e.g. ("whistle.step", "report")."""
-    return t(f"{family}.{value}")
+from ui.whistle import label
 
 
 user = session.require_identity()
@@ -70,18 +66,13 @@ def show_actions(event: dict, departments: dict) -> None:
     """The steps the user may take on `event`; each button's callback makes the step."""
     event_id, step = event["id"], event["step"]
     mine = queries.my_department(user)
-    if may(user, "whistle.report", event, mine):
-        st.text_input(t("whistle.ui.report_note"), key="ev_report_note")
-        st.button(t("whistle.ui.report"), key="ev_report", type="primary", on_click=_act,
-                  args=(commands.report, event_id, "ev_report_note"))
-    if may(user, "whistle.implement", event, mine):
-        st.text_area(t("whistle.ui.implement_note"), key="ev_implement_note")
-        st.button(t("whistle.ui.implement"), key="ev_implement", type="primary", on_click=_act,
-                  args=(commands.implement, event_id, "ev_implement_note"))
-    if may(user, "whistle.feedback", event, mine):
-        st.text_area(t("whistle.ui.feedback_note"), key="ev_feedback_note")
-        st.button(t("whistle.ui.feedback"), key="ev_feedback", type="primary", on_click=_act,
-                  args=(commands.feedback, event_id, "ev_feedback_note"))
+    for name, action, note_input in (("report", commands.report, st.text_input),
+                                     ("implement", commands.implement, st.text_area),
+                                     ("feedback", commands.feedback, st.text_area)):
+        if may(user, f"whistle.{name}", event, mine):
+            note_input(t(f"whistle.ui.{name}_note"), key=f"ev_{name}_note")
+            st.button(t(f"whistle.ui.{name}"), key=f"ev_{name}", type="primary", on_click=_act,
+                      args=(action, event_id, f"ev_{name}_note"))
     if may(user, "whistle.hand_on", event, mine):
         others = [d for d in departments if d != mine]
         st.selectbox(t("whistle.ui.hand_on_to"), others, format_func=departments.get, key="ev_hand_on_to")

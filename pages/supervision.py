@@ -8,11 +8,7 @@ import streamlit as st
 from gongzhi.whistle import commands, queries, report
 from ui import session
 from ui.session import t
-
-
-def label(family: str, value) -> str:
-    """The catalogue label of `value` in a family of keys, e.g. ("whistle.step", "report")."""
-    return t(f"{family}.{value}")
+from ui.whistle import label
 
 
 user = session.require_identity()
