@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import psycopg
 
-from gongzhi import db
+from gongzhi import db, statuses
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import lookups
@@ -85,7 +85,7 @@ def escalate_demand(user: Identity, demand_id: int, departments: list[int] | Non
              departments)).fetchone()["id"]
         conn.execute("insert into public.event_demand (event_id, demand_id, relation) values (%s, %s, 'source')",
                      (event_id, demand_id))
-        if demand["status"] in ("new", "matched"):
+        if demand["status"] in statuses.INITIAL["demand"]:   # not yet taken in hand
             conn.execute("update public.demand set status = 'in_progress' where id = %s", (demand_id,))
         return event_id
 
