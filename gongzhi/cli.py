@@ -363,3 +363,131 @@ def audit_prune(days: int) -> None:
     with db.owner() as conn:
         removed, first = _domain(lambda: security_log.prune(conn, days))
     click.echo(f"removed {removed} entries; the chain now begins at entry {first}")
+
+
+@main.group()
+def standby() -> None:
+    """A hot standby (streaming replication): make, watch, promote, bring an old primary back."""
+
+
+def _primary_url(primary: str | None) -> tuple[str, Path | None]:
+    """The primary's superuser URL and, for the embedded default, its data folder."""
+    if primary:
+        return primary, None
+    from gongzhi.db import embedded
+    return _domain(lambda: embedded.start(config.data_dir())), config.data_dir()
+
+
+def _server_url(data: Path) -> str:
+    from gongzhi.db import embedded, standby as replication
+    return embedded.url(data.resolve()) if embedded.running_info(data.resolve()) else _domain(lambda: replication.start(data))
+
+
+_PRIMARY = click.option("--primary", default=None, metavar="URL",
+                        help="A superuser URL of the primary (default: the embedded server).")
+_DATA = click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="The standby's data folder.")
+_SLOT = click.option("--slot", default="gongzhi_standby", show_default=True, help="The replication slot's name.")
+
+
+@standby.command("init")
+@_PRIMARY
+@_DATA
+@_SLOT
+@click.option("--sync", is_flag=True, help="Make every commit wait until the standby has it.")
+def standby_init(primary: str | None, data: Path, slot: str, sync: bool) -> None:
+    """Make a hot standby of the primary in DATA with pg_basebackup and start it streaming."""
+    from gongzhi.db import standby as replication
+    url, primary_dir = _primary_url(primary)
+    made = _domain(lambda: replication.init(url, data, slot=slot, primary_data_dir=primary_dir))
+    if sync:
+        _domain(lambda: replication.set_synchronous(url, slot))
+    click.echo(f"standby streaming in {made.data_dir} through slot {made.slot}"
+               f" (system {made.system_identifier}{', synchronous' if sync else ''})")
+    _echo_portal_lines(url, made.url)
+
+
+def _echo_portal_lines(primary_url: str, standby_url: str) -> None:
+    from gongzhi.db import standby as replication
+    click.echo("For the portal to follow a failover, set in .streamlit/secrets.toml or the environment:")
+    click.echo(f'GONGZHI_DATABASE_URL = "{replication.multi_host_url(primary_url, standby_url, database="gongzhi")}"')
+    click.echo(f'GONGZHI_READ_DATABASE_URL = "{replication.multi_host_url(standby_url, primary_url, database="gongzhi", read_only=True)}"')
+
+
+@standby.command("status")
+@click.option("--data", "data", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="A standby's data folder: report that standby (else the primary).")
+@_PRIMARY
+@click.option("--warn-mb", default=256, type=click.IntRange(1), show_default=True,
+              help="Warn about an unused slot holding back more WAL than this.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def standby_status(data: Path | None, primary: str | None, warn_mb: int, lang: str) -> None:
+    """Lag in bytes and seconds, each slot's retained WAL; exit 1 on a warning."""
+    from gongzhi.db import standby as replication
+    from gongzhi.i18n import t
+    if data is not None:
+        primary_url = primary or (None if config.database_url() else _primary_url(None)[0])
+        found = _domain(lambda: replication.status(_server_url(data), primary_url=primary_url,
+                                                   warn_bytes=warn_mb * 1024 * 1024))
+    else:
+        found = _domain(lambda: replication.status(_primary_url(primary)[0], warn_bytes=warn_mb * 1024 * 1024))
+    if found.role == "standby":
+        replayed = found.replayed_at.strftime("%Y-%m-%d %H:%M:%S") if found.replayed_at else "-"
+        click.echo(f"standby: lag {found.lag_bytes} bytes, {found.lag_s:.1f} s; last replayed commit {replayed}")
+    else:
+        click.echo(f"primary: {len(found.standbys)} standby(s) streaming")
+        for s in found.standbys:
+            click.echo(f"  {s['name']}: {s['state']}, {s['sync_state']}, lag {s['lag_bytes']} bytes, {s['lag_s']:.3f} s")
+        for s in found.slots:
+            click.echo(f"  slot {s['name']}: {'active' if s['active'] else 'inactive'}, {s['wal_status']},"
+                       f" holds {s['retained_bytes']} bytes of WAL")
+    for key, params in found.warnings:
+        click.echo("WARNING: " + t(key, lang, **params), err=True)
+    sys.exit(1 if found.warnings else 0)
+
+
+@standby.command("promote")
+@_DATA
+def standby_promote(data: Path) -> None:
+    """Make the standby in DATA the primary (stop or fence the old primary first)."""
+    from gongzhi.db import standby as replication
+    _domain(lambda: replication.promote(_server_url(data)))
+    click.echo(f"promoted: {data.resolve()} is the primary")
+
+
+@standby.command("rejoin")
+@click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The old primary's data folder.")
+@click.option("--primary-data", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="The new primary's data folder (an embedded server).")
+@_PRIMARY
+@_SLOT
+def standby_rejoin(data: Path, primary_data: Path | None, primary: str | None, slot: str) -> None:
+    """Bring the old primary in DATA back as a standby of the new primary, with pg_rewind."""
+    from gongzhi.db import standby as replication
+    if not (primary or primary_data):
+        raise click.UsageError("name the new primary: --primary-data DIR or --primary URL")
+    new_url = primary or _server_url(primary_data)
+    _domain(lambda: replication.rejoin(data, new_url, slot=slot))
+    click.echo(f"{data.resolve()} follows the new primary through slot {slot}")
+
+
+@standby.command("sync")
+@click.argument("mode", type=click.Choice(["on", "off"]))
+@_PRIMARY
+@_SLOT
+def standby_sync(mode: str, primary: str | None, slot: str) -> None:
+    """Synchronous replication on (every commit waits for the standby) or off."""
+    from gongzhi.db import standby as replication
+    _domain(lambda: replication.set_synchronous(_primary_url(primary)[0], slot if mode == "on" else None))
+    click.echo(f"synchronous replication {mode}")
+
+
+@standby.command("drop-slot")
+@click.argument("slot")
+@_PRIMARY
+def standby_drop_slot(slot: str, primary: str | None) -> None:
+    """Remove the slot of a standby that is gone, so the primary recycles its WAL."""
+    from gongzhi.db import standby as replication
+    _domain(lambda: replication.drop_slot(_primary_url(primary)[0], slot))
+    click.echo(f"dropped slot {slot}")

@@ -74,6 +74,14 @@ def _current_url() -> str:
     return config.database_url() or _embedded_urls.get(str(config.data_dir())) or server_url()
 
 
+def failover_configured() -> bool:
+    """Whether the configured URL names several servers (a primary and its standbys, libpq's
+    multi-host form with `target_session_attrs=read-write`): then a database that cannot be reached
+    is a failover under way, and the pools reconnect to whichever server accepts writes."""
+    url = config.database_url()
+    return bool(url) and "," in str(conninfo.conninfo_to_dict(url).get("host", ""))
+
+
 def portal_url(owner_url: str) -> str:
     """The portal's URL: GONGZHI_PORTAL_DATABASE_URL, else the owner's server and database as
     `gongzhi_portal` (with GONGZHI_PORTAL_PASSWORD where the server asks for one)."""

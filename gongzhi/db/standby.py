@@ -30,6 +30,9 @@ DEFAULT_SLOT = "gongzhi_standby"
 # WAL a slot may hold back before the primary gives it up (the standby must then be made again):
 # a disk-full primary stops every district's work, a lost standby only itself.
 MAX_SLOT_WAL_KEEP = "8GB"
+# WAL every server keeps regardless of slots: what an old primary rewound after a failover still
+# needs from the new one (from where their histories parted), which no slot reserved yet.
+WAL_KEEP = "1GB"
 # An inactive slot holding back more than this is reported as left behind.
 SLOT_WARN_BYTES = 256 * 1024 * 1024
 HBA_MARK = "# Gongzhi: the replication role replicates and does nothing else."
@@ -106,7 +109,7 @@ def allow_replication(pgdata: Path) -> bool:
 
 def prepare_primary(primary_url: str, password: str, slot: str, *, pgdata: Path | None = None) -> None:
     """On the primary (as a superuser): the replication role with `password`, the slot, a cap on
-    the WAL a slot may keep, and, for a local primary (`pgdata`), the authentication lines."""
+    the WAL a slot may keep and a floor of WAL kept for a rewind, and, for a local primary (`pgdata`), the authentication lines."""
     _check_slot(slot)
     with _connect(primary_url) as conn:
         if conn.execute("select pg_is_in_recovery() as r").fetchone()["r"]:
@@ -120,6 +123,8 @@ def prepare_primary(primary_url: str, password: str, slot: str, *, pgdata: Path 
             conn.execute("select pg_create_physical_replication_slot(%s, true)", (slot,))
         if conn.execute("show max_slot_wal_keep_size").fetchone()["max_slot_wal_keep_size"] == "-1":
             conn.execute(f"alter system set max_slot_wal_keep_size = '{MAX_SLOT_WAL_KEEP}'")
+        if conn.execute("show wal_keep_size").fetchone()["wal_keep_size"] == "0":
+            conn.execute(f"alter system set wal_keep_size = '{WAL_KEEP}'")
         if pgdata is not None:
             allow_replication(pgdata)
         conn.execute("select pg_reload_conf()")
@@ -231,8 +236,9 @@ def start(data_dir: Path) -> str:
 
 
 def promote(standby_url: str) -> None:
-    """Make the standby the primary; its synchronous standby setting is cleared (a primary whose
-    only standby was itself would otherwise wait for ever on every commit)."""
+    """Make the standby the primary (fence the old one first: stopped, or killed with its machine);
+    its synchronous standby setting is cleared (a primary whose only standby was itself would
+    otherwise wait for ever on every commit) until the old primary rejoins and `sync on` again."""
     with _connect(standby_url) as conn:
         if not conn.execute("select pg_is_in_recovery() as r").fetchone()["r"]:
             raise DomainError("standby.not_a_standby")
@@ -240,6 +246,11 @@ def promote(standby_url: str) -> None:
             raise DomainError("standby.promote_failed")
         conn.execute("alter system reset synchronous_standby_names")
         conn.execute("select pg_reload_conf()")
+        # A checkpoint in a segment of the new timeline alone: pg_rewind, when this server is one
+        # day rewound in turn, searches back from where the histories part to the last checkpoint
+        # and cannot read the old timeline's last segment, which promotion renamed `.partial`.
+        conn.execute("select pg_switch_wal()")
+        conn.execute("checkpoint")
 
 
 def rejoin(old_data_dir: Path, new_primary_url: str, *, slot: str = DEFAULT_SLOT) -> str:
@@ -360,14 +371,15 @@ def drop_slot(primary_url: str, slot: str) -> None:
         conn.execute("select pg_drop_replication_slot(%s)", (slot,))
 
 
-def multi_host_url(*urls: str, database: str | None = None) -> str:
+def multi_host_url(*urls: str, database: str | None = None, read_only: bool = False) -> str:
     """One conninfo naming several servers in order, for libpq to take the first that accepts
-    writes (`target_session_attrs=read-write`): the portal's URL across a failover."""
+    writes (`target_session_attrs=read-write`): the portal's URL across a failover. `read_only`:
+    the first standby, else any server (`prefer-standby`), for reads that may lag."""
     parts = [conninfo.conninfo_to_dict(u) for u in urls]
     first = dict(parts[0])
     first["host"] = ",".join(str(p.get("host", "")) for p in parts)
     first["port"] = ",".join(str(p.get("port", "5432")) for p in parts)
     if database:
         first["dbname"] = database
-    first["target_session_attrs"] = "read-write"
+    first["target_session_attrs"] = "prefer-standby" if read_only else "read-write"
     return conninfo.make_conninfo(**first)
