@@ -36,6 +36,8 @@ except DomainError as exc:
     st.stop()
 
 st.subheader(bulletin.title(doc, lang))
+if fresh := export.as_of_text(doc.board, lang):
+    st.caption(fresh)
 st.download_button(t("bulletin.download"), lambda: bulletin.to_xlsx(doc, lang), key="bulletin_xlsx",
                    file_name=f"{bulletin.title(doc, lang)}.xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -8,6 +8,7 @@ One pair of real servers (SCRAM passwords, fsync on) serves the whole module; th
 swap which of the two is the primary and leave a working pair behind."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import shutil
 import signal
@@ -21,13 +22,16 @@ from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 from gongzhi import demo
-from gongzhi.auth.identity import load_identity
 from gongzhi.cli import main
 from gongzhi.db import close_pool, connection, embedded, migrate, standby
 from gongzhi.errors import DomainError, unavailable
 from gongzhi.i18n import t
 from gongzhi.lists import commands
-from tests.pages.conftest import APP, TIMEOUT
+from gongzhi.dashboard import bulletin, periods, queries
+from tests.conftest import DEMO_EMAILS
+from tests.pages.conftest import APP, TIMEOUT, identity_of
+
+DEMO_EMAILS_GRID = DEMO_EMAILS["grid"]
 
 pytestmark = pytest.mark.slow
 
@@ -160,6 +164,54 @@ def test_a_standby_of_another_cluster_is_refused_and_left_as_it_was(pair, pg_adm
     assert bad_slot.value.key == "standby.bad_slot"
 
 
+@pytest.fixture
+def reads_on_standby(pair, monkeypatch):
+    """The portal on the primary, with the standby as its read server."""
+    monkeypatch.setenv("GONGZHI_DATABASE_URL", pair.url(pair.primary))
+    monkeypatch.setenv("GONGZHI_PORTAL_PASSWORD", embedded.secret(pair.primary, connection.PORTAL_ROLE))
+    close_pool()
+    yield lambda on: (monkeypatch.setenv("GONGZHI_READ_DATABASE_URL", pair.url(pair.standby)) if on
+                      else monkeypatch.delenv("GONGZHI_READ_DATABASE_URL", raising=False))
+    close_pool()
+
+
+def test_dashboards_and_bulletins_from_the_standby_equal_those_from_the_primary_for_each_role(pair, reads_on_standby):
+    month = periods.period_for("month", dt.date.today())
+    last = dt.date.today().replace(day=1) - dt.timedelta(days=1)
+    for role, email in DEMO_EMAILS.items():
+        if role == "department":
+            continue   # no dashboard
+        user = identity_of(email)
+        reads_on_standby(False)
+        on_primary = queries.load(user, None, month)
+        bulletin_primary = bulletin.build(user, None, last.year, last.month)
+        reads_on_standby(True)
+        on_standby = queries.load(user, None, month)
+        bulletin_standby = bulletin.build(user, None, last.year, last.month)
+        assert on_primary.as_of is None and on_standby.as_of is not None, role
+        on_standby.as_of = bulletin_standby.board.as_of = None
+        assert on_standby == on_primary, role
+        assert bulletin_standby == bulletin_primary, role
+
+    page = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    page.session_state["identity"] = identity_of(DEMO_EMAILS["district"])
+    page.switch_page("pages/dashboard.py")
+    page.run()
+    assert not page.exception
+    assert any(c.value.startswith("数据截至 ") and len(c.value) == len("数据截至 12:34:56") for c in page.caption)
+
+
+def test_a_read_that_must_see_the_users_own_write_stays_on_the_primary(pair, reads_on_standby):
+    reads_on_standby(True)
+    grid = identity_of(DEMO_EMAILS_GRID)
+    new_id = commands.create(grid, "demand", {**DEMAND, "title": "刚写入的需求"})
+    with grid.session() as conn:             # the list pages and forms read through session(): the primary
+        assert conn.execute("select not pg_is_in_recovery() as primary").fetchone()["primary"]
+        assert conn.execute("select title from public.demand where id = %s", (new_id,)).fetchone()["title"] == "刚写入的需求"
+    with connection.as_reader(grid.user_id) as conn:
+        assert conn.execute("select pg_is_in_recovery() as standby").fetchone()["standby"]
+
+
 def _kill_primary(pair: Pair) -> None:
     info = embedded.running_info(pair.primary)
     os.kill(info.pid, signal.SIGKILL)
@@ -181,10 +233,7 @@ def portal_on_both(pair, monkeypatch):
 
 
 def _grid_user():
-    from tests.conftest import DEMO_EMAILS
-    with connection.owner() as conn:
-        uid = conn.execute("select id from auth.users where email = %s", (DEMO_EMAILS["grid"],)).fetchone()["id"]
-    return load_identity(str(uid))
+    return identity_of(DEMO_EMAILS_GRID)
 
 
 def test_after_a_failover_the_portal_writes_again_without_a_restart_and_the_old_primary_rejoins(pair, portal_on_both):
