@@ -491,3 +491,94 @@ def standby_drop_slot(slot: str, primary: str | None) -> None:
     from gongzhi.db import standby as replication
     _domain(lambda: replication.drop_slot(_primary_url(primary)[0], slot))
     click.echo(f"dropped slot {slot}")
+
+
+@main.group("barman")
+def barman_group() -> None:
+    """Barman on the backup host: streaming WAL archive and base backups (requirements-backup.txt)."""
+
+
+_HOME = click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path),
+                     help="Barman's folder (default: GONGZHI_BARMAN_HOME, else barman/ beside the data).")
+
+
+@barman_group.command("setup")
+@_PRIMARY
+@_HOME
+@click.option("--retention", default="RECOVERY WINDOW OF 7 DAYS", show_default=True, help="Barman's retention policy.")
+def barman_setup(primary: str | None, home: Path | None, retention: str) -> None:
+    """Write Barman's configuration for the district's server, start WAL streaming, take the first
+    base backup and run barman check."""
+    from gongzhi import pitr
+    url, primary_dir = _primary_url(primary)
+    done = _domain(lambda: pitr.setup(url, where=home, primary_data_dir=primary_dir, retention=retention))
+    click.echo(done.check.rstrip())
+    click.echo(f"first base backup {done.backup_id}; configuration in {done.home}. From cron on the backup host:")
+    click.echo(f"  * * * * *  barman -c {done.home / 'barman.conf'} cron")
+    click.echo(f"  0 2 * * *  barman -c {done.home / 'barman.conf'} backup {pitr.SERVER}")
+
+
+@barman_group.command("check")
+@_HOME
+def barman_check(home: Path | None) -> None:
+    """barman check: exit 1, loudly, when a backup or the WAL archive is broken."""
+    from gongzhi import pitr
+    click.echo(_domain(lambda: pitr.check(home)).rstrip())
+
+
+@barman_group.command("stop")
+@_HOME
+def barman_stop(home: Path | None) -> None:
+    """Stop Barman's WAL receiver (cron starts it again)."""
+    from gongzhi import pitr
+    _domain(lambda: pitr.stop(home))
+    click.echo("stopped")
+
+
+@main.command("recover")
+@click.option("--to", "to", default=None, metavar="'YYYY-MM-DD HH:MM:SS'",
+              help="The moment to recover to, Beijing time (default: as far as the archive goes).")
+@click.option("--into", "into", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="An empty folder for the recovered server.")
+@_HOME
+def recover_command(to: str | None, into: Path, home: Path | None) -> None:
+    """Restore a new server from Barman to a moment (barman recover), start it and check it."""
+    from gongzhi import pitr
+    target = _domain(lambda: pitr.parse_target(to)) if to else None
+    source = None if config.database_url() else config.data_dir()
+    done = _domain(lambda: pitr.recover(into, target, where=home, source_data_dir=source))
+    click.echo(f"recovered backup {done.backup_id} into {done.data_dir} in {done.seconds:.1f} s;"
+               f" newest transaction {done.newest.isoformat() if done.newest else '-'};"
+               f" {sum(done.tables.values())} rows in {len(done.tables)} tables")
+    for problem in done.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    click.echo(f"its URL: {done.url}")
+    sys.exit(1 if done.problems else 0)
+
+
+@main.command()
+@_HOME
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def drill(home: Path | None, as_json: bool) -> None:
+    """Restore drill: the latest Barman backup into a scratch server, checked; reports RTO and RPO,
+    records them in the security log; exit 1, loudly, when the backup is broken."""
+    from gongzhi import pitr
+    from gongzhi.db import connection
+    primary = None
+    try:
+        primary = connection.server_url()
+    except Exception as exc:   # the primary down: the drill still runs, and says it could not record
+        click.echo(f"WARNING: the drill cannot be recorded, the database is unreachable ({exc})", err=True)
+    source = None if config.database_url() else config.data_dir()
+    report = pitr.drill(primary, where=home, source_data_dir=source)
+    figures = {"ok": report.ok, "backup": report.backup_id, "rto_s": report.rto_s, "rpo_s": report.rpo_s,
+               "newest": report.newest.isoformat() if report.newest else None, "rows": report.rows,
+               "problems": report.problems}
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        click.echo(f"drill {'OK' if report.ok else 'FAILED'}: backup {report.backup_id or '-'}, RTO {report.rto_s} s,"
+                   f" RPO {report.rpo_s if report.rpo_s is not None else '-'} s, {report.rows} rows")
+    for problem in report.problems:
+        click.echo(f"BROKEN BACKUP: {problem}", err=True)
+    sys.exit(0 if report.ok else 1)
