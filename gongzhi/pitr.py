@@ -366,3 +366,17 @@ def _record(primary_url: str, result: Drill) -> None:
                "newest": result.newest.isoformat() if result.newest else None, "problems": result.problems[:10]}
     with psycopg.connect(primary_url, autocommit=True) as conn:
         security_log.append(conn, "drill", object=result.backup_id or "-", details=details, client="gongzhi drill")
+
+
+def last_drill(user) -> dict | None:
+    """The newest `drill` entry of the security log as `user` may read it (district staff):
+    at, ok, problems; None when there is none or the user may not read the log."""
+    from gongzhi import security_log
+    try:
+        rows, _total = security_log.page(user, "drill", limit=1)
+    except DomainError:
+        return None
+    if not rows:
+        return None
+    details = rows[0].get("details") or {}
+    return {"at": rows[0]["at"], "ok": bool(details.get("ok")), "problems": list(details.get("problems") or [])}
