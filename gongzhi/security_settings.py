@@ -23,7 +23,11 @@ class Setting:
     high: int | None = None    # integers: the largest value allowed
 
 
-DEFAULTS: dict[str, Setting] = {}
+DEFAULTS: dict[str, Setting] = {
+    # 访问控制: an account without a sign-in for this many days is dormant (listed for the system
+    # administrator, to be disabled).
+    "accounts.dormant_days": Setting(90, low=7, high=3650),
+}
 
 
 def _read(conn) -> dict:

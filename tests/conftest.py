@@ -20,6 +20,10 @@ DEMO_EMAILS = {
     "community": "shequ@demo.gongzhi.cn",
     "grid": "wangge@demo.gongzhi.cn",
     "department": "bumen@demo.gongzhi.cn",
+    # The administrators (三权分立): district-level accounts holding one capability each.
+    "system": "xitong@demo.gongzhi.cn",
+    "security": "anquan@demo.gongzhi.cn",
+    "audit": "shenji@demo.gongzhi.cn",
 }
 TEMPLATE = "gz_template"
 
