@@ -150,15 +150,20 @@ $$;
 create function private.dormant_accounts(p_days integer)
 returns table (user_id uuid, display_name text, email text, role text, org_unit_name text,
                last_sign_in_at timestamptz, created_at timestamptz)
-language sql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = ''
 as $$
-  select s.user_id, s.display_name, u.email::text, s.role, o.name, u.last_sign_in_at, s.created_at
-  from public.staff s join auth.users u on u.id = s.user_id join public.org_unit o on o.id = s.org_unit_id
-  where (select private.admin_capability()) = 'system'
-    and s.active
-    and not exists (select from public.admin_grant g where g.user_id = s.user_id)
-    and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => greatest(p_days, 1))
-  order by coalesce(u.last_sign_in_at, s.created_at), s.user_id
+begin
+  if private.admin_capability() is distinct from 'system' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  return query
+    select s.user_id, s.display_name, u.email::text, s.role, o.name, u.last_sign_in_at, s.created_at
+    from public.staff s join auth.users u on u.id = s.user_id join public.org_unit o on o.id = s.org_unit_id
+    where s.active
+      and not exists (select from public.admin_grant g where g.user_id = s.user_id)
+      and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => greatest(p_days, 1))
+    order by coalesce(u.last_sign_in_at, s.created_at), s.user_id;
+end;
 $$;
 
 -- The security log for the audit administrator, newest first: optionally one kind, a time range,
