@@ -27,7 +27,7 @@ def _portal() -> None:
                              position="hidden")
     else:
         with st.sidebar:
-            duty = t("admin.capability." + user.admin) if user.admin else t("role." + user.role)
+            duty = t(f"admin.capability.{user.admin}") if user.admin else t("role." + user.role)
             st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=duty)}**")
             st.caption(t("app.territory", unit=user.org_unit_name))
             st.radio(t("app.language"), ["zh", "en"], index=["zh", "en"].index(session.lang()),

@@ -139,7 +139,7 @@ DEMO_ACCOUNTS = [
 ]
 # The demo district's three administrators (三权分立): district-level accounts, one capability each.
 DEMO_ADMINS = [
-    ("xitong@demo.gongzhi.cn", "system", "赵敏"),
-    ("anquan@demo.gongzhi.cn", "security", "孙磊"),
-    ("shenji@demo.gongzhi.cn", "audit", "周婷"),
+    ("xitong@demo.gongzhi.cn", "system", "吴浩然"),
+    ("anquan@demo.gongzhi.cn", "security", "郑晓燕"),
+    ("shenji@demo.gongzhi.cn", "audit", "冯志强"),
 ]

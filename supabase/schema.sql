@@ -1026,16 +1026,21 @@ $$;
 --
 
 CREATE FUNCTION private.dormant_accounts(p_days integer) RETURNS TABLE(user_id uuid, display_name text, email text, role text, org_unit_name text, last_sign_in_at timestamp with time zone, created_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select s.user_id, s.display_name, u.email::text, s.role, o.name, u.last_sign_in_at, s.created_at
-  from public.staff s join auth.users u on u.id = s.user_id join public.org_unit o on o.id = s.org_unit_id
-  where (select private.admin_capability()) = 'system'
-    and s.active
-    and not exists (select from public.admin_grant g where g.user_id = s.user_id)
-    and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => greatest(p_days, 1))
-  order by coalesce(u.last_sign_in_at, s.created_at), s.user_id
+begin
+  if private.admin_capability() is distinct from 'system' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  return query
+    select s.user_id, s.display_name, u.email::text, s.role, o.name, u.last_sign_in_at, s.created_at
+    from public.staff s join auth.users u on u.id = s.user_id join public.org_unit o on o.id = s.org_unit_id
+    where s.active
+      and not exists (select from public.admin_grant g where g.user_id = s.user_id)
+      and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => greatest(p_days, 1))
+    order by coalesce(u.last_sign_in_at, s.created_at), s.user_id;
+end;
 $$;
 
 --
@@ -1770,7 +1775,8 @@ CREATE FUNCTION private.protect_admin_staff_row() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if auth.uid() is not null and exists (select from public.admin_grant g where g.user_id = old.user_id) then
+  if auth.uid() is not null and old.user_id is distinct from auth.uid()
+     and exists (select from public.admin_grant g where g.user_id = old.user_id) then
     raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
   end if;
   return case when tg_op = 'DELETE' then old else new end;

@@ -277,12 +277,13 @@ create trigger unmask_grant_checked before insert or update on public.unmask_gra
   for each row execute function private.check_unmask_grant();
 
 -- An administrator's account is changed or removed only by the deployer (no signed-in user), so no
--- administrator can take over another's account.
+-- administrator can take over another's account (their own is protected_own_staff_row's business).
 create function private.protect_admin_staff_row() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  if auth.uid() is not null and exists (select from public.admin_grant g where g.user_id = old.user_id) then
+  if auth.uid() is not null and old.user_id is distinct from auth.uid()
+     and exists (select from public.admin_grant g where g.user_id = old.user_id) then
     raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
   end if;
   return case when tg_op = 'DELETE' then old else new end;
