@@ -6,7 +6,7 @@
   `global`, would end the user's sessions on every device).
 - `send_password_reset` and `AuthSession.reset_password`: the password-reset e-mail, whose
   code the user types into the sign-in page with a new password.
-- `invite_staff`: the district invites a new staff member through the Admin API with the
+- `invite_staff`: the system administrator invites a new staff member through the Admin API with the
   service_role key, which stays on the server; the staff row is written under the inviter's own
   identity, so row-level security decides whether they may.
 
@@ -137,10 +137,10 @@ def invite_staff(inviter: Identity, *, email: str, role: str, org_unit_id: int, 
                  phone: str | None = None, department_id: int | None = None, redirect_to: str | None = None) -> str:
     """Invites a new staff member by e-mail and records their staff row; returns the new user id.
 
-    The staff row is written as the inviter, so row-level security decides (district staff only);
+    The staff row is written as the inviter, so row-level security decides (the system administrator only);
     if it is refused, the invited account is deleted again, so nothing is left half done.
     """
-    if inviter.role != "district":  # hide what the database would refuse anyway, before any e-mail goes out
+    if inviter.admin != "system":  # hide what the database would refuse anyway, before any e-mail goes out
         raise DomainError("error.forbidden")
     admin = _client("SUPABASE_SERVICE_ROLE_KEY").auth.admin
     try:

@@ -1,6 +1,5 @@
 """RLS matrix: the administrator capabilities (三权分立) are written by no API role at all — the
-deployer grants them from the command line; the system and audit administrators read them, every
-administrator their own; staff read nothing."""
+deployer grants them from the command line; administrators read them; staff read nothing."""
 from tests.db.rls import ALL, NONE, NOTHING, ROLES, Spec, admin_cell_test, cell_test, new_auth_user
 
 
@@ -27,7 +26,7 @@ SPEC = Spec(
 )
 MATRIX = {role: NOTHING for role in ROLES}
 READ_ALL = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
-ADMIN_MATRIX = {"system": READ_ALL, "audit": READ_ALL, "security": NOTHING}
+ADMIN_MATRIX = {"system": READ_ALL, "audit": READ_ALL, "security": READ_ALL}
 
 
 test_cell = cell_test(SPEC, MATRIX)
