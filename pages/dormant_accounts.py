@@ -36,15 +36,15 @@ st.caption(t("admin.dormant.intro", days=days))
 if not rows:
     st.info(t("admin.dormant.none"))
     st.stop()
-table = st.data_editor(
-    [{t("admin.dormant.choose"): False, t("admin.dormant.column.person"): r["display_name"],
-      t("admin.dormant.column.email"): r["email"], t("admin.dormant.column.unit"): r["org_unit_name"],
+event = st.dataframe(
+    [{t("admin.dormant.column.person"): r["display_name"], t("admin.dormant.column.email"): r["email"],
+      t("admin.dormant.column.unit"): r["org_unit_name"],
       t("admin.dormant.column.last_sign_in"): (r["last_sign_in_at"].astimezone().strftime("%Y-%m-%d")
                                                if r["last_sign_in_at"] else t("admin.dormant.never"))}
      for r in rows],
-    disabled=[t("admin.dormant.column.person"), t("admin.dormant.column.email"), t("admin.dormant.column.unit"),
-              t("admin.dormant.column.last_sign_in")],
-    hide_index=True, use_container_width=True, key="dormant_table")
-chosen = [str(r["user_id"]) for r, row in zip(rows, table) if row[t("admin.dormant.choose")]]
+    hide_index=True, use_container_width=True, on_select="rerun", selection_mode="multi-row", key="dormant_table")
+picked = event.selection.rows if event and hasattr(event, "selection") else []
+chosen = [str(rows[i]["user_id"]) for i in picked if i < len(rows)]
+st.caption(t("admin.dormant.choose", n=len(chosen)))
 st.button(t("admin.dormant.disable"), type="primary", key="dormant_disable", on_click=_disable, args=(chosen,),
           disabled=not chosen)

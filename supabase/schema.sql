@@ -6681,6 +6681,12 @@ ALTER TABLE public.admin_grant ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "administrators read all staff" ON public.staff FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
 
 --
+-- Name: admin_grant administrators read the capabilities; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "administrators read the capabilities" ON public.admin_grant FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
+
+--
 -- Name: department administrators read the departments; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -6697,12 +6703,6 @@ CREATE POLICY "administrators read the org tree" ON public.org_unit FOR SELECT T
 --
 
 CREATE POLICY "administrators read the security settings" ON public.security_setting FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
-
---
--- Name: admin_grant administrators read their own capability; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "administrators read their own capability" ON public.admin_grant FOR SELECT TO gongzhi_admin USING ((user_id = ( SELECT private.uid() AS uid)));
 
 --
 -- Name: signup anyone signs up with a phone and a sign-up code; Type: POLICY; Schema: public; Owner: -
@@ -8143,12 +8143,6 @@ CREATE POLICY "system administrators remove staff" ON public.staff FOR DELETE TO
 --
 
 CREATE POLICY "system administrators rename org units" ON public.org_unit FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
-
---
--- Name: admin_grant system and audit administrators read every capability; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "system and audit administrators read every capability" ON public.admin_grant FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = ANY (ARRAY['system'::text, 'audit'::text])));
 
 --
 -- Name: provider_record territorial staff read the provider records; Type: POLICY; Schema: public; Owner: -
