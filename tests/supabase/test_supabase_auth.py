@@ -160,7 +160,7 @@ def test_the_org_page_invites_through_supabase_auth_and_writes_nothing_when_it_f
     import psycopg
     from gongzhi.org import commands
     from gongzhi.org.forms import AccountForm
-    district = identity_of("qu@demo.gongzhi.cn")
+    district = identity_of("xitong@demo.gongzhi.cn")   # the system administrator (三权分立)
     with psycopg.connect(fresh_db) as conn:
         grid = conn.execute("select id from public.org_unit where name = '丽水社区第二网格'").fetchone()[0]
         before = conn.execute("select count(*) from auth.users").fetchone()[0]
