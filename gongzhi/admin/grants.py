@@ -1,8 +1,8 @@
 """Giving and taking administrator capabilities, and the access-control summary.
 
 No API role may write `public.admin_grant`: a capability is the deployer's decision, made from the
-command line on an owner connection (`python -m gongzhi user add --admin …`, `python -m gongzhi
-admin grant|revoke`). Each change is a `capability` entry in the security log, in the same
+command line on an owner connection with dict rows (`python -m gongzhi user add --admin …`,
+`python -m gongzhi admin grant|revoke`). Each change is a `capability` entry in the security log, in the same
 transaction. The database refuses a second capability for one account (`admin.one_capability`) and
 capabilities for anyone but district-level staff.
 """
@@ -22,7 +22,7 @@ def _account(conn, who: str) -> str:
                        " where u.email = lower(btrim(%s)) or s.user_id::text = %s", (who, who)).fetchone()
     if row is None:
         raise DomainError("org.account.not_found")
-    return str(row["user_id"] if isinstance(row, dict) else row[0])
+    return str(row["user_id"])
 
 
 def grant(conn, who: str, capability: str) -> str:
@@ -50,7 +50,7 @@ def revoke(conn, who: str) -> str:
                                (user_id,)).fetchone()
             if row is None:
                 raise DomainError("admin.no_capability")
-            capability = row["capability"] if isinstance(row, dict) else row[0]
+            capability = row["capability"]
             security_log.append(conn, "capability", object=f"user:{user_id}",
                                 details={"action": "revoke", "capability": capability})
     except psycopg.Error as exc:
@@ -60,12 +60,11 @@ def revoke(conn, who: str) -> str:
 
 def holders(conn) -> list[dict]:
     """Every capability holder: capability, email, name, whether the account is active."""
-    return [dict(zip(("capability", "email", "display_name", "active"), r) if not isinstance(r, dict) else r)
-            for r in conn.execute(
-                """select g.capability, u.email::text as email, s.display_name, s.active
-                   from public.admin_grant g join public.staff s on s.user_id = g.user_id
-                   join auth.users u on u.id = g.user_id
-                   order by array_position(array['system', 'security', 'audit'], g.capability), u.email""")]
+    return conn.execute(
+        """select g.capability, u.email::text as email, s.display_name, s.active
+           from public.admin_grant g join public.staff s on s.user_id = g.user_id
+           join auth.users u on u.id = g.user_id
+           order by array_position(array['system', 'security', 'audit'], g.capability), u.email""").fetchall()
 
 
 def summary(conn) -> dict:
@@ -90,10 +89,8 @@ def summary(conn) -> dict:
               join public.admin_grant g on g.user_id = s.user_id
               where s.active and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => %(d)s))
                as dormant_admins""", {"d": int(days)}).fetchone()
-    values = row if isinstance(row, dict) else dict(zip(
-        ("system", "security", "audit", "holding_two", "dormant", "dormant_admins"), row))
-    holders_ = {c: int(values[c]) for c in CAPABILITIES}
-    return {"holders": holders_, "holding_two": int(values["holding_two"]),
-            "dormant_days": int(days), "dormant": int(values["dormant"]),
-            "dormant_admins": int(values["dormant_admins"]),
-            "separated": all(n >= 1 for n in holders_.values()) and values["holding_two"] == 0}
+    counts = {c: int(row[c]) for c in CAPABILITIES}
+    return {"holders": counts, "holding_two": int(row["holding_two"]),
+            "dormant_days": int(days), "dormant": int(row["dormant"]),
+            "dormant_admins": int(row["dormant_admins"]),
+            "separated": all(n >= 1 for n in counts.values()) and row["holding_two"] == 0}
