@@ -198,12 +198,57 @@ def user() -> None:
 @click.option("--name", "display_name", required=True, help="Display name.")
 @click.option("--phone", default=None)
 @click.option("--department", default=None, help="Department staff: code or name of their department.")
+@click.option("--admin", default=None, type=click.Choice(["system", "security", "audit"]),
+              help="Make the account an administrator (三权分立; district role only): system, security or audit.")
 def user_add(email: str, password: str, role: str, org: str, display_name: str, phone: str | None,
-             department: str | None) -> None:
+             department: str | None, admin: str | None) -> None:
     """Create a staff account (auth user and staff row) in one transaction."""
     from gongzhi.accounts import create_staff
     click.echo(_domain(lambda: create_staff(email=email, password=password, role=role, org=org,
-                                            display_name=display_name, phone=phone, department=department)))
+                                            display_name=display_name, phone=phone, department=department,
+                                            admin=admin)))
+
+
+@main.group()
+def admin() -> None:
+    """Administrator capabilities (三权分立): system, security, audit — one per account."""
+
+
+@admin.command("grant")
+@click.argument("account")
+@click.argument("capability", type=click.Choice(["system", "security", "audit"]))
+def admin_grant(account: str, capability: str) -> None:
+    """Give ACCOUNT (email or id) the CAPABILITY; logged in the security log."""
+    from gongzhi import db
+    from gongzhi.admin import grants
+
+    def run():
+        with db.owner() as conn:
+            return grants.grant(conn, account, capability)
+    click.echo(_domain(run))
+
+
+@admin.command("revoke")
+@click.argument("account")
+def admin_revoke(account: str) -> None:
+    """Take ACCOUNT's capability away; logged in the security log."""
+    from gongzhi import db
+    from gongzhi.admin import grants
+
+    def run():
+        with db.owner() as conn:
+            return grants.revoke(conn, account)
+    click.echo(_domain(run))
+
+
+@admin.command("list")
+def admin_list() -> None:
+    """Every administrator: capability, email, name, active."""
+    from gongzhi import db
+    from gongzhi.admin import grants
+    with db.owner() as conn:
+        for h in grants.holders(conn):
+            click.echo(f"{h['capability']}\t{h['email']}\t{h['display_name']}\t{'active' if h['active'] else 'disabled'}")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

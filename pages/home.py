@@ -9,6 +9,9 @@ from ui.session import t
 
 user = session.require_identity()
 st.title(t("home.welcome", name=user.display_name))
+if not may(user, "home.figures"):   # an administrator (三权分立) reads none of the district's data
+    st.write(t("admin.home_note"))
+    st.stop()
 st.write(t("home.intro", role=t("role." + user.role), unit=user.org_unit_name))
 figures = overview(user)
 demands, resources, projects = st.columns(3)

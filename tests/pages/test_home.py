@@ -6,7 +6,7 @@ from gongzhi.auth.pages import pages_for
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.home import overview
 from tests.pages.conftest import APP, TIMEOUT, identity_of
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import ADMIN_EMAILS, DEMO_EMAILS
 
 
 def _metric(at, label):
@@ -66,6 +66,19 @@ def test_each_role_registers_only_its_pages():
     assert [p.key for p in pages_for("nobody")] == []
     for role in DEMO_EMAILS:
         assert pages_for(role)[0].key == "home"
+
+
+@pytest.mark.parametrize("admin", list(ADMIN_EMAILS))
+def test_an_administrator_gets_the_pages_of_the_duty_and_no_figures(app_as, admin):
+    """三权分立: the administrators' menus hold only their own administration, and home shows no data."""
+    at = app_as(admin).run()
+    assert not at.exception and not at.metric
+    assert identity_of(ADMIN_EMAILS[admin]).admin == admin
+    keys = {p.key for p in pages_for("district", admin)}
+    assert keys == {"system": {"home", "org", "dormant_accounts", "whistle_settings"},
+                    "security": {"home", "unmask_grants"}, "audit": {"home", "security_log"}}[admin]
+    assert not keys & {"demands", "resources", "projects", "dashboard", "matching"}
+    assert "security_log" not in {p.key for p in pages_for("district")}
 
 
 def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fresh_db, monkeypatch):
