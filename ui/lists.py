@@ -15,6 +15,7 @@ from gongzhi.lists import commands, queries
 from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_key
 from gongzhi.lists.forms import FormError
 from ui import excel, session
+from ui.pager import pager
 from ui.session import t
 
 CHOICE_FIELDS = {"urgency": "urgency", "kind": None, "provider_kind": "provider_kind"}
@@ -163,8 +164,7 @@ def show_table(list_name: str, user, filters: queries.ListFilters) -> tuple[list
                          columns=[_label(list_name, c) for c in columns])
     event = st.dataframe(frame, key=f"{list_name}_table", on_select="rerun", selection_mode="multi-row",
                          hide_index=True, width="stretch")
-    if page.pages > 1:
-        st.pagination(page.pages, default=page.page, key=f"{list_name}_page")
+    pager(f"{list_name}_page", page.pages)
     picked = event.selection.rows if event and hasattr(event, "selection") else []
     return [page.rows[i] for i in picked if i < len(page.rows)], page.total
 
