@@ -3,6 +3,7 @@ status change, the detail view (fields, status, edit form, audit history, links)
 form. Every read and write goes through gongzhi.lists; nothing here decides who may see what."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -15,6 +16,7 @@ from gongzhi.lists import commands, queries
 from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_key
 from gongzhi.lists.forms import FormError
 from ui import excel, session
+from ui import todo as todo_link
 from ui.pager import pager
 from ui.session import t
 
@@ -88,7 +90,8 @@ def show_page(list_name: str, user) -> None:
                 show_project_create(user)
             else:
                 show_create(list_name, user)
-        filters = show_filters(list_name, user)
+        card = todo_link.from_link(user, PAGE_TITLES[list_name][0].removeprefix("page."))
+        filters = dataclasses.replace(show_filters(list_name, user), todo=card)
         selected, total = show_table(list_name, user, filters)
         show_bulk(list_name, user, selected)
         if len(selected) == 1:
