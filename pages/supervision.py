@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from gongzhi.whistle import commands, queries, report
-from ui import session
+from ui import lights, pager, session
+from ui import todo as todo_link
 from ui.session import t
 
 
@@ -24,22 +25,27 @@ board_tab, ranking_tab, weekly_tab = st.tabs([t("whistle.ui.board"), t("whistle.
 departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
 
 with board_tab:
+    card = todo_link.from_link(user, "supervision")
     light = st.segmented_control(t("whistle.col.light"), list(queries.LIGHTS), key="sv_light",
-                                 format_func=lambda v: label("whistle.light", v))
-    page = st.number_input(t("whistle.ui.page"), min_value=1, value=1, step=1, key="sv_page") - 1
-    data = queries.board(user, now, light=light, page=page)
+                                 format_func=lights.text)
+    counts = queries.board(user, now, light=light, page=0, page_size=0, todo_key=card)["counts"]
+    shown = counts[light] if light else counts["red"] + counts["yellow"] + counts["green"]
+    pages = max(1, -(-shown // queries.PAGE_SIZE))
+    data = queries.board(user, now, light=light, page=pager.current("sv_page", pages) - 1, todo_key=card)
     red, yellow, green, escalated = st.columns(4)
-    red.metric(t("whistle.light.red"), data["counts"]["red"])
-    yellow.metric(t("whistle.light.yellow"), data["counts"]["yellow"])
-    green.metric(t("whistle.light.green"), data["counts"]["green"])
+    red.metric(lights.text("red"), data["counts"]["red"])
+    yellow.metric(lights.text("yellow"), data["counts"]["yellow"])
+    green.metric(lights.text("green"), data["counts"]["green"])
     escalated.metric(t("whistle.flag.escalated"), data["counts"]["escalated"])
-    st.dataframe(pd.DataFrame([{
-        t("whistle.col.id"): r["id"], t("whistle.col.light"): label("whistle.light", r["light"]),
+    st.caption(t("lists.total", n=f"{shown:,}"))
+    st.dataframe(lights.styled(pd.DataFrame([{
+        t("whistle.col.id"): r["id"], t("whistle.col.light"): lights.text(r["light"]),
         t("field.title"): r["title"], t("whistle.col.step"): label("whistle.step", r["step"]),
         t("whistle.col.lead"): departments.get(r["lead_department_id"], ""),
         t("whistle.col.hours_late"): round(float(r["hours_late"] or 0), 1),
         t("whistle.col.flags"): t("whistle.flag.escalated") if r["escalated"] else ""} for r in data["rows"]]),
-        hide_index=True, width="stretch")
+        t("whistle.col.light"), [r["light"] for r in data["rows"]]), hide_index=True, width="stretch")
+    pager.pager("sv_page", pages)
 
 with ranking_tab:
     by = st.radio(t("whistle.ui.rank_by"), list(queries.RATE_GROUPS), horizontal=True, key="sv_rank_by",

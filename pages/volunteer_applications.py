@@ -4,11 +4,13 @@ import streamlit as st
 from gongzhi.errors import DomainError
 from gongzhi.volunteers import commands, queries
 from ui import session
+from ui import todo as todo_link
 from ui.session import t
 from ui.volunteers import pager, table
 
 user = session.require_identity()
 st.title(t("page.volunteer_applications"))
+todo_link.from_link(user, "volunteer_applications")
 status = st.radio(t("volunteers.field.status"), ["pending", "approved", "rejected"], horizontal=True,
                   key="apps_status", format_func=lambda s: t(f"volunteers.application_status.{s}"))
 rows, total = queries.applications(user, status, page=st.session_state.get("apps_page", 1))

@@ -9,6 +9,7 @@ from gongzhi.lists.forms import FormError
 from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import RATED_BY, ServiceLogForm
 from ui import session
+from ui import todo as todo_link
 from ui.session import t
 from ui.volunteers import pager, show_field_errors, table
 
@@ -39,6 +40,7 @@ with st.expander(t("volunteers.hours.new")):
             else:
                 st.success(t("volunteers.hours.recorded"))
 
+todo_link.from_link(user, "volunteer_hours")
 which = st.radio(t("volunteers.field.status"), ["unverified", "verified"], horizontal=True, key="hours_which",
                  format_func=lambda w: t(f"volunteers.hours.{w}"))
 rows, total = queries.service_logs(user, which == "verified", page=st.session_state.get("hours_page", 1))
