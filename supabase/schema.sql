@@ -8178,12 +8178,6 @@ CREATE POLICY "street and community staff add robots of their own unit" ON publi
 CREATE POLICY "street and community staff change their own unit's robots" ON public.notify_robot FOR UPDATE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id))) WITH CHECK ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
 
 --
--- Name: notification_log street and community staff read their own unit's notification l; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "street and community staff read their own unit's notification l" ON public.notification_log FOR SELECT TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
-
---
 -- Name: notification street and community staff read their own unit's notifications; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -8194,6 +8188,12 @@ CREATE POLICY "street and community staff read their own unit's notifications" O
 --
 
 CREATE POLICY "street and community staff read their own unit's robots" ON public.notify_robot FOR SELECT TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: notification_log street and community staff read their own unit's sending log; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff read their own unit's sending log" ON public.notification_log FOR SELECT TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
 
 --
 -- Name: notify_robot street and community staff remove their own unit's robots; Type: POLICY; Schema: public; Owner: -

@@ -122,7 +122,7 @@ create policy "departments read their own notifications" on public.notification
   for select to authenticated using (department_id = (select private.department_id()));
 create policy "district staff read all notifications" on public.notification for select to gongzhi_district using (true);
 
-create policy "street and community staff read their own unit's notification log" on public.notification_log
+create policy "street and community staff read their own unit's sending log" on public.notification_log
   for select to authenticated using (org_unit_id = (select private.robot_unit_id()));
 create policy "departments read their own notification log" on public.notification_log
   for select to authenticated using (department_id = (select private.department_id()));
