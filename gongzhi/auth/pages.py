@@ -41,6 +41,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_hours", "pages/volunteer_hours.py", "page.volunteer_hours", ":material/schedule:"),
     Page("volunteer_assessment", "pages/volunteer_assessment.py", "page.volunteer_assessment", ":material/military_tech:"),
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
+    Page("notify_settings", "pages/notify_settings.py", "page.notify_settings", ":material/notifications:"),
     # District staff only for now; the audit administrator's duty (三权分立) is later work.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
@@ -52,14 +53,15 @@ PUBLIC_PAGES: list[str] = ["signup"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log"],
+                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "security_log"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup"],
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup",
+                  "notify_settings"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
             "volunteer_posts"],
-    "department": ["home", "events"],
+    "department": ["home", "events", "notify_settings"],
 }
 
 
