@@ -25,7 +25,7 @@ st.title(t("page.events"))
 if "events_done" in st.session_state:
     st.success(t(st.session_state.pop("events_done")))
 
-card = todo_link.from_link(user, "events")
+card = todo_link.from_link(user, "events", clear=("ev_page", "ev_selected"))
 open_only = st.toggle(t("whistle.ui.open_only"), value=True, key="ev_open")
 total = queries.events_total(user, now, open_only=open_only, todo_key=card)
 pages = max(1, -(-total // queries.PAGE_SIZE))

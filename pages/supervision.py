@@ -25,7 +25,7 @@ board_tab, ranking_tab, weekly_tab = st.tabs([t("whistle.ui.board"), t("whistle.
 departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
 
 with board_tab:
-    card = todo_link.from_link(user, "supervision")
+    card = todo_link.from_link(user, "supervision", clear=("sv_light", "sv_page"))
     light = st.segmented_control(t("whistle.col.light"), list(queries.LIGHTS), key="sv_light",
                                  format_func=lights.text)
     counts = queries.board(user, now, light=light, page=0, page_size=0, todo_key=card)["counts"]

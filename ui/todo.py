@@ -14,8 +14,10 @@ PARAM = "todo"
 APPLIED = "todo_applied"   # (page, card) whose preset this session applied last
 
 
-def from_link(user, page: str) -> str | None:
-    """The card key this page is filtered by, or None; call before the page's own widgets."""
+def from_link(user, page: str, clear: tuple[str, ...] = ()) -> str | None:
+    """The card key this page is filtered by, or None; call before the page's own widgets. When a
+    card is followed, the session keys starting with a prefix in `clear` (the page's own filters
+    and page number) are dropped, so the list shows exactly the card's rows."""
     raw = st.query_params.get(PARAM)
     if raw is None:
         st.session_state.pop(APPLIED, None)
@@ -26,6 +28,9 @@ def from_link(user, page: str) -> str | None:
         session.show_error(exc)
         return None
     if st.session_state.get(APPLIED) != (page, found.key):
+        if clear:
+            for key in [k for k in st.session_state if isinstance(k, str) and k.startswith(clear)]:
+                del st.session_state[key]
         for key, value in found.preset.items():
             st.session_state[key] = value
         st.session_state[APPLIED] = (page, found.key)

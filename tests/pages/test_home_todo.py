@@ -54,6 +54,18 @@ def test_each_card_counts_what_its_list_shows(app_as, role):
             assert _list_total(at) == count, key
 
 
+def test_following_a_card_drops_the_lists_own_filters(app_as):
+    home = app_as("grid").run()
+    count = _cards(home)["demands_to_close"]
+    at = app_as("grid", "pages/demands.py").run()
+    at.multiselect(key="demand_f_status").set_value(["done"]).run()
+    assert _list_total(at) != count
+    at.query_params["todo"] = "demands_to_close"
+    at.run()
+    assert at.multiselect(key="demand_f_status").value == []
+    assert _list_total(at) == count
+
+
 def test_a_crafted_link_gets_a_message_and_the_whole_list(app_as):
     plain = app_as("grid", "pages/demands.py").run()
     for bad in ("drop table", "lights_red", "events_to_evaluate"):   # unknown; another role's; another page's
