@@ -90,7 +90,8 @@ def show_page(list_name: str, user) -> None:
                 show_project_create(user)
             else:
                 show_create(list_name, user)
-        card = todo_link.from_link(user, PAGE_TITLES[list_name][0].removeprefix("page."))
+        card = todo_link.from_link(user, PAGE_TITLES[list_name][0].removeprefix("page."),
+                                   clear=(f"{list_name}_f_", f"{list_name}_page"))
         filters = dataclasses.replace(show_filters(list_name, user), todo=card)
         selected, total = show_table(list_name, user, filters)
         show_bulk(list_name, user, selected)
