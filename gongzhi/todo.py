@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from gongzhi import territory
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError
 
@@ -33,6 +34,7 @@ class Card:
     due: str                 # when a row became due (for "new since the last visit")
     rank: int                # urgency: lower first
     preset: dict = field(default_factory=dict)   # widget values the linked page starts with
+    scan: str = ""           # cards of one scan are counted in one statement (one pass over the rows)
 
     @property
     def alias(self) -> str:
@@ -40,15 +42,15 @@ class Card:
 
 
 _OPEN_EVENT = "e.closed_at is null"
-_MY_SUMMONS = """exists (select 1 from public.event_department ed where ed.event_id = e.id
-                 and ed.department_id = (select private.department_id()) and ed.reported_at is null)"""
+_MY_SUMMONS = """e.id in (select ed.event_id from public.event_department ed
+                 where ed.department_id = (select private.department_id()) and ed.reported_at is null)"""
 
 CARDS: dict[str, Card] = {c.key: c for c in [
     # district and street: what is late in the territory
     Card("lights_red", ("district", "street"), "supervision", "event",
-         f"{_OPEN_EVENT} and e.deadline < %(now)s", "e.deadline", 0),
+         f"{_OPEN_EVENT} and e.deadline < %(now)s", "e.deadline", 0, scan=_OPEN_EVENT),
     Card("escalated", ("district", "street"), "supervision", "event",
-         f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1),
+         f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1, scan=_OPEN_EVENT),
     # department: summons to answer, then the events it leads
     Card("summons_to_report", ("department",), "events", "event",
          f"{_OPEN_EVENT} and {_MY_SUMMONS}", "e.step_at", 2),
@@ -59,7 +61,8 @@ CARDS: dict[str, Card] = {c.key: c for c in [
     Card("events_due", ("community",), "events", "event",
          f"{_OPEN_EVENT} and e.yellow_at <= %(now)s", "e.yellow_at", 4),
     Card("demands_overdue", ("community",), "demands", "demand",
-         "d.status = 'new' and d.needed_by < %(today)s and private.demand_status(d.id, d.status) = 'new'",
+         "d.status = 'new' and d.needed_by < %(today)s"
+         " and not exists (select 1 from public.match m where m.demand_id = d.id and m.status = 'proposed')",
          "(d.needed_by + 1)::timestamp at time zone 'Asia/Shanghai'", 5),
     Card("projects_overdue", ("street",), "projects", "project",
          "d.status in ('planning', 'in_progress') and exists (select 1 from public.project_milestone pm"
@@ -118,24 +121,33 @@ class Count:
 
 
 def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> list[Count]:
-    """Each card of `role` on an open connection (the user's: RLS limits the territory), one
-    statement per card; most urgent first, cards with work before empty ones."""
-    out = []
+    """Each card of `role` on an open connection (the user's: RLS limits the territory): one
+    statement per card, or per scan that several cards share (`Card.scan`, the rows they all lie
+    in); most urgent first, cards with work before empty ones."""
+    scans: dict[str, list[Card]] = {}
     for c in cards_for(role):
-        row = conn.execute(f"""
-            select count(*) as total,
-                   count(*) filter (where %(since)s::timestamptz is not null and {c.due} > %(since)s) as new
-            from public.{c.table} {c.alias} where {c.where}""", {**params(now), "since": since}).fetchone()
-        out.append(Count(c, row["total"], row["new"]))
+        scans.setdefault(c.scan or c.key, []).append(c)
+    out = []
+    for cards in scans.values():
+        columns = ", ".join(
+            f"count(*) filter (where {c.where}) as total_{i}, count(*) filter (where ({c.where})"
+            f" and %(since)s::timestamptz is not null and {c.due} > %(since)s) as new_{i}" for i, c in enumerate(cards))
+        where = cards[0].scan or cards[0].where
+        row = conn.execute(f"select {columns} from public.{cards[0].table} {cards[0].alias} where {where}",
+                           {**params(now), "since": since}).fetchone()
+        out += [Count(c, row[f"total_{i}"], row[f"new_{i}"]) for i, c in enumerate(cards)]
     return sorted(out, key=lambda n: (n.total == 0, n.card.rank))
 
 
 def red_by_street(conn, now: dt.datetime) -> list[dict]:
-    """Red lights per street of the territory, most first (the district's card shows them)."""
+    """Red lights per street of the territory, most first (the district's card shows them); the
+    street is read from the territory code, so the count needs only the open events' index."""
     return conn.execute(f"""
-        select o.id, o.name, count(*) as n from public.event e join public.org_unit o on o.id = e.street_id
-        where {CARDS['lights_red'].where} group by o.id, o.name order by n desc, o.name""",
-                        params(now)).fetchall()
+        select o.id, o.name, x.n from (
+            select {territory.sql_unit("e.terr", "street")} as street, count(*) as n from public.event e
+            where {CARDS['lights_red'].where} group by 1) x
+        join public.org_unit o on o.terr = x.street and o.kind = 'street'
+        order by x.n desc, o.name""", params(now)).fetchall()
 
 
 def visit(user: Identity, now: dt.datetime) -> dt.datetime | None:

@@ -4582,6 +4582,18 @@ CREATE INDEX demand_created_at_idx ON public.demand USING btree (created_at);
 CREATE INDEX demand_created_by_idx ON public.demand USING btree (created_by);
 
 --
+-- Name: demand_in_progress_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_in_progress_terr_idx ON public.demand USING btree (terr) WHERE (status = 'in_progress'::text);
+
+--
+-- Name: demand_new_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_new_terr_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at) WHERE (status = 'new'::text);
+
+--
 -- Name: demand_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4690,6 +4702,12 @@ CREATE INDEX event_department_department_id_idx ON public.event_department USING
 CREATE INDEX event_department_terr_idx ON public.event_department USING btree (terr);
 
 --
+-- Name: event_department_unreported_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_department_unreported_idx ON public.event_department USING btree (department_id, event_id) WHERE (reported_at IS NULL);
+
+--
 -- Name: event_departments_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4706,6 +4724,18 @@ CREATE INDEX event_lead_department_id_idx ON public.event USING btree (lead_depa
 --
 
 CREATE INDEX event_open_deadline_idx ON public.event USING btree (deadline) WHERE (closed_at IS NULL);
+
+--
+-- Name: event_open_lead_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id) INCLUDE (step, step_at) WHERE (closed_at IS NULL);
+
+--
+-- Name: event_open_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_terr_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at) WHERE (closed_at IS NULL);
 
 --
 -- Name: event_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -

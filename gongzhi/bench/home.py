@@ -5,6 +5,7 @@ security — every card of the role (gongzhi.todo) with its "new since the last 
 district's red lights by street, and the three lists' counts (gongzhi.home.overview) — as the
 page runs them (`one_transaction`). `<role>.home_owner_ms` is the same as the owner (no policies:
 the baseline; department and grid see small slices, so their owner runs read wider data).
+`baseline_ms`: a plain count of the open events as the owner, measured in the same run.
 `notify_batch_s`: one `send` of 10,000 pending notifications spread over 200 robots on a loopback
 WeCom / DingTalk server (50 each: one digest message per robot), counting notifications delivered.
 """
@@ -39,6 +40,10 @@ def run(demands: int = 1_000_000, keep: bool = True, events: int = EVENTS) -> di
     with psycopg.connect(url, autocommit=True) as conn:
         figures["demands"] = conn.execute("select count(*) from public.demand").fetchone()[0]
         figures["events"] = conn.execute("select count(*) from public.event").fetchone()[0]
+        # The baseline: one plain count of the open events as the owner, to read the figures against
+        # (on a shared host the same query's time moves with the load).
+        figures["baseline_ms"] = timed_ms(lambda: conn.execute(
+            "select count(*), count(escalated_at) from public.event where closed_at is null").fetchone())
     with pointing_at(url):
         for role in ROLES:
             user = load_identity(users[role])

@@ -65,6 +65,18 @@ create table public.notification_log (
 comment on table public.notification_log is 'One message sent (or tried) to a robot by the notify job: how many notifications it carried and what the robot answered.';
 
 -- ---------------------------------------------------------------- indexes
+-- The 待办 cards (gongzhi/todo.py) at a million demands: the demands waiting to be confirmed or
+-- matched, by territory and needed-by date, and those in progress. Partial on status: a row changes
+-- index only when its status changes (one demand at a time, or a page of them); the 对接会 writes
+-- matches, not demand statuses. created_at never changes, so other updates stay HOT.
+create index demand_new_terr_idx on public.demand (terr, needed_by) include (created_at) where status = 'new';
+create index demand_in_progress_terr_idx on public.demand (terr) where status = 'in_progress';
+-- Open events by territory with what the cards read (deadline, light, escalation), for index-only counts.
+create index event_open_terr_idx on public.event (terr) include (deadline, yellow_at, escalated_at, step, step_at)
+  where closed_at is null;
+-- A department's summons still to report, and the open events it leads.
+create index event_department_unreported_idx on public.event_department (department_id, event_id) where reported_at is null;
+create index event_open_lead_idx on public.event (lead_department_id) include (step, step_at) where closed_at is null;
 create index notify_robot_org_unit_id_idx on public.notify_robot (org_unit_id);
 create index notify_robot_department_id_idx on public.notify_robot (department_id);
 create index notification_robot_pending_idx on public.notification (robot_id, next_attempt_at) where status = 'pending';
