@@ -40,6 +40,14 @@ class Card:
     def alias(self) -> str:
         return ALIAS[self.table]
 
+    @property
+    def within_scan(self) -> str:
+        """The condition beyond the shared scan's (so a count over an index of the scan's rows needs
+        no other column)."""
+        if self.scan and self.where.startswith(self.scan + " and "):
+            return self.where[len(self.scan) + 5:]
+        return self.where
+
 
 _OPEN_EVENT = "e.closed_at is null"
 _MY_SUMMONS = """e.id in (select ed.event_id from public.event_department ed
@@ -130,7 +138,7 @@ def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> l
     out = []
     for cards in scans.values():
         columns = ", ".join(
-            f"count(*) filter (where {c.where}) as total_{i}, count(*) filter (where ({c.where})"
+            f"count(*) filter (where {c.within_scan}) as total_{i}, count(*) filter (where ({c.within_scan})"
             f" and %(since)s::timestamptz is not null and {c.due} > %(since)s) as new_{i}" for i, c in enumerate(cards))
         where = cards[0].scan or cards[0].where
         row = conn.execute(f"select {columns} from public.{cards[0].table} {cards[0].alias} where {where}",

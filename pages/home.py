@@ -46,7 +46,8 @@ with session.page_transaction(user):
 
     st.subheader(t("home.lists"))
     demands, resources, projects = st.columns(3)
-    demands.metric(t("home.demands"), f"{figures['demands']:,}")
+    shown = f"{figures['demands']:,}"
+    demands.metric(t("home.demands"), t("home.about", n=shown) if figures["demands_estimated"] else shown)
     demands.caption(t("home.open_demands", n=f"{figures['open_demands']:,}"))
     resources.metric(t("home.resources"), f"{figures['resources']:,}")
     projects.metric(t("home.projects"), f"{figures['projects']:,}")

@@ -4729,7 +4729,7 @@ CREATE INDEX event_open_deadline_idx ON public.event USING btree (deadline) WHER
 -- Name: event_open_lead_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id) INCLUDE (step, step_at) WHERE (closed_at IS NULL);
+CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id) INCLUDE (step_at) WHERE ((closed_at IS NULL) AND (step = ANY (ARRAY['consult'::text, 'implement'::text])));
 
 --
 -- Name: event_open_terr_idx; Type: INDEX; Schema: public; Owner: -

@@ -190,6 +190,12 @@ def _status_clause(list_name: str, wanted: tuple[str, ...]) -> tuple[str, dict]:
     return clause, {"status": stored, "shown": list(wanted)}
 
 
+def count(conn, list_name: str, filters: ListFilters) -> tuple[int, bool]:
+    """How many rows of `list_name` match `filters` on an open connection, as a list page says it:
+    (n, estimated)."""
+    return _count(conn, list_name, where(conn, list_name, filters))
+
+
 def _count(conn, list_name: str, w: _Where) -> tuple[int, bool]:
     """The number of matching rows: exact when the planner expects few, else its estimate."""
     base = sql.SQL("select 1 from public.{} d where {}").format(sql.Identifier(spec(list_name).table), w.composed())

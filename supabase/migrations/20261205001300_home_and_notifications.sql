@@ -74,9 +74,10 @@ create index demand_in_progress_terr_idx on public.demand (terr) where status = 
 -- Open events by territory with what the cards read (deadline, light, escalation), for index-only counts.
 create index event_open_terr_idx on public.event (terr) include (deadline, yellow_at, escalated_at, step, step_at)
   where closed_at is null;
--- A department's summons still to report, and the open events it leads.
+-- A department's summons still to report, and the open events it leads that wait for it.
 create index event_department_unreported_idx on public.event_department (department_id, event_id) where reported_at is null;
-create index event_open_lead_idx on public.event (lead_department_id) include (step, step_at) where closed_at is null;
+create index event_open_lead_idx on public.event (lead_department_id) include (step_at)
+  where closed_at is null and step in ('consult', 'implement');
 create index notify_robot_org_unit_id_idx on public.notify_robot (org_unit_id);
 create index notify_robot_department_id_idx on public.notify_robot (department_id);
 create index notification_robot_pending_idx on public.notification (robot_id, next_attempt_at) where status = 'pending';
