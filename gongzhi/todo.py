@@ -56,9 +56,11 @@ _MY_SUMMONS = """e.id in (select ed.event_id from public.event_department ed
 CARDS: dict[str, Card] = {c.key: c for c in [
     # district and street: what is late in the territory
     Card("lights_red", ("district", "street"), "supervision", "event",
-         f"{_OPEN_EVENT} and e.deadline < %(now)s", "e.deadline", 0, scan=_OPEN_EVENT),
+         f"{_OPEN_EVENT} and e.deadline < %(now)s", "e.deadline", 0, scan=_OPEN_EVENT,
+         preset={"sv_view": "board"}),
     Card("escalated", ("district", "street"), "supervision", "event",
-         f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1, scan=_OPEN_EVENT),
+         f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1, scan=_OPEN_EVENT,
+         preset={"sv_view": "board"}),
     # department: summons to answer, then the events it leads
     Card("summons_to_report", ("department",), "events", "event",
          f"{_OPEN_EVENT} and {_MY_SUMMONS}", "e.step_at", 2),

@@ -9,6 +9,7 @@ from gongzhi import todo
 from gongzhi.auth.capabilities import may
 from gongzhi.auth.pages import PAGES
 from gongzhi.home import overview
+from gongzhi.pitr import last_drill
 from ui import session
 from ui.session import t
 
@@ -53,3 +54,6 @@ with session.page_transaction(user):
     projects.metric(t("home.projects"), f"{figures['projects']:,}")
     if not may(user, "territory"):
         st.info(t("home.department_note"))
+    if may(user, "ops.drill_status") and (drill := last_drill(user)) and not drill["ok"]:
+        st.error(t("home.drill_failed", at=drill["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+                   problems="; ".join(drill["problems"][:3])), icon=":material/error:")

@@ -42,6 +42,8 @@ ROLES = {
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
+    "mfa.reset": ("district",),                          # private.mfa_reset: removes another account's second factor
+    "ops.drill_status": ("district",),                   # the last restore drill's outcome (security log)
 }
 
 

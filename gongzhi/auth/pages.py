@@ -44,6 +44,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("notify_settings", "pages/notify_settings.py", "page.notify_settings", ":material/notifications:"),
     # District staff only for now; the audit administrator's duty (三权分立) is later work.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
+    # Every signed-in user's own second factor; administrators also reset another account's.
+    Page("second_factor", "pages/second_factor.py", "page.second_factor", ":material/phonelink_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
 ]}
@@ -53,15 +55,15 @@ PUBLIC_PAGES: list[str] = ["signup"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "security_log"],
+                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "security_log", "second_factor"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup",
-                  "notify_settings"],
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings",
+                  "second_factor"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts"],
-    "department": ["home", "events", "notify_settings"],
+            "volunteer_posts", "second_factor"],
+    "department": ["home", "events", "notify_settings", "second_factor"],
 }
 
 

@@ -142,6 +142,14 @@ create policy "departments read their own notification log" on public.notificati
 create policy "district staff read the whole notification log" on public.notification_log
   for select to gongzhi_district using (true);
 
+-- The second factor where the district requires it (see the second-factor migration).
+create policy "staff present the second factor where the district requires it" on public.notify_robot
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
+create policy "staff present the second factor where the district requires it" on public.notification
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
+create policy "staff present the second factor where the district requires it" on public.notification_log
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
+
 -- ---------------------------------------------------------------- grants
 revoke all on public.notify_robot, public.notification, public.notification_log
   from anon, authenticated, gongzhi_district;
