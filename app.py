@@ -35,8 +35,9 @@ def _portal() -> None:
                      format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
                      key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
             st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
+        # expanded: every page listed, no "View N more" button (Streamlit's own English text).
         page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
-                              for p in pages_for(user.role, user.admin)])
+                              for p in pages_for(user.role, user.admin)], expanded=True)
     session.write_cookie()
     page.run()
 

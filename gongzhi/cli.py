@@ -308,6 +308,16 @@ def whistle_escalate() -> None:
 
 
 @main.command()
+def notify() -> None:
+    """Queue what happened (new whistles, red steps, escalations) and send the pending notifications to
+    the WeCom / DingTalk robots, as digests within each robot's rate limit. Run it every minute (cron)."""
+    from gongzhi.notify import job
+    done = _domain(job.run)
+    click.echo(f"queued {done.queued}, delivered {done.delivered} in {done.messages} message(s), "
+               f"{done.tries} tries, rate-limited robots {len(set(done.rate_limited))}, given up {done.failed}")
+
+
+@main.command()
 @click.option("--email", required=True, help="The staff account whose territory the bulletin covers.")
 @click.option("--month", "month", required=True, help="The month, as 2026-10.")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False), help="The .xlsx file to write.")

@@ -7,7 +7,8 @@ import streamlit as st
 
 from gongzhi.auth.capabilities import may
 from gongzhi.whistle import commands, queries
-from ui import forms, session
+from ui import forms, lights, pager, session
+from ui import todo as todo_link
 from ui.session import t
 from ui.whistle import label
 
@@ -29,22 +30,23 @@ def _not_fixed(event_id: int) -> None:
 
 
 def _light(value: str) -> str:
-    return label("whistle.light", value)
+    return lights.text(value)
 
 
 def show_list(rows: list[dict], departments: dict) -> None:
-    st.dataframe(pd.DataFrame([{
+    st.dataframe(lights.styled(pd.DataFrame([{
         t("whistle.col.id"): r["id"], t("whistle.col.light"): _light(r["light"]), t("field.title"): r["title"],
         t("whistle.col.step"): label("whistle.step", r["step"]), t("field.urgency"): t("urgency." + r["urgency"]),
         t("whistle.col.lead"): departments.get(r["lead_department_id"], ""),
         t("whistle.col.deadline"): r["deadline"], t("whistle.col.flags"): " ".join(
             ([t("whistle.flag.escalated")] if r["escalated"] else []) + ([t("whistle.flag.repeat")] if r["repeat_of"] else [])
             + ([t("whistle.flag.reopened")] if r["reopen_count"] else []))} for r in rows]),
-        hide_index=True, width="stretch")
+        t("whistle.col.light"), [r["light"] for r in rows]), hide_index=True, width="stretch")
 
 
 def show_event(event: dict) -> None:
     st.subheader(f"#{event['id']} {event['title']}")
+    st.markdown(lights.badge(event["light"]))
     st.write(t("whistle.ui.summary", light=_light(event["light"]), step=label("whistle.step", event["step"]),
                grid=event["grid_name"], address=event["address"], category=event["category_" + lang]))
     if event["description"]:
@@ -108,14 +110,18 @@ def show_actions(event: dict, departments: dict) -> None:
 with session.page_transaction(user):
     st.title(t("page.events"))
     forms.show("events")
+    card = todo_link.from_link(user, "events", clear=("ev_page", "ev_selected"))
     open_only = st.toggle(t("whistle.ui.open_only"), value=True, key="ev_open")
-    page = st.number_input(t("whistle.ui.page"), min_value=1, value=1, step=1, key="ev_page") - 1
-    rows = queries.events(user, now, open_only=open_only, page=page)
+    total = queries.events_total(user, now, open_only=open_only, todo_key=card)
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    st.caption(t("lists.total", n=f"{total:,}"))
+    rows = queries.events(user, now, open_only=open_only, page=pager.current("ev_page", pages) - 1, todo_key=card)
     departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
     if not rows:
         st.info(t("whistle.ui.none"))
         st.stop()
     show_list(rows, departments)
+    pager.pager("ev_page", pages)
     titles = {r["id"]: f"#{r['id']} {r['title']}" for r in rows}
     event_id = st.selectbox(t("whistle.ui.open_event"), list(titles), key="ev_selected", format_func=titles.get)
     event = queries.event(user, event_id, now)

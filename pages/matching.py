@@ -8,6 +8,7 @@ from gongzhi.lists import queries as lists
 from gongzhi.lists.fields import URGENCY
 from gongzhi.matching import batch, commands, queries, scoring
 from ui import forms, session
+from ui import todo as todo_link
 from ui.session import t
 
 PLAN = "matching_plan"
@@ -185,6 +186,7 @@ with session.page_transaction(user):
     st.title(t("matching.title"))
     st.caption(t("matching.intro"))
     forms.show("matching")
+    todo_link.from_link(user, "matching")
     categories = {c["id"]: c["name_zh" if lang == "zh" else "name_en"] for c in queries.categories(user)}
     view = st.radio(t("matching.view"), list(VIEWS), key="matching_view", horizontal=True,
                     label_visibility="collapsed", format_func=lambda v: t(f"matching.tab.{v}"))

@@ -6,7 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from gongzhi.whistle import commands, queries, report
-from ui import session
+from ui import lights, pager, session
+from ui import todo as todo_link
 from ui.session import t
 from ui.whistle import label
 
@@ -16,27 +17,31 @@ lang = session.lang()
 now = dt.datetime.now(dt.timezone.utc)
 
 
-def board() -> None:
+def board(card: str | None) -> None:
     departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
     light = st.segmented_control(t("whistle.col.light"), list(queries.LIGHTS), key="sv_light",
-                                 format_func=lambda v: label("whistle.light", v))
-    page = st.number_input(t("whistle.ui.page"), min_value=1, value=1, step=1, key="sv_page") - 1
-    data = queries.board(user, now, light=light, page=page)
+                                 format_func=lights.text)
+    counts = queries.board(user, now, light=light, page=0, page_size=0, todo_key=card)["counts"]
+    shown = counts[light] if light else counts["red"] + counts["yellow"] + counts["green"]
+    pages = max(1, -(-shown // queries.PAGE_SIZE))
+    data = queries.board(user, now, light=light, page=pager.current("sv_page", pages) - 1, todo_key=card)
     red, yellow, green, escalated = st.columns(4)
-    red.metric(t("whistle.light.red"), data["counts"]["red"])
-    yellow.metric(t("whistle.light.yellow"), data["counts"]["yellow"])
-    green.metric(t("whistle.light.green"), data["counts"]["green"])
+    red.metric(lights.text("red"), data["counts"]["red"])
+    yellow.metric(lights.text("yellow"), data["counts"]["yellow"])
+    green.metric(lights.text("green"), data["counts"]["green"])
     escalated.metric(t("whistle.flag.escalated"), data["counts"]["escalated"])
-    st.dataframe(pd.DataFrame([{
-        t("whistle.col.id"): r["id"], t("whistle.col.light"): label("whistle.light", r["light"]),
+    st.caption(t("lists.total", n=f"{shown:,}"))
+    st.dataframe(lights.styled(pd.DataFrame([{
+        t("whistle.col.id"): r["id"], t("whistle.col.light"): lights.text(r["light"]),
         t("field.title"): r["title"], t("whistle.col.step"): label("whistle.step", r["step"]),
         t("whistle.col.lead"): departments.get(r["lead_department_id"], ""),
         t("whistle.col.hours_late"): round(float(r["hours_late"] or 0), 1),
         t("whistle.col.flags"): t("whistle.flag.escalated") if r["escalated"] else ""} for r in data["rows"]]),
-        hide_index=True, width="stretch")
+        t("whistle.col.light"), [r["light"] for r in data["rows"]]), hide_index=True, width="stretch")
+    pager.pager("sv_page", pages)
 
 
-def ranking() -> None:
+def ranking(card: str | None) -> None:
     by = st.radio(t("whistle.ui.rank_by"), list(queries.RATE_GROUPS), horizontal=True, key="sv_rank_by",
                   format_func=lambda v: label("whistle.group", v))
     st.dataframe(pd.DataFrame([{
@@ -47,7 +52,7 @@ def ranking() -> None:
         hide_index=True, width="stretch")
 
 
-def weekly() -> None:
+def weekly(card: str | None) -> None:
     day = st.date_input(t("whistle.ui.week_of"), value=dt.date.today(), key="sv_week")
     found = queries.weekly(user, queries.week_start(day))
     for title_key, rows, name_of in (("whistle.report.per_department", found["per_department"], lambda r: r["name_" + lang]),
@@ -67,6 +72,7 @@ VIEWS = {"board": board, "ranking": ranking, "weekly": weekly}
 with session.page_transaction(user):
     st.title(t("page.supervision"))
     commands.escalate_overdue(user, now)
+    card = todo_link.from_link(user, "supervision", clear=("sv_light", "sv_page"))
     view = st.radio(t("page.supervision"), list(VIEWS), key="sv_view", horizontal=True, label_visibility="collapsed",
                     format_func={v: t(f"whistle.ui.{v}") for v in VIEWS}.get)
-    VIEWS[view]()
+    VIEWS[view](card)

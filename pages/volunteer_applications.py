@@ -3,6 +3,7 @@ import streamlit as st
 
 from gongzhi.volunteers import commands, queries
 from ui import forms, session
+from ui import todo as todo_link
 from ui.session import t
 from ui.volunteers import pager, table
 
@@ -21,6 +22,7 @@ def _decide(approve: bool) -> None:
 
 with session.page_transaction(user):
     st.title(t("page.volunteer_applications"))
+    todo_link.from_link(user, "volunteer_applications")
     status = st.radio(t("volunteers.field.status"), ["pending", "approved", "rejected"], horizontal=True,
                       key="apps_status", format_func=lambda s: t(f"volunteers.application_status.{s}"))
     rows, total = queries.applications(user, status, page=st.session_state.get("apps_page", 1))

@@ -6,6 +6,7 @@ import streamlit as st
 from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import RATED_BY, ServiceLogForm
 from ui import forms, session
+from ui import todo as todo_link
 from ui.session import t
 from ui.volunteers import field_label, pager, table
 
@@ -43,6 +44,7 @@ with session.page_transaction(user):
             st.form_submit_button(t("volunteers.hours.record"), type="primary", on_click=_record)
         forms.show("hours_new", field_label)
 
+    todo_link.from_link(user, "volunteer_hours")
     which = st.radio(t("volunteers.field.status"), ["unverified", "verified"], horizontal=True, key="hours_which",
                      format_func=lambda w: t(f"volunteers.hours.{w}"))
     rows, total = queries.service_logs(user, which == "verified", page=st.session_state.get("hours_page", 1))

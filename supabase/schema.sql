@@ -2073,6 +2073,16 @@ end;
 $_$;
 
 --
+-- Name: robot_unit_id(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.robot_unit_id() RETURNS bigint
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select s.org_unit_id from public.staff s
+      where s.user_id = auth.uid() and s.active and s.role in ('street', 'community') $$;
+
+--
 -- Name: security_flag(text, boolean); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3484,6 +3494,133 @@ ALTER TABLE public.match ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: notification; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notification (
+    id bigint NOT NULL,
+    dedup_key text NOT NULL,
+    robot_id bigint NOT NULL,
+    org_unit_id bigint,
+    department_id bigint,
+    kind text NOT NULL,
+    event_id bigint,
+    step text,
+    body text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    sent_at timestamp with time zone,
+    last_error text,
+    CONSTRAINT notification_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT notification_body_check CHECK ((length(body) <= 500)),
+    CONSTRAINT notification_dedup_key_check CHECK ((length(dedup_key) <= 200)),
+    CONSTRAINT notification_kind_check CHECK ((kind = ANY (ARRAY['whistle'::text, 'red'::text, 'escalation'::text, 'suggestion'::text]))),
+    CONSTRAINT notification_last_error_check CHECK ((length(last_error) <= 300)),
+    CONSTRAINT notification_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'sent'::text, 'failed'::text])))
+);
+
+--
+-- Name: TABLE notification; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.notification IS 'A notification for one robot: one per event, step and robot (dedup_key). Written by the notify job; org_unit_id and department_id are the robot''s, for who reads it.';
+
+--
+-- Name: notification_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notification ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: notification_log; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notification_log (
+    id bigint NOT NULL,
+    robot_id bigint,
+    org_unit_id bigint,
+    department_id bigint,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    notifications integer NOT NULL,
+    attempt integer DEFAULT 1 NOT NULL,
+    ok boolean NOT NULL,
+    http_status integer,
+    errcode integer,
+    errmsg text,
+    CONSTRAINT notification_log_errmsg_check CHECK ((length(errmsg) <= 300)),
+    CONSTRAINT notification_log_notifications_check CHECK ((notifications >= 0))
+);
+
+--
+-- Name: TABLE notification_log; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.notification_log IS 'One message sent (or tried) to a robot by the notify job: how many notifications it carried and what the robot answered.';
+
+--
+-- Name: notification_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notification_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notification_log_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: notify_robot; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notify_robot (
+    id bigint NOT NULL,
+    org_unit_id bigint,
+    department_id bigint,
+    kind text NOT NULL,
+    webhook_url text NOT NULL,
+    secret text,
+    events text[] DEFAULT ARRAY['whistle'::text, 'red'::text, 'escalation'::text, 'suggestion'::text] NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT notify_robot_check CHECK (((org_unit_id IS NULL) <> (department_id IS NULL))),
+    CONSTRAINT notify_robot_events_check CHECK (((events <@ ARRAY['whistle'::text, 'red'::text, 'escalation'::text, 'suggestion'::text]) AND (cardinality(events) >= 1))),
+    CONSTRAINT notify_robot_kind_check CHECK ((kind = ANY (ARRAY['wecom'::text, 'dingtalk'::text]))),
+    CONSTRAINT notify_robot_secret_check CHECK ((length(secret) <= 200)),
+    CONSTRAINT notify_robot_webhook_url_check CHECK (((webhook_url ~ '^https?://[^[:space:]]+$'::text) AND (length(webhook_url) <= 500)))
+);
+
+--
+-- Name: TABLE notify_robot; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.notify_robot IS 'A WeCom or DingTalk group robot of one org unit or department: where notifications go. webhook_url and secret (DingTalk 加签) are readable only by those who keep the robot.';
+
+--
+-- Name: notify_robot_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notify_robot ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.notify_robot_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: org_unit; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4068,6 +4205,7 @@ CREATE TABLE public.user_setting (
     user_id uuid DEFAULT private.uid() NOT NULL,
     language text DEFAULT 'zh'::text NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    home_seen_at timestamp with time zone,
     CONSTRAINT user_setting_language_check CHECK ((language = ANY (ARRAY['zh'::text, 'en'::text])))
 );
 
@@ -4076,6 +4214,12 @@ CREATE TABLE public.user_setting (
 --
 
 COMMENT ON TABLE public.user_setting IS 'Per-user preferences (the interface language). Each user reads and writes only their own row.';
+
+--
+-- Name: COLUMN user_setting.home_seen_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.user_setting.home_seen_at IS 'When the user last opened their 待办 home; items due since then are marked new.';
 
 --
 -- Name: volunteer; Type: TABLE; Schema: public; Owner: -
@@ -4368,6 +4512,34 @@ ALTER TABLE ONLY public.event_transition
 
 ALTER TABLE ONLY public.match
     ADD CONSTRAINT match_pkey PRIMARY KEY (id);
+
+--
+-- Name: notification notification_dedup_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_dedup_key_key UNIQUE (dedup_key);
+
+--
+-- Name: notification_log notification_log_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_log
+    ADD CONSTRAINT notification_log_pkey PRIMARY KEY (id);
+
+--
+-- Name: notification notification_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_pkey PRIMARY KEY (id);
+
+--
+-- Name: notify_robot notify_robot_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notify_robot
+    ADD CONSTRAINT notify_robot_pkey PRIMARY KEY (id);
 
 --
 -- Name: org_unit org_unit_code_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -4757,6 +4929,18 @@ CREATE INDEX demand_created_at_idx ON public.demand USING btree (created_at);
 CREATE INDEX demand_created_by_idx ON public.demand USING btree (created_by);
 
 --
+-- Name: demand_in_progress_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_in_progress_terr_idx ON public.demand USING btree (terr) WHERE (status = 'in_progress'::text);
+
+--
+-- Name: demand_new_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_new_terr_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at) WHERE (status = 'new'::text);
+
+--
 -- Name: demand_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4865,6 +5049,12 @@ CREATE INDEX event_department_department_id_idx ON public.event_department USING
 CREATE INDEX event_department_terr_idx ON public.event_department USING btree (terr);
 
 --
+-- Name: event_department_unreported_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_department_unreported_idx ON public.event_department USING btree (department_id, event_id) WHERE (reported_at IS NULL);
+
+--
 -- Name: event_departments_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -4881,6 +5071,18 @@ CREATE INDEX event_lead_department_id_idx ON public.event USING btree (lead_depa
 --
 
 CREATE INDEX event_open_deadline_idx ON public.event USING btree (deadline) WHERE (closed_at IS NULL);
+
+--
+-- Name: event_open_lead_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id) INCLUDE (step_at) WHERE ((closed_at IS NULL) AND (step = ANY (ARRAY['consult'::text, 'implement'::text])));
+
+--
+-- Name: event_open_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_terr_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at) WHERE (closed_at IS NULL);
 
 --
 -- Name: event_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -4971,6 +5173,66 @@ CREATE INDEX match_resource_terr_idx ON public.match USING btree (resource_terr)
 --
 
 CREATE INDEX match_terr_idx ON public.match USING btree (terr);
+
+--
+-- Name: notification_department_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_department_id_idx ON public.notification USING btree (department_id);
+
+--
+-- Name: notification_event_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_event_id_idx ON public.notification USING btree (event_id);
+
+--
+-- Name: notification_log_department_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_log_department_id_idx ON public.notification_log USING btree (department_id);
+
+--
+-- Name: notification_log_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_log_org_unit_id_idx ON public.notification_log USING btree (org_unit_id);
+
+--
+-- Name: notification_log_robot_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_log_robot_id_idx ON public.notification_log USING btree (robot_id, at);
+
+--
+-- Name: notification_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_org_unit_id_idx ON public.notification USING btree (org_unit_id);
+
+--
+-- Name: notification_robot_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_robot_id_idx ON public.notification USING btree (robot_id);
+
+--
+-- Name: notification_robot_pending_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notification_robot_pending_idx ON public.notification USING btree (robot_id, next_attempt_at) WHERE (status = 'pending'::text);
+
+--
+-- Name: notify_robot_department_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notify_robot_department_id_idx ON public.notify_robot USING btree (department_id);
+
+--
+-- Name: notify_robot_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX notify_robot_org_unit_id_idx ON public.notify_robot USING btree (org_unit_id);
 
 --
 -- Name: org_unit_one_district; Type: INDEX; Schema: public; Owner: -
@@ -5751,6 +6013,12 @@ CREATE TRIGGER match_touch BEFORE UPDATE ON public.match FOR EACH ROW EXECUTE FU
 --
 
 CREATE TRIGGER match_updated AFTER UPDATE ON public.match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_updated();
+
+--
+-- Name: notify_robot notify_robot_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER notify_robot_touch BEFORE UPDATE ON public.notify_robot FOR EACH ROW EXECUTE FUNCTION private.touch();
 
 --
 -- Name: org_unit org_unit_ancestors_fixed; Type: TRIGGER; Schema: public; Owner: -
@@ -6602,6 +6870,69 @@ ALTER TABLE ONLY public.match
     ADD CONSTRAINT match_resource_id_fkey FOREIGN KEY (resource_id) REFERENCES public.resource(id) ON DELETE CASCADE;
 
 --
+-- Name: notification notification_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_department_id_fkey FOREIGN KEY (department_id) REFERENCES public.department(id) ON DELETE CASCADE;
+
+--
+-- Name: notification notification_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE CASCADE;
+
+--
+-- Name: notification_log notification_log_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_log
+    ADD CONSTRAINT notification_log_department_id_fkey FOREIGN KEY (department_id) REFERENCES public.department(id) ON DELETE CASCADE;
+
+--
+-- Name: notification_log notification_log_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_log
+    ADD CONSTRAINT notification_log_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id) ON DELETE CASCADE;
+
+--
+-- Name: notification_log notification_log_robot_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification_log
+    ADD CONSTRAINT notification_log_robot_id_fkey FOREIGN KEY (robot_id) REFERENCES public.notify_robot(id) ON DELETE SET NULL;
+
+--
+-- Name: notification notification_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id) ON DELETE CASCADE;
+
+--
+-- Name: notification notification_robot_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notification
+    ADD CONSTRAINT notification_robot_id_fkey FOREIGN KEY (robot_id) REFERENCES public.notify_robot(id) ON DELETE CASCADE;
+
+--
+-- Name: notify_robot notify_robot_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notify_robot
+    ADD CONSTRAINT notify_robot_department_id_fkey FOREIGN KEY (department_id) REFERENCES public.department(id) ON DELETE CASCADE;
+
+--
+-- Name: notify_robot notify_robot_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notify_robot
+    ADD CONSTRAINT notify_robot_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id) ON DELETE CASCADE;
+
+--
 -- Name: org_unit org_unit_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6914,6 +7245,18 @@ ALTER TABLE public.demand_tally ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.department ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: notify_robot departments add robots of their own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments add robots of their own" ON public.notify_robot FOR INSERT TO authenticated WITH CHECK ((department_id = ( SELECT private.department_id() AS department_id)));
+
+--
+-- Name: notify_robot departments change their own robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments change their own robots" ON public.notify_robot FOR UPDATE TO authenticated USING ((department_id = ( SELECT private.department_id() AS department_id))) WITH CHECK ((department_id = ( SELECT private.department_id() AS department_id)));
+
+--
 -- Name: event departments move the events they are summoned to; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -6932,6 +7275,24 @@ CREATE POLICY "departments read consults of their events" ON public.event_consul
 --
 
 CREATE POLICY "departments read the events they are summoned to" ON public.event FOR SELECT TO authenticated USING ((departments @> ARRAY[( SELECT private.department_id() AS department_id)]));
+
+--
+-- Name: notification_log departments read their own notification log; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments read their own notification log" ON public.notification_log FOR SELECT TO authenticated USING ((department_id = ( SELECT private.department_id() AS department_id)));
+
+--
+-- Name: notification departments read their own notifications; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments read their own notifications" ON public.notification FOR SELECT TO authenticated USING ((department_id = ( SELECT private.department_id() AS department_id)));
+
+--
+-- Name: notify_robot departments read their own robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments read their own robots" ON public.notify_robot FOR SELECT TO authenticated USING ((department_id = ( SELECT private.department_id() AS department_id)));
 
 --
 -- Name: event_department departments read their own summons; Type: POLICY; Schema: public; Owner: -
@@ -6954,6 +7315,12 @@ CREATE POLICY "departments read timelines of their events" ON public.event_timel
 CREATE POLICY "departments record consults of their events" ON public.event_consult FOR INSERT TO authenticated WITH CHECK ((event_id IN ( SELECT ed.event_id
    FROM public.event_department ed
   WHERE (ed.department_id = ( SELECT private.department_id() AS department_id)))));
+
+--
+-- Name: notify_robot departments remove their own robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments remove their own robots" ON public.notify_robot FOR DELETE TO authenticated USING ((department_id = ( SELECT private.department_id() AS department_id)));
 
 --
 -- Name: event_department departments report on their own summons; Type: POLICY; Schema: public; Owner: -
@@ -7008,6 +7375,12 @@ CREATE POLICY "district staff add projects" ON public.project FOR INSERT TO gong
 --
 
 CREATE POLICY "district staff add resources" ON public.resource FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: notify_robot district staff add robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add robots" ON public.notify_robot FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: event_department district staff add summons; Type: POLICY; Schema: public; Owner: -
@@ -7104,6 +7477,12 @@ CREATE POLICY "district staff change resource links of projects" ON public.proje
 --
 
 CREATE POLICY "district staff change resources" ON public.resource FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: notify_robot district staff change robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change robots" ON public.notify_robot FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: service_log district staff change service records; Type: POLICY; Schema: public; Owner: -
@@ -7226,6 +7605,12 @@ CREATE POLICY "district staff read all events" ON public.event FOR SELECT TO gon
 CREATE POLICY "district staff read all matches" ON public.match FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: notification district staff read all notifications; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all notifications" ON public.notification FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: post district staff read all posts; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7260,6 +7645,12 @@ CREATE POLICY "district staff read all resource tallies" ON public.resource_tall
 --
 
 CREATE POLICY "district staff read all resources" ON public.resource FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: notify_robot district staff read all robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all robots" ON public.notify_robot FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: service_log district staff read all service records; Type: POLICY; Schema: public; Owner: -
@@ -7370,6 +7761,12 @@ CREATE POLICY "district staff read the security settings" ON public.security_set
 CREATE POLICY "district staff read the status machine" ON public.status_transition FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: notification_log district staff read the whole notification log; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the whole notification log" ON public.notification_log FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: work_calendar district staff read the work calendar; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7452,6 +7849,12 @@ CREATE POLICY "district staff remove projects" ON public.project FOR DELETE TO g
 --
 
 CREATE POLICY "district staff remove resources" ON public.resource FOR DELETE TO gongzhi_district USING (true);
+
+--
+-- Name: notify_robot district staff remove robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove robots" ON public.notify_robot FOR DELETE TO gongzhi_district USING (true);
 
 --
 -- Name: service_log district staff remove service records; Type: POLICY; Schema: public; Owner: -
@@ -7566,6 +7969,24 @@ ALTER TABLE public.event_transition ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.match ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notification; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notification ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notification_log; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notification_log ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notify_robot; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.notify_robot ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: org_unit; Type: ROW SECURITY; Schema: public; Owner: -
@@ -7942,6 +8363,24 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.match AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: notification staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.notification AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: notification_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.notification_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: notify_robot staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.notify_robot AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: org_unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
@@ -8364,6 +8803,42 @@ CREATE POLICY "staff whistle events in their territory" ON public.event FOR INSE
 --
 
 ALTER TABLE public.status_transition ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: notify_robot street and community staff add robots of their own unit; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff add robots of their own unit" ON public.notify_robot FOR INSERT TO authenticated WITH CHECK ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: notify_robot street and community staff change their own unit's robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff change their own unit's robots" ON public.notify_robot FOR UPDATE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id))) WITH CHECK ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: notification street and community staff read their own unit's notifications; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff read their own unit's notifications" ON public.notification FOR SELECT TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: notify_robot street and community staff read their own unit's robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff read their own unit's robots" ON public.notify_robot FOR SELECT TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: notification_log street and community staff read their own unit's sending log; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff read their own unit's sending log" ON public.notification_log FOR SELECT TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: notify_robot street and community staff remove their own unit's robots; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff remove their own unit's robots" ON public.notify_robot FOR DELETE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
 
 --
 -- Name: work_calendar system administrators add calendar days; Type: POLICY; Schema: public; Owner: -
@@ -9139,6 +9614,14 @@ REVOKE ALL ON FUNCTION private.resource_tally_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.resource_tally_sql(source text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION robot_unit_id(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.robot_unit_id() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.robot_unit_id() TO authenticated;
+GRANT ALL ON FUNCTION private.robot_unit_id() TO gongzhi_district;
+
+--
 -- Name: FUNCTION security_flag(p_key text, p_default boolean); Type: ACL; Schema: private; Owner: -
 --
 
@@ -9883,6 +10366,106 @@ GRANT ALL ON SEQUENCE public.match_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.match_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.match_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.match_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE notification; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.notification TO service_role;
+GRANT SELECT ON TABLE public.notification TO authenticated;
+GRANT SELECT ON TABLE public.notification TO gongzhi_district;
+
+--
+-- Name: SEQUENCE notification_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.notification_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.notification_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.notification_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.notification_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE notification_log; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.notification_log TO service_role;
+GRANT SELECT ON TABLE public.notification_log TO authenticated;
+GRANT SELECT ON TABLE public.notification_log TO gongzhi_district;
+
+--
+-- Name: SEQUENCE notification_log_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.notification_log_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.notification_log_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.notification_log_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.notification_log_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE notify_robot; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.notify_robot TO service_role;
+GRANT SELECT,DELETE ON TABLE public.notify_robot TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(org_unit_id) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.department_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(department_id) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(department_id) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(kind),UPDATE(kind) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(kind),UPDATE(kind) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.webhook_url; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(webhook_url),UPDATE(webhook_url) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(webhook_url),UPDATE(webhook_url) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.secret; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(secret),UPDATE(secret) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(secret),UPDATE(secret) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.events; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(events),UPDATE(events) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(events),UPDATE(events) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: COLUMN notify_robot.active; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(active),UPDATE(active) ON TABLE public.notify_robot TO authenticated;
+GRANT INSERT(active),UPDATE(active) ON TABLE public.notify_robot TO gongzhi_district;
+
+--
+-- Name: SEQUENCE notify_robot_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.notify_robot_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.notify_robot_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.notify_robot_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.notify_robot_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE org_unit; Type: ACL; Schema: public; Owner: -

@@ -3,6 +3,7 @@ status change, the detail view (fields, status, edit form, audit history, links)
 form. Every read and write goes through gongzhi.lists; nothing here decides who may see what."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
@@ -15,6 +16,8 @@ from gongzhi.lists import commands, queries
 from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_key
 from gongzhi.lists.forms import FormError
 from ui import excel, session
+from ui import todo as todo_link
+from ui.pager import pager
 from ui.session import t
 
 CHOICE_FIELDS = {"urgency": "urgency", "kind": None, "provider_kind": "provider_kind"}
@@ -113,7 +116,9 @@ def show_page(list_name: str, user) -> None:
                 show_project_create(user)
             else:
                 show_create(list_name, user)
-        filters = show_filters(list_name, user)
+        card = todo_link.from_link(user, PAGE_TITLES[list_name][0].removeprefix("page."),
+                                   clear=(f"{list_name}_f_", f"{list_name}_page"))
+        filters = dataclasses.replace(show_filters(list_name, user), todo=card)
         selected, total = show_table(list_name, user, filters)
         show_bulk(list_name, user, selected)
         if len(selected) == 1:
@@ -189,8 +194,7 @@ def show_table(list_name: str, user, filters: queries.ListFilters) -> tuple[list
                          columns=[_label(list_name, c) for c in columns])
     event = st.dataframe(frame, key=f"{list_name}_table", on_select="rerun", selection_mode="multi-row",
                          hide_index=True, width="stretch")
-    if page.pages > 1:
-        st.pagination(page.pages, default=page.page, key=f"{list_name}_page")
+    pager(f"{list_name}_page", page.pages)
     picked = event.selection.rows if event and hasattr(event, "selection") else []
     return [page.rows[i] for i in picked if i < len(page.rows)], page.total
 

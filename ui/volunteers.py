@@ -5,17 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ui import pager as paging
 from ui.session import client_address, t
 
 PAGE_SIZE = 50
 
 
 def pager(key: str, total: int, size: int = PAGE_SIZE) -> int:
-    """A page number input under a list of `total` rows; returns the chosen page."""
+    """How many rows there are and the previous / next controls under a list of `total` rows;
+    returns the chosen page."""
     pages = max(1, -(-total // size))
-    page = st.number_input(t("volunteers.ui.page", pages=pages, total=f"{total:,}"), min_value=1, max_value=pages,
-                           value=1, step=1, key=f"{key}_page")
-    return int(page)
+    st.caption(t("volunteers.ui.total", total=f"{total:,}"))
+    return paging.pager(f"{key}_page", pages)
 
 
 def table(rows: list[dict], columns: dict[str, str], key: str | None = None, select: bool = False):

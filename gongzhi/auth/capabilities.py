@@ -41,6 +41,7 @@ ROLES = {
     "whistle.hand_on": ("department",),                  # the lead hands on (checked against the event)
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
+    "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
     "ops.drill_status": ("district",),                   # the last restore drill's outcome (security log)
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }

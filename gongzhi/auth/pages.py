@@ -41,6 +41,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_hours", "pages/volunteer_hours.py", "page.volunteer_hours", ":material/schedule:"),
     Page("volunteer_assessment", "pages/volunteer_assessment.py", "page.volunteer_assessment", ":material/military_tech:"),
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
+    Page("notify_settings", "pages/notify_settings.py", "page.notify_settings", ":material/notifications:"),
     # The administrators' pages (三权分立): ADMIN_PAGES below.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
     # Every signed-in user's own second factor; the system administrator also resets another account's.
@@ -56,14 +57,15 @@ PUBLIC_PAGES: list[str] = ["signup"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
-                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "second_factor"],
+                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "second_factor"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "second_factor"],
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings",
+                  "second_factor"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
             "volunteer_posts", "second_factor"],
-    "department": ["home", "events", "second_factor"],
+    "department": ["home", "events", "notify_settings", "second_factor"],
 }
 
 

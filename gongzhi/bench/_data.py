@@ -57,16 +57,25 @@ def user_ids(url: str) -> dict[str, str]:
 
 @contextmanager
 def pointing_at(url: str):
-    """Point the pool (and so Identity.session) at `url` for the duration."""
-    from gongzhi.db import close_pool
-    old = os.environ.get("GONGZHI_DATABASE_URL")
+    """Point the pool (and so Identity.session) at `url` for the duration. On the embedded server the
+    portal's login role keeps its password there; with a URL configured it would be asked for in
+    GONGZHI_PORTAL_PASSWORD, so that is set from the server's kept secret for the duration."""
+    from gongzhi import config
+    from gongzhi.db import close_pool, embedded
+    from gongzhi.db.connection import PORTAL_ROLE
+    portal_secret = None if config.database_url() or config.setting("GONGZHI_PORTAL_PASSWORD") \
+        else embedded.secret(config.data_dir(), PORTAL_ROLE)
+    saved = {k: os.environ.get(k) for k in ("GONGZHI_DATABASE_URL", "GONGZHI_PORTAL_PASSWORD")}
     close_pool()
     os.environ["GONGZHI_DATABASE_URL"] = url
+    if portal_secret:
+        os.environ["GONGZHI_PORTAL_PASSWORD"] = portal_secret
     try:
         yield
     finally:
         close_pool()
-        if old is None:
-            os.environ.pop("GONGZHI_DATABASE_URL", None)
-        else:
-            os.environ["GONGZHI_DATABASE_URL"] = old
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

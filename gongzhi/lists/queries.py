@@ -17,7 +17,7 @@ from typing import Any, Iterator
 from psycopg import sql
 
 from gongzhi.auth import Identity
-from gongzhi import security_log, statuses
+from gongzhi import security_log, statuses, todo
 from gongzhi.errors import DomainError
 from gongzhi.lists.fields import PROJECT_KINDS, RESOURCE_KINDS, URGENCY, fields
 
@@ -73,7 +73,8 @@ class ListFilters:
 
     org_unit_id: a unit of the user's territory (rows in its subtree); category_id; status and
     urgency: one value or several; kind: resource or project kind; date_from/date_to: inclusive
-    dates of creation (projects: of their start); keyword: words in title/name and description.
+    dates of creation (projects: of their start); keyword: words in title/name and description;
+    todo: the key of a home card whose rows the list shows.
     """
     org_unit_id: int | None = None
     category_id: int | None = None
@@ -83,6 +84,8 @@ class ListFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     keyword: str = ""
+    todo: str | None = None   # a 待办 card of the home (gongzhi.todo): the rows that need the user
+    now: dt.datetime | None = None   # the clock a card's predicate reads (now when None)
 
     def __post_init__(self):
         object.__setattr__(self, "status", _tuple(self.status))
@@ -172,6 +175,8 @@ def where(conn, list_name: str, f: ListFilters) -> _Where:
             w.add(f"to_tsvector('simple'::regconfig, private.bigrams({s.text}))"
                   " @@ plainto_tsquery('simple'::regconfig, private.bigrams(%(keyword)s))", keyword=f.keyword)
         w.add(f"({s.text}) ilike %(like)s", like=like_pattern(f.keyword))
+    if f.todo:
+        w.add(todo.predicate(f.todo, s.table), **todo.params(f.now or dt.datetime.now(dt.timezone.utc)))
     return w
 
 
@@ -183,6 +188,12 @@ def _status_clause(list_name: str, wanted: tuple[str, ...]) -> tuple[str, dict]:
     if list_name == "demand" and ("new" in wanted) != ("matched" in wanted):
         clause += " and (d.status <> 'new' or private.demand_status(d.id, d.status) = any(%(shown)s))"
     return clause, {"status": stored, "shown": list(wanted)}
+
+
+def count(conn, list_name: str, filters: ListFilters) -> tuple[int, bool]:
+    """How many rows of `list_name` match `filters` on an open connection, as a list page says it:
+    (n, estimated)."""
+    return _count(conn, list_name, where(conn, list_name, filters))
 
 
 def _count(conn, list_name: str, w: _Where) -> tuple[int, bool]:
@@ -299,7 +310,7 @@ def logged_filters(f: ListFilters) -> dict:
     out = {"org_unit_id": f.org_unit_id, "category_id": f.category_id, "status": list(f.status),
            "urgency": list(f.urgency), "kind": f.kind,
            "date_from": f.date_from.isoformat() if f.date_from else None,
-           "date_to": f.date_to.isoformat() if f.date_to else None, "keyword": bool(f.keyword) or None}
+           "date_to": f.date_to.isoformat() if f.date_to else None, "keyword": bool(f.keyword) or None, "todo": f.todo}
     return {k: v for k, v in out.items() if v not in (None, [], "")}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gongzhi import todo
 from gongzhi.auth import Identity
 
 STEPS = ("whistle", "report", "consult", "implement", "feedback", "evaluate")
@@ -31,18 +32,21 @@ def light(user: Identity, event_id: int, now: dt.datetime) -> str | None:
 
 
 def board(user: Identity, now: dt.datetime, *, light: str | None = None, page: int = 0,
-          page_size: int = PAGE_SIZE) -> dict:
+          page_size: int = PAGE_SIZE, todo_key: str | None = None) -> dict:
     """The supervision board: open events visible to `user`, latest deadline first (most overdue at
-    the top), one page of them, and how many are red, yellow and green at `now`."""
+    the top), one page of them, and how many are red, yellow and green at `now`; `todo_key` keeps
+    the events of one home card (gongzhi.todo)."""
+    where = todo.predicate(todo_key, "event") if todo_key else "true"
     with user.session() as conn:
-        return board_on(conn, now, light=light, page=page, page_size=page_size)
+        return board_on(conn, now, light=light, page=page, page_size=page_size, where=where,
+                        extra=todo.params(now) if todo_key else None)
 
 
 def board_on(conn, now: dt.datetime, *, light: str | None = None, page: int = 0, page_size: int = PAGE_SIZE,
-             where: str = "true") -> dict:
+             where: str = "true", extra: dict | None = None) -> dict:
     """The board's two statements on an open connection (the benchmark times them as owner, with the
     territory written into `where`, against the same under row-level security)."""
-    params = {"now": now, "limit": page_size, "offset": page * page_size, "light": light}
+    params = {**(extra or {}), "now": now, "limit": page_size, "offset": page * page_size, "light": light}
     counts = conn.execute(f"""
         select count(*) filter (where e.deadline < %(now)s) as red,
                count(*) filter (where e.deadline >= %(now)s and e.yellow_at <= %(now)s) as yellow,
@@ -58,15 +62,26 @@ def board_on(conn, now: dt.datetime, *, light: str | None = None, page: int = 0,
 
 
 def events(user: Identity, now: dt.datetime, *, open_only: bool = False, page: int = 0,
-           page_size: int = PAGE_SIZE) -> list[dict]:
-    """Events visible to `user` (a grid's, a street's, or those summoned to a department), newest first."""
+           page_size: int = PAGE_SIZE, todo_key: str | None = None) -> list[dict]:
+    """Events visible to `user` (a grid's, a street's, or those summoned to a department), newest
+    first; `todo_key` keeps the events of one home card (gongzhi.todo)."""
+    where = todo.predicate(todo_key, "event") if todo_key else "true"
     with user.session() as conn:
         return conn.execute(f"""
             select {_EVENT_COLUMNS} from public.event e
-            where not %(open_only)s or e.closed_at is null
+            where (not %(open_only)s or e.closed_at is null) and {where}
             order by e.id desc limit %(limit)s offset %(offset)s""",
-                            {"now": now, "open_only": open_only, "limit": page_size,
+                            {**todo.params(now), "open_only": open_only, "limit": page_size,
                              "offset": page * page_size}).fetchall()
+
+
+def events_total(user: Identity, now: dt.datetime, *, open_only: bool = False, todo_key: str | None = None) -> int:
+    """How many events `events` pages through."""
+    where = todo.predicate(todo_key, "event") if todo_key else "true"
+    with user.session() as conn:
+        return conn.execute(f"""select count(*) as n from public.event e
+                                where (not %(open_only)s or e.closed_at is null) and {where}""",
+                            {**todo.params(now), "open_only": open_only}).fetchone()["n"]
 
 
 def event(user: Identity, event_id: int, now: dt.datetime) -> dict | None:

@@ -90,7 +90,7 @@ def test_supervision_board_ranking_and_weekly_export_for_leaders(app_as):
     for role in ("district", "street"):
         at = app_as(role, "pages/supervision.py").run()
         _no_errors(at)
-        red = next(m.value for m in at.metric if m.label == "🔴 红灯")
+        red = next(m.value for m in at.metric if m.label == "■ 红灯")
         assert int(red) >= 1
     user = identity_of(DEMO_EMAILS["street"])
     weekly = queries.weekly(user, queries.week_start(__import__("datetime").date.today()))

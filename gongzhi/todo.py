@@ -1,0 +1,180 @@
+"""待办: the work-queue cards of each role's home, and the one SQL predicate behind each card.
+
+A card is a count of rows that need the user, a link to the list that shows exactly those rows,
+and the moment each row became due (for "new since your last visit"). The predicate is stated
+once here; the home counts with it, and the list a card opens filters with the same predicate
+(`gongzhi.lists.queries`, `gongzhi.whistle.queries`), so the count and the list's total agree.
+Everything runs as the signed-in user: row-level security limits every card to the territory.
+
+Extension point: a module that adds work to a home (visits due, suggestions to triage …) adds a
+`Card` to CARDS with the page that lists its rows, and that page filters with `predicate()`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from gongzhi import territory
+from gongzhi.auth import Identity
+from gongzhi.errors import DomainError
+
+CST = dt.timezone(dt.timedelta(hours=8))
+
+# The alias each table is read under, in the home's count and in the lists that filter by a card.
+ALIAS = {"demand": "d", "project": "d", "event": "e", "application": "a", "service_log": "l", "match": "m"}
+
+
+@dataclass(frozen=True)
+class Card:
+    key: str                 # the URL value (?todo=<key>) and the i18n key home.card.<key>
+    roles: tuple[str, ...]
+    page: str                # the page (gongzhi.auth.pages key) that lists the rows
+    table: str               # public.<table>, read as ALIAS[table]
+    where: str               # the rows that need the user (params: now, today)
+    due: str                 # when a row became due (for "new since the last visit")
+    rank: int                # urgency: lower first
+    preset: dict = field(default_factory=dict)   # widget values the linked page starts with
+    scan: str = ""           # cards of one scan are counted in one statement (one pass over the rows)
+
+    @property
+    def alias(self) -> str:
+        return ALIAS[self.table]
+
+    @property
+    def within_scan(self) -> str:
+        """The condition beyond the shared scan's (so a count over an index of the scan's rows needs
+        no other column)."""
+        if self.scan and self.where.startswith(self.scan + " and "):
+            return self.where[len(self.scan) + 5:]
+        return self.where
+
+
+_OPEN_EVENT = "e.closed_at is null"
+_MY_SUMMONS = """e.id in (select ed.event_id from public.event_department ed
+                 where ed.department_id = (select private.department_id()) and ed.reported_at is null)"""
+
+CARDS: dict[str, Card] = {c.key: c for c in [
+    # district and street: what is late in the territory
+    Card("lights_red", ("district", "street"), "supervision", "event",
+         f"{_OPEN_EVENT} and e.deadline < %(now)s", "e.deadline", 0, scan=_OPEN_EVENT,
+         preset={"sv_view": "board"}),
+    Card("escalated", ("district", "street"), "supervision", "event",
+         f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1, scan=_OPEN_EVENT,
+         preset={"sv_view": "board"}),
+    # department: summons to answer, then the events it leads
+    Card("summons_to_report", ("department",), "events", "event",
+         f"{_OPEN_EVENT} and {_MY_SUMMONS}", "e.step_at", 2),
+    Card("events_to_answer", ("department",), "events", "event",
+         f"{_OPEN_EVENT} and e.lead_department_id = (select private.department_id())"
+         " and e.step in ('consult', 'implement')", "e.step_at", 3),
+    # community: whistle steps running out of time
+    Card("events_due", ("community",), "events", "event",
+         f"{_OPEN_EVENT} and e.yellow_at <= %(now)s", "e.yellow_at", 4),
+    Card("demands_overdue", ("community",), "demands", "demand",
+         "d.status = 'new' and d.needed_by < %(today)s"
+         " and not exists (select 1 from public.match m where m.demand_id = d.id and m.status = 'proposed')",
+         "(d.needed_by + 1)::timestamp at time zone 'Asia/Shanghai'", 5),
+    Card("projects_overdue", ("street",), "projects", "project",
+         "d.status in ('planning', 'in_progress') and exists (select 1 from public.project_milestone pm"
+         " where pm.project_id = d.id and pm.done_at is null and pm.due_date < %(today)s)",
+         "(select (min(pm.due_date) + 1)::timestamp at time zone 'Asia/Shanghai' from public.project_milestone pm"
+         " where pm.project_id = d.id and pm.done_at is null and pm.due_date < %(today)s)", 6),
+    # grid: the fix to rate, the matches and demands to move on
+    Card("events_to_evaluate", ("grid",), "events", "event",
+         f"{_OPEN_EVENT} and e.step = 'feedback'", "e.step_at", 7),
+    Card("matches_to_accept", ("grid", "community"), "matching", "match",
+         "m.status = 'proposed'", "m.created_at", 8,
+         preset={"matching_view": "matches", "match_status": "proposed"}),
+    Card("applications_to_review", ("community",), "volunteer_applications", "application",
+         "a.status = 'pending'", "a.created_at", 9, preset={"apps_status": "pending"}),
+    Card("hours_to_verify", ("community",), "volunteer_hours", "service_log",
+         "l.verified_at is null", "l.created_at", 10, preset={"hours_which": "unverified"}),
+    Card("demands_to_confirm", ("grid",), "demands", "demand",
+         "d.status = 'new'", "d.created_at", 11),
+    Card("demands_to_close", ("grid",), "demands", "demand",
+         "d.status = 'in_progress'", "d.updated_at", 12),
+]}
+
+
+def cards_for(role: str) -> list[Card]:
+    """The cards of `role`'s home, most urgent first."""
+    return sorted((c for c in CARDS.values() if role in c.roles), key=lambda c: c.rank)
+
+
+def card(key: str | None, role: str, page: str) -> Card:
+    """The card named in a link, checked against the role and the page it opens; a crafted or stale
+    value is refused with `todo.bad_link` (the page then shows its unfiltered list)."""
+    found = CARDS.get(key or "")
+    if found is None or role not in found.roles or found.page != page:
+        raise DomainError("todo.bad_link")
+    return found
+
+
+def predicate(key: str, table: str) -> str:
+    """The SQL condition of card `key` over `table` under its alias; refuses a card of another table."""
+    found = CARDS.get(key)
+    if found is None or found.table != table:
+        raise DomainError("lists.bad_filter")
+    return found.where
+
+
+def params(now: dt.datetime) -> dict:
+    """The clock the predicates read: `now` and today's date in China Standard Time."""
+    return {"now": now, "today": now.astimezone(CST).date()}
+
+
+@dataclass(frozen=True)
+class Count:
+    card: Card
+    total: int
+    new: int
+
+
+def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> list[Count]:
+    """Each card of `role` on an open connection (the user's: RLS limits the territory): one
+    statement per card, or per scan that several cards share (`Card.scan`, the rows they all lie
+    in); most urgent first, cards with work before empty ones."""
+    scans: dict[str, list[Card]] = {}
+    for c in cards_for(role):
+        scans.setdefault(c.scan or c.key, []).append(c)
+    out = []
+    for cards in scans.values():
+        columns = ", ".join(
+            f"count(*) filter (where {c.within_scan}) as total_{i}, count(*) filter (where ({c.within_scan})"
+            f" and %(since)s::timestamptz is not null and {c.due} > %(since)s) as new_{i}" for i, c in enumerate(cards))
+        where = cards[0].scan or cards[0].where
+        row = conn.execute(f"select {columns} from public.{cards[0].table} {cards[0].alias} where {where}",
+                           {**params(now), "since": since}).fetchone()
+        out += [Count(c, row[f"total_{i}"], row[f"new_{i}"]) for i, c in enumerate(cards)]
+    return sorted(out, key=lambda n: (n.total == 0, n.card.rank))
+
+
+def red_by_street(conn, now: dt.datetime) -> list[dict]:
+    """Red lights per street of the territory, most first (the district's card shows them); the
+    street is read from the territory code, so the count needs only the open events' index."""
+    return conn.execute(f"""
+        select o.id, o.name, x.n from (
+            select {territory.sql_unit("e.terr", "street")} as street, count(*) as n from public.event e
+            where {CARDS['lights_red'].where} group by 1) x
+        join public.org_unit o on o.terr = x.street and o.kind = 'street'
+        order by x.n desc, o.name""", params(now)).fetchall()
+
+
+def visit(user: Identity, now: dt.datetime) -> dt.datetime | None:
+    """Record that `user` opens their home at `now`; returns their previous visit (None the first time).
+    The page calls it once per browser session, so that reruns keep the same "new" marks."""
+    with user.session() as conn:
+        row = conn.execute("select home_seen_at from public.user_setting").fetchone()
+        conn.execute("""insert into public.user_setting (home_seen_at) values (%(now)s)
+                        on conflict (user_id) do update set home_seen_at = excluded.home_seen_at""", {"now": now})
+    return row["home_seen_at"] if row else None
+
+
+def home(user: Identity, now: dt.datetime, since: dt.datetime | None) -> dict:
+    """The home of `user`: the cards with their counts and how many became due after `since`, and
+    for the district its red lights by street. Reads in the caller's transaction when the page
+    holds one (ui.session.page_transaction)."""
+    with user.session() as conn:
+        found = counts_on(conn, user.role, now, since)
+        streets = red_by_street(conn, now) if user.role == "district" else []
+    return {"cards": found, "red_by_street": streets}

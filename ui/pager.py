@@ -1,0 +1,33 @@
+"""Paging controls under an SQL-paginated list: 上一页 / 下一页 buttons and "第 x / y 页", the page
+number kept in the session under the list's key (a list resets it to 1 when its filters change)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ui.session import t
+
+
+def current(key: str, pages: int) -> int:
+    """The page `key` is on, within 1..pages."""
+    page = st.session_state.get(key, 1)
+    page = page if isinstance(page, int) else 1
+    return min(max(1, page), max(1, pages))
+
+
+def _go(key: str, page: int) -> None:
+    st.session_state[key] = page
+
+
+def pager(key: str, pages: int) -> int:
+    """Previous / next and the position; returns the page shown (1-based)."""
+    page = current(key, pages)
+    st.session_state[key] = page
+    if pages <= 1:
+        return page
+    back, where, forward, _ = st.columns([1, 1, 1, 5], vertical_alignment="center")
+    back.button(t("pager.previous"), key=f"{key}_prev", disabled=page <= 1, on_click=_go, args=(key, page - 1),
+                icon=":material/chevron_left:")
+    where.markdown(t("pager.position", page=page, pages=pages))
+    forward.button(t("pager.next"), key=f"{key}_next", disabled=page >= pages, on_click=_go, args=(key, page + 1),
+                   icon=":material/chevron_right:")
+    return page
