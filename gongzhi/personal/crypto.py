@@ -87,13 +87,13 @@ def normalise(kind: str, value: str) -> str:
     text = (value or "").strip()
     if kind == "phone":
         digits = re.sub(r"[^0-9]", "", text)
-        if not _PHONE_SHAPE.match(text) or not 7 <= len(digits) <= 15 or len(text) > 20:
-            raise BadValue("error.invalid_phone")
+        if not _PHONE_SHAPE.match(text) or not 7 <= len(digits) <= 15 or len(text) > 21:
+            raise BadValue("field.error.phone")
         return digits
     if kind == "id_number":
         compact = re.sub(r"[\s-]", "", text).upper()
         if not _ID_SHAPE.match(compact):
-            raise BadValue("error.invalid_id_number")
+            raise BadValue("field.error.id_number")
         return compact
     raise ValueError(f"unknown kind of personal value: {kind}")
 
@@ -160,3 +160,8 @@ def seal_optional(kind: str, value: str | None, ring_: keyring.Keyring | None = 
     if value is None or not str(value).strip():
         return None
     return seal(kind, str(value), ring_)
+
+
+def columns_of(sealed: Sealed | None) -> tuple:
+    """(enc, bidx, masked) of a sealed value, three nulls for none."""
+    return (sealed.enc, sealed.bidx, sealed.masked) if sealed else (None, None, None)

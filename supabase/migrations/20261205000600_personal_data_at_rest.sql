@@ -283,6 +283,17 @@ begin
 end;
 $$;
 
+-- The ciphertext of a demand's beneficiary phone for a caller who may read it in full (the owning
+-- grid, the district), null for anyone else: for exports, which the key-holding code decrypts and
+-- which the security log records as a whole.
+create function private.beneficiary_phone_cipher(p_demand_id bigint) returns bytea
+language sql stable security definer set search_path = ''
+as $$
+  select d.beneficiary_phone_enc from public.demand d
+  where d.id = p_demand_id
+    and d.terr between private.personal_terr_lo() and private.personal_terr_hi()
+$$;
+
 -- ---------------------------------------------------------------- triggers
 -- A new application: pending, undecided, flagged when its phone (by blind index) already has a
 -- pending application or an active registration, at most 3 a day per phone; from the public form,
@@ -318,7 +329,7 @@ begin
     new.decided_at := null;
     new.created_at := now();
     if new.phone_bidx is null then
-      raise exception 'gongzhi:error.invalid_phone' using errcode = 'check_violation';
+      raise exception 'gongzhi:field.error.phone' using errcode = 'check_violation';
     end if;
     perform pg_advisory_xact_lock(7308, hashtext(encode(new.phone_bidx, 'hex')));
     if (select count(*) from public.application a
@@ -503,4 +514,5 @@ grant execute on function private.valid_masked(text, text), private.sealed(text,
   to anon, authenticated, service_role, gongzhi_district, gongzhi_public;
 grant execute on function private.visible_text(text), private.unsafe_text(text) to gongzhi_public;
 grant execute on function private.demand_duplicates(bigint, bigint, bytea, text, bigint),
-  private.personal_cipher(text, text, text, text) to authenticated, gongzhi_district;
+  private.personal_cipher(text, text, text, text), private.beneficiary_phone_cipher(bigint)
+  to authenticated, gongzhi_district;
