@@ -4,7 +4,7 @@ import streamlit as st
 from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.volunteers import commands, queries
-from ui import session
+from ui import session, unmask
 from ui.session import t
 from ui.volunteers import pager, table
 
@@ -22,6 +22,9 @@ with people:
                  "unit_name": "volunteers.roster.unit", "skills": "volunteers.field.skills",
                  "hours": "volunteers.roster.hours_this_half", "active": "volunteers.roster.active"})
     pager("roster", total)
+    if rows:
+        unmask.show(user, "volunteer", "phone", "roster_unmask",
+                    choices={r["id"]: f"#{r['id']} {r['name']} {r['phone']}" for r in rows})
     if rows and may(user, "volunteers.reset_code"):
         with st.form("reset_code"):
             chosen = st.selectbox(t("volunteers.roster.choose"), [r["id"] for r in rows], key="roster_choice",

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gongzhi import config
+from gongzhi.errors import DomainError
 
 FILE_NAME = "data-keys"
 ENV = "GONGZHI_DATA_KEYS"
@@ -32,8 +33,16 @@ HEADER = ("# Gongzhi data keys: SM4 keys of the personal fields and the blind-in
           "# Back this file up apart from the database backups: without it the phones cannot be read.\n")
 
 
-class KeyError_(RuntimeError):
-    """The data keys are missing, unreadable or do not fit the data; the message says what to do."""
+class KeyError_(DomainError):
+    """The data keys are missing, unreadable or do not fit the data; the message says what to do
+    (pages show it as `personal.keys_missing`, the command line prints it)."""
+
+    def __init__(self, message: str):
+        super().__init__("personal.keys_missing", detail=message)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self.args[0]
 
 
 @dataclass

@@ -75,3 +75,26 @@ def _validate_required(conn) -> None:
 
 def _tuple(row):
     return tuple(row.values()) if isinstance(row, dict) else tuple(row)
+
+
+# A mainland mobile number anywhere in a text: what a phone left in plain text looks like.
+PHONE_PATTERN = r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)"
+
+
+def phone_like_columns(conn, schemas: tuple[str, ...] = ("public", "private")) -> list[str]:
+    """`schema.table.column` of every text, varchar or jsonb column (arrays of them too) holding a
+    value that looks like a mobile phone number — plaintext left behind, or typed into free text."""
+    columns = conn.execute(
+        """select n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod)
+           from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname = any(%s) and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
+             and format_type(a.atttypid, a.atttypmod) ~ '^(text|character varying|jsonb|json|text\\[\\])'
+             and c.relname <> 'plaintext_pending'
+           order by 1, 2, 3""", (list(schemas),)).fetchall()
+    found = []
+    for schema, table, column, _type in (_tuple(r) for r in columns):
+        query = sql.SQL("select exists (select from {}.{} where {}::text ~ %s)").format(
+            sql.Identifier(schema), sql.Identifier(table), sql.Identifier(column))
+        if _tuple(conn.execute(query, (PHONE_PATTERN,)).fetchone())[0]:
+            found.append(f"{schema}.{table}.{column}")
+    return found
