@@ -77,8 +77,9 @@ def _tuple(row):
     return tuple(row.values()) if isinstance(row, dict) else tuple(row)
 
 
-# A mainland mobile number anywhere in a text: what a phone left in plain text looks like.
-PHONE_PATTERN = r"(^|[^0-9])1[3-9][0-9]{9}([^0-9]|$)"
+# A mainland mobile number anywhere in a text: what a phone left in plain text looks like (not a
+# run of digits inside a hexadecimal hash).
+PHONE_PATTERN = r"(^|[^0-9a-fA-F])1[3-9][0-9]{9}([^0-9a-fA-F]|$)"
 
 
 def phone_like_columns(conn, schemas: tuple[str, ...] = ("public", "private")) -> list[str]:
