@@ -5267,7 +5267,7 @@ CREATE TRIGGER demand_territory_kept BEFORE UPDATE ON public.demand FOR EACH ROW
 -- Name: demand demand_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER demand_touch BEFORE UPDATE ON public.demand FOR EACH ROW EXECUTE FUNCTION private.touch();
+CREATE TRIGGER demand_touch BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
 
 --
 -- Name: department department_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -5861,7 +5861,7 @@ CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH
 -- Name: resource resource_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW EXECUTE FUNCTION private.touch();
+CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
 
 --
 -- Name: security_setting security_setting_touch; Type: TRIGGER; Schema: public; Owner: -

@@ -33,6 +33,7 @@ def encrypt_pending(conn, batch: int = BATCH) -> int:
                 " order by table_name, column_name, row_id limit %s for update skip locked", (batch,)).fetchall()
             if not rows:
                 break
+            conn.execute("select set_config('gongzhi.rekey', 'on', true)")   # not a change: updated_at kept
             for table, column, row_id, value in (_tuple(r) for r in rows):
                 f = field(table, column)
                 if f is None:

@@ -87,6 +87,7 @@ def _reencrypt(conn, ring, f, current: int, batch: int, progress) -> int:
             changes = [(crypto.encrypt(f.kind, crypto.decrypt(f.kind, blob, ring), ring), row_id, blob)
                        for row_id, blob in rows if crypto.key_id_of(blob) != current]
             if changes:
+                conn.execute("select set_config('gongzhi.rekey', 'on', true)")   # not a change: updated_at kept
                 with conn.cursor() as cur:
                     cur.executemany(update, changes)
             done += len(changes)

@@ -170,6 +170,15 @@ create index volunteer_phone_idx on public.volunteer (phone_bidx);
 create index resource_contact_phone_idx on public.resource (contact_phone_bidx) where contact_phone_bidx is not null;
 create index staff_phone_idx on public.staff (phone_bidx) where phone_bidx is not null;
 
+-- Encrypting older rows and re-encrypting under a new key change no record's content: the
+-- key-holding code marks those transactions (gongzhi.rekey = on) and the rows keep their updated_at.
+drop trigger demand_touch on public.demand;
+create trigger demand_touch before update on public.demand
+  for each row when (current_setting('gongzhi.rekey', true) is distinct from 'on') execute function private.touch();
+drop trigger resource_touch on public.resource;
+create trigger resource_touch before update on public.resource
+  for each row when (current_setting('gongzhi.rekey', true) is distinct from 'on') execute function private.touch();
+
 -- ---------------------------------------------------------------- views and helpers
 -- The database can no longer unmask: the view shows the masked copy to everyone, and
 -- `personal_visible` says who may unmask (private.personal_cipher applies the same rule).
