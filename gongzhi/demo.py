@@ -175,8 +175,7 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
                       then least(created_at + (0.5 + q * 20) * interval '1 day', now()) end as closed_at,
                  1 + floor(random() * (select count(*) from seed_grid))::int as grid_n,
                  1 + floor(random() * (select count(*) from seed_demand_tpl))::int as tpl_n,
-                 1 + floor(random() * (select count(*) from seed_name))::int as name_n,
-                 1 + floor(random() * (select count(*) from seed_demand_phone))::int as phone_n
+                 1 + floor(random() * (select count(*) from seed_name))::int as name_n
           from (
             select i, u, q, p, created_at,
                    case when s < least(0.92, extract(epoch from now() - created_at) / 86400 / 100)
@@ -190,7 +189,7 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
         join seed_grid g on g.n = r.grid_n
         join seed_demand_tpl t on t.n = r.tpl_n
         join seed_name nm on nm.n = r.name_n
-        join seed_demand_phone ph on ph.n = r.phone_n
+        join seed_demand_phone ph on ph.n = 1 + floor(r.p * (select count(*) from seed_demand_phone))::int
     """, {"demands": demands})
     conn.execute("""
         insert into public.resource (org_unit_id, street_id, community_id, grid_id, terr, kind, category_id, name,
@@ -206,11 +205,10 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
         from (select i, random() as u, random() as p, random() as q,
                      now() - random() * interval '365 days' as created_at,
                      1 + floor(random() * (select count(*) from seed_area))::int as area_n,
-                     1 + floor(random() * (select count(*) from seed_resource_tpl))::int as tpl_n,
-                     1 + floor(random() * (select count(*) from seed_resource_phone))::int as phone_n
+                     1 + floor(random() * (select count(*) from seed_resource_tpl))::int as tpl_n
               from generate_series(1, %(resources)s) i) r
         join seed_area a on a.n = r.area_n
-        join seed_resource_phone ph on ph.n = r.phone_n
+        join seed_resource_phone ph on ph.n = 1 + floor(r.p * (select count(*) from seed_resource_phone))::int
         join seed_resource_tpl t on t.n = r.tpl_n
     """, {"resources": resources})
     if projects:
