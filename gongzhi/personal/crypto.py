@@ -18,6 +18,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from gongzhi.errors import DomainError
 from gongzhi.personal import keys as keyring
 
 NONCE_BYTES = 12
@@ -25,12 +26,8 @@ TAG_BYTES = 16
 KINDS = ("phone", "id_number")
 
 
-class BadValue(ValueError):
+class BadValue(DomainError):
     """A value that is not a valid phone / ID number; `key` is the i18n message key."""
-
-    def __init__(self, key: str):
-        super().__init__(key)
-        self.key = key
 
 
 @dataclass(frozen=True)
