@@ -183,14 +183,12 @@ def check_plaintext(conn: psycopg.Connection) -> Finding:
     if found:
         return Finding("plaintext", False, "doctor.plaintext.found", {"columns": ", ".join(found)},
                        fix="doctor.plaintext.fix_found")
-    sample = None
-    if conn.execute("select to_regclass('private.encrypted_field')").fetchone()[0] is not None:
-        sample = conn.execute("select phone_enc from public.volunteer where phone_enc is not null limit 1").fetchone()
     try:
-        if sample is not None:
-            crypto.decrypt("phone", sample[0], keys.load(create=False))
-        elif conn.execute("select to_regclass('private.encrypted_field')").fetchone()[0] is not None:
-            keys.load(create=False)
+        if conn.execute("select to_regclass('private.encrypted_field')").fetchone()[0] is not None:
+            sample = pending._sample(conn)
+            ring = keys.load()
+            if sample is not None:
+                crypto.decrypt(sample[0], sample[1], ring)
     except keys.KeyError_ as exc:
         return Finding("plaintext", False, "doctor.plaintext.keys", {"detail": str(exc)}, fix="doctor.plaintext.fix_keys")
     return Finding("plaintext", True, "doctor.plaintext.ok")

@@ -107,6 +107,7 @@ def migrate(url: str, *, compat: bool | None = None, until: str | None = None, e
                 done_now.append(m.version)
             if encrypt:
                 from gongzhi.personal import pending as plaintext
+                plaintext.ensure_keys(conn)
                 plaintext.encrypt_pending(conn)
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (LOCK_ID,))

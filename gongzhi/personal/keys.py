@@ -126,17 +126,20 @@ def from_environment() -> bool:
     return config.setting(ENV) is not None
 
 
-def load(*, create: bool | None = None) -> Keyring:
-    """The keyring: from GONGZHI_DATA_KEYS, else the file. The file is made when missing if `create`
-    (default: only for the embedded backend, whose data folder is ours). Never silently without keys."""
+def configured() -> bool:
+    """Whether a keyring is set or its file exists."""
+    return from_environment() or path().exists()
+
+
+def load(*, create: bool = False) -> Keyring:
+    """The keyring: from GONGZHI_DATA_KEYS, else the file. The file is made when missing only if
+    `create` (the migrate command decides, see `pending.ensure_keys`). Never silently without keys."""
     configured = config.setting(ENV)
     if configured is not None:
         return parse(configured, ENV)
     file = path()
     if file.exists():
         return _read(file)
-    if create is None:
-        create = config.backend() == "embedded"
     if not create:
         raise KeyError_(f"No data keys: set {ENV} (the keyring's lines, see docs/operations.md) or put the keyring "
                         f"file at {file}. Gongzhi does not write personal data without them.")

@@ -7,6 +7,8 @@ from cryptography.hazmat.primitives import hashes, hmac
 from psycopg import sql
 
 from gongzhi.personal import crypto
+from gongzhi.personal import keys as keyring
+from gongzhi.personal.inventory import encrypted_fields
 from gongzhi.personal.keys import KeyError_
 from gongzhi.personal.store import field, row_id_column
 
@@ -18,6 +20,37 @@ def count(conn) -> int:
     if _tuple(conn.execute("select to_regclass('private.plaintext_pending')").fetchone())[0] is None:
         return 0
     return _tuple(conn.execute("select count(*) from private.plaintext_pending").fetchone())[0]
+
+
+def ensure_keys(conn) -> None:
+    """Before anything is sealed: a keyring that opens what the database holds. The embedded
+    default gets a new keyring on first start — but never while the database holds ciphertext,
+    which only the lost keyring could open; any other deployment sets GONGZHI_DATA_KEYS."""
+    from gongzhi import config
+    if _tuple(conn.execute("select to_regclass('private.encrypted_field')").fetchone())[0] is None:
+        return
+    sample = _sample(conn)
+    if not keyring.configured():
+        if sample is not None:
+            raise KeyError_(f"The database holds encrypted phones but there is no data keyring ({keyring.path()} "
+                            f"or {keyring.ENV}). Restore the keyring that belongs to this database (see "
+                            "docs/operations.md, 'The data keys'); a new one could not read them.")
+        keyring.load(create=config.backend() == "embedded")
+        crypto.forget()
+        return
+    ring = keyring.load()
+    if sample is not None:
+        crypto.decrypt(sample[0], sample[1], ring)   # KeyError_ when it is not this database's keyring
+
+
+def _sample(conn) -> tuple[str, bytes] | None:
+    """One stored ciphertext (its kind and bytes), or None when the database holds none."""
+    for f in encrypted_fields():
+        row = conn.execute(sql.SQL("select {e} from public.{t} where {e} is not null limit 1").format(
+            e=sql.Identifier(f"{f.column}_enc"), t=sql.Identifier(f.table))).fetchone()
+        if row is not None:
+            return f.kind, bytes(_tuple(row)[0])
+    return None
 
 
 def encrypt_pending(conn, batch: int = BATCH) -> int:

@@ -22,7 +22,8 @@ from gongzhi.personal import blind_index, crypto, find, inventory, keys, unmask
 from gongzhi.volunteers import commands as volunteer_commands
 from gongzhi.volunteers.forms import ApplicationForm
 from gongzhi.lists.fields import Lookups
-from tests.conftest import DEMO_EMAILS, act_as, act_as_owner, unit_id, user_id
+from gongzhi.db import migrate
+from tests.conftest import DEMO_EMAILS, act_as, act_as_owner, drop_database, unit_id, user_id
 from tests.personal import act_as_public, columns, sealed, values
 
 MOBILE = re.compile(r"(?<![0-9a-fA-F])1[3-9][0-9]{9}(?![0-9a-fA-F])")
@@ -84,7 +85,9 @@ def test_the_embedded_default_makes_a_private_keyring_once(tmp_path, monkeypatch
     monkeypatch.delenv("GONGZHI_DATABASE_URL", raising=False)
     monkeypatch.setenv("GONGZHI_SECRETS_FILE", "/nonexistent/secrets.toml")
     monkeypatch.setenv("GONGZHI_DATA_DIR", str(tmp_path))
-    ring = keys.load()
+    with pytest.raises(keys.KeyError_, match="No data keys"):   # only the migrate command makes one
+        keys.load()
+    ring = keys.load(create=True)
     path = tmp_path / "secrets" / "data-keys"
     assert path.stat().st_mode & 0o777 == 0o600 and path.parent.stat().st_mode & 0o777 == 0o700
     assert keys.load().keys == ring.keys and keys.load().index_key == ring.index_key
@@ -92,10 +95,39 @@ def test_the_embedded_default_makes_a_private_keyring_once(tmp_path, monkeypatch
     with pytest.raises(keys.KeyError_, match="corrupt"):
         keys.load()
     path.unlink()
-    monkeypatch.setenv("GONGZHI_DATABASE_URL", "postgresql:///elsewhere")   # not ours to make keys for
     with pytest.raises(keys.KeyError_, match="No data keys"):
         keys.load()
     assert not path.exists()
+
+
+def test_migrate_never_replaces_a_lost_keyring(conn, pg_admin_url, tmp_path, monkeypatch):
+    """With ciphertext in the database, a missing keyring is an error (a new one could not read the
+    phones), and so is a keyring that does not open them; without ciphertext the embedded default
+    gets a new keyring."""
+    from gongzhi.personal import pending
+    act_as_owner(conn)
+    monkeypatch.delenv(keys.ENV, raising=False)
+    monkeypatch.delenv("GONGZHI_DATABASE_URL", raising=False)
+    monkeypatch.setenv("GONGZHI_SECRETS_FILE", "/nonexistent/secrets.toml")
+    monkeypatch.setenv("GONGZHI_DATA_DIR", str(tmp_path))
+    crypto.forget()
+    with pytest.raises(keys.KeyError_, match="no data keyring"):
+        pending.ensure_keys(conn)
+    assert not keys.configured()
+    keys.save(keys.new_keyring())
+    with pytest.raises(keys.KeyError_, match="not the one the data was written with"):
+        pending.ensure_keys(conn)
+    keys.path().unlink()
+    drop_database(pg_admin_url, "gz_new_district")
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        admin.execute("create database gz_new_district")
+    url = pg_admin_url.replace("/postgres?", "/gz_new_district?", 1)
+    try:
+        migrate.migrate(url)   # no ciphertext yet: the embedded default makes its keyring
+        assert keys.configured() and keys.path().stat().st_mode & 0o777 == 0o600
+    finally:
+        drop_database(pg_admin_url, "gz_new_district")
+        crypto.forget()
 
 
 # ---------------------------------------------------------------- the schema
