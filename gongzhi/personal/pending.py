@@ -25,7 +25,8 @@ def count(conn) -> int:
 def ensure_keys(conn) -> None:
     """Before anything is sealed: a keyring that opens what the database holds. The embedded
     default gets a new keyring on first start — but never while the database holds ciphertext,
-    which only the lost keyring could open; any other deployment sets GONGZHI_DATA_KEYS."""
+    which only the lost keyring could open; any other deployment sets GONGZHI_DATA_KEYS (without it
+    the migration still applies, and encrypting older rows or writing a phone refuses clearly)."""
     from gongzhi import config
     if _tuple(conn.execute("select to_regclass('private.encrypted_field')").fetchone())[0] is None:
         return
@@ -35,9 +36,10 @@ def ensure_keys(conn) -> None:
             raise KeyError_(f"The database holds encrypted phones but there is no data keyring ({keyring.path()} "
                             f"or {keyring.ENV}). Restore the keyring that belongs to this database (see "
                             "docs/operations.md, 'The data keys'); a new one could not read them.")
-        keyring.load(create=config.backend() == "embedded")
-        crypto.forget()
-        return
+        if config.backend() == "embedded":
+            keyring.load(create=True)
+            crypto.forget()
+        return   # elsewhere the deployment sets GONGZHI_DATA_KEYS; writing a phone without it says so
     ring = keyring.load()
     if sample is not None:
         crypto.decrypt(sample[0], sample[1], ring)   # KeyError_ when it is not this database's keyring
