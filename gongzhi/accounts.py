@@ -11,6 +11,7 @@ from gongzhi import db
 from gongzhi.auth import passwords
 from gongzhi.auth.local import create_user
 from gongzhi.errors import DomainError, from_db
+from gongzhi.personal.crypto import BadValue, columns_of, seal_optional
 
 
 def create_staff(*, email: str, password: str, role: str, org: str, display_name: str,
@@ -35,9 +36,13 @@ def create_staff(*, email: str, password: str, role: str, org: str, display_name
                     raise DomainError("account.department_not_found", department=department)
                 department_id = found[0]["id"]
             user_id = create_user(conn, email, password)
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
-                         " values (%s, %s, %s, %s, %s, %s)",
-                         (user_id, units[0]["id"], role, display_name, phone, department_id))
+            try:
+                sealed = seal_optional("phone", phone)
+            except BadValue as exc:
+                raise DomainError(exc.key) from None
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone_enc, phone_bidx, phone_masked,"
+                         " department_id) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                         (user_id, units[0]["id"], role, display_name, *columns_of(sealed), department_id))
             if admin:
                 from gongzhi.admin import grants
                 grants.grant(conn, user_id, admin)

@@ -66,7 +66,7 @@ def migrate() -> None:
     """Apply the compat layer (plain PostgreSQL only) and every pending migration."""
     from gongzhi.db import connection, migrate as runner
     try:
-        applied = runner.migrate(connection.server_url())
+        applied = _domain(lambda: runner.migrate(connection.server_url()))
     except runner.PreReleaseDatabase as exc:
         raise click.ClickException(str(exc)) from None
     connection.sync_portal_login()
@@ -137,7 +137,7 @@ def _domain(action):
     try:
         return action()
     except DomainError as exc:
-        raise click.ClickException(t(exc.key, **exc.params)) from None
+        raise click.ClickException(str(exc) if exc.key == "personal.keys_missing" else t(exc.key, **exc.params)) from None
     except ServerError as exc:
         raise click.ClickException(str(exc)) from None
 
@@ -638,3 +638,48 @@ def drill(home: Path | None, as_json: bool) -> None:
     for problem in report.problems:
         click.echo(f"BROKEN BACKUP: {problem}", err=True)
     sys.exit(0 if report.ok else 1)
+
+
+@main.group()
+def keys() -> None:
+    """The data keys (数据密钥) that encrypt phones: status, rotation."""
+
+
+@keys.command("status")
+def keys_status() -> None:
+    """Where the keyring is, its key ids, and how many stored values each key encrypts."""
+    from gongzhi import db
+    from gongzhi.personal import keys as keyring, pending, rotation
+    ring = _domain(lambda: keyring.load())
+    with db.owner() as conn:
+        counts = rotation.usage(conn)
+        waiting = pending.count(conn)
+    click.echo(f"keyring: {ring.source}")
+    for key_id in sorted(set(ring.keys) | set(counts)):
+        state = ("current" if key_id == ring.current_id else "retired" if key_id in ring.retired
+                 else "missing from the keyring" if key_id not in ring.keys else "older")
+        click.echo(f"key {key_id}: {counts.get(key_id, 0)} value(s), {state}")
+    click.echo("blind-index key: 1 (not rotated)")
+    if waiting:
+        click.echo(f"{waiting} plain value(s) wait for encryption: run `python -m gongzhi migrate`")
+
+
+@keys.command("rotate")
+@click.option("--batch", default=500, type=click.IntRange(1, 100000), show_default=True,
+              help="Rows re-encrypted per transaction.")
+def keys_rotate(batch: int) -> None:
+    """Make a new key current and re-encrypt every stored value under it (resumes an interrupted run)."""
+    from gongzhi import db
+    from gongzhi.personal import rotation
+    with db.owner() as conn:
+        result = _domain(lambda: rotation.rotate(conn, batch=batch))
+    started = f"added key {result.new_key}" if result.new_key else f"resumed the rotation to key {result.current}"
+    retired = f"; retired key(s) {', '.join(map(str, result.retired))}" if result.retired else ""
+    click.echo(f"{started}; re-encrypted {result.reencrypted} value(s){retired}")
+
+
+@keys.command("generate")
+def keys_generate() -> None:
+    """Print a new keyring (for GONGZHI_DATA_KEYS on a deployment without the keyring file)."""
+    from gongzhi.personal import keys as keyring
+    click.echo(keyring.new_keyring().text(), nl=False)

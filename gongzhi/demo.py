@@ -8,6 +8,7 @@ columns itself and writes statuses as they would be after a year of work.
 """
 from __future__ import annotations
 
+import random
 import zlib
 
 import psycopg
@@ -16,6 +17,7 @@ from psycopg.rows import tuple_row
 from gongzhi import demo_data as d
 from gongzhi import territory
 from gongzhi.auth.local import hash_password
+from gongzhi.personal import crypto, seeding
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.volunteers import seed as volunteer_seed
 
@@ -99,12 +101,14 @@ def _staff(conn: psycopg.Connection) -> None:
         people.append((email, unit_id, role, display))
     district = conn.execute("select id from public.org_unit where kind = 'district'").fetchone()[0]
     people += [(email, district, "district", display) for email, _capability, display in d.DEMO_ADMINS]
+    ring = crypto.ring()
     for email, unit_id, role, display in people:
         user_id = conn.execute("insert into auth.users (email, encrypted_password, email_confirmed_at)"
                                " values (%s, %s, now()) returning id", (email, shared_hash)).fetchone()[0]
-        phone = f"13{zlib.crc32(email.encode()) % 10**9:09d}"
-        conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
-                     " values (%s, %s, %s, %s, %s)", (user_id, unit_id, role, display, phone))
+        phone = crypto.seal("phone", f"13{zlib.crc32(email.encode()) % 10**9:09d}", ring)
+        conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone_enc, phone_bidx,"
+                     " phone_masked) values (%s, %s, %s, %s, %s, %s, %s)",
+                     (user_id, unit_id, role, display, phone.enc, phone.bidx, phone.masked))
     for email, capability, _display in d.DEMO_ADMINS:
         conn.execute("insert into public.admin_grant (user_id, capability)"
                      " select id, %s from auth.users where email = %s", (capability, email))
@@ -144,19 +148,30 @@ def _templates(conn: psycopg.Connection) -> None:
     """)
 
 
+def _phones(conn: psycopg.Connection, demands: int, resources: int) -> None:
+    """Pools of sealed phones the rows draw from (a beneficiary's phone may recur, as in life):
+    mobile numbers for beneficiaries, landlines for resources' contacts."""
+    rng = random.Random(demands * 7919 + resources)
+    seeding.phone_table(conn, "seed_demand_phone",
+                        [f"1{rng.choice('358')}{rng.randrange(10**9):09d}" for _ in range(max(1, min(demands, 20000)))])
+    seeding.phone_table(conn, "seed_resource_phone",
+                        [f"0{rng.randrange(27, 30)}-{rng.randrange(10**8):08d}" for _ in range(max(1, min(resources, 5000)))])
+
+
 def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects: int) -> None:
     """Append rows to the three lists, set-based, in the caller's transaction."""
     _templates(conn)
+    _phones(conn, demands, resources)
     for table in LIST_TABLES:
         conn.execute(f"alter table public.{table} disable trigger user")
     conn.execute("""
         insert into public.demand (org_unit_id, street_id, community_id, grid_id, terr, category_id, title,
-            description, urgency, status, quantity, needed_by, beneficiary_name, beneficiary_phone, address,
-            created_by, created_at, updated_at, closed_at)
+            description, urgency, status, quantity, needed_by, beneficiary_name, beneficiary_phone_enc,
+            beneficiary_phone_bidx, beneficiary_phone_masked, address, created_by, created_at, updated_at, closed_at)
         select g.id, g.street_id, g.community_id, g.id, g.terr, t.category_id, t.title, t.description,
                (array['low','normal','normal','normal','high','urgent'])[1 + floor(r.u * 6)::int],
                r.status, 1 + floor(r.q * r.q * 5)::int, (r.created_at + interval '3 days' + r.q * interval '60 days')::date,
-               nm.name, '1' || (array['3','5','8'])[1 + floor(r.q * 3)::int] || lpad(floor(r.p * 1e9)::bigint::text, 9, '0'),
+               nm.name, ph.enc, ph.bidx, ph.masked,
                g.community_name || (1 + floor(r.p * 30))::int || '号楼' || (1 + floor(r.u * 6))::int || '单元',
                g.staff_id, r.created_at, coalesce(r.closed_at, r.created_at), r.closed_at
         from (
@@ -179,14 +194,16 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
         join seed_grid g on g.n = r.grid_n
         join seed_demand_tpl t on t.n = r.tpl_n
         join seed_name nm on nm.n = r.name_n
+        join seed_demand_phone ph on ph.n = 1 + floor(r.p * (select count(*) from seed_demand_phone))::int
     """, {"demands": demands})
     conn.execute("""
         insert into public.resource (org_unit_id, street_id, community_id, grid_id, terr, kind, category_id, name,
-            description, provider, provider_kind, contact_phone, capacity, available_from, available_to, status,
+            description, provider, provider_kind, contact_phone_enc, contact_phone_bidx, contact_phone_masked,
+            capacity, available_from, available_to, status,
             created_at, updated_at)
         select a.id, a.street_id, a.community_id, a.grid_id, a.terr, t.kind, t.category_id, t.name,
                a.name || '可提供：' || t.name, t.provider, t.provider_kind,
-               '0' || (27 + floor(r.u * 3))::int || '-' || lpad(floor(r.p * 1e8)::bigint::text, 8, '0'),
+               ph.enc, ph.bidx, ph.masked,
                1 + floor(r.u * r.u * 30)::int, (r.created_at)::date,
                case when r.p < 0.3 then (r.created_at + interval '1 year')::date end,
                case when r.q < 0.9 then 'available' else 'paused' end, r.created_at, r.created_at
@@ -196,6 +213,7 @@ def add_rows(conn: psycopg.Connection, *, demands: int, resources: int, projects
                      1 + floor(random() * (select count(*) from seed_resource_tpl))::int as tpl_n
               from generate_series(1, %(resources)s) i) r
         join seed_area a on a.n = r.area_n
+        join seed_resource_phone ph on ph.n = 1 + floor(r.p * (select count(*) from seed_resource_phone))::int
         join seed_resource_tpl t on t.n = r.tpl_n
     """, {"resources": resources})
     if projects:

@@ -174,7 +174,30 @@ def check_district_admin(conn: psycopg.Connection) -> Finding:
     return Finding("admin", True, "doctor.admin.ok", {"n": n})
 
 
-CHECKS = (check_migrations, check_rls, check_views, check_anon, check_rpc, check_jwt, check_district_admin)
+def check_plaintext(conn: psycopg.Connection) -> Finding:
+    """Personal data at rest: nothing waiting for encryption, no phone-like text in any table, and
+    the data keys present and the ones the rows were written with."""
+    from gongzhi.personal import crypto, keys, pending
+    waiting = pending.count(conn)
+    if waiting:
+        return Finding("plaintext", False, "doctor.plaintext.pending", {"n": waiting}, fix="doctor.plaintext.fix_migrate")
+    found = pending.phone_like_columns(conn)
+    if found:
+        return Finding("plaintext", False, "doctor.plaintext.found", {"columns": ", ".join(found)},
+                       fix="doctor.plaintext.fix_found")
+    try:
+        if conn.execute("select to_regclass('private.encrypted_field')").fetchone()[0] is not None:
+            sample = pending._sample(conn)
+            ring = keys.load()
+            if sample is not None:
+                crypto.decrypt(sample[0], sample[1], ring)
+    except keys.KeyError_ as exc:
+        return Finding("plaintext", False, "doctor.plaintext.keys", {"detail": str(exc)}, fix="doctor.plaintext.fix_keys")
+    return Finding("plaintext", True, "doctor.plaintext.ok")
+
+
+CHECKS = (check_migrations, check_rls, check_views, check_anon, check_rpc, check_jwt, check_district_admin,
+          check_plaintext)
 
 
 def check_portal_login(url: str) -> Finding:

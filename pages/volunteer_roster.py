@@ -3,7 +3,7 @@ import streamlit as st
 
 from gongzhi.auth.capabilities import may
 from gongzhi.volunteers import commands, queries
-from ui import forms, session
+from ui import forms, session, unmask
 from ui.session import t
 from ui.volunteers import pager, table
 
@@ -25,6 +25,9 @@ def people() -> None:
                  "unit_name": "volunteers.roster.unit", "skills": "volunteers.field.skills",
                  "hours": "volunteers.roster.hours_this_half", "active": "volunteers.roster.active"})
     pager("roster", total)
+    if rows:
+        unmask.show(user, "volunteer", "phone", "roster_unmask",
+                    choices={r["id"]: f"#{r['id']} {r['name']} {r['phone']}" for r in rows})
     if rows and may(user, "volunteers.reset_code"):
         names = {r["id"]: f"#{r['id']} {r['name']}" for r in rows}
         with st.form("reset_code"):

@@ -177,21 +177,24 @@ begin
       raise exception 'gongzhi:application.bad_offer';
     end if;
     insert into public.resource (org_unit_id, kind, category_id, name, description, provider, provider_kind,
-                                 contact_phone, capacity, available_from)
+                                 contact_phone_enc, contact_phone_bidx, contact_phone_masked, capacity, available_from)
     values (new.org_unit_id, offer ->> 'kind', cat, left(coalesce(nullif(btrim(offer ->> 'name'), ''), new.name), 200),
             coalesce(new.note, ''), left(new.name, 100), case new.kind when 'unit' then 'unit' else 'volunteer' end,
-            new.phone, greatest(1, least(coalesce((offer ->> 'capacity')::int, 1), 1000000)), current_date)
+            new.phone_enc, new.phone_bidx, new.phone_masked,
+            greatest(1, least(coalesce((offer ->> 'capacity')::int, 1), 1000000)), current_date)
     returning id into rid;
     ids := ids || rid;
   end loop;
   if new.kind = 'unit' then
-    insert into public.unit (org_unit_id, name, unit_type, contact_name, phone, pledged_hours, resource_ids, application_id)
-    values (new.org_unit_id, new.name, new.unit_type, new.contact_name, new.phone, new.pledged_hours, ids, new.id);
+    insert into public.unit (org_unit_id, name, unit_type, contact_name, phone_enc, phone_bidx, phone_masked,
+                             pledged_hours, resource_ids, application_id)
+    values (new.org_unit_id, new.name, new.unit_type, new.contact_name, new.phone_enc, new.phone_bidx, new.phone_masked,
+            new.pledged_hours, ids, new.id);
   else
-    insert into public.volunteer (org_unit_id, name, phone, workplace, skills, availability, pledged_hours,
-                                  resource_ids, application_id)
-    values (new.org_unit_id, new.name, new.phone, new.workplace, new.skills, new.availability, new.pledged_hours,
-            ids, new.id);
+    insert into public.volunteer (org_unit_id, name, phone_enc, phone_bidx, phone_masked, workplace, skills,
+                                  availability, pledged_hours, resource_ids, application_id)
+    values (new.org_unit_id, new.name, new.phone_enc, new.phone_bidx, new.phone_masked, new.workplace, new.skills,
+            new.availability, new.pledged_hours, ids, new.id);
   end if;
   return null;
 end;
@@ -357,14 +360,14 @@ CREATE FUNCTION private.beneficiary_name(p_demand_id bigint) RETURNS text
 $$;
 
 --
--- Name: beneficiary_phone(bigint); Type: FUNCTION; Schema: private; Owner: -
+-- Name: beneficiary_phone_cipher(bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.beneficiary_phone(p_demand_id bigint) RETURNS text
+CREATE FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) RETURNS bytea
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select d.beneficiary_phone from public.demand d
+  select d.beneficiary_phone_enc from public.demand d
   where d.id = p_demand_id
     and d.terr between private.personal_terr_lo() and private.personal_terr_hi()
 $$;
@@ -445,7 +448,8 @@ declare
   public_request boolean;
 begin
   if tg_op = 'INSERT' then
-    public_request := claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon';
+    public_request := current_setting('role', true) = 'gongzhi_public'
+      or (claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon');
     if public_request then
       new.fingerprint := left(private.request_sender(), 100);
     elsif claims <> '' then
@@ -464,9 +468,12 @@ begin
     new.decided_by := null;
     new.decided_at := null;
     new.created_at := now();
-    perform pg_advisory_xact_lock(7308, hashtext(new.phone));
+    if new.phone_bidx is null then
+      raise exception 'gongzhi:field.error.phone' using errcode = 'check_violation';
+    end if;
+    perform pg_advisory_xact_lock(7308, hashtext(encode(new.phone_bidx, 'hex')));
     if (select count(*) from public.application a
-        where a.phone = new.phone and a.created_at > now() - interval '1 day') >= 3 then
+        where a.phone_bidx = new.phone_bidx and a.created_at > now() - interval '1 day') >= 3 then
       raise exception 'gongzhi:application.phone_too_many';
     end if;
     if public_request then
@@ -483,12 +490,14 @@ begin
         raise exception 'gongzhi:application.community_busy';
       end if;
     end if;
-    new.duplicate := exists (select from public.application a where a.phone = new.phone and a.status = 'pending')
-       or exists (select from public.volunteer v where v.phone = new.phone and v.active and new.kind = 'volunteer')
-       or exists (select from public.unit u where u.phone = new.phone and u.active and new.kind = 'unit');
+    new.duplicate := exists (select from public.application a where a.phone_bidx = new.phone_bidx and a.status = 'pending')
+       or exists (select from public.volunteer v where v.phone_bidx = new.phone_bidx and v.active and new.kind = 'volunteer')
+       or exists (select from public.unit u where u.phone_bidx = new.phone_bidx and u.active and new.kind = 'unit');
     return new;
   end if;
-  if old.status <> 'pending' and (new.status <> old.status or new.kind <> old.kind or new.phone <> old.phone) then
+  -- A decided application keeps its phone; the first encryption of an older row is not a change.
+  if old.status <> 'pending' and (new.status <> old.status or new.kind <> old.kind
+                                  or (old.phone_bidx is not null and new.phone_bidx is distinct from old.phone_bidx)) then
     raise exception 'gongzhi:application.decided';
   end if;
   new.duplicate := old.duplicate;
@@ -859,10 +868,10 @@ end;
 $$;
 
 --
--- Name: demand_duplicates(bigint, bigint, text, text, bigint); Type: FUNCTION; Schema: private; Owner: -
+-- Name: demand_duplicates(bigint, bigint, bytea, text, bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone text, p_title text, p_exclude bigint DEFAULT NULL::bigint) RETURNS TABLE(demand_id bigint, reason text, similarity real)
+CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint DEFAULT NULL::bigint) RETURNS TABLE(demand_id bigint, reason text, similarity real)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -877,8 +886,8 @@ CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bi
   ), by_phone as (
     select d.id, 'phone'::text as reason, 1::real as similarity
     from public.demand d, me
-    where p_phone is not null and btrim(p_phone) <> ''
-      and d.beneficiary_phone = btrim(p_phone) and d.category_id = p_category_id
+    where p_phone_bidx is not null
+      and d.beneficiary_phone_bidx = p_phone_bidx and d.category_id = p_category_id
       and d.created_at > now() - interval '30 days'
       and d.terr between me.lo and me.hi
       and d.terr between me.plo and me.phi
@@ -1661,13 +1670,59 @@ end;
 $$;
 
 --
+-- Name: personal_cipher(text, text, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.personal_cipher(p_table text, p_row text, p_field text, p_reason text) RETURNS bytea
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  cipher bytea;
+  row_terr bigint;
+  allowed boolean;
+begin
+  if coalesce(btrim(p_reason), '') = '' then
+    raise exception 'gongzhi:personal.reason_required' using errcode = 'check_violation';
+  end if;
+  if not exists (select from private.encrypted_field f where f.table_name = p_table and f.column_name = p_field) then
+    raise exception 'gongzhi:personal.unmask_refused' using errcode = 'insufficient_privilege';
+  end if;
+  if p_table = 'staff' then
+    execute format('select %I, terr from public.staff where user_id = $1::uuid', p_field || '_enc')
+      into cipher, row_terr using p_row;
+    allowed := found and (private.request_role(auth.uid()) = 'gongzhi_district' or p_row = auth.uid()::text);
+  else
+    if p_row !~ '^[0-9]{1,18}$' then
+      raise exception 'gongzhi:personal.unmask_refused' using errcode = 'insufficient_privilege';
+    end if;
+    execute format('select %I, terr from public.%I where id = $1::bigint', p_field || '_enc', p_table)
+      into cipher, row_terr using p_row;
+    if p_table = 'demand' then
+      allowed := row_terr between private.personal_terr_lo() and private.personal_terr_hi();
+    else
+      allowed := row_terr between private.terr_lo() and private.terr_hi();
+    end if;
+  end if;
+  if not coalesce(allowed, false) then
+    raise exception 'gongzhi:personal.unmask_refused' using errcode = 'insufficient_privilege';
+  end if;
+  return cipher;
+end;
+$_$;
+
+--
 -- Name: personal_keys(); Type: FUNCTION; Schema: private; Owner: -
 --
 
 CREATE FUNCTION private.personal_keys() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
-    AS $$ select array['beneficiary_name', 'beneficiary_phone', 'phone']::text[] $$;
+    AS $$ select array['beneficiary_name', 'beneficiary_phone', 'phone', 'contact_phone', 'claim_phone',
+                   'beneficiary_phone_enc', 'beneficiary_phone_bidx', 'beneficiary_phone_masked',
+                   'phone_enc', 'phone_bidx', 'phone_masked',
+                   'contact_phone_enc', 'contact_phone_bidx', 'contact_phone_masked',
+                   'claim_phone_bidx']::text[] $$;
 
 --
 -- Name: personal_terr_hi(); Type: FUNCTION; Schema: private; Owner: -
@@ -2083,6 +2138,23 @@ CREATE FUNCTION private.robot_unit_id() RETURNS bigint
       where s.user_id = auth.uid() and s.active and s.role in ('street', 'community') $$;
 
 --
+-- Name: sealed(text, bytea, bytea, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+  select (p_enc is null) = (p_bidx is null) and (p_enc is null) = (p_masked is null)
+     and (p_enc is null or (octet_length(p_enc) >= 29 and octet_length(p_bidx) = 32
+                            and get_byte(p_enc, 0) between 1 and 255
+                            and case p_kind
+                                  when 'phone' then p_masked ~ '^([0-9]{3}[*]{1,8}[0-9]{4}|[*]{7})$'
+                                  when 'id_number' then p_masked ~ '^[0-9]{4}[*]{10}[0-9]{3}[0-9X]$'
+                                  else false end))
+$_$;
+
+--
 -- Name: security_flag(text, boolean); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2332,10 +2404,10 @@ begin
     if p.id is null or p.status <> 'open' or (p.kind = 'activity' and p.starts_at <= now()) then
       raise exception 'gongzhi:signup.closed';
     end if;
-    if new.via = 'public' or current_setting('role', true) = 'anon' then
+    if new.via = 'public' or current_setting('role', true) in ('anon', 'gongzhi_public') then
       new.via := 'public';
       select v.id into vid from public.volunteer v
-      where v.phone = btrim(new.claim_phone) and v.active and v.community_id = p.community_id
+      where v.phone_bidx = new.claim_phone_bidx and v.active and v.community_id = p.community_id
         and v.code_hash = encode(sha256(convert_to(v.id::text || ':' || upper(btrim(new.claim_code)), 'UTF8')), 'hex');
       if vid is null then
         raise exception 'gongzhi:signup.bad_code';
@@ -2347,7 +2419,7 @@ begin
     else
       new.created_by := private.uid();
     end if;
-    new.claim_phone := null;
+    new.claim_phone_bidx := null;
     new.claim_code := null;
     new.terr := p.terr;
     new.created_at := clock_timestamp();
@@ -2606,6 +2678,20 @@ CREATE FUNCTION private.unsafe_text(t text) RETURNS text
 $$;
 
 --
+-- Name: valid_masked(text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.valid_masked(p_kind text, p_masked text) RETURNS boolean
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $_$
+  select case p_kind
+    when 'phone' then p_masked ~ '^([0-9]{3}[*]{1,8}[0-9]{4}|[*]{7})$'
+    when 'id_number' then p_masked ~ '^[0-9]{4}[*]{10}[0-9]{3}[0-9X]$'
+  end
+$_$;
+
+--
 -- Name: valid_phone(text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2628,6 +2714,23 @@ CREATE FUNCTION private.visible_text(t text) RETURNS boolean
   select t is null
       or t ~ '[^[:space:]\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u3000\ufeff]'
 $$;
+
+--
+-- Name: encrypted_field; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.encrypted_field (
+    table_name text NOT NULL,
+    column_name text NOT NULL,
+    kind text NOT NULL,
+    CONSTRAINT encrypted_field_kind_check CHECK ((kind = ANY (ARRAY['phone'::text, 'id_number'::text])))
+);
+
+--
+-- Name: TABLE encrypted_field; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.encrypted_field IS 'Personal fields stored as <column>_enc / _bidx / _masked; the same list as the inventory''s encrypted fields.';
 
 --
 -- Name: mfa_factor; Type: TABLE; Schema: private; Owner: -
@@ -2664,6 +2767,23 @@ CREATE TABLE private.mfa_recovery_code (
 --
 
 COMMENT ON TABLE private.mfa_recovery_code IS 'Single-use recovery codes of a local account''s second factor: SHA-256 of the user and the code, and when it was used.';
+
+--
+-- Name: plaintext_pending; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.plaintext_pending (
+    table_name text NOT NULL,
+    column_name text NOT NULL,
+    row_id text NOT NULL,
+    value text NOT NULL
+);
+
+--
+-- Name: TABLE plaintext_pending; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.plaintext_pending IS 'Plain personal values awaiting encryption by `python -m gongzhi migrate`; empty once it has run.';
 
 --
 -- Name: security_log; Type: TABLE; Schema: private; Owner: -
@@ -2795,7 +2915,6 @@ CREATE TABLE public.application (
     grid_id bigint,
     terr bigint DEFAULT 0 NOT NULL,
     name text NOT NULL,
-    phone text NOT NULL,
     contact_name text,
     unit_type text,
     workplace text,
@@ -2811,6 +2930,9 @@ CREATE TABLE public.application (
     decided_at timestamp with time zone,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     duplicate boolean DEFAULT false NOT NULL,
+    phone_enc bytea,
+    phone_bidx bytea,
+    phone_masked text,
     CONSTRAINT application_availability_check CHECK ((length(availability) <= 200)),
     CONSTRAINT application_check CHECK (((kind = 'unit'::text) = (unit_type IS NOT NULL))),
     CONSTRAINT application_contact_name_check CHECK ((length(contact_name) <= 50)),
@@ -2819,7 +2941,7 @@ CREATE TABLE public.application (
     CONSTRAINT application_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
     CONSTRAINT application_note_check CHECK ((length(note) <= 1000)),
     CONSTRAINT application_offers_check CHECK (((jsonb_typeof(offers) = 'array'::text) AND (jsonb_array_length(offers) <= 10))),
-    CONSTRAINT application_phone_check CHECK ((phone ~ '^[0-9+ -]{5,20}$'::text)),
+    CONSTRAINT application_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
     CONSTRAINT application_pledged_hours_check CHECK (((pledged_hours >= (0)::numeric) AND (pledged_hours <= (2000)::numeric))),
     CONSTRAINT application_reason_check CHECK ((length(reason) <= 500)),
     CONSTRAINT application_skills_check CHECK ((cardinality(skills) <= 10)),
@@ -3052,17 +3174,18 @@ CREATE TABLE public.demand (
     quantity integer DEFAULT 1 NOT NULL,
     needed_by date,
     beneficiary_name text,
-    beneficiary_phone text,
     address text,
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     closed_at timestamp with time zone,
     beneficiary_name_masked text GENERATED ALWAYS AS (private.mask_name(beneficiary_name)) STORED,
-    beneficiary_phone_masked text GENERATED ALWAYS AS (private.mask_phone(beneficiary_phone)) STORED,
+    beneficiary_phone_enc bytea,
+    beneficiary_phone_bidx bytea,
+    beneficiary_phone_masked text,
     CONSTRAINT demand_address_check CHECK ((length(address) <= 200)),
     CONSTRAINT demand_beneficiary_name_check CHECK ((length(beneficiary_name) <= 50)),
-    CONSTRAINT demand_beneficiary_phone_check CHECK ((beneficiary_phone ~ '^[0-9+ -]{5,20}$'::text)),
+    CONSTRAINT demand_beneficiary_phone_sealed CHECK (private.sealed('phone'::text, beneficiary_phone_enc, beneficiary_phone_bidx, beneficiary_phone_masked)),
     CONSTRAINT demand_description_check CHECK ((length(description) <= 5000)),
     CONSTRAINT demand_quantity_check CHECK (((quantity >= 1) AND (quantity <= 100000))),
     CONSTRAINT demand_status_stored CHECK ((status = ANY (ARRAY['new'::text, 'in_progress'::text, 'done'::text, 'cancelled'::text]))),
@@ -3084,10 +3207,22 @@ COMMENT ON TABLE public.demand IS '需求清单: a resident need collected in a 
 COMMENT ON COLUMN public.demand.beneficiary_name IS 'Personal data: not readable by authenticated; read public.demand_row.';
 
 --
--- Name: COLUMN demand.beneficiary_phone; Type: COMMENT; Schema: public; Owner: -
+-- Name: COLUMN demand.beneficiary_phone_enc; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.demand.beneficiary_phone IS 'Personal data: not readable by authenticated; read public.demand_row (masked unless the caller''s grid owns the demand, or the caller is district staff).';
+COMMENT ON COLUMN public.demand.beneficiary_phone_enc IS 'Personal data, SM4-GCM ciphertext written by the key-holding code; read in full only through private.personal_cipher (unmasking, logged).';
+
+--
+-- Name: COLUMN demand.beneficiary_phone_bidx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.demand.beneficiary_phone_bidx IS 'Blind index (HMAC-SM3, keyed outside the database) of the beneficiary''s phone, for duplicate detection.';
+
+--
+-- Name: COLUMN demand.beneficiary_phone_masked; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.demand.beneficiary_phone_masked IS 'The beneficiary''s phone as shown: 138****8000.';
 
 --
 -- Name: demand_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -3124,10 +3259,7 @@ CREATE VIEW public.demand_row WITH (security_invoker='true') AS
             WHEN ((terr >= ( SELECT private.personal_terr_lo() AS personal_terr_lo)) AND (terr <= ( SELECT private.personal_terr_hi() AS personal_terr_hi))) THEN private.beneficiary_name(id)
             ELSE beneficiary_name_masked
         END AS beneficiary_name,
-        CASE
-            WHEN ((terr >= ( SELECT private.personal_terr_lo() AS personal_terr_lo)) AND (terr <= ( SELECT private.personal_terr_hi() AS personal_terr_hi))) THEN private.beneficiary_phone(id)
-            ELSE beneficiary_phone_masked
-        END AS beneficiary_phone,
+    beneficiary_phone_masked AS beneficiary_phone,
     address,
     created_by,
     created_at,
@@ -3140,7 +3272,7 @@ CREATE VIEW public.demand_row WITH (security_invoker='true') AS
 -- Name: VIEW demand_row; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON VIEW public.demand_row IS 'Demands as staff may read them: beneficiary name and phone masked unless the caller''s grid owns the demand or the caller is district staff.';
+COMMENT ON VIEW public.demand_row IS 'Demands as staff may read them: beneficiary name masked unless the caller''s grid owns the demand or the caller is district staff; the phone always masked (personal_visible: who may unmask it, a logged act).';
 
 --
 -- Name: demand_tally; Type: TABLE; Schema: public; Owner: -
@@ -3897,7 +4029,6 @@ CREATE TABLE public.resource (
     description text DEFAULT ''::text NOT NULL,
     provider text NOT NULL,
     provider_kind text DEFAULT 'unit'::text NOT NULL,
-    contact_phone text,
     capacity integer DEFAULT 1 NOT NULL,
     allocated integer DEFAULT 0 NOT NULL,
     available_from date,
@@ -3906,10 +4037,13 @@ CREATE TABLE public.resource (
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    contact_phone_enc bytea,
+    contact_phone_bidx bytea,
+    contact_phone_masked text,
     CONSTRAINT resource_allocated_check CHECK ((allocated >= 0)),
     CONSTRAINT resource_capacity_check CHECK (((capacity >= 0) AND (capacity <= 1000000))),
     CONSTRAINT resource_check CHECK (((available_to IS NULL) OR (available_from IS NULL) OR (available_to >= available_from))),
-    CONSTRAINT resource_contact_phone_check CHECK ((contact_phone ~ '^[0-9+ -]{5,20}$'::text)),
+    CONSTRAINT resource_contact_phone_sealed CHECK (private.sealed('phone'::text, contact_phone_enc, contact_phone_bidx, contact_phone_masked)),
     CONSTRAINT resource_description_check CHECK ((length(description) <= 5000)),
     CONSTRAINT resource_kind_check CHECK ((kind = ANY (ARRAY['venue'::text, 'equipment'::text, 'skill'::text, 'funds'::text, 'manpower'::text, 'service'::text]))),
     CONSTRAINT resource_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 200))),
@@ -4053,12 +4187,12 @@ CREATE TABLE public.signup (
     status text DEFAULT 'confirmed'::text NOT NULL,
     via text DEFAULT 'staff'::text NOT NULL,
     during tstzrange,
-    claim_phone text,
     claim_code text,
     created_by uuid,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    CONSTRAINT signup_claim_cleared CHECK (((claim_phone IS NULL) AND (claim_code IS NULL) AND (volunteer_id IS NOT NULL))),
+    claim_phone_bidx bytea,
+    CONSTRAINT signup_claim_cleared CHECK (((claim_phone_bidx IS NULL) AND (claim_code IS NULL) AND (volunteer_id IS NOT NULL))),
     CONSTRAINT signup_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'withdrawn'::text]))),
     CONSTRAINT signup_via_check CHECK ((via = ANY (ARRAY['staff'::text, 'public'::text])))
 );
@@ -4068,6 +4202,12 @@ CREATE TABLE public.signup (
 --
 
 COMMENT ON TABLE public.signup IS '认领 / 报名: a volunteer on a post; during is the activity''s time (null for standing posts). claim_* carry a public sign-up''s phone and code into the trigger and are never stored.';
+
+--
+-- Name: COLUMN signup.claim_phone_bidx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.signup.claim_phone_bidx IS 'A public sign-up''s phone, as its blind index; checked by the trigger and never stored.';
 
 --
 -- Name: signup_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -4091,7 +4231,6 @@ CREATE TABLE public.staff (
     org_unit_id bigint NOT NULL,
     role text NOT NULL,
     display_name text NOT NULL,
-    phone text,
     active boolean DEFAULT true NOT NULL,
     terr bigint DEFAULT 0 NOT NULL,
     street_id bigint,
@@ -4099,8 +4238,11 @@ CREATE TABLE public.staff (
     grid_id bigint,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     department_id bigint,
+    phone_enc bytea,
+    phone_bidx bytea,
+    phone_masked text,
     CONSTRAINT staff_display_name_check CHECK (((length(btrim(display_name)) >= 1) AND (length(btrim(display_name)) <= 50))),
-    CONSTRAINT staff_phone_check CHECK ((phone ~ '^[0-9+ -]{5,20}$'::text)),
+    CONSTRAINT staff_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
     CONSTRAINT staff_role_check CHECK ((role = ANY (ARRAY['district'::text, 'street'::text, 'community'::text, 'grid'::text, 'department'::text])))
 );
 
@@ -4147,15 +4289,17 @@ CREATE TABLE public.unit (
     name text NOT NULL,
     unit_type text NOT NULL,
     contact_name text,
-    phone text NOT NULL,
     pledged_hours numeric(6,1) DEFAULT 0 NOT NULL,
     resource_ids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
     application_id bigint,
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    phone_enc bytea,
+    phone_bidx bytea,
+    phone_masked text,
     CONSTRAINT unit_contact_name_check CHECK ((length(contact_name) <= 50)),
     CONSTRAINT unit_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
-    CONSTRAINT unit_phone_check CHECK ((phone ~ '^[0-9+ -]{5,20}$'::text)),
+    CONSTRAINT unit_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
     CONSTRAINT unit_pledged_hours_check CHECK (((pledged_hours >= (0)::numeric) AND (pledged_hours <= (2000)::numeric))),
     CONSTRAINT unit_unit_type_check CHECK ((unit_type = ANY (ARRAY['organ'::text, 'enterprise'::text, 'institution'::text, 'organisation'::text, 'other'::text])))
 );
@@ -4233,7 +4377,6 @@ CREATE TABLE public.volunteer (
     grid_id bigint,
     terr bigint DEFAULT 0 NOT NULL,
     name text NOT NULL,
-    phone text NOT NULL,
     workplace text,
     unit_id bigint,
     skills text[] DEFAULT '{}'::text[] NOT NULL,
@@ -4244,10 +4387,13 @@ CREATE TABLE public.volunteer (
     application_id bigint,
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    phone_enc bytea,
+    phone_bidx bytea,
+    phone_masked text,
     CONSTRAINT volunteer_availability_check CHECK ((length(availability) <= 200)),
     CONSTRAINT volunteer_code_hash_check CHECK ((code_hash ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT volunteer_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 50))),
-    CONSTRAINT volunteer_phone_check CHECK ((phone ~ '^[0-9+ -]{5,20}$'::text)),
+    CONSTRAINT volunteer_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
     CONSTRAINT volunteer_pledged_hours_check CHECK (((pledged_hours >= (0)::numeric) AND (pledged_hours <= (2000)::numeric))),
     CONSTRAINT volunteer_skills_check CHECK ((cardinality(skills) <= 10)),
     CONSTRAINT volunteer_workplace_check CHECK ((length(workplace) <= 100))
@@ -4290,6 +4436,13 @@ CREATE TABLE public.work_calendar (
 COMMENT ON TABLE public.work_calendar IS 'Exceptions to the Monday–Friday working week: public holidays and weekend working days.';
 
 --
+-- Name: encrypted_field encrypted_field_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.encrypted_field
+    ADD CONSTRAINT encrypted_field_pkey PRIMARY KEY (table_name, column_name);
+
+--
 -- Name: mfa_factor mfa_factor_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -4302,6 +4455,13 @@ ALTER TABLE ONLY private.mfa_factor
 
 ALTER TABLE ONLY private.mfa_recovery_code
     ADD CONSTRAINT mfa_recovery_code_pkey PRIMARY KEY (user_id, code_hash);
+
+--
+-- Name: plaintext_pending plaintext_pending_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.plaintext_pending
+    ADD CONSTRAINT plaintext_pending_pkey PRIMARY KEY (table_name, column_name, row_id);
 
 --
 -- Name: security_log security_log_hash_key; Type: CONSTRAINT; Schema: private; Owner: -
@@ -4346,11 +4506,11 @@ ALTER TABLE public.application
     ADD CONSTRAINT application_name_visible CHECK (private.visible_text(name)) NOT VALID;
 
 --
--- Name: application application_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+-- Name: application application_phone_required; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE public.application
-    ADD CONSTRAINT application_phone_digits CHECK (private.valid_phone(phone)) NOT VALID;
+    ADD CONSTRAINT application_phone_required CHECK ((phone_enc IS NOT NULL)) NOT VALID;
 
 --
 -- Name: application application_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -4400,13 +4560,6 @@ ALTER TABLE ONLY public.category
 
 ALTER TABLE public.demand
     ADD CONSTRAINT demand_needed_by_range CHECK (((needed_by >= '2000-01-01'::date) AND (needed_by <= '2100-12-31'::date))) NOT VALID;
-
---
--- Name: demand demand_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.demand
-    ADD CONSTRAINT demand_phone_digits CHECK (private.valid_phone(beneficiary_phone)) NOT VALID;
 
 --
 -- Name: demand demand_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -4661,13 +4814,6 @@ ALTER TABLE public.resource
     ADD CONSTRAINT resource_name_visible CHECK ((private.visible_text(name) AND private.visible_text(provider))) NOT VALID;
 
 --
--- Name: resource resource_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE public.resource
-    ADD CONSTRAINT resource_phone_digits CHECK (private.valid_phone(contact_phone)) NOT VALID;
-
---
 -- Name: resource resource_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4724,11 +4870,11 @@ ALTER TABLE ONLY public.status_transition
     ADD CONSTRAINT status_transition_entity_from_status_to_status_key UNIQUE NULLS NOT DISTINCT (entity, from_status, to_status);
 
 --
--- Name: unit unit_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+-- Name: unit unit_phone_required; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE public.unit
-    ADD CONSTRAINT unit_phone_digits CHECK (private.valid_phone(phone)) NOT VALID;
+    ADD CONSTRAINT unit_phone_required CHECK ((phone_enc IS NOT NULL)) NOT VALID;
 
 --
 -- Name: unit unit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -4752,11 +4898,11 @@ ALTER TABLE ONLY public.user_setting
     ADD CONSTRAINT user_setting_pkey PRIMARY KEY (user_id);
 
 --
--- Name: volunteer volunteer_phone_digits; Type: CHECK CONSTRAINT; Schema: public; Owner: -
+-- Name: volunteer volunteer_phone_required; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE public.volunteer
-    ADD CONSTRAINT volunteer_phone_digits CHECK (private.valid_phone(phone)) NOT VALID;
+    ADD CONSTRAINT volunteer_phone_required CHECK ((phone_enc IS NOT NULL)) NOT VALID;
 
 --
 -- Name: volunteer volunteer_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -4842,13 +4988,13 @@ CREATE INDEX application_org_unit_id_idx ON public.application USING btree (org_
 -- Name: application_phone_created_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX application_phone_created_idx ON public.application USING btree (phone, created_at);
+CREATE INDEX application_phone_created_idx ON public.application USING btree (phone_bidx, created_at);
 
 --
 -- Name: application_phone_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX application_phone_idx ON public.application USING btree (phone) WHERE (status = 'pending'::text);
+CREATE INDEX application_phone_idx ON public.application USING btree (phone_bidx) WHERE (status = 'pending'::text);
 
 --
 -- Name: application_status_idx; Type: INDEX; Schema: public; Owner: -
@@ -4950,7 +5096,7 @@ CREATE INDEX demand_org_unit_id_idx ON public.demand USING btree (org_unit_id);
 -- Name: demand_phone_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX demand_phone_idx ON public.demand USING btree (beneficiary_phone, created_at) WHERE (beneficiary_phone IS NOT NULL);
+CREATE INDEX demand_phone_idx ON public.demand USING btree (beneficiary_phone_bidx, created_at) WHERE (beneficiary_phone_bidx IS NOT NULL);
 
 --
 -- Name: demand_search_idx; Type: INDEX; Schema: public; Owner: -
@@ -5337,6 +5483,12 @@ CREATE INDEX project_terr_idx ON public.project USING btree (terr, id);
 CREATE INDEX resource_category_id_idx ON public.resource USING btree (category_id);
 
 --
+-- Name: resource_contact_phone_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX resource_contact_phone_idx ON public.resource USING btree (contact_phone_bidx) WHERE (contact_phone_bidx IS NOT NULL);
+
+--
 -- Name: resource_created_by_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5445,6 +5597,12 @@ CREATE INDEX staff_department_id_idx ON public.staff USING btree (department_id)
 CREATE INDEX staff_org_unit_id_idx ON public.staff USING btree (org_unit_id);
 
 --
+-- Name: staff_phone_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX staff_phone_idx ON public.staff USING btree (phone_bidx) WHERE (phone_bidx IS NOT NULL);
+
+--
 -- Name: staff_terr_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5466,7 +5624,7 @@ CREATE INDEX unit_org_unit_id_idx ON public.unit USING btree (org_unit_id);
 -- Name: unit_phone_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX unit_phone_idx ON public.unit USING btree (phone);
+CREATE INDEX unit_phone_idx ON public.unit USING btree (phone_bidx);
 
 --
 -- Name: unit_terr_idx; Type: INDEX; Schema: public; Owner: -
@@ -5490,7 +5648,13 @@ CREATE INDEX volunteer_org_unit_id_idx ON public.volunteer USING btree (org_unit
 -- Name: volunteer_phone_active_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE UNIQUE INDEX volunteer_phone_active_idx ON public.volunteer USING btree (phone) WHERE active;
+CREATE UNIQUE INDEX volunteer_phone_active_idx ON public.volunteer USING btree (phone_bidx) WHERE active;
+
+--
+-- Name: volunteer_phone_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX volunteer_phone_idx ON public.volunteer USING btree (phone_bidx);
 
 --
 -- Name: volunteer_terr_idx; Type: INDEX; Schema: public; Owner: -
@@ -5736,7 +5900,7 @@ CREATE TRIGGER demand_territory_kept BEFORE UPDATE ON public.demand FOR EACH ROW
 -- Name: demand demand_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER demand_touch BEFORE UPDATE ON public.demand FOR EACH ROW EXECUTE FUNCTION private.touch();
+CREATE TRIGGER demand_touch BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
 
 --
 -- Name: department department_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -6336,7 +6500,7 @@ CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH
 -- Name: resource resource_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW EXECUTE FUNCTION private.touch();
+CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
 
 --
 -- Name: security_setting security_setting_touch; Type: TRIGGER; Schema: public; Owner: -
@@ -7177,18 +7341,6 @@ CREATE POLICY "administrators read the org tree" ON public.org_unit FOR SELECT T
 --
 
 CREATE POLICY "administrators read the security settings" ON public.security_setting FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
-
---
--- Name: signup anyone signs up with a phone and a sign-up code; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "anyone signs up with a phone and a sign-up code" ON public.signup FOR INSERT TO anon WITH CHECK (true);
-
---
--- Name: application anyone submits a pending application; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "anyone submits a pending application" ON public.application FOR INSERT TO anon WITH CHECK ((status = 'pending'::text));
 
 --
 -- Name: application; Type: ROW SECURITY; Schema: public; Owner: -
@@ -8979,6 +9131,18 @@ CREATE POLICY "system administrators rename org units" ON public.org_unit FOR UP
 CREATE POLICY "territorial staff read the provider records" ON public.provider_record FOR SELECT TO authenticated USING ((( SELECT private.terr_lo() AS terr_lo) IS NOT NULL));
 
 --
+-- Name: signup the portal's public form signs a volunteer up by phone and code; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "the portal's public form signs a volunteer up by phone and code" ON public.signup FOR INSERT TO gongzhi_public WITH CHECK (true);
+
+--
+-- Name: application the portal's public form submits a pending application; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "the portal's public form submits a pending application" ON public.application FOR INSERT TO gongzhi_public WITH CHECK ((status = 'pending'::text));
+
+--
 -- Name: unit; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -9044,6 +9208,7 @@ GRANT USAGE ON SCHEMA public TO anon;
 GRANT USAGE ON SCHEMA public TO authenticated;
 GRANT USAGE ON SCHEMA public TO service_role;
 GRANT USAGE ON SCHEMA public TO gongzhi_district;
+GRANT USAGE ON SCHEMA public TO gongzhi_public;
 GRANT USAGE ON SCHEMA public TO gongzhi_admin;
 
 --
@@ -9153,12 +9318,12 @@ GRANT ALL ON FUNCTION private.beneficiary_name(p_demand_id bigint) TO authentica
 GRANT ALL ON FUNCTION private.beneficiary_name(p_demand_id bigint) TO gongzhi_district;
 
 --
--- Name: FUNCTION beneficiary_phone(p_demand_id bigint); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION beneficiary_phone_cipher(p_demand_id bigint); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.beneficiary_phone(p_demand_id bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.beneficiary_phone(p_demand_id bigint) TO authenticated;
-GRANT ALL ON FUNCTION private.beneficiary_phone(p_demand_id bigint) TO gongzhi_district;
+REVOKE ALL ON FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION bigrams(t text); Type: ACL; Schema: private; Owner: -
@@ -9270,12 +9435,12 @@ REVOKE ALL ON FUNCTION private.demand_cancels_matches() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.demand_closed_at() FROM PUBLIC;
 
 --
--- Name: FUNCTION demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone text, p_title text, p_exclude bigint); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone text, p_title text, p_exclude bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone text, p_title text, p_exclude bigint) TO authenticated;
-GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone text, p_title text, p_exclude bigint) TO gongzhi_district;
+REVOKE ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION demand_status(demand_id bigint, stored text); Type: ACL; Schema: private; Owner: -
@@ -9465,6 +9630,14 @@ GRANT ALL ON FUNCTION private.next_step(step text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.org_unit_ancestors_fixed() FROM PUBLIC;
 
 --
+-- Name: FUNCTION personal_cipher(p_table text, p_row text, p_field text, p_reason text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.personal_cipher(p_table text, p_row text, p_field text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.personal_cipher(p_table text, p_row text, p_field text, p_reason text) TO authenticated;
+GRANT ALL ON FUNCTION private.personal_cipher(p_table text, p_row text, p_field text, p_reason text) TO gongzhi_district;
+
+--
 -- Name: FUNCTION personal_keys(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -9620,6 +9793,17 @@ REVOKE ALL ON FUNCTION private.resource_tally_sql(source text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.robot_unit_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.robot_unit_id() TO authenticated;
 GRANT ALL ON FUNCTION private.robot_unit_id() TO gongzhi_district;
+
+--
+-- Name: FUNCTION sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO anon;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO authenticated;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO service_role;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_public;
 
 --
 -- Name: FUNCTION security_flag(p_key text, p_default boolean); Type: ACL; Schema: private; Owner: -
@@ -9831,6 +10015,18 @@ GRANT ALL ON FUNCTION private.unsafe_text(t text) TO anon;
 GRANT ALL ON FUNCTION private.unsafe_text(t text) TO authenticated;
 GRANT ALL ON FUNCTION private.unsafe_text(t text) TO service_role;
 GRANT ALL ON FUNCTION private.unsafe_text(t text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.unsafe_text(t text) TO gongzhi_public;
+
+--
+-- Name: FUNCTION valid_masked(p_kind text, p_masked text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO anon;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO authenticated;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO service_role;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_public;
 
 --
 -- Name: FUNCTION valid_phone(p text); Type: ACL; Schema: private; Owner: -
@@ -9851,6 +10047,7 @@ GRANT ALL ON FUNCTION private.visible_text(t text) TO anon;
 GRANT ALL ON FUNCTION private.visible_text(t text) TO authenticated;
 GRANT ALL ON FUNCTION private.visible_text(t text) TO service_role;
 GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_public;
 
 --
 -- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -
@@ -9901,79 +10098,91 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.application TO gongzhi_distric
 -- Name: COLUMN application.kind; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(kind) ON TABLE public.application TO anon;
+GRANT INSERT(kind) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.org_unit_id; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(org_unit_id) ON TABLE public.application TO anon;
+GRANT INSERT(org_unit_id) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.name; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(name) ON TABLE public.application TO anon;
-
---
--- Name: COLUMN application.phone; Type: ACL; Schema: public; Owner: -
---
-
-GRANT INSERT(phone) ON TABLE public.application TO anon;
+GRANT INSERT(name) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.contact_name; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(contact_name) ON TABLE public.application TO anon;
+GRANT INSERT(contact_name) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.unit_type; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(unit_type) ON TABLE public.application TO anon;
+GRANT INSERT(unit_type) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.workplace; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(workplace) ON TABLE public.application TO anon;
+GRANT INSERT(workplace) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.skills; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(skills) ON TABLE public.application TO anon;
+GRANT INSERT(skills) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.availability; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(availability) ON TABLE public.application TO anon;
+GRANT INSERT(availability) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.pledged_hours; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(pledged_hours) ON TABLE public.application TO anon;
+GRANT INSERT(pledged_hours) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.offers; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(offers) ON TABLE public.application TO anon;
+GRANT INSERT(offers) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.note; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(note) ON TABLE public.application TO anon;
+GRANT INSERT(note) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: COLUMN application.fingerprint; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(fingerprint) ON TABLE public.application TO anon;
+GRANT INSERT(fingerprint) ON TABLE public.application TO gongzhi_public;
+
+--
+-- Name: COLUMN application.phone_enc; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_enc) ON TABLE public.application TO gongzhi_public;
+
+--
+-- Name: COLUMN application.phone_bidx; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_bidx) ON TABLE public.application TO gongzhi_public;
+
+--
+-- Name: COLUMN application.phone_masked; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_masked) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: SEQUENCE application_id_seq; Type: ACL; Schema: public; Owner: -
@@ -9983,6 +10192,7 @@ GRANT ALL ON SEQUENCE public.application_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.application_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.application_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.application_id_seq TO gongzhi_district;
+GRANT USAGE ON SEQUENCE public.application_id_seq TO gongzhi_public;
 GRANT SELECT,USAGE ON SEQUENCE public.application_id_seq TO gongzhi_admin;
 
 --
@@ -10201,6 +10411,7 @@ GRANT SELECT,USAGE ON SEQUENCE public.demand_id_seq TO gongzhi_admin;
 -- Name: TABLE demand_row; Type: ACL; Schema: public; Owner: -
 --
 
+GRANT ALL ON TABLE public.demand_row TO anon;
 GRANT ALL ON TABLE public.demand_row TO authenticated;
 GRANT ALL ON TABLE public.demand_row TO service_role;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.demand_row TO gongzhi_district;
@@ -10655,25 +10866,25 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.signup TO gongzhi_district;
 -- Name: COLUMN signup.post_id; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(post_id) ON TABLE public.signup TO anon;
+GRANT INSERT(post_id) ON TABLE public.signup TO gongzhi_public;
 
 --
 -- Name: COLUMN signup.via; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(via) ON TABLE public.signup TO anon;
-
---
--- Name: COLUMN signup.claim_phone; Type: ACL; Schema: public; Owner: -
---
-
-GRANT INSERT(claim_phone) ON TABLE public.signup TO anon;
+GRANT INSERT(via) ON TABLE public.signup TO gongzhi_public;
 
 --
 -- Name: COLUMN signup.claim_code; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(claim_code) ON TABLE public.signup TO anon;
+GRANT INSERT(claim_code) ON TABLE public.signup TO gongzhi_public;
+
+--
+-- Name: COLUMN signup.claim_phone_bidx; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(claim_phone_bidx) ON TABLE public.signup TO gongzhi_public;
 
 --
 -- Name: SEQUENCE signup_id_seq; Type: ACL; Schema: public; Owner: -
@@ -10683,6 +10894,7 @@ GRANT ALL ON SEQUENCE public.signup_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.signup_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.signup_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.signup_id_seq TO gongzhi_district;
+GRANT USAGE ON SEQUENCE public.signup_id_seq TO gongzhi_public;
 GRANT SELECT,USAGE ON SEQUENCE public.signup_id_seq TO gongzhi_admin;
 
 --

@@ -2,6 +2,7 @@
 database, a rolled-back transaction per database test, and a fresh database copy per page test."""
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import uuid
@@ -13,6 +14,11 @@ from psycopg.rows import dict_row
 
 from gongzhi import demo
 from gongzhi.db import close_pool, connection, embedded, migrate
+from gongzhi.personal import keys as data_keys
+
+# The data keys of this test session (the keyring's text, as a deployment sets it); subprocesses
+# inherit it. Tests of the keyring file itself unset it.
+os.environ.setdefault(data_keys.ENV, data_keys.new_keyring().text().replace("\n", ";"))
 
 DEMO_EMAILS = {
     "district": "qu@demo.gongzhi.cn",

@@ -98,7 +98,7 @@ def test_a_policy_that_lets_anon_read(fresh_db, no_supabase):
 
 def test_a_security_definer_function_open_to_the_api(fresh_db, no_supabase):
     _break(fresh_db, "create function public.all_phones() returns setof text language sql security definer"
-                     " set search_path = '' as $$ select phone from public.staff $$")
+                     " set search_path = '' as $$ select phone_masked from public.staff $$")
     assert _problems(fresh_db)["rpc"].params["functions"] == "all_phones()"
     _break(fresh_db, "revoke execute on function public.all_phones() from public, anon, authenticated")
     assert "rpc" not in _problems(fresh_db)

@@ -15,7 +15,9 @@ from gongzhi.errors import DomainError
 from gongzhi.lists import commands, queries
 from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_key
 from gongzhi.lists.forms import FormError
-from ui import excel, session
+from gongzhi.lists.queries import spec as list_spec
+from gongzhi.personal import store
+from ui import excel, session, unmask
 from ui import todo as todo_link
 from ui.pager import pager
 from ui.session import t
@@ -273,8 +275,11 @@ def _form_fields(list_name: str, user, prefix: str, row: dict | None = None) -> 
     for f in fields(list_name):
         if f.personal and hide_personal:
             continue
-        raw[f.name] = _input(list_name, f, f"{prefix}_{f.name}", user, None if row is None else row.get(f.name),
-                             options.get(f.kind))
+        sealed = row is not None and store.field(list_spec(list_name).table, f.name) is not None
+        value = _input(list_name, f, f"{prefix}_{f.name}", user,
+                       None if row is None or sealed else row.get(f.name), options.get(f.kind))
+        if not (sealed and value in (None, "")):   # a stored phone shows masked: left empty, it is kept
+            raw[f.name] = value
     return raw
 
 
@@ -375,6 +380,9 @@ def show_detail(list_name: str, user, row_id: int) -> dict | None:
         cols[i % 3].markdown(f"**{_label(list_name, k)}**  \n{_show(list_name, k, v) if v not in (None, '') else '—'}")
     if list_name == "demand" and not row.get("personal_visible"):
         st.caption(t("lists.personal_masked"))
+    for f in store.encrypted_columns(list_spec(list_name).table):
+        if row.get(f.column) and row.get("personal_visible", True):
+            unmask.show(user, f.table, f.column, f"{list_name}_unmask_{row_id}", row_id=row_id)
     targets = queries.allowed_next(user, list_name, [row["status"]])
     if targets:
         c1, c2 = st.columns([2, 1])

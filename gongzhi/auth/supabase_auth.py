@@ -30,6 +30,7 @@ from gongzhi import config
 from gongzhi.auth import passwords, second_factor, tokens, totp
 from gongzhi.auth.identity import Identity
 from gongzhi.errors import DomainError, from_db
+from gongzhi.personal.crypto import seal_optional
 
 REFRESH_MARGIN_SECONDS = 120
 
@@ -215,9 +216,12 @@ def invite_staff(inviter: Identity, *, email: str, role: str, org_unit_id: int, 
         raise auth_error(exc) from None
     try:
         with inviter.session() as conn:
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
-                         " values (%s, %s, %s, %s, %s, %s)",
-                         (user_id, org_unit_id, role, display_name, phone, department_id))
+            sealed = seal_optional("phone", phone)
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone_enc, phone_bidx,"
+                         " phone_masked, department_id) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                         (user_id, org_unit_id, role, display_name, *((sealed.enc, sealed.bidx, sealed.masked)
+                                                                       if sealed else (None, None, None)),
+                          department_id))
     except psycopg.Error as exc:
         refusal = from_db(exc)
     else:

@@ -19,8 +19,9 @@ from gongzhi.imports import importer
 ROWS = 10_000
 
 
-def sheet(rows: int, marker: str) -> bytes:
-    """A demand sheet of `rows` rows for the demo grid worker, Chinese headers and labels."""
+def sheet(rows: int, marker: str, phones: bool = True) -> bytes:
+    """A demand sheet of `rows` rows for the demo grid worker, Chinese headers and labels (without
+    the beneficiaries' phones when not `phones`: the baseline of `bench compliance`)."""
     names = ["title", "category_id", "org_unit_id", "urgency", "quantity", "needed_by",
              "beneficiary_name", "beneficiary_phone", "address", "description"]
     book = Workbook(write_only=True)
@@ -28,7 +29,7 @@ def sheet(rows: int, marker: str) -> bytes:
     cells.append(ws, [cols.header(n, i18n.DEFAULT) for n in names])
     for i in range(rows):
         cells.append(ws, [f"{marker}楼道灯损坏{i}", "维修维护", "丽水社区第一网格", "紧急", 1 + i % 5, "2026-12-31",
-                   "张桂芳", f"138{i:08d}", f"{i % 30 + 1}号楼", "单元楼道声控灯不亮，老人夜间上下楼不安全。"])
+                   "张桂芳", f"138{i:08d}" if phones else None, f"{i % 30 + 1}号楼", "单元楼道声控灯不亮，老人夜间上下楼不安全。"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -20,7 +20,7 @@ NAME = "volunteers"
 VOLUNTEERS = 100_000
 SERVICE_LOGS = 1_000_000
 OWNER_PAGE = """
-    select v.id, v.name, v.phone, o.name as place, v.workplace, u.name as unit_name, v.skills, v.pledged_hours, v.active,
+    select v.id, v.name, v.phone_masked as phone, o.name as place, v.workplace, u.name as unit_name, v.skills, v.pledged_hours, v.active,
            v.created_at,
            coalesce((select sum(l.hours) from public.service_log l where l.volunteer_id = v.id
                      and l.served_on >= %(start)s and l.verified_at is not null), 0) as hours

@@ -269,3 +269,13 @@ def as_anon() -> Iterator[psycopg.Connection]:
     with _transaction() as conn:
         set_identity(conn, None)
         yield conn
+
+
+@contextmanager
+def as_public() -> Iterator[psycopg.Connection]:
+    """One transaction as `gongzhi_public`, the public forms' role that only the portal's login role
+    can become: insert a pending application or a public sign-up (sealed by the portal), read nothing."""
+    with _transaction() as conn:
+        conn.execute("select set_config('request.jwt.claims', '{\"role\":\"anon\"}', true),"
+                     " set_config('role', 'gongzhi_public', true)")
+        yield conn

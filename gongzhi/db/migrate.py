@@ -74,9 +74,10 @@ def pending(conn: psycopg.Connection) -> list[Migration]:
     return [m for m in migrations() if m.version not in done]
 
 
-def migrate(url: str, *, compat: bool | None = None, until: str | None = None) -> list[str]:
+def migrate(url: str, *, compat: bool | None = None, until: str | None = None, encrypt: bool = True) -> list[str]:
     """Bring the database at `url` up to date (or up to the version `until`); return the versions
-    applied now.
+    applied now. Then, unless `encrypt` is false, the Python step: encrypt the plain personal values
+    a migration left in private.plaintext_pending (gongzhi.personal.pending; needs the data keys).
 
     Raises PreReleaseDatabase, changing nothing, for a database made before the baseline."""
     done_now: list[str] = []
@@ -104,6 +105,10 @@ def migrate(url: str, *, compat: bool | None = None, until: str | None = None) -
                     conn.execute("insert into supabase_migrations.schema_migrations (version, statements, name)"
                                  " values (%s, %s, %s)", (m.version, [sql], m.name))
                 done_now.append(m.version)
+            if encrypt:
+                from gongzhi.personal import pending as plaintext
+                plaintext.ensure_keys(conn)
+                plaintext.encrypt_pending(conn)
         finally:
             conn.execute("select pg_advisory_unlock(%s)", (LOCK_ID,))
     return done_now

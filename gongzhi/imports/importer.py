@@ -21,6 +21,7 @@ from gongzhi.imports import columns as cols
 from gongzhi.imports.reader import read
 from gongzhi.lists import lookups as lookups_mod
 from gongzhi.lists.fields import fields, parse
+from gongzhi.personal import crypto, store
 
 Progress = Callable[[float], None]
 BATCH = 1000
@@ -122,7 +123,8 @@ def duplicates_within(list_name: str, rows: list[tuple[int, dict]]) -> list[Prob
     for number, row in rows:
         keys = [("row",) + tuple(sorted((k, str(v)) for k, v in row.items()))]
         if list_name == "demand" and row.get("beneficiary_phone"):
-            keys.append(("phone", row["beneficiary_phone"], row.get("category_id")))
+            keys.append(("phone", "".join(c for c in str(row["beneficiary_phone"]) if c.isdigit()),
+                         row.get("category_id")))
         first = next((seen[k] for k in keys if k in seen), None)
         if first is not None:
             problems.append(Problem(number, None, "excel.duplicate_row", {"row": first}))
@@ -158,22 +160,34 @@ SQL_TYPES = {"text": "text", "longtext": "text", "phone": "text", "choice": "tex
 def _insert_sql(list_name: str) -> str:
     """One INSERT for a whole batch, rows passed as a JSON array: statement-level triggers (the
     demand tally) then run once per batch instead of once per row."""
-    typed = [(f.name, SQL_TYPES[f.kind]) for f in fields(list_name)] + [(cols.STATUS, "text")]
+    typed = []
+    for f in fields(list_name):
+        if store.field(list_name, f.name) is not None:   # stored sealed: ciphertext, blind index, masked copy
+            typed += [(f"{f.name}_enc", "bytea"), (f"{f.name}_bidx", "bytea"), (f"{f.name}_masked", "text")]
+        else:
+            typed.append((f.name, SQL_TYPES[f.kind]))
+    typed.append((cols.STATUS, "text"))
     names = ", ".join(n for n, _t in typed)
     return (f"insert into public.{list_name} ({names}) select {names} from jsonb_to_recordset(%s::jsonb)"
             f" as r({', '.join(f'{n} {t}' for n, t in typed)})")
 
 
-def _json(rows: list[tuple[int, dict]]) -> Jsonb:
-    return Jsonb([{k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
-                   for k, v in r.items()} for _n, r in rows])
+def _json(list_name: str, rows: list[tuple[int, dict]]) -> Jsonb:
+    """The rows as JSON, their personal fields sealed here, where the key is (bytea as \\x hex)."""
+    ring = crypto.ring()
+    out = []
+    for _n, r in rows:
+        row = {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+               for k, v in store.sealed_columns(list_name, r, ring).items()}
+        out.append({k: ("\\x" + v.hex() if isinstance(v, bytes) else v) for k, v in row.items()})
+    return Jsonb(out)
 
 
 def _insert(conn: psycopg.Connection, list_name: str, rows: list[tuple[int, dict]],
             progress: Progress | None = None) -> None:
     sql = _insert_sql(list_name)
     for start in range(0, len(rows), BATCH):
-        conn.execute(sql, (_json(rows[start:start + BATCH]),))
+        conn.execute(sql, (_json(list_name, rows[start:start + BATCH]),))
         if progress:
             progress(min(1.0, (start + BATCH) / len(rows)))
 
@@ -189,7 +203,7 @@ def _dry_run(user: Identity, list_name: str, rows: list[tuple[int, dict]], progr
     def attempt(chunk: list[tuple[int, dict]]) -> None:
         try:
             with conn.transaction():
-                conn.execute(sql, (_json(chunk),))
+                conn.execute(sql, (_json(list_name, chunk),))
         except psycopg.Error as exc:
             if len(chunk) == 1:
                 error = from_db(exc)

@@ -19,6 +19,7 @@ from gongzhi.lists import forms
 from gongzhi.lists.fields import URGENCY
 from gongzhi.lists import queries
 from gongzhi.lists.queries import STATUSES, spec
+from gongzhi.personal import sealed_columns
 
 
 class LikelyDuplicates(DomainError):
@@ -50,6 +51,7 @@ def create(user: Identity, list_name: str, raw: Mapping[str, Any], check_duplica
             found = queries.duplicates(user, clean)
             if found:
                 raise LikelyDuplicates(found)
+        clean = sealed_columns(spec(list_name).table, clean)
         columns = list(clean)
         return conn.execute(
             sql.SQL("insert into public.{} ({}) values ({}) returning id").format(
@@ -66,6 +68,7 @@ def update(user: Identity, list_name: str, row_id: int, raw: Mapping[str, Any]) 
         clean = forms.validate(user, list_name, raw, partial=True)
         if not clean:
             return
+        clean = sealed_columns(spec(list_name).table, clean)
         done = conn.execute(
             sql.SQL("update public.{} set {} where id = %(id)s").format(
                 sql.Identifier(spec(list_name).table),

@@ -20,6 +20,8 @@ from gongzhi.auth import Identity
 from gongzhi import security_log, statuses, todo
 from gongzhi.errors import DomainError
 from gongzhi.lists.fields import PROJECT_KINDS, RESOURCE_KINDS, URGENCY, fields
+from gongzhi.personal import crypto, store
+from gongzhi.personal.crypto import blind_index
 
 LISTS = ("demand", "resource", "project")
 PER_PAGE = 50
@@ -279,12 +281,15 @@ def export_rows(user: Identity, list_name: str, filters: ListFilters, lang: str 
     choices and statuses their codes, personal data is masked exactly as on the page.
     """
     s = spec(list_name)
-    names = []
+    names, sealed = [], []
     for col in export_columns(list_name):
         if col == "category_id":
             names.append(sql.SQL("c.name_en" if lang == "en" else "c.name_zh") + sql.SQL(" as category_id"))
         elif col == "org_unit_id":
             names.append(sql.SQL("o.name as org_unit_id"))
+        elif store.field(s.table, col) is not None:
+            names.extend(_export_sealed(list_name, col))
+            sealed.append(store.field(s.table, col))
         else:
             names.append(sql.SQL("v.{}").format(sql.Identifier(col)))
     with user.session() as conn:
@@ -299,9 +304,26 @@ def export_rows(user: Identity, list_name: str, filters: ListFilters, lang: str 
             cur.execute(query, w.params)
             for row in cur:
                 rows += 1
+                for f in sealed:  # in full where the exporter may read it, else the masked copy
+                    cipher = row.pop(f"{f.column}__enc")
+                    if cipher is not None:
+                        row[f.column] = crypto.decrypt(f.kind, cipher)
                 yield row
         security_log.append(conn, "export", object=list_name,
                             details={"list": list_name, "filters": logged_filters(filters), "rows": rows})
+
+
+def _export_sealed(list_name: str, column: str) -> list[sql.Composable]:
+    """An encrypted field in an export: its masked copy, and its ciphertext where the exporter may
+    read it in full (a demand's beneficiary: the owning grid and the district, as on the page)."""
+    if list_name == "demand":
+        cipher = sql.SQL("case when v.personal_visible then private.beneficiary_phone_cipher(v.id) end")
+        shown = sql.SQL("v.{}").format(sql.Identifier(column))
+    else:
+        cipher = sql.SQL("v.{}").format(sql.Identifier(f"{column}_enc"))
+        shown = sql.SQL("v.{}").format(sql.Identifier(f"{column}_masked"))
+    return [sql.SQL("{} as {}").format(shown, sql.Identifier(column)),
+            sql.SQL("{} as {}").format(cipher, sql.Identifier(f"{column}__enc"))]
 
 
 def logged_filters(f: ListFilters) -> dict:
@@ -359,14 +381,22 @@ def get(user: Identity, list_name: str, row_id: int, lang: str = "zh") -> dict |
                where table_schema = 'public' and table_name = %s order by ordinal_position""", (s.source,))]
         wanted = [c for c in columns if c not in ("street_id", "community_id", "grid_id", "terr",
                                                  "beneficiary_name_masked", "beneficiary_phone_masked",
-                                                 "personal_visible", "created_by")]
+                                                 "personal_visible", "created_by")
+                  and not c.endswith(("_enc", "_bidx"))]
         query = sql.SQL("select {cols}, o.name as org_unit {category}{extra}, st.display_name as created_by_name"
                         " from public.{source} v {joins}"
                         " left join public.staff st on st.user_id = v.created_by where v.id = %s").format(
-            cols=sql.SQL(", ").join(sql.SQL("v.{}").format(sql.Identifier(c)) for c in wanted),
+            cols=sql.SQL(", ").join(_shown(c) for c in wanted),
             category=sql.SQL(category), extra=sql.SQL(extra), source=sql.Identifier(s.source),
             joins=_joins(list_name))
         return conn.execute(query, (row_id,)).fetchone()
+
+
+def _shown(column: str) -> sql.Composable:
+    """A column as the detail view shows it: an encrypted field's masked copy under the field's name."""
+    if column.endswith("_masked"):
+        return sql.SQL("v.{} as {}").format(sql.Identifier(column), sql.Identifier(column.removesuffix("_masked")))
+    return sql.SQL("v.{}").format(sql.Identifier(column))
 
 
 PERSONAL_KEYS = ["beneficiary_name", "beneficiary_phone"]
@@ -460,5 +490,6 @@ def duplicates(user: Identity, clean: dict[str, Any], exclude: int | None = None
                from private.demand_duplicates(%s, %s, %s, %s, %s) x
                join public.demand_row v on v.id = x.demand_id
                order by x.similarity desc, v.id desc""",
-            (clean.get("org_unit_id"), clean.get("category_id"), clean.get("beneficiary_phone"),
+            (clean.get("org_unit_id"), clean.get("category_id"),
+             blind_index("phone", clean["beneficiary_phone"]) if clean.get("beneficiary_phone") else None,
              clean.get("title") or "", exclude)).fetchall()

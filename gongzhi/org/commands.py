@@ -12,6 +12,7 @@ from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
 from gongzhi.org.forms import AccountForm, UnitForm, password_problems
 from gongzhi.org.queries import CHILD
+from gongzhi.personal.crypto import columns_of, seal_optional
 
 
 def _refuse(problems: list[str]) -> None:
@@ -65,9 +66,10 @@ def create_account(user: Identity, form: AccountForm) -> str:
             if config.backend() != "supabase":
                 new_id = conn.execute("select private.create_login(%s, %s) as id",
                                       (form.email.strip().lower(), hash_password(form.password))).fetchone()["id"]
-                conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
-                             " values (%s, %s, %s, %s, %s, %s)",
-                             (new_id, form.org_unit_id, role, form.display_name.strip(), form.phone.strip() or None,
+                conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone_enc, phone_bidx,"
+                             " phone_masked, department_id) values (%s, %s, %s, %s, %s, %s, %s, %s)",
+                             (new_id, form.org_unit_id, role, form.display_name.strip(),
+                              *columns_of(seal_optional("phone", form.phone)),
                               form.department_id if role == "department" else None))
                 security_log.append(conn, "account", object=f"user:{new_id}",
                                     details={"action": "create", "role": role, "org_unit_id": form.org_unit_id})

@@ -65,7 +65,7 @@ def _staff(user: Identity, where: str, params: dict, page: int, per_page: int) -
         page = min(max(1, page), pages)
         rows = conn.execute(
             f"""select s.user_id::text as user_id, s.display_name, l.email, s.role, o.id as org_unit_id,
-                       o.name as org_unit, s.phone, s.active, l.last_sign_in_at
+                       o.name as org_unit, s.phone_masked as phone, s.active, l.last_sign_in_at
                 {base} order by o.terr, s.role, s.display_name, s.user_id limit %(limit)s offset %(offset)s""",
             {**params, "limit": per_page, "offset": (page - 1) * per_page}).fetchall()
     return StaffPage(rows, total, page, pages)

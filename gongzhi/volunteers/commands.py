@@ -20,6 +20,8 @@ from gongzhi.lists.forms import FormError
 from gongzhi.lists.lookups import load as load_lookups
 from gongzhi.volunteers.queries import public_lookups
 from gongzhi.volunteers.forms import ApplicationForm, PostForm, ServiceLogForm
+from gongzhi.personal import sealed_columns
+from gongzhi.personal.crypto import BadValue, blind_index
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud over the phone
 CODE_LENGTH = 8
@@ -61,16 +63,17 @@ _APPLICATION_COLUMNS = ("kind", "org_unit_id", "name", "phone", "contact_name", 
 
 
 def submit_application(form: ApplicationForm, lookups: Lookups | None, sender: str) -> None:
-    """The public page: insert a pending application as anon (checked against `lookups`, else the
-    public ones, read first as the sign-in role). Nothing is read back (anon may not).
+    """The public page: insert a pending application as gongzhi_public (the portal's public role),
+    its phone sealed here, checked against `lookups` (else the public ones, read first as the sign-in
+    role). Nothing is read back.
     `sender` is the client's address as the server established it (gongzhi.sender); the database
     throttles by it and ignores anything else a client claims. A phone already applied or
     registered gets the same answer as a new one; staff see the duplicate."""
     clean = _valid(form, lookups if lookups is not None else public_lookups())
-    values = {k: clean.get(k) for k in _APPLICATION_COLUMNS}
+    values = sealed_columns("application", {k: clean.get(k) for k in _APPLICATION_COLUMNS})
     values["offers"] = json.dumps(values["offers"], ensure_ascii=False)
     columns = ", ".join(values)
-    with _translated(), db.as_anon() as conn:
+    with _translated(), db.as_public() as conn:
         conn.execute("select set_config('gongzhi.client_ip', %s, true)", (sender[:100],))
         conn.execute(f"insert into public.application ({columns}) values ({', '.join('%(' + k + ')s' for k in values)})",
                      values)
@@ -148,12 +151,17 @@ def sign_up(user: Identity, post_id: int, volunteer_id: int) -> str:
 
 
 def public_sign_up(post_id: int, phone: str, code: str) -> None:
-    """The public page: a volunteer signs up with their phone and sign-up code, as anon."""
+    """The public page: a volunteer signs up with their phone (passed as its blind index) and
+    sign-up code, as gongzhi_public."""
     if not phone.strip() or not code.strip():
         raise DomainError("signup.bad_code")
-    with _translated(), db.as_anon() as conn:
-        conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code) values (%s, 'public', %s, %s)",
-                     (post_id, phone.strip()[:20], code.strip()[:20]))
+    try:
+        bidx = blind_index("phone", phone)
+    except BadValue:
+        raise DomainError("signup.bad_code") from None   # reads as an unknown phone does
+    with _translated(), db.as_public() as conn:
+        conn.execute("insert into public.signup (post_id, via, claim_phone_bidx, claim_code) values (%s, 'public', %s, %s)",
+                     (post_id, bidx, code.strip()[:20]))
 
 
 def withdraw(user: Identity, signup_id: int) -> None:

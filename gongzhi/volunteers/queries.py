@@ -8,6 +8,7 @@ from gongzhi import db, territory
 from gongzhi.auth import Identity
 from gongzhi.lists.fields import Lookups
 from gongzhi.volunteers.assessment import period_bounds
+from gongzhi.personal.crypto import BadValue, blind_index
 
 PAGE_SIZE = 50
 
@@ -48,7 +49,7 @@ def public_posts(community_id: int, limit: int = 50) -> list[dict]:
 def applications(user: Identity, status: str = "pending", page: int = 1, size: int = PAGE_SIZE):
     with user.session() as conn:
         rows = conn.execute(
-            """select a.id, a.kind, o.name as place, a.name, a.phone, a.contact_name, a.unit_type, a.workplace,
+            """select a.id, a.kind, o.name as place, a.name, a.phone_masked as phone, a.contact_name, a.unit_type, a.workplace,
                       a.skills, a.availability, a.pledged_hours, a.offers, a.note, a.status, a.reason, a.created_at,
                       a.duplicate
                from public.application a join public.org_unit o on o.id = a.org_unit_id
@@ -63,28 +64,29 @@ def volunteers(user: Identity, search: str = "", page: int = 1, size: int = PAGE
     """The community's volunteer page: members with their verified hours this half-year."""
     start, _end = period_bounds(None, today)
     like = f"%{search.strip()}%" if search.strip() else None
+    bidx = _phone_index(search)
     with user.session() as conn:
         rows = conn.execute(
-            """select v.id, v.name, v.phone, o.name as place, v.workplace, u.name as unit_name, v.skills,
+            """select v.id, v.name, v.phone_masked as phone, o.name as place, v.workplace, u.name as unit_name, v.skills,
                       v.pledged_hours, v.active, v.created_at,
                       coalesce((select sum(l.hours) from public.service_log l
                                 where l.volunteer_id = v.id and l.served_on >= %(start)s
                                   and l.verified_at is not null), 0) as hours
                from public.volunteer v join public.org_unit o on o.id = v.org_unit_id
                left join public.unit u on u.id = v.unit_id
-               where (%(like)s::text is null or v.name like %(like)s or v.phone like %(like)s)
+               where (%(like)s::text is null or v.name like %(like)s or v.phone_bidx = %(bidx)s)
                order by v.id desc limit %(limit)s offset %(offset)s""",
-            {"start": start, "like": like, **_page(page, size)}).fetchall()
+            {"start": start, "like": like, "bidx": bidx, **_page(page, size)}).fetchall()
         total = conn.execute("select count(*) as n from public.volunteer v"
-                             " where (%(like)s::text is null or v.name like %(like)s or v.phone like %(like)s)",
-                             {"like": like}).fetchone()["n"]
+                             " where (%(like)s::text is null or v.name like %(like)s or v.phone_bidx = %(bidx)s)",
+                             {"like": like, "bidx": bidx}).fetchone()["n"]
     return rows, total
 
 
 def units(user: Identity, page: int = 1, size: int = PAGE_SIZE):
     with user.session() as conn:
         rows = conn.execute(
-            """select u.id, u.name, u.unit_type, o.name as place, u.contact_name, u.phone, u.pledged_hours,
+            """select u.id, u.name, u.unit_type, o.name as place, u.contact_name, u.phone_masked as phone, u.pledged_hours,
                       cardinality(u.resource_ids) as resources,
                       (select count(*) from public.volunteer v where v.unit_id = u.id) as members, u.active
                from public.unit u join public.org_unit o on o.id = u.org_unit_id
@@ -112,7 +114,7 @@ def posts(user: Identity, upcoming: bool = True, page: int = 1, size: int = PAGE
 def signups(user: Identity, post_id: int) -> list[dict]:
     with user.session() as conn:
         return conn.execute(
-            """select s.id, v.name, v.phone, s.status, s.via, s.created_at
+            """select s.id, v.name, v.phone_masked as phone, s.status, s.via, s.created_at
                from public.signup s join public.volunteer v on v.id = s.volunteer_id
                where s.post_id = %s
                order by case s.status when 'confirmed' then 0 when 'waitlisted' then 1 else 2 end, s.created_at, s.id""",
@@ -134,8 +136,18 @@ def overlaps(user: Identity, volunteer_id: int, post_id: int) -> list[dict]:
 def volunteer_choices(user: Identity, search: str = "", limit: int = 50) -> list[dict]:
     like = f"%{search.strip()}%"
     with user.session() as conn:
-        return conn.execute("select id, name, phone from public.volunteer where active and (name like %s or phone like %s)"
-                            " order by name, id limit %s", (like, like, limit)).fetchall()
+        return conn.execute("select id, name, phone_masked as phone from public.volunteer"
+                            " where active and (name like %s or phone_bidx = %s)"
+                            " order by name, id limit %s", (like, _phone_index(search), limit)).fetchall()
+
+
+def _phone_index(search: str) -> bytes | None:
+    """A search that is a whole phone number finds it by blind index (phones are stored encrypted:
+    no part of one can be searched)."""
+    try:
+        return blind_index("phone", search) if search.strip() else None
+    except BadValue:
+        return None
 
 
 def service_logs(user: Identity, verified: bool | None = None, page: int = 1, size: int = PAGE_SIZE):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import psycopg
 
 from gongzhi import demo_data as d
+from gongzhi.personal import seeding
+from gongzhi.personal.crypto import seal
 
 TABLES = ["application", "unit", "volunteer", "post", "signup", "service_log", "assessment"]
 DEMO_PHONE = "13800138000"     # the demo volunteer of 丽水社区 who may sign up on the public page …
@@ -56,6 +58,11 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
         from unnest(string_to_array(%(surnames)s, null)) s cross join unnest(%(given)s::text[]) g;
     """, {"surnames": d.SURNAMES, "given": d.GIVEN_NAMES})
     n_comm = conn.execute("select count(*) from seed_community").fetchone()[0]
+    base = conn.execute("select coalesce(max(id), 0) from public.volunteer").fetchone()[0]
+    units_before = conn.execute("select count(*) from public.unit").fetchone()[0]
+    seeding.phone_table(conn, "seed_unit_phone", [f"027-{8000000 + units_before + i:08d}" for i in range(1, units + 1)])
+    seeding.phone_table(conn, "seed_volunteer_phone", [f"13{700000000 + base + i:09d}" for i in range(1, volunteers + 1)])
+    seeding.phone_table(conn, "seed_application_phone", [f"15{800000000 + base + i:09d}" for i in range(1, applications + 1)])
     _run(conn, """
         create temp table seed_unit_res on commit drop as
         select i, nextval(pg_get_serial_sequence('public.resource', 'id')) as rid,
@@ -71,20 +78,19 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
         select rid, community_id, street_id, community_id, terr, 'service', category_id, name || '志愿服务',
                name || '报到承诺的服务资源', name, 'unit', 5 + i %% 20, current_date - 300, 'available'
         from seed_unit_res;
-        insert into public.unit (org_unit_id, street_id, community_id, terr, name, unit_type, contact_name, phone,
-                                 pledged_hours, resource_ids, created_at)
+        insert into public.unit (org_unit_id, street_id, community_id, terr, name, unit_type, contact_name, phone_enc,
+                                 phone_bidx, phone_masked, pledged_hours, resource_ids, created_at)
         select u.community_id, u.street_id, u.community_id, u.terr, u.name, u.type,
-               (select name from seed_vname where n = 1 + u.i * 13 %% 500), '027-' || lpad((8000000 + u.i)::text, 8, '0'),
+               (select name from seed_vname where n = 1 + u.i * 13 %% 500), ph.enc, ph.bidx, ph.masked,
                100 + (u.i %% 5) * 50, array[u.rid], now() - interval '1 year'
-        from seed_unit_res u;
+        from seed_unit_res u join seed_unit_phone ph on ph.n = u.i;
     """, {"units": units, "nc": n_comm, "k": len(UNIT_NAMES), "names": [n for n, _ in UNIT_NAMES],
           "types": [t for _, t in UNIT_NAMES]})
-    base = conn.execute("select coalesce(max(id), 0) from public.volunteer").fetchone()[0]
     conn.execute("""
-        insert into public.volunteer (org_unit_id, street_id, community_id, grid_id, terr, name, phone, workplace, unit_id,
-                                      skills, availability, pledged_hours, created_at)
+        insert into public.volunteer (org_unit_id, street_id, community_id, grid_id, terr, name, phone_enc, phone_bidx,
+                                      phone_masked, workplace, unit_id, skills, availability, pledged_hours, created_at)
         select coalesce(g.id, c.id), c.street_id, c.id, g.id, coalesce(g.terr, c.terr),
-               nm.name, '13' || lpad((700000000 + %(base)s + i)::text, 9, '0'), un.name, un.id,
+               nm.name, ph.enc, ph.bidx, ph.masked, un.name, un.id,
                array[(select code from public.category order by (id * 3 + i) %% 10 limit 1)],
                (array['工作日晚上', '周末全天', '周六上午', '节假日'])[1 + i %% 4], 20 + (i %% 5) * 10,
                now() - (i %% 365) * interval '1 day'
@@ -96,11 +102,14 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                            order by x.id offset (i * 11) %% greatest((select count(*) from public.unit), 1) limit 1) un
                on i %% 5 < 2
         join seed_vname nm on nm.n = 1 + (i * 17) %% (select count(*) from seed_vname)
+        join seed_volunteer_phone ph on ph.n = i
     """, {"n": volunteers, "nc": n_comm, "base": base})
-    conn.execute("update public.volunteer set phone = %s, code_hash = encode(sha256(convert_to(id::text || ':' || %s, 'UTF8')), 'hex')"
+    demo = seal("phone", DEMO_PHONE)
+    conn.execute("update public.volunteer set phone_enc = %s, phone_bidx = %s, phone_masked = %s,"
+                 " code_hash = encode(sha256(convert_to(id::text || ':' || %s, 'UTF8')), 'hex')"
                  " where id = (select min(v.id) from public.volunteer v join public.org_unit c on c.id = v.community_id"
-                 " where c.name = '丽水社区') and not exists (select from public.volunteer where phone = %s)",
-                 (DEMO_PHONE, DEMO_CODE, DEMO_PHONE))
+                 " where c.name = '丽水社区') and not exists (select from public.volunteer where phone_bidx = %s)",
+                 (demo.enc, demo.bidx, demo.masked, DEMO_CODE, demo.bidx))
     # Posts: the j-th post of a community takes slot j (a day and an hour) counted back from the
     # coming month, after the slots earlier calls used, so activities of one community never overlap.
     slot0 = conn.execute("select count(*) from public.post").fetchone()[0] // n_comm + 1
@@ -190,12 +199,13 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
     """, {"logs": logs, "have": have, "nc": n_comm})
     if applications:
         conn.execute("""
-            insert into public.application (kind, org_unit_id, street_id, community_id, terr, name, phone, unit_type,
+            insert into public.application (kind, org_unit_id, street_id, community_id, terr, name, phone_enc,
+                                            phone_bidx, phone_masked, unit_type,
                                             workplace, skills, availability, pledged_hours, offers, fingerprint, status,
                                             created_at)
             select case when i %% 4 = 0 then 'unit' else 'volunteer' end, c.id, c.street_id, c.id, c.terr,
                    case when i %% 4 = 0 then (%(names)s::text[])[1 + i %% 12] || '第' || i || '支部' else nm.name end,
-                   '15' || lpad((800000000 + i)::text, 9, '0'), case when i %% 4 = 0 then 'enterprise' end,
+                   ph.enc, ph.bidx, ph.masked, case when i %% 4 = 0 then 'enterprise' end,
                    case when i %% 4 <> 0 then '区教育局' end,
                    case when i %% 4 <> 0 then array['elderly'] else '{}' end, '周末', 20,
                    case when i %% 4 = 0 then '[{"kind": "venue", "category": "culture", "name": "会议室", "capacity": 30}]'
@@ -203,6 +213,7 @@ def add_rows(conn: psycopg.Connection, *, volunteers: int, units: int, posts: in
                    'seed', 'pending', now() - i * interval '7 hours'
             from generate_series(1, %(n)s) i join seed_community c on c.n = 1 + (i * 5) %% %(nc)s
             join seed_vname nm on nm.n = 1 + (i * 29) %% 500
+            join seed_application_phone ph on ph.n = i
         """, {"n": applications, "nc": n_comm, "names": [n for n, _ in UNIT_NAMES]})
     for table in TABLES:
         conn.execute(f"alter table public.{table} enable trigger user")

@@ -14,6 +14,7 @@ import psycopg
 
 from gongzhi import demo_data as d
 from gongzhi.auth.local import hash_password
+from gongzhi.personal.crypto import seal
 
 # code, Chinese name, English name
 DEPARTMENTS = [
@@ -95,9 +96,10 @@ def _staff(conn, ids: dict[str, int]) -> None:
         if row is None:
             user_id = conn.execute("insert into auth.users (email, encrypted_password, email_confirmed_at)"
                                    " values (%s, %s, now()) returning id", (email, shared_hash)).fetchone()[0]
-            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
-                         " values (%s, %s, 'department', %s, %s, %s)",
-                         (user_id, district, name, f"13{zlib.crc32(email.encode()) % 10**9:09d}", ids[code]))
+            phone = seal("phone", f"13{zlib.crc32(email.encode()) % 10**9:09d}")
+            conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone_enc, phone_bidx,"
+                         " phone_masked, department_id) values (%s, %s, 'department', %s, %s, %s, %s, %s)",
+                         (user_id, district, name, phone.enc, phone.bidx, phone.masked, ids[code]))
         else:
             conn.execute("update public.staff set department_id = %s where user_id = %s", (ids[code], row[0]))
 

@@ -1,10 +1,11 @@
-"""RLS matrix: anon may only submit an application (reading nothing back); staff read, decide and
+"""RLS matrix: anon reaches nothing (the public form writes through the portal as gongzhi_public); staff read, decide and
 remove the applications of their territory."""
 import uuid
 
 import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
+from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
+from tests.personal import sealed
 from tests.volunteers.makers import at, new_application, phone
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -12,9 +13,9 @@ SPEC = Spec(
     table="application",
     key="id = %(id)s",
     make=lambda conn, unit: at(conn, unit, new_application),
-    prepare=lambda conn, unit: {"unit": unit, "phone": phone(), "fp": uuid.uuid4().hex},
-    insert="insert into public.application (kind, org_unit_id, name, phone, fingerprint)"
-           " values ('volunteer', %(unit)s, '王芳', %(phone)s, %(fp)s)",
+    prepare=lambda conn, unit: {"unit": unit, **sealed(phone()), "fp": uuid.uuid4().hex},
+    insert="insert into public.application (kind, org_unit_id, name, phone_enc, phone_bidx, phone_masked, fingerprint)"
+           " values ('volunteer', %(unit)s, '王芳', %(phone_enc)s, %(phone_bidx)s, %(phone_masked)s, %(fp)s)",
     update_set="note = '已电话联系'",
     move="update public.application set org_unit_id = %(unit)s where id = %(id)s",
 )
@@ -23,7 +24,7 @@ MATRIX = {
     "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=IN_OUT),
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
     "department": NOTHING,
-    "anon": dict(select=NONE, insert=ALL, update=NONE, delete=NONE),
+    "anon": NOTHING,   # the public form writes through the portal as gongzhi_public (tests/security/test_personal_at_rest.py)
 }
 
 

@@ -77,12 +77,18 @@ def test_a_change_records_who_when_and_the_old_and_new_values(conn):
 
 def test_the_audit_trail_holds_no_personal_data(conn):
     from tests.conftest import act_as, act_as_owner, unit_id
+    from tests.personal import sealed
     demand = new_demand(conn, unit_id(conn, "丽水社区第一网格"))
     act_as(conn, "grid")
-    conn.execute("update public.demand set beneficiary_name = '王秀英', beneficiary_phone = '13912345678'"
-                 " where id = %s", (demand,))
+    phone = sealed("13912345678", "beneficiary_phone")
+    conn.execute("update public.demand set beneficiary_name = '王秀英', beneficiary_phone_enc = %(beneficiary_phone_enc)s,"
+                 " beneficiary_phone_bidx = %(beneficiary_phone_bidx)s,"
+                 " beneficiary_phone_masked = %(beneficiary_phone_masked)s where id = %(id)s", {**phone, "id": demand})
     act_as(conn, "community")
     rows = conn.execute("select coalesce(old_row::text, '') || coalesce(new_row::text, '') as body from public.audit_log"
                         " where table_name = 'demand' and row_id = %s", (str(demand),)).fetchall()
     act_as_owner(conn)
     assert rows and not any("13912345678" in r["body"] or "王秀英" in r["body"] for r in rows)
+    # neither the ciphertext nor the blind index: the trail holds no personal field in any form
+    assert not any(k in r["body"] for r in rows for k in ("beneficiary_phone_enc", "beneficiary_phone_bidx",
+                                                           "beneficiary_phone_masked", phone["beneficiary_phone_enc"].hex()[:16]))

@@ -3,6 +3,7 @@ changed only inside the territory; anon reaches none."""
 import pytest
 
 from tests.db.rls import INSIDE, INSIDE_ABOVE, NOTHING, Spec, cell_test, check_move_out
+from tests.personal import sealed
 from tests.volunteers.makers import at, new_unit, phone
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -10,8 +11,9 @@ SPEC = Spec(
     table="unit",
     key="id = %(id)s",
     make=lambda conn, unit: at(conn, unit, new_unit),
-    prepare=lambda conn, unit: {"unit": unit, "phone": phone()},
-    insert="insert into public.unit (org_unit_id, name, unit_type, phone) values (%(unit)s, '区供电公司', 'enterprise', %(phone)s)",
+    prepare=lambda conn, unit: {"unit": unit, **sealed(phone())},
+    insert="insert into public.unit (org_unit_id, name, unit_type, phone_enc, phone_bidx, phone_masked)"
+           " values (%(unit)s, '区供电公司', 'enterprise', %(phone_enc)s, %(phone_bidx)s, %(phone_masked)s)",
     update_set="contact_name = '李强'",
     move="update public.unit set org_unit_id = %(unit)s where id = %(id)s",
 )

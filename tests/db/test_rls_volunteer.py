@@ -3,6 +3,7 @@ changed only inside the territory; anon cannot insert one directly (only an appl
 import pytest
 
 from tests.db.rls import INSIDE, INSIDE_ABOVE, NOTHING, Spec, cell_test, check_move_out
+from tests.personal import sealed
 from tests.volunteers.makers import at, new_volunteer, phone
 
 IN_OUT = frozenset({"inside", "outside"})
@@ -10,8 +11,9 @@ SPEC = Spec(
     table="volunteer",
     key="id = %(id)s",
     make=lambda conn, unit: at(conn, unit, new_volunteer),
-    prepare=lambda conn, unit: {"unit": unit, "phone": phone()},
-    insert="insert into public.volunteer (org_unit_id, name, phone) values (%(unit)s, '陈静', %(phone)s)",
+    prepare=lambda conn, unit: {"unit": unit, **sealed(phone())},
+    insert="insert into public.volunteer (org_unit_id, name, phone_enc, phone_bidx, phone_masked)"
+           " values (%(unit)s, '陈静', %(phone_enc)s, %(phone_bidx)s, %(phone_masked)s)",
     update_set="workplace = '区人民医院'",
     move="update public.volunteer set org_unit_id = %(unit)s where id = %(id)s",
 )

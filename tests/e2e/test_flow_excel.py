@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from gongzhi import i18n
 from gongzhi.imports.columns import header, import_columns
+from gongzhi.personal.crypto import decrypt
 from tests.e2e.conftest import download, enter, open_page, settle, sign_in, table_row, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.flaky(reruns=2)]   # a real browser on a loaded machine can miss a late Streamlit rerun: up to two more runs
@@ -58,8 +59,8 @@ def test_bad_rows_refused_fixed_sheet_imported_and_exported_as_csv(portal, new_p
     expect(confirm).to_be_visible()
     confirm.click()
     expect(page.get_by_text("已导入 4 行")).to_be_visible()
-    stored = sql("select title, beneficiary_phone from public.demand where title like %s order by title", (f"{word}%",))
-    assert [(r["title"], r["beneficiary_phone"]) for r in stored] == \
+    stored = sql("select title, beneficiary_phone_enc from public.demand where title like %s order by title", (f"{word}%",))
+    assert [(r["title"], decrypt("phone", r["beneficiary_phone_enc"])) for r in stored] == \
         [(r["title"], r["beneficiary_phone"]) for r in rows]
 
     enter(page.get_by_label("关键词"), word)

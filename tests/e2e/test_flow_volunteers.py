@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from gongzhi.personal.crypto import blind_index
 from tests.e2e.conftest import enter, open_page, pick, settle, sign_in, table_row, tick_row, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.flaky(reruns=2)]   # a real browser on a loaded machine can miss a late Streamlit rerun: up to two more runs
@@ -44,12 +45,12 @@ def test_public_sign_up_approval_post_hours_and_rating(portal, new_page, sql):
     form.get_by_label("工作单位").fill("滨江区税务局")
     form.get_by_role("button", name="提交申请").click()
     expect(resident.get_by_text("申请已提交，社区审核后会与您联系。")).to_be_visible()
-    assert sql("select status from public.application where phone = %s", (phone,)) == [{"status": "pending"}]
+    assert sql("select status from public.application where phone_bidx = %s", (blind_index("phone", phone),)) == [{"status": "pending"}]
 
     staff = new_page("community")
     sign_in(staff, portal, COMMUNITY)
     open_page(staff, "报到审核")
-    application_id = sql("select id from public.application where phone = %s", (phone,))[0]["id"]
+    application_id = sql("select id from public.application where phone_bidx = %s", (blind_index("phone", phone),))[0]["id"]
     decide = staff.get_by_test_id("stForm").first
     pick(staff, "选择申请", f"#{application_id} {name}", decide)
     decide.get_by_role("button", name="通过", exact=True).click()
@@ -83,8 +84,8 @@ def test_public_sign_up_approval_post_hours_and_rating(portal, new_page, sql):
     join.get_by_role("button", name="报名", exact=True).click()
     expect(resident.get_by_text(re.compile("^报名成功"))).to_be_visible()
     signed = sql("select s.status from public.signup s join public.post p on p.id = s.post_id"
-                 " join public.volunteer v on v.id = s.volunteer_id where p.title = %s and v.phone = %s",
-                 (post_title, phone))
+                 " join public.volunteer v on v.id = s.volunteer_id where p.title = %s and v.phone_bidx = %s",
+                 (post_title, blind_index("phone", phone)))
     assert signed == [{"status": "confirmed"}], signed
 
     # Staff record two hours with the resident's five stars, then verify them.
@@ -105,5 +106,5 @@ def test_public_sign_up_approval_post_hours_and_rating(portal, new_page, sql):
     staff.get_by_role("button", name="审核选中的 1 条").click()
     expect(staff.get_by_text("已审核 1 条")).to_be_visible()
     log = sql("select l.hours, l.rating, l.rated_by, l.verified_at is not null as verified from public.service_log l"
-              " join public.volunteer v on v.id = l.volunteer_id where v.phone = %s", (phone,))
+              " join public.volunteer v on v.id = l.volunteer_id where v.phone_bidx = %s", (blind_index("phone", phone),))
     assert log == [{"hours": Decimal("2.00"), "rating": 5, "rated_by": "resident", "verified": True}], log

@@ -7,6 +7,7 @@ from gongzhi.errors import DomainError
 from gongzhi.lists import commands, queries
 from gongzhi.lists.forms import FormError
 from gongzhi.lists.queries import ListFilters
+from gongzhi.personal.crypto import decrypt
 
 
 def _one(sql, *params):
@@ -70,8 +71,9 @@ def test_bulk_status_change_is_all_or_nothing(users):
 def test_an_edit_changes_only_the_fields_given(users):
     new_id = commands.create(users["grid"], "demand", GOOD)
     commands.update(users["community"], "demand", new_id, {"urgency": "urgent", "title": "改过的标题"})
-    row = _one("select urgency, title, beneficiary_phone from public.demand where id = %s", new_id)
-    assert row == {"urgency": "urgent", "title": "改过的标题", "beneficiary_phone": GOOD["beneficiary_phone"]}
+    row = _one("select urgency, title, beneficiary_phone_enc from public.demand where id = %s", new_id)
+    assert (row["urgency"], row["title"]) == ("urgent", "改过的标题")
+    assert decrypt("phone", row["beneficiary_phone_enc"]) == GOOD["beneficiary_phone"]
     with pytest.raises(DomainError):
         commands.update(users["grid"], "demand", new_id, {"org_unit_id": "江滩社区第一网格"})
 

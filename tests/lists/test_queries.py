@@ -8,6 +8,7 @@ from gongzhi.db import as_user, owner
 from gongzhi.errors import DomainError
 from gongzhi.lists import queries
 from gongzhi.lists.queries import ListFilters
+from gongzhi.personal import crypto
 
 
 def _owner(sql, *params):
@@ -86,45 +87,49 @@ def test_wide_filters_show_the_planners_estimate(users, monkeypatch):
     assert not queries.list_page(users["grid"], "demand", ListFilters()).estimated
 
 
-def test_phone_is_masked_except_for_the_owning_grid_and_the_district(users):
+def test_phone_is_masked_on_every_page_and_in_full_only_in_exports_of_those_who_may(users):
+    """The database cannot unmask (the key lives outside it): every list page shows the masked copy.
+    An export decrypts for the owning grid and the district, as the page's unmask rule says."""
     rows = {role: {r["id"]: r for r in queries.list_page(users[role], "demand", ListFilters(), per_page=500).rows}
             for role in ("district", "street", "community", "grid")}
-    grid_id = next(iter(rows["grid"]))
-    raw = _owner("select beneficiary_phone, beneficiary_name from public.demand where id = %s", grid_id)[0]
-    assert rows["grid"][grid_id]["beneficiary_phone"] == raw["beneficiary_phone"]
-    assert rows["district"][grid_id]["beneficiary_phone"] == raw["beneficiary_phone"]
+    grid_id = next(i for i, r in rows["grid"].items() if r["beneficiary_phone"])
+    raw = _owner("select beneficiary_phone_enc, beneficiary_phone_masked, beneficiary_name from public.demand"
+                 " where id = %s", grid_id)[0]
+    plain = crypto.decrypt("phone", raw["beneficiary_phone_enc"])
+    for role in ("district", "street", "community", "grid"):
+        row = rows[role][grid_id]
+        assert row["beneficiary_phone"] == raw["beneficiary_phone_masked"] != plain and "****" in row["beneficiary_phone"]
+        assert row["beneficiary_phone"][-4:] == plain[-4:]
     for role in ("street", "community"):
         row = rows[role][grid_id]
-        assert row["beneficiary_phone"] != raw["beneficiary_phone"] and "****" in row["beneficiary_phone"]
-        assert row["beneficiary_phone"][-4:] == raw["beneficiary_phone"][-4:]
         assert row["beneficiary_name"][0] == raw["beneficiary_name"][0] and "*" in row["beneficiary_name"]
-    exported = {r["id"]: r for r in queries.export_rows(users["community"], "demand", ListFilters())}
-    assert exported[grid_id]["beneficiary_phone"] == rows["community"][grid_id]["beneficiary_phone"]
+    exported = {role: {r["id"]: r for r in queries.export_rows(users[role], "demand", ListFilters())}
+                for role in ("community", "grid", "district")}
+    assert exported["community"][grid_id]["beneficiary_phone"] == raw["beneficiary_phone_masked"]
+    assert exported["grid"][grid_id]["beneficiary_phone"] == exported["district"][grid_id]["beneficiary_phone"] == plain
 
 
 def test_the_database_refuses_raw_personal_data_to_any_client(users):
-    """A client with the API key and a street account cannot read the raw column, nor get it from
-    the helper function; the owning grid gets it from the view."""
+    """A client with the API key and a street account cannot read the ciphertext column, nor get it
+    from the helper function; the owning grid gets it from the helper (for an export)."""
     demand = _owner("select d.id from public.demand d join public.org_unit o on o.id = d.org_unit_id"
-                    " where o.name = '丽水社区第一网格' and beneficiary_phone is not null limit 1")[0]["id"]
-    with pytest.raises(errors.InsufficientPrivilege), as_user(users["street"].user_id) as conn:
-        conn.execute("select beneficiary_phone from public.demand where id = %s", (demand,)).fetchone()
-    with pytest.raises(errors.InsufficientPrivilege), as_user(users["street"].user_id) as conn:
-        conn.execute("select * from public.demand limit 1").fetchone()
+                    " where o.name = '丽水社区第一网格' and beneficiary_phone_enc is not null limit 1")[0]["id"]
+    for column in ("beneficiary_phone_enc", "beneficiary_phone_bidx", "*"):
+        with pytest.raises(errors.InsufficientPrivilege), as_user(users["street"].user_id) as conn:
+            conn.execute(f"select {column} from public.demand where id = %s", (demand,)).fetchone()
     with as_user(users["street"].user_id) as conn:
-        assert conn.execute("select private.beneficiary_phone(%s) as p", (demand,)).fetchone()["p"] is None
+        assert conn.execute("select private.beneficiary_phone_cipher(%s) as p", (demand,)).fetchone()["p"] is None
     with as_user(users["grid"].user_id) as conn:
-        assert conn.execute("select private.beneficiary_phone(%s) as p", (demand,)).fetchone()["p"]
+        assert conn.execute("select private.beneficiary_phone_cipher(%s) as p", (demand,)).fetchone()["p"]
 
 
-def test_history_hides_personal_data_from_those_who_may_not_see_it(users):
+def test_history_holds_no_personal_data_for_anyone(users):
     from gongzhi.lists import commands
     demand = queries.list_page(users["grid"], "demand", ListFilters()).rows[0]["id"]
     commands.update(users["grid"], "demand", demand, {"beneficiary_phone": "13700001111", "urgency": "urgent"})
-    grid_changes = {k for e in queries.history(users["grid"], "demand", demand) for k, _, _ in e["changes"]}
-    street_changes = {k for e in queries.history(users["street"], "demand", demand) for k, _, _ in e["changes"]}
-    assert {"beneficiary_phone", "urgency"} <= grid_changes
-    assert "urgency" in street_changes and "beneficiary_phone" not in street_changes
+    for role in ("grid", "street"):
+        changes = {k for e in queries.history(users[role], "demand", demand) for k, _, _ in e["changes"]}
+        assert "urgency" in changes and not any("phone" in k for k in changes), role
 
 
 def test_export_streams_every_matching_row_with_display_names(users):

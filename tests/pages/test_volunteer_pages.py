@@ -5,6 +5,7 @@ from streamlit.testing.v1 import AppTest
 
 from gongzhi import db
 from gongzhi.auth.pages import PAGES, ROLE_PAGES
+from gongzhi.personal.crypto import blind_index
 from tests.pages.conftest import APP, TIMEOUT
 
 CASES = [(role, key) for role, keys in ROLE_PAGES.items() for key in keys
@@ -30,7 +31,8 @@ def test_the_public_page_opens_signed_out_and_submits_an_application(fresh_db):
     assert not at.exception
     assert at.success and "申请已提交" in at.success[0].value
     with db.owner() as conn:
-        row = conn.execute("select status, workplace from public.application where phone = '13612345678'").fetchone()
+        row = conn.execute("select status, workplace from public.application where phone_bidx = %s",
+                           (blind_index("phone", "13612345678"),)).fetchone()
     assert row == {"status": "pending", "workplace": "区人民医院"}
 
 

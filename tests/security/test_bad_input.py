@@ -13,6 +13,7 @@ from gongzhi.imports import importer
 from gongzhi.lists.fields import Lookups, parse
 from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import ApplicationForm
+from gongzhi.personal.crypto import seal
 from tests.conftest import act_as, act_as_owner, unit_id
 from tests.imports.conftest import xlsx
 
@@ -45,8 +46,11 @@ def test_the_form_refuses_with_a_message(list_name, over, expected):
 
 @pytest.mark.parametrize("sql", [
     "insert into public.demand (org_unit_id, category_id, title) values (%(grid)s, %(cat)s, e'\\u200b\\u200b')",
-    "insert into public.demand (org_unit_id, category_id, title, beneficiary_phone) values (%(grid)s, %(cat)s, '灯', '-----')",
-    "insert into public.demand (org_unit_id, category_id, title, beneficiary_phone) values (%(grid)s, %(cat)s, '灯', '12345')",
+    # a phone is written sealed: a "masked copy" that is the plain number, or ciphertext without its index
+    "insert into public.demand (org_unit_id, category_id, title, beneficiary_phone_enc, beneficiary_phone_bidx,"
+    " beneficiary_phone_masked) values (%(grid)s, %(cat)s, '灯', %(enc)s, %(bidx)s, '13912345678')",
+    "insert into public.demand (org_unit_id, category_id, title, beneficiary_phone_enc, beneficiary_phone_masked)"
+    " values (%(grid)s, %(cat)s, '灯', %(enc)s, '139****5678')",
     "insert into public.demand (org_unit_id, category_id, title, needed_by) values (%(grid)s, %(cat)s, '灯', '0001-01-01')",
     "insert into public.project (org_unit_id, kind, name, budget) values (%(grid)s, 'joint', '电梯', 99999999999)",
     "insert into public.project (org_unit_id, kind, name, beneficiaries) values (%(grid)s, 'joint', '电梯', 2000000000)",
@@ -54,7 +58,8 @@ def test_the_form_refuses_with_a_message(list_name, over, expected):
 def test_the_database_refuses_it_for_every_client(conn, sql):
     act_as_owner(conn)
     params = {"grid": unit_id(conn, "丽水社区第一网格"),
-              "cat": conn.execute("select id from public.category limit 1").fetchone()["id"]}
+              "cat": conn.execute("select id from public.category limit 1").fetchone()["id"],
+              "enc": seal("phone", "13912345678").enc, "bidx": seal("phone", "13912345678").bidx}
     act_as(conn, "grid")
     with pytest.raises(errors.CheckViolation), conn.transaction():
         conn.execute(sql, params)

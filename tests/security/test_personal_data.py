@@ -4,10 +4,14 @@ phone (street and community staff) learn it by asking yes/no questions.
 Every security definer function whose body reads a personal column is listed from pg_proc; each
 one needs a probe here that attacks it as street and community staff, or the test fails."""
 import pytest
+from psycopg import errors
 
+from gongzhi.personal.crypto import blind_index, decrypt
 from tests.conftest import act_as, act_as_owner, unit_id
+from tests.personal import act_as_public, columns, sealed, values
 
-PERSONAL = r"(beneficiary_(phone|name)|\mphone\M|claim_phone|contact_phone)"
+# Phones are stored as <col>_enc / _bidx / _masked; personal_cipher names the column by its suffix.
+PERSONAL = r"(beneficiary_(phone|name)|phone_(enc|bidx)|claim_phone|'_enc')"
 PHONE = "13512342518"
 
 
@@ -17,15 +21,15 @@ def _demand(conn) -> dict:
     grid = unit_id(conn, "丽水社区第一网格")
     category = conn.execute("select id from public.category order by id limit 1").fetchone()["id"]
     row = conn.execute(
-        "insert into public.demand (org_unit_id, category_id, title, beneficiary_name, beneficiary_phone)"
-        " values (%s, %s, '独居老人家中水管爆裂', '王秀英', %s) returning id",
-        (grid, category, PHONE)).fetchone()
+        f"insert into public.demand (org_unit_id, category_id, title, beneficiary_name, {columns('beneficiary_phone')})"
+        f" values (%(grid)s, %(cat)s, '独居老人家中水管爆裂', '王秀英', {values('beneficiary_phone')}) returning id",
+        {"grid": grid, "cat": category, **sealed(PHONE, "beneficiary_phone")}).fetchone()
     return {"id": row["id"], "grid": grid, "category": category}
 
 
 def _duplicates(conn, d, phone):
     return conn.execute("select demand_id, reason from private.demand_duplicates(%s, %s, %s, %s)",
-                        (d["grid"], d["category"], phone, "完全不同的标题文字")).fetchall()
+                        (d["grid"], d["category"], blind_index("phone", phone), "完全不同的标题文字")).fetchall()
 
 
 def probe_demand_duplicates(conn, role):
@@ -36,12 +40,24 @@ def probe_demand_duplicates(conn, role):
     assert right == wrong, f"{role} tells the real phone from a wrong one"
 
 
-def probe_beneficiary_phone(conn, role):
+def probe_beneficiary_phone_cipher(conn, role):
     d = _demand(conn)
     act_as(conn, role)
-    assert conn.execute("select private.beneficiary_phone(%s) as p", (d["id"],)).fetchone()["p"] is None
+    assert conn.execute("select private.beneficiary_phone_cipher(%s) as p", (d["id"],)).fetchone()["p"] is None
     assert conn.execute("select beneficiary_phone as p from public.demand_row where id = %s",
                         (d["id"],)).fetchone()["p"] == "135****2518"
+
+
+def probe_personal_cipher(conn, role):
+    """Unmasking a beneficiary's phone is refused, with a reason or without, and reads as an unknown row."""
+    d = _demand(conn)
+    act_as(conn, role)
+    answers = []
+    for row in (str(d["id"]), "999999999"):
+        with pytest.raises(errors.InsufficientPrivilege) as refused, conn.transaction():
+            conn.execute("select private.personal_cipher('demand', %s, 'beneficiary_phone', '回访核实')", (row,))
+        answers.append(refused.value.diag.message_primary)
+    assert answers == ["gongzhi:personal.unmask_refused"] * 2
 
 
 def probe_beneficiary_name(conn, role):
@@ -54,27 +70,28 @@ def probe_check_application(conn, role):
     """The public application answers the same for a registered phone and an unknown one."""
     act_as_owner(conn)
     community = unit_id(conn, "丽水社区")
-    known = conn.execute("select phone from public.volunteer where active limit 1").fetchone()["phone"]
-    act_as(conn, None)
+    known = conn.execute("select phone_enc from public.volunteer where active limit 1").fetchone()["phone_enc"]
+    known = decrypt("phone", known)
+    act_as_public(conn)
     for phone in (known, "13700001111"):
         with conn.transaction():   # raises if either is refused: the answer would differ
-            conn.execute("insert into public.application (kind, org_unit_id, name, phone)"
-                         " values ('volunteer', %s, '李梅', %s)", (community, phone))
+            conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()})"
+                         f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed(phone)})
 
 
 def probe_signup_seat(conn, role):
     """A public sign-up with a registered phone and a wrong code reads as an unknown phone does."""
     act_as_owner(conn)
     post = conn.execute("select id from public.post where status = 'open' and kind = 'post' limit 1").fetchone()["id"]
-    known = conn.execute("select v.phone from public.volunteer v join public.post p on p.community_id = v.community_id"
-                         " where p.id = %s and v.active limit 1", (post,)).fetchone()["phone"]
-    act_as(conn, None)
+    known = conn.execute("select v.phone_bidx from public.volunteer v join public.post p on p.community_id = v.community_id"
+                         " where p.id = %s and v.active limit 1", (post,)).fetchone()["phone_bidx"]
+    act_as_public(conn)
     answers = []
-    for phone in (known, "13700001111"):
+    for bidx in (known, blind_index("phone", "13700001111")):
         try:
             with conn.transaction():
-                conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code)"
-                             " values (%s, 'public', %s, 'WRONG000')", (post, phone))
+                conn.execute("insert into public.signup (post_id, via, claim_phone_bidx, claim_code)"
+                             " values (%s, 'public', %s, 'WRONG000')", (post, bidx))
             answers.append("ok")
         except Exception as exc:   # the message is the answer an attacker reads
             answers.append(exc.diag.message_primary)
@@ -83,7 +100,8 @@ def probe_signup_seat(conn, role):
 
 PROBES = {
     "demand_duplicates": probe_demand_duplicates,
-    "beneficiary_phone": probe_beneficiary_phone,
+    "beneficiary_phone_cipher": probe_beneficiary_phone_cipher,
+    "personal_cipher": probe_personal_cipher,
     "beneficiary_name": probe_beneficiary_name,
     "check_application": probe_check_application,
     "signup_seat": probe_signup_seat,
@@ -104,7 +122,7 @@ def _definer_functions_reading_personal_data(conn) -> set[str]:
 
 def test_every_definer_function_reading_personal_data_has_a_probe(conn):
     found = _definer_functions_reading_personal_data(conn)
-    assert {"demand_duplicates", "beneficiary_phone"} <= found, "the catalogue query finds them"
+    assert {"demand_duplicates", "beneficiary_phone_cipher", "personal_cipher"} <= found, "the catalogue query finds them"
     assert sorted(found - set(PROBES) - set(ANSWER_NOTHING)) == []
 
 

@@ -6,16 +6,18 @@ import pytest
 from psycopg import errors
 
 from gongzhi.sender import client_address, trusted_proxies
-from tests.conftest import act_as, act_as_owner, unit_id
+from tests.conftest import act_as_owner, unit_id
+from tests.personal import act_as_public, columns, sealed, values
 
 
 def _apply(conn, community, phone, fingerprint=None, headers=None):
-    act_as(conn, None)
+    act_as_public(conn)
     if headers is not None:
         conn.execute("select set_config('request.headers', %s, true)", (json.dumps(headers),))
     with conn.transaction():
-        conn.execute("insert into public.application (kind, org_unit_id, name, phone, fingerprint)"
-                     " values ('volunteer', %s, '李梅', %s, %s)", (community, phone, fingerprint))
+        conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint)"
+                     f" values ('volunteer', %(c)s, '李梅', {values()}, %(fp)s)",
+                     {"c": community, **sealed(phone), "fp": fingerprint})
 
 
 def _refused(conn, key, *args, **kwargs):
@@ -43,7 +45,7 @@ def test_a_forged_forwarded_for_does_not_reset_the_limit(conn):
 
 def test_the_address_the_portal_saw_decides(conn):
     community = unit_id(conn, "丽水社区")
-    act_as(conn, None)
+    act_as_public(conn)
     for i in range(3):
         conn.execute("select set_config('gongzhi.client_ip', '198.51.100.4', true)")
         _apply(conn, community, f"1370000{i:04d}", fingerprint=f"x{i}", headers={"x-forwarded-for": f"10.1.1.{i}"})
@@ -65,9 +67,11 @@ def test_a_flood_at_one_community_leaves_the_rest_of_the_district_open(conn):
     flooded = unit_id(conn, "丽水社区")
     other = conn.execute("select id from public.org_unit where kind = 'community' and id <> %s limit 1",
                          (flooded,)).fetchone()["id"]
-    conn.execute("""insert into public.application (kind, org_unit_id, name, phone, fingerprint)
-                    select 'volunteer', %s, '刷单' || i, '1390000' || lpad(i::text, 4, '0'), 'bot-' || i
-                    from generate_series(1, 320) i""", (flooded,))
+    with conn.cursor() as cur:
+        cur.executemany(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint)"
+                        f" values ('volunteer', %(c)s, %(name)s, {values()}, %(fp)s)",
+                        [{"c": flooded, "name": f"刷单{i}", **sealed(f"1390000{i:04d}"), "fp": f"bot-{i}"}
+                         for i in range(1, 321)])
     _refused(conn, "application.community_busy", flooded, "13600001111",
              headers={"x-forwarded-for": "203.0.113.77"})
     _apply(conn, other, "13600002222", headers={"x-forwarded-for": "203.0.113.78"})
@@ -75,11 +79,11 @@ def test_a_flood_at_one_community_leaves_the_rest_of_the_district_open(conn):
 
 def test_formula_text_from_the_public_is_refused(conn):
     community = unit_id(conn, "丽水社区")
-    act_as(conn, None)
+    act_as_public(conn)
     with pytest.raises(errors.CheckViolation) as refused, conn.transaction():
-        conn.execute("insert into public.application (kind, org_unit_id, name, phone)"
-                     " values ('volunteer', %s, '=HYPERLINK(\"http://evil.example\",\"点击\")', '13700004444')",
-                     (community,))
+        conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()})"
+                     f" values ('volunteer', %(c)s, '=HYPERLINK(\"http://evil.example\",\"点击\")', {values()})",
+                     {"c": community, **sealed("13700004444")})
     assert refused.value.diag.message_primary == "gongzhi:field.error.formula"
 
 

@@ -86,8 +86,10 @@ def migration_list(workdir: Path, conninfo: str) -> list[tuple[str, str]]:
 
 def gongzhi(*args: str, database_url: str | None = None) -> subprocess.CompletedProcess:
     """`python -m gongzhi <args>` from the checkout, with no Supabase settings and, when given,
-    GONGZHI_DATABASE_URL pointing at the test database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SUPABASE_", "GONGZHI_"))}
+    GONGZHI_DATABASE_URL pointing at the test database; the data keys are kept (a deployment sets
+    them, and the test database's phones were sealed with them)."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SUPABASE_", "GONGZHI_")) or k == "GONGZHI_DATA_KEYS"}
     env["GONGZHI_SECRETS_FILE"] = "/nonexistent/secrets.toml"
     if database_url:
         env["GONGZHI_DATABASE_URL"] = database_url

@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
+from tests.personal import columns, sealed, values
+
 NO_ROW = {"id": -1}
 
 
@@ -22,21 +24,26 @@ def phone() -> str:
     return "139" + str(uuid.uuid4().int % 10**8).zfill(8)
 
 
-def new_application(conn, unit: int, kind: str = "volunteer") -> int:
+def new_application(conn, unit: int, kind: str = "volunteer", phone_number: str | None = None) -> int:
     return conn.execute(
-        "insert into public.application (kind, org_unit_id, name, phone, unit_type, fingerprint)"
-        " values (%s, %s, '测试申请人', %s, %s, %s) returning id",
-        (kind, unit, phone(), "enterprise" if kind == "unit" else None, uuid.uuid4().hex)).fetchone()["id"]
+        f"insert into public.application (kind, org_unit_id, name, {columns()}, unit_type, fingerprint)"
+        f" values (%(kind)s, %(unit)s, '测试申请人', {values()}, %(type)s, %(fp)s) returning id",
+        {"kind": kind, "unit": unit, **sealed(phone_number or phone()), "type": "enterprise" if kind == "unit" else None,
+         "fp": uuid.uuid4().hex}).fetchone()["id"]
 
 
-def new_volunteer(conn, unit: int, name: str = "测试志愿者", unit_id: int | None = None) -> int:
-    return conn.execute("insert into public.volunteer (org_unit_id, name, phone, unit_id) values (%s, %s, %s, %s)"
-                        " returning id", (unit, name, phone(), unit_id)).fetchone()["id"]
+def new_volunteer(conn, unit: int, name: str = "测试志愿者", unit_id: int | None = None,
+                  phone_number: str | None = None) -> int:
+    return conn.execute(f"insert into public.volunteer (org_unit_id, name, {columns()}, unit_id)"
+                        f" values (%(unit)s, %(name)s, {values()}, %(unit_id)s) returning id",
+                        {"unit": unit, "name": name, **sealed(phone_number or phone()), "unit_id": unit_id}
+                        ).fetchone()["id"]
 
 
 def new_unit(conn, unit: int, name: str = "测试单位") -> int:
-    return conn.execute("insert into public.unit (org_unit_id, name, unit_type, phone) values (%s, %s, 'enterprise', %s)"
-                        " returning id", (unit, name, phone())).fetchone()["id"]
+    return conn.execute(f"insert into public.unit (org_unit_id, name, unit_type, {columns()})"
+                        f" values (%(unit)s, %(name)s, 'enterprise', {values()}) returning id",
+                        {"unit": unit, "name": name, **sealed(phone())}).fetchone()["id"]
 
 
 def new_post(conn, unit: int, capacity: int = 5, starts_in_days: float = 3, hours: float = 2,

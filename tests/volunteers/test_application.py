@@ -1,4 +1,4 @@
-"""The public application: anon inserts a pending application and nothing else; duplicates and
+"""The public application: the portal's public role inserts a pending application and nothing else; duplicates and
 floods are refused with a clear message; approval creates the volunteer or unit and its resources."""
 import psycopg
 import pytest
@@ -10,7 +10,9 @@ from gongzhi.i18n import t
 from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import ApplicationForm
 from tests.conftest import act_as, act_as_owner, unit_id
+from gongzhi.personal.crypto import blind_index, mask, normalise
 from tests.pages.conftest import identity_of
+from tests.personal import act_as_public, columns, sealed, values
 from tests.volunteers.makers import new_application, new_volunteer, phone
 
 
@@ -26,30 +28,39 @@ def _denied(conn, sql, params=()):
         conn.execute(sql, params)
 
 
-def test_anon_inserts_an_application_and_nothing_else(conn):
+def test_the_public_role_inserts_an_application_and_nothing_else(conn):
     community = unit_id(conn, "丽水社区")
     existing = new_application(conn, community)
-    act_as(conn, None)
-    conn.execute("insert into public.application (kind, org_unit_id, name, phone, fingerprint)"
-                 " values ('volunteer', %s, '李梅', '13912345678', 'fp-anon')", (community,))
+    act_as(conn, None)   # the public key alone writes nothing at all
+    _denied(conn, f"insert into public.application (kind, org_unit_id, name, {columns()})"
+                  f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed("13912345678")})
+    act_as_public(conn)   # the portal's public form
+    conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint)"
+                 f" values ('volunteer', %(c)s, '李梅', {values()}, 'fp-anon')", {"c": community, **sealed("13912345678")})
     _denied(conn, "select * from public.application")
     _denied(conn, "select count(*) from public.application")
-    _denied(conn, "insert into public.application (kind, org_unit_id, name, phone) values ('volunteer', %s, '李梅',"
-                  " '13912345679') returning id", (community,))
+    _denied(conn, f"insert into public.application (kind, org_unit_id, name, {columns()}) values ('volunteer', %(c)s,"
+                  f" '李梅', {values()}) returning id", {"c": community, **sealed("13912345679")})
     _denied(conn, "update public.application set status = 'approved' where id = %s", (existing,))
     _denied(conn, "delete from public.application where id = %s", (existing,))
-    _denied(conn, "insert into public.application (kind, org_unit_id, name, phone, status)"
-                  " values ('volunteer', %s, '李梅', '13912345670', 'approved')", (community,))
-    _denied(conn, "insert into public.volunteer (org_unit_id, name, phone) values (%s, '李梅', '13912345671')", (community,))
-    _denied(conn, "insert into public.unit (org_unit_id, name, unit_type, phone) values (%s, '某公司', 'enterprise', '1391')",
-            (community,))
-    for table in ("volunteer", "unit", "signup", "service_log", "assessment", "assessment_weight"):
+    _denied(conn, f"insert into public.application (kind, org_unit_id, name, {columns()}, status)"
+                  f" values ('volunteer', %(c)s, '李梅', {values()}, 'approved')", {"c": community, **sealed("13912345670")})
+    _denied(conn, f"insert into public.volunteer (org_unit_id, name, {columns()}) values (%(c)s, '李梅', {values()})",
+            {"c": community, **sealed("13912345671")})
+    _denied(conn, f"insert into public.unit (org_unit_id, name, unit_type, {columns()})"
+                  f" values (%(c)s, '某公司', 'enterprise', {values()})", {"c": community, **sealed("13912345672")})
+    for table in ("volunteer", "unit", "signup", "service_log", "assessment", "assessment_weight",
+                  "resource", "org_unit", "staff"):
         _denied(conn, f"select count(*) from public.{table}")
-    for table in ("resource", "org_unit", "staff"):   # the resources approval creates stay invisible too
-        assert conn.execute(f"select count(*) as n from public.{table}").fetchone()["n"] == 0
     act_as_owner(conn)
-    row = conn.execute("select status, decided_by from public.application where phone = '13912345678'").fetchone()
+    row = conn.execute("select status, decided_by from public.application where phone_bidx = %s",
+                       (blind_index("phone", "13912345678"),)).fetchone()
     assert row == {"status": "pending", "decided_by": None}
+
+
+def _mine(rows, form):
+    """The application of `form` among a staff page's rows (which show the phone masked)."""
+    return next(r for r in rows if r["phone"] == mask("phone", normalise("phone", form.phone)) and r["name"] == form.name)
 
 
 def test_submit_flags_duplicates_for_staff_and_refuses_floods(fresh_db):
@@ -59,7 +70,8 @@ def test_submit_flags_duplicates_for_staff_and_refuses_floods(fresh_db):
     commands.submit_application(_form(phone=first.phone, name="别人"), lookups, "fp-other")   # answered as any other
     with db.owner() as conn:
         assert [r["duplicate"] for r in conn.execute(
-            "select duplicate from public.application where phone = %s order by id", (first.phone,))] == [False, True]
+            "select duplicate from public.application where phone_bidx = %s order by id",
+            (blind_index("phone", first.phone),))] == [False, True]
     commands.submit_application(_form(), lookups, "fp-1")
     commands.submit_application(_form(), lookups, "fp-1")
     with pytest.raises(DomainError) as flood:
@@ -89,12 +101,12 @@ def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_d
     commands.submit_application(form, lookups, "fp")
     staff = identity_of("shequ@demo.gongzhi.cn")
     rows, total = queries.applications(staff)
-    mine = next(r for r in rows if r["phone"] == form.phone)
+    mine = _mine(rows, form)
     assert mine["name"] == "王建国" and total == len(rows)
     code = commands.decide_application(staff, mine["id"], approve=True)
     assert len(code) == commands.CODE_LENGTH
     with db.owner() as conn:
-        volunteer = conn.execute("select * from public.volunteer where phone = %s", (form.phone,)).fetchone()
+        volunteer = conn.execute("select * from public.volunteer where phone_bidx = %s", (blind_index("phone", form.phone),)).fetchone()
         resources = conn.execute("select kind, provider_kind, terr from public.resource where id = any(%s)",
                                  (volunteer["resource_ids"],)).fetchall()
     assert volunteer["code_hash"] == commands.code_hash(volunteer["id"], code)
@@ -105,8 +117,9 @@ def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_d
     assert again.value.key == "application.decided"
     commands.submit_application(_form(phone=form.phone), lookups, "fp-x")   # registered now: flagged for staff
     rows, _ = queries.applications(staff)
-    assert next(r for r in rows if r["phone"] == form.phone)["duplicate"] is True
-    again_id = next(r for r in rows if r["phone"] == form.phone)["id"]
+    again = next(r for r in rows if r["phone"] == mine["phone"] and r["id"] != mine["id"])
+    assert again["duplicate"] is True
+    again_id = again["id"]
     with pytest.raises(DomainError) as dup:   # and approving it again is refused
         commands.decide_application(staff, again_id, approve=True)
     assert dup.value.key == "application.duplicate"
@@ -120,10 +133,10 @@ def test_approval_of_a_unit_creates_its_offered_resources(fresh_db):
     commands.submit_application(form, lookups, "fp")
     staff = identity_of("shequ@demo.gongzhi.cn")
     rows, _ = queries.applications(staff)
-    mine = next(r for r in rows if r["phone"] == form.phone)
+    mine = _mine(rows, form)
     assert commands.decide_application(staff, mine["id"], approve=True) is None
     with db.owner() as conn:
-        unit = conn.execute("select * from public.unit where phone = %s", (form.phone,)).fetchone()
+        unit = conn.execute("select * from public.unit where phone_bidx = %s", (blind_index("phone", form.phone),)).fetchone()
         res = conn.execute("select name, kind, capacity from public.resource where id = any(%s)",
                            (unit["resource_ids"],)).fetchall()
     assert res == [{"name": "职工活动中心", "kind": "venue", "capacity": 50}]
@@ -133,10 +146,11 @@ def test_staff_outside_the_territory_cannot_decide(fresh_db):
     form = _form()
     commands.submit_application(form, queries.public_lookups(), "fp")
     with db.owner() as conn:
-        app_id = conn.execute("select id from public.application where phone = %s", (form.phone,)).fetchone()["id"]
+        app_id = conn.execute("select id from public.application where phone_bidx = %s", (blind_index("phone", form.phone),)).fetchone()["id"]
     other = identity_of("community-330100001002@demo.gongzhi.cn")   # 江滩社区
     with pytest.raises(DomainError) as refused:
         commands.decide_application(other, app_id, approve=True)
     assert refused.value.key == "application.decided"
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.volunteer where phone = %s", (form.phone,)).fetchone()["n"] == 0
+        assert conn.execute("select count(*) as n from public.volunteer where phone_bidx = %s",
+                            (blind_index("phone", form.phone),)).fetchone()["n"] == 0

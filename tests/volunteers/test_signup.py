@@ -14,6 +14,8 @@ from gongzhi.volunteers import commands, queries
 from tests.conftest import act_as, act_as_owner, unit_id, user_id
 from tests.pages.conftest import identity_of
 from tests.volunteers.makers import new_post, new_volunteer
+from gongzhi.personal.crypto import decrypt
+from tests.personal import act_as_public
 
 COMMUNITY = "shequ@demo.gongzhi.cn"
 
@@ -119,7 +121,8 @@ def test_public_signup_with_phone_and_code(fresh_db):
         post = new_post(conn, community, capacity=1)
         foreign_post = new_post(conn, other_community)
         volunteer = new_volunteer(conn, community)
-        phone = conn.execute("select phone from public.volunteer where id = %s", (volunteer,)).fetchone()["phone"]
+        phone = decrypt("phone", conn.execute("select phone_enc from public.volunteer where id = %s",
+                                              (volunteer,)).fetchone()["phone_enc"])
     code = commands.reset_code(staff, volunteer)
     assert [p["id"] for p in queries.public_posts(community)].count(post) == 1
     for bad_phone, bad_code in ((phone, "WRONG123"), ("13000000000", code), ("", "")):
@@ -139,7 +142,10 @@ def test_public_signup_with_phone_and_code(fresh_db):
 def test_anon_cannot_sign_up_a_volunteer_by_id(conn):
     community = unit_id(conn, "丽水社区")
     post, volunteer = new_post(conn, community), new_volunteer(conn, community)
-    act_as(conn, None)
+    act_as(conn, None)   # the public key alone writes nothing
+    with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("insert into public.signup (post_id, via) values (%s, 'public')", (post,))
+    act_as_public(conn)
     with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
         conn.execute("insert into public.signup (post_id, volunteer_id) values (%s, %s)", (post, volunteer))
     with pytest.raises(errors.RaiseException, match="signup.bad_code"), conn.transaction():
