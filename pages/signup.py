@@ -1,11 +1,13 @@
 """Public sign-up (no login): a unit or volunteer applies to register at a community, and a
-registered volunteer signs up for a post with their phone and sign-up code."""
+registered volunteer signs up for a post with their phone and sign-up code; each form shows its
+notice (告知) and goes in only once the resident confirms reading it."""
 import time
 
 import streamlit as st
 
 from gongzhi.errors import DomainError
 from gongzhi.lists.forms import FormError
+from gongzhi.personal import notices
 from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import OFFER_KINDS, UNIT_TYPES, ApplicationForm
 from ui import session
@@ -58,11 +60,13 @@ with apply_tab:
                                               placeholder=t("app.choose"), key="apply_skills")
             values["availability"] = st.text_input(t("volunteers.field.availability"), key="apply_availability")
         values["pledged_hours"] = st.number_input(t("volunteers.field.pledged_hours"), 0, 2000, 20, key="apply_hours")
+        st.info(notices.text("application", session.lang()))
+        apply_seen = st.checkbox(t("privacy.notice.seen"), key="apply_notice_seen")
         submitted = st.form_submit_button(t("volunteers.public.submit"), type="primary")
     if submitted and not _throttled():
         form = ApplicationForm(kind=kind, org_unit_id=community, name=name, phone=phone, **values)
         try:
-            commands.submit_application(form, queries.public_lookups(), sender())
+            commands.submit_application(form, queries.public_lookups(), sender(), apply_seen)
         except FormError as exc:
             show_field_errors(exc.errors)
         except DomainError as exc:
@@ -83,10 +87,12 @@ with join_tab:
             post = st.selectbox(t("volunteers.field.post"), list(labels), format_func=labels.get, key="join_post")
             phone = st.text_input(t("volunteers.field.phone"), key="join_phone")
             code = st.text_input(t("volunteers.field.code"), type="password", key="join_code")
+            st.info(notices.text("claim", session.lang()))
+            join_seen = st.checkbox(t("privacy.notice.seen"), key="join_notice_seen")
             joined = st.form_submit_button(t("volunteers.public.join_submit"), type="primary")
         if joined and not _throttled():
             try:
-                commands.public_sign_up(post, phone, code)
+                commands.public_sign_up(post, phone, code, join_seen)
             except DomainError as exc:
                 session.show_error(exc)
             else:

@@ -41,6 +41,7 @@ ROLES = {
     "whistle.hand_on": ("department",),                  # the lead hands on (checked against the event)
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
+    "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
 }
 
 

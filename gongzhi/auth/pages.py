@@ -45,21 +45,27 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
+    # 个人信息清单: what personal data is held and why; public, the notices point to it.
+    Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
+    # Residents' requests about their data: community staff of the territory and district staff.
+    Page("subject_requests", "pages/subject_requests.py", "page.subject_requests", ":material/folder_shared:"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
-PUBLIC_PAGES: list[str] = ["signup"]
+PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log"],
+                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log", "subject_requests",
+                "privacy"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "privacy"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup"],
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup",
+                 "subject_requests", "privacy"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts"],
-    "department": ["home", "events"],
+            "volunteer_posts", "privacy"],
+    "department": ["home", "events", "privacy"],
 }
 
 

@@ -17,6 +17,7 @@ from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists.fields import Lookups
 from gongzhi.lists.forms import FormError
+from gongzhi.personal import notices
 from gongzhi.volunteers.forms import ApplicationForm, PostForm, ServiceLogForm
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud over the phone
@@ -58,13 +59,16 @@ _APPLICATION_COLUMNS = ("kind", "org_unit_id", "name", "phone", "contact_name", 
                         "skills", "availability", "pledged_hours", "offers", "note")
 
 
-def submit_application(form: ApplicationForm, lookups: Lookups, sender: str) -> None:
+def submit_application(form: ApplicationForm, lookups: Lookups, sender: str, notice_seen: bool) -> None:
     """The public page: insert a pending application as anon. Nothing is read back (anon may not).
     `sender` is the client's address as the server established it (gongzhi.sender); the database
     throttles by it and ignores anything else a client claims. A phone already applied or
-    registered gets the same answer as a new one; staff see the duplicate."""
+    registered gets the same answer as a new one; staff see the duplicate. The applicant must have
+    confirmed reading the notice (告知); its version is stored with the application."""
     clean = _valid(form, lookups)
+    notice = notices.acknowledged("application", notice_seen)
     values = {k: clean.get(k) for k in _APPLICATION_COLUMNS}
+    values["notice_version"] = notice
     values["offers"] = json.dumps(values["offers"], ensure_ascii=False)
     columns = ", ".join(values)
     with _translated(), db.as_anon() as conn:
@@ -142,13 +146,15 @@ def sign_up(user: Identity, post_id: int, volunteer_id: int) -> str:
                             " and status <> 'withdrawn'", (post_id, volunteer_id)).fetchone()["status"]
 
 
-def public_sign_up(post_id: int, phone: str, code: str) -> None:
-    """The public page: a volunteer signs up with their phone and sign-up code, as anon."""
+def public_sign_up(post_id: int, phone: str, code: str, notice_seen: bool) -> None:
+    """The public page: a volunteer signs up with their phone and sign-up code, as anon, having
+    confirmed reading the notice (its version is stored with the sign-up)."""
+    notice = notices.acknowledged("claim", notice_seen)
     if not phone.strip() or not code.strip():
         raise DomainError("signup.bad_code")
     with _translated(), db.as_anon() as conn:
-        conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code) values (%s, 'public', %s, %s)",
-                     (post_id, phone.strip()[:20], code.strip()[:20]))
+        conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code, notice_version)"
+                     " values (%s, 'public', %s, %s, %s)", (post_id, phone.strip()[:20], code.strip()[:20], notice))
 
 
 def withdraw(user: Identity, signup_id: int) -> None:

@@ -13,8 +13,8 @@ SPEC = Spec(
     key="id = %(id)s",
     make=lambda conn, unit: at(conn, unit, new_application),
     prepare=lambda conn, unit: {"unit": unit, "phone": phone(), "fp": uuid.uuid4().hex},
-    insert="insert into public.application (kind, org_unit_id, name, phone, fingerprint)"
-           " values ('volunteer', %(unit)s, '王芳', %(phone)s, %(fp)s)",
+    insert="insert into public.application (kind, org_unit_id, name, phone, fingerprint, notice_version)"
+           " values ('volunteer', %(unit)s, '王芳', %(phone)s, %(fp)s, 'application_v1')",
     update_set="note = '已电话联系'",
     move="update public.application set org_unit_id = %(unit)s where id = %(id)s",
 )

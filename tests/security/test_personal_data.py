@@ -58,8 +58,8 @@ def probe_check_application(conn, role):
     act_as(conn, None)
     for phone in (known, "13700001111"):
         with conn.transaction():   # raises if either is refused: the answer would differ
-            conn.execute("insert into public.application (kind, org_unit_id, name, phone)"
-                         " values ('volunteer', %s, '李梅', %s)", (community, phone))
+            conn.execute("insert into public.application (kind, org_unit_id, name, phone, notice_version)"
+                         " values ('volunteer', %s, '李梅', %s, 'application_v1')", (community, phone))
 
 
 def probe_signup_seat(conn, role):
@@ -73,8 +73,8 @@ def probe_signup_seat(conn, role):
     for phone in (known, "13700001111"):
         try:
             with conn.transaction():
-                conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code)"
-                             " values (%s, 'public', %s, 'WRONG000')", (post, phone))
+                conn.execute("insert into public.signup (post_id, via, claim_phone, claim_code, notice_version)"
+                             " values (%s, 'public', %s, 'WRONG000', 'claim_v1')", (post, phone))
             answers.append("ok")
         except Exception as exc:   # the message is the answer an attacker reads
             answers.append(exc.diag.message_primary)

@@ -14,8 +14,8 @@ def _apply(conn, community, phone, fingerprint=None, headers=None):
     if headers is not None:
         conn.execute("select set_config('request.headers', %s, true)", (json.dumps(headers),))
     with conn.transaction():
-        conn.execute("insert into public.application (kind, org_unit_id, name, phone, fingerprint)"
-                     " values ('volunteer', %s, '李梅', %s, %s)", (community, phone, fingerprint))
+        conn.execute("insert into public.application (kind, org_unit_id, name, phone, fingerprint, notice_version)"
+                     " values ('volunteer', %s, '李梅', %s, %s, 'application_v1')", (community, phone, fingerprint))
 
 
 def _refused(conn, key, *args, **kwargs):
