@@ -9235,6 +9235,12 @@ GRANT INSERT(note) ON TABLE public.application TO anon;
 GRANT INSERT(fingerprint) ON TABLE public.application TO anon;
 
 --
+-- Name: COLUMN application.notice_version; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(notice_version) ON TABLE public.application TO anon;
+
+--
 -- Name: SEQUENCE application_id_seq; Type: ACL; Schema: public; Owner: -
 --
 
@@ -9817,6 +9823,12 @@ GRANT INSERT(claim_phone) ON TABLE public.signup TO anon;
 --
 
 GRANT INSERT(claim_code) ON TABLE public.signup TO anon;
+
+--
+-- Name: COLUMN signup.notice_version; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(notice_version) ON TABLE public.signup TO anon;
 
 --
 -- Name: SEQUENCE signup_id_seq; Type: ACL; Schema: public; Owner: -

@@ -329,6 +329,8 @@ create policy "district staff answer subject requests" on public.subject_request
   for update to gongzhi_district using (true) with check (true);
 
 -- ---------------------------------------------------------------- grants
+grant insert (notice_version) on public.application to anon;
+grant insert (notice_version) on public.signup to anon;
 grant select on public.privacy_notice to authenticated, gongzhi_district;
 revoke insert, update, delete, truncate on public.privacy_notice from anon, authenticated, gongzhi_district;
 revoke all on public.subject_request from anon;
