@@ -2302,6 +2302,15 @@ CREATE FUNCTION private.subject_hidden() RETURNS text[]
                    'decided_by', 'beneficiary_name_masked', 'beneficiary_phone_masked', 'resource_ids']::text[] $$;
 
 --
+-- Name: subject_phone_hash(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_phone_hash(p_phone text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select encode(sha256(convert_to(regexp_replace(p_phone, '[^0-9+]', '', 'g'), 'UTF8')), 'hex') $$;
+
+--
 -- Name: subject_records(bigint, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2378,7 +2387,7 @@ begin
     raise exception 'gongzhi:subject_request.not_yours' using errcode = 'insufficient_privilege';
   end if;
   if not exists (select from public.subject_request r
-                 where r.id = p_request and r.phone_masked = private.mask_phone(p_phone)) then
+                 where r.id = p_request and r.phone_hash = private.subject_phone_hash(p_phone)) then
     raise exception 'gongzhi:subject_request.other_phone' using errcode = 'check_violation';
   end if;
   return p_request;
@@ -3964,6 +3973,7 @@ CREATE TABLE public.subject_request (
     deadline date,
     yellow_on date,
     phone_masked text,
+    phone_hash text,
     note text DEFAULT ''::text NOT NULL,
     status text DEFAULT 'open'::text NOT NULL,
     outcome text DEFAULT ''::text NOT NULL,
@@ -3974,6 +3984,7 @@ CREATE TABLE public.subject_request (
     CONSTRAINT subject_request_kind_check CHECK ((kind = ANY (ARRAY['access'::text, 'copy'::text, 'correct'::text, 'delete'::text]))),
     CONSTRAINT subject_request_note_check CHECK ((length(note) <= 1000)),
     CONSTRAINT subject_request_outcome_check CHECK ((length(outcome) <= 1000)),
+    CONSTRAINT subject_request_phone_hash_check CHECK ((phone_hash ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT subject_request_phone_masked_check CHECK ((length(phone_masked) <= 20)),
     CONSTRAINT subject_request_received_on_check CHECK (((received_on >= '2000-01-01'::date) AND (received_on <= '2100-12-31'::date))),
     CONSTRAINT subject_request_records_check CHECK (((records >= 0) AND (records <= 100000000))),
@@ -3997,6 +4008,12 @@ COMMENT ON COLUMN public.subject_request.deadline IS 'Computed by private.subjec
 --
 
 COMMENT ON COLUMN public.subject_request.yellow_on IS 'Computed by private.subject_request_dates: received_on plus 11 working days, when the light turns yellow.';
+
+--
+-- Name: COLUMN subject_request.phone_hash; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.subject_request.phone_hash IS 'SHA-256 of the resident''s phone (digits and +): the only phone a search or change of this request accepts. Readable by no client role.';
 
 --
 -- Name: COLUMN subject_request.closed_at; Type: COMMENT; Schema: public; Owner: -
@@ -9003,6 +9020,14 @@ GRANT ALL ON FUNCTION private.step_deadline(urgency text, next_step text, start 
 REVOKE ALL ON FUNCTION private.subject_hidden() FROM PUBLIC;
 
 --
+-- Name: FUNCTION subject_phone_hash(p_phone text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_phone_hash(p_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_phone_hash(p_phone text) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_phone_hash(p_phone text) TO gongzhi_district;
+
+--
 -- Name: FUNCTION subject_records(p_request bigint, p_phone text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -9866,60 +9891,137 @@ GRANT ALL ON TABLE public.subject_request TO service_role;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.subject_request TO gongzhi_district;
 
 --
+-- Name: COLUMN subject_request.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
 -- Name: COLUMN subject_request.org_unit_id; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(org_unit_id) ON TABLE public.subject_request TO authenticated;
-GRANT INSERT(org_unit_id) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(org_unit_id),INSERT(org_unit_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(org_unit_id),INSERT(org_unit_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.street_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(street_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(street_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.community_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(community_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(community_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.grid_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(grid_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(grid_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.terr; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(terr) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(terr) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.kind; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(kind) ON TABLE public.subject_request TO authenticated;
-GRANT INSERT(kind) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(kind),INSERT(kind) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(kind),INSERT(kind) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.received_on; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(received_on) ON TABLE public.subject_request TO authenticated;
-GRANT INSERT(received_on) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(received_on),INSERT(received_on) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(received_on),INSERT(received_on) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.deadline; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(deadline) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(deadline) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.yellow_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(yellow_on) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(yellow_on) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.phone_masked; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(phone_masked) ON TABLE public.subject_request TO authenticated;
-GRANT INSERT(phone_masked) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(phone_masked),INSERT(phone_masked) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(phone_masked),INSERT(phone_masked) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.phone_hash; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_hash) ON TABLE public.subject_request TO authenticated;
+GRANT INSERT(phone_hash) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.note; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(note),UPDATE(note) ON TABLE public.subject_request TO authenticated;
-GRANT INSERT(note),UPDATE(note) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(note),INSERT(note),UPDATE(note) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(note),INSERT(note),UPDATE(note) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.status; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT UPDATE(status) ON TABLE public.subject_request TO authenticated;
-GRANT UPDATE(status) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(status),UPDATE(status) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(status),UPDATE(status) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.outcome; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT UPDATE(outcome) ON TABLE public.subject_request TO authenticated;
-GRANT UPDATE(outcome) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(outcome),UPDATE(outcome) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(outcome),UPDATE(outcome) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: COLUMN subject_request.records; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT UPDATE(records) ON TABLE public.subject_request TO authenticated;
-GRANT UPDATE(records) ON TABLE public.subject_request TO gongzhi_district;
+GRANT SELECT(records),UPDATE(records) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(records),UPDATE(records) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.closed_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(closed_at) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(closed_at) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.created_by; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_by) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(created_by) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.created_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: SEQUENCE subject_request_id_seq; Type: ACL; Schema: public; Owner: -

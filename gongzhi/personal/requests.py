@@ -1,11 +1,12 @@
 """A resident's request about their data (查阅 / 复制 / 更正 / 删除, 个人信息保护法 arts. 44–47).
 
-Staff record the request (`public.subject_request`: its kind, the day it arrived, the masked phone
-it concerns); the database sets its deadline, 15 working days later by the work calendar, and the
+Staff record the request (`public.subject_request`: its kind, the day it arrived, the phone it
+concerns, masked and hashed); the database sets its deadline, 15 working days later by the work calendar, and the
 day its light turns yellow. While it is open, staff find every record holding the resident's phone
 (`find_records`, the one place that searches), hand over a copy (.xlsx or CSV through
 `gongzhi.cells`, or JSON), correct the phone or erase it. The database ties every search and change
-to an open request of the caller's territory whose masked phone fits, and every step — recorded,
+to an open request of the caller's territory recorded for that very phone (kept masked, and hashed
+where no client reads it), and every step — recorded,
 searched, copied, corrected, erased, closed with its light — is a `subject_request` entry in the
 security log, in the same transaction, without the phone.
 """
@@ -72,9 +73,9 @@ def record(user: Identity, org_unit_id: int, kind: str, received_on: dt.date, ph
 
     def work(conn):
         row = conn.execute(
-            "insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, note)"
-            " values (%s, %s, %s, private.mask_phone(%s), %s) returning id, deadline",
-            (org_unit_id, kind, received_on, phone, (note or "").strip()[:1000])).fetchone()
+            "insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, phone_hash, note)"
+            " values (%s, %s, %s, private.mask_phone(%s), private.subject_phone_hash(%s), %s) returning id, deadline",
+            (org_unit_id, kind, received_on, phone, phone, (note or "").strip()[:1000])).fetchone()
         _log(conn, row["id"], "recorded", kind=kind, received_on=received_on.isoformat(),
              deadline=row["deadline"].isoformat())
         return row["id"]

@@ -51,6 +51,7 @@ create table public.subject_request (
   deadline date,
   yellow_on date,
   phone_masked text check (length(phone_masked) <= 20),
+  phone_hash text check (phone_hash ~ '^[0-9a-f]{64}$'),
   note text not null default '' check (length(note) <= 1000),
   status text not null default 'open' check (status in ('open', 'done', 'refused')),
   outcome text not null default '' check (length(outcome) <= 1000),
@@ -60,6 +61,7 @@ create table public.subject_request (
   created_at timestamptz not null default now()
 );
 comment on table public.subject_request is '个人信息权利请求: a resident''s request to see, copy, correct or delete their data, answered within 15 working days. Holds only the masked phone.';
+comment on column public.subject_request.phone_hash is 'SHA-256 of the resident''s phone (digits and +): the only phone a search or change of this request accepts. Readable by no client role.';
 comment on column public.subject_request.deadline is 'Computed by private.subject_request_dates: received_on plus 15 working days (public.work_calendar).';
 comment on column public.subject_request.yellow_on is 'Computed by private.subject_request_dates: received_on plus 11 working days, when the light turns yellow.';
 comment on column public.subject_request.closed_at is 'Computed by private.subject_request_dates: when the request was answered or refused.';
@@ -98,9 +100,14 @@ end;
 $$;
 
 
+-- The hash a request keeps of its resident's phone: SHA-256 of its digits (and +).
+create function private.subject_phone_hash(p_phone text) returns text
+language sql immutable set search_path = ''
+as $$ select encode(sha256(convert_to(regexp_replace(p_phone, '[^0-9+]', '', 'g'), 'UTF8')), 'hex') $$;
+
 -- The open request `p_request` that the caller may handle (community staff of its territory,
--- district staff) and whose recorded masked phone is the mask of `p_phone`; refused otherwise, so
--- a search, copy or erasure is always tied to a request staff recorded (and the security log).
+-- district staff) and whose recorded phone is `p_phone`; refused otherwise, so a search, copy or
+-- change is always tied to a request staff recorded for that very phone (no guessing through it).
 create function private.subject_request_for(p_request bigint, p_phone text) returns bigint
 language plpgsql stable security definer set search_path = ''
 as $$
@@ -115,7 +122,7 @@ begin
     raise exception 'gongzhi:subject_request.not_yours' using errcode = 'insufficient_privilege';
   end if;
   if not exists (select from public.subject_request r
-                 where r.id = p_request and r.phone_masked = private.mask_phone(p_phone)) then
+                 where r.id = p_request and r.phone_hash = private.subject_phone_hash(p_phone)) then
     raise exception 'gongzhi:subject_request.other_phone' using errcode = 'check_violation';
   end if;
   return p_request;
@@ -334,12 +341,15 @@ grant insert (notice_version) on public.signup to anon;
 grant select on public.privacy_notice to authenticated, gongzhi_district;
 revoke insert, update, delete, truncate on public.privacy_notice from anon, authenticated, gongzhi_district;
 revoke all on public.subject_request from anon;
-grant select, insert (org_unit_id, kind, received_on, phone_masked, note),
+grant select (id, org_unit_id, street_id, community_id, grid_id, terr, kind, received_on, deadline, yellow_on,
+              phone_masked, note, status, outcome, records, closed_at, created_by, created_at),
+      insert (org_unit_id, kind, received_on, phone_masked, phone_hash, note),
       update (status, outcome, records, note) on public.subject_request to authenticated, gongzhi_district;
 revoke delete, truncate on public.subject_request from authenticated, gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
-grant execute on function private.add_working_days(date, integer), private.subject_request_for(bigint, text),
+grant execute on function private.add_working_days(date, integer), private.subject_phone_hash(text),
+  private.subject_request_for(bigint, text),
   private.subject_records(bigint, text), private.subject_rewrite(bigint, text, text)
   to authenticated, gongzhi_district;
