@@ -18,6 +18,7 @@ THROTTLE = "signup_times"
 
 st.title(t("volunteers.public.title"))
 st.caption(t("volunteers.public.intro"))
+st.page_link("pages/privacy.py", label=t("page.privacy"), icon=":material/shield_person:")
 choices = queries.public_choices()
 communities = {c["id"]: f"{c['street']} · {c['name']}" for c in choices["communities"]}
 categories = {c["code"]: c["name_zh" if session.lang() == "zh" else "name_en"] for c in choices["categories"]}
