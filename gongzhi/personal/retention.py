@@ -158,22 +158,26 @@ def run(conn, *, dry_run: bool = False, now: datetime | None = None, batch: int 
             outcome.rows = _value(conn, sql.SQL("select count(*) from public.{} where {}").format(
                 sql.Identifier(table), where), params)
             continue
+        after = None   # each batch goes on from the last key of the one before: one pass over the table
         while True:
             with conn.transaction():
                 guards = _triggers_off(conn, table, rule)
+                onward = sql.SQL("") if after is None else sql.SQL(" and {} > %(after)s").format(sql.Identifier(rule.key))
                 with conn.cursor(row_factory=tuple_row) as cur:
-                    keys = [str(r[0]) for r in cur.execute(sql.SQL(
-                        "update public.{t} set {setting} where {key} in (select {key} from public.{t} where {where}"
+                    keys = [r[0] for r in cur.execute(sql.SQL(
+                        "update public.{t} set {setting} where {key} in (select {key} from public.{t} where {where}{onward}"
                         " order by {key} limit %(batch)s for update skip locked) returning {key}"
-                    ).format(t=sql.Identifier(table), setting=setting, key=sql.Identifier(rule.key), where=where),
-                        params).fetchall()]
+                    ).format(t=sql.Identifier(table), setting=setting, key=sql.Identifier(rule.key), where=where,
+                             onward=onward), {**params, "after": after}).fetchall()]
                 for guard in guards:
                     conn.execute(sql.SQL("alter table public.{} enable trigger {}").format(
                         sql.Identifier(table), sql.Identifier(guard)))
                 if keys:
                     security_log.append(conn, "retention", object=f"table:{table}",
                                         details={"table": table, "rows": len(keys), "retention_days": days,
-                                                 "fields": list(outcome.fields), "first": min(keys), "last": max(keys)})
+                                                 "fields": list(outcome.fields), "first": str(min(keys)),
+                                                 "last": str(max(keys))})
+                    after = max(keys)
             outcome.rows += len(keys)
             if len(keys) < batch:
                 break
