@@ -285,7 +285,8 @@ def bulletin(email: str, month: str, out: str, lang: str) -> None:
     try:
         if row is None:
             raise DomainError("auth.not_staff")
-        built = doc.build(load_identity(str(row["id"])), None, year, number)
+        # Run by the operator on the server, who holds the owner's access: past any second factor.
+        built = doc.build(load_identity(str(row["id"]), {"aal": "aal2"}), None, year, number)
     except DomainError as exc:
         raise click.ClickException(t(exc.key, lang, **exc.params)) from None
     Path(out).write_bytes(doc.to_xlsx(built, lang))

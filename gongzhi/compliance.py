@@ -112,13 +112,30 @@ def password_policy(ctx: Context) -> list[Evidence]:
 
 @evidence("identity")
 def second_factor(ctx: Context) -> list[Evidence]:
-    """Accounts without a verified second factor (Supabase Auth's auth.mfa_factors, which the
-    second-factor work keeps on both backends); no such table: no second factor at all."""
-    if not ctx.exists("auth.mfa_factors"):
+    """Accounts without a confirmed second factor — local accounts' `private.mfa_factor`, hosted
+    Supabase Auth's `auth.mfa_factors` — and whether every account the policy requires has one."""
+    sources = []
+    if ctx.exists("private.mfa_factor"):
+        sources.append("exists (select from private.mfa_factor f where f.user_id = s.user_id"
+                       " and f.confirmed_at is not null)")
+    if ctx.exists("auth.mfa_factors"):
+        sources.append("exists (select from auth.mfa_factors f where f.user_id = s.user_id and f.status = 'verified')")
+    if not sources:
         return [Evidence("second_factor_missing", "action")]
-    without = ctx.one("""select count(*) from public.staff s where s.active and not exists (
-                           select from auth.mfa_factors f where f.user_id = s.user_id and f.status = 'verified')""")
-    return [Evidence("second_factor", _ok(without == 0), {"n": without})]
+    has = " or ".join(sources)
+    without = ctx.one(f"select count(*) from public.staff s where s.active and not ({has})")
+    district = ctx.one(f"select count(*) from public.staff s where s.active and s.role = 'district' and not ({has})")
+    settings = _settings(ctx)
+    required = without if not settings.get("mfa.optional_for_others", True) else (
+        district if settings.get("mfa.required_for_district", False) else without)
+    return [Evidence("second_factor", _ok(required == 0), {"n": without, "district": district})]
+
+
+def _settings(ctx: Context) -> dict:
+    try:
+        return ctx.cached("settings", lambda: security_settings.current(ctx.conn))
+    except Exception:   # no settings table yet: the defaults
+        return {k: v.default for k, v in security_settings.DEFAULTS.items()}
 
 
 @evidence("identity")

@@ -23,7 +23,12 @@ class Setting:
     high: int | None = None    # integers: the largest value allowed
 
 
-DEFAULTS: dict[str, Setting] = {}
+DEFAULTS: dict[str, Setting] = {
+    # The second factor (gongzhi.auth.second_factor; the database reads the same keys in
+    # private.requires_aal2_of, so a change here needs one there). Outside demo mode:
+    "mfa.required_for_district": Setting(True),   # district accounts must sign in with a second factor
+    "mfa.optional_for_others": Setting(True),     # other staff may enrol; False: every account must
+}
 
 
 def _read(conn) -> dict:

@@ -9,7 +9,7 @@ import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from gongzhi import i18n, preferences, security_log
-from gongzhi.auth import Identity, load_identity, sessions
+from gongzhi.auth import Identity, load_identity, second_factor, sessions
 from gongzhi.errors import DomainError
 from gongzhi.sender import client_address as _client_address
 
@@ -62,7 +62,8 @@ def sign_in(user: Identity, remember: bool = False) -> None:
     if saved:
         st.session_state[LANG] = saved
     if remember:
-        st.session_state[TOKEN] = st.session_state[COOKIE_TO_WRITE] = sessions.start(user.user_id)
+        st.session_state[TOKEN] = st.session_state[COOKIE_TO_WRITE] = sessions.start(
+            user.user_id, user.claims.get("aal") or "aal1")
 
 
 def sign_out() -> None:
@@ -92,12 +93,14 @@ def _cookie() -> str | None:
 def _resume() -> Identity | None:
     """The local account of this browser's session cookie, signed in again; None without one."""
     token = _cookie()
-    user_id = sessions.resume(token)
-    if user_id is None:
+    found = sessions.session_of(token)
+    if found is None:
         return None
+    user_id, aal = found
     try:
-        user = load_identity(user_id)
-    except DomainError as exc:   # disabled since: the session ends here
+        user = load_identity(user_id, {"aal": aal})
+        second_factor.check_resumed(user)
+    except DomainError as exc:   # disabled, or now required to present a second factor: the session ends here
         sessions.end(token)
         st.session_state[SIGNED_OUT_BECAUSE] = exc.key
         st.session_state[COOKIE_TO_WRITE] = ""

@@ -42,6 +42,7 @@ ROLES = {
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
+    "mfa.reset": ("district",),                          # private.mfa_reset: removes another account's second factor
 }
 
 

@@ -43,6 +43,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
     # District staff only for now; the audit administrator's duty (三权分立) is later work.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
+    # Every signed-in user's own second factor; administrators also reset another account's.
+    Page("second_factor", "pages/second_factor.py", "page.second_factor", ":material/phonelink_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
     # 个人信息清单: what personal data is held and why; public, the notices point to it.
@@ -56,16 +58,16 @@ PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log", "subject_requests",
-                "privacy"],
+                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log", "second_factor",
+                "subject_requests", "privacy"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "privacy"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "second_factor", "privacy"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup",
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "second_factor",
                  "subject_requests", "privacy"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts", "privacy"],
-    "department": ["home", "events", "privacy"],
+            "volunteer_posts", "second_factor", "privacy"],
+    "department": ["home", "events", "second_factor", "privacy"],
 }
 
 

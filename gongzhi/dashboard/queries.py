@@ -167,7 +167,7 @@ _LATE = f"""(p.end_date < {TODAY_SQL} or exists (
 def _project_counts(conn, p: dict) -> dict:
     return conn.execute(f"""
         select count(*) filter (where not {_LATE}) as on_track, count(*) filter (where {_LATE}) as late
-        from public.project p where p.status in ('planning', 'in_progress') and {_PROJECTS_IN_SCOPE}
+        from public.project p where p.status in {statuses.sql_list(statuses.OPEN_PROJECT)} and {_PROJECTS_IN_SCOPE}
     """, p).fetchone()
 
 
@@ -269,7 +269,7 @@ def projects(conn, scope: Scope) -> tuple[list[dict], int]:
     rows = conn.execute(f"""
         select p.id, p.name, p.kind, p.status, p.progress, p.end_date, {_LATE} as late,
                count(*) over () as total
-        from public.project p where p.status in ('planning', 'in_progress') and {_PROJECTS_IN_SCOPE}
+        from public.project p where p.status in {statuses.sql_list(statuses.OPEN_PROJECT)} and {_PROJECTS_IN_SCOPE}
         order by late desc, p.end_date nulls last, p.id limit %(limit)s
     """, p).fetchall()
     total = rows[0]["total"] if rows else 0
