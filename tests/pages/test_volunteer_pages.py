@@ -76,7 +76,7 @@ def test_an_approval_is_made_in_its_callback_and_shows_the_sign_up_code(app_as):
     from gongzhi.volunteers.forms import ApplicationForm
     community = _one("select id from public.org_unit where name = '丽水社区'")["id"]
     commands.submit_application(ApplicationForm(kind="volunteer", org_unit_id=community, name="钱多多",
-                                                phone="13698765432", workplace="区图书馆"), None, "test-sender")
+                                                phone="13698765432", workplace="区图书馆"), None, "test-sender", True)
     application = _one("select id from public.application where phone = '13698765432'")["id"]
     at = app_as("community", PAGES["volunteer_applications"].path).run()
     at.selectbox(key="apps_choice").set_value(application)
