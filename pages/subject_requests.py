@@ -8,11 +8,11 @@ import streamlit as st
 from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.personal import requests
-from ui import session
+from ui import forms, session
 from ui.session import t
 
-FLASH = "subject_request_flash"
 LIGHTS = {"red": "🔴", "yellow": "🟡", "green": "🟢", "closed": "⚪"}
+WHERE = "subject_request"
 
 user = session.require_identity()
 st.title(t("page.subject_requests"))
@@ -22,52 +22,55 @@ if not may(user, "subject_requests.handle"):
     st.stop()
 
 
-def _say(kind: str, key: str, **params) -> None:
-    st.session_state[FLASH] = (kind, key, params)
-
-
 def _record() -> None:
     s = st.session_state
-    try:
-        new_id = requests.record(user, s["sr_new_place"], s["sr_new_kind"], s["sr_new_received"],
-                                 s["sr_new_phone"], s["sr_new_note"])
-    except DomainError as exc:
-        _say("error", exc.key, **exc.params)
-        return
-    _say("success", "subject_request.page.recorded", id=new_id)
+    forms.submit(WHERE, lambda: requests.record(user, s["sr_new_place"], s["sr_new_kind"], s["sr_new_received"],
+                                                s["sr_new_phone"], s["sr_new_note"]),
+                 lambda new_id: t("subject_request.page.recorded", id=new_id))
 
 
-def _act(action: str, request_id: int) -> None:
+def _search(request_id: int) -> None:
+    def run():
+        found = requests.search(user, request_id, st.session_state.get("sr_phone", ""))
+        st.session_state["sr_found"] = [(r.table, r.key) for r in found]
+        return len(found)
+    forms.submit(WHERE, run, lambda n: t("subject_request.page.found", n=n))
+
+
+def _copy(request_id: int) -> None:
     s = st.session_state
-    phone = s.get("sr_phone", "")
-    try:
-        if action == "search":
-            found = requests.search(user, request_id, phone)
-            s["sr_found"] = [(r.table, r.key) for r in found]
-            _say("success", "subject_request.page.found", n=len(found))
-        elif action == "copy":
-            data, n = requests.copy(user, request_id, phone, s["sr_format"], session.lang())
-            s["sr_file"] = (data, f"subject-request-{request_id}.{s['sr_format']}")
-            _say("success", "subject_request.page.copied", n=n)
-        elif action == "correct":
-            _say("success", "subject_request.page.corrected",
-                 n=requests.correct(user, request_id, phone, s.get("sr_new_phone_value", "")))
-        elif action == "erase":
-            if not s.get("sr_erase_sure"):
-                _say("error", "subject_request.page.erase_confirm")
-                return
-            _say("success", "subject_request.page.erased", n=requests.erase(user, request_id, phone))
-        elif action == "close":
-            light = requests.close(user, request_id, s["sr_close_status"], s.get("sr_outcome", ""), dt.date.today())
-            _say("success", "subject_request.page.closed", light=t(f"subject_request.light.{light}"))
-    except DomainError as exc:
-        _say("error", exc.key, **exc.params)
+
+    def run():
+        data, n = requests.copy(user, request_id, s.get("sr_phone", ""), s["sr_format"], session.lang())
+        s["sr_file"] = (data, f"subject-request-{request_id}.{s['sr_format']}")
+        return n
+    forms.submit(WHERE, run, lambda n: t("subject_request.page.copied", n=n))
 
 
-if FLASH in st.session_state:
-    kind, key, params = st.session_state.pop(FLASH)
-    getattr(st, kind)(t(key, **params))
+def _correct(request_id: int) -> None:
+    s = st.session_state
+    forms.submit(WHERE, lambda: requests.correct(user, request_id, s.get("sr_phone", ""), s.get("sr_new_phone_value", "")),
+                 lambda n: t("subject_request.page.corrected", n=n))
 
+
+def _erase(request_id: int) -> None:
+    s = st.session_state
+
+    def run():
+        if not s.get("sr_erase_sure"):
+            raise DomainError("subject_request.page.erase_confirm")
+        return requests.erase(user, request_id, s.get("sr_phone", ""))
+    forms.submit(WHERE, run, lambda n: t("subject_request.page.erased", n=n))
+
+
+def _close(request_id: int) -> None:
+    s = st.session_state
+    forms.submit(WHERE, lambda: requests.close(user, request_id, s["sr_close_status"], s.get("sr_outcome", ""),
+                                               dt.date.today()),
+                 lambda light: t("subject_request.page.closed", light=t(f"subject_request.light.{light}")))
+
+
+forms.show(WHERE)
 view = st.radio(t("subject_request.page.view"), ["open", "all", "new"], horizontal=True, key="sr_view",
                 format_func=lambda v: t(f"subject_request.page.view_{v}"))
 with session.page_transaction(user):
@@ -105,20 +108,20 @@ if not open_ids:
 chosen = st.selectbox(t("subject_request.page.choose"), open_ids, key="sr_chosen")
 st.text_input(t("subject_request.page.phone_again"), key="sr_phone")
 search_col, copy_col = st.columns(2)
-search_col.button(t("subject_request.page.search"), on_click=_act, args=("search", chosen), key="sr_search")
+search_col.button(t("subject_request.page.search"), on_click=_search, args=(chosen,), key="sr_search")
 for table, key in st.session_state.get("sr_found", []):
     search_col.write(f"{t(f'privacy.table.{table}')} · {key}")
 copy_col.selectbox(t("subject_request.page.format"), requests.FORMATS, key="sr_format")
-copy_col.button(t("subject_request.page.copy"), on_click=_act, args=("copy", chosen), key="sr_copy")
+copy_col.button(t("subject_request.page.copy"), on_click=_copy, args=(chosen,), key="sr_copy")
 if "sr_file" in st.session_state:
     data, name = st.session_state["sr_file"]
     copy_col.download_button(t("subject_request.page.download"), data, file_name=name, key="sr_download")
 correct_col, erase_col = st.columns(2)
 correct_col.text_input(t("subject_request.page.new_phone"), key="sr_new_phone_value")
-correct_col.button(t("subject_request.page.correct"), on_click=_act, args=("correct", chosen), key="sr_correct")
+correct_col.button(t("subject_request.page.correct"), on_click=_correct, args=(chosen,), key="sr_correct")
 erase_col.checkbox(t("subject_request.page.erase_sure"), key="sr_erase_sure")
-erase_col.button(t("subject_request.page.erase"), on_click=_act, args=("erase", chosen), key="sr_erase")
+erase_col.button(t("subject_request.page.erase"), on_click=_erase, args=(chosen,), key="sr_erase")
 st.selectbox(t("subject_request.page.close_as"), ["done", "refused"], key="sr_close_status",
              format_func=lambda s: t(f"subject_request.status.{s}"))
 st.text_area(t("subject_request.field.outcome"), key="sr_outcome", max_chars=1000)
-st.button(t("subject_request.page.close"), on_click=_act, args=("close", chosen), key="sr_close")
+st.button(t("subject_request.page.close"), on_click=_close, args=(chosen,), key="sr_close")
