@@ -8262,6 +8262,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: privacy_notice staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.privacy_notice AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: project staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -8332,6 +8338,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: subject_request staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.subject_request AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -

@@ -335,6 +335,12 @@ create policy "district staff record subject requests" on public.subject_request
 create policy "district staff answer subject requests" on public.subject_request
   for update to gongzhi_district using (true) with check (true);
 
+-- The second factor where the district requires it, as on every table in public.
+create policy "staff present the second factor where the district requires it" on public.privacy_notice
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
+create policy "staff present the second factor where the district requires it" on public.subject_request
+  as restrictive for all to authenticated, gongzhi_district using ((select private.aal_ok())::int <> 0);
+
 -- ---------------------------------------------------------------- grants
 grant insert (notice_version) on public.application to anon;
 grant insert (notice_version) on public.signup to anon;
