@@ -3,6 +3,7 @@ import streamlit as st
 
 from gongzhi.auth.pages import LANDING, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
+from gongzhi.db.connection import failover_configured
 from gongzhi.errors import unavailable
 from ui import session, style
 from ui.session import t
@@ -27,14 +28,15 @@ def _portal() -> None:
                              position="hidden")
     else:
         with st.sidebar:
-            st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=t('role.' + user.role))}**")
+            duty = t(f"admin.capability.{user.admin}") if user.admin else t("role." + user.role)
+            st.markdown(f"**{t('app.signed_in_as', name=user.display_name, role=duty)}**")
             st.caption(t("app.territory", unit=user.org_unit_name))
             st.radio(t("app.language"), ["zh", "en"], index=["zh", "en"].index(session.lang()),
                      format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
                      key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
             st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
         page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
-                              for p in pages_for(user.role)])
+                              for p in pages_for(user.role, user.admin)])
     session.write_cookie()
     page.run()
 
@@ -44,4 +46,4 @@ try:
 except Exception as exc:  # the database down or restarting: one message, and the next rerun tries again
     if not unavailable(exc):
         raise
-    st.error(t("error.unavailable"), icon=":material/cloud_off:")
+    st.error(t("error.switching" if failover_configured() else "error.unavailable"), icon=":material/cloud_off:")

@@ -1,7 +1,7 @@
 """Staff accounts: creating the auth user and the staff row together.
 
-This is the administrator's path (CLI, first set-up); district staff in the portal manage
-accounts through the same tables under row-level security.
+This is the deployer's path (CLI, first set-up: also the first administrators, `admin=`); in the
+portal the system administrator manages accounts through the same tables under row-level security.
 """
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ from gongzhi.errors import DomainError, from_db
 
 
 def create_staff(*, email: str, password: str, role: str, org: str, display_name: str,
-                 phone: str | None = None, department: str | None = None) -> str:
+                 phone: str | None = None, department: str | None = None, admin: str | None = None) -> str:
     """Create an account for a staff member at the org unit with code or name `org`; department
-    staff also name their department (code or name)."""
+    staff also name their department (code or name). `admin` (system / security / audit) makes the
+    account an administrator in the same transaction (district-level accounts only)."""
     refused = passwords.problems(password, email=email, name=display_name)
     if refused:
         raise DomainError(refused[0])
@@ -37,6 +38,9 @@ def create_staff(*, email: str, password: str, role: str, org: str, display_name
             conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone, department_id)"
                          " values (%s, %s, %s, %s, %s, %s)",
                          (user_id, units[0]["id"], role, display_name, phone, department_id))
+            if admin:
+                from gongzhi.admin import grants
+                grants.grant(conn, user_id, admin)
     except psycopg.Error as exc:
         raise from_db(exc) from None
     return user_id

@@ -97,12 +97,17 @@ def _staff(conn: psycopg.Connection) -> None:
         unit_id = conn.execute("select id from public.org_unit where kind = %s and name = %s",
                                ("district" if unit_name is None else role, unit_name or d.DISTRICT[0])).fetchone()[0]
         people.append((email, unit_id, role, display))
+    district = conn.execute("select id from public.org_unit where kind = 'district'").fetchone()[0]
+    people += [(email, district, "district", display) for email, _capability, display in d.DEMO_ADMINS]
     for email, unit_id, role, display in people:
         user_id = conn.execute("insert into auth.users (email, encrypted_password, email_confirmed_at)"
                                " values (%s, %s, now()) returning id", (email, shared_hash)).fetchone()[0]
         phone = f"13{zlib.crc32(email.encode()) % 10**9:09d}"
         conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
                      " values (%s, %s, %s, %s, %s)", (user_id, unit_id, role, display, phone))
+    for email, capability, _display in d.DEMO_ADMINS:
+        conn.execute("insert into public.admin_grant (user_id, capability)"
+                     " select id, %s from auth.users where email = %s", (capability, email))
 
 
 def _templates(conn: psycopg.Connection) -> None:

@@ -137,3 +137,9 @@ DEMO_ACCOUNTS = [
     ("wangge@demo.gongzhi.cn", "grid", "丽水社区第一网格", "刘洋"),
     ("bumen@demo.gongzhi.cn", "department", None, "陈刚"),
 ]
+# The demo district's three administrators (三权分立): district-level accounts, one capability each.
+DEMO_ADMINS = [
+    ("xitong@demo.gongzhi.cn", "system", "吴浩然"),
+    ("anquan@demo.gongzhi.cn", "security", "郑晓燕"),
+    ("shenji@demo.gongzhi.cn", "audit", "冯志强"),
+]

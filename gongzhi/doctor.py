@@ -164,9 +164,11 @@ def check_jwt(conn: psycopg.Connection) -> Finding:
 
 
 def check_district_admin(conn: psycopg.Connection) -> Finding:
-    if conn.execute("select to_regclass('public.staff')").fetchone()[0] is None:
+    """An active system administrator (三权分立): the one who manages the org tree and accounts."""
+    if conn.execute("select to_regclass('public.admin_grant')").fetchone()[0] is None:
         return Finding("admin", False, "doctor.admin.none", fix="doctor.admin.fix")
-    n = conn.execute("select count(*) from public.staff where active and role = 'district'").fetchone()[0]
+    n = conn.execute("select count(*) from public.admin_grant g join public.staff s on s.user_id = g.user_id"
+                     " where s.active and g.capability = 'system'").fetchone()[0]
     if n == 0:
         return Finding("admin", False, "doctor.admin.none", fix="doctor.admin.fix")
     return Finding("admin", True, "doctor.admin.ok", {"n": n})

@@ -24,7 +24,8 @@ GENESIS = "0" * 64
 # What an entry may be: private.security_log_kind holds the same list (a test compares); a feature
 # that logs a new kind adds it to both.
 KINDS = ("sign_in", "sign_in_failed", "sign_out", "account", "export", "restore", "prune", "setting",
-         "mfa_enrol", "mfa_remove", "mfa_failed", "recovery_code_used", "retention", "subject_request")
+         "mfa_enrol", "mfa_remove", "mfa_failed", "recovery_code_used", "drill",
+         "capability", "retention", "subject_request")
 MIN_RETENTION_DAYS = 180
 
 
@@ -149,12 +150,13 @@ def prune(conn, days: int) -> tuple[int, int]:
 
 
 def page(user, kind: str | None = None, since: datetime | None = None, until: datetime | None = None,
-         limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-    """A page of the log, newest first, for district staff (the database refuses everyone else)."""
+         limit: int = 50, offset: int = 0, *, actor: str = "", obj: str = "") -> tuple[list[dict], int]:
+    """A page of the log, newest first, optionally of one actor (part of a name or email, or an id)
+    and object (a part of it); for the audit administrator (the database refuses everyone else)."""
     try:
         with user.session() as conn:
-            rows = conn.execute("select * from private.security_log_page(%s, %s, %s, %s, %s)",
-                                (kind, since, until, limit, offset)).fetchall()
+            rows = conn.execute("select * from private.security_log_page(%s, %s, %s, %s, %s, %s, %s)",
+                                (kind, since, until, actor or "", obj or "", limit, offset)).fetchall()
     except psycopg.Error as exc:
         raise from_db(exc) from None
     total = rows[0]["total"] if rows else 0

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Setting] = {
     # private.requires_aal2_of, so a change here needs one there). Outside demo mode:
     "mfa.required_for_district": Setting(True),   # district accounts must sign in with a second factor
     "mfa.optional_for_others": Setting(True),     # other staff may enrol; False: every account must
+    # 访问控制: an account without a sign-in for this many days is dormant (listed for the system
+    # administrator, to be disabled).
+    "accounts.dormant_days": Setting(90, low=7, high=3650),
 }
 
 

@@ -31,6 +31,8 @@ go_col.button(t("bulletin.generate"), key="bulletin_go", type="primary", on_clic
 def show(doc) -> None:
     """The bulletin `doc`: its title, download, key figures and rankings."""
     st.subheader(bulletin.title(doc, lang))
+    if fresh := export.as_of_text(doc.board, lang):
+        st.caption(fresh)
     st.download_button(t("bulletin.download"), lambda: bulletin.to_xlsx(doc, lang), key="bulletin_xlsx",
                        file_name=f"{bulletin.title(doc, lang)}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

@@ -1,6 +1,6 @@
-"""组织与账号 (district only): the org tree with new streets, communities and grids, and staff
+"""组织与账号 (系统管理员): the org tree with new streets, communities and grids, and staff
 accounts — create, disable, reset password, move. Everything goes through gongzhi.org as the
-signed-in district staff member, under row-level security."""
+signed-in system administrator, under row-level security."""
 import pandas as pd
 import streamlit as st
 

@@ -1,7 +1,7 @@
-"""吹哨设置 Whistle settings (district only): the departments, the routing of categories to the
+"""吹哨设置 Whistle settings (系统管理员): the departments, the routing of categories to the
 departments they summon (the first leads), the time allowed per step and urgency, and the work
 calendar (holidays, 调休 working days). Every write goes through gongzhi.whistle.commands as the
-signed-in district staff member, under row-level security."""
+signed-in system administrator, under row-level security."""
 import datetime as dt
 
 import pandas as pd

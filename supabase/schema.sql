@@ -141,6 +141,30 @@ end;
 $$;
 
 --
+-- Name: admin_capability(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.admin_capability() RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select g.capability from public.admin_grant g join public.staff s on s.user_id = g.user_id
+  where g.user_id = auth.uid() and s.active
+$$;
+
+--
+-- Name: admin_capability_of(uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.admin_capability_of(p_user uuid) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select g.capability from public.admin_grant g join public.staff s on s.user_id = g.user_id
+  where g.user_id = p_user and s.active
+$$;
+
+--
 -- Name: allocated_by_matches(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -403,6 +427,36 @@ end;
 $$;
 
 --
+-- Name: check_admin_grant(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_admin_grant() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' then
+    raise exception 'gongzhi:admin.capability_fixed' using errcode = 'check_violation';
+  end if;
+  if new.user_id = auth.uid() then
+    raise exception 'gongzhi:admin.not_yourself' using errcode = 'insufficient_privilege';
+  end if;
+  if exists (select from public.admin_grant g where g.user_id = new.user_id) then
+    raise exception 'gongzhi:admin.one_capability' using errcode = 'unique_violation';
+  end if;
+  if not exists (select from public.staff s where s.user_id = new.user_id and s.role = 'district') then
+    raise exception 'gongzhi:admin.district_only' using errcode = 'check_violation';
+  end if;
+  if exists (select from public.unmask_grant u where u.user_id = new.user_id) then
+    raise exception 'gongzhi:admin.unmask_not_for_admins' using errcode = 'check_violation';
+  end if;
+  new.granted_by := auth.uid();
+  new.granted_at := now();
+  return new;
+end;
+$$;
+
+--
 -- Name: check_application(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -626,6 +680,30 @@ end;
 $$;
 
 --
+-- Name: check_unmask_grant(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_unmask_grant() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' then
+    raise exception 'gongzhi:admin.capability_fixed' using errcode = 'check_violation';
+  end if;
+  if exists (select from public.admin_grant g where g.user_id = new.user_id) then
+    raise exception 'gongzhi:admin.unmask_not_for_admins' using errcode = 'check_violation';
+  end if;
+  if not exists (select from public.staff s where s.user_id = new.user_id and s.active) then
+    raise exception 'gongzhi:org.account.not_found' using errcode = 'no_data_found';
+  end if;
+  new.granted_by := auth.uid();
+  new.granted_at := now();
+  return new;
+end;
+$$;
+
+--
 -- Name: compact_tallies(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -757,7 +835,7 @@ CREATE FUNCTION private.create_login(p_email text, p_password_hash text) RETURNS
 declare
   new_id uuid;
 begin
-  if private.staff_role() is distinct from 'district' then
+  if private.admin_capability() is distinct from 'system' then
     raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
   end if;
   if coalesce(p_email, '') !~ '^[^@[:space:]]+@[^@[:space:]]+\.[^@[:space:]]+$' or length(p_email) > 255 then
@@ -975,6 +1053,28 @@ begin
   where e.id = new.event_id and e.step = 'whistle'
     and not exists (select from public.event_department x where x.event_id = new.event_id and x.reported_at is null);
   return null;
+end;
+$$;
+
+--
+-- Name: dormant_accounts(integer); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.dormant_accounts(p_days integer) RETURNS TABLE(user_id uuid, display_name text, email text, role text, org_unit_name text, last_sign_in_at timestamp with time zone, created_at timestamp with time zone)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if private.admin_capability() is distinct from 'system' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  return query
+    select s.user_id, s.display_name, u.email::text, s.role, o.name, u.last_sign_in_at, s.created_at
+    from public.staff s join auth.users u on u.id = s.user_id join public.org_unit o on o.id = s.org_unit_id
+    where s.active
+      and not exists (select from public.admin_grant g where g.user_id = s.user_id)
+      and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => greatest(p_days, 1))
+    order by coalesce(u.last_sign_in_at, s.created_at), s.user_id;
 end;
 $$;
 
@@ -1524,6 +1624,18 @@ end;
 $$;
 
 --
+-- Name: may_unmask(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.may_unmask() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (select from public.unmask_grant g join public.staff s on s.user_id = g.user_id
+                 where g.user_id = auth.uid() and s.active)
+$$;
+
+--
 -- Name: mfa_reset(uuid); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1716,6 +1828,23 @@ end;
 $$;
 
 --
+-- Name: protect_admin_staff_row(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.protect_admin_staff_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if auth.uid() is not null and old.user_id is distinct from auth.uid()
+     and exists (select from public.admin_grant g where g.user_id = old.user_id) then
+    raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
+  end if;
+  return case when tg_op = 'DELETE' then old else new end;
+end;
+$$;
+
+--
 -- Name: protect_own_staff_row(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1862,7 +1991,8 @@ CREATE FUNCTION private.request_role(p_user uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select case when exists (select from public.staff s where s.user_id = p_user and s.active and s.role = 'district')
+  select case when private.admin_capability_of(p_user) is not null then 'gongzhi_admin'
+              when exists (select from public.staff s where s.user_id = p_user and s.active and s.role = 'district')
               then 'gongzhi_district' else 'authenticated' end
 $$;
 
@@ -2075,19 +2205,30 @@ CREATE FUNCTION private.security_log_lock() RETURNS void
     AS $$ select pg_advisory_xact_lock(7313, 1) $$;
 
 --
--- Name: security_log_page(text, timestamp with time zone, timestamp with time zone, integer, integer); Type: FUNCTION; Schema: private; Owner: -
+-- Name: security_log_page(text, timestamp with time zone, timestamp with time zone, text, text, integer, integer); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer) RETURNS TABLE(id bigint, at timestamp with time zone, kind text, actor uuid, actor_name text, client text, object text, details jsonb, total bigint)
-    LANGUAGE sql STABLE SECURITY DEFINER
+CREATE FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text, p_limit integer, p_offset integer) RETURNS TABLE(id bigint, at timestamp with time zone, kind text, actor uuid, actor_name text, client text, object text, details jsonb, total bigint)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select l.id, l.at, l.kind, l.actor, s.display_name, l.client, l.object, l.details, count(*) over ()
-  from private.security_log l left join public.staff s on s.user_id = l.actor
-  where (p_kind is null or l.kind = p_kind)
-    and (p_from is null or l.at >= p_from) and (p_to is null or l.at < p_to)
-  order by l.id desc
-  limit least(greatest(p_limit, 0), 200) offset greatest(p_offset, 0)
+begin
+  if private.admin_capability() is distinct from 'audit' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  return query
+    select l.id, l.at, l.kind, l.actor, s.display_name, l.client, l.object, l.details, count(*) over ()
+    from private.security_log l left join public.staff s on s.user_id = l.actor
+    where (p_kind is null or l.kind = p_kind)
+      and (p_from is null or l.at >= p_from) and (p_to is null or l.at < p_to)
+      and (nullif(btrim(p_actor), '') is null or l.actor::text = btrim(p_actor)
+           or l.actor in (select s2.user_id from public.staff s2 join auth.users u on u.id = s2.user_id
+                          where strpos(s2.display_name, btrim(p_actor)) > 0
+                             or strpos(u.email::text, lower(btrim(p_actor))) > 0))
+      and (nullif(btrim(p_object), '') is null or strpos(l.object, btrim(p_object)) > 0)
+    order by l.id desc
+    limit least(greatest(p_limit, 0), 200) offset greatest(p_offset, 0);
+end;
 $$;
 
 --
@@ -2114,6 +2255,32 @@ end;
 $$;
 
 --
+-- Name: security_log_rows(text, timestamp with time zone, timestamp with time zone, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_log_rows(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text) RETURNS TABLE(id bigint, at timestamp with time zone, kind text, actor uuid, actor_name text, client text, object text, details jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if private.admin_capability() is distinct from 'audit' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  return query
+    select l.id, l.at, l.kind, l.actor, s.display_name, l.client, l.object, l.details
+    from private.security_log l left join public.staff s on s.user_id = l.actor
+    where (p_kind is null or l.kind = p_kind)
+      and (p_from is null or l.at >= p_from) and (p_to is null or l.at < p_to)
+      and (nullif(btrim(p_actor), '') is null or l.actor::text = btrim(p_actor)
+           or l.actor in (select s2.user_id from public.staff s2 join auth.users u on u.id = s2.user_id
+                          where strpos(s2.display_name, btrim(p_actor)) > 0
+                             or strpos(u.email::text, lower(btrim(p_actor))) > 0))
+      and (nullif(btrim(p_object), '') is null or strpos(l.object, btrim(p_object)) > 0)
+    order by l.id;
+end;
+$$;
+
+--
 -- Name: set_login_password(uuid, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2122,16 +2289,17 @@ CREATE FUNCTION private.set_login_password(p_user uuid, p_password_hash text) RE
     SET search_path TO ''
     AS $$
 begin
-  if private.staff_role() is distinct from 'district' then
+  if private.admin_capability() is distinct from 'system' then
     raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
   end if;
   if not exists (select from public.staff s where s.user_id = p_user) then
     raise exception 'gongzhi:org.account.not_found' using errcode = 'no_data_found';
   end if;
+  if exists (select from public.admin_grant g where g.user_id = p_user) then
+    raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
+  end if;
   update auth.users set encrypted_password = p_password_hash, updated_at = now() where id = p_user;
   delete from auth.local_sign_in where user_id = p_user;
-  delete from private.sign_in_failure f
-  where f.kind = 'email' and f.key = (select sha256(convert_to(u.email, 'UTF8')) from auth.users u where u.id = p_user);
 end;
 $$;
 
@@ -2287,7 +2455,7 @@ CREATE FUNCTION private.staff_logins() RETURNS TABLE(user_id uuid, email text, l
     AS $$
   select u.id, u.email::text, u.last_sign_in_at
   from auth.users u join public.staff s on s.user_id = u.id
-  where (select private.staff_role()) = 'district'
+  where (select private.admin_capability()) = 'system'
 $$;
 
 --
@@ -2808,6 +2976,24 @@ COMMENT ON TABLE private.staff_session IS 'A signed-in browser of a local accoun
 --
 
 COMMENT ON COLUMN private.staff_session.aal IS 'The session''s assurance level: aal1 after a password, aal2 after the second factor.';
+
+--
+-- Name: admin_grant; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.admin_grant (
+    user_id uuid NOT NULL,
+    capability text NOT NULL,
+    granted_by uuid,
+    granted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT admin_grant_capability_known CHECK ((capability = ANY (ARRAY['system'::text, 'security'::text, 'audit'::text])))
+);
+
+--
+-- Name: TABLE admin_grant; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.admin_grant IS 'The administrator capability of an account (system / security / audit; 三权分立): at most one per account. Written only by the deployer (command line).';
 
 --
 -- Name: application; Type: TABLE; Schema: public; Owner: -
@@ -4203,6 +4389,24 @@ ALTER TABLE public.unit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: unmask_grant; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.unmask_grant (
+    user_id uuid NOT NULL,
+    reason text NOT NULL,
+    granted_by uuid,
+    granted_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT unmask_grant_reason_check CHECK (((length(btrim(reason)) >= 1) AND (length(btrim(reason)) <= 200)))
+);
+
+--
+-- Name: TABLE unmask_grant; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.unmask_grant IS 'Staff the security administrator allows to unmask personal data (each unmasking is still logged with its reason); read through private.may_unmask().';
+
+--
 -- Name: user_setting; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4335,6 +4539,13 @@ ALTER TABLE ONLY private.security_log
 
 ALTER TABLE ONLY private.staff_session
     ADD CONSTRAINT staff_session_pkey PRIMARY KEY (token_hash);
+
+--
+-- Name: admin_grant admin_grant_one_capability_per_account; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.admin_grant
+    ADD CONSTRAINT admin_grant_one_capability_per_account PRIMARY KEY (user_id);
 
 --
 -- Name: application application_name_visible; Type: CHECK CONSTRAINT; Schema: public; Owner: -
@@ -4720,6 +4931,13 @@ ALTER TABLE public.unit
 
 ALTER TABLE ONLY public.unit
     ADD CONSTRAINT unit_pkey PRIMARY KEY (id);
+
+--
+-- Name: unmask_grant unmask_grant_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unmask_grant
+    ADD CONSTRAINT unmask_grant_pkey PRIMARY KEY (user_id);
 
 --
 -- Name: user_setting user_setting_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -5450,6 +5668,30 @@ CREATE TRIGGER security_log_append_only BEFORE DELETE OR UPDATE ON private.secur
 --
 
 CREATE TRIGGER security_log_no_truncate BEFORE TRUNCATE ON private.security_log FOR EACH STATEMENT EXECUTE FUNCTION private.security_log_is_append_only();
+
+--
+-- Name: admin_grant admin_grant_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER admin_grant_audit_delete AFTER DELETE ON public.admin_grant REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: admin_grant admin_grant_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER admin_grant_audit_insert AFTER INSERT ON public.admin_grant REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: admin_grant admin_grant_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER admin_grant_audit_update AFTER UPDATE ON public.admin_grant REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: admin_grant admin_grant_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER admin_grant_checked BEFORE INSERT OR UPDATE ON public.admin_grant FOR EACH ROW EXECUTE FUNCTION private.check_admin_grant();
 
 --
 -- Name: application application_approved; Type: TRIGGER; Schema: public; Owner: -
@@ -6394,6 +6636,12 @@ CREATE TRIGGER staff_end_sessions AFTER UPDATE OF active ON public.staff FOR EAC
 CREATE TRIGGER staff_inactive_since BEFORE INSERT OR UPDATE ON public.staff FOR EACH ROW EXECUTE FUNCTION private.stamp_inactive_since();
 
 --
+-- Name: staff staff_protect_admin; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER staff_protect_admin BEFORE DELETE OR UPDATE ON public.staff FOR EACH ROW EXECUTE FUNCTION private.protect_admin_staff_row();
+
+--
 -- Name: staff staff_protect_own; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6488,6 +6736,30 @@ CREATE TRIGGER unit_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.u
 --
 
 CREATE TRIGGER unit_territory_kept BEFORE UPDATE ON public.unit FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: unmask_grant unmask_grant_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER unmask_grant_audit_delete AFTER DELETE ON public.unmask_grant REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: unmask_grant unmask_grant_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER unmask_grant_audit_insert AFTER INSERT ON public.unmask_grant REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: unmask_grant unmask_grant_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER unmask_grant_audit_update AFTER UPDATE ON public.unmask_grant REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: unmask_grant unmask_grant_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER unmask_grant_checked BEFORE INSERT OR UPDATE ON public.unmask_grant FOR EACH ROW EXECUTE FUNCTION private.check_unmask_grant();
 
 --
 -- Name: user_setting user_setting_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -6600,6 +6872,13 @@ ALTER TABLE ONLY private.security_log
 
 ALTER TABLE ONLY private.staff_session
     ADD CONSTRAINT staff_session_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: admin_grant admin_grant_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.admin_grant
+    ADD CONSTRAINT admin_grant_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.staff(user_id) ON DELETE CASCADE;
 
 --
 -- Name: application application_decided_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -6994,6 +7273,13 @@ ALTER TABLE ONLY public.unit
     ADD CONSTRAINT unit_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
 
 --
+-- Name: unmask_grant unmask_grant_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.unmask_grant
+    ADD CONSTRAINT unmask_grant_user_id_fkey FOREIGN KEY (user_id) REFERENCES public.staff(user_id) ON DELETE CASCADE;
+
+--
 -- Name: user_setting user_setting_user_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7020,6 +7306,42 @@ ALTER TABLE ONLY public.volunteer
 
 ALTER TABLE ONLY public.volunteer
     ADD CONSTRAINT volunteer_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.unit(id) ON DELETE SET NULL;
+
+--
+-- Name: admin_grant; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.admin_grant ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: staff administrators read all staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "administrators read all staff" ON public.staff FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
+
+--
+-- Name: admin_grant administrators read the capabilities; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "administrators read the capabilities" ON public.admin_grant FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
+
+--
+-- Name: department administrators read the departments; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "administrators read the departments" ON public.department FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
+
+--
+-- Name: org_unit administrators read the org tree; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "administrators read the org tree" ON public.org_unit FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
+
+--
+-- Name: security_setting administrators read the security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "administrators read the security settings" ON public.security_setting FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) IS NOT NULL));
 
 --
 -- Name: signup anyone signs up with a phone and a sign-up code; Type: POLICY; Schema: public; Owner: -
@@ -7050,6 +7372,12 @@ ALTER TABLE public.assessment ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.assessment_weight ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: audit_log audit administrators read the whole audit; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "audit administrators read the whole audit" ON public.audit_log FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'audit'::text));
 
 --
 -- Name: audit_log; Type: ROW SECURITY; Schema: public; Owner: -
@@ -7160,12 +7488,6 @@ CREATE POLICY "district staff add applications" ON public.application FOR INSERT
 CREATE POLICY "district staff add assessments" ON public.assessment FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
--- Name: work_calendar district staff add calendar days; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add calendar days" ON public.work_calendar FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
 -- Name: category district staff add categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7176,30 +7498,6 @@ CREATE POLICY "district staff add categories" ON public.category FOR INSERT TO g
 --
 
 CREATE POLICY "district staff add demands" ON public.demand FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
--- Name: department district staff add departments; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add departments" ON public.department FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
--- Name: event_routing district staff add event routes; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add event routes" ON public.event_routing FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
--- Name: event_deadline district staff add event time limits; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add event time limits" ON public.event_deadline FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
--- Name: org_unit district staff add org units; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add org units" ON public.org_unit FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: post district staff add posts; Type: POLICY; Schema: public; Owner: -
@@ -7224,18 +7522,6 @@ CREATE POLICY "district staff add projects" ON public.project FOR INSERT TO gong
 --
 
 CREATE POLICY "district staff add resources" ON public.resource FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
--- Name: security_setting district staff add security settings; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add security settings" ON public.security_setting FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
--- Name: staff district staff add staff; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add staff" ON public.staff FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: event_department district staff add summons; Type: POLICY; Schema: public; Owner: -
@@ -7268,12 +7554,6 @@ CREATE POLICY "district staff answer subject requests" ON public.subject_request
 CREATE POLICY "district staff change assessments" ON public.assessment FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: work_calendar district staff change calendar days; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change calendar days" ON public.work_calendar FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
 -- Name: category district staff change categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7302,24 +7582,6 @@ CREATE POLICY "district staff change demand links of projects" ON public.project
 --
 
 CREATE POLICY "district staff change demands" ON public.demand FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
--- Name: department district staff change departments; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change departments" ON public.department FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
--- Name: event_routing district staff change event routes; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change event routes" ON public.event_routing FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
--- Name: event_deadline district staff change event time limits; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change event time limits" ON public.event_deadline FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: event district staff change events; Type: POLICY; Schema: public; Owner: -
@@ -7364,12 +7626,6 @@ CREATE POLICY "district staff change resource links of projects" ON public.proje
 CREATE POLICY "district staff change resources" ON public.resource FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: security_setting district staff change security settings; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change security settings" ON public.security_setting FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
 -- Name: service_log district staff change service records; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7380,12 +7636,6 @@ CREATE POLICY "district staff change service records" ON public.service_log FOR 
 --
 
 CREATE POLICY "district staff change sign-ups" ON public.signup FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
--- Name: staff district staff change staff; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change staff" ON public.staff FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: event_department district staff change summons; Type: POLICY; Schema: public; Owner: -
@@ -7592,6 +7842,12 @@ CREATE POLICY "district staff read every timeline" ON public.event_timeline FOR 
 CREATE POLICY "district staff read the assessment weights" ON public.assessment_weight FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: audit_log district staff read the audit of the district's records; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the audit of the district's records" ON public.audit_log FOR SELECT TO gongzhi_district USING ((table_name <> ALL (ARRAY['staff'::text, 'org_unit'::text, 'department'::text, 'event_routing'::text, 'event_deadline'::text, 'work_calendar'::text, 'security_setting'::text, 'admin_grant'::text, 'unmask_grant'::text])));
+
+--
 -- Name: department district staff read the departments; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7646,12 +7902,6 @@ CREATE POLICY "district staff read the security settings" ON public.security_set
 CREATE POLICY "district staff read the status machine" ON public.status_transition FOR SELECT TO gongzhi_district USING (true);
 
 --
--- Name: audit_log district staff read the whole audit; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read the whole audit" ON public.audit_log FOR SELECT TO gongzhi_district USING (true);
-
---
 -- Name: work_calendar district staff read the work calendar; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7688,12 +7938,6 @@ CREATE POLICY "district staff remove applications" ON public.application FOR DEL
 CREATE POLICY "district staff remove assessments" ON public.assessment FOR DELETE TO gongzhi_district USING (true);
 
 --
--- Name: work_calendar district staff remove calendar days; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove calendar days" ON public.work_calendar FOR DELETE TO gongzhi_district USING (true);
-
---
 -- Name: category district staff remove categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7712,24 +7956,6 @@ CREATE POLICY "district staff remove consults" ON public.event_consult FOR DELET
 CREATE POLICY "district staff remove demands" ON public.demand FOR DELETE TO gongzhi_district USING (true);
 
 --
--- Name: department district staff remove departments; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove departments" ON public.department FOR DELETE TO gongzhi_district USING (true);
-
---
--- Name: event_routing district staff remove event routes; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove event routes" ON public.event_routing FOR DELETE TO gongzhi_district USING (true);
-
---
--- Name: event_deadline district staff remove event time limits; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove event time limits" ON public.event_deadline FOR DELETE TO gongzhi_district USING (true);
-
---
 -- Name: event district staff remove events; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7740,12 +7966,6 @@ CREATE POLICY "district staff remove events" ON public.event FOR DELETE TO gongz
 --
 
 CREATE POLICY "district staff remove matches" ON public.match FOR DELETE TO gongzhi_district USING (true);
-
---
--- Name: org_unit district staff remove org units; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove org units" ON public.org_unit FOR DELETE TO gongzhi_district USING (true);
 
 --
 -- Name: post district staff remove posts; Type: POLICY; Schema: public; Owner: -
@@ -7772,12 +7992,6 @@ CREATE POLICY "district staff remove projects" ON public.project FOR DELETE TO g
 CREATE POLICY "district staff remove resources" ON public.resource FOR DELETE TO gongzhi_district USING (true);
 
 --
--- Name: security_setting district staff remove security settings; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove security settings" ON public.security_setting FOR DELETE TO gongzhi_district USING (true);
-
---
 -- Name: service_log district staff remove service records; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7788,12 +8002,6 @@ CREATE POLICY "district staff remove service records" ON public.service_log FOR 
 --
 
 CREATE POLICY "district staff remove sign-ups" ON public.signup FOR DELETE TO gongzhi_district USING (true);
-
---
--- Name: staff district staff remove staff; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff remove staff" ON public.staff FOR DELETE TO gongzhi_district USING (true);
 
 --
 -- Name: event_department district staff remove summons; Type: POLICY; Schema: public; Owner: -
@@ -7812,12 +8020,6 @@ CREATE POLICY "district staff remove units" ON public.unit FOR DELETE TO gongzhi
 --
 
 CREATE POLICY "district staff remove volunteers" ON public.volunteer FOR DELETE TO gongzhi_district USING (true);
-
---
--- Name: org_unit district staff rename org units; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff rename org units" ON public.org_unit FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: signup district staff sign up volunteers; Type: POLICY; Schema: public; Owner: -
@@ -7962,6 +8164,42 @@ ALTER TABLE public.resource ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.resource_tally ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: security_setting security administrators add security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "security administrators add security settings" ON public.security_setting FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text));
+
+--
+-- Name: security_setting security administrators change security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "security administrators change security settings" ON public.security_setting FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text));
+
+--
+-- Name: unmask_grant security administrators grant unmasking; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "security administrators grant unmasking" ON public.unmask_grant FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text));
+
+--
+-- Name: unmask_grant security administrators read the unmask grants; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "security administrators read the unmask grants" ON public.unmask_grant FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text));
+
+--
+-- Name: security_setting security administrators remove security settings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "security administrators remove security settings" ON public.security_setting FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text));
+
+--
+-- Name: unmask_grant security administrators withdraw unmasking; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "security administrators withdraw unmasking" ON public.unmask_grant FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'security'::text));
 
 --
 -- Name: security_setting; Type: ROW SECURITY; Schema: public; Owner: -
@@ -8696,6 +8934,138 @@ ALTER TABLE public.status_transition ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.subject_request ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: work_calendar system administrators add calendar days; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators add calendar days" ON public.work_calendar FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: department system administrators add departments; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators add departments" ON public.department FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_routing system administrators add event routes; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators add event routes" ON public.event_routing FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_deadline system administrators add event time limits; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators add event time limits" ON public.event_deadline FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: org_unit system administrators add org units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators add org units" ON public.org_unit FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: staff system administrators add staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators add staff" ON public.staff FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: work_calendar system administrators change calendar days; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators change calendar days" ON public.work_calendar FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: department system administrators change departments; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators change departments" ON public.department FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_routing system administrators change event routes; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators change event routes" ON public.event_routing FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_deadline system administrators change event time limits; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators change event time limits" ON public.event_deadline FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: staff system administrators change staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators change staff" ON public.staff FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: category system administrators read categories; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators read categories" ON public.category FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_routing system administrators read the event routing; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators read the event routing" ON public.event_routing FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_deadline system administrators read the event time limits; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators read the event time limits" ON public.event_deadline FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: work_calendar system administrators read the work calendar; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators read the work calendar" ON public.work_calendar FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: work_calendar system administrators remove calendar days; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove calendar days" ON public.work_calendar FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: department system administrators remove departments; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove departments" ON public.department FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_routing system administrators remove event routes; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove event routes" ON public.event_routing FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: event_deadline system administrators remove event time limits; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove event time limits" ON public.event_deadline FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: org_unit system administrators remove org units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove org units" ON public.org_unit FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: staff system administrators remove staff; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove staff" ON public.staff FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: org_unit system administrators rename org units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators rename org units" ON public.org_unit FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
 -- Name: provider_record territorial staff read the provider records; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -8706,6 +9076,12 @@ CREATE POLICY "territorial staff read the provider records" ON public.provider_r
 --
 
 ALTER TABLE public.unit ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: unmask_grant; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.unmask_grant ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: user_setting; Type: ROW SECURITY; Schema: public; Owner: -
@@ -8751,6 +9127,7 @@ GRANT USAGE ON SCHEMA private TO authenticated;
 GRANT USAGE ON SCHEMA private TO gongzhi_district;
 GRANT USAGE ON SCHEMA private TO gongzhi_auth;
 GRANT USAGE ON SCHEMA private TO gongzhi_portal;
+GRANT USAGE ON SCHEMA private TO gongzhi_admin;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
@@ -8760,6 +9137,7 @@ GRANT USAGE ON SCHEMA public TO anon;
 GRANT USAGE ON SCHEMA public TO authenticated;
 GRANT USAGE ON SCHEMA public TO service_role;
 GRANT USAGE ON SCHEMA public TO gongzhi_district;
+GRANT USAGE ON SCHEMA public TO gongzhi_admin;
 
 --
 -- Name: FUNCTION aal_ok(); Type: ACL; Schema: private; Owner: -
@@ -8790,6 +9168,22 @@ GRANT ALL ON FUNCTION private.add_work_hours(start timestamp with time zone, hou
 REVOKE ALL ON FUNCTION private.add_working_days(d date, n integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.add_working_days(d date, n integer) TO authenticated;
 GRANT ALL ON FUNCTION private.add_working_days(d date, n integer) TO gongzhi_district;
+
+--
+-- Name: FUNCTION admin_capability(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.admin_capability() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.admin_capability() TO authenticated;
+GRANT ALL ON FUNCTION private.admin_capability() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.admin_capability() TO gongzhi_admin;
+
+--
+-- Name: FUNCTION admin_capability_of(p_user uuid); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.admin_capability_of(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.admin_capability_of(p_user uuid) TO gongzhi_auth;
 
 --
 -- Name: FUNCTION allocated_by_matches(); Type: ACL; Schema: private; Owner: -
@@ -8884,6 +9278,12 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.book_capacity(delta jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_admin_grant(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_admin_grant() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_application(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -8926,6 +9326,12 @@ REVOKE ALL ON FUNCTION private.check_staff_role() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.check_status() FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_unmask_grant(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_unmask_grant() FROM PUBLIC;
+
+--
 -- Name: FUNCTION compact_tallies(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -8950,7 +9356,7 @@ REVOKE ALL ON FUNCTION private.consult_written() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.create_login(p_email text, p_password_hash text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.create_login(p_email text, p_password_hash text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.create_login(p_email text, p_password_hash text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION demand_cancels_matches(); Type: ACL; Schema: private; Owner: -
@@ -9011,6 +9417,13 @@ GRANT ALL ON FUNCTION private.department_id() TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.department_reported() FROM PUBLIC;
+
+--
+-- Name: FUNCTION dormant_accounts(p_days integer); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.dormant_accounts(p_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.dormant_accounts(p_days integer) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION end_sessions_of_user(); Type: ACL; Schema: private; Owner: -
@@ -9123,6 +9536,15 @@ REVOKE ALL ON FUNCTION private.match_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.match_updated() FROM PUBLIC;
 
 --
+-- Name: FUNCTION may_unmask(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.may_unmask() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.may_unmask() TO authenticated;
+GRANT ALL ON FUNCTION private.may_unmask() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.may_unmask() TO gongzhi_admin;
+
+--
 -- Name: FUNCTION mfa_reset(p_user uuid); Type: ACL; Schema: private; Owner: -
 --
 
@@ -9188,6 +9610,12 @@ REVOKE ALL ON FUNCTION private.post_changed() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.promote_waitlist(p_post bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION protect_admin_staff_row(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.protect_admin_staff_row() FROM PUBLIC;
 
 --
 -- Name: FUNCTION protect_own_staff_row(); Type: ACL; Schema: private; Owner: -
@@ -9306,6 +9734,7 @@ REVOKE ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_c
 GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO authenticated;
 GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO gongzhi_auth;
+GRANT ALL ON FUNCTION private.security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION security_log_head(); Type: ACL; Schema: private; Owner: -
@@ -9315,6 +9744,7 @@ REVOKE ALL ON FUNCTION private.security_log_head() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.security_log_head() TO authenticated;
 GRANT ALL ON FUNCTION private.security_log_head() TO gongzhi_district;
 GRANT ALL ON FUNCTION private.security_log_head() TO gongzhi_auth;
+GRANT ALL ON FUNCTION private.security_log_head() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION security_log_is_append_only(); Type: ACL; Schema: private; Owner: -
@@ -9329,11 +9759,11 @@ REVOKE ALL ON FUNCTION private.security_log_is_append_only() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.security_log_lock() FROM PUBLIC;
 
 --
--- Name: FUNCTION security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text, p_limit integer, p_offset integer); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_limit integer, p_offset integer) TO gongzhi_district;
+REVOKE ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text, p_limit integer, p_offset integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text, p_limit integer, p_offset integer) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION security_log_prune(p_days integer); Type: ACL; Schema: private; Owner: -
@@ -9342,11 +9772,18 @@ GRANT ALL ON FUNCTION private.security_log_page(p_kind text, p_from timestamp wi
 REVOKE ALL ON FUNCTION private.security_log_prune(p_days integer) FROM PUBLIC;
 
 --
+-- Name: FUNCTION security_log_rows(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_log_rows(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.security_log_rows(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text) TO gongzhi_admin;
+
+--
 -- Name: FUNCTION set_login_password(p_user uuid, p_password_hash text); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.set_login_password(p_user uuid, p_password_hash text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.set_login_password(p_user uuid, p_password_hash text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.set_login_password(p_user uuid, p_password_hash text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION set_match_territory(); Type: ACL; Schema: private; Owner: -
@@ -9384,7 +9821,7 @@ GRANT ALL ON FUNCTION private.staff_identity(p_user uuid) TO gongzhi_auth;
 --
 
 REVOKE ALL ON FUNCTION private.staff_logins() FROM PUBLIC;
-GRANT ALL ON FUNCTION private.staff_logins() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.staff_logins() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION staff_role(); Type: ACL; Schema: private; Owner: -
@@ -9393,6 +9830,7 @@ GRANT ALL ON FUNCTION private.staff_logins() TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.staff_role() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.staff_role() TO authenticated;
 GRANT ALL ON FUNCTION private.staff_role() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.staff_role() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION stamp_created_by(); Type: ACL; Schema: private; Owner: -
@@ -9531,6 +9969,7 @@ REVOKE ALL ON FUNCTION private.touch() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.uid() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.uid() TO authenticated;
 GRANT ALL ON FUNCTION private.uid() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.uid() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION unsafe_text(t text); Type: ACL; Schema: private; Owner: -
@@ -9591,6 +10030,13 @@ GRANT SELECT,INSERT,DELETE ON TABLE private.staff_session TO gongzhi_auth;
 --
 
 GRANT UPDATE(aal) ON TABLE private.staff_session TO gongzhi_auth;
+
+--
+-- Name: TABLE admin_grant; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.admin_grant TO service_role;
+GRANT SELECT ON TABLE public.admin_grant TO gongzhi_admin;
 
 --
 -- Name: TABLE application; Type: ACL; Schema: public; Owner: -
@@ -9692,6 +10138,7 @@ GRANT ALL ON SEQUENCE public.application_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.application_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.application_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.application_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.application_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE assessment; Type: ACL; Schema: public; Owner: -
@@ -9716,6 +10163,7 @@ GRANT ALL ON SEQUENCE public.assessment_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.assessment_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.assessment_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.assessment_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.assessment_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE assessment_weight; Type: ACL; Schema: public; Owner: -
@@ -9733,6 +10181,7 @@ GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.audit_log TO anon;
 GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.audit_log TO authenticated;
 GRANT ALL ON TABLE public.audit_log TO service_role;
 GRANT SELECT ON TABLE public.audit_log TO gongzhi_district;
+GRANT SELECT ON TABLE public.audit_log TO gongzhi_admin;
 
 --
 -- Name: SEQUENCE audit_log_id_seq; Type: ACL; Schema: public; Owner: -
@@ -9742,6 +10191,7 @@ GRANT ALL ON SEQUENCE public.audit_log_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.audit_log_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.audit_log_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE category; Type: ACL; Schema: public; Owner: -
@@ -9751,6 +10201,7 @@ GRANT ALL ON TABLE public.category TO anon;
 GRANT ALL ON TABLE public.category TO authenticated;
 GRANT ALL ON TABLE public.category TO service_role;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.category TO gongzhi_district;
+GRANT SELECT ON TABLE public.category TO gongzhi_admin;
 
 --
 -- Name: SEQUENCE category_id_seq; Type: ACL; Schema: public; Owner: -
@@ -9760,6 +10211,7 @@ GRANT ALL ON SEQUENCE public.category_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.category_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.category_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.category_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.category_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE demand; Type: ACL; Schema: public; Owner: -
@@ -9898,6 +10350,7 @@ GRANT ALL ON SEQUENCE public.demand_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.demand_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.demand_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.demand_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.demand_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE demand_row; Type: ACL; Schema: public; Owner: -
@@ -9924,6 +10377,7 @@ GRANT ALL ON SEQUENCE public.demand_tally_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.demand_tally_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.demand_tally_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.demand_tally_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.demand_tally_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE department; Type: ACL; Schema: public; Owner: -
@@ -9932,7 +10386,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.demand_tally_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.department TO anon;
 GRANT ALL ON TABLE public.department TO authenticated;
 GRANT ALL ON TABLE public.department TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.department TO gongzhi_district;
+GRANT SELECT ON TABLE public.department TO gongzhi_district;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.department TO gongzhi_admin;
 
 --
 -- Name: SEQUENCE department_id_seq; Type: ACL; Schema: public; Owner: -
@@ -9942,6 +10397,7 @@ GRANT ALL ON SEQUENCE public.department_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.department_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.department_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.department_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.department_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE event; Type: ACL; Schema: public; Owner: -
@@ -9969,6 +10425,7 @@ GRANT ALL ON SEQUENCE public.event_consult_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.event_consult_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.event_consult_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.event_consult_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.event_consult_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE event_deadline; Type: ACL; Schema: public; Owner: -
@@ -9977,7 +10434,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.event_consult_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.event_deadline TO anon;
 GRANT ALL ON TABLE public.event_deadline TO authenticated;
 GRANT ALL ON TABLE public.event_deadline TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_deadline TO gongzhi_district;
+GRANT SELECT ON TABLE public.event_deadline TO gongzhi_district;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_deadline TO gongzhi_admin;
 
 --
 -- Name: TABLE event_demand; Type: ACL; Schema: public; Owner: -
@@ -10005,6 +10463,7 @@ GRANT ALL ON SEQUENCE public.event_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.event_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.event_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.event_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.event_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE event_routing; Type: ACL; Schema: public; Owner: -
@@ -10013,7 +10472,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.event_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.event_routing TO anon;
 GRANT ALL ON TABLE public.event_routing TO authenticated;
 GRANT ALL ON TABLE public.event_routing TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_routing TO gongzhi_district;
+GRANT SELECT ON TABLE public.event_routing TO gongzhi_district;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_routing TO gongzhi_admin;
 
 --
 -- Name: TABLE event_timeline; Type: ACL; Schema: public; Owner: -
@@ -10032,6 +10492,7 @@ GRANT ALL ON SEQUENCE public.event_timeline_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.event_timeline_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.event_timeline_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.event_timeline_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.event_timeline_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE event_transition; Type: ACL; Schema: public; Owner: -
@@ -10059,6 +10520,7 @@ GRANT ALL ON SEQUENCE public.match_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.match_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.match_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.match_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.match_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE org_unit; Type: ACL; Schema: public; Owner: -
@@ -10067,7 +10529,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.match_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.org_unit TO anon;
 GRANT ALL ON TABLE public.org_unit TO authenticated;
 GRANT ALL ON TABLE public.org_unit TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.org_unit TO gongzhi_district;
+GRANT SELECT ON TABLE public.org_unit TO gongzhi_district;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.org_unit TO gongzhi_admin;
 
 --
 -- Name: SEQUENCE org_unit_id_seq; Type: ACL; Schema: public; Owner: -
@@ -10077,6 +10540,7 @@ GRANT ALL ON SEQUENCE public.org_unit_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.org_unit_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.org_unit_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.org_unit_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.org_unit_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE post; Type: ACL; Schema: public; Owner: -
@@ -10094,6 +10558,7 @@ GRANT ALL ON SEQUENCE public.post_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.post_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.post_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.post_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.post_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE privacy_notice; Type: ACL; Schema: public; Owner: -
@@ -10130,6 +10595,7 @@ GRANT ALL ON SEQUENCE public.project_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.project_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.project_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.project_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.project_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE project_milestone; Type: ACL; Schema: public; Owner: -
@@ -10148,6 +10614,7 @@ GRANT ALL ON SEQUENCE public.project_milestone_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.project_milestone_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.project_milestone_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.project_milestone_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.project_milestone_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE project_resource; Type: ACL; Schema: public; Owner: -
@@ -10184,6 +10651,7 @@ GRANT ALL ON SEQUENCE public.resource_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.resource_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.resource_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.resource_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.resource_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE resource_tally; Type: ACL; Schema: public; Owner: -
@@ -10202,6 +10670,7 @@ GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.resource_tally_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.resource_tally_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE security_setting; Type: ACL; Schema: public; Owner: -
@@ -10210,14 +10679,15 @@ GRANT SELECT,USAGE ON SEQUENCE public.resource_tally_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.security_setting TO anon;
 GRANT ALL ON TABLE public.security_setting TO authenticated;
 GRANT ALL ON TABLE public.security_setting TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.security_setting TO gongzhi_district;
+GRANT SELECT ON TABLE public.security_setting TO gongzhi_district;
 GRANT SELECT ON TABLE public.security_setting TO gongzhi_auth;
+GRANT SELECT,INSERT,DELETE ON TABLE public.security_setting TO gongzhi_admin;
 
 --
 -- Name: COLUMN security_setting.value; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT UPDATE(value) ON TABLE public.security_setting TO gongzhi_district;
+GRANT UPDATE(value) ON TABLE public.security_setting TO gongzhi_admin;
 
 --
 -- Name: TABLE service_log; Type: ACL; Schema: public; Owner: -
@@ -10235,6 +10705,7 @@ GRANT ALL ON SEQUENCE public.service_log_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.service_log_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.service_log_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.service_log_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.service_log_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE signup; Type: ACL; Schema: public; Owner: -
@@ -10282,6 +10753,7 @@ GRANT ALL ON SEQUENCE public.signup_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.signup_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.signup_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.signup_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.signup_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE staff; Type: ACL; Schema: public; Owner: -
@@ -10290,7 +10762,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.signup_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.staff TO anon;
 GRANT ALL ON TABLE public.staff TO authenticated;
 GRANT ALL ON TABLE public.staff TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff TO gongzhi_district;
+GRANT SELECT ON TABLE public.staff TO gongzhi_district;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.staff TO gongzhi_admin;
 
 --
 -- Name: TABLE status_transition; Type: ACL; Schema: public; Owner: -
@@ -10467,6 +10940,14 @@ GRANT ALL ON SEQUENCE public.unit_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.unit_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.unit_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.unit_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.unit_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE unmask_grant; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.unmask_grant TO service_role;
+GRANT SELECT,INSERT,DELETE ON TABLE public.unmask_grant TO gongzhi_admin;
 
 --
 -- Name: TABLE user_setting; Type: ACL; Schema: public; Owner: -
@@ -10493,6 +10974,7 @@ GRANT ALL ON SEQUENCE public.volunteer_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.volunteer_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.volunteer_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.volunteer_id_seq TO gongzhi_district;
+GRANT SELECT,USAGE ON SEQUENCE public.volunteer_id_seq TO gongzhi_admin;
 
 --
 -- Name: TABLE work_calendar; Type: ACL; Schema: public; Owner: -
@@ -10501,7 +10983,8 @@ GRANT SELECT,USAGE ON SEQUENCE public.volunteer_id_seq TO gongzhi_district;
 GRANT ALL ON TABLE public.work_calendar TO anon;
 GRANT ALL ON TABLE public.work_calendar TO authenticated;
 GRANT ALL ON TABLE public.work_calendar TO service_role;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.work_calendar TO gongzhi_district;
+GRANT SELECT ON TABLE public.work_calendar TO gongzhi_district;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.work_calendar TO gongzhi_admin;
 
 --
 -- Name: DEFAULT PRIVILEGES FOR SEQUENCES; Type: DEFAULT ACL; Schema: public; Owner: -

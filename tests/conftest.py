@@ -21,6 +21,14 @@ DEMO_EMAILS = {
     "grid": "wangge@demo.gongzhi.cn",
     "department": "bumen@demo.gongzhi.cn",
 }
+# The administrators (三权分立): district-level accounts holding one capability each.
+ADMIN_EMAILS = {
+    "system": "xitong@demo.gongzhi.cn",
+    "security": "anquan@demo.gongzhi.cn",
+    "audit": "shenji@demo.gongzhi.cn",
+}
+# Every demo account a test may act as, by its handle.
+ACCOUNTS = {**DEMO_EMAILS, **ADMIN_EMAILS}
 TEMPLATE = "gz_template"
 
 
@@ -104,8 +112,8 @@ def fresh_db(pg_admin_url, template_url, monkeypatch):
 
 
 def user_id(conn, key: str) -> str:
-    """The auth user id of a demo account (`district`, `street`, … or an email)."""
-    email = DEMO_EMAILS.get(key, key)
+    """The auth user id of a demo account (`district`, `street`, …, `system`, … or an email)."""
+    email = ACCOUNTS.get(key, key)
     row = conn.execute("select id from auth.users where email = %s", (email,)).fetchone()
     return str(row["id"] if isinstance(row, dict) else row[0])
 

@@ -66,3 +66,25 @@ def test_each_event_action_is_offered_to_exactly_the_actor_the_table_names(conn)
         if action != "whistle.report":
             other_step = {**event, "step": "evaluate"}
             assert not any(may(u, action, other_step, d) for u, d in people.values()), action
+
+
+class _Admin(_User):
+    def __init__(self, admin):
+        super().__init__("district")
+        self.admin = admin
+
+
+def test_each_administrator_action_belongs_to_exactly_one_capability_and_admins_reach_no_data():
+    for action, holder in capabilities.ADMIN_ACTIONS.items():
+        assert {a for a in capabilities.ADMIN_CAPABILITIES if may(_Admin(a), action)} == {holder}, action
+        assert not any(may(_User(role), action) for role in ("district", "street", "community", "grid", "department"))
+    assert capabilities.ADMIN_ACTIONS["security.settings"] == "security"
+    for admin in capabilities.ADMIN_CAPABILITIES:
+        assert not any(may(_Admin(admin), action) for action in capabilities.ROLES), admin
+    assert may(_User("district"), "volunteers.set_weight") and may(_User("district"), "home.figures")
+
+
+def test_the_capabilities_are_the_databases(conn):
+    check = conn.execute("select pg_get_constraintdef(oid) as def from pg_constraint"
+                         " where conname = 'admin_grant_capability_known'").fetchone()["def"]
+    assert set(re.findall(r"'(\w+)'", check)) == set(capabilities.ADMIN_CAPABILITIES)

@@ -3,9 +3,9 @@ import re
 
 import pytest
 
-from gongzhi.auth.pages import PAGES, ROLE_PAGES, ROLES
+from gongzhi.auth.pages import ADMIN_PAGES, PAGES, ROLE_PAGES, ROLES
 from gongzhi.config import ROOT
-from gongzhi.demo_data import DEMO_ACCOUNTS, DEMO_PASSWORD
+from gongzhi.demo_data import DEMO_ACCOUNTS, DEMO_ADMINS, DEMO_PASSWORD
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 DESIGN = ROOT.parent / "shared" / "DESIGN.md"
@@ -24,12 +24,14 @@ def test_design_roles_match_the_staff_roles(conn):
 def test_every_page_file_is_registered_for_some_role():
     files = {p.relative_to(ROOT).as_posix() for p in (ROOT / "pages").glob("*.py")} - {"pages/login.py"}
     assert files == {p.path for p in PAGES.values()}
-    used = {key for keys in ROLE_PAGES.values() for key in keys}
+    used = {key for keys in [*ROLE_PAGES.values(), *ADMIN_PAGES.values()] for key in keys}
     assert used == set(PAGES)
 
 
 def test_readme_lists_every_demo_account_and_the_password():
     for email, role, _unit, _name in DEMO_ACCOUNTS:
+        assert email in README, email
+    for email, _capability, _name in DEMO_ADMINS:
         assert email in README, email
     assert DEMO_PASSWORD in README
 

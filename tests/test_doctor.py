@@ -104,10 +104,10 @@ def test_a_security_definer_function_open_to_the_api(fresh_db, no_supabase):
     assert "rpc" not in _problems(fresh_db)
 
 
-def test_no_district_administrator(fresh_db, no_supabase):
-    _break(fresh_db, "update public.staff set active = false where role = 'district'")
+def test_no_system_administrator(fresh_db, no_supabase):
+    _break(fresh_db, "delete from public.admin_grant where capability = 'system'")
     result = _doctor("--lang", "en")
-    assert result.exit_code == 1 and "no active district administrator" in result.output
+    assert result.exit_code == 1 and "no active system administrator" in result.output
 
 
 def _anon_key(secret: str) -> str:

@@ -23,7 +23,7 @@ def test_a_value_out_of_bounds_or_of_the_wrong_kind_is_refused(monkeypatch):
         security_settings.check("no.such.key", 1)
 
 
-def test_a_change_is_stored_and_logged_and_only_the_district_may_make_it(fresh_db, monkeypatch):
+def test_a_change_is_stored_and_logged_and_only_the_security_administrator_may_make_it(fresh_db, monkeypatch):
     import psycopg
     from psycopg.rows import dict_row
 
@@ -32,10 +32,12 @@ def test_a_change_is_stored_and_logged_and_only_the_district_may_make_it(fresh_d
 
     monkeypatch.setitem(security_settings.DEFAULTS, "test.minutes", security_settings.Setting(30, low=5, high=60))
     with psycopg.connect(fresh_db, autocommit=True, row_factory=dict_row) as c:
-        district, grid = (load_identity(user_id(c, role)) for role in ("district", "grid"))
-    security_settings.change(district, "test.minutes", 20)
-    with pytest.raises(Exception):
-        security_settings.change(grid, "test.minutes", 10)
+        security, *others = (load_identity(user_id(c, role)) for role in ("security", "grid", "district", "system",
+                                                                           "audit"))
+    security_settings.change(security, "test.minutes", 20)
+    for other in others:
+        with pytest.raises(Exception):
+            security_settings.change(other, "test.minutes", 10)
     with psycopg.connect(fresh_db, autocommit=True, row_factory=dict_row) as c:
         assert security_settings.get(c, "test.minutes") == 20
         entry = c.execute("select * from private.security_log order by id desc limit 1").fetchone()

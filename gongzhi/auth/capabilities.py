@@ -42,7 +42,21 @@ ROLES = {
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
-    "mfa.reset": ("district",),                          # private.mfa_reset: removes another account's second factor
+    "ops.drill_status": ("district",),                   # the last restore drill's outcome (security log)
+    "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
+}
+
+# The administrator capabilities (三权分立): public.admin_grant gives an account at most one of
+# system / security / audit, and its requests then run as `gongzhi_admin`, which reads only the
+# administration tables. Each action below is held by exactly one capability; an administrator holds
+# none of the staff actions above (no data), and staff hold none of these.
+ADMIN_CAPABILITIES = ("system", "security", "audit")
+ADMIN_ACTIONS = {
+    "admin.system": "system",        # 系统管理员: accounts, org tree, departments, whistle settings, dormant accounts
+    "admin.security": "security",    # 安全管理员: who may unmask personal data
+    "security.settings": "security", # the security settings (password, session, second factor)
+    "mfa.reset": "system",           # private.mfa_reset: removes another account's second factor
+    "admin.audit": "audit",          # 审计管理员: the security log and the row audit, read and exported
 }
 
 
@@ -61,6 +75,11 @@ def event_role(user: Identity, event: dict | None, department_id: int | None) ->
 
 def may(user: Identity, action: str, event: dict | None = None, department_id: int | None = None) -> bool:
     """Whether `user` may take `action` (on `event`, as a member of `department_id` where it matters)."""
+    admin = getattr(user, "admin", None)
+    if action in ADMIN_ACTIONS:
+        return admin is not None and ADMIN_ACTIONS[action] == admin
+    if admin is not None:   # an administrator's requests reach no data (gongzhi_admin)
+        return False
     if action in EVENT_ACTIONS:
         move = EVENT_ACTIONS[action]
         if event is None:

@@ -17,6 +17,7 @@ class Identity:
     org_unit_name: str
     org_unit_kind: str
     claims: dict = field(default_factory=dict, compare=False)
+    admin: str | None = None   # the administrator capability (system / security / audit), if any
 
     def session(self):
         """One transaction as this user, under row-level security."""
@@ -31,10 +32,11 @@ def load_identity(user_id: str, claims: dict | None = None) -> Identity:
     """The staff record of `user_id`; refuses users who are not active staff."""
     with db.as_auth() as conn:
         row = conn.execute("select * from private.staff_identity(%s)", (user_id,)).fetchone()
+        admin = conn.execute("select private.admin_capability_of(%s) as c", (user_id,)).fetchone()["c"] if row else None
     if row is None:
         raise DomainError("auth.not_staff")
     if not row["active"]:
         raise DomainError("auth.disabled")
     return Identity(user_id=str(user_id), email=row["email"], display_name=row["display_name"],
                     role=row["role"], org_unit_id=row["org_unit_id"], org_unit_name=row["org_unit_name"],
-                    org_unit_kind=row["org_unit_kind"], claims=dict(claims or {}))
+                    org_unit_kind=row["org_unit_kind"], claims=dict(claims or {}), admin=admin)

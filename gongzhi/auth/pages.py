@@ -41,10 +41,12 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_hours", "pages/volunteer_hours.py", "page.volunteer_hours", ":material/schedule:"),
     Page("volunteer_assessment", "pages/volunteer_assessment.py", "page.volunteer_assessment", ":material/military_tech:"),
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
-    # District staff only for now; the audit administrator's duty (三权分立) is later work.
+    # The administrators' pages (三权分立): ADMIN_PAGES below.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
-    # Every signed-in user's own second factor; administrators also reset another account's.
+    # Every signed-in user's own second factor; the system administrator also resets another account's.
     Page("second_factor", "pages/second_factor.py", "page.second_factor", ":material/phonelink_lock:"),
+    Page("dormant_accounts", "pages/dormant_accounts.py", "page.dormant_accounts", ":material/person_off:"),
+    Page("unmask_grants", "pages/unmask_grants.py", "page.unmask_grants", ":material/visibility:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
     # 个人信息清单: what personal data is held and why; public, the notices point to it.
@@ -57,9 +59,9 @@ PAGES: dict[str, Page] = {p.key: p for p in [
 PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log", "second_factor",
-                "subject_requests", "privacy"],
+    "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
+                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "second_factor", "subject_requests",
+                "privacy"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "second_factor", "privacy"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
@@ -71,11 +73,22 @@ ROLE_PAGES: dict[str, list[str]] = {
 }
 
 
+# The pages of an administrator (public.admin_grant), instead of their role's: an administrator
+# administers and reads none of the district's data. The database refuses the same to everyone else.
+ADMIN_PAGES: dict[str, list[str]] = {
+    "system": ["home", "org", "dormant_accounts", "whistle_settings", "second_factor", "privacy"],
+    "security": ["home", "unmask_grants", "second_factor", "privacy"],
+    "audit": ["home", "security_log", "second_factor", "privacy"],
+}
+
+
 def public_pages() -> list[Page]:
     """The pages of the signed-out navigation besides the sign-in page."""
     return [PAGES[k] for k in PUBLIC_PAGES]
 
 
-def pages_for(role: str) -> list[Page]:
-    """The pages `role` may open, in menu order; none for an unknown role."""
-    return [PAGES[k] for k in ROLE_PAGES.get(role, [])]
+def pages_for(role: str, admin: str | None = None) -> list[Page]:
+    """The pages `role` may open (an administrator: those of the capability `admin`), in menu order;
+    none for an unknown role."""
+    keys = ADMIN_PAGES.get(admin, []) if admin is not None else ROLE_PAGES.get(role, [])
+    return [PAGES[k] for k in keys]

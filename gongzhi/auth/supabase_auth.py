@@ -11,7 +11,7 @@
   `confirm_enrolment`: POST /factors, /factors/{id}/challenge, /factors/{id}/verify). A verified
   code gives a new access token whose `aal` claim is `aal2`, which the database's policies read.
   Supabase Auth has no recovery codes: an administrator removes a lost factor in the dashboard.
-- `invite_staff`: the district invites a new staff member through the Admin API with the
+- `invite_staff`: the system administrator invites a new staff member through the Admin API with the
   service_role key, which stays on the server; the staff row is written under the inviter's own
   identity, so row-level security decides whether they may.
 
@@ -200,10 +200,10 @@ def invite_staff(inviter: Identity, *, email: str, role: str, org_unit_id: int, 
                  phone: str | None = None, department_id: int | None = None, redirect_to: str | None = None) -> str:
     """Invites a new staff member by e-mail and records their staff row; returns the new user id.
 
-    The staff row is written as the inviter, so row-level security decides (district staff only);
+    The staff row is written as the inviter, so row-level security decides (the system administrator only);
     if it is refused, the invited account is deleted again, so nothing is left half done.
     """
-    if inviter.role != "district":  # hide what the database would refuse anyway, before any e-mail goes out
+    if inviter.admin != "system":  # hide what the database would refuse anyway, before any e-mail goes out
         raise DomainError("error.forbidden")
     admin = _client("SUPABASE_SERVICE_ROLE_KEY").auth.admin
     try:

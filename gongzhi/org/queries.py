@@ -1,4 +1,4 @@
-"""Reads of the 组织与账号 page, as the signed-in district staff member under row-level security."""
+"""Reads of the 组织与账号 page, as the signed-in system administrator under row-level security."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,9 +13,9 @@ CHILD = {"district": "street", "street": "community", "community": "grid"}
 
 
 def can_manage(user: Identity) -> bool:
-    """True for active district staff: the only ones RLS lets change the tree and accounts."""
+    """True for the system administrator (系统管理员): the only one RLS lets change the tree and accounts."""
     with user.session() as conn:
-        return bool(conn.execute("select (select private.staff_role()) = 'district' as ok").fetchone()["ok"])
+        return bool(conn.execute("select (select private.admin_capability()) = 'system' as ok").fetchone()["ok"])
 
 
 def tree(user: Identity) -> list[dict]:

@@ -129,10 +129,10 @@ def deadlines(user: Identity) -> list[dict]:
 
 
 def can_configure(user: Identity) -> bool:
-    """True for active district staff: the only ones RLS lets change departments, routing, time
-    limits and the work calendar."""
+    """True for the system administrator (系统管理员): the only one RLS lets change departments,
+    routing, time limits and the work calendar."""
     with user.session() as conn:
-        return bool(conn.execute("select (select private.staff_role()) = 'district' as ok").fetchone()["ok"])
+        return bool(conn.execute("select (select private.admin_capability()) = 'system' as ok").fetchone()["ok"])
 
 
 def routing(user: Identity) -> dict[int, list[int]]:

@@ -8,6 +8,9 @@ operation must succeed. A place is a territory relative to the role's own:
   above   — the unit just above the role's own (a row serving a wider area).
 For the district every place lies inside the district. Department staff and anon use the grid's
 places. Every cell tries the operation at all three places and checks each outcome.
+
+The administration tables also declare ADMIN_MATRIX: the same cells for the three administrator
+capabilities (三权分立; demo accounts `system`, `security`, `audit`), at the district's places.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from psycopg import errors as pgerr
 from tests.conftest import act_as, act_as_owner, require_second_factor, unit_id
 
 ROLES = ("district", "street", "community", "grid", "department", "anon")
+ADMINS = ("system", "security", "audit")
 OPS = ("select", "insert", "update", "delete")
 ALL = frozenset({"inside", "outside", "above"})
 NONE = frozenset()
@@ -34,6 +38,11 @@ READ_ONLY = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 # A reference table (categories, departments …): every staff member reads it, the district keeps it.
 REFERENCE_MATRIX = {"district": EVERYTHING, "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
                     "department": READ_ONLY, "anon": NOTHING}
+# A setting of the district's administration (departments, whistle routing, time limits, calendar,
+# the org tree): every staff member reads it, the system administrator keeps it (三权分立).
+SETTINGS_MATRIX = {**REFERENCE_MATRIX, "district": READ_ONLY}
+SYSTEM_KEEPS = {"system": EVERYTHING, "security": READ_ONLY, "audit": READ_ONLY}
+SYSTEM_KEEPS_ALONE = {"system": EVERYTHING, "security": NOTHING, "audit": NOTHING}
 
 _GRID_PLACES = {"inside": "丽水社区第一网格", "outside": "丽水社区第二网格", "above": "丽水社区"}
 PLACES = {
@@ -44,6 +53,7 @@ PLACES = {
     "department": _GRID_PLACES,
     "anon": _GRID_PLACES,
 }
+PLACES.update({admin: PLACES["district"] for admin in ADMINS})
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,18 @@ def _attempt(conn, spec: Spec, op: str, key: dict, unit: int) -> bool:
         if isinstance(exc, pgerr.RaiseException) and not str(exc).startswith("gongzhi:"):
             raise
         return False
+
+
+def admin_cell_test(spec: Spec, matrix: dict):
+    """The test of every (administrator capability, operation) cell of `matrix` (ADMIN_MATRIX)."""
+    assert set(matrix) == set(ADMINS), "ADMIN_MATRIX must name every capability"
+    for admin, ops in matrix.items():
+        assert set(ops) == set(OPS), f"ADMIN_MATRIX[{admin}] must name every operation"
+
+    @pytest.mark.parametrize("admin,op", list(itertools.product(ADMINS, OPS)))
+    def test_admin_cell(conn, admin, op):
+        check_cell(conn, spec, admin, op, matrix[admin][op])
+    return test_admin_cell
 
 
 def check_cell(conn, spec: Spec, role: str, op: str, allowed: frozenset) -> None:

@@ -1,7 +1,8 @@
-"""RLS matrix: staff read the audit trail of their territory; nobody writes, changes or deletes it."""
+"""RLS matrix: staff read the audit trail of their territory, district staff that of the district's records,
+the audit administrator all of it; nobody writes, changes or deletes it."""
 import pytest
 
-from tests.db.rls import ALL, INSIDE, NONE, Spec, cell_test, new_demand
+from tests.db.rls import ALL, INSIDE, NONE, Spec, admin_cell_test, cell_test, new_demand
 
 
 def _make(conn, unit):
@@ -31,7 +32,25 @@ MATRIX = {
 }
 
 
+ADMIN_MATRIX = {"audit": dict(select=ALL, **NO_WRITE), "system": dict(select=NONE, **NO_WRITE),
+                "security": dict(select=NONE, **NO_WRITE)}
+
+
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)
+
+
+def test_district_staff_no_longer_read_the_audit_of_accounts_and_settings(conn):
+    from tests.conftest import act_as, act_as_owner, user_id
+    conn.execute("update public.staff set display_name = display_name || '改' where user_id = %s",
+                 (user_id(conn, "grid"),))
+    counts = {}
+    for who in ("district", "audit"):
+        act_as(conn, who)
+        counts[who] = conn.execute("select count(*) as n from public.audit_log where table_name = 'staff'"
+                                   ).fetchone()["n"]
+    act_as_owner(conn)
+    assert counts["district"] == 0 and counts["audit"] >= 1
 
 
 def test_even_the_owner_cannot_change_the_audit_trail(conn):

@@ -2,7 +2,7 @@
 import uuid
 
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
+from tests.db.rls import NOTHING, READ_ONLY, REFERENCE_MATRIX, Spec, admin_cell_test, cell_test
 
 
 def _code():
@@ -25,6 +25,8 @@ SPEC = Spec(
     update_set="name_zh = '改名'",
 )
 MATRIX = REFERENCE_MATRIX
+ADMIN_MATRIX = {"system": READ_ONLY, "security": NOTHING, "audit": NOTHING}
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)

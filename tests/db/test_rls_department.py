@@ -1,9 +1,9 @@
-"""RLS matrix: departments are read by all staff and configured by the district."""
+"""RLS matrix: departments are read by all staff and configured by the system administrator (三权分立)."""
 import uuid
 
 import pytest
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
+from tests.db.rls import SETTINGS_MATRIX, SYSTEM_KEEPS, Spec, admin_cell_test, cell_test
 
 
 def _code():
@@ -25,10 +25,12 @@ SPEC = Spec(
     insert="insert into public.department (code, name_zh, name_en) values (%(code)s, '区新局', 'New')",
     update_set="name_zh = '改名局'",
 )
-MATRIX = REFERENCE_MATRIX
+MATRIX = SETTINGS_MATRIX
+ADMIN_MATRIX = SYSTEM_KEEPS
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)
 
 
 def test_department_staff_must_belong_to_a_department_checked_at_commit(fresh_db):

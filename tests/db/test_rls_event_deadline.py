@@ -1,6 +1,6 @@
-"""RLS matrix: deadlines per step and urgency are read by all staff and set by the district."""
+"""RLS matrix: deadlines per step and urgency are read by all staff and set by the system administrator (三权分立)."""
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
+from tests.db.rls import SETTINGS_MATRIX, SYSTEM_KEEPS_ALONE, Spec, admin_cell_test, cell_test
 
 KEY = {"urgency": "normal", "step": "report"}
 
@@ -24,7 +24,9 @@ SPEC = Spec(
     insert="insert into public.event_deadline (urgency, step, hours) values (%(urgency)s, %(step)s, 72)",
     update_set="hours = hours + 1",
 )
-MATRIX = REFERENCE_MATRIX
+MATRIX = SETTINGS_MATRIX
+ADMIN_MATRIX = SYSTEM_KEEPS_ALONE
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)

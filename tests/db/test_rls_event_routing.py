@@ -1,6 +1,6 @@
-"""RLS matrix: the routing category → departments is read by all staff and edited by the district."""
+"""RLS matrix: the routing category → departments is read by all staff and edited by the system administrator (三权分立)."""
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, category_id, cell_test
+from tests.db.rls import SETTINGS_MATRIX, SYSTEM_KEEPS_ALONE, Spec, admin_cell_test, category_id, cell_test
 from tests.db.test_rls_department import _make as new_department
 
 
@@ -22,7 +22,9 @@ SPEC = Spec(
     insert="insert into public.event_routing (category_id, department_id) values (%(category)s, %(department)s)",
     update_set="position = position + 1",
 )
-MATRIX = REFERENCE_MATRIX
+MATRIX = SETTINGS_MATRIX
+ADMIN_MATRIX = SYSTEM_KEEPS_ALONE
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)

@@ -1,10 +1,10 @@
 """RLS matrix: every staff member reads the org tree (names of streets, communities and grids are
-public administrative facts); only district staff change it; anon reads nothing."""
+public administrative facts); only the system administrator changes it (三权分立); anon reads nothing."""
 import uuid
 
 import pytest
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
+from tests.db.rls import SETTINGS_MATRIX, SYSTEM_KEEPS, Spec, admin_cell_test, cell_test
 
 
 def _building(conn, unit):
@@ -30,10 +30,12 @@ SPEC = Spec(
     insert="insert into public.org_unit (parent_id, kind, name, code) values (%(grid)s, 'building', '新楼', %(code)s)",
     update_set="name = name || '（更名）'",
 )
-MATRIX = REFERENCE_MATRIX
+MATRIX = SETTINGS_MATRIX
+ADMIN_MATRIX = SYSTEM_KEEPS
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)
 
 
 def test_units_get_nested_territory_codes(conn):

@@ -1,8 +1,8 @@
-"""RLS matrix: the security settings are read by all staff and kept by the district (the
-separation-of-duties work narrows who keeps them). Anon reads nothing."""
+"""RLS matrix: the security settings are read by all staff and kept by the security
+administrator alone (三权分立). Anon reads nothing."""
 import uuid
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
+from tests.db.rls import EVERYTHING, READ_ONLY, SETTINGS_MATRIX, Spec, admin_cell_test, cell_test
 
 
 def _key():
@@ -23,7 +23,9 @@ SPEC = Spec(
     insert="insert into public.security_setting (key, value) values (%(key)s, '2')",
     update_set="value = '3'",
 )
-MATRIX = REFERENCE_MATRIX
+MATRIX = SETTINGS_MATRIX
+ADMIN_MATRIX = {"security": EVERYTHING, "system": READ_ONLY, "audit": READ_ONLY}
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)

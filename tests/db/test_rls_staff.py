@@ -1,9 +1,10 @@
-"""RLS matrix: staff see themselves and the staff of their territory; only the district manages accounts."""
+"""RLS matrix: staff see themselves and the staff of their territory; district staff read every account;
+only the system administrator manages accounts (三权分立)."""
 import pytest
 
 from tests.conftest import act_as, act_as_owner, user_id
-from tests.db.rls import (EVERYTHING, INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out,
-                          new_auth_user, unit_role)
+from tests.db.rls import (ALL, EVERYTHING, INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out,
+                          new_auth_user, unit_role, admin_cell_test)
 
 
 def _role(conn, unit):
@@ -32,15 +33,20 @@ SPEC = Spec(
     move="update public.staff set org_unit_id = %(unit)s where user_id = %(user)s",
 )
 READ_TERRITORY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
+READ_ALL = dict(select=ALL, insert=NONE, update=NONE, delete=NONE)
 MATRIX = {
-    "district": EVERYTHING,
+    "district": READ_ALL,
     "street": READ_TERRITORY, "community": READ_TERRITORY, "grid": READ_TERRITORY,
     "department": NOTHING,
     "anon": NOTHING,
 }
 
 
+ADMIN_MATRIX = {"system": EVERYTHING, "security": READ_ALL, "audit": READ_ALL}
+
+
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)
 
 
 @pytest.mark.parametrize("role", ["street", "community", "grid", "department"])

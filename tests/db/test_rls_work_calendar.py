@@ -1,9 +1,9 @@
-"""RLS matrix: the working-day calendar is read by all staff and kept by the district."""
+"""RLS matrix: the working-day calendar is read by all staff and kept by the system administrator (三权分立)."""
 import datetime as dt
 import random
 
 
-from tests.db.rls import REFERENCE_MATRIX, Spec, cell_test
+from tests.db.rls import SETTINGS_MATRIX, SYSTEM_KEEPS_ALONE, Spec, admin_cell_test, cell_test
 
 
 def _day():
@@ -25,7 +25,9 @@ SPEC = Spec(
     insert="insert into public.work_calendar (day, working, note) values (%(day)s, true, '调休上班')",
     update_set="note = '改'",
 )
-MATRIX = REFERENCE_MATRIX
+MATRIX = SETTINGS_MATRIX
+ADMIN_MATRIX = SYSTEM_KEEPS_ALONE
 
 
 test_cell = cell_test(SPEC, MATRIX)
+test_admin_cell = admin_cell_test(SPEC, ADMIN_MATRIX)

@@ -6,14 +6,14 @@ import pytest
 from openpyxl import Workbook
 
 from gongzhi.db import owner
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import ACCOUNTS
 from tests.pages.conftest import identity_of
 
 
 @pytest.fixture
 def user_of(fresh_db):
     """`user_of("grid")` → the Identity of that demo account."""
-    return lambda role: identity_of(DEMO_EMAILS.get(role, role))
+    return lambda role: identity_of(ACCOUNTS.get(role, role))
 
 
 def count(table: str, where: str = "true", params=()) -> int:

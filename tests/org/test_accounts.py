@@ -1,5 +1,6 @@
-"""组织与账号 commands: the district manages units and accounts through its own RLS; nobody else
-can, and nobody can disable, move or re-role themselves."""
+"""组织与账号 commands: the system administrator (系统管理员) manages units and accounts through its
+own RLS; nobody else can — plain district staff included — and nobody can disable, move or re-role
+themselves."""
 import pytest
 
 from gongzhi.auth import load_identity
@@ -18,7 +19,7 @@ def _unit(name):
 
 
 def test_the_district_adds_a_street_community_and_grid_numbered_after_the_parent(user_of):
-    district = user_of("district")
+    district = user_of("system")
     street = commands.add_unit(district, UnitForm(_unit("滨江区"), "滨湖街道"))
     community = commands.add_unit(district, UnitForm(street, "滨湖社区"))
     grid = commands.add_unit(district, UnitForm(community, "滨湖社区第一网格", "BH-G1"))
@@ -36,9 +37,11 @@ def test_the_district_adds_a_street_community_and_grid_numbered_after_the_parent
     assert {r["name"] for r in queries.tree(district)} >= {"滨湖一网格"}
 
 
-def test_only_the_district_changes_the_tree_and_accounts(user_of):
-    street = user_of("street")
+@pytest.mark.parametrize("who", ["street", "district", "security", "audit"])
+def test_only_the_system_administrator_changes_the_tree_and_accounts(user_of, who):
+    street = user_of(who)
     before = count("org_unit")
+    assert not queries.can_manage(street)
     with pytest.raises(DomainError, match="error.forbidden"):
         commands.add_unit(street, UnitForm(_unit("长江路街道"), "偷建社区"))
     with pytest.raises(DomainError, match="error.forbidden"):
@@ -48,12 +51,13 @@ def test_only_the_district_changes_the_tree_and_accounts(user_of):
     with pytest.raises(DomainError, match="error.forbidden"):
         commands.set_active(street, user_of("grid").user_id, False)
     assert count("org_unit") == before and count("staff", "active") == count("staff")
-    with pytest.raises(DomainError, match="error.forbidden"):
-        queries.staff(street)
+    if who == "street":
+        with pytest.raises(DomainError, match="error.forbidden"):
+            queries.staff(street)
 
 
 def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
-    district = user_of("district")
+    district = user_of("system")
     grid_unit = _unit("丽水社区第三网格")
     new_id = commands.create_account(district, AccountForm(" Zhao@Demo.cn ", "Chushi-2026!", "赵敏", grid_unit,
                                                            phone="13912345678"))
@@ -87,7 +91,7 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
 
 
 def test_department_and_district_accounts_sit_at_the_district(user_of):
-    district = user_of("district")
+    district = user_of("system")
     with pytest.raises(DomainError, match="staff.department_required"):
         commands.create_account(district, AccountForm("cg@demo.cn", "Chengguan-2026!", "城管王科", _unit("滨江区"), "department"))
     department = queries.departments(district)[0]["id"]
@@ -101,12 +105,12 @@ def test_department_and_district_accounts_sit_at_the_district(user_of):
 
 
 def test_nobody_disables_or_moves_themselves(user_of):
-    district = user_of("district")
+    district = user_of("system")
     with pytest.raises(DomainError, match="org.account.not_yourself"):
         commands.set_active(district, district.user_id, False)
     with pytest.raises(DomainError, match="org.account.not_yourself"):
         commands.move(district, district.user_id, _unit("长江路街道"))
-    assert load_identity(district.user_id).role == "district"
+    assert load_identity(district.user_id).admin == "system"
 
 
 def test_language_is_kept_per_user(user_of):

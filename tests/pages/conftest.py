@@ -19,11 +19,11 @@ def identity_of(email: str):
 @pytest.fixture
 def app_as(fresh_db):
     """`app_as("grid")` → an AppTest of app.py signed in as that demo account, not yet run."""
-    from tests.conftest import DEMO_EMAILS
+    from tests.conftest import ACCOUNTS
 
     def make(role: str, page: str | None = None) -> AppTest:
         at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-        at.session_state["identity"] = identity_of(DEMO_EMAILS[role])
+        at.session_state["identity"] = identity_of(ACCOUNTS[role])
         if page:
             at.switch_page(page)
         return at

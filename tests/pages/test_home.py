@@ -6,7 +6,7 @@ from gongzhi.auth.pages import pages_for
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.home import overview
 from tests.pages.conftest import APP, TIMEOUT, identity_of
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import ADMIN_EMAILS, DEMO_EMAILS
 
 
 def _metric(at, label):
@@ -68,6 +68,19 @@ def test_each_role_registers_only_its_pages():
         assert pages_for(role)[0].key == "home"
 
 
+@pytest.mark.parametrize("admin", list(ADMIN_EMAILS))
+def test_an_administrator_gets_the_pages_of_the_duty_and_no_figures(app_as, admin):
+    """三权分立: the administrators' menus hold only their own administration, and home shows no data."""
+    at = app_as(admin).run()
+    assert not at.exception and not at.metric
+    assert identity_of(ADMIN_EMAILS[admin]).admin == admin
+    keys = {p.key for p in pages_for("district", admin)}
+    assert keys == {"system": {"home", "org", "dormant_accounts", "whistle_settings"},
+                    "security": {"home", "unmask_grants"}, "audit": {"home", "security_log"}}[admin]
+    assert not keys & {"demands", "resources", "projects", "dashboard", "matching"}
+    assert "security_log" not in {p.key for p in pages_for("district")}
+
+
 def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fresh_db, monkeypatch):
     import psycopg
 
@@ -97,3 +110,21 @@ def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fre
     disabled = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert "identity" not in disabled.session_state and not disabled.exception
     assert disabled.text_input(key="login_email").value == ""
+
+
+def test_a_failed_restore_drill_is_shown_loudly_to_district_staff_only(app_as, fresh_db):
+    import psycopg
+
+    from gongzhi import security_log
+    from gongzhi.i18n import t
+    assert not app_as("district").run().error                  # no drill yet: nothing to say
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        security_log.append(conn, "drill", object="20261205T020000",
+                            details={"ok": False, "problems": ["barman check failed: WAL archive"]})
+    shown = app_as("district").run()
+    assert len(shown.error) == 1 and "barman check failed: WAL archive" in shown.error[0].value
+    assert shown.error[0].value.startswith(t("home.drill_failed", at="", problems="").split("（")[0])
+    assert not app_as("street").run().error
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        security_log.append(conn, "drill", object="20261206T020000", details={"ok": True, "problems": []})
+    assert not app_as("district").run().error

@@ -1,4 +1,4 @@
-"""组织与账号 page: district only; the tree, new units and accounts through the page's forms; and
+"""组织与账号 page: the system administrator only (三权分立); the tree, new units and accounts through the page's forms; and
 the language each user picks, remembered at the next sign-in."""
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -18,8 +18,8 @@ def _units():
         return conn.execute("select count(*) as n from public.org_unit").fetchone()["n"]
 
 
-def test_the_district_sees_the_tree_and_the_accounts(app_as):
-    at = app_as("district", PAGE).run()
+def test_the_system_administrator_sees_the_tree_and_the_accounts(app_as):
+    at = app_as("system", PAGE).run()
     assert not at.exception
     assert at.title[0].value == "组织与账号"
     tree = at.dataframe[0].value
@@ -29,9 +29,10 @@ def test_the_district_sees_the_tree_and_the_accounts(app_as):
     assert "共 " in at.caption[0].value
 
 
-@pytest.mark.parametrize("role", ["street", "community", "grid", "department"])
+@pytest.mark.parametrize("role", ["district", "street", "community", "grid", "department", "security", "audit"])
 def test_other_roles_do_not_have_the_page(app_as, role):
     assert "org" not in [p.key for p in pages_for(role)]
+    assert "org" not in [p.key for p in pages_for("district", role if role in ("security", "audit") else None)]
     at = app_as(role)
     try:
         at.switch_page(PAGE).run()
@@ -44,7 +45,7 @@ def test_other_roles_do_not_have_the_page(app_as, role):
 
 
 def test_adding_a_unit_through_the_form_and_refusing_a_blank_name(app_as):
-    at = app_as("district", PAGE).run()
+    at = app_as("system", PAGE).run()
     before = _units()
     at.text_input(key="org_unit_name").input("   ")
     at.button(key="FormSubmitter:org_add_unit-新增下级组织").click().run()
@@ -59,7 +60,7 @@ def test_adding_a_unit_through_the_form_and_refusing_a_blank_name(app_as):
 
 
 def test_creating_an_account_through_the_form(app_as):
-    at = app_as("district", PAGE).run()
+    at = app_as("system", PAGE).run()
     at.text_input(key="org_new_email").input("xin@demo.cn")
     at.text_input(key="org_new_name").input("辛晓")
     at.text_input(key="org_new_password").input("Binhe-ledger-7!")
@@ -91,6 +92,6 @@ def test_the_language_switch_is_remembered_at_the_next_sign_in(fresh_db):
 
 
 def test_the_org_page_offers_the_tree_import(app_as):
-    at = app_as("district", "pages/org.py").run()
+    at = app_as("system", "pages/org.py").run()
     assert not at.exception
     assert any(e.label == "从 Excel 导入组织架构" for e in at.expander)

@@ -1,4 +1,4 @@
-"""吹哨设置 page (district only): departments, routing, time limits and the work calendar changed
+"""吹哨设置 page (the system administrator only, 三权分立): departments, routing, time limits and the work calendar changed
 through the page's forms; bad input refused with a message and nothing written; other roles have
 no page, and the commands refuse them."""
 import datetime as dt
@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 from gongzhi.auth.pages import pages_for
 from gongzhi.errors import DomainError
 from gongzhi.whistle import commands, queries
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import ADMIN_EMAILS, DEMO_EMAILS
 from tests.pages.conftest import identity_of
 
 PAGE = "pages/whistle_settings.py"
@@ -29,7 +29,7 @@ def _rows(url, sql, *params):
 
 
 def _open(app_as, view: str = "departments"):
-    at = app_as("district")
+    at = app_as("system")
     at.switch_page(PAGE).run()
     _no_errors(at)
     if view != "departments":
@@ -50,7 +50,7 @@ def _settings(url):
             "work_calendar": _rows(url, "select * from public.work_calendar order by day")}
 
 
-def test_the_district_opens_the_four_views_one_at_a_time(app_as, fresh_db):
+def test_the_system_administrator_opens_the_four_views_one_at_a_time(app_as, fresh_db):
     at = _open(app_as)
     assert at.title[0].value == "吹哨设置"
     assert not at.tabs
@@ -65,9 +65,10 @@ def test_the_district_opens_the_four_views_one_at_a_time(app_as, fresh_db):
     assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 10
 
 
-def test_only_the_district_has_the_page(app_as):
-    assert "whistle_settings" in [p.key for p in pages_for("district")]
-    for role in ("street", "community", "grid", "department"):
+def test_only_the_system_administrator_has_the_page(app_as):
+    assert "whistle_settings" in [p.key for p in pages_for("district", "system")]
+    assert "whistle_settings" not in [p.key for p in pages_for("district")]
+    for role in ("district", "street", "community", "grid", "department"):
         assert "whistle_settings" not in [p.key for p in pages_for(role)]
         at = app_as(role)
         try:
@@ -135,7 +136,7 @@ def test_routing_a_category_to_departments_in_order(app_as, fresh_db):
 
 
 def test_routing_to_an_inactive_or_unknown_department_changes_nothing(fresh_db):
-    district = identity_of(DEMO_EMAILS["district"])
+    district = identity_of(ADMIN_EMAILS["system"])
     category = _rows(fresh_db, "select id from public.category where code = 'environment'")[0]["id"]
     before = _settings(fresh_db)
     with pytest.raises(commands.FormInvalid) as refused:
@@ -220,7 +221,7 @@ def test_the_work_calendar_add_refuse_again_change_and_remove(app_as, fresh_db):
 
 
 def test_the_page_speaks_english_on_the_switch(app_as):
-    at = app_as("district")
+    at = app_as("system")
     at.session_state["lang"] = "en"
     at.switch_page(PAGE).run()
     _no_errors(at)
@@ -254,7 +255,7 @@ def test_street_staff_calling_the_commands_are_refused(fresh_db):
             attempt()
         assert refused.value.key == "error.forbidden"
     assert _settings(fresh_db) == before
-    district = identity_of(DEMO_EMAILS["district"])
+    district = identity_of(ADMIN_EMAILS["system"])
     commands.set_calendar_day(district, dt.date(2027, 1, 1), False, "元旦")
     with pytest.raises(DomainError) as refused:
         commands.remove_calendar_day(street, dt.date(2027, 1, 1))

@@ -1,16 +1,16 @@
 """Item 10 of the hardening issue: changes to the settings tables leave an audit row, like every
-list does, naming who changed which row."""
+list does, naming who changed which row (the whistle settings are the system administrator's, 三权分立)."""
 import pytest
 
 from tests.conftest import act_as, act_as_owner, user_id
 
 CHANGES = {
-    "event_routing": ("district", "update public.event_routing set position = position + 1"
+    "event_routing": ("system", "update public.event_routing set position = position + 1"
                                   " where (category_id, department_id) = (select category_id, department_id"
                                   " from public.event_routing order by 1, 2 limit 1)"),
-    "event_deadline": ("district", "update public.event_deadline set hours = hours + 1"
+    "event_deadline": ("system", "update public.event_deadline set hours = hours + 1"
                                    " where urgency = 'normal' and step = 'report'"),
-    "work_calendar": ("district", "insert into public.work_calendar (day, working, note)"
+    "work_calendar": ("system", "insert into public.work_calendar (day, working, note)"
                                   " values ('2031-10-01', false, '国庆节')"),
     "event_department": ("district", "update public.event_department set report_note = '已到场'"
                                      " where (event_id, department_id) = (select event_id, department_id"

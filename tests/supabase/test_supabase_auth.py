@@ -34,10 +34,10 @@ def unreachable_project(monkeypatch):
     monkeypatch.delenv("SUPABASE_SERVICE_ROLE_KEY", raising=False)
 
 
-def _identity(exp: float | None, role: str = "grid") -> Identity:
+def _identity(exp: float | None, role: str = "grid", admin: str | None = None) -> Identity:
     return Identity(user_id="00000000-0000-0000-0000-000000000001", email="a@b.cn", display_name="刘洋",
                     role=role, org_unit_id=1, org_unit_name="丽水社区第一网格", org_unit_kind="grid",
-                    claims={} if exp is None else {"exp": exp})
+                    claims={} if exp is None else {"exp": exp}, admin=admin)
 
 
 def test_each_user_session_gets_its_own_client(unreachable_project):
@@ -91,13 +91,14 @@ def test_auth_errors_become_messages(error, key):
     assert supabase_auth.auth_error(error).key == key
 
 
-def test_only_the_district_invites_and_nothing_is_sent_otherwise(unreachable_project):
-    with pytest.raises(DomainError) as refusal:
-        supabase_auth.invite_staff(_identity(None, role="street"), email="new@x.cn", role="grid",
-                                   org_unit_id=1, display_name="新同事")
-    assert refusal.value.key == "error.forbidden"
+def test_only_the_system_administrator_invites_and_nothing_is_sent_otherwise(unreachable_project):
+    for someone in (_identity(None, role="street"), _identity(None, role="district"),
+                    _identity(None, role="district", admin="security")):
+        with pytest.raises(DomainError) as refusal:
+            supabase_auth.invite_staff(someone, email="new@x.cn", role="grid", org_unit_id=1, display_name="新同事")
+        assert refusal.value.key == "error.forbidden"
     with pytest.raises(DomainError) as refusal:   # the service key is needed, and only on the server
-        supabase_auth.invite_staff(_identity(None, role="district"), email="new@x.cn", role="grid",
+        supabase_auth.invite_staff(_identity(None, role="district", admin="system"), email="new@x.cn", role="grid",
                                    org_unit_id=1, display_name="新同事")
     assert refusal.value.key == "supabase_auth.no_service_key"
 
@@ -159,7 +160,7 @@ def test_the_org_page_invites_through_supabase_auth_and_writes_nothing_when_it_f
     import psycopg
     from gongzhi.org import commands
     from gongzhi.org.forms import AccountForm
-    district = identity_of("qu@demo.gongzhi.cn")
+    district = identity_of("xitong@demo.gongzhi.cn")   # the system administrator (三权分立)
     with psycopg.connect(fresh_db) as conn:
         grid = conn.execute("select id from public.org_unit where name = '丽水社区第二网格'").fetchone()[0]
         before = conn.execute("select count(*) from auth.users").fetchone()[0]
