@@ -422,6 +422,43 @@ def audit_prune(days: int) -> None:
 
 
 @main.group()
+def retention() -> None:
+    """Personal data past its retention (个人信息保存期限): anonymise it."""
+
+
+@retention.command("run")
+@click.option("--dry-run", is_flag=True, help="Only count what would be anonymised.")
+def retention_run(dry_run: bool) -> None:
+    """Anonymise the personal fields of closed cases older than their retention (see the data
+    inventory); rows and statistics stay. One transaction per batch; safe to rerun."""
+    from gongzhi import db
+    from gongzhi.personal import retention as job
+    with db.owner() as conn:
+        report = _domain(lambda: job.run(conn, dry_run=dry_run))
+    verb = "would anonymise" if dry_run else "anonymised"
+    for o in report.outcomes:
+        click.echo(f"{o.table}: {verb} {o.rows} rows ({', '.join(o.fields)}; {o.days} days after closing)")
+    click.echo(f"{verb} {report.total} rows in all" + ("" if dry_run else "; logged in the security log"))
+
+
+@main.command()
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True, help="Language of the report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the control points as JSON.")
+@click.option("--inventory-markdown", is_flag=True,
+              help="Print the data inventory's section of docs/compliance.md instead (Chinese and English tables).")
+def compliance(lang: str, as_json: bool, inventory_markdown: bool) -> None:
+    """The 等保 2.0 level-3 application control points with this deployment's state and evidence."""
+    from gongzhi.personal import listing
+    if inventory_markdown:
+        click.echo(listing.document_section())
+        return
+    from gongzhi import compliance as checks, db
+    with db.owner() as conn:
+        points = _domain(lambda: checks.assess(conn))
+    click.echo(checks.as_json(points, lang) if as_json else checks.report(points, lang))
+
+
+@main.group()
 def standby() -> None:
     """A hot standby (streaming replication): make, watch, promote, bring an old primary back."""
 

@@ -25,7 +25,7 @@ GENESIS = "0" * 64
 # that logs a new kind adds it to both.
 KINDS = ("sign_in", "sign_in_failed", "sign_out", "account", "export", "restore", "prune", "setting",
          "mfa_enrol", "mfa_remove", "mfa_failed", "recovery_code_used", "drill",
-         "capability", "unmask")
+         "capability", "unmask", "retention", "subject_request")
 MIN_RETENTION_DAYS = 180
 
 

@@ -1,10 +1,12 @@
 """Public sign-up (no login): a unit or volunteer applies to register at a community, and a
-registered volunteer signs up for a post with their phone and sign-up code."""
+registered volunteer signs up for a post with their phone and sign-up code; each form shows its
+notice (告知) and goes in only once the resident confirms reading it."""
 import time
 
 import streamlit as st
 
 from gongzhi.errors import DomainError
+from gongzhi.personal import notices
 from gongzhi.volunteers import commands, queries
 from gongzhi.volunteers.forms import OFFER_KINDS, UNIT_TYPES, ApplicationForm
 from ui import forms, session
@@ -38,14 +40,15 @@ def _apply() -> None:
                       availability=state["apply_availability"])
     form = ApplicationForm(kind=kind, org_unit_id=state["apply_community"], name=state["apply_name"],
                            phone=state["apply_phone"], **values)
-    forms.submit("apply", _unthrottled(lambda: commands.submit_application(form, None, sender())),
+    seen = state["apply_notice_seen"]
+    forms.submit("apply", _unthrottled(lambda: commands.submit_application(form, None, sender(), seen)),
                  "volunteers.public.received")
 
 
 def _join() -> None:
     state = st.session_state
     forms.submit("join", _unthrottled(lambda: commands.public_sign_up(state["join_post"], state["join_phone"],
-                                                                       state["join_code"])),
+                                                                       state["join_code"], state["join_notice_seen"])),
                  "volunteers.public.joined")
 
 
@@ -74,6 +77,8 @@ def apply() -> None:
                            placeholder=t("app.choose"), key="apply_skills")
             st.text_input(t("volunteers.field.availability"), key="apply_availability")
         st.number_input(t("volunteers.field.pledged_hours"), 0, 2000, 20, key="apply_hours")
+        st.info(notices.text("application", session.lang()))
+        st.checkbox(t("privacy.notice.seen"), key="apply_notice_seen")
         st.form_submit_button(t("volunteers.public.submit"), type="primary", on_click=_apply)
     forms.show("apply", field_label)
 
@@ -91,6 +96,8 @@ def join() -> None:
             st.selectbox(t("volunteers.field.post"), list(labels), format_func=labels.get, key="join_post")
             st.text_input(t("volunteers.field.phone"), key="join_phone")
             st.text_input(t("volunteers.field.code"), type="password", key="join_code")
+            st.info(notices.text("claim", session.lang()))
+            st.checkbox(t("privacy.notice.seen"), key="join_notice_seen")
             st.form_submit_button(t("volunteers.public.join_submit"), type="primary", on_click=_join)
     forms.show("join")
 
@@ -99,6 +106,7 @@ def join() -> None:
 VIEWS = {"apply": apply, "join": join}
 st.title(t("volunteers.public.title"))
 st.caption(t("volunteers.public.intro"))
+st.page_link("pages/privacy.py", label=t("page.privacy"), icon=":material/shield_person:")
 choices = queries.public_choices()
 communities = {c["id"]: f"{c['street']} · {c['name']}" for c in choices["communities"]}
 categories = {c["code"]: c["name_zh" if session.lang() == "zh" else "name_en"] for c in choices["categories"]}

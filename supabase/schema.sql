@@ -115,6 +115,32 @@ end;
 $$;
 
 --
+-- Name: add_working_days(date, integer); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.add_working_days(d date, n integer) RETURNS date
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  cur date := d;
+  left_days integer := n;
+begin
+  for i in 1..3660 loop
+    exit when left_days <= 0;
+    cur := cur + 1;
+    if private.is_working_day(cur) then
+      left_days := left_days - 1;
+    end if;
+  end loop;
+  if left_days > 0 then
+    raise exception 'gongzhi:whistle.calendar_closed';
+  end if;
+  return cur;
+end;
+$$;
+
+--
 -- Name: admin_capability(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2041,6 +2067,32 @@ CREATE FUNCTION private.request_sender() RETURNS text
 $$;
 
 --
+-- Name: require_notice(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.require_notice() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  claims text := coalesce(current_setting('request.jwt.claims', true), '');
+  public_request boolean;
+  expected_form text := case tg_table_name when 'application' then 'application' else 'claim' end;
+begin
+  if tg_table_name = 'signup' then
+    public_request := new.via = 'public';
+  else
+    public_request := claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon';
+  end if;
+  if public_request and not exists (select from public.privacy_notice n
+                                    where n.version = new.notice_version and n.form = expected_form) then
+    raise exception 'gongzhi:privacy.notice_required' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: requires_aal2(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2519,6 +2571,28 @@ end;
 $$;
 
 --
+-- Name: stamp_inactive_since(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.stamp_inactive_since() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    new.inactive_since := case when new.active then null else now() end;
+  elsif new.active then
+    new.inactive_since := null;
+  elsif old.active then
+    new.inactive_since := now();
+  else
+    new.inactive_since := old.inactive_since;
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: step_deadline(text, text, timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2535,6 +2609,155 @@ begin
   end if;
   deadline := private.add_work_hours(start, d.hours, d.working_time);
   yellow_at := private.add_work_hours(start, d.hours * 0.75, d.working_time);
+end;
+$$;
+
+--
+-- Name: subject_hidden(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_hidden() RETURNS text[]
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select array['street_id', 'community_id', 'grid_id', 'terr', 'code_hash', 'fingerprint', 'created_by',
+                   'decided_by', 'beneficiary_name_masked', 'beneficiary_phone_masked', 'resource_ids']::text[] $$;
+
+--
+-- Name: subject_phone_hash(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_phone_hash(p_phone text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select encode(sha256(convert_to(regexp_replace(p_phone, '[^0-9+]', '', 'g'), 'UTF8')), 'hex') $$;
+
+--
+-- Name: subject_records(bigint, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_records(p_request bigint, p_phone text) RETURNS TABLE(source text, row_key text, data jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.subject_request_for(p_request, p_phone);
+  return query
+    select 'demand'::text, d.id::text, to_jsonb(d) - private.subject_hidden()
+      from public.demand d where d.beneficiary_phone = p_phone
+    union all
+    select 'application', a.id::text, to_jsonb(a) - private.subject_hidden()
+      from public.application a where a.phone = p_phone
+    union all
+    select 'volunteer', v.id::text, to_jsonb(v) - private.subject_hidden()
+      from public.volunteer v where v.phone = p_phone
+    union all
+    select 'unit', u.id::text, to_jsonb(u) - private.subject_hidden()
+      from public.unit u where u.phone = p_phone
+    union all
+    select 'resource', r.id::text, to_jsonb(r) - private.subject_hidden()
+      from public.resource r where r.contact_phone = p_phone
+    union all
+    select 'staff', s.user_id::text, to_jsonb(s) - private.subject_hidden()
+      from public.staff s where s.phone = p_phone
+    order by 1, 2;
+end;
+$$;
+
+--
+-- Name: subject_request_dates(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_request_dates() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.status <> 'open' and (new.status <> old.status or new.outcome <> old.outcome
+                                                     or new.kind <> old.kind or new.received_on <> old.received_on) then
+    raise exception 'gongzhi:subject_request.closed';
+  end if;
+  new.deadline := private.add_working_days(new.received_on, 15);
+  new.yellow_on := private.add_working_days(new.received_on, 11);
+  if new.status = 'open' then
+    new.closed_at := null;
+  elsif tg_op = 'INSERT' or old.status = 'open' then
+    new.closed_at := now();
+  else
+    new.closed_at := old.closed_at;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: subject_request_for(bigint, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_request_for(p_request bigint, p_phone text) RETURNS bigint
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  role text := private.staff_role();
+begin
+  if not exists (
+      select from public.subject_request r
+      where r.id = p_request and r.status = 'open'
+        and (role = 'district'
+             or (role = 'community' and r.terr between private.terr_lo() and private.terr_hi()))) then
+    raise exception 'gongzhi:subject_request.not_yours' using errcode = 'insufficient_privilege';
+  end if;
+  if not exists (select from public.subject_request r
+                 where r.id = p_request and r.phone_hash = private.subject_phone_hash(p_phone)) then
+    raise exception 'gongzhi:subject_request.other_phone' using errcode = 'check_violation';
+  end if;
+  return p_request;
+end;
+$$;
+
+--
+-- Name: subject_rewrite(bigint, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  changed integer := 0;
+  n integer;
+  erase boolean := p_new_phone is null;
+begin
+  perform private.subject_request_for(p_request, p_phone);
+  if not erase and not private.valid_phone(p_new_phone) then
+    raise exception 'gongzhi:subject_request.bad_phone' using errcode = 'check_violation';
+  end if;
+  update public.demand set beneficiary_phone = p_new_phone,
+         beneficiary_name = case when erase then null else beneficiary_name end
+   where beneficiary_phone = p_phone;
+  get diagnostics n = row_count; changed := changed + n;
+  alter table public.application disable trigger application_check;
+  update public.application set phone = coalesce(p_new_phone, '0000000'),
+         name = case when erase then '已匿名' else name end,
+         contact_name = case when erase then null else contact_name end
+   where phone = p_phone;
+  get diagnostics n = row_count; changed := changed + n;
+  alter table public.application enable trigger application_check;
+  update public.volunteer set phone = coalesce(p_new_phone, '0000000'),
+         name = case when erase then '已匿名' else name end,
+         active = case when erase then false else active end
+   where phone = p_phone;
+  get diagnostics n = row_count; changed := changed + n;
+  update public.unit set phone = coalesce(p_new_phone, '0000000'),
+         contact_name = case when erase then null else contact_name end,
+         active = case when erase then false else active end
+   where phone = p_phone;
+  get diagnostics n = row_count; changed := changed + n;
+  update public.resource set contact_phone = p_new_phone where contact_phone = p_phone;
+  get diagnostics n = row_count; changed := changed + n;
+  update public.staff set phone = p_new_phone where phone = p_phone;
+  get diagnostics n = row_count; changed := changed + n;
+  return changed;
 end;
 $$;
 
@@ -2933,6 +3156,7 @@ CREATE TABLE public.application (
     phone_enc bytea,
     phone_bidx bytea,
     phone_masked text,
+    notice_version text,
     CONSTRAINT application_availability_check CHECK ((length(availability) <= 200)),
     CONSTRAINT application_check CHECK (((kind = 'unit'::text) = (unit_type IS NOT NULL))),
     CONSTRAINT application_contact_name_check CHECK ((length(contact_name) <= 50)),
@@ -2967,6 +3191,12 @@ COMMENT ON COLUMN public.application.fingerprint IS 'The sender as the server sa
 --
 
 COMMENT ON COLUMN public.application.duplicate IS 'Set by the database: the phone already has a pending application or an active registration. Staff see it; the applicant is answered the same either way.';
+
+--
+-- Name: COLUMN application.notice_version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.application.notice_version IS 'The notice the applicant was shown (public.privacy_notice); required from the public form.';
 
 --
 -- Name: application_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -3868,6 +4098,24 @@ ALTER TABLE public.post ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: privacy_notice; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.privacy_notice (
+    version text NOT NULL,
+    form text NOT NULL,
+    published_on date NOT NULL,
+    CONSTRAINT privacy_notice_form_check CHECK ((form = ANY (ARRAY['application'::text, 'claim'::text, 'suggestion'::text]))),
+    CONSTRAINT privacy_notice_version_check CHECK ((version ~ '^[a-z_]+_v[0-9]+$'::text))
+);
+
+--
+-- Name: TABLE privacy_notice; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.privacy_notice IS 'Every version of the notice (告知) a public form shows; its text is the i18n key privacy.notice.<version>. Versions are added by migrations, never changed.';
+
+--
 -- Name: project; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4192,6 +4440,7 @@ CREATE TABLE public.signup (
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     claim_phone_bidx bytea,
+    notice_version text,
     CONSTRAINT signup_claim_cleared CHECK (((claim_phone_bidx IS NULL) AND (claim_code IS NULL) AND (volunteer_id IS NOT NULL))),
     CONSTRAINT signup_status_check CHECK ((status = ANY (ARRAY['confirmed'::text, 'waitlisted'::text, 'withdrawn'::text]))),
     CONSTRAINT signup_via_check CHECK ((via = ANY (ARRAY['staff'::text, 'public'::text])))
@@ -4208,6 +4457,12 @@ COMMENT ON TABLE public.signup IS '认领 / 报名: a volunteer on a post; durin
 --
 
 COMMENT ON COLUMN public.signup.claim_phone_bidx IS 'A public sign-up''s phone, as its blind index; checked by the trigger and never stored.';
+
+--
+-- Name: COLUMN signup.notice_version; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.signup.notice_version IS 'The notice a volunteer was shown when signing up on the public page; required there.';
 
 --
 -- Name: signup_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -4241,6 +4496,7 @@ CREATE TABLE public.staff (
     phone_enc bytea,
     phone_bidx bytea,
     phone_masked text,
+    inactive_since timestamp with time zone,
     CONSTRAINT staff_display_name_check CHECK (((length(btrim(display_name)) >= 1) AND (length(btrim(display_name)) <= 50))),
     CONSTRAINT staff_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
     CONSTRAINT staff_role_check CHECK ((role = ANY (ARRAY['district'::text, 'street'::text, 'community'::text, 'grid'::text, 'department'::text])))
@@ -4259,6 +4515,12 @@ COMMENT ON TABLE public.staff IS 'Who works where. Role and territory of every s
 COMMENT ON COLUMN public.staff.department_id IS 'The department of department staff; null for every other role.';
 
 --
+-- Name: COLUMN staff.inactive_since; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.staff.inactive_since IS 'Computed by private.stamp_inactive_since: when the account last became inactive; the retention of its phone counts from here.';
+
+--
 -- Name: status_transition; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4274,6 +4536,83 @@ CREATE TABLE public.status_transition (
 --
 
 COMMENT ON TABLE public.status_transition IS 'The status machine of each list, enforced by private.check_status.';
+
+--
+-- Name: subject_request; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.subject_request (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    kind text NOT NULL,
+    received_on date NOT NULL,
+    deadline date,
+    yellow_on date,
+    phone_masked text,
+    phone_hash text,
+    note text DEFAULT ''::text NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    outcome text DEFAULT ''::text NOT NULL,
+    records integer,
+    closed_at timestamp with time zone,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT subject_request_kind_check CHECK ((kind = ANY (ARRAY['access'::text, 'copy'::text, 'correct'::text, 'delete'::text]))),
+    CONSTRAINT subject_request_note_check CHECK ((length(note) <= 1000)),
+    CONSTRAINT subject_request_outcome_check CHECK ((length(outcome) <= 1000)),
+    CONSTRAINT subject_request_phone_hash_check CHECK ((phone_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT subject_request_phone_masked_check CHECK ((length(phone_masked) <= 20)),
+    CONSTRAINT subject_request_received_on_check CHECK (((received_on >= '2000-01-01'::date) AND (received_on <= '2100-12-31'::date))),
+    CONSTRAINT subject_request_records_check CHECK (((records >= 0) AND (records <= 100000000))),
+    CONSTRAINT subject_request_status_check CHECK ((status = ANY (ARRAY['open'::text, 'done'::text, 'refused'::text])))
+);
+
+--
+-- Name: TABLE subject_request; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.subject_request IS '个人信息权利请求: a resident''s request to see, copy, correct or delete their data, answered within 15 working days. Holds only the masked phone.';
+
+--
+-- Name: COLUMN subject_request.deadline; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.subject_request.deadline IS 'Computed by private.subject_request_dates: received_on plus 15 working days (public.work_calendar).';
+
+--
+-- Name: COLUMN subject_request.yellow_on; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.subject_request.yellow_on IS 'Computed by private.subject_request_dates: received_on plus 11 working days, when the light turns yellow.';
+
+--
+-- Name: COLUMN subject_request.phone_hash; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.subject_request.phone_hash IS 'SHA-256 of the resident''s phone (digits and +): the only phone a search or change of this request accepts. Readable by no client role.';
+
+--
+-- Name: COLUMN subject_request.closed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.subject_request.closed_at IS 'Computed by private.subject_request_dates: when the request was answered or refused.';
+
+--
+-- Name: subject_request_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.subject_request ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.subject_request_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: unit; Type: TABLE; Schema: public; Owner: -
@@ -4297,6 +4636,7 @@ CREATE TABLE public.unit (
     phone_enc bytea,
     phone_bidx bytea,
     phone_masked text,
+    inactive_since timestamp with time zone,
     CONSTRAINT unit_contact_name_check CHECK ((length(contact_name) <= 50)),
     CONSTRAINT unit_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
     CONSTRAINT unit_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
@@ -4309,6 +4649,12 @@ CREATE TABLE public.unit (
 --
 
 COMMENT ON TABLE public.unit IS '单位报到: a resident unit registered at the community where it sits; resource_ids are the resources it pledged.';
+
+--
+-- Name: COLUMN unit.inactive_since; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.unit.inactive_since IS 'Computed by private.stamp_inactive_since: when the row last became inactive; the retention of its personal data counts from here.';
 
 --
 -- Name: unit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -4390,6 +4736,7 @@ CREATE TABLE public.volunteer (
     phone_enc bytea,
     phone_bidx bytea,
     phone_masked text,
+    inactive_since timestamp with time zone,
     CONSTRAINT volunteer_availability_check CHECK ((length(availability) <= 200)),
     CONSTRAINT volunteer_code_hash_check CHECK ((code_hash ~ '^[0-9a-f]{64}$'::text)),
     CONSTRAINT volunteer_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 50))),
@@ -4404,6 +4751,12 @@ CREATE TABLE public.volunteer (
 --
 
 COMMENT ON TABLE public.volunteer IS '在职党员报到: an in-service member registered at the community where they live. code_hash = sha256(id:code) of the sign-up code for the public page.';
+
+--
+-- Name: COLUMN volunteer.inactive_since; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.volunteer.inactive_since IS 'Computed by private.stamp_inactive_since: when the row last became inactive; the retention of its personal data counts from here.';
 
 --
 -- Name: volunteer_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -4723,6 +5076,13 @@ ALTER TABLE public.post
     ADD CONSTRAINT post_title_visible CHECK (private.visible_text(title)) NOT VALID;
 
 --
+-- Name: privacy_notice privacy_notice_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.privacy_notice
+    ADD CONSTRAINT privacy_notice_pkey PRIMARY KEY (version);
+
+--
 -- Name: project project_beneficiaries_max; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4870,6 +5230,13 @@ ALTER TABLE ONLY public.status_transition
     ADD CONSTRAINT status_transition_entity_from_status_to_status_key UNIQUE NULLS NOT DISTINCT (entity, from_status, to_status);
 
 --
+-- Name: subject_request subject_request_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subject_request
+    ADD CONSTRAINT subject_request_pkey PRIMARY KEY (id);
+
+--
 -- Name: unit unit_phone_required; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -4977,6 +5344,12 @@ CREATE INDEX application_decided_by_idx ON public.application USING btree (decid
 --
 
 CREATE INDEX application_fingerprint_idx ON public.application USING btree (fingerprint, created_at);
+
+--
+-- Name: application_notice_version_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX application_notice_version_idx ON public.application USING btree (notice_version);
 
 --
 -- Name: application_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -5561,6 +5934,12 @@ CREATE INDEX service_log_volunteer_id_idx ON public.service_log USING btree (vol
 CREATE INDEX signup_created_by_idx ON public.signup USING btree (created_by);
 
 --
+-- Name: signup_notice_version_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX signup_notice_version_idx ON public.signup USING btree (notice_version);
+
+--
 -- Name: signup_once_per_post; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -5607,6 +5986,42 @@ CREATE INDEX staff_phone_idx ON public.staff USING btree (phone_bidx) WHERE (pho
 --
 
 CREATE INDEX staff_terr_idx ON public.staff USING btree (terr);
+
+--
+-- Name: subject_request_community_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subject_request_community_idx ON public.subject_request USING btree (community_id);
+
+--
+-- Name: subject_request_grid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subject_request_grid_idx ON public.subject_request USING btree (grid_id);
+
+--
+-- Name: subject_request_open_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subject_request_open_idx ON public.subject_request USING btree (deadline) WHERE (status = 'open'::text);
+
+--
+-- Name: subject_request_org_unit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subject_request_org_unit_idx ON public.subject_request USING btree (org_unit_id);
+
+--
+-- Name: subject_request_street_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subject_request_street_idx ON public.subject_request USING btree (street_id);
+
+--
+-- Name: subject_request_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX subject_request_terr_idx ON public.subject_request USING btree (terr);
 
 --
 -- Name: unit_application_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -5733,6 +6148,12 @@ CREATE TRIGGER application_audit_update AFTER UPDATE ON public.application REFER
 --
 
 CREATE TRIGGER application_check BEFORE INSERT OR UPDATE ON public.application FOR EACH ROW EXECUTE FUNCTION private.check_application();
+
+--
+-- Name: application application_notice; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER application_notice BEFORE INSERT ON public.application FOR EACH ROW EXECUTE FUNCTION private.require_notice();
 
 --
 -- Name: application application_place; Type: TRIGGER; Schema: public; Owner: -
@@ -6593,6 +7014,12 @@ CREATE TRIGGER signup_created_by_kept BEFORE UPDATE ON public.signup FOR EACH RO
 CREATE TRIGGER signup_left AFTER DELETE OR UPDATE OF status ON public.signup FOR EACH ROW EXECUTE FUNCTION private.signup_left();
 
 --
+-- Name: signup signup_notice; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER signup_notice BEFORE INSERT ON public.signup FOR EACH ROW EXECUTE FUNCTION private.require_notice();
+
+--
 -- Name: signup signup_seat; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6635,6 +7062,12 @@ CREATE CONSTRAINT TRIGGER staff_department_fits AFTER INSERT OR UPDATE OF role, 
 CREATE TRIGGER staff_end_sessions AFTER UPDATE OF active ON public.staff FOR EACH ROW WHEN ((old.active AND (NOT new.active))) EXECUTE FUNCTION private.end_sessions_of_user('user_id');
 
 --
+-- Name: staff staff_inactive_since; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER staff_inactive_since BEFORE INSERT OR UPDATE ON public.staff FOR EACH ROW EXECUTE FUNCTION private.stamp_inactive_since();
+
+--
 -- Name: staff staff_protect_admin; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6665,6 +7098,36 @@ CREATE TRIGGER staff_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.
 CREATE TRIGGER staff_territory_kept BEFORE UPDATE ON public.staff FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
+-- Name: subject_request subject_request_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subject_request_created_by BEFORE INSERT ON public.subject_request FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: subject_request subject_request_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subject_request_created_by_kept BEFORE UPDATE ON public.subject_request FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: subject_request subject_request_dates; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subject_request_dates BEFORE INSERT OR UPDATE ON public.subject_request FOR EACH ROW EXECUTE FUNCTION private.subject_request_dates();
+
+--
+-- Name: subject_request subject_request_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subject_request_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.subject_request FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: subject_request subject_request_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER subject_request_territory_kept BEFORE UPDATE ON public.subject_request FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
 -- Name: unit unit_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6681,6 +7144,12 @@ CREATE TRIGGER unit_audit_insert AFTER INSERT ON public.unit REFERENCING NEW TAB
 --
 
 CREATE TRIGGER unit_audit_update AFTER UPDATE ON public.unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: unit unit_inactive_since; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER unit_inactive_since BEFORE INSERT OR UPDATE ON public.unit FOR EACH ROW EXECUTE FUNCTION private.stamp_inactive_since();
 
 --
 -- Name: unit unit_place; Type: TRIGGER; Schema: public; Owner: -
@@ -6767,6 +7236,12 @@ CREATE TRIGGER volunteer_audit_insert AFTER INSERT ON public.volunteer REFERENCI
 CREATE TRIGGER volunteer_audit_update AFTER UPDATE ON public.volunteer REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: volunteer volunteer_inactive_since; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER volunteer_inactive_since BEFORE INSERT OR UPDATE ON public.volunteer FOR EACH ROW EXECUTE FUNCTION private.stamp_inactive_since();
+
+--
 -- Name: volunteer volunteer_place; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6843,6 +7318,13 @@ ALTER TABLE ONLY public.admin_grant
 
 ALTER TABLE ONLY public.application
     ADD CONSTRAINT application_decided_by_fkey FOREIGN KEY (decided_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: application application_notice_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.application
+    ADD CONSTRAINT application_notice_version_fkey FOREIGN KEY (notice_version) REFERENCES public.privacy_notice(version);
 
 --
 -- Name: application application_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -7223,6 +7705,13 @@ ALTER TABLE ONLY public.signup
     ADD CONSTRAINT signup_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 --
+-- Name: signup signup_notice_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.signup
+    ADD CONSTRAINT signup_notice_version_fkey FOREIGN KEY (notice_version) REFERENCES public.privacy_notice(version);
+
+--
 -- Name: signup signup_post_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7256,6 +7745,13 @@ ALTER TABLE ONLY public.staff
 
 ALTER TABLE ONLY public.staff
     ADD CONSTRAINT staff_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: subject_request subject_request_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.subject_request
+    ADD CONSTRAINT subject_request_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
 
 --
 -- Name: unit unit_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -7377,6 +7873,24 @@ ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.category ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: subject_request community staff answer subject requests of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff answer subject requests of their territory" ON public.subject_request FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: subject_request community staff read subject requests of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff read subject requests of their territory" ON public.subject_request FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: subject_request community staff record subject requests in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff record subject requests in their territory" ON public.subject_request FOR INSERT TO authenticated WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
 -- Name: demand; Type: ROW SECURITY; Schema: public; Owner: -
@@ -7551,6 +8065,12 @@ CREATE POLICY "district staff add units" ON public.unit FOR INSERT TO gongzhi_di
 --
 
 CREATE POLICY "district staff add volunteers" ON public.volunteer FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: subject_request district staff answer subject requests; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff answer subject requests" ON public.subject_request FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: assessment district staff change assessments; Type: POLICY; Schema: public; Owner: -
@@ -7823,6 +8343,12 @@ CREATE POLICY "district staff read all sign-ups" ON public.signup FOR SELECT TO 
 CREATE POLICY "district staff read all staff" ON public.staff FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: subject_request district staff read all subject requests; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all subject requests" ON public.subject_request FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: event_department district staff read all summons; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7895,6 +8421,12 @@ CREATE POLICY "district staff read the event time limits" ON public.event_deadli
 CREATE POLICY "district staff read the org tree" ON public.org_unit FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: privacy_notice district staff read the privacy notices; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the privacy notices" ON public.privacy_notice FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: provider_record district staff read the provider records; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -7935,6 +8467,12 @@ CREATE POLICY "district staff record consults" ON public.event_consult FOR INSER
 --
 
 CREATE POLICY "district staff record service" ON public.service_log FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: subject_request district staff record subject requests; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff record subject requests" ON public.subject_request FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: application district staff remove applications; Type: POLICY; Schema: public; Owner: -
@@ -8151,6 +8689,12 @@ ALTER TABLE public.org_unit ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.post ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: privacy_notice; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.privacy_notice ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: project; Type: ROW SECURITY; Schema: public; Owner: -
@@ -8547,6 +9091,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: privacy_notice staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.privacy_notice AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: project staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -8617,6 +9167,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: subject_request staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.subject_request AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
@@ -8797,6 +9353,12 @@ CREATE POLICY "staff read the event time limits" ON public.event_deadline FOR SE
 --
 
 CREATE POLICY "staff read the org tree" ON public.org_unit FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
+
+--
+-- Name: privacy_notice staff read the privacy notices; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read the privacy notices" ON public.privacy_notice FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
 
 --
 -- Name: security_setting staff read the security settings; Type: POLICY; Schema: public; Owner: -
@@ -8991,6 +9553,12 @@ CREATE POLICY "street and community staff read their own unit's sending log" ON 
 --
 
 CREATE POLICY "street and community staff remove their own unit's robots" ON public.notify_robot FOR DELETE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: subject_request; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.subject_request ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: work_calendar system administrators add calendar days; Type: POLICY; Schema: public; Owner: -
@@ -9232,6 +9800,14 @@ REVOKE ALL ON FUNCTION private.add_audit(t text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.add_work_hours(start timestamp with time zone, hours numeric, working_time boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.add_work_hours(start timestamp with time zone, hours numeric, working_time boolean) TO authenticated;
 GRANT ALL ON FUNCTION private.add_work_hours(start timestamp with time zone, hours numeric, working_time boolean) TO gongzhi_district;
+
+--
+-- Name: FUNCTION add_working_days(d date, n integer); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.add_working_days(d date, n integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.add_working_days(d date, n integer) TO authenticated;
+GRANT ALL ON FUNCTION private.add_working_days(d date, n integer) TO gongzhi_district;
 
 --
 -- Name: FUNCTION admin_capability(); Type: ACL; Schema: private; Owner: -
@@ -9754,6 +10330,12 @@ GRANT ALL ON FUNCTION private.request_role(p_user uuid) TO gongzhi_portal;
 REVOKE ALL ON FUNCTION private.request_sender() FROM PUBLIC;
 
 --
+-- Name: FUNCTION require_notice(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.require_notice() FROM PUBLIC;
+
+--
 -- Name: FUNCTION requires_aal2(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -9924,12 +10506,62 @@ GRANT ALL ON FUNCTION private.staff_role() TO gongzhi_admin;
 REVOKE ALL ON FUNCTION private.stamp_created_by() FROM PUBLIC;
 
 --
+-- Name: FUNCTION stamp_inactive_since(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.stamp_inactive_since() FROM PUBLIC;
+
+--
 -- Name: FUNCTION step_deadline(urgency text, next_step text, start timestamp with time zone, OUT deadline timestamp with time zone, OUT yellow_at timestamp with time zone); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.step_deadline(urgency text, next_step text, start timestamp with time zone, OUT deadline timestamp with time zone, OUT yellow_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.step_deadline(urgency text, next_step text, start timestamp with time zone, OUT deadline timestamp with time zone, OUT yellow_at timestamp with time zone) TO authenticated;
 GRANT ALL ON FUNCTION private.step_deadline(urgency text, next_step text, start timestamp with time zone, OUT deadline timestamp with time zone, OUT yellow_at timestamp with time zone) TO gongzhi_district;
+
+--
+-- Name: FUNCTION subject_hidden(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_hidden() FROM PUBLIC;
+
+--
+-- Name: FUNCTION subject_phone_hash(p_phone text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_phone_hash(p_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_phone_hash(p_phone text) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_phone_hash(p_phone text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION subject_records(p_request bigint, p_phone text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION subject_request_dates(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_request_dates() FROM PUBLIC;
+
+--
+-- Name: FUNCTION subject_request_for(p_request bigint, p_phone text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_request_for(p_request bigint, p_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_request_for(p_request bigint, p_phone text) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_request_for(p_request bigint, p_phone text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION subject_rewrite(p_request bigint, p_phone text, p_new_phone text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_above(); Type: ACL; Schema: private; Owner: -
@@ -10183,6 +10815,12 @@ GRANT INSERT(phone_bidx) ON TABLE public.application TO gongzhi_public;
 --
 
 GRANT INSERT(phone_masked) ON TABLE public.application TO gongzhi_public;
+
+--
+-- Name: COLUMN application.notice_version; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(notice_version) ON TABLE public.application TO anon;
 
 --
 -- Name: SEQUENCE application_id_seq; Type: ACL; Schema: public; Owner: -
@@ -10717,6 +11355,15 @@ GRANT SELECT,USAGE ON SEQUENCE public.post_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.post_id_seq TO gongzhi_admin;
 
 --
+-- Name: TABLE privacy_notice; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.privacy_notice TO anon;
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.privacy_notice TO authenticated;
+GRANT ALL ON TABLE public.privacy_notice TO service_role;
+GRANT SELECT ON TABLE public.privacy_notice TO gongzhi_district;
+
+--
 -- Name: TABLE project; Type: ACL; Schema: public; Owner: -
 --
 
@@ -10887,6 +11534,12 @@ GRANT INSERT(claim_code) ON TABLE public.signup TO gongzhi_public;
 GRANT INSERT(claim_phone_bidx) ON TABLE public.signup TO gongzhi_public;
 
 --
+-- Name: COLUMN signup.notice_version; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(notice_version) ON TABLE public.signup TO anon;
+
+--
 -- Name: SEQUENCE signup_id_seq; Type: ACL; Schema: public; Owner: -
 --
 
@@ -10915,6 +11568,156 @@ GRANT ALL ON TABLE public.status_transition TO anon;
 GRANT ALL ON TABLE public.status_transition TO authenticated;
 GRANT ALL ON TABLE public.status_transition TO service_role;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.status_transition TO gongzhi_district;
+
+--
+-- Name: TABLE subject_request; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN,UPDATE ON TABLE public.subject_request TO authenticated;
+GRANT ALL ON TABLE public.subject_request TO service_role;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(org_unit_id),INSERT(org_unit_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(org_unit_id),INSERT(org_unit_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.street_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(street_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(street_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.community_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(community_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(community_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.grid_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(grid_id) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(grid_id) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.terr; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(terr) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(terr) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(kind),INSERT(kind) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(kind),INSERT(kind) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.received_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(received_on),INSERT(received_on) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(received_on),INSERT(received_on) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.deadline; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(deadline) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(deadline) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.yellow_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(yellow_on) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(yellow_on) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.phone_masked; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(phone_masked),INSERT(phone_masked) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(phone_masked),INSERT(phone_masked) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.phone_hash; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_hash) ON TABLE public.subject_request TO authenticated;
+GRANT INSERT(phone_hash) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.note; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(note),INSERT(note),UPDATE(note) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(note),INSERT(note),UPDATE(note) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(status),UPDATE(status) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(status),UPDATE(status) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.outcome; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(outcome),UPDATE(outcome) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(outcome),UPDATE(outcome) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.records; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(records),UPDATE(records) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(records),UPDATE(records) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.closed_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(closed_at) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(closed_at) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.created_by; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_by) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(created_by) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.created_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE public.subject_request TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: SEQUENCE subject_request_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.subject_request_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.subject_request_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.subject_request_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.subject_request_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE unit; Type: ACL; Schema: public; Owner: -

@@ -42,6 +42,7 @@ ROLES = {
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
+    "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
     "ops.drill_status": ("district",),                   # the last restore drill's outcome (security log)
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }

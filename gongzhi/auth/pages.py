@@ -50,31 +50,36 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("unmask_grants", "pages/unmask_grants.py", "page.unmask_grants", ":material/visibility:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
+    # 个人信息清单: what personal data is held and why; public, the notices point to it.
+    Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
+    # Residents' requests about their data: community staff of the territory and district staff.
+    Page("subject_requests", "pages/subject_requests.py", "page.subject_requests", ":material/folder_shared:"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
-PUBLIC_PAGES: list[str] = ["signup"]
+PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
-                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor"],
+                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "subject_requests",
+                "privacy"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "privacy"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings",
-                  "second_factor"],
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor",
+                 "subject_requests", "privacy"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts", "second_factor"],
-    "department": ["home", "events", "notify_settings", "second_factor"],
+            "volunteer_posts", "second_factor", "privacy"],
+    "department": ["home", "events", "notify_settings", "second_factor", "privacy"],
 }
 
 
 # The pages of an administrator (public.admin_grant), instead of their role's: an administrator
 # administers and reads none of the district's data. The database refuses the same to everyone else.
 ADMIN_PAGES: dict[str, list[str]] = {
-    "system": ["home", "org", "dormant_accounts", "whistle_settings", "second_factor"],
-    "security": ["home", "unmask_grants", "second_factor"],
-    "audit": ["home", "security_log", "second_factor"],
+    "system": ["home", "org", "dormant_accounts", "whistle_settings", "second_factor", "privacy"],
+    "security": ["home", "unmask_grants", "second_factor", "privacy"],
+    "audit": ["home", "security_log", "second_factor", "privacy"],
 }
 
 

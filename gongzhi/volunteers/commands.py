@@ -18,6 +18,7 @@ from gongzhi.errors import DomainError, from_db
 from gongzhi.lists.fields import Lookups
 from gongzhi.lists.forms import FormError
 from gongzhi.lists.lookups import load as load_lookups
+from gongzhi.personal import notices
 from gongzhi.volunteers.queries import public_lookups
 from gongzhi.volunteers.forms import ApplicationForm, PostForm, ServiceLogForm
 from gongzhi.personal import sealed_columns
@@ -62,15 +63,19 @@ _APPLICATION_COLUMNS = ("kind", "org_unit_id", "name", "phone", "contact_name", 
                         "skills", "availability", "pledged_hours", "offers", "note")
 
 
-def submit_application(form: ApplicationForm, lookups: Lookups | None, sender: str) -> None:
+def submit_application(form: ApplicationForm, lookups: Lookups | None, sender: str, notice_seen: bool) -> None:
     """The public page: insert a pending application as gongzhi_public (the portal's public role),
     its phone sealed here, checked against `lookups` (else the public ones, read first as the sign-in
-    role). Nothing is read back.
+    role), having confirmed reading the notice (its version is stored with the application). Nothing
+    is read back.
     `sender` is the client's address as the server established it (gongzhi.sender); the database
     throttles by it and ignores anything else a client claims. A phone already applied or
-    registered gets the same answer as a new one; staff see the duplicate."""
+    registered gets the same answer as a new one; staff see the duplicate. The applicant must have
+    confirmed reading the notice (告知); its version is stored with the application."""
     clean = _valid(form, lookups if lookups is not None else public_lookups())
+    notice = notices.acknowledged("application", notice_seen)
     values = sealed_columns("application", {k: clean.get(k) for k in _APPLICATION_COLUMNS})
+    values["notice_version"] = notice
     values["offers"] = json.dumps(values["offers"], ensure_ascii=False)
     columns = ", ".join(values)
     with _translated(), db.as_public() as conn:
@@ -150,9 +155,11 @@ def sign_up(user: Identity, post_id: int, volunteer_id: int) -> str:
                             " and status <> 'withdrawn'", (post_id, volunteer_id)).fetchone()["status"]
 
 
-def public_sign_up(post_id: int, phone: str, code: str) -> None:
+def public_sign_up(post_id: int, phone: str, code: str, notice_seen: bool) -> None:
     """The public page: a volunteer signs up with their phone (passed as its blind index) and
-    sign-up code, as gongzhi_public."""
+    sign-up code, as gongzhi_public, having confirmed reading the notice (its version is stored with
+    the sign-up)."""
+    notice = notices.acknowledged("claim", notice_seen)
     if not phone.strip() or not code.strip():
         raise DomainError("signup.bad_code")
     try:
@@ -160,8 +167,8 @@ def public_sign_up(post_id: int, phone: str, code: str) -> None:
     except BadValue:
         raise DomainError("signup.bad_code") from None   # reads as an unknown phone does
     with _translated(), db.as_public() as conn:
-        conn.execute("insert into public.signup (post_id, via, claim_phone_bidx, claim_code) values (%s, 'public', %s, %s)",
-                     (post_id, bidx, code.strip()[:20]))
+        conn.execute("insert into public.signup (post_id, via, claim_phone_bidx, claim_code, notice_version)"
+                     " values (%s, 'public', %s, %s, %s)", (post_id, bidx, code.strip()[:20], notice))
 
 
 def withdraw(user: Identity, signup_id: int) -> None:

@@ -14,8 +14,8 @@ SPEC = Spec(
     key="id = %(id)s",
     make=lambda conn, unit: at(conn, unit, new_application),
     prepare=lambda conn, unit: {"unit": unit, **sealed(phone()), "fp": uuid.uuid4().hex},
-    insert="insert into public.application (kind, org_unit_id, name, phone_enc, phone_bidx, phone_masked, fingerprint)"
-           " values ('volunteer', %(unit)s, '王芳', %(phone_enc)s, %(phone_bidx)s, %(phone_masked)s, %(fp)s)",
+    insert="insert into public.application (kind, org_unit_id, name, phone_enc, phone_bidx, phone_masked, fingerprint, notice_version)"
+           " values ('volunteer', %(unit)s, '王芳', %(phone_enc)s, %(phone_bidx)s, %(phone_masked)s, %(fp)s, 'application_v1')",
     update_set="note = '已电话联系'",
     move="update public.application set org_unit_id = %(unit)s where id = %(id)s",
 )

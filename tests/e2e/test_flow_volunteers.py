@@ -43,6 +43,7 @@ def test_public_sign_up_approval_post_hours_and_rating(portal, new_page, sql):
     form.get_by_label("姓名").fill(name)
     form.get_by_label("手机号").fill(phone)
     form.get_by_label("工作单位").fill("滨江区税务局")
+    form.get_by_text("我已阅读上述个人信息告知").click()
     form.get_by_role("button", name="提交申请").click()
     expect(resident.get_by_text("申请已提交，社区审核后会与您联系。")).to_be_visible()
     assert sql("select status from public.application where phone_bidx = %s", (blind_index("phone", phone),)) == [{"status": "pending"}]
@@ -81,6 +82,7 @@ def test_public_sign_up_approval_post_hours_and_rating(portal, new_page, sql):
     resident.get_by_role("option", name=re.compile(re.escape(post_title))).first.click()
     join.get_by_label("手机号").fill(phone)
     join.get_by_label("报名码").fill(code)
+    join.get_by_text("我已阅读上述个人信息告知").click()
     join.get_by_role("button", name="报名", exact=True).click()
     expect(resident.get_by_text(re.compile("^报名成功"))).to_be_visible()
     signed = sql("select s.status from public.signup s join public.post p on p.id = s.post_id"

@@ -27,13 +27,19 @@ def test_the_public_page_opens_signed_out_and_submits_an_application(fresh_db):
     at.text_input(key="apply_name").input("孙丽")
     at.text_input(key="apply_phone").input("13612345678")
     at.text_input(key="apply_workplace").input("区人民医院")
+    assert any("个人信息告知（版本 application_v1）" in i.value for i in at.info)
+    at.button[0].click().run()   # the notice not yet confirmed: refused, nothing written
+    assert any("请先阅读并勾选个人信息告知" in e.value for e in at.error)
+    with db.owner() as conn:
+        assert conn.execute("select count(*) as n from public.application where phone = '13612345678'").fetchone()["n"] == 0
+    at.checkbox(key="apply_notice_seen").check()
     at.button[0].click().run()
     assert not at.exception
     assert at.success and "申请已提交" in at.success[0].value
     with db.owner() as conn:
-        row = conn.execute("select status, workplace from public.application where phone_bidx = %s",
+        row = conn.execute("select status, workplace, notice_version from public.application where phone_bidx = %s",
                            (blind_index("phone", "13612345678"),)).fetchone()
-    assert row == {"status": "pending", "workplace": "区人民医院"}
+    assert row == {"status": "pending", "workplace": "区人民医院", "notice_version": "application_v1"}
 
 
 def test_the_public_page_shows_bad_input_in_chinese_and_writes_nothing(fresh_db):
@@ -71,7 +77,7 @@ def test_an_approval_is_made_in_its_callback_and_shows_the_sign_up_code(app_as):
     from gongzhi.volunteers.forms import ApplicationForm
     community = _one("select id from public.org_unit where name = '丽水社区'")["id"]
     commands.submit_application(ApplicationForm(kind="volunteer", org_unit_id=community, name="钱多多",
-                                                phone="13698765432", workplace="区图书馆"), None, "test-sender")
+                                                phone="13698765432", workplace="区图书馆"), None, "test-sender", True)
     application = _one("select id from public.application where phone = '13698765432'")["id"]
     at = app_as("community", PAGES["volunteer_applications"].path).run()
     at.selectbox(key="apps_choice").set_value(application)

@@ -106,7 +106,7 @@ def test_every_error_a_user_can_cause_has_a_message(conn):
 def test_a_nul_on_the_public_page_is_a_message_not_a_traceback(fresh_db):
     form = ApplicationForm(kind="volunteer", org_unit_id="丽水社区", name="王\x00建国", phone="13912340000")
     with pytest.raises(commands.FormError) as refused:
-        commands.submit_application(form, queries.public_lookups(), "203.0.113.1")
+        commands.submit_application(form, queries.public_lookups(), "203.0.113.1", True)
     assert [(e.field, e.key) for e in refused.value.errors] == [("name", "field.error.control")]
 
 

@@ -16,6 +16,13 @@ def _computed(conn) -> list[tuple[str, str, str]]:
              and col_description(c.oid, a.attnum) like 'Computed%' order by 1, 2""")]
 
 
+def _key(conn, table: str) -> str:
+    """The table's one-column primary key (`id`, or `user_id` for staff)."""
+    return conn.execute("select a.attname from pg_index i join pg_attribute a on a.attrelid = i.indrelid"
+                        " and a.attnum = i.indkey[0] where i.indrelid = %s::regclass and i.indisprimary",
+                        (f"public.{table}",)).fetchone()["attname"]
+
+
 def _new_value(column, type_):
     return "now() - interval '1 day'" if type_.startswith("timestamp") else f"coalesce({column}, 0) + 1"
 
@@ -36,19 +43,20 @@ def test_no_staff_role_changes_a_computed_column(conn, role):
                                  " join auth.users u on u.id = s.user_id where u.email like %s",
                                  ({"district": "qu@%", "street": "jiedao@%", "community": "shequ@%",
                                    "grid": "wangge@%"}[role],)).fetchone()
-        row = conn.execute(f"select id, {column}::text as v from public.{table} where terr between %s and %s"
-                           " order by id desc limit 1", (lo_hi["terr"], lo_hi["terr_hi"])).fetchone()
+        key = _key(conn, table)
+        row = conn.execute(f"select {key} as id, {column}::text as v from public.{table} where terr between %s and %s"
+                           f" order by {key} desc limit 1", (lo_hi["terr"], lo_hi["terr_hi"])).fetchone()
         if row is None:
             continue
         act_as(conn, role)
         try:
             with conn.transaction():
-                conn.execute(f"update public.{table} set {column} = {_new_value(column, type_)} where id = %s",
+                conn.execute(f"update public.{table} set {column} = {_new_value(column, type_)} where {key} = %s",
                              (row["id"],))
         except psycopg.Error:
             continue
         act_as_owner(conn)
-        if conn.execute(f"select {column}::text as v from public.{table} where id = %s",
+        if conn.execute(f"select {column}::text as v from public.{table} where {key} = %s",
                         (row["id"],)).fetchone()["v"] != row["v"]:
             changed.append(f"{table}.{column}")
     assert changed == []

@@ -75,8 +75,8 @@ def probe_check_application(conn, role):
     act_as_public(conn)
     for phone in (known, "13700001111"):
         with conn.transaction():   # raises if either is refused: the answer would differ
-            conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()})"
-                         f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed(phone)})
+            conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, notice_version)"
+                         f" values ('volunteer', %(c)s, '李梅', {values()}, 'application_v1')", {"c": community, **sealed(phone)})
 
 
 def probe_signup_seat(conn, role):
@@ -90,12 +90,46 @@ def probe_signup_seat(conn, role):
     for bidx in (known, blind_index("phone", "13700001111")):
         try:
             with conn.transaction():
-                conn.execute("insert into public.signup (post_id, via, claim_phone_bidx, claim_code)"
-                             " values (%s, 'public', %s, 'WRONG000')", (post, bidx))
+                conn.execute("insert into public.signup (post_id, via, claim_phone_bidx, claim_code, notice_version)"
+                             " values (%s, 'public', %s, 'WRONG000', 'claim_v1')", (post, bidx))
             answers.append("ok")
         except Exception as exc:   # the message is the answer an attacker reads
             answers.append(exc.diag.message_primary)
     assert answers[0] == answers[1] == "gongzhi:signup.bad_code"
+
+
+def _subject_request(conn, unit_name, phone):
+    act_as_owner(conn)
+    return conn.execute("insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, phone_hash)"
+                        " values (%s, 'access', current_date, private.mask_phone(%s), private.subject_phone_hash(%s))"
+                        " returning id", (unit_id(conn, unit_name), phone, phone)).fetchone()["id"]
+
+
+def _subject_probe(conn, role, call):
+    """A request searches or changes only the phone it was recorded for, and only for its territory's
+    community staff: a guess with the same mask, or a request elsewhere, is refused alike."""
+    _demand(conn)
+    inside = _subject_request(conn, "丽水社区", PHONE)
+    outside = _subject_request(conn, "江滩社区", PHONE)
+    guess = PHONE[:3] + "9999" + PHONE[7:]
+    act_as(conn, role)
+    answers = []
+    for request, phone in ((inside, guess), (outside, PHONE)) + (((inside, PHONE),) if role == "street" else ()):
+        try:
+            with conn.transaction():
+                conn.execute(call, (request, phone))
+            answers.append("ok")
+        except Exception as exc:
+            answers.append(exc.diag.message_primary)
+    assert "ok" not in answers, f"{role}: {answers}"
+
+
+def probe_subject_records(conn, role):
+    _subject_probe(conn, role, "select * from private.subject_records(%s, %s)")
+
+
+def probe_subject_rewrite(conn, role):
+    _subject_probe(conn, role, "select private.subject_rewrite(%s, %s, null)")
 
 
 PROBES = {
@@ -105,6 +139,8 @@ PROBES = {
     "beneficiary_name": probe_beneficiary_name,
     "check_application": probe_check_application,
     "signup_seat": probe_signup_seat,
+    "subject_records": probe_subject_records,
+    "subject_rewrite": probe_subject_rewrite,
 }
 # Functions that read personal columns but answer nothing about them to the caller.
 ANSWER_NOTHING = {

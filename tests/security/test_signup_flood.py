@@ -15,8 +15,8 @@ def _apply(conn, community, phone, fingerprint=None, headers=None):
     if headers is not None:
         conn.execute("select set_config('request.headers', %s, true)", (json.dumps(headers),))
     with conn.transaction():
-        conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint)"
-                     f" values ('volunteer', %(c)s, '李梅', {values()}, %(fp)s)",
+        conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint, notice_version)"
+                     f" values ('volunteer', %(c)s, '李梅', {values()}, %(fp)s, 'application_v1')",
                      {"c": community, **sealed(phone), "fp": fingerprint})
 
 

@@ -35,8 +35,8 @@ def test_the_public_role_inserts_an_application_and_nothing_else(conn):
     _denied(conn, f"insert into public.application (kind, org_unit_id, name, {columns()})"
                   f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed("13912345678")})
     act_as_public(conn)   # the portal's public form
-    conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint)"
-                 f" values ('volunteer', %(c)s, '李梅', {values()}, 'fp-anon')", {"c": community, **sealed("13912345678")})
+    conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, fingerprint, notice_version)"
+                 f" values ('volunteer', %(c)s, '李梅', {values()}, 'fp-anon', 'application_v1')", {"c": community, **sealed("13912345678")})
     _denied(conn, "select * from public.application")
     _denied(conn, "select count(*) from public.application")
     _denied(conn, f"insert into public.application (kind, org_unit_id, name, {columns()}) values ('volunteer', %(c)s,"
@@ -66,19 +66,19 @@ def _mine(rows, form):
 def test_submit_flags_duplicates_for_staff_and_refuses_floods(fresh_db):
     lookups = queries.public_lookups()
     first = _form()
-    commands.submit_application(first, lookups, "fp-1")
-    commands.submit_application(_form(phone=first.phone, name="别人"), lookups, "fp-other")   # answered as any other
+    commands.submit_application(first, lookups, "fp-1", True)
+    commands.submit_application(_form(phone=first.phone, name="别人"), lookups, "fp-other", True)   # answered as any other
     with db.owner() as conn:
         assert [r["duplicate"] for r in conn.execute(
             "select duplicate from public.application where phone_bidx = %s order by id",
             (blind_index("phone", first.phone),))] == [False, True]
-    commands.submit_application(_form(), lookups, "fp-1")
-    commands.submit_application(_form(), lookups, "fp-1")
+    commands.submit_application(_form(), lookups, "fp-1", True)
+    commands.submit_application(_form(), lookups, "fp-1", True)
     with pytest.raises(DomainError) as flood:
-        commands.submit_application(_form(), lookups, "fp-1")
+        commands.submit_application(_form(), lookups, "fp-1", True)
     assert flood.value.key == "application.too_many"
     assert t(flood.value.key) == "提交过于频繁，请稍后再试"
-    commands.submit_application(_form(), lookups, "fp-2")   # another sender is not held up
+    commands.submit_application(_form(), lookups, "fp-2", True)   # another sender is not held up
     with db.owner() as conn:
         assert conn.execute("select count(*) as n from public.application where fingerprint like 'fp-%'").fetchone()["n"] == 5
 
@@ -86,10 +86,10 @@ def test_submit_flags_duplicates_for_staff_and_refuses_floods(fresh_db):
 def test_bad_form_reports_every_field_and_writes_nothing(fresh_db):
     lookups = queries.public_lookups()
     with pytest.raises(commands.FormError) as bad:
-        commands.submit_application(_form(name="", phone="abc", org_unit_id="火星社区", skills=["nope"]), lookups, "fp")
+        commands.submit_application(_form(name="", phone="abc", org_unit_id="火星社区", skills=["nope"]), lookups, "fp", True)
     assert {e.field for e in bad.value.errors} == {"name", "phone", "org_unit_id", "skills"}
     with pytest.raises(commands.FormError) as unit:
-        commands.submit_application(_form(kind="unit", unit_type=""), lookups, "fp")
+        commands.submit_application(_form(kind="unit", unit_type=""), lookups, "fp", True)
     assert [e.field for e in unit.value.errors] == ["unit_type"]
     with db.owner() as conn:
         assert conn.execute("select count(*) as n from public.application where fingerprint = 'fp'").fetchone()["n"] == 0
@@ -98,7 +98,7 @@ def test_bad_form_reports_every_field_and_writes_nothing(fresh_db):
 def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_db):
     lookups = queries.public_lookups()
     form = _form(skills=["health", "elderly"])
-    commands.submit_application(form, lookups, "fp")
+    commands.submit_application(form, lookups, "fp", True)
     staff = identity_of("shequ@demo.gongzhi.cn")
     rows, total = queries.applications(staff)
     mine = _mine(rows, form)
@@ -115,7 +115,7 @@ def test_approval_creates_the_volunteer_its_resources_and_a_working_code(fresh_d
     with pytest.raises(DomainError) as again:
         commands.decide_application(staff, mine["id"], approve=False)
     assert again.value.key == "application.decided"
-    commands.submit_application(_form(phone=form.phone), lookups, "fp-x")   # registered now: flagged for staff
+    commands.submit_application(_form(phone=form.phone), lookups, "fp-x", True)   # registered now: flagged for staff
     rows, _ = queries.applications(staff)
     again = next(r for r in rows if r["phone"] == mine["phone"] and r["id"] != mine["id"])
     assert again["duplicate"] is True
@@ -130,7 +130,7 @@ def test_approval_of_a_unit_creates_its_offered_resources(fresh_db):
     form = _form(kind="unit", name="滨江供电公司", unit_type="enterprise", skills=[], contact_name="赵磊",
                  offers=[{"kind": "venue", "category": "culture", "name": "职工活动中心", "capacity": 50},
                          {"kind": "", "category": "", "name": ""}])
-    commands.submit_application(form, lookups, "fp")
+    commands.submit_application(form, lookups, "fp", True)
     staff = identity_of("shequ@demo.gongzhi.cn")
     rows, _ = queries.applications(staff)
     mine = _mine(rows, form)
@@ -144,7 +144,7 @@ def test_approval_of_a_unit_creates_its_offered_resources(fresh_db):
 
 def test_staff_outside_the_territory_cannot_decide(fresh_db):
     form = _form()
-    commands.submit_application(form, queries.public_lookups(), "fp")
+    commands.submit_application(form, queries.public_lookups(), "fp", True)
     with db.owner() as conn:
         app_id = conn.execute("select id from public.application where phone_bidx = %s", (blind_index("phone", form.phone),)).fetchone()["id"]
     other = identity_of("community-330100001002@demo.gongzhi.cn")   # 江滩社区

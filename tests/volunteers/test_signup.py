@@ -127,12 +127,12 @@ def test_public_signup_with_phone_and_code(fresh_db):
     assert [p["id"] for p in queries.public_posts(community)].count(post) == 1
     for bad_phone, bad_code in ((phone, "WRONG123"), ("13000000000", code), ("", "")):
         with pytest.raises(DomainError) as refused:
-            commands.public_sign_up(post, bad_phone, bad_code)
+            commands.public_sign_up(post, bad_phone, bad_code, True)
         assert refused.value.key == "signup.bad_code"
     with pytest.raises(DomainError) as elsewhere:   # the code opens only the volunteer's own community
-        commands.public_sign_up(foreign_post, phone, code)
+        commands.public_sign_up(foreign_post, phone, code, True)
     assert elsewhere.value.key == "signup.bad_code"
-    commands.public_sign_up(post, phone, code.lower())
+    commands.public_sign_up(post, phone, code.lower(), True)
     with db.owner() as conn:
         row = conn.execute("select volunteer_id, status, via, claim_code from public.signup where post_id = %s",
                            (post,)).fetchone()

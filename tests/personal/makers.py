@@ -1,0 +1,100 @@
+"""Rows holding personal data in every table of the inventory, made as the owner, with the day their
+case closed set by hand so that tests can put them either side of a retention boundary."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.conftest import unit_id
+from tests.db.rls import new_auth_user
+from tests.volunteers.makers import new_application, new_unit, new_volunteer, phone
+
+GRID = "丽水社区第一网格"
+COMMUNITY = "丽水社区"
+
+
+def _untriggered(conn, statement: str, params) -> None:
+    """A back-dating update past the triggers that would stamp the present time."""
+    conn.execute("set local session_replication_role = replica")
+    conn.execute(statement, params)
+    conn.execute("set local session_replication_role = origin")
+
+
+def category(conn) -> int:
+    return conn.execute("select id from public.category order by id limit 1").fetchone()["id"]
+
+
+def closed_demand(conn, closed_at: dt.datetime | None, number: str | None = None, status: str = "done") -> int:
+    grid = unit_id(conn, GRID)
+    demand = conn.execute(
+        "insert into public.demand (org_unit_id, category_id, title, beneficiary_name, beneficiary_phone)"
+        " values (%s, %s, '独居老人助餐', '王秀英', %s) returning id",
+        (grid, category(conn), number or phone())).fetchone()["id"]
+    if closed_at is not None:
+        if status == "done":
+            conn.execute("update public.demand set status = 'in_progress' where id = %s", (demand,))
+        conn.execute("update public.demand set status = %s where id = %s", (status, demand))
+        conn.execute("update public.demand set closed_at = %s where id = %s", (closed_at, demand))
+    return demand
+
+
+def decided_application(conn, decided_at: dt.datetime | None, number: str | None = None) -> int:
+    community = unit_id(conn, COMMUNITY)
+    app = new_application(conn, community)
+    if number:
+        conn.execute("update public.application set phone = %s where id = %s", (number, app))
+    if decided_at is not None:
+        conn.execute("update public.application set status = 'rejected' where id = %s", (app,))
+        _untriggered(conn, "update public.application set decided_at = %s where id = %s", (decided_at, app))
+    return app
+
+
+def _inactive(conn, table: str, key: str, value, since: dt.datetime | None) -> None:
+    if since is not None:
+        conn.execute(f"update public.{table} set active = false where {key} = %s", (value,))
+        _untriggered(conn, f"update public.{table} set inactive_since = %s where {key} = %s", (since, value))
+
+
+def inactive_volunteer(conn, since: dt.datetime | None, number: str | None = None) -> int:
+    volunteer = new_volunteer(conn, unit_id(conn, COMMUNITY))
+    if number:
+        conn.execute("update public.volunteer set phone = %s where id = %s", (number, volunteer))
+    _inactive(conn, "volunteer", "id", volunteer, since)
+    return volunteer
+
+
+def inactive_unit(conn, since: dt.datetime | None, number: str | None = None) -> int:
+    unit = new_unit(conn, unit_id(conn, COMMUNITY))
+    conn.execute("update public.unit set contact_name = '赵经理' where id = %s", (unit,))
+    if number:
+        conn.execute("update public.unit set phone = %s where id = %s", (number, unit))
+    _inactive(conn, "unit", "id", unit, since)
+    return unit
+
+
+def retired_resource(conn, since: dt.datetime | None, number: str | None = None) -> int:
+    resource = conn.execute(
+        "insert into public.resource (org_unit_id, kind, category_id, name, provider, contact_phone)"
+        " values (%s, 'venue', %s, '活动室', '社区', %s) returning id",
+        (unit_id(conn, GRID), category(conn), number or phone())).fetchone()["id"]
+    if since is not None:
+        conn.execute("update public.resource set status = 'retired' where id = %s", (resource,))
+        _untriggered(conn, "update public.resource set updated_at = %s where id = %s", (since, resource))
+    return resource
+
+
+def inactive_staff(conn, since: dt.datetime | None, number: str | None = None) -> str:
+    user = new_auth_user(conn)
+    conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
+                 " values (%s, %s, 'grid', '测试员', %s)", (user, unit_id(conn, GRID), number or phone()))
+    _inactive(conn, "staff", "user_id", user, since)
+    return user
+
+
+MAKERS = {
+    "demand": closed_demand,
+    "application": decided_application,
+    "volunteer": inactive_volunteer,
+    "unit": inactive_unit,
+    "resource": retired_resource,
+    "staff": inactive_staff,
+}
