@@ -21,9 +21,22 @@ class Setting:
     default: int | bool | str
     low: int | None = None     # integers: the smallest value allowed
     high: int | None = None    # integers: the largest value allowed
+    choices: tuple[str, ...] = ()   # text: the values allowed
 
 
-DEFAULTS: dict[str, Setting] = {}
+DEFAULTS: dict[str, Setting] = {
+    # Passwords (gongzhi.auth.passwords): a district may ask for more, never for less.
+    "password.min_length": Setting(10, low=10, high=64),
+    "password.history": Setting(5, low=5, high=24),          # no reuse of the last N (24 are kept)
+    "password.expiry_days": Setting(90, low=7, high=90),
+    "password.warn_days": Setting(7, low=1, high=30),        # the banner, this many days before expiry
+    # Browser sessions (gongzhi.auth.sessions).
+    "session.idle_minutes": Setting(30, low=5, high=30),
+    "session.lifetime_hours": Setting(12, low=1, high=12),
+    "session.second_sign_in": Setting("end_older", choices=("end_older", "refuse")),
+    # The published demo password is allowed only in demo mode; only the demo loader turns it on.
+    "demo_mode": Setting(False),
+}
 
 
 def _read(conn) -> dict:
@@ -59,7 +72,16 @@ def check(key: str, value):
         if (setting.low is not None and value < setting.low) or (setting.high is not None and value > setting.high):
             raise DomainError("security_setting.out_of_range", name=key, low=setting.low, high=setting.high)
         return value
-    return str(value)
+    value = str(value)
+    if setting.choices and value not in setting.choices:
+        raise DomainError("security_setting.not_a_choice", name=key, choices="、".join(setting.choices))
+    return value
+
+
+def read(user) -> dict[str, int | bool | str]:
+    """Every setting as it applies now, read as `user` (in the page's transaction when there is one)."""
+    with user.session() as conn:
+        return current(conn)
 
 
 def change(user, key: str, value) -> None:

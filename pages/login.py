@@ -3,7 +3,7 @@ password reset by e-mailed code) when the backend is a hosted Supabase project."
 import streamlit as st
 
 from gongzhi import config
-from gongzhi.auth import supabase_auth
+from gongzhi.auth import demo_mode, supabase_auth
 from gongzhi.auth.local import sign_in
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
@@ -22,6 +22,8 @@ def auth_session() -> supabase_auth.AuthSession:
 st.title(t("app.title"))
 if reason := st.session_state.pop(session.SIGNED_OUT_BECAUSE, None):
     st.warning(t(reason))
+DEMO = demo_mode.on()
+session.banners(None, demo_mode=DEMO)
 with st.form("login"):
     email = st.text_input(t("login.email"), key="login_email")
     password = st.text_input(t("login.password"), type="password", key="login_password")
@@ -61,5 +63,5 @@ if SUPABASE:
                 session.show_error(exc)
             else:
                 st.rerun()
-elif config.database_url() is None:
+elif DEMO:   # the published password is shown only while demo mode allows it
     st.caption(t("login.demo_hint", password=DEMO_PASSWORD))

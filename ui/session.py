@@ -1,15 +1,18 @@
 """The signed-in user and the chosen language, kept in Streamlit's session state; for local
-accounts also in a cookie (gongzhi.auth.sessions), so that reloading the page keeps them signed in."""
+accounts also in a cookie (gongzhi.auth.sessions), so that reloading the page keeps them signed in,
+and checked on every page run (`check`: idle timeout, lifetime, signed in elsewhere, signed out
+everywhere, a password that must now be changed)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from gongzhi import i18n, preferences, security_log
-from gongzhi.auth import Identity, load_identity, sessions
+from gongzhi import db, i18n, preferences, security_log
+from gongzhi.auth import Identity, load_identity, local, sessions
 from gongzhi.errors import DomainError
 from gongzhi.sender import client_address as _client_address
 
@@ -58,7 +61,7 @@ def sign_in(user: Identity, remember: bool = False) -> None:
     """Keep `user` in the session and switch to the language they chose last time; `remember`
     (local accounts) also starts a session this browser keeps across reloads."""
     st.session_state[IDENTITY] = user
-    saved = preferences.language(user)
+    saved = None if user.must_change else preferences.language(user)   # the database serves it nothing yet
     if saved:
         st.session_state[LANG] = saved
     if remember:
@@ -74,11 +77,88 @@ def sign_out() -> None:
     sessions.end(st.session_state.get(TOKEN) or _cookie())
     user = st.session_state.get(IDENTITY)
     if user is not None:
-        security_log.record(user, "sign_out", client=client_address(), object=f"user:{user.user_id}")
+        _log(user, "sign_out")
+    _forget()
+
+
+def _forget(because: str | None = None) -> None:
+    """Clear this browser's signed-in state (the language stays); `because`: the message the
+    sign-in page shows."""
     for key in list(st.session_state.keys()):
         if key != LANG:
             del st.session_state[key]
     st.session_state[COOKIE_TO_WRITE] = ""
+    if because:
+        st.session_state[SIGNED_OUT_BECAUSE] = because
+
+
+def _log(user: Identity, kind: str) -> None:
+    """A security-log entry by `user`; as the sign-in role while the account must change its
+    password (the database lets it do nothing else)."""
+    if not user.must_change:
+        security_log.record(user, kind, client=client_address(), object=f"user:{user.user_id}")
+        return
+    with db.as_auth() as conn:
+        security_log.append(conn, kind, client=client_address(), object=f"user:{user.user_id}")
+
+
+def check(user: Identity) -> None:
+    """Inside the page run's transaction: is this browser's session still alive? When it ended
+    (idle, too old, signed in elsewhere, signed out everywhere) the browser is signed out and told
+    why; when the account must now change its password, it is sent to the password page. Local
+    accounts only (Supabase Auth keeps its own sessions)."""
+    token = st.session_state.get(TOKEN)
+    if not token:
+        return
+    status, must_change = sessions.check(user, token)
+    if status != sessions.LIVE:
+        if status in ("idle", "expired"):
+            sessions.expire(token, user.user_id, status, client_address())
+        else:
+            sessions.end(token)
+        _forget("auth.session." + status)
+        st.rerun()
+    if must_change and not user.must_change:
+        st.session_state[IDENTITY] = load_identity(user.user_id, user.claims)
+        st.rerun()
+
+
+def banners(user: Identity | None, demo_mode: bool = False) -> None:
+    """What every page says at its top: demo mode (the published password), a password about to expire."""
+    if (user.demo_mode if user is not None else demo_mode):
+        st.warning(t("identity.demo_banner"), icon=":material/science:")
+    days = user.password_days_left(datetime.now(timezone.utc)) if user is not None else None
+    if days is not None:
+        st.warning(t("identity.expiry_banner", days=days), icon=":material/key:")
+
+
+def change_password(user: Identity, current: str, new: str, repeat: str) -> Identity:
+    """The user's own new password (DomainError when refused); the browser keeps a new session, as
+    every session of the account ended with the old password."""
+    from gongzhi.errors import DomainError
+    if new != repeat:
+        raise DomainError("identity.password.mismatch")
+    auth = st.session_state.get(AUTH_SESSION)
+    if auth is not None:
+        fresh = auth.change_password(user, new, client_address())
+        st.session_state[IDENTITY] = fresh
+        return fresh
+    fresh = local.change_password(user, current, new, client_address())
+    had_session = bool(st.session_state.get(TOKEN))
+    sign_in(fresh, remember=had_session)
+    return fresh
+
+
+def sign_out_everywhere(user: Identity) -> None:
+    """退出所有设备: every session of the account ends, this browser's included."""
+    auth = st.session_state.get(AUTH_SESSION)
+    if auth is not None:
+        auth.sign_out_everywhere()
+        with db.as_auth() as conn:
+            security_log.append(conn, "sign_out_everywhere", client=client_address(), object=f"user:{user.user_id}")
+    else:
+        sessions.end_everywhere(user, user.user_id, client_address())
+    _forget("auth.session.everywhere")
 
 
 def _cookie() -> str | None:
@@ -90,17 +170,24 @@ def _cookie() -> str | None:
 
 
 def _resume() -> Identity | None:
-    """The local account of this browser's session cookie, signed in again; None without one."""
+    """The local account of this browser's session cookie, signed in again; None without one (and
+    the reason on the sign-in page when the session ran out or was ended)."""
     token = _cookie()
-    user_id = sessions.resume(token)
+    user_id, status = sessions.status(token)
     if user_id is None:
+        return None
+    if status != sessions.LIVE:
+        if status in ("idle", "expired"):
+            sessions.expire(token, user_id, status, client_address())
+        else:
+            sessions.end(token)
+        _forget("auth.session." + status)
         return None
     try:
         user = load_identity(user_id)
     except DomainError as exc:   # disabled since: the session ends here
         sessions.end(token)
-        st.session_state[SIGNED_OUT_BECAUSE] = exc.key
-        st.session_state[COOKIE_TO_WRITE] = ""
+        _forget(exc.key)
         return None
     sign_in(user)
     st.session_state[TOKEN] = token
@@ -123,7 +210,7 @@ def choose_language(widget_key: str) -> None:
     """Widget callback: the language picked in `widget_key` becomes the session's."""
     st.session_state[LANG] = st.session_state[widget_key]
     user = identity()
-    if user is not None:
+    if user is not None and not user.must_change:
         preferences.set_language(user, st.session_state[LANG])
 
 

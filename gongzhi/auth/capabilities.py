@@ -41,6 +41,8 @@ ROLES = {
     "whistle.hand_on": ("department",),                  # the lead hands on (checked against the event)
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
+    "security.settings": ("district",),                  # the password and session policy (安全设置)
+    "accounts.sign_out_everywhere": ("district",),       # ends another account's sessions (退出所有设备)
 }
 
 

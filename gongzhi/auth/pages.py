@@ -43,6 +43,10 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
     # District staff only for now; the audit administrator's duty (三权分立) is later work.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
+    # Every account: its own password and sessions. The only page while the password must be changed.
+    Page("account", "pages/account.py", "page.account", ":material/key:"),
+    # The district's password and session policy (capability `security.settings`).
+    Page("security_settings", "pages/security_settings.py", "page.security_settings", ":material/shield_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
 ]}
@@ -50,16 +54,22 @@ PAGES: dict[str, Page] = {p.key: p for p in [
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
 PUBLIC_PAGES: list[str] = ["signup"]
 
+# The only page of an account that must change its password first (first sign-in, a reset, expiry,
+# demo mode off); the database serves such an account nothing meanwhile.
+MUST_CHANGE_PAGES: list[str] = ["account"]
+
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
-                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log"],
+                "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log",
+                "security_settings", "account"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "account"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup"],
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup",
+                 "account"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts"],
-    "department": ["home", "events"],
+            "volunteer_posts", "account"],
+    "department": ["home", "events", "account"],
 }
 
 
@@ -68,6 +78,9 @@ def public_pages() -> list[Page]:
     return [PAGES[k] for k in PUBLIC_PAGES]
 
 
-def pages_for(role: str) -> list[Page]:
-    """The pages `role` may open, in menu order; none for an unknown role."""
-    return [PAGES[k] for k in ROLE_PAGES.get(role, [])]
+def pages_for(role: str, must_change: bool = False) -> list[Page]:
+    """The pages `role` may open, in menu order; none for an unknown role; only the password page
+    while the account must change its password."""
+    if role not in ROLE_PAGES:
+        return []
+    return [PAGES[k] for k in (MUST_CHANGE_PAGES if must_change else ROLE_PAGES[role])]
