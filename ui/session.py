@@ -11,7 +11,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from gongzhi import db, i18n, preferences, security_log
+from gongzhi import i18n, preferences, security_log
 from gongzhi.auth import Identity, load_identity, local, sessions
 from gongzhi.errors import DomainError
 from gongzhi.sender import client_address as _client_address
@@ -97,9 +97,8 @@ def _log(user: Identity, kind: str) -> None:
     password (the database lets it do nothing else)."""
     if not user.must_change:
         security_log.record(user, kind, client=client_address(), object=f"user:{user.user_id}")
-        return
-    with db.as_auth() as conn:
-        security_log.append(conn, kind, client=client_address(), object=f"user:{user.user_id}")
+    else:
+        local.log_as(user.user_id, kind, client_address())
 
 
 def check(user: Identity) -> None:
@@ -154,8 +153,7 @@ def sign_out_everywhere(user: Identity) -> None:
     auth = st.session_state.get(AUTH_SESSION)
     if auth is not None:
         auth.sign_out_everywhere()
-        with db.as_auth() as conn:
-            security_log.append(conn, "sign_out_everywhere", client=client_address(), object=f"user:{user.user_id}")
+        local.log_as(user.user_id, "sign_out_everywhere", client_address())
     else:
         sessions.end_everywhere(user, user.user_id, client_address())
     _forget("auth.session.everywhere")
