@@ -1947,7 +1947,7 @@ CREATE FUNCTION private.request_role(p_user uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select case when private.password_blocks(p_user) then 'anon'
+  select case when private.password_blocks(p_user) then 'authenticated'
               when exists (select from public.staff s where s.user_id = p_user and s.active and s.role = 'district')
               then 'gongzhi_district' else 'authenticated' end
 $$;
@@ -8734,7 +8734,6 @@ REVOKE ALL ON FUNCTION private.security_log_prune(p_days integer) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.session_check(p_token_hash bytea) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.session_check(p_token_hash bytea) TO anon;
 GRANT ALL ON FUNCTION private.session_check(p_token_hash bytea) TO authenticated;
 GRANT ALL ON FUNCTION private.session_check(p_token_hash bytea) TO gongzhi_district;
 

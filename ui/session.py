@@ -61,7 +61,7 @@ def sign_in(user: Identity, remember: bool = False) -> None:
     """Keep `user` in the session and switch to the language they chose last time; `remember`
     (local accounts) also starts a session this browser keeps across reloads."""
     st.session_state[IDENTITY] = user
-    saved = None if user.must_change else preferences.language(user)   # the database serves it nothing yet
+    saved = preferences.language(user)
     if saved:
         st.session_state[LANG] = saved
     if remember:
@@ -77,7 +77,7 @@ def sign_out() -> None:
     sessions.end(st.session_state.get(TOKEN) or _cookie())
     user = st.session_state.get(IDENTITY)
     if user is not None:
-        _log(user, "sign_out")
+        security_log.record(user, "sign_out", client=client_address(), object=f"user:{user.user_id}")
     _forget()
 
 
@@ -90,15 +90,6 @@ def _forget(because: str | None = None) -> None:
     st.session_state[COOKIE_TO_WRITE] = ""
     if because:
         st.session_state[SIGNED_OUT_BECAUSE] = because
-
-
-def _log(user: Identity, kind: str) -> None:
-    """A security-log entry by `user`; as the sign-in role while the account must change its
-    password (the database lets it do nothing else)."""
-    if not user.must_change:
-        security_log.record(user, kind, client=client_address(), object=f"user:{user.user_id}")
-    else:
-        local.log_as(user.user_id, kind, client_address())
 
 
 def check(user: Identity) -> None:
@@ -153,7 +144,7 @@ def sign_out_everywhere(user: Identity) -> None:
     auth = st.session_state.get(AUTH_SESSION)
     if auth is not None:
         auth.sign_out_everywhere()
-        local.log_as(user.user_id, "sign_out_everywhere", client_address())
+        security_log.record(user, "sign_out_everywhere", client=client_address(), object=f"user:{user.user_id}")
     else:
         sessions.end_everywhere(user, user.user_id, client_address())
     _forget("auth.session.everywhere")
@@ -208,7 +199,7 @@ def choose_language(widget_key: str) -> None:
     """Widget callback: the language picked in `widget_key` becomes the session's."""
     st.session_state[LANG] = st.session_state[widget_key]
     user = identity()
-    if user is not None and not user.must_change:
+    if user is not None:
         preferences.set_language(user, st.session_state[LANG])
 
 

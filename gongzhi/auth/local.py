@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import os
 
 from gongzhi import db, security_log
@@ -112,16 +111,8 @@ def sign_in(email: str, password: str, client: str | None = None) -> Identity:
     if refusal:
         raise refusal
     identity = load_identity(str(user["id"]))
-    log_as(identity.user_id, "sign_in", client=client)
+    security_log.record(identity, "sign_in", client=client, object=f"user:{identity.user_id}")
     return identity
-
-
-def log_as(user_id: str, kind: str, client: str | None = None, details: dict | None = None) -> None:
-    """A security-log entry whose actor is `user_id`, written as the sign-in role: also for an
-    account that must change its password, which the database lets do nothing else."""
-    with db.as_auth() as conn:
-        conn.execute("select set_config('request.jwt.claims', %s, true)", (json.dumps({"sub": str(user_id)}),))
-        security_log.append(conn, kind, client=client, object=f"user:{user_id}", details=details)
 
 
 def change_password(user: Identity, current: str, new: str, client: str | None = None) -> Identity:

@@ -4,10 +4,12 @@
 -- private.password_state says when an account's password was set and whether the account must
 -- change it before doing anything: a password set by someone else (a new account, a district's
 -- reset, `python -m gongzhi user add`), an expired one, or the published demo password once demo
--- mode is off. While it must, the database serves it nothing: the request role is `anon`
--- (private.request_role) and every staff helper (staff_role, terr_lo/hi, terr_above,
--- department_id, personal_terr_lo/hi) answers null, so the policies of `authenticated` match no row
--- either, on the embedded server and through the Supabase API alike.
+-- mode is off. While it must, the database serves it nothing of the district: the request role is
+-- `authenticated` even for district staff (private.request_role: never gongzhi_district, whose
+-- policies are constant) and every staff helper (staff_role, terr_lo/hi, terr_above,
+-- department_id, personal_terr_lo/hi) answers null, so no territorial or departmental policy
+-- matches — on the embedded server and through the Supabase API alike. What is left is the
+-- account's own staff row and preferences, and the security settings.
 -- private.password_history keeps the scrypt hash of every password set (the portal compares a new
 -- one with the last N, N a security setting); private.password_set is the one way both are written.
 -- Demo mode is the security setting `demo_mode`: only the demo loader (no signed-in user) turns it
@@ -231,11 +233,11 @@ as $$
   where s.user_id = auth.uid() and s.active and s.role in ('district', 'grid') and not private.password_blocks(s.user_id)
 $$;
 
--- An account that must change its password runs as `anon` until it has.
+-- An account that must change its password never runs as gongzhi_district until it has.
 create or replace function private.request_role(p_user uuid) returns text
 language sql stable security definer set search_path = ''
 as $$
-  select case when private.password_blocks(p_user) then 'anon'
+  select case when private.password_blocks(p_user) then 'authenticated'
               when exists (select from public.staff s where s.user_id = p_user and s.active and s.role = 'district')
               then 'gongzhi_district' else 'authenticated' end
 $$;
@@ -349,5 +351,5 @@ grant execute on function private.create_login(text, text), private.set_login_pa
   to gongzhi_district;
 grant execute on function private.password_set(uuid, text, text), private.change_own_password(uuid, text),
   private.password_status(uuid, integer), private.session_touch(bytea) to gongzhi_auth;
-grant execute on function private.session_check(bytea) to anon, authenticated, gongzhi_district;
+grant execute on function private.session_check(bytea) to authenticated, gongzhi_district;
 grant execute on function private.end_sessions_everywhere(uuid) to authenticated, gongzhi_district;
