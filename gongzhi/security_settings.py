@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import psycopg
 from psycopg.types.json import Jsonb
 
 from gongzhi import security_log
-from gongzhi.errors import DomainError
+from gongzhi.errors import DomainError, from_db
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,11 @@ def read(user) -> dict[str, int | bool | str]:
 def change(user, key: str, value) -> None:
     """Store `value` for `key` as `user` and log it, in one transaction."""
     value = check(key, value)
-    with user.session() as conn:
-        old = get(conn, key)
-        conn.execute("insert into public.security_setting (key, value) values (%s, %s)"
-                     " on conflict (key) do update set value = excluded.value", (key, Jsonb(value)))
-        security_log.append(conn, "setting", object=f"setting:{key}", details={"from": old, "to": value})
+    try:
+        with user.session() as conn:
+            old = get(conn, key)
+            conn.execute("insert into public.security_setting (key, value) values (%s, %s)"
+                         " on conflict (key) do update set value = excluded.value", (key, Jsonb(value)))
+            security_log.append(conn, "setting", object=f"setting:{key}", details={"from": old, "to": value})
+    except psycopg.Error as exc:   # refused by the database (not district staff, demo mode back on)
+        raise from_db(exc) from None
