@@ -36,6 +36,7 @@ def _portal() -> None:
                      format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
                      key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
             st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
+        session.banners(user)
         page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
                               for p in pages_for(user.role, must_change=bool(user.must_change))])
     session.write_cookie()
@@ -46,7 +47,6 @@ def _portal() -> None:
         return
     with session.page_transaction(user):
         session.check(user)
-        session.banners(user)
         page.run()
 
 
