@@ -71,15 +71,18 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
 
 
 def transactions_per_rerun(user) -> dict[str, int]:
-    """Connection checkouts of one rerun of each list page and of the matching page, as `user`."""
+    """Connection checkouts of one rerun of each list page and of the matching page, as `user`
+    signed in with a browser session (whose check is part of the page's transaction)."""
     from streamlit.testing.v1 import AppTest
 
     from gongzhi import db
+    from gongzhi.auth import sessions
     from gongzhi.config import ROOT
     out = {}
     for path in [*PAGES.values(), "pages/matching.py"]:
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
         at.session_state["identity"] = user
+        at.session_state["session_token"] = sessions.start(user.user_id)
         at.switch_page(path).run()
         before = db.checkouts()
         at.run()
