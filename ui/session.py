@@ -125,7 +125,6 @@ def banners(user: Identity | None, demo_mode: bool = False) -> None:
 def change_password(user: Identity, current: str, new: str, repeat: str) -> Identity:
     """The user's own new password (DomainError when refused); the browser keeps a new session, as
     every session of the account ended with the old password."""
-    from gongzhi.errors import DomainError
     if new != repeat:
         raise DomainError("identity.password.mismatch")
     auth = st.session_state.get(AUTH_SESSION)
