@@ -18,8 +18,9 @@ $(RUN_STAMP): requirements.txt | $(PY)
 	$(PY) -m pip install -q -r requirements.txt
 	touch $@
 
-$(TEST_STAMP): $(RUN_STAMP) requirements-test.txt
+$(TEST_STAMP): $(RUN_STAMP) requirements-test.txt requirements-backup.txt
 	$(PY) -m pip install -q -r requirements-test.txt
+	$(PY) -m pip install -q -r requirements-backup.txt
 	touch $@
 
 run: $(RUN_STAMP)
@@ -45,7 +46,7 @@ $(SUPABASE_CLI_STAMP): $(SUPABASE_CLI_DIR)/package.json $(SUPABASE_CLI_DIR)/pack
 
 supabase-cli: $(SUPABASE_CLI_STAMP)
 
-test: $(TEST_STAMP) system-deps supabase-cli
+test: system-deps $(TEST_STAMP) supabase-cli
 	$(PY) -m pytest
 
 db-stop: $(RUN_STAMP)

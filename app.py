@@ -6,6 +6,7 @@ import streamlit as st
 from gongzhi.auth import demo_mode
 from gongzhi.auth.pages import LANDING, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
+from gongzhi.db.connection import failover_configured
 from gongzhi.errors import unavailable
 from ui import session, style
 from ui.session import t
@@ -55,4 +56,4 @@ try:
 except Exception as exc:  # the database down or restarting: one message, and the next rerun tries again
     if not unavailable(exc):
         raise
-    st.error(t("error.unavailable"), icon=":material/cloud_off:")
+    st.error(t("error.switching" if failover_configured() else "error.unavailable"), icon=":material/cloud_off:")

@@ -301,7 +301,8 @@ def bulletin(email: str, month: str, out: str, lang: str) -> None:
     try:
         if row is None:
             raise DomainError("auth.not_staff")
-        built = doc.build(load_identity(str(row["id"])), None, year, number)
+        # Run by the operator on the server, who holds the owner's access: past any second factor.
+        built = doc.build(load_identity(str(row["id"]), {"aal": "aal2"}), None, year, number)
     except DomainError as exc:
         raise click.ClickException(t(exc.key, lang, **exc.params)) from None
     Path(out).write_bytes(doc.to_xlsx(built, lang))
@@ -379,3 +380,222 @@ def audit_prune(days: int) -> None:
     with db.owner() as conn:
         removed, first = _domain(lambda: security_log.prune(conn, days))
     click.echo(f"removed {removed} entries; the chain now begins at entry {first}")
+
+
+@main.group()
+def standby() -> None:
+    """A hot standby (streaming replication): make, watch, promote, bring an old primary back."""
+
+
+def _primary_url(primary: str | None) -> tuple[str, Path | None]:
+    """The primary's superuser URL and, for the embedded default, its data folder."""
+    if primary:
+        return primary, None
+    from gongzhi.db import embedded
+    return _domain(lambda: embedded.start(config.data_dir())), config.data_dir()
+
+
+def _server_url(data: Path) -> str:
+    from gongzhi.db import embedded, standby as replication
+    return embedded.url(data.resolve()) if embedded.running_info(data.resolve()) else _domain(lambda: replication.start(data))
+
+
+_PRIMARY = click.option("--primary", default=None, metavar="URL",
+                        help="A superuser URL of the primary (default: the embedded server).")
+_DATA = click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
+                     help="The standby's data folder.")
+_SLOT = click.option("--slot", default="gongzhi_standby", show_default=True, help="The replication slot's name.")
+
+
+@standby.command("init")
+@_PRIMARY
+@_DATA
+@_SLOT
+@click.option("--sync", is_flag=True, help="Make every commit wait until the standby has it.")
+def standby_init(primary: str | None, data: Path, slot: str, sync: bool) -> None:
+    """Make a hot standby of the primary in DATA with pg_basebackup and start it streaming."""
+    from gongzhi.db import standby as replication
+    url, primary_dir = _primary_url(primary)
+    made = _domain(lambda: replication.init(url, data, slot=slot, primary_data_dir=primary_dir))
+    if sync:
+        _domain(lambda: replication.set_synchronous(url, slot))
+    click.echo(f"standby streaming in {made.data_dir} through slot {made.slot}"
+               f" (system {made.system_identifier}{', synchronous' if sync else ''})")
+    _echo_portal_lines(url, made.url)
+
+
+def _echo_portal_lines(primary_url: str, standby_url: str) -> None:
+    from gongzhi.db import standby as replication
+    click.echo("For the portal to follow a failover, set in .streamlit/secrets.toml or the environment:")
+    click.echo(f'GONGZHI_DATABASE_URL = "{replication.multi_host_url(primary_url, standby_url, database="gongzhi")}"')
+    click.echo(f'GONGZHI_READ_DATABASE_URL = "{replication.multi_host_url(standby_url, primary_url, database="gongzhi", read_only=True)}"')
+
+
+@standby.command("status")
+@click.option("--data", "data", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="A standby's data folder: report that standby (else the primary).")
+@_PRIMARY
+@click.option("--warn-mb", default=256, type=click.IntRange(1), show_default=True,
+              help="Warn about an unused slot holding back more WAL than this.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def standby_status(data: Path | None, primary: str | None, warn_mb: int, lang: str) -> None:
+    """Lag in bytes and seconds, each slot's retained WAL; exit 1 on a warning."""
+    from gongzhi.db import standby as replication
+    from gongzhi.i18n import t
+    if data is not None:
+        primary_url = primary or (None if config.database_url() else _primary_url(None)[0])
+        found = _domain(lambda: replication.status(_server_url(data), primary_url=primary_url,
+                                                   warn_bytes=warn_mb * 1024 * 1024))
+    else:
+        found = _domain(lambda: replication.status(_primary_url(primary)[0], warn_bytes=warn_mb * 1024 * 1024))
+    if found.role == "standby":
+        replayed = found.replayed_at.strftime("%Y-%m-%d %H:%M:%S") if found.replayed_at else "-"
+        click.echo(f"standby: lag {found.lag_bytes} bytes, {found.lag_s:.1f} s; last replayed commit {replayed}")
+    else:
+        click.echo(f"primary: {len(found.standbys)} standby(s) streaming")
+        for s in found.standbys:
+            click.echo(f"  {s['name']}: {s['state']}, {s['sync_state']}, lag {s['lag_bytes']} bytes, {s['lag_s']:.3f} s")
+        for s in found.slots:
+            click.echo(f"  slot {s['name']}: {'active' if s['active'] else 'inactive'}, {s['wal_status']},"
+                       f" holds {s['retained_bytes']} bytes of WAL")
+    for key, params in found.warnings:
+        click.echo("WARNING: " + t(key, lang, **params), err=True)
+    sys.exit(1 if found.warnings else 0)
+
+
+@standby.command("promote")
+@_DATA
+def standby_promote(data: Path) -> None:
+    """Make the standby in DATA the primary (stop or fence the old primary first)."""
+    from gongzhi.db import standby as replication
+    _domain(lambda: replication.promote(_server_url(data)))
+    click.echo(f"promoted: {data.resolve()} is the primary")
+
+
+@standby.command("rejoin")
+@click.option("--data", "data", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="The old primary's data folder.")
+@click.option("--primary-data", default=None, type=click.Path(file_okay=False, path_type=Path),
+              help="The new primary's data folder (an embedded server).")
+@_PRIMARY
+@_SLOT
+def standby_rejoin(data: Path, primary_data: Path | None, primary: str | None, slot: str) -> None:
+    """Bring the old primary in DATA back as a standby of the new primary, with pg_rewind."""
+    from gongzhi.db import standby as replication
+    if not (primary or primary_data):
+        raise click.UsageError("name the new primary: --primary-data DIR or --primary URL")
+    new_url = primary or _server_url(primary_data)
+    _domain(lambda: replication.rejoin(data, new_url, slot=slot))
+    click.echo(f"{data.resolve()} follows the new primary through slot {slot}")
+
+
+@standby.command("sync")
+@click.argument("mode", type=click.Choice(["on", "off"]))
+@_PRIMARY
+@_SLOT
+def standby_sync(mode: str, primary: str | None, slot: str) -> None:
+    """Synchronous replication on (every commit waits for the standby) or off."""
+    from gongzhi.db import standby as replication
+    _domain(lambda: replication.set_synchronous(_primary_url(primary)[0], slot if mode == "on" else None))
+    click.echo(f"synchronous replication {mode}")
+
+
+@standby.command("drop-slot")
+@click.argument("slot")
+@_PRIMARY
+def standby_drop_slot(slot: str, primary: str | None) -> None:
+    """Remove the slot of a standby that is gone, so the primary recycles its WAL."""
+    from gongzhi.db import standby as replication
+    _domain(lambda: replication.drop_slot(_primary_url(primary)[0], slot))
+    click.echo(f"dropped slot {slot}")
+
+
+@main.group("barman")
+def barman_group() -> None:
+    """Barman on the backup host: streaming WAL archive and base backups (requirements-backup.txt)."""
+
+
+_HOME = click.option("--home", default=None, type=click.Path(file_okay=False, path_type=Path),
+                     help="Barman's folder (default: GONGZHI_BARMAN_HOME, else barman/ beside the data).")
+
+
+@barman_group.command("setup")
+@_PRIMARY
+@_HOME
+@click.option("--retention", default="RECOVERY WINDOW OF 7 DAYS", show_default=True, help="Barman's retention policy.")
+def barman_setup(primary: str | None, home: Path | None, retention: str) -> None:
+    """Write Barman's configuration for the district's server, start WAL streaming, take the first
+    base backup and run barman check."""
+    from gongzhi import pitr
+    url, primary_dir = _primary_url(primary)
+    done = _domain(lambda: pitr.setup(url, where=home, primary_data_dir=primary_dir, retention=retention))
+    click.echo(done.check.rstrip())
+    click.echo(f"first base backup {done.backup_id}; configuration in {done.home}. From cron on the backup host:")
+    click.echo(f"  * * * * *  barman -c {done.home / 'barman.conf'} cron")
+    click.echo(f"  0 2 * * *  barman -c {done.home / 'barman.conf'} backup {pitr.SERVER}")
+
+
+@barman_group.command("check")
+@_HOME
+def barman_check(home: Path | None) -> None:
+    """barman check: exit 1, loudly, when a backup or the WAL archive is broken."""
+    from gongzhi import pitr
+    click.echo(_domain(lambda: pitr.check(home)).rstrip())
+
+
+@barman_group.command("stop")
+@_HOME
+def barman_stop(home: Path | None) -> None:
+    """Stop Barman's WAL receiver (cron starts it again)."""
+    from gongzhi import pitr
+    _domain(lambda: pitr.stop(home))
+    click.echo("stopped")
+
+
+@main.command("recover")
+@click.option("--to", "to", default=None, metavar="'YYYY-MM-DD HH:MM:SS'",
+              help="The moment to recover to, Beijing time (default: as far as the archive goes).")
+@click.option("--into", "into", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="An empty folder for the recovered server.")
+@_HOME
+def recover_command(to: str | None, into: Path, home: Path | None) -> None:
+    """Restore a new server from Barman to a moment (barman recover), start it and check it."""
+    from gongzhi import pitr
+    target = _domain(lambda: pitr.parse_target(to)) if to else None
+    source = None if config.database_url() else config.data_dir()
+    done = _domain(lambda: pitr.recover(into, target, where=home, source_data_dir=source))
+    click.echo(f"recovered backup {done.backup_id} into {done.data_dir} in {done.seconds:.1f} s;"
+               f" newest transaction {done.newest.isoformat() if done.newest else '-'};"
+               f" {sum(done.tables.values())} rows in {len(done.tables)} tables")
+    for problem in done.problems:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    click.echo(f"its URL: {done.url}")
+    sys.exit(1 if done.problems else 0)
+
+
+@main.command()
+@_HOME
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+def drill(home: Path | None, as_json: bool) -> None:
+    """Restore drill: the latest Barman backup into a scratch server, checked; reports RTO and RPO,
+    records them in the security log; exit 1, loudly, when the backup is broken."""
+    from gongzhi import pitr
+    from gongzhi.db import connection
+    primary = None
+    try:
+        primary = connection.server_url()
+    except Exception as exc:   # the primary down: the drill still runs, and says it could not record
+        click.echo(f"WARNING: the drill cannot be recorded, the database is unreachable ({exc})", err=True)
+    source = None if config.database_url() else config.data_dir()
+    report = pitr.drill(primary, where=home, source_data_dir=source)
+    figures = {"ok": report.ok, "backup": report.backup_id, "rto_s": report.rto_s, "rpo_s": report.rpo_s,
+               "newest": report.newest.isoformat() if report.newest else None, "rows": report.rows,
+               "problems": report.problems}
+    if as_json:
+        click.echo(json.dumps(figures, ensure_ascii=False))
+    else:
+        click.echo(f"drill {'OK' if report.ok else 'FAILED'}: backup {report.backup_id or '-'}, RTO {report.rto_s} s,"
+                   f" RPO {report.rpo_s if report.rpo_s is not None else '-'} s, {report.rows} rows")
+    for problem in report.problems:
+        click.echo(f"BROKEN BACKUP: {problem}", err=True)
+    sys.exit(0 if report.ok else 1)

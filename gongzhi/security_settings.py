@@ -26,6 +26,10 @@ class Setting:
 
 
 DEFAULTS: dict[str, Setting] = {
+    # The second factor (gongzhi.auth.second_factor; the database reads the same keys in
+    # private.requires_aal2_of, so a change here needs one there). Outside demo mode:
+    "mfa.required_for_district": Setting(True),   # district accounts must sign in with a second factor
+    "mfa.optional_for_others": Setting(True),     # other staff may enrol; False: every account must
     # Passwords (gongzhi.auth.passwords): a district may ask for more, never for less.
     "password.min_length": Setting(10, low=10, high=64),
     "password.history": Setting(5, low=5, high=24),          # no reuse of the last N (24 are kept)

@@ -22,8 +22,9 @@ STORED = {entity: tuple(s for s in shown if s not in DERIVED.get(entity, {})) fo
 # Where a new row may start (from_status null in public.status_transition); the first is the default.
 INITIAL = {"demand": ("new",), "resource": ("available", "paused"), "project": ("planning",),
            "match": ("proposed", "accepted")}
-# A demand still waiting for its need to be met (待办).
+# A demand still waiting for its need to be met (待办), and a project still under way.
 OPEN_DEMAND = ("new", "matched", "in_progress")
+OPEN_PROJECT = ("planning", "in_progress")
 # Matches that count against a demand's quantity, and those that hold a resource's capacity.
 LIVE_MATCH = ("proposed", "accepted", "done")
 HOLDING_MATCH = ("proposed", "accepted")

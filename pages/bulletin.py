@@ -27,23 +27,21 @@ year_col.selectbox(t("bulletin.year"), years, index=years.index(last_month.year)
 month_col.selectbox(t("bulletin.month"), list(range(1, 13)), index=last_month.month - 1, key="bulletin_month")
 go_col.button(t("bulletin.generate"), key="bulletin_go", type="primary", on_click=_ask)
 
-if REQUEST not in st.session_state:
-    st.stop()
-try:
-    doc = bulletin.build(user, None, *st.session_state[REQUEST])
-except DomainError as exc:
-    session.show_error(exc)
-    st.stop()
 
-st.subheader(bulletin.title(doc, lang))
-st.download_button(t("bulletin.download"), lambda: bulletin.to_xlsx(doc, lang), key="bulletin_xlsx",
-                   file_name=f"{bulletin.title(doc, lang)}.xlsx",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-st.markdown(f"**{t('bulletin.key_figures')}**")
-cards = st.columns(5)
-for i, figure in enumerate(doc.board.figures):
-    cards[i % 5].metric(t(f"kpi.{figure.key}"), export.figure_text(figure, lang), export.change_text(figure, lang),
-                        delta_color={"up": "normal", "down": "inverse"}.get(figure.better, "off"))
+def show(doc) -> None:
+    """The bulletin `doc`: its title, download, key figures and rankings."""
+    st.subheader(bulletin.title(doc, lang))
+    if fresh := export.as_of_text(doc.board, lang):
+        st.caption(fresh)
+    st.download_button(t("bulletin.download"), lambda: bulletin.to_xlsx(doc, lang), key="bulletin_xlsx",
+                       file_name=f"{bulletin.title(doc, lang)}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    st.markdown(f"**{t('bulletin.key_figures')}**")
+    cards = st.columns(5)
+    for i, figure in enumerate(doc.board.figures):
+        cards[i % 5].metric(t(f"kpi.{figure.key}"), export.figure_text(figure, lang), export.change_text(figure, lang),
+                            delta_color={"up": "normal", "down": "inverse"}.get(figure.better, "off"))
+    show_rankings(doc)
 
 
 def _table(rows: list[dict], kind: str) -> None:
@@ -54,14 +52,26 @@ def _table(rows: list[dict], kind: str) -> None:
                  hide_index=True, width="stretch")
 
 
-kind = doc.board.scope.child_kind
-if kind:
-    st.markdown(f"**{t('bulletin.by_closure')}**")
-    _table(doc.by_closure, kind)
-    st.markdown(f"**{t('bulletin.by_days')}**")
-    _table(doc.by_days, kind)
-if doc.best_grids:
-    st.markdown(f"**{t('bulletin.best_grids')}**")
-    _table(doc.best_grids, "grid")
-    st.markdown(f"**{t('bulletin.worst_grids')}**")
-    _table(doc.worst_grids, "grid")
+def show_rankings(doc) -> None:
+    kind = doc.board.scope.child_kind
+    if kind:
+        st.markdown(f"**{t('bulletin.by_closure')}**")
+        _table(doc.by_closure, kind)
+        st.markdown(f"**{t('bulletin.by_days')}**")
+        _table(doc.by_days, kind)
+    if doc.best_grids:
+        st.markdown(f"**{t('bulletin.best_grids')}**")
+        _table(doc.best_grids, "grid")
+        st.markdown(f"**{t('bulletin.worst_grids')}**")
+        _table(doc.worst_grids, "grid")
+
+
+if REQUEST not in st.session_state:
+    st.stop()
+with session.page_transaction(user):   # the bulletin's reads in one transaction
+    try:
+        found = bulletin.build(user, None, *st.session_state[REQUEST])
+    except DomainError as exc:
+        session.show_error(exc)
+        st.stop()
+    show(found)

@@ -54,6 +54,8 @@ for col, unit in zip(crumbs[1:], scope.path):
     col.button(unit.name, key=f"dash_crumb_{unit.id}", on_click=_open, args=(unit.id,),
                disabled=unit.id == scope.unit.id, width="stretch")
 st.caption(t("dashboard.scope_caption", unit=scope.unit.name, start=period.start.isoformat(), end=period.end.isoformat()))
+if fresh := export.as_of_text(board, lang):
+    st.caption(fresh)
 
 cards = st.columns(5)
 for i, figure in enumerate(board.figures):

@@ -3,6 +3,7 @@ import streamlit as st
 
 from gongzhi.auth.capabilities import may
 from gongzhi.home import overview
+from gongzhi.pitr import last_drill
 from ui import session
 from ui.session import t
 
@@ -17,3 +18,6 @@ resources.metric(t("home.resources"), f"{figures['resources']:,}")
 projects.metric(t("home.projects"), f"{figures['projects']:,}")
 if not may(user, "territory"):
     st.info(t("home.department_note"))
+if may(user, "ops.drill_status") and (drill := last_drill(user)) and not drill["ok"]:
+    st.error(t("home.drill_failed", at=drill["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+               problems="; ".join(drill["problems"][:3])), icon=":material/error:")

@@ -7,6 +7,7 @@ from gongzhi.auth import demo_mode, supabase_auth
 from gongzhi.auth.local import sign_in
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
+from ui import second_factor as second_factor_step
 from ui import session
 from ui.session import t
 
@@ -20,6 +21,9 @@ def auth_session() -> supabase_auth.AuthSession:
 
 
 st.title(t("app.title"))
+if (waiting := second_factor_step.pending()) is not None:   # the password was right: now the second factor
+    second_factor_step.draw_pending(waiting)
+    st.stop()
 if reason := st.session_state.pop(session.SIGNED_OUT_BECAUSE, None):
     st.warning(t(reason))
 DEMO = demo_mode.on()
@@ -31,9 +35,9 @@ with st.form("login"):
 if submitted:
     try:
         if SUPABASE:
-            session.sign_in(auth_session().sign_in(email, password))
+            second_factor_step.after_password(auth_session().sign_in(email, password), auth_session())
         else:
-            session.sign_in(sign_in(email, password, session.client_address()), remember=True)
+            second_factor_step.after_password(sign_in(email, password, session.client_address()))
     except DomainError as exc:
         session.show_error(exc)
     else:

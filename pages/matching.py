@@ -7,28 +7,19 @@ from gongzhi.errors import DomainError
 from gongzhi.lists import queries as lists
 from gongzhi.lists.fields import URGENCY
 from gongzhi.matching import batch, commands, queries, scoring
-from ui import session
+from ui import forms, session
 from ui.session import t
 
-FLASH = "matching_flash"
 PLAN = "matching_plan"
+STALE = ("error.capacity_exceeded", "match.demand_full", "error.duplicate")   # the plan no longer fits
 
 user = session.require_identity()
 lang = session.lang()
 
 
-def _flash(kind: str, text: str) -> None:
-    st.session_state[FLASH] = (kind, text)
-
-
 def _run(action, success) -> None:
-    """Callback body: run `action`, keep a success or error message for the next draw."""
-    try:
-        result = action()
-    except DomainError as exc:
-        _flash("error", t(exc.key, **exc.params))
-        return
-    _flash("success", success(result))
+    """Callback body: run `action`, keep a success or error message for the next draw (ui.forms)."""
+    forms.submit("matching", action, success)
 
 
 def _assign(demand_id: int, resource_id: int, name: str) -> None:
@@ -38,11 +29,11 @@ def _assign(demand_id: int, resource_id: int, name: str) -> None:
 
 def _preview() -> None:
     state = st.session_state
-    try:
+
+    def preview() -> None:
         state[PLAN] = batch.preview(user, category_id=state.get("batch_category"), org_unit_id=state.get("batch_unit"),
                                     urgency=tuple(state.get("batch_urgency") or ()))
-    except DomainError as exc:
-        _flash("error", t(exc.key, **exc.params))
+    forms.submit("matching", preview)
 
 
 def _commit() -> None:
@@ -50,15 +41,16 @@ def _commit() -> None:
     if plan is None:
         return
     exclude = set(st.session_state.get("batch_exclude") or [])
-    try:
-        n = batch.commit(user, plan, exclude)
-    except DomainError as exc:
-        key = "matching.batch.stale" if exc.key in ("error.capacity_exceeded", "match.demand_full",
-                                                      "error.duplicate") else exc.key
-        _flash("error", t(key, **exc.params))
-        return
-    st.session_state.pop(PLAN, None)
-    _flash("success", t("matching.batch.committed", n=n))
+
+    def commit() -> int:
+        try:
+            return batch.commit(user, plan, exclude)
+        except DomainError as exc:
+            if exc.key in STALE:
+                raise DomainError("matching.batch.stale", **exc.params) from None
+            raise
+    if forms.submit("matching", commit, lambda n: t("matching.batch.committed", n=n)):
+        st.session_state.pop(PLAN, None)
 
 
 def _move(status: str) -> None:
@@ -192,9 +184,7 @@ VIEWS = {"one": one, "batch": batch_session, "matches": records}
 with session.page_transaction(user):
     st.title(t("matching.title"))
     st.caption(t("matching.intro"))
-    if FLASH in st.session_state:
-        kind, text = st.session_state.pop(FLASH)
-        (st.success if kind == "success" else st.error)(text)
+    forms.show("matching")
     categories = {c["id"]: c["name_zh" if lang == "zh" else "name_en"] for c in queries.categories(user)}
     view = st.radio(t("matching.view"), list(VIEWS), key="matching_view", horizontal=True,
                     label_visibility="collapsed", format_func=lambda v: t(f"matching.tab.{v}"))

@@ -32,6 +32,19 @@ def _run(action, done_key: str, **params) -> None:
         st.session_state["org_done"] = t(done_key, result=result, **params)
 
 
+def _add_unit() -> None:
+    state = st.session_state
+    name = state["org_unit_name"]
+    _run(lambda: commands.add_unit(user, UnitForm(state["org_unit_parent"], name, state["org_unit_code"])),
+         "org.unit.added", name=name)
+
+
+def _rename_unit() -> None:
+    state = st.session_state
+    new_name = state["org_rename_name"]
+    _run(lambda: commands.rename_unit(user, state["org_rename_target"], new_name), "org.unit.renamed", name=new_name)
+
+
 units = queries.tree(user)
 unit_names = {u["id"]: u["name"] for u in units}
 depth = {"district": 0, "street": 1, "community": 2, "grid": 3}
@@ -45,20 +58,15 @@ with tree_tab:
     parents = [u["id"] for u in units if u["kind"] in queries.CHILD]
     with st.form("org_add_unit", clear_on_submit=True):
         st.subheader(t("org.unit.add"))
-        parent = st.selectbox(t("org.unit.parent"), parents, format_func=unit_names.get, key="org_unit_parent")
-        name = st.text_input(t("org.col.name"), key="org_unit_name")
-        code = st.text_input(t("org.col.code"), help=t("org.unit.code_help"), key="org_unit_code")
-        if st.form_submit_button(t("org.unit.add"), type="primary"):
-            _run(lambda: commands.add_unit(user, UnitForm(parent, name, code)), "org.unit.added", name=name)
-            st.rerun()
+        st.selectbox(t("org.unit.parent"), parents, format_func=unit_names.get, key="org_unit_parent")
+        st.text_input(t("org.col.name"), key="org_unit_name")
+        st.text_input(t("org.col.code"), help=t("org.unit.code_help"), key="org_unit_code")
+        st.form_submit_button(t("org.unit.add"), type="primary", on_click=_add_unit)
     with st.form("org_rename_unit"):
         st.subheader(t("org.unit.rename"))
-        target = st.selectbox(t("org.col.name"), [u["id"] for u in units], format_func=unit_names.get,
-                              key="org_rename_target")
-        new_name = st.text_input(t("org.unit.new_name"), key="org_rename_name")
-        if st.form_submit_button(t("org.unit.rename")):
-            _run(lambda: commands.rename_unit(user, target, new_name), "org.unit.renamed", name=new_name)
-            st.rerun()
+        st.selectbox(t("org.col.name"), [u["id"] for u in units], format_func=unit_names.get, key="org_rename_target")
+        st.text_input(t("org.unit.new_name"), key="org_rename_name")
+        st.form_submit_button(t("org.unit.rename"), on_click=_rename_unit)
     with st.expander(t("org.import.title")):
         st.markdown(t("org.import.help"))
         st.download_button(t("org.import.template"), tree_import.template(session.lang()), "org_tree.xlsx",
@@ -77,9 +85,8 @@ with tree_tab:
                                  hide_index=True, key="org_import_problems")
                 else:
                     st.success(t("org.import.ready", n=len(plan.units)))
-                    if st.button(t("org.import.confirm"), type="primary", key="org_import_confirm"):
-                        _run(lambda: tree_import.commit(user, plan), "org.import.done")
-                        st.rerun()
+                    st.button(t("org.import.confirm"), type="primary", key="org_import_confirm", on_click=_run,
+                              args=(lambda: tree_import.commit(user, plan), "org.import.done"))
 
 with account_tab:
     search = st.text_input(t("org.account.search"), key="org_search")

@@ -8,22 +8,16 @@ import streamlit as st
 from gongzhi.whistle import commands, queries, report
 from ui import session
 from ui.session import t
-
-
-def label(family: str, value) -> str:
-    """The catalogue label of `value` in a family of keys, e.g. ("whistle.step", "report")."""
-    return t(f"{family}.{value}")
+from ui.whistle import label
 
 
 user = session.require_identity()
 lang = session.lang()
 now = dt.datetime.now(dt.timezone.utc)
-st.title(t("page.supervision"))
-commands.escalate_overdue(user, now)
-board_tab, ranking_tab, weekly_tab = st.tabs([t("whistle.ui.board"), t("whistle.ui.ranking"), t("whistle.ui.weekly")])
-departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
 
-with board_tab:
+
+def board() -> None:
+    departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
     light = st.segmented_control(t("whistle.col.light"), list(queries.LIGHTS), key="sv_light",
                                  format_func=lambda v: label("whistle.light", v))
     page = st.number_input(t("whistle.ui.page"), min_value=1, value=1, step=1, key="sv_page") - 1
@@ -41,7 +35,8 @@ with board_tab:
         t("whistle.col.flags"): t("whistle.flag.escalated") if r["escalated"] else ""} for r in data["rows"]]),
         hide_index=True, width="stretch")
 
-with ranking_tab:
+
+def ranking() -> None:
     by = st.radio(t("whistle.ui.rank_by"), list(queries.RATE_GROUPS), horizontal=True, key="sv_rank_by",
                   format_func=lambda v: label("whistle.group", v))
     st.dataframe(pd.DataFrame([{
@@ -51,15 +46,27 @@ with ranking_tab:
         t("whistle.col.satisfaction_rate"): r["satisfaction_rate"]} for i, r in enumerate(queries.rates(user, by))]),
         hide_index=True, width="stretch")
 
-with weekly_tab:
+
+def weekly() -> None:
     day = st.date_input(t("whistle.ui.week_of"), value=dt.date.today(), key="sv_week")
-    weekly = queries.weekly(user, queries.week_start(day))
-    for title_key, rows, name_of in (("whistle.report.per_department", weekly["per_department"], lambda r: r["name_" + lang]),
-                                     ("whistle.report.per_grid", weekly["per_grid"], lambda r: r["name"])):
+    found = queries.weekly(user, queries.week_start(day))
+    for title_key, rows, name_of in (("whistle.report.per_department", found["per_department"], lambda r: r["name_" + lang]),
+                                     ("whistle.report.per_grid", found["per_grid"], lambda r: r["name"])):
         st.markdown(f"**{t(title_key)}**")
         st.dataframe(pd.DataFrame([{t("whistle.report.name"): name_of(r),
                                     **{label("whistle.report", c): r[c] for c in report.COLUMNS}} for r in rows]),
                      hide_index=True, width="stretch")
-    st.download_button(t("whistle.ui.export"), data=report.weekly_xlsx(weekly, lang), key="sv_export",
-                       file_name=f"weekly-{weekly['monday'].isoformat()}.xlsx",
+    st.download_button(t("whistle.ui.export"), data=report.weekly_xlsx(found, lang), key="sv_export",
+                       file_name=f"weekly-{found['monday'].isoformat()}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# One view per run (st.tabs would run every body and its queries on every rerun); the page's reads
+# and the escalation of overdue events share one transaction.
+VIEWS = {"board": board, "ranking": ranking, "weekly": weekly}
+with session.page_transaction(user):
+    st.title(t("page.supervision"))
+    commands.escalate_overdue(user, now)
+    view = st.radio(t("page.supervision"), list(VIEWS), key="sv_view", horizontal=True, label_visibility="collapsed",
+                    format_func={v: t(f"whistle.ui.{v}") for v in VIEWS}.get)
+    VIEWS[view]()

@@ -7,64 +7,25 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from gongzhi.errors import DomainError
 from gongzhi.whistle import commands, forms, queries
-from ui import session
+from ui import forms as outcome, session
 from ui.session import t
-
-OUTCOME = "ws_outcome"   # (tab, message or DomainError) of the last submit, shown once in its tab
 
 user = session.require_identity()
 lang = session.lang()
-st.title(t("page.whistle_settings"))
-st.caption(t("whistle.settings.intro"))
-if not queries.can_configure(user):   # RLS refuses every write here; say so instead of failing later
-    st.error(t("error.forbidden"))
-    st.stop()
 
 
 def _field(name: str) -> str:
     return t(f"whistle.settings.field.{name}")
 
 
-def _run(tab: str, action, done_key: str, clear: tuple[str, ...] = (), **params) -> None:
-    """Run a command from a widget callback; keep what happened for `tab` to show (the message may
-    name the command's result as {result}). On success the inputs in `clear` are emptied for the
-    next entry; on a refusal they keep what was typed."""
-    try:
-        result = action()
-    except DomainError as exc:
-        st.session_state[OUTCOME] = (tab, exc)
-        return
-    st.session_state[OUTCOME] = (tab, t(done_key, result=result, **params))
-    for key in clear:
-        st.session_state[key] = ""
+def _run(view: str, action, done_key: str, clear: tuple[str, ...] = (), **params) -> None:
+    """Run a command from a widget callback; `view` shows what happened (ui.forms)."""
+    outcome.submit(f"ws_{view}", action, done_key, clear, **params)
 
 
-def _show_outcome(tab: str) -> None:
-    outcome = st.session_state.get(OUTCOME)
-    if not outcome or outcome[0] != tab:
-        return
-    del st.session_state[OUTCOME]
-    result = outcome[1]
-    if isinstance(result, commands.FormInvalid):
-        for problem in result.errors:
-            st.error(f"{_field(problem.field)}：{t(problem.key, **problem.params)}")
-    elif isinstance(result, DomainError):
-        session.show_error(result)
-    else:
-        st.success(result)
-
-
-departments = queries.departments(user, active_only=False)
-active = [d["id"] for d in departments if d["active"]]
-dept_name = {d["id"]: d["name_" + lang] for d in departments}
-categories = queries.categories(user)
-category_name = {c["id"]: c["name_" + lang] for c in categories}
-
-dept_tab, routing_tab, deadline_tab, calendar_tab = st.tabs(
-    [t("whistle.settings.tab.departments"), t("whistle.settings.tab.routing"),
-     t("whistle.settings.tab.deadlines"), t("whistle.settings.tab.calendar")])
+def _show_outcome(view: str) -> None:
+    outcome.show(f"ws_{view}", _field)
 
 # ---------------------------------------------------------------- departments
 def _add_department() -> None:
@@ -83,7 +44,7 @@ def _change_department(department_id: int) -> None:
          name=(name_zh or "").strip())
 
 
-with dept_tab:
+def departments_view() -> None:
     _show_outcome("departments")
     st.dataframe(pd.DataFrame([{
         _field("code"): d["code"], _field("name_zh"): d["name_zh"], _field("name_en"): d["name_en"],
@@ -115,7 +76,7 @@ def _save_routing(category_id: int) -> None:
          category=category_name.get(category_id, ""))
 
 
-with routing_tab:
+def routing_view() -> None:
     _show_outcome("routing")
     routes = queries.routing(user)
     st.dataframe(pd.DataFrame([{
@@ -145,7 +106,7 @@ def _save_deadline(urgency: str, step: str) -> None:
          urgency=urgency_label(urgency), step=step_label(step), hours=f"{hours:g}", basis=basis_label(working))
 
 
-with deadline_tab:
+def deadlines_view() -> None:
     _show_outcome("deadlines")
     deadlines = queries.deadlines(user)
     st.dataframe(pd.DataFrame([{
@@ -187,7 +148,7 @@ def _remove_day(day: dt.date) -> None:
     _run("calendar", lambda: commands.remove_calendar_day(user, day), "whistle.settings.day_removed", day=str(day))
 
 
-with calendar_tab:
+def calendar_view() -> None:
     _show_outcome("calendar")
     st.caption(t("whistle.settings.calendar_help"))
     today = dt.date.today()
@@ -220,3 +181,22 @@ with calendar_tab:
             save, remove = st.columns(2)
             save.form_submit_button(t("whistle.settings.save"), type="primary", on_click=_change_day, args=(chosen,))
             remove.form_submit_button(t("whistle.settings.remove_day"), on_click=_remove_day, args=(chosen,))
+
+
+# One view per run (st.tabs would run every body and its queries on every rerun), read in one transaction.
+VIEWS = {"departments": departments_view, "routing": routing_view, "deadlines": deadlines_view,
+         "calendar": calendar_view}
+with session.page_transaction(user):
+    st.title(t("page.whistle_settings"))
+    st.caption(t("whistle.settings.intro"))
+    if not queries.can_configure(user):   # RLS refuses every write here; say so instead of failing later
+        st.error(t("error.forbidden"))
+        st.stop()
+    departments = queries.departments(user, active_only=False)
+    active = [d["id"] for d in departments if d["active"]]
+    dept_name = {d["id"]: d["name_" + lang] for d in departments}
+    categories = queries.categories(user)
+    category_name = {c["id"]: c["name_" + lang] for c in categories}
+    view = st.radio(t("page.whistle_settings"), list(VIEWS), key="ws_view", horizontal=True,
+                    label_visibility="collapsed", format_func={v: t(f"whistle.settings.tab.{v}") for v in VIEWS}.get)
+    VIEWS[view]()

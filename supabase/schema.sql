@@ -55,6 +55,15 @@ CREATE TYPE private.assessment_weights AS (
 );
 
 --
+-- Name: aal_ok(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.aal_ok() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select not private.requires_aal2() or coalesce(auth.jwt() ->> 'aal', '') = 'aal2' $$;
+
+--
 -- Name: add_audit(text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1565,6 +1574,32 @@ end;
 $$;
 
 --
+-- Name: mfa_reset(uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.mfa_reset(p_user uuid) RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  v_found boolean;
+begin
+  if coalesce(private.staff_role(), '') <> 'district' or not private.aal_ok() then
+    raise exception 'gongzhi:error.forbidden' using errcode = '42501';
+  end if;
+  if p_user = auth.uid() then
+    raise exception 'gongzhi:mfa.reset_self' using errcode = '42501';
+  end if;
+  delete from private.mfa_recovery_code where user_id = p_user;
+  delete from private.mfa_factor where user_id = p_user;
+  v_found := found;
+  -- Its sessions were opened with the removed factor: they end too.
+  delete from private.staff_session where user_id = p_user;
+  return v_found;
+end;
+$$;
+
+--
 -- Name: new_login_must_change(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1968,6 +2003,30 @@ CREATE FUNCTION private.request_sender() RETURNS text
 $$;
 
 --
+-- Name: requires_aal2(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.requires_aal2() RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select private.requires_aal2_of(auth.uid()) $$;
+
+--
+-- Name: requires_aal2_of(uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.requires_aal2_of(p_user uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select not private.security_flag('demo_mode', false)
+     and exists (select from public.staff s
+                 where s.user_id = p_user and s.active
+                   and ((s.role = 'district' and private.security_flag('mfa.required_for_district', true))
+                        or not private.security_flag('mfa.optional_for_others', true)))
+$$;
+
+--
 -- Name: resource_tally_after_alter(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2029,6 +2088,18 @@ begin
   $sql$, source);
 end;
 $_$;
+
+--
+-- Name: security_flag(text, boolean); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_flag(p_key text, p_default boolean) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((select case when jsonb_typeof(s.value) = 'boolean' then s.value::boolean end
+                   from public.security_setting s where s.key = p_key), p_default)
+$$;
 
 --
 -- Name: security_log_append(bigint, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: private; Owner: -
@@ -2568,6 +2639,42 @@ CREATE FUNCTION private.visible_text(t text) RETURNS boolean
 $$;
 
 --
+-- Name: mfa_factor; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.mfa_factor (
+    user_id uuid NOT NULL,
+    secret text NOT NULL,
+    confirmed_at timestamp with time zone,
+    last_step bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT mfa_factor_secret_check CHECK ((secret ~ '^[A-Z2-7]{16,128}$'::text))
+);
+
+--
+-- Name: TABLE mfa_factor; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.mfa_factor IS 'A local account''s TOTP factor: the base32 secret (plain until the personal-data key covers it), when enrolment was confirmed (null while pending) and the last accepted time-step, so a code is accepted once.';
+
+--
+-- Name: mfa_recovery_code; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.mfa_recovery_code (
+    user_id uuid NOT NULL,
+    code_hash bytea NOT NULL,
+    used_at timestamp with time zone,
+    CONSTRAINT mfa_recovery_code_code_hash_check CHECK ((length(code_hash) = 32))
+);
+
+--
+-- Name: TABLE mfa_recovery_code; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.mfa_recovery_code IS 'Single-use recovery codes of a local account''s second factor: SHA-256 of the user and the code, and when it was used.';
+
+--
 -- Name: password_history; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -2708,6 +2815,8 @@ CREATE TABLE private.staff_session (
     last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
     idle_minutes integer DEFAULT 30 NOT NULL,
     ended_reason text,
+    aal text DEFAULT 'aal1'::text NOT NULL,
+    CONSTRAINT staff_session_aal_check CHECK ((aal = ANY (ARRAY['aal1'::text, 'aal2'::text]))),
     CONSTRAINT staff_session_ended_reason_check CHECK ((ended_reason = ANY (ARRAY['elsewhere'::text, 'everywhere'::text]))),
     CONSTRAINT staff_session_idle_minutes_check CHECK (((idle_minutes >= 1) AND (idle_minutes <= 1440))),
     CONSTRAINT staff_session_token_hash_check CHECK ((length(token_hash) = 32))
@@ -2730,6 +2839,12 @@ COMMENT ON COLUMN private.staff_session.last_seen_at IS 'The last page run of th
 --
 
 COMMENT ON COLUMN private.staff_session.ended_reason IS 'Why the session was ended while its browser may still hold the cookie: signed in elsewhere, or signed out everywhere. The browser is told at its next page run.';
+
+--
+-- Name: COLUMN staff_session.aal; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.staff_session.aal IS 'The session''s assurance level: aal1 after a password, aal2 after the second factor.';
 
 --
 -- Name: application; Type: TABLE; Schema: public; Owner: -
@@ -4085,6 +4200,20 @@ CREATE TABLE public.work_calendar (
 --
 
 COMMENT ON TABLE public.work_calendar IS 'Exceptions to the Monday–Friday working week: public holidays and weekend working days.';
+
+--
+-- Name: mfa_factor mfa_factor_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.mfa_factor
+    ADD CONSTRAINT mfa_factor_pkey PRIMARY KEY (user_id);
+
+--
+-- Name: mfa_recovery_code mfa_recovery_code_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.mfa_recovery_code
+    ADD CONSTRAINT mfa_recovery_code_pkey PRIMARY KEY (user_id, code_hash);
 
 --
 -- Name: password_history password_history_pkey; Type: CONSTRAINT; Schema: private; Owner: -
@@ -6262,6 +6391,20 @@ CREATE TRIGGER work_calendar_audit_insert AFTER INSERT ON public.work_calendar R
 CREATE TRIGGER work_calendar_audit_update AFTER UPDATE ON public.work_calendar REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: mfa_factor mfa_factor_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.mfa_factor
+    ADD CONSTRAINT mfa_factor_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: mfa_recovery_code mfa_recovery_code_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.mfa_recovery_code
+    ADD CONSTRAINT mfa_recovery_code_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
 -- Name: password_history password_history_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -7767,6 +7910,216 @@ CREATE POLICY "staff match their demands to resources they see" ON public.match 
 CREATE POLICY "staff move events of their territory" ON public.event FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: application staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.application AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: assessment staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: assessment_weight staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment_weight AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: audit_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: category staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: demand_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: department staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.department AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_consult staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_consult AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_deadline staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_deadline AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_department staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_routing staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_routing AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_timeline staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_timeline AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_transition staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: match staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.match AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: org_unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.org_unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: post staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: project staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: project_demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: project_milestone staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_milestone AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: project_resource staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: provider_record staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.provider_record AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: resource staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: resource_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.resource_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: security_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.security_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: service_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.service_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: signup staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.signup AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: staff staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.staff AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: status_transition staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: user_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.user_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: volunteer staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.volunteer AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: work_calendar staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.work_calendar AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: application staff read applications of their territory; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -8147,6 +8500,14 @@ GRANT USAGE ON SCHEMA public TO service_role;
 GRANT USAGE ON SCHEMA public TO gongzhi_district;
 
 --
+-- Name: FUNCTION aal_ok(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.aal_ok() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.aal_ok() TO authenticated;
+GRANT ALL ON FUNCTION private.aal_ok() TO gongzhi_district;
+
+--
 -- Name: FUNCTION add_audit(t text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -8519,6 +8880,13 @@ REVOKE ALL ON FUNCTION private.match_inserted() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.match_updated() FROM PUBLIC;
 
 --
+-- Name: FUNCTION mfa_reset(p_user uuid); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.mfa_reset(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.mfa_reset(p_user uuid) TO gongzhi_district;
+
+--
 -- Name: FUNCTION new_login_must_change(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -8669,6 +9037,21 @@ GRANT ALL ON FUNCTION private.request_role(p_user uuid) TO gongzhi_portal;
 REVOKE ALL ON FUNCTION private.request_sender() FROM PUBLIC;
 
 --
+-- Name: FUNCTION requires_aal2(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.requires_aal2() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.requires_aal2() TO authenticated;
+GRANT ALL ON FUNCTION private.requires_aal2() TO gongzhi_district;
+
+--
+-- Name: FUNCTION requires_aal2_of(p_user uuid); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.requires_aal2_of(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.requires_aal2_of(p_user uuid) TO gongzhi_auth;
+
+--
 -- Name: FUNCTION resource_tally_after_alter(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -8685,6 +9068,12 @@ REVOKE ALL ON FUNCTION private.resource_tally_changed() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.resource_tally_sql(source text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION security_flag(p_key text, p_default boolean); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_flag(p_key text, p_default boolean) FROM PUBLIC;
 
 --
 -- Name: FUNCTION security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text); Type: ACL; Schema: private; Owner: -
@@ -8916,6 +9305,18 @@ GRANT ALL ON FUNCTION private.visible_text(t text) TO service_role;
 GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_district;
 
 --
+-- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE private.mfa_factor TO gongzhi_auth;
+
+--
+-- Name: TABLE mfa_recovery_code; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE private.mfa_recovery_code TO gongzhi_auth;
+
+--
 -- Name: TABLE password_history; Type: ACL; Schema: private; Owner: -
 --
 
@@ -8944,6 +9345,12 @@ GRANT UPDATE(last_seen_at) ON TABLE private.staff_session TO gongzhi_auth;
 --
 
 GRANT UPDATE(ended_reason) ON TABLE private.staff_session TO gongzhi_auth;
+
+--
+-- Name: COLUMN staff_session.aal; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT UPDATE(aal) ON TABLE private.staff_session TO gongzhi_auth;
 
 --
 -- Name: TABLE application; Type: ACL; Schema: public; Owner: -

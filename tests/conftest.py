@@ -56,6 +56,11 @@ def template_url(pg_admin_url):
     url = _db_url(pg_admin_url, TEMPLATE)
     migrate.migrate(url)
     demo.load_demo(url)
+    # Tests that act through load_identity() test other features as a password-only session would;
+    # the second factor's own tests, the RLS matrix and the aal tests turn the requirement on
+    # (require_second_factor below), as a district outside demo mode has it.
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("insert into public.security_setting (key, value) values ('mfa.required_for_district', 'false')")
     return url
 
 
@@ -105,10 +110,28 @@ def user_id(conn, key: str) -> str:
     return str(row["id"] if isinstance(row, dict) else row[0])
 
 
-def act_as(conn, key: str | None) -> None:
-    """Inside the test transaction: act as the demo account `key`, or as anon when None."""
+def act_as(conn, key: str | None, aal: str = "aal2") -> None:
+    """Inside the test transaction: act as the demo account `key`, or as anon when None. The
+    request carries the assurance level `aal` (by default a session that presented the second
+    factor, so that the policies under test decide, not the second factor's)."""
     conn.execute("reset role")
-    connection.set_identity(conn, None if key is None else user_id(conn, key))
+    if key is None:
+        connection.set_identity(conn, None)
+    else:
+        connection.set_identity(conn, user_id(conn, key), {"aal": aal})
+
+
+def require_second_factor(conn, everyone: bool = False) -> None:
+    """As the owner, inside the test's transaction: the district requires the second factor of
+    district accounts (and with `everyone`, of every account), outside demo mode."""
+    act_as_owner(conn)
+    conn.execute("""insert into public.security_setting (key, value) values
+                      ('mfa.required_for_district', 'true'), ('mfa.optional_for_others', %s), ('demo_mode', 'false')
+                    on conflict (key) do update set value = excluded.value""",
+                 ("false" if everyone else "true",))
+    # Out of demo mode every demo account must set its own password (private.demo_mode_ended):
+    # here they are taken to have done so, so that the second factor's policies decide.
+    conn.execute("update private.password_state set must_change = false, reason = null, demo = false where demo")
 
 
 def act_as_owner(conn) -> None:

@@ -7,11 +7,19 @@ from gongzhi.auth import capabilities
 from gongzhi.auth.capabilities import may
 from gongzhi.config import ROOT
 
-ROLE_LITERAL = re.compile(r"""\brole\s*(==|!=)\s*["']|["']\s*(==|!=)\s*\w*\.?role\b|\brole\s+(not\s+)?in\s*[(\[{]\s*["']""")
+ROLE_LITERAL = re.compile("|".join([
+    r"""\brole\s*(==|!=|is\s+(not\s+)?)\s*["']""",           # role == "grid", role is not "grid"
+    r"""["']\s*(==|!=)\s*[\w.]*\brole\b""",                 # "grid" == user.role
+    r"""\brole\s+(not\s+)?in\s*[(\[{]\s*["']""",             # role in ("street", "grid")
+    r"""["']\s+(not\s+)?in\s+[\w.]*\brole\b""",             # "dist" in user.role
+    r"""\brole\s*\.\s*(startswith|endswith)\s*\(""",          # role.startswith("d")
+    r"""^\s*match\s+[\w.]*\brole\b""",                     # match user.role: case "grid": …
+    r"""\}\s*(\[\s*|\.get\(\s*)[\w.]*\brole\b""",              # {"grid": …}[user.role]
+]))
 
 
 def test_no_page_or_widget_compares_a_role_with_a_literal():
-    files = sorted((ROOT / "pages").glob("*.py")) + sorted((ROOT / "ui").glob("*.py")) + [ROOT / "app.py"]
+    files = sorted((ROOT / "pages").rglob("*.py")) + sorted((ROOT / "ui").rglob("*.py")) + [ROOT / "app.py"]
     assert len(files) > 20
     found = [f"{f.relative_to(ROOT)}:{n}" for f in files
              for n, line in enumerate(f.read_text(encoding="utf-8").splitlines(), 1) if ROLE_LITERAL.search(line)]
@@ -21,7 +29,16 @@ def test_no_page_or_widget_compares_a_role_with_a_literal():
 def test_the_scan_finds_what_it_looks_for():
     assert ROLE_LITERAL.search('if user.role == "department":')
     assert ROLE_LITERAL.search("if user.role in ('community', 'grid'):")
+    assert ROLE_LITERAL.search('if "district" != user.role:')
+    assert ROLE_LITERAL.search('if user.role is not "grid":')
+    assert ROLE_LITERAL.search('if "dist" in user.role:')
+    assert ROLE_LITERAL.search('if user.role.startswith("dist"):')
+    assert ROLE_LITERAL.search("    match user.role:")
+    assert ROLE_LITERAL.search('limit = {"district": 10, "grid": 1}[user.role]')
+    assert ROLE_LITERAL.search('limit = {"district": 10}.get(user.role, 1)')
     assert not ROLE_LITERAL.search('t("role." + user.role)')
+    assert not ROLE_LITERAL.search("pages_for(user.role)")
+    assert not ROLE_LITERAL.search('st.write(t("home.intro", role=t("role." + user.role)))')
 
 
 def test_the_event_moves_are_the_database_transition_table(conn):

@@ -1,5 +1,5 @@
 """README's "How it is built" tree is true: every folder and file it names exists, and every
-top-level folder of the repository is named in it."""
+top-level folder of the repository, and every package of gongzhi/, is named in it."""
 import re
 import subprocess
 
@@ -32,3 +32,9 @@ def test_every_top_level_folder_is_named():
     folders = {line.split("/")[0] for line in tracked.splitlines() if "/" in line and not line.startswith(".")}
     named = {p.split("/")[0] for p in tree() if not p.startswith("gongzhi/") or p == "gongzhi/"}
     assert folders and folders - named == set()
+
+
+def test_every_package_of_gongzhi_is_named():
+    packages = {f"gongzhi/{p.parent.name}/" for p in (ROOT / "gongzhi").glob("*/__init__.py")}
+    assert "gongzhi/lists/" in packages
+    assert packages - set(tree()) == set()

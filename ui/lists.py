@@ -64,6 +64,32 @@ def _say(list_name: str, kind: str, key: str, **params) -> None:
     st.session_state[f"{list_name}_flash"] = (kind, key, params)
 
 
+def _submit(list_name: str, form: str, action, done_key: str | None = None) -> bool:
+    """A form's callback body: `action()` is the one call into gongzhi (one transaction). A refused
+    form is kept for `show_refused(form)` under the form; another refusal, and `done_key` on success
+    (naming the action's result as {id}), are said at the top of the page. Returns whether it was done."""
+    try:
+        result = action()
+    except FormError as exc:
+        st.session_state[f"{form}_refused"] = exc
+        return False
+    except DomainError as exc:
+        _say(list_name, "error", exc.key, **exc.params)
+        return False
+    if done_key:
+        _say(list_name, "success", done_key, id=result)
+    return True
+
+
+def show_refused(form: str, headline: bool = True) -> None:
+    """What `_submit` kept of the last refused submit of `form`: the headline and each field's problem."""
+    refused = st.session_state.pop(f"{form}_refused", None)
+    if refused is not None:
+        if headline:
+            st.error(t(refused.key, **refused.params))
+        show_form_errors(refused.errors)
+
+
 def _reset_page(list_name: str) -> None:
     st.session_state[f"{list_name}_page"] = 1
     st.session_state.pop(f"{list_name}_table", None)
@@ -259,10 +285,7 @@ def show_create(list_name: str, user) -> None:
     with st.form(f"{list_name}_create", clear_on_submit=False):
         _form_fields(list_name, user, prefix)
         st.form_submit_button(t("lists.form.create"), on_click=_create, args=(list_name, user, prefix))
-    refused = st.session_state.pop(f"{list_name}_create_refused", None)
-    if refused is not None:
-        st.error(t(refused.key, **refused.params))
-        show_form_errors(refused.errors)
+    show_refused(f"{list_name}_create")
     pending = st.session_state.get(f"{list_name}_pending")
     if pending:
         _show_duplicates(list_name, user, pending)
@@ -356,17 +379,11 @@ def show_detail(list_name: str, user, row_id: int) -> dict | None:
         c2.button(t("lists.detail.change_status"), key=f"{list_name}_change",
                   on_click=_change_one, args=(list_name, user, row_id))
     with st.expander(t("lists.detail.edit")):
-        with st.form(f"{list_name}_edit_{row_id}"):
-            raw = _form_fields(list_name, user, f"{list_name}_edit_{row_id}", row)
-            if st.form_submit_button(t("lists.form.save")):
-                try:
-                    commands.update(user, list_name, row_id, raw)
-                    st.success(t("lists.form.saved"))
-                except FormError as exc:
-                    st.error(t(exc.key, **exc.params))
-                    show_form_errors(exc.errors)
-                except DomainError as exc:
-                    session.show_error(exc)
+        form = f"{list_name}_edit_{row_id}"
+        with st.form(form):
+            _form_fields(list_name, user, form, row)
+            st.form_submit_button(t("lists.form.save"), on_click=_edit, args=(list_name, user, row_id, form))
+        show_refused(form)
     _show_links(list_name, user, row_id, lang)
     with st.expander(t("lists.detail.history")):
         entries = queries.history(user, list_name, row_id)
@@ -379,6 +396,11 @@ def show_detail(list_name: str, user, row_id: int) -> dict | None:
                 for k, old, new in e["changes"]),
         } for e in entries]), hide_index=True)
     return row
+
+
+def _edit(list_name: str, user, row_id: int, form: str) -> None:
+    raw = _raw(list_name, form)
+    _submit(list_name, form, lambda: commands.update(user, list_name, row_id, raw), "lists.form.saved")
 
 
 def _change_one(list_name: str, user, row_id: int) -> None:
@@ -411,26 +433,24 @@ def show_project_create(user) -> None:
     draft = st.session_state.setdefault(PROJECT_DRAFT, {"demand": [], "resource": []})
     st.caption(t("lists.draft.summary", demands=len(draft["demand"]), resources=len(draft["resource"])))
     with st.form("project_create"):
-        raw = _form_fields("project", user, "project_new")
-        demand_ids = st.multiselect(t("lists.links.demands"), draft["demand"], default=draft["demand"],
-                                    format_func=lambda i: f"#{i}",
-                                    placeholder=t("app.choose"), key="project_new_demands")
-        resource_ids = st.multiselect(t("lists.links.resources"), draft["resource"], default=draft["resource"],
-                                      format_func=lambda i: f"#{i}",
-                                      placeholder=t("app.choose"), key="project_new_resources")
-        submitted = st.form_submit_button(t("lists.form.create"))
-    if submitted:
-        try:
-            new_id = commands.create_project(user, raw, demand_ids, resource_ids)
-        except FormError as exc:
-            st.error(t(exc.key, **exc.params))
-            show_form_errors(exc.errors)
-            return
-        except DomainError as exc:
-            session.show_error(exc)
-            return
-        st.session_state[PROJECT_DRAFT] = {"demand": [], "resource": []}
-        st.success(t("lists.form.created", id=new_id))
+        _form_fields("project", user, "project_new")
+        st.multiselect(t("lists.links.demands"), draft["demand"], default=draft["demand"],
+                       format_func=lambda i: f"#{i}", placeholder=t("app.choose"), key="project_new_demands")
+        st.multiselect(t("lists.links.resources"), draft["resource"], default=draft["resource"],
+                       format_func=lambda i: f"#{i}", placeholder=t("app.choose"), key="project_new_resources")
+        st.form_submit_button(t("lists.form.create"), on_click=_create_project, args=(user,))
+    show_refused("project_create")
+
+
+def _create_project(user) -> None:
+    state = st.session_state
+    raw = _raw("project", "project_new")
+    demand_ids, resource_ids = state.get("project_new_demands") or [], state.get("project_new_resources") or []
+    if _submit("project", "project_create", lambda: commands.create_project(user, raw, demand_ids, resource_ids),
+               "lists.form.created"):
+        state[PROJECT_DRAFT] = {"demand": [], "resource": []}
+        state.pop("project_new_demands", None)
+        state.pop("project_new_resources", None)
 
 
 def show_project_work(user, row: dict) -> None:
@@ -441,34 +461,34 @@ def show_project_work(user, row: dict) -> None:
     st.caption(t("lists.project.spending", spent=f"{spent:,.2f}", budget=f"{budget:,.2f}"))
     if budget and spent > budget:
         st.warning(t("lists.project.over_budget"))
-    with st.form(f"project_progress_{project_id}"):
+    form = f"project_progress_{project_id}"
+    with st.form(form):
         c1, c2 = st.columns(2)
-        progress = c1.text_input(t("field.progress"), value=str(row["progress"]), key=f"project_progress_{project_id}_p")
-        spent_in = c2.text_input(t("field.spent"), value=str(row["spent"]), key=f"project_progress_{project_id}_s")
-        if st.form_submit_button(t("lists.form.save")):
-            try:
-                commands.update_progress(user, project_id, {"progress": progress, "spent": spent_in})
-                st.success(t("lists.form.saved"))
-            except FormError as exc:
-                show_form_errors(exc.errors)
-            except DomainError as exc:
-                session.show_error(exc)
+        c1.text_input(t("field.progress"), value=str(row["progress"]), key=f"{form}_p")
+        c2.text_input(t("field.spent"), value=str(row["spent"]), key=f"{form}_s")
+        st.form_submit_button(t("lists.form.save"), on_click=_save_progress, args=(user, project_id, form))
+    show_refused(form, headline=False)
     st.markdown(f"**{t('lists.links.milestones')}**")
     for m in queries.links(user, "project", project_id)["milestones"]:
         st.checkbox(f"{m['title']}（{m['due_date'] or '—'}）", value=m["done_at"] is not None,
                     key=f"milestone_{m['id']}", on_change=_toggle_milestone, args=(user, m["id"]))
-    with st.form(f"milestone_new_{project_id}", clear_on_submit=True):
+    form = f"milestone_new_{project_id}"
+    with st.form(form, clear_on_submit=True):
         c1, c2 = st.columns([2, 1])
-        title = c1.text_input(t("field.title"), key=f"milestone_new_{project_id}_title")
-        due = c2.date_input(t("field.due_date"), value=None, key=f"milestone_new_{project_id}_due")
-        if st.form_submit_button(t("lists.project.add_milestone")):
-            try:
-                commands.add_milestone(user, project_id, {"title": title, "due_date": due})
-                st.rerun()
-            except FormError as exc:
-                show_form_errors(exc.errors)
-            except DomainError as exc:
-                session.show_error(exc)
+        c1.text_input(t("field.title"), key=f"{form}_title")
+        c2.date_input(t("field.due_date"), value=None, key=f"{form}_due")
+        st.form_submit_button(t("lists.project.add_milestone"), on_click=_add_milestone, args=(user, project_id, form))
+    show_refused(form, headline=False)
+
+
+def _save_progress(user, project_id: int, form: str) -> None:
+    raw = {"progress": st.session_state[f"{form}_p"], "spent": st.session_state[f"{form}_s"]}
+    _submit("project", form, lambda: commands.update_progress(user, project_id, raw), "lists.form.saved")
+
+
+def _add_milestone(user, project_id: int, form: str) -> None:
+    raw = {"title": st.session_state[f"{form}_title"], "due_date": st.session_state[f"{form}_due"]}
+    _submit("project", form, lambda: commands.add_milestone(user, project_id, raw))
 
 
 def _toggle_milestone(user, milestone_id: int) -> None:

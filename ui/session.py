@@ -12,7 +12,7 @@ import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from gongzhi import i18n, preferences, security_log
-from gongzhi.auth import Identity, load_identity, local, sessions
+from gongzhi.auth import Identity, load_identity, local, second_factor, sessions
 from gongzhi.errors import DomainError
 from gongzhi.sender import client_address as _client_address
 
@@ -65,7 +65,8 @@ def sign_in(user: Identity, remember: bool = False) -> None:
     if saved:
         st.session_state[LANG] = saved
     if remember:
-        st.session_state[TOKEN] = st.session_state[COOKIE_TO_WRITE] = sessions.start(user.user_id)
+        st.session_state[TOKEN] = st.session_state[COOKIE_TO_WRITE] = sessions.start(
+            user.user_id, user.claims.get("aal") or "aal1")
 
 
 def sign_out() -> None:
@@ -171,9 +172,14 @@ def _resume() -> Identity | None:
             sessions.end(token)
         _forget("auth.session." + status)
         return None
+    found = sessions.session_of(token)
+    if found is None:
+        return None
+    user_id, aal = found
     try:
-        user = load_identity(user_id)
-    except DomainError as exc:   # disabled since: the session ends here
+        user = load_identity(user_id, {"aal": aal})
+        second_factor.check_resumed(user)
+    except DomainError as exc:   # disabled, or now required to present a second factor: the session ends here
         sessions.end(token)
         _forget(exc.key)
         return None

@@ -31,9 +31,9 @@ def table(rows: list[dict], columns: dict[str, str], key: str | None = None, sel
     return list(event.selection.rows)
 
 
-def show_field_errors(errors) -> None:
-    for e in errors:
-        st.error(f"{t(f'volunteers.field.{e.field}')}：{t(e.key, **e.params)}")
+def field_label(field: str) -> str:
+    """The label of a volunteer form's field, for its problems (ui.forms.show)."""
+    return t(f"volunteers.field.{field}")
 
 
 def sender() -> str:

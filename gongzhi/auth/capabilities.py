@@ -43,6 +43,8 @@ ROLES = {
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "security.settings": ("district",),                  # the password and session policy (安全设置)
     "accounts.sign_out_everywhere": ("district",),       # ends another account's sessions (退出所有设备)
+    "mfa.reset": ("district",),                          # private.mfa_reset: removes another account's second factor
+    "ops.drill_status": ("district",),                   # the last restore drill's outcome (security log)
 }
 
 

@@ -43,6 +43,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
     # District staff only for now; the audit administrator's duty (三权分立) is later work.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
+    # Every signed-in user's own second factor; administrators also reset another account's.
+    Page("second_factor", "pages/second_factor.py", "page.second_factor", ":material/phonelink_lock:"),
     # Every account: its own password and sessions. The only page while the password must be changed.
     Page("account", "pages/account.py", "page.account", ":material/key:"),
     # The district's password and session policy (capability `security.settings`).
@@ -61,15 +63,15 @@ MUST_CHANGE_PAGES: list[str] = ["account"]
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "org", "matching", "dashboard", "bulletin", "supervision",
                 "whistle_settings", "volunteer_overview", "volunteer_roster", "volunteer_assessment", "security_log",
-                "security_settings", "account"],
+                "second_factor", "security_settings", "account"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "account"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "second_factor", "account"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup",
-                 "account"],
+                 "second_factor", "account"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts", "account"],
-    "department": ["home", "events", "account"],
+            "volunteer_posts", "second_factor", "account"],
+    "department": ["home", "events", "second_factor", "account"],
 }
 
 

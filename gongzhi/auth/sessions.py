@@ -1,6 +1,6 @@
 """Sessions that outlive a page reload, for local accounts: a random token the browser keeps in a
-cookie, and in the database (private.staff_session) only its SHA-256, the user, the expiry, when the
-browser was last seen and why the session was ended, if it was.
+cookie, and in the database (private.staff_session) only its SHA-256, the user, the expiry, the
+assurance level (`aal1` after a password, `aal2` after the second factor), when the browser was last seen and why the session was ended, if it was.
 
 A session ends at sign-out, after the district's absolute lifetime (`session.lifetime_hours`),
 after `session.idle_minutes` without a page run, when the account signs in elsewhere (rule
@@ -45,8 +45,8 @@ def refused(conn, user_id: str) -> bool:
                         (user_id,)).fetchone()["exists"]
 
 
-def start(user_id: str) -> str:
-    """A new session of `user_id`; returns the token for the cookie. Under the rule `end_older`,
+def start(user_id: str, aal: str = "aal1") -> str:
+    """A new session of `user_id` at assurance `aal`; returns the token for the cookie. Under the rule `end_older`,
     the account's other live sessions end (their browsers are told at their next page run)."""
     token = secrets.token_urlsafe(32)
     with db.as_auth() as conn:
@@ -55,9 +55,9 @@ def start(user_id: str) -> str:
         if settings["session.second_sign_in"] == "end_older":
             conn.execute(f"update private.staff_session set ended_reason = 'elsewhere' where user_id = %s and {_LIVE_SQL}",
                          (user_id,))
-        conn.execute("insert into private.staff_session (token_hash, user_id, expires_at, idle_minutes)"
-                     " values (%s, %s, now() + make_interval(hours => %s), %s)",
-                     (_hash(token), user_id, settings["session.lifetime_hours"], settings["session.idle_minutes"]))
+        conn.execute("insert into private.staff_session (token_hash, user_id, expires_at, idle_minutes, aal)"
+                     " values (%s, %s, now() + make_interval(hours => %s), %s, %s)",
+                     (_hash(token), user_id, settings["session.lifetime_hours"], settings["session.idle_minutes"], aal))
     return token
 
 
@@ -71,6 +71,15 @@ def status(token: str | None) -> tuple[str | None, str | None]:
     if row is None:
         return None, None
     return str(row["user_id"]), row["status"]
+
+
+def session_of(token: str | None) -> tuple[str, str] | None:
+    """(user, assurance level) of a live session, or None for an unknown, ended or expired token."""
+    if status(token)[1] != LIVE:
+        return None
+    with db.as_auth() as conn:
+        row = conn.execute("select user_id, aal from private.staff_session where token_hash = %s", (_hash(token),)).fetchone()
+    return (str(row["user_id"]), row["aal"]) if row else None
 
 
 def resume(token: str | None) -> str | None:
@@ -95,6 +104,13 @@ def expire(token: str | None, user_id: str, why: str, client: str | None = None)
         if _valid(token):
             conn.execute("delete from private.staff_session where token_hash = %s", (_hash(token),))
         security_log.append(conn, "session_expired", client=client, object=f"user:{user_id}", details={"reason": why})
+
+
+def set_aal(token: str | None, aal: str) -> None:
+    """Raise (or lower) the assurance level of the session of `token`."""
+    if isinstance(token, str) and token:
+        with db.as_auth() as conn:
+            conn.execute("update private.staff_session set aal = %s where token_hash = %s", (aal, _hash(token)))
 
 
 def end(token: str | None) -> None:

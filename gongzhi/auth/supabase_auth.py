@@ -13,6 +13,11 @@
 - `AuthSession.sign_out_everywhere`: Supabase Auth's global sign-out (every device of the user).
   Idle timeout and single session per user are Supabase Auth settings of the project (its
   "time-box" and "inactivity timeout", and "single session per user"; docs/security.md).
+- Second factor (Supabase Auth MFA, TOTP): after the password `second_factor_step` says whether
+  to ask for a code (a verified factor: `verify_code`) or to enrol (`begin_enrolment`,
+  `confirm_enrolment`: POST /factors, /factors/{id}/challenge, /factors/{id}/verify). A verified
+  code gives a new access token whose `aal` claim is `aal2`, which the database's policies read.
+  Supabase Auth has no recovery codes: an administrator removes a lost factor in the dashboard.
 - `invite_staff`: the district invites a new staff member through the Admin API with the
   service_role key, which stays on the server; the staff row is written under the inviter's own
   identity, so row-level security decides whether they may.
@@ -29,7 +34,7 @@ from supabase import Client, ClientOptions, create_client
 from supabase_auth import errors as auth_errors
 
 from gongzhi import config, db, security_log
-from gongzhi.auth import passwords, tokens
+from gongzhi.auth import passwords, second_factor, tokens, totp
 from gongzhi.auth.identity import Identity, load_identity
 from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
@@ -60,6 +65,8 @@ def auth_error(exc: Exception) -> DomainError:
         return DomainError("supabase_auth.email_not_confirmed")
     if status == 429 or (code or "").startswith("over_"):
         return DomainError("supabase_auth.rate_limited")
+    if code in ("mfa_verification_failed", "mfa_verification_rejected", "mfa_challenge_expired"):
+        return DomainError("mfa.wrong_code")
     if code in ("refresh_token_not_found", "refresh_token_already_used", "session_not_found",
                 "session_expired") or isinstance(exc, auth_errors.AuthSessionMissingError):
         return DomainError("supabase_auth.session_ended")
@@ -72,6 +79,7 @@ class AuthSession:
     def __init__(self) -> None:
         self.client = _client()
         self.refresh_token: str | None = None
+        self.pending_factor: str | None = None   # a TOTP factor enrolled, not yet confirmed
 
     def _identity(self, session) -> Identity:
         if session is None:
@@ -142,6 +150,61 @@ class AuthSession:
         except Exception as exc:
             raise auth_error(exc) from None
         self.refresh_token = None
+
+    def _totp_factors(self) -> list:
+        try:
+            return self.client.auth.mfa.list_factors().all
+        except Exception as exc:
+            raise auth_error(exc) from None
+
+    def has_factor(self) -> bool:
+        """Whether the signed-in user has a verified TOTP factor."""
+        return any(f.factor_type == "totp" and f.status == "verified" for f in self._totp_factors())
+
+    def second_factor_step(self, identity: Identity) -> str | None:
+        """After the password: `code` (a verified TOTP factor), `enrol` (the district requires one
+        of this account and it has none: gongzhi.auth.second_factor's rule), or None."""
+        if self.has_factor():
+            return "code"
+        return "enrol" if second_factor.requires_second_factor(identity) else None
+
+    def begin_enrolment(self, identity: Identity) -> second_factor.Enrolment:
+        """A new TOTP factor (unverified until a code confirms it); older unverified ones go."""
+        try:
+            for factor in self._totp_factors():
+                if factor.status != "verified":
+                    self.client.auth.mfa.unenroll({"factor_id": factor.id})
+            enrolled = self.client.auth.mfa.enroll({"factor_type": "totp", "issuer": totp.ISSUER,
+                                                    "friendly_name": f"{totp.ISSUER} {identity.email}"})
+        except Exception as exc:
+            raise auth_error(exc) from None
+        self.pending_factor = enrolled.id
+        return second_factor.Enrolment(enrolled.totp.secret, enrolled.totp.uri)
+
+    def _verified(self, factor_id: str, code: str) -> Identity:
+        code = totp.normalise_code(code)
+        if not totp.is_totp_shape(code):
+            raise DomainError("mfa.wrong_code")
+        try:
+            self.client.auth.mfa.challenge_and_verify({"factor_id": factor_id, "code": code})
+        except Exception as exc:
+            raise auth_error(exc) from None
+        return self._identity(self.client.auth.get_session())
+
+    def confirm_enrolment(self, code: str) -> Identity:
+        """The pending factor confirmed by a current code: the identity of the new aal2 token."""
+        if not getattr(self, "pending_factor", None):
+            raise DomainError("mfa.no_enrolment")
+        identity = self._verified(self.pending_factor, code)
+        self.pending_factor = None
+        return identity
+
+    def verify_code(self, code: str) -> Identity:
+        """The code of the account's verified factor: the identity of the new aal2 token."""
+        factor = next((f for f in self._totp_factors() if f.factor_type == "totp" and f.status == "verified"), None)
+        if factor is None:
+            raise DomainError("mfa.not_enrolled")
+        return self._verified(factor.id, code)
 
     def sign_out(self) -> None:
         """Ends this session only; the user's sessions on other devices stay signed in."""

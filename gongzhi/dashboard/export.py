@@ -2,6 +2,7 @@
 the user's language; charts as PNG come from `gongzhi.charts.to_png`."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 from openpyxl import Workbook
@@ -12,6 +13,14 @@ from gongzhi import cells
 from gongzhi.dashboard.kpis import Figure
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.i18n import t
+
+
+def as_of_text(board: Dashboard, lang: str) -> str | None:
+    """数据截至 hh:mm:ss (Beijing time) when the board was read from a standby; None from the primary."""
+    if board.as_of is None:
+        return None
+    beijing = board.as_of.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    return t("dashboard.as_of", lang, time=beijing.strftime("%H:%M:%S"))
 
 
 def figure_text(f: Figure, lang: str, value=None) -> str:

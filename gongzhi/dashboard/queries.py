@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from gongzhi import statuses, territory
+from gongzhi import db, statuses, territory
 from gongzhi.auth import Identity
 from gongzhi.dashboard.kpis import CORE, Figure, all_kpis
 from gongzhi.dashboard.periods import Period
@@ -64,6 +64,7 @@ class Dashboard:
     resources: list[dict] = field(default_factory=list)   # by kind: count, in use, idle, utilisation
     projects: list[dict] = field(default_factory=list)    # active projects: progress, late
     projects_active: int = 0
+    as_of: dt.datetime | None = None  # read from a standby: when its data was current (数据截至)
 
     def figure(self, key: str) -> Figure:
         return next(f for f in self.figures if f.key == key)
@@ -167,7 +168,7 @@ _LATE = f"""(p.end_date < {TODAY_SQL} or exists (
 def _project_counts(conn, p: dict) -> dict:
     return conn.execute(f"""
         select count(*) filter (where not {_LATE}) as on_track, count(*) filter (where {_LATE}) as late
-        from public.project p where p.status in ('planning', 'in_progress') and {_PROJECTS_IN_SCOPE}
+        from public.project p where p.status in {statuses.sql_list(statuses.OPEN_PROJECT)} and {_PROJECTS_IN_SCOPE}
     """, p).fetchone()
 
 
@@ -269,7 +270,7 @@ def projects(conn, scope: Scope) -> tuple[list[dict], int]:
     rows = conn.execute(f"""
         select p.id, p.name, p.kind, p.status, p.progress, p.end_date, {_LATE} as late,
                count(*) over () as total
-        from public.project p where p.status in ('planning', 'in_progress') and {_PROJECTS_IN_SCOPE}
+        from public.project p where p.status in {statuses.sql_list(statuses.OPEN_PROJECT)} and {_PROJECTS_IN_SCOPE}
         order by late desc, p.end_date nulls last, p.id limit %(limit)s
     """, p).fetchall()
     total = rows[0]["total"] if rows else 0
@@ -279,9 +280,12 @@ def projects(conn, scope: Scope) -> tuple[list[dict], int]:
 
 
 def load(user: Identity, unit_id: int | None, period: Period) -> Dashboard:
-    """Everything the dashboard shows, in one transaction as `user`."""
-    with user.session() as conn:
-        return load_in(conn, user, unit_id, period)
+    """Everything the dashboard shows, in one transaction as `user`, on the read server where one
+    is configured (it may lag by the standby's replay: the board says as of when)."""
+    with db.as_reader(user.user_id, user.claims) as conn:
+        board = load_in(conn, user, unit_id, period)
+        board.as_of = db.data_as_of(conn)
+        return board
 
 
 def load_in(conn: psycopg.Connection, user: Identity, unit_id: int | None, period: Period) -> Dashboard:
@@ -299,7 +303,7 @@ def load_in(conn: psycopg.Connection, user: Identity, unit_id: int | None, perio
 
 def grid_ranking(user: Identity, unit_id: int | None, period: Period) -> list[dict]:
     """Every grid of the scope with its demands in `period`: new, closed, closure rate, days to close."""
-    with user.session() as conn:
+    with db.as_reader(user.user_id, user.claims) as conn:
         scope = resolve_scope(conn, user, unit_id)
         p = scope.params() | {"s": period.start, "e": period.end}
         rows = conn.execute("""

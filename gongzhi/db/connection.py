@@ -38,6 +38,10 @@ select set_config('request.jwt.claims', %(claims)s, true),
 
 # How long a request waits for a connection before the page says the database is unreachable.
 CONNECT_TIMEOUT_S = 3
+# How long the pool's background reconnection keeps backing off (1, 2, 4 … s) before it gives up
+# and the next request starts afresh: short, so a restarted or newly promoted server is found
+# within seconds rather than after a back-off grown through a long outage (the default is 5 min).
+RECONNECT_TIMEOUT_S = 5
 _embedded_urls: dict[str, str] = {}
 
 
@@ -74,6 +78,14 @@ def _current_url() -> str:
     return config.database_url() or _embedded_urls.get(str(config.data_dir())) or server_url()
 
 
+def failover_configured() -> bool:
+    """Whether the configured URL names several servers (a primary and its standbys, libpq's
+    multi-host form with `target_session_attrs=read-write`): then a database that cannot be reached
+    is a failover under way, and the pools reconnect to whichever server accepts writes."""
+    url = config.database_url()
+    return bool(url) and "," in str(conninfo.conninfo_to_dict(url).get("host", ""))
+
+
 def portal_url(owner_url: str) -> str:
     """The portal's URL: GONGZHI_PORTAL_DATABASE_URL, else the owner's server and database as
     `gongzhi_portal` (with GONGZHI_PORTAL_PASSWORD where the server asks for one)."""
@@ -101,7 +113,7 @@ def _pool(url: str, max_size: int) -> ConnectionPool:
         p = _pools.get(url)
         if p is None:
             p = ConnectionPool(url, min_size=1, max_size=max_size, open=True, name="gongzhi",
-                               timeout=CONNECT_TIMEOUT_S,
+                               timeout=CONNECT_TIMEOUT_S, reconnect_timeout=RECONNECT_TIMEOUT_S,
                                kwargs={"autocommit": True, "row_factory": dict_row,
                                        "connect_timeout": CONNECT_TIMEOUT_S},
                                check=ConnectionPool.check_connection)
@@ -201,6 +213,46 @@ def one_transaction(user_id: str, claims: dict | None = None,
             _shared.reset(token)
     if kept is not None:
         raise kept
+
+
+def read_url() -> str | None:
+    """GONGZHI_READ_DATABASE_URL: a server for reads that may lag a little (a hot standby, which
+    holds the same policies), as the schema owner's URL like GONGZHI_DATABASE_URL; None: the primary."""
+    return config.setting("GONGZHI_READ_DATABASE_URL")
+
+
+@contextmanager
+def as_reader(user_id: str, claims: dict | None = None) -> Iterator[psycopg.Connection]:
+    """One read-only transaction as the signed-in user on the read server, for what may lag a
+    little behind the last commit (dashboards, the bulletin, their exports); without a read server,
+    `as_user`. Never for a read that must see the user's own last write."""
+    url = read_url()
+    if url is None:
+        with as_user(user_id, claims) as conn:
+            yield conn
+        return
+    with _pool(portal_url(url), max_size=4).connection() as conn, conn.transaction():
+        conn.execute("set transaction read only")
+        set_identity(conn, user_id, claims)
+        yield conn
+
+
+# When the data a connection reads was current: None on a primary; on a standby now while its WAL
+# receiver runs and has replayed what it received (within one 8 kB WAL page: the received position
+# may stop at the end of a padded page rather than of the last record), else the commit time of the
+# last transaction replayed. (Without pg_read_all_stats the receiver's row shows its pid alone.)
+_AS_OF = """
+select case when not pg_is_in_recovery() then null
+            when pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) <= 8192
+                 and exists (select from pg_stat_wal_receiver where pid is not null) then now()
+            else pg_last_xact_replay_timestamp() end as as_of
+"""
+
+
+def data_as_of(conn: psycopg.Connection):
+    """When the data `conn` reads was current: None on a primary, a timestamp on a standby."""
+    row = conn.execute(_AS_OF).fetchone()
+    return row["as_of"] if isinstance(row, dict) else row[0]
 
 
 @contextmanager

@@ -151,9 +151,14 @@ def _prepare_pgdata(data_dir: Path, user: str | None) -> Path:
 
 def _socket_dir(pgdata: Path, user: str | None) -> Path:
     """A folder for the server's socket that no other user can enter, short enough for the
-    socket's path: the data folder itself, else a new private folder under the temp folder."""
-    if len(os.fsencode(pgdata / ".s.PGSQL.5432.lock")) <= SOCKET_PATH_MAX:
-        return pgdata
+    socket's path: `run` beside the data folder (not inside it: pg_rewind copies a data folder file
+    by file and fails on a socket), else a new private folder under the temp folder."""
+    run = pgdata.parent / "run"
+    if len(os.fsencode(run / ".s.PGSQL.5432.lock")) <= SOCKET_PATH_MAX:
+        run.mkdir(mode=0o700, exist_ok=True)
+        run.chmod(0o700)
+        _owned_by(run, user)
+        return run
     path = Path(tempfile.mkdtemp(prefix="gongzhi-"))  # 0700, a new name every start
     _owned_by(path, user)
     return path

@@ -59,12 +59,13 @@ def create(user: Identity, list_name: str, raw: Mapping[str, Any], check_duplica
 
 
 def update(user: Identity, list_name: str, row_id: int, raw: Mapping[str, Any]) -> None:
-    """Change the fields present in `raw` of one row; fields left out keep their values."""
-    clean = forms.validate(user, list_name, raw, partial=True)
-    if not clean:
-        return
+    """Change the fields present in `raw` of one row; fields left out keep their values. Validation
+    and the update are one transaction."""
 
     def work(conn):
+        clean = forms.validate(user, list_name, raw, partial=True)
+        if not clean:
+            return
         done = conn.execute(
             sql.SQL("update public.{} set {} where id = %(id)s").format(
                 sql.Identifier(spec(list_name).table),
@@ -138,11 +139,12 @@ def link_duplicate(user: Identity, demand_id: int, raw: Mapping[str, Any]) -> No
 # ---------------------------------------------------------------- projects
 def create_project(user: Identity, raw: Mapping[str, Any], demand_ids: list[int] = (),
                    resource_ids: list[int] = ()) -> int:
-    """A project built from demands and resources the user can see, in one transaction."""
-    clean = forms.validate(user, "project", raw)
-    columns = list(clean)
+    """A project built from demands and resources the user can see: validation, the insert and the
+    links in one transaction."""
 
     def work(conn):
+        clean = forms.validate(user, "project", raw)
+        columns = list(clean)
         project_id = conn.execute(
             sql.SQL("insert into public.project ({}) values ({}) returning id").format(
                 sql.SQL(", ").join(map(sql.Identifier, columns)),
@@ -175,9 +177,8 @@ def _link(conn, project_id: int, demand_ids, resource_ids) -> None:
 
 def update_progress(user: Identity, project_id: int, raw: Mapping[str, Any]) -> None:
     """Record a project's progress (0–100 %) and spending."""
-    clean = forms.validate(user, "project_progress", raw)
-
     def work(conn):
+        clean = forms.validate(user, "project_progress", raw)
         if conn.execute("update public.project set progress = %(progress)s, spent = %(spent)s where id = %(id)s",
                         {**clean, "id": project_id}).rowcount != 1:
             raise DomainError("lists.not_found")
@@ -186,9 +187,8 @@ def update_progress(user: Identity, project_id: int, raw: Mapping[str, Any]) -> 
 
 def add_milestone(user: Identity, project_id: int, raw: Mapping[str, Any]) -> int:
     """A new milestone at the end of a project's plan."""
-    clean = forms.validate(user, "milestone", raw)
-
     def work(conn):
+        clean = forms.validate(user, "milestone", raw)
         if conn.execute("select 1 from public.project where id = %s", (project_id,)).fetchone() is None:
             raise DomainError("lists.not_found")
         return conn.execute(

@@ -182,20 +182,20 @@ def _parse_one(f: Field, value: Any, lookups: Lookups) -> Any:
             return text
         raise ValueError("field.error.choice")
     if f.kind == "category":
-        if isinstance(value, int) and value in lookups.categories.values():
-            return value
-        found = lookups.categories.get(str(value).strip())
-        if found is None:
-            raise ValueError("field.error.category")
-        return found
+        return _look_up(lookups.categories, value, "field.error.category")
     if f.kind == "org_unit":
-        if isinstance(value, int) and value in lookups.org_units.values():
-            return value
-        found = lookups.org_units.get(str(value).strip())
-        if found is None:
-            raise ValueError("field.error.org_unit")
-        return found
+        return _look_up(lookups.org_units, value, "field.error.org_unit")
     raise AssertionError(f"unknown field kind {f.kind}")
+
+
+def _look_up(names: dict[str, int], value: Any, refusal: str) -> int:
+    """The id `value` names in `names` (by one of its names, or an id it holds), else ValueError(`refusal`)."""
+    if isinstance(value, int) and value in names.values():
+        return value
+    found = names.get(str(value).strip())
+    if found is None:
+        raise ValueError(refusal)
+    return found
 
 
 def parse_fields(declared: tuple[Field, ...], raw: Mapping[str, Any], lookups: Lookups,

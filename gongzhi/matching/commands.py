@@ -63,25 +63,22 @@ def set_status(user: Identity, match_id: int, status: str, rating: int | None = 
         raise DomainError("status.invalid_transition")
     if rating is not None and (status != "done" or not 1 <= int(rating) <= 5):
         raise DomainError("matching.bad_rating")
-    try:
-        with user.session() as conn:
-            row = conn.execute("update public.match set status = %s, rating = coalesce(%s, rating)"
-                               " where id = %s returning *", (status, rating, match_id)).fetchone()
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
-    if row is None:
-        raise DomainError("error.forbidden")
-    return row
+    return _update(user, "update public.match set status = %s, rating = coalesce(%s, rating) where id = %s returning *",
+                   (status, rating, match_id))
 
 
 def rate(user: Identity, match_id: int, rating: int) -> dict:
     """The resident's rating (1–5) of a done match, recorded by the demand's side."""
     if not 1 <= int(rating) <= 5:
         raise DomainError("matching.bad_rating")
+    return _update(user, "update public.match set rating = %s where id = %s returning *", (rating, match_id))
+
+
+def _update(user: Identity, sql: str, params: tuple) -> dict:
+    """One match changed by `sql` as `user`; the row as it is now, or a refusal when RLS hid it."""
     try:
         with user.session() as conn:
-            row = conn.execute("update public.match set rating = %s where id = %s returning *",
-                               (rating, match_id)).fetchone()
+            row = conn.execute(sql, params).fetchone()
     except psycopg.Error as exc:
         raise from_db(exc) from None
     if row is None:

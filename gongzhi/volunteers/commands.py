@@ -17,6 +17,8 @@ from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists.fields import Lookups
 from gongzhi.lists.forms import FormError
+from gongzhi.lists.lookups import load as load_lookups
+from gongzhi.volunteers.queries import public_lookups
 from gongzhi.volunteers.forms import ApplicationForm, PostForm, ServiceLogForm
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"   # no 0/O, 1/I: read aloud over the phone
@@ -58,12 +60,13 @@ _APPLICATION_COLUMNS = ("kind", "org_unit_id", "name", "phone", "contact_name", 
                         "skills", "availability", "pledged_hours", "offers", "note")
 
 
-def submit_application(form: ApplicationForm, lookups: Lookups, sender: str) -> None:
-    """The public page: insert a pending application as anon. Nothing is read back (anon may not).
+def submit_application(form: ApplicationForm, lookups: Lookups | None, sender: str) -> None:
+    """The public page: insert a pending application as anon (checked against `lookups`, else the
+    public ones, read first as the sign-in role). Nothing is read back (anon may not).
     `sender` is the client's address as the server established it (gongzhi.sender); the database
     throttles by it and ignores anything else a client claims. A phone already applied or
     registered gets the same answer as a new one; staff see the duplicate."""
-    clean = _valid(form, lookups)
+    clean = _valid(form, lookups if lookups is not None else public_lookups())
     values = {k: clean.get(k) for k in _APPLICATION_COLUMNS}
     values["offers"] = json.dumps(values["offers"], ensure_ascii=False)
     columns = ", ".join(values)
@@ -115,9 +118,11 @@ def set_volunteer_active(user: Identity, volunteer_id: int, active: bool) -> Non
 
 
 # ---------------------------------------------------------------- posts and sign-ups
-def create_post(user: Identity, form: PostForm, lookups: Lookups) -> int:
-    clean = _valid(form, lookups)
-    with _translated(), user.session() as conn:
+def create_post(user: Identity, form: PostForm, lookups: Lookups | None = None) -> int:
+    """A new post or activity; validation (against `lookups`, else the user's own) and the insert
+    are one transaction."""
+    with _translated(), user.one_transaction(), user.session() as conn:
+        clean = _valid(form, lookups if lookups is not None else load_lookups(user))
         return conn.execute(
             """insert into public.post (org_unit_id, kind, title, description, place, starts_at, ends_at, capacity, skills)
                values (%(org_unit_id)s, %(kind)s, %(title)s, %(description)s, %(place)s, %(starts_at)s, %(ends_at)s,
@@ -160,9 +165,10 @@ def withdraw(user: Identity, signup_id: int) -> None:
 
 
 # ---------------------------------------------------------------- service records
-def record_service(user: Identity, form: ServiceLogForm, lookups: Lookups) -> int:
-    clean = _valid(form, lookups)
-    with _translated(), user.session() as conn:
+def record_service(user: Identity, form: ServiceLogForm, lookups: Lookups | None = None) -> int:
+    """Hours served; validation (against `lookups`, else the user's own) and the insert are one transaction."""
+    with _translated(), user.one_transaction(), user.session() as conn:
+        clean = _valid(form, lookups if lookups is not None else load_lookups(user))
         return conn.execute(
             """insert into public.service_log (volunteer_id, post_id, served_on, hours, rating, rated_by, note, verified_at)
                values (%(volunteer_id)s, %(post_id)s, %(served_on)s, %(hours)s, %(rating)s, nullif(%(rated_by)s, ''),

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 import psycopg
 
-from gongzhi import db
+from gongzhi import db, statuses
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import lookups
@@ -47,12 +47,13 @@ def _note(value: str | None) -> str:
 
 
 def whistle(user: Identity, raw: Mapping[str, Any]) -> int:
-    """Blow the whistle: an event in a grid of `user`'s territory summoning the chosen departments."""
-    known = {d["id"] for d in queries.departments(user)}
-    clean, errors = forms.parse_whistle(raw, lookups.load(user), known)
-    if errors:
-        raise FormInvalid(errors)
-    with _session(user) as conn:
+    """Blow the whistle: an event in a grid of `user`'s territory summoning the chosen departments.
+    The checks of the form and the insert are one transaction."""
+    with user.one_transaction(), _session(user) as conn:
+        known = {d["id"] for d in queries.departments(user)}
+        clean, errors = forms.parse_whistle(raw, lookups.load(user), known)
+        if errors:
+            raise FormInvalid(errors)
         return conn.execute(
             """insert into public.event (org_unit_id, category_id, title, description, address, urgency, departments)
                values (%(org_unit_id)s, %(category_id)s, %(title)s, %(description)s, %(address)s, %(urgency)s,
@@ -84,7 +85,7 @@ def escalate_demand(user: Identity, demand_id: int, departments: list[int] | Non
              departments)).fetchone()["id"]
         conn.execute("insert into public.event_demand (event_id, demand_id, relation) values (%s, %s, 'source')",
                      (event_id, demand_id))
-        if demand["status"] in ("new", "matched"):
+        if demand["status"] in statuses.INITIAL["demand"]:   # not yet taken in hand
             conn.execute("update public.demand set status = 'in_progress' where id = %s", (demand_id,))
         return event_id
 

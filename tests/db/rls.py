@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from psycopg import errors as pgerr
 
-from tests.conftest import act_as, act_as_owner, unit_id
+from tests.conftest import act_as, act_as_owner, require_second_factor, unit_id
 
 ROLES = ("district", "street", "community", "grid", "department", "anon")
 OPS = ("select", "insert", "update", "delete")
@@ -94,6 +94,9 @@ def _attempt(conn, spec: Spec, op: str, key: dict, unit: int) -> bool:
 
 
 def check_cell(conn, spec: Spec, role: str, op: str, allowed: frozenset) -> None:
+    # Every account must present the second factor, and act_as presents it: the restrictive
+    # aal policy is evaluated in every cell (tests/security/test_assurance_level.py: without it).
+    require_second_factor(conn, everyone=True)
     outcomes = {}
     for place, unit_name in PLACES[role].items():
         act_as_owner(conn)

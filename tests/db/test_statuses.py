@@ -21,6 +21,15 @@ def test_the_module_matches_the_status_machine(conn, entity):
     assert set(statuses.SHOWN[entity]) == set(statuses.STORED[entity]) | set(statuses.DERIVED.get(entity, {}))
 
 
+@pytest.mark.parametrize("entity, still_open", [("demand", statuses.OPEN_DEMAND), ("project", statuses.OPEN_PROJECT),
+                                                ("match", statuses.HOLDING_MATCH)])
+def test_every_open_status_is_one_the_machine_can_still_move_on_from(conn, entity, still_open):
+    moves_on = {r["from_status"] for r in _machine(conn, entity) if r["from_status"]}
+    stored_open = {statuses.DERIVED.get(entity, {}).get(s, s) for s in still_open}
+    assert stored_open <= moves_on
+    assert set(statuses.INITIAL[entity]) & stored_open   # a new row starts open
+
+
 @pytest.mark.parametrize("entity", sorted(statuses.SHOWN))
 def test_a_status_column_stores_only_the_stored_statuses_even_without_triggers(conn, entity):
     table = {"demand": "demand", "resource": "resource", "project": "project", "match": "match"}[entity]

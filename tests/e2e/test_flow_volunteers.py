@@ -69,8 +69,10 @@ def test_public_sign_up_approval_post_hours_and_rating(portal, new_page, sql):
     # The volunteer, still without an account, takes the post with phone and code.
     resident = new_page("volunteer")
     open_join(resident, portal)
-    resident.get_by_role("tab", name="活动报名").click()
-    join = resident.get_by_role("tabpanel").filter(has=resident.get_by_text("报名码"))
+    resident.get_by_text("活动报名", exact=True).click()   # the page shows one view at a time
+    join = resident
+    expect(join.get_by_label("报到社区")).to_be_visible()
+    expect(join.get_by_label("姓名")).to_have_count(0)     # the application form is not drawn
     pick(resident, "报到社区", COMMUNITY_OPTION, join)
     post_box = join.get_by_label("岗位 / 活动")
     post_box.click()

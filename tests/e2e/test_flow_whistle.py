@@ -83,8 +83,8 @@ def test_whistle_report_not_fixed_reopens_and_the_board_shows_it(portal, new_pag
     light = sql(f"select {LIGHT_SQL} as light from public.event e where e.id = %(id)s",
                 {"now": dt.datetime.now(dt.timezone.utc), "id": event_id})[0]["light"]
     label = {"red": "🔴 红灯", "yellow": "🟡 黄灯", "green": "🟢 绿灯"}[light]
-    expect(leader.get_by_role("tab", name="督办看板")).to_have_attribute("aria-selected", "true")
-    board = leader.get_by_role("tabpanel")
+    expect(leader.get_by_role("radio", name="督办看板")).to_be_checked()   # the board is the view shown first
+    board = leader
     light_filter = board.get_by_test_id("stButtonGroup").get_by_role("radio").filter(has_text=label.split()[1])
     light_filter.click()
     expect(light_filter).to_have_attribute("aria-checked", "true")

@@ -52,5 +52,8 @@ def test_the_upgraded_database_serves_the_portal(upgraded):
     url, _ = upgraded
     with psycopg.connect(url) as conn:
         district = conn.execute("select id from auth.users where email = 'qu@demo.gongzhi.cn'").fetchone()[0]
-    figures = overview(load_identity(str(district)))
+    # The upgrade brings the second factor's requirement: a district session that presented it
+    # reads everything, a password-only one nothing.
+    figures = overview(load_identity(str(district), {"aal": "aal2"}))
     assert figures["demands"] == DIGESTS["public.demand"]["rows"]
+    assert overview(load_identity(str(district), {"aal": "aal1"}))["demands"] == 0

@@ -129,3 +129,25 @@ def test_bulk_status_change_moves_every_selected_row(app_as):
     assert not at.exception
     assert any("已将 2 条" in s.value for s in at.success), [e.value for e in at.error]
     assert _count("select count(*) as n from public.demand where title = '批量测试需求' and status = 'cancelled'") == 2
+
+
+def test_the_edit_form_refuses_bad_input_then_saves_in_its_callback(app_as):
+    grid = _unit_id("丽水社区第一网格")
+    with owner() as conn:
+        conn.execute("insert into public.demand (org_unit_id, category_id, title) values"
+                     " (%s, (select min(id) from public.category), '待修改的需求')", (grid,))
+    at = app_as("grid", PAGE).run()
+    at.text_input(key="demand_f_keyword").input("待修改的需求").run()
+    at.session_state["demand_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    row_id = int(at.subheader[0].value.split()[0].lstrip("#"))
+    form = f"demand_edit_{row_id}"
+    at.text_input(key=f"{form}_title").input("")
+    at.button(key=f"FormSubmitter:{form}-保存").click().run()
+    assert not at.exception
+    assert any("未保存" in e.value for e in at.error) and len(at.error) >= 2   # the headline and the field
+    assert _count("select count(*) as n from public.demand where id = %s and title = '待修改的需求'", row_id) == 1
+    at.text_input(key=f"{form}_title").input("已修改的需求")
+    at.button(key=f"FormSubmitter:{form}-保存").click().run()
+    assert not at.exception and any(s.value == "已保存" for s in at.success)
+    assert _count("select count(*) as n from public.demand where id = %s and title = '已修改的需求'", row_id) == 1

@@ -97,3 +97,21 @@ def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fre
     disabled = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert "identity" not in disabled.session_state and not disabled.exception
     assert disabled.text_input(key="login_email").value == ""
+
+
+def test_a_failed_restore_drill_is_shown_loudly_to_district_staff_only(app_as, fresh_db):
+    import psycopg
+
+    from gongzhi import security_log
+    from gongzhi.i18n import t
+    assert not app_as("district").run().error                  # no drill yet: nothing to say
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        security_log.append(conn, "drill", object="20261205T020000",
+                            details={"ok": False, "problems": ["barman check failed: WAL archive"]})
+    shown = app_as("district").run()
+    assert len(shown.error) == 1 and "barman check failed: WAL archive" in shown.error[0].value
+    assert shown.error[0].value.startswith(t("home.drill_failed", at="", problems="").split("（")[0])
+    assert not app_as("street").run().error
+    with psycopg.connect(fresh_db, autocommit=True) as conn:
+        security_log.append(conn, "drill", object="20261206T020000", details={"ok": True, "problems": []})
+    assert not app_as("district").run().error

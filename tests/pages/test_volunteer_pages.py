@@ -57,3 +57,51 @@ def test_the_assessment_page_offers_each_unit_its_feedback_report(app_as):
     assert not at.exception
     assert at.selectbox(key="assess_unit").options, "the demo district has assessed units"
     assert not at.error
+
+
+def _one(sql, *params):
+    with db.owner() as conn:
+        return conn.execute(sql, params).fetchone()
+
+
+def test_an_approval_is_made_in_its_callback_and_shows_the_sign_up_code(app_as):
+    from gongzhi.volunteers import commands
+    from gongzhi.volunteers.forms import ApplicationForm
+    community = _one("select id from public.org_unit where name = '丽水社区'")["id"]
+    commands.submit_application(ApplicationForm(kind="volunteer", org_unit_id=community, name="钱多多",
+                                                phone="13698765432", workplace="区图书馆"), None, "test-sender")
+    application = _one("select id from public.application where phone = '13698765432'")["id"]
+    at = app_as("community", PAGES["volunteer_applications"].path).run()
+    at.selectbox(key="apps_choice").set_value(application)
+    at.button(key="FormSubmitter:decide-通过").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["已通过，已建立报到档案和资源清单"]
+    assert any(i.value.startswith("报名码：") for i in at.info)
+    assert _one("select status from public.application where id = %s", application)["status"] == "approved"
+
+
+def test_a_post_without_a_title_is_refused_then_published(app_as):
+    at = app_as("community", PAGES["volunteer_posts"].path).run()
+    at.button(key="FormSubmitter:new_post-发布").click().run()
+    assert not at.exception
+    assert "名称：必填" in [e.value for e in at.error] and not at.success
+    at.text_input(key="post_title").input("社区义诊志愿服务")
+    at.button(key="FormSubmitter:new_post-发布").click().run()
+    assert [s.value for s in at.success] == ["已发布"]
+    assert _one("select count(*) as n from public.post where title = '社区义诊志愿服务'")["n"] == 1
+
+
+def test_hours_are_recorded_then_the_selected_ones_verified(app_as):
+    before = _one("select count(*) as n from public.service_log")["n"]
+    at = app_as("community", PAGES["volunteer_hours"].path).run()
+    at.text_input(key="hours_note").input("页面测试的服务")
+    at.button(key="FormSubmitter:new_log-登记").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["已登记"]
+    assert _one("select count(*) as n from public.service_log")["n"] == before + 1
+    logged = _one("select id from public.service_log where note = '页面测试的服务'")["id"]
+    shown = list(at.dataframe[0].value["编号"])
+    at.session_state["hours_table"] = {"selection": {"rows": [shown.index(logged)], "columns": [], "cells": []}}
+    at.run()
+    at.button(key="hours_verify").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["已审核 1 条"]
+    assert _one("select verified_at is not null as v from public.service_log where id = %s", logged)["v"]

@@ -28,10 +28,13 @@ def _rows(url, sql, *params):
         return conn.execute(sql, params).fetchall()
 
 
-def _open(app_as):
+def _open(app_as, view: str = "departments"):
     at = app_as("district")
     at.switch_page(PAGE).run()
     _no_errors(at)
+    if view != "departments":
+        at.radio(key="ws_view").set_value(view).run()
+        _no_errors(at)
     return at
 
 
@@ -47,15 +50,19 @@ def _settings(url):
             "work_calendar": _rows(url, "select * from public.work_calendar order by day")}
 
 
-def test_the_district_opens_the_four_tabs(app_as, fresh_db):
+def test_the_district_opens_the_four_views_one_at_a_time(app_as, fresh_db):
     at = _open(app_as)
     assert at.title[0].value == "吹哨设置"
-    assert [tab.label for tab in at.tabs] == ["职能部门", "派单规则", "办理时限", "工作日历"]
-    shown = at.tabs[0].dataframe[0].value
+    assert not at.tabs
+    assert at.radio(key="ws_view").options == ["职能部门", "派单规则", "办理时限", "工作日历"]
+    shown = at.dataframe[0].value
+    assert len(at.dataframe) == 1
     assert len(shown) == len(_rows(fresh_db, "select id from public.department")) and "区城管执法局" in set(shown["中文名"])
-    routing = at.tabs[1].dataframe[0].value
-    assert len(routing) == len(_rows(fresh_db, "select id from public.category"))
-    assert len(at.tabs[2].dataframe[0].value) == 10
+    at.radio(key="ws_view").set_value("routing").run()
+    assert len(at.dataframe) == 1
+    assert len(at.dataframe[0].value) == len(_rows(fresh_db, "select id from public.category"))
+    at.radio(key="ws_view").set_value("deadlines").run()
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == 10
 
 
 def test_only_the_district_has_the_page(app_as):
@@ -85,7 +92,7 @@ def test_adding_a_department(app_as, fresh_db):
     assert row == {"code": "jiaotong", "name_zh": "区交通运输局", "name_en": "Transport Bureau",
                    "active": True, "position": _rows(fresh_db, "select max(position) as p from public.department")[0]["p"]}
     assert at.text_input(key="ws_code").value == ""   # the form is ready for the next one
-    assert "区交通运输局" in set(at.tabs[0].dataframe[0].value["中文名"])
+    assert "区交通运输局" in set(at.dataframe[0].value["中文名"])
 
 
 def test_a_bad_department_is_refused_with_every_problem(app_as, fresh_db):
@@ -109,7 +116,7 @@ def test_a_bad_department_is_refused_with_every_problem(app_as, fresh_db):
 def test_routing_a_category_to_departments_in_order(app_as, fresh_db):
     ids = {r["code"]: r["id"] for r in _rows(fresh_db, "select id, code from public.department")}
     category = _rows(fresh_db, "select id from public.category where code = 'environment'")[0]["id"]
-    at = _open(app_as)
+    at = _open(app_as, "routing")
     at.selectbox(key="ws_route_category").set_value(category).run()
     assert at.multiselect(key=f"ws_route_{category}").value[0] == ids["chengguan"]   # the current routing
     at.multiselect(key=f"ws_route_{category}").set_value([ids["shuiwu"], ids["chengguan"]])
@@ -140,7 +147,7 @@ def test_routing_to_an_inactive_or_unknown_department_changes_nothing(fresh_db):
 
 
 def test_changing_a_time_limit(app_as, fresh_db):
-    at = _open(app_as)
+    at = _open(app_as, "deadlines")
     at.selectbox(key="ws_deadline_urgency").set_value("urgent")
     at.selectbox(key="ws_deadline_step").set_value("report").run()
     assert at.number_input(key="ws_hours_urgent_report").value == 2.0
@@ -160,7 +167,7 @@ def test_changing_a_time_limit(app_as, fresh_db):
                                             (100_000.0, "时限（小时）：时限不能超过 8760 小时（一年）")])
 def test_an_absurd_time_limit_is_refused(app_as, fresh_db, hours, message):
     before = _settings(fresh_db)
-    at = _open(app_as)
+    at = _open(app_as, "deadlines")
     at.selectbox(key="ws_deadline_step").set_value("implement").run()
     at.number_input(key="ws_hours_normal_implement").set_value(hours)
     at.button(key=SAVE_DEADLINE).click().run()
@@ -171,7 +178,7 @@ def test_an_absurd_time_limit_is_refused(app_as, fresh_db, hours, message):
 
 def test_the_work_calendar_add_refuse_again_change_and_remove(app_as, fresh_db):
     day = dt.date(2026, 10, 1)
-    at = _open(app_as)
+    at = _open(app_as, "calendar")
     at.number_input(key="ws_year").set_value(2026).run()
     assert at.info[0].value == "2026 年尚未登记节假日或调休"
     at.date_input(key="ws_new_day").set_value(day)
@@ -182,7 +189,7 @@ def test_the_work_calendar_add_refuse_again_change_and_remove(app_as, fresh_db):
     assert at.success[0].value == "已将 2026-10-01 设为节假日（休息）"
     assert _rows(fresh_db, "select day, working, note from public.work_calendar") == [
         {"day": day, "working": False, "note": "国庆节"}]
-    assert list(at.tabs[3].dataframe[0].value["日期"]) == ["2026-10-01"]
+    assert list(at.dataframe[0].value["日期"]) == ["2026-10-01"]
 
     at.date_input(key="ws_new_day").set_value(day)           # the same day again: refused, nothing changes
     at.radio(key="ws_new_working").set_value(True)
@@ -218,7 +225,7 @@ def test_the_page_speaks_english_on_the_switch(app_as):
     at.switch_page(PAGE).run()
     _no_errors(at)
     assert at.title[0].value == "Whistle settings"
-    assert [tab.label for tab in at.tabs] == ["Departments", "Routing", "Time limits", "Work calendar"]
+    assert at.radio(key="ws_view").options == ["Departments", "Routing", "Time limits", "Work calendar"]
     at.text_input(key="ws_code").input("bad code")
     at.button(key="FormSubmitter:ws_add_department-Add a department").click().run()
     messages = [e.value for e in at.error]

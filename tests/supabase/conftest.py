@@ -78,6 +78,8 @@ def supabase_template_url(supabase_server):
     url = supabase_project(supabase_server, TEMPLATE)
     migrate.migrate(url, compat=False)
     demo.load_demo(url)
+    with psycopg.connect(url, autocommit=True) as conn:   # as tests/conftest.py's template
+        conn.execute("insert into public.security_setting (key, value) values ('mfa.required_for_district', 'false')")
     return url
 
 
