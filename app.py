@@ -1,6 +1,9 @@
-"""Gongzhi portal entry: sign-in, then the pages of the signed-in role (ROLE_PAGES) and nothing else."""
+"""Gongzhi portal entry: sign-in, then the pages of the signed-in role (ROLE_PAGES) and nothing else;
+an account that must change its password sees only the password page until it has. A signed-in
+page run is one transaction, which also checks that the browser's session is still alive."""
 import streamlit as st
 
+from gongzhi.auth import demo_mode
 from gongzhi.auth.pages import LANDING, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
 from gongzhi.db.connection import failover_configured
@@ -35,11 +38,20 @@ def _portal() -> None:
                      format_func=lambda code: {"zh": "中文", "en": "English"}[code], horizontal=True,
                      key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
             st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
+        session.banners(user)
         # expanded: every page listed, no "View N more" button (Streamlit's own English text).
         page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
-                              for p in pages_for(user.role, user.admin)], expanded=True)
+                              for p in pages_for(user.role, user.admin, must_change=bool(user.must_change))],
+                             expanded=True)
     session.write_cookie()
-    page.run()
+    if user is None:
+        if page.url_path:          # a public page (the sign-in page draws its own banner under its message)
+            session.banners(None, demo_mode=demo_mode.on())
+        page.run()
+        return
+    with session.page_transaction(user):
+        session.check(user)
+        page.run()
 
 
 try:

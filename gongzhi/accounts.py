@@ -1,4 +1,5 @@
-"""Staff accounts: creating the auth user and the staff row together.
+"""Staff accounts: creating the auth user and the staff row together. The password is the
+administrator's choice, so the new account must change it at its first sign-in.
 
 This is the deployer's path (CLI, first set-up: also the first administrators, `admin=`); in the
 portal the system administrator manages accounts through the same tables under row-level security.
@@ -19,11 +20,9 @@ def create_staff(*, email: str, password: str, role: str, org: str, display_name
     """Create an account for a staff member at the org unit with code or name `org`; department
     staff also name their department (code or name). `admin` (system / security / audit) makes the
     account an administrator in the same transaction (district-level accounts only)."""
-    refused = passwords.problems(password, email=email, name=display_name)
-    if refused:
-        raise DomainError(refused[0])
     try:
         with db.owner() as conn, conn.transaction():
+            passwords.check(conn, password, email=email, name=display_name)
             units = conn.execute("select id from public.org_unit where code = %s or name = %s",
                                  (org, org)).fetchall()
             if len(units) != 1:

@@ -202,7 +202,8 @@ def user() -> None:
               help="Make the account an administrator (三权分立; district role only): system, security or audit.")
 def user_add(email: str, password: str, role: str, org: str, display_name: str, phone: str | None,
              department: str | None, admin: str | None) -> None:
-    """Create a staff account (auth user and staff row) in one transaction."""
+    """Create a staff account (auth user and staff row) in one transaction; the password must be
+    changed at its first sign-in."""
     from gongzhi.accounts import create_staff
     click.echo(_domain(lambda: create_staff(email=email, password=password, role=role, org=org,
                                             display_name=display_name, phone=phone, department=department,
@@ -249,6 +250,21 @@ def admin_list() -> None:
     with db.owner() as conn:
         for h in grants.holders(conn):
             click.echo(f"{h['capability']}\t{h['email']}\t{h['display_name']}\t{'active' if h['active'] else 'disabled'}")
+
+
+@main.command("demo-mode")
+@click.argument("action", type=click.Choice(["status", "off"]))
+def demo_mode_command(action: str) -> None:
+    """Demo mode (the published demo password allowed, a banner on every page): see it, or turn it
+    off for good — every account still on the demo password must then change it."""
+    from gongzhi.auth import demo_mode
+    from gongzhi.db import owner
+    with owner() as conn, conn.transaction():
+        if action == "off":
+            click.echo("demo mode turned off: every account on the demo password must change it"
+                       if demo_mode.turn_off(conn) else "demo mode was already off")
+        else:
+            click.echo("demo mode is on" if demo_mode.is_on(conn) else "demo mode is off")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

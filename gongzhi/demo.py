@@ -1,7 +1,7 @@
 """The one builder of seed data: the Chinese demo district, and scale data for benchmarks.
 
-`load_demo` builds the org tree, staff (one per unit plus the README's demo accounts), categories,
-and the three lists; `add_rows` appends demands, resources and projects set-based
+`load_demo` builds the org tree, staff (one per unit plus the README's demo accounts, all on the
+published demo password, which demo mode allows), categories, and the three lists; `add_rows` appends demands, resources and projects set-based
 (generate_series), so a million demands take seconds. Seeding runs as the table owner with the
 user triggers of the lists switched off inside its transaction: the seed computes territory
 columns itself and writes statuses as they would be after a year of work.
@@ -40,6 +40,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         _staff(conn)
         add_rows(conn, demands=demands, resources=resources, projects=projects)
         whistle_demo.load(conn)
+        _demo_mode(conn)
         volunteer_seed.load_demo(conn)
         conn.commit()
     return True
@@ -112,6 +113,18 @@ def _staff(conn: psycopg.Connection) -> None:
     for email, capability, _display in d.DEMO_ADMINS:
         conn.execute("insert into public.admin_grant (user_id, capability)"
                      " select id, %s from auth.users where email = %s", (capability, email))
+
+
+def _demo_mode(conn: psycopg.Connection) -> None:
+    """Demo mode on: every account keeps the published demo password (private.password_state.demo)
+    until a district turns demo mode off or loads its own org tree; then each must change it."""
+    conn.execute("insert into private.password_history (user_id, hash) select id, %s from auth.users",
+                 (hash_password(d.DEMO_PASSWORD),))
+    conn.execute("""insert into private.password_state (user_id, must_change, reason, demo)
+                    select id, false, null, true from auth.users
+                    on conflict (user_id) do update set must_change = false, reason = null, demo = true""")
+    conn.execute("""insert into public.security_setting (key, value) values ('demo_mode', 'true')
+                    on conflict (key) do update set value = excluded.value""")
 
 
 def _templates(conn: psycopg.Connection) -> None:

@@ -25,7 +25,8 @@ GENESIS = "0" * 64
 # that logs a new kind adds it to both.
 KINDS = ("sign_in", "sign_in_failed", "sign_out", "account", "export", "restore", "prune", "setting",
          "mfa_enrol", "mfa_remove", "mfa_failed", "recovery_code_used", "drill",
-         "capability", "unmask", "retention", "subject_request")
+         "capability", "unmask", "retention", "subject_request",
+         "session_expired", "password_change", "password_reset", "sign_out_everywhere")
 MIN_RETENTION_DAYS = 180
 
 

@@ -3,7 +3,7 @@ password reset by e-mailed code) when the backend is a hosted Supabase project."
 import streamlit as st
 
 from gongzhi import config
-from gongzhi.auth import supabase_auth
+from gongzhi.auth import demo_mode, supabase_auth
 from gongzhi.auth.local import sign_in
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
@@ -26,6 +26,8 @@ if (waiting := second_factor_step.pending()) is not None:   # the password was r
     st.stop()
 if reason := st.session_state.pop(session.SIGNED_OUT_BECAUSE, None):
     st.warning(t(reason))
+DEMO = demo_mode.on()
+session.banners(None, demo_mode=DEMO)
 with st.form("login"):
     email = st.text_input(t("login.email"), key="login_email")
     password = st.text_input(t("login.password"), type="password", key="login_password")
@@ -65,5 +67,5 @@ if SUPABASE:
                 session.show_error(exc)
             else:
                 st.rerun()
-elif config.database_url() is None:
+elif DEMO:   # the published password is shown only while demo mode allows it
     st.caption(t("login.demo_hint", password=DEMO_PASSWORD))

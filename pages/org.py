@@ -4,6 +4,8 @@ signed-in system administrator, under row-level security."""
 import pandas as pd
 import streamlit as st
 
+from gongzhi.auth import sessions
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.org import commands, queries, tree_import
 from gongzhi.org.forms import AccountForm, UnitForm
@@ -124,6 +126,10 @@ with account_tab:
                 _run(lambda: commands.move(user, person["user_id"], to), "org.account.moved",
                      name=person["display_name"], unit=unit_names.get(to, ""))
                 st.rerun()
+        if may(user, "accounts.sign_out_everywhere"):
+            left.button(t("identity.everywhere.account"), key="org_everywhere", on_click=_run,
+                        args=(lambda: sessions.end_everywhere(user, person["user_id"], session.client_address()),
+                              "identity.everywhere.done"), kwargs={"name": person["display_name"]})
     with st.form("org_new_account", clear_on_submit=False):
         st.subheader(t("org.account.create"))
         a, b = st.columns(2)

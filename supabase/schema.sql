@@ -149,7 +149,7 @@ CREATE FUNCTION private.admin_capability() RETURNS text
     SET search_path TO ''
     AS $$
   select g.capability from public.admin_grant g join public.staff s on s.user_id = g.user_id
-  where g.user_id = auth.uid() and s.active
+  where g.user_id = auth.uid() and s.active and not private.password_blocks(g.user_id)
 $$;
 
 --
@@ -426,6 +426,22 @@ begin
   update public.resource r set allocated = r.allocated + x.value::int
   from jsonb_each_text(delta) x
   where r.id = x.key::bigint and x.value::int <> 0;
+end;
+$$;
+
+--
+-- Name: change_own_password(uuid, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.change_own_password(p_user uuid, p_hash text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if to_regclass('auth.local_sign_in') is not null then
+    update auth.users set encrypted_password = p_hash, updated_at = now() where id = p_user;
+  end if;
+  perform private.password_set(p_user, p_hash, null);
 end;
 $$;
 
@@ -856,6 +872,7 @@ begin
   insert into auth.users (email, encrypted_password, email_confirmed_at)
   values (lower(btrim(p_email)), p_password_hash, now())
   returning id into new_id;
+  perform private.password_set(new_id, p_password_hash, 'first');
   return new_id;
 end;
 $_$;
@@ -1035,13 +1052,32 @@ end;
 $_$;
 
 --
+-- Name: demo_mode_ended(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demo_mode_ended() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.security_setting s where s.key = 'demo_mode' and s.value = 'true'::jsonb) then
+    update private.password_state p set must_change = true, reason = 'demo' where p.demo and not p.must_change;
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: department_id(); Type: FUNCTION; Schema: private; Owner: -
 --
 
 CREATE FUNCTION private.department_id() RETURNS bigint
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
-    AS $$ select s.department_id from public.staff s where s.user_id = auth.uid() and s.active and s.role = 'department' $$;
+    AS $$
+  select s.department_id from public.staff s
+  where s.user_id = auth.uid() and s.active and s.role = 'department' and not private.password_blocks(s.user_id)
+$$;
 
 --
 -- Name: department_reported(); Type: FUNCTION; Schema: private; Owner: -
@@ -1084,6 +1120,30 @@ begin
       and not exists (select from public.admin_grant g where g.user_id = s.user_id)
       and coalesce(u.last_sign_in_at, s.created_at) < now() - make_interval(days => greatest(p_days, 1))
     order by coalesce(u.last_sign_in_at, s.created_at), s.user_id;
+end;
+$$;
+
+--
+-- Name: end_sessions_everywhere(uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.end_sessions_everywhere(p_user uuid) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  ended integer;
+begin
+  if p_user is distinct from auth.uid() and private.admin_capability() is distinct from 'system' then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  if p_user is distinct from auth.uid() and not exists (select from public.staff s where s.user_id = p_user) then
+    raise exception 'gongzhi:org.account.not_found' using errcode = 'no_data_found';
+  end if;
+  update private.staff_session s set ended_reason = 'everywhere'
+  where s.user_id = p_user and s.ended_reason is null and s.expires_at > now();
+  get diagnostics ended = row_count;
+  return ended;
 end;
 $$;
 
@@ -1201,6 +1261,22 @@ begin
     new.created_at := now();
   end if;
   return new;
+end;
+$$;
+
+--
+-- Name: guard_demo_mode(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.guard_demo_mode() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op <> 'DELETE' and new.key = 'demo_mode' and new.value = 'true'::jsonb and auth.uid() is not null then
+    raise exception 'gongzhi:security_setting.demo_on' using errcode = 'check_violation';
+  end if;
+  return case when tg_op = 'DELETE' then old else new end;
 end;
 $$;
 
@@ -1671,6 +1747,21 @@ end;
 $$;
 
 --
+-- Name: new_login_must_change(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.new_login_must_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into private.password_state (user_id, must_change, reason) values (new.id, true, 'first')
+  on conflict (user_id) do nothing;
+  return null;
+end;
+$$;
+
+--
 -- Name: next_step(text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1692,6 +1783,61 @@ CREATE FUNCTION private.org_unit_ancestors_fixed() RETURNS trigger
     AS $$
 begin
   raise exception 'gongzhi:org_unit.immutable' using errcode = 'check_violation';
+end;
+$$;
+
+--
+-- Name: password_blocks(uuid); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.password_blocks(p_user uuid) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((select p.must_change from private.password_state p where p.user_id = p_user), false)
+$$;
+
+--
+-- Name: password_set(uuid, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.password_set(p_user uuid, p_hash text, p_reason text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if p_reason is not null and p_reason not in ('first', 'reset') then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'check_violation';
+  end if;
+  insert into private.password_history (user_id, hash) values (p_user, p_hash);
+  delete from private.password_history h
+  where h.user_id = p_user
+    and h.id < (select min(k.id) from (select x.id from private.password_history x where x.user_id = p_user
+                                       order by x.id desc limit 24) k);
+  insert into private.password_state (user_id, changed_at, must_change, reason, demo)
+  values (p_user, now(), p_reason is not null, p_reason, false)
+  on conflict (user_id) do update
+    set changed_at = excluded.changed_at, must_change = excluded.must_change, reason = excluded.reason, demo = false;
+end;
+$$;
+
+--
+-- Name: password_status(uuid, integer); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.password_status(p_user uuid, p_expiry_days integer) RETURNS TABLE(must_change boolean, reason text, changed_at timestamp with time zone, demo boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into private.password_state (user_id, must_change, reason)
+  select u.id, false, null from auth.users u where u.id = p_user
+  on conflict (user_id) do nothing;
+  update private.password_state p set must_change = true, reason = 'expired'
+  where p.user_id = p_user and not p.must_change and not p.demo
+    and p.changed_at < now() - make_interval(days => greatest(p_expiry_days, 1));
+  return query select p.must_change, p.reason, p.changed_at, p.demo
+               from private.password_state p where p.user_id = p_user;
 end;
 $$;
 
@@ -1759,7 +1905,7 @@ CREATE FUNCTION private.personal_terr_hi() RETURNS bigint
     SET search_path TO ''
     AS $$
   select o.terr_hi from public.staff s join public.org_unit o on o.id = s.org_unit_id
-  where s.user_id = auth.uid() and s.active and s.role in ('district', 'grid')
+  where s.user_id = auth.uid() and s.active and s.role in ('district', 'grid') and not private.password_blocks(s.user_id)
 $$;
 
 --
@@ -1771,7 +1917,7 @@ CREATE FUNCTION private.personal_terr_lo() RETURNS bigint
     SET search_path TO ''
     AS $$
   select o.terr from public.staff s join public.org_unit o on o.id = s.org_unit_id
-  where s.user_id = auth.uid() and s.active and s.role in ('district', 'grid')
+  where s.user_id = auth.uid() and s.active and s.role in ('district', 'grid') and not private.password_blocks(s.user_id)
 $$;
 
 --
@@ -2046,7 +2192,8 @@ CREATE FUNCTION private.request_role(p_user uuid) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select case when private.admin_capability_of(p_user) is not null then 'gongzhi_admin'
+  select case when private.password_blocks(p_user) then 'authenticated'
+              when private.admin_capability_of(p_user) is not null then 'gongzhi_admin'
               when exists (select from public.staff s where s.user_id = p_user and s.active and s.role = 'district')
               then 'gongzhi_district' else 'authenticated' end
 $$;
@@ -2363,6 +2510,45 @@ end;
 $$;
 
 --
+-- Name: session_check(bytea); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.session_check(p_token_hash bytea) RETURNS TABLE(status text, must_change boolean)
+    LANGUAGE sql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select t.status, t.must_change from private.session_touch(p_token_hash) t where t.user_id = auth.uid()
+$$;
+
+--
+-- Name: session_touch(bytea); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.session_touch(p_token_hash bytea) RETURNS TABLE(user_id uuid, status text, must_change boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  s private.staff_session;
+begin
+  select * into s from private.staff_session x where x.token_hash = p_token_hash;
+  if not found then
+    return;
+  end if;
+  user_id := s.user_id;
+  must_change := private.password_blocks(s.user_id);
+  status := case when s.ended_reason is not null then s.ended_reason
+                 when s.expires_at <= now() then 'expired'
+                 when s.last_seen_at + make_interval(mins => s.idle_minutes) <= now() then 'idle'
+                 else 'live' end;
+  if status = 'live' and s.last_seen_at < now() - interval '1 minute' then
+    update private.staff_session x set last_seen_at = now() where x.token_hash = p_token_hash;
+  end if;
+  return next;
+end;
+$$;
+
+--
 -- Name: set_login_password(uuid, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2382,6 +2568,9 @@ begin
   end if;
   update auth.users set encrypted_password = p_password_hash, updated_at = now() where id = p_user;
   delete from auth.local_sign_in where user_id = p_user;
+  delete from private.sign_in_failure f
+  where f.kind = 'email' and f.key = (select sha256(convert_to(u.email, 'UTF8')) from auth.users u where u.id = p_user);
+  perform private.password_set(p_user, p_password_hash, 'reset');
 end;
 $$;
 
@@ -2547,7 +2736,7 @@ $$;
 CREATE FUNCTION private.staff_role() RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
-    AS $$ select s.role from public.staff s where s.user_id = auth.uid() and s.active $$;
+    AS $$ select s.role from public.staff s where s.user_id = auth.uid() and s.active and not private.password_blocks(s.user_id) $$;
 
 --
 -- Name: stamp_created_by(); Type: FUNCTION; Schema: private; Owner: -
@@ -2771,7 +2960,7 @@ CREATE FUNCTION private.terr_above() RETURNS bigint[]
     AS $$
   select (private.terr_serving(o.terr))[1:3]
   from public.staff s join public.org_unit o on o.id = s.org_unit_id
-  where s.user_id = auth.uid() and s.active and s.role <> 'department'
+  where s.user_id = auth.uid() and s.active and s.role <> 'department' and not private.password_blocks(s.user_id)
 $$;
 
 --
@@ -2783,7 +2972,7 @@ CREATE FUNCTION private.terr_hi() RETURNS bigint
     SET search_path TO ''
     AS $$
   select o.terr_hi from public.staff s join public.org_unit o on o.id = s.org_unit_id
-  where s.user_id = auth.uid() and s.active and s.role <> 'department'
+  where s.user_id = auth.uid() and s.active and s.role <> 'department' and not private.password_blocks(s.user_id)
 $$;
 
 --
@@ -2808,7 +2997,7 @@ CREATE FUNCTION private.terr_lo() RETURNS bigint
     SET search_path TO ''
     AS $$
   select o.terr from public.staff s join public.org_unit o on o.id = s.org_unit_id
-  where s.user_id = auth.uid() and s.active and s.role <> 'department'
+  where s.user_id = auth.uid() and s.active and s.role <> 'department' and not private.password_blocks(s.user_id)
 $$;
 
 --
@@ -2992,6 +3181,62 @@ CREATE TABLE private.mfa_recovery_code (
 COMMENT ON TABLE private.mfa_recovery_code IS 'Single-use recovery codes of a local account''s second factor: SHA-256 of the user and the code, and when it was used.';
 
 --
+-- Name: password_history; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.password_history (
+    id bigint NOT NULL,
+    user_id uuid NOT NULL,
+    hash text NOT NULL,
+    set_at timestamp with time zone DEFAULT now() NOT NULL
+);
+
+--
+-- Name: TABLE password_history; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.password_history IS 'The scrypt hash of every password an account has had (newest kept: 24), so that a new password can be compared with the last N.';
+
+--
+-- Name: password_history_id_seq; Type: SEQUENCE; Schema: private; Owner: -
+--
+
+ALTER TABLE private.password_history ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME private.password_history_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: password_state; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.password_state (
+    user_id uuid NOT NULL,
+    changed_at timestamp with time zone DEFAULT now() NOT NULL,
+    must_change boolean DEFAULT true NOT NULL,
+    reason text,
+    demo boolean DEFAULT false NOT NULL,
+    CONSTRAINT password_state_check CHECK ((must_change = (reason IS NOT NULL))),
+    CONSTRAINT password_state_reason_check CHECK ((reason = ANY (ARRAY['first'::text, 'reset'::text, 'expired'::text, 'demo'::text])))
+);
+
+--
+-- Name: TABLE password_state; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.password_state IS 'When each account''s password was set, whether it must be changed before the account may act (and why), and whether it is the published demo password.';
+
+--
+-- Name: COLUMN password_state.demo; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.password_state.demo IS 'The password is the published demo password, written by the demo loader; allowed only while demo mode is on.';
+
+--
 -- Name: plaintext_pending; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -3090,8 +3335,13 @@ CREATE TABLE private.staff_session (
     user_id uuid NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     expires_at timestamp with time zone NOT NULL,
+    last_seen_at timestamp with time zone DEFAULT now() NOT NULL,
+    idle_minutes integer DEFAULT 30 NOT NULL,
+    ended_reason text,
     aal text DEFAULT 'aal1'::text NOT NULL,
     CONSTRAINT staff_session_aal_check CHECK ((aal = ANY (ARRAY['aal1'::text, 'aal2'::text]))),
+    CONSTRAINT staff_session_ended_reason_check CHECK ((ended_reason = ANY (ARRAY['elsewhere'::text, 'everywhere'::text]))),
+    CONSTRAINT staff_session_idle_minutes_check CHECK (((idle_minutes >= 1) AND (idle_minutes <= 1440))),
     CONSTRAINT staff_session_token_hash_check CHECK ((length(token_hash) = 32))
 );
 
@@ -3100,6 +3350,18 @@ CREATE TABLE private.staff_session (
 --
 
 COMMENT ON TABLE private.staff_session IS 'A signed-in browser of a local account: SHA-256 of its cookie token, the user, the expiry.';
+
+--
+-- Name: COLUMN staff_session.last_seen_at; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.staff_session.last_seen_at IS 'The last page run of this browser (bumped at most once a minute); idle_minutes after it the session ends.';
+
+--
+-- Name: COLUMN staff_session.ended_reason; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON COLUMN private.staff_session.ended_reason IS 'Why the session was ended while its browser may still hold the cookie: signed in elsewhere, or signed out everywhere. The browser is told at its next page run.';
 
 --
 -- Name: COLUMN staff_session.aal; Type: COMMENT; Schema: private; Owner: -
@@ -4810,6 +5072,20 @@ ALTER TABLE ONLY private.mfa_recovery_code
     ADD CONSTRAINT mfa_recovery_code_pkey PRIMARY KEY (user_id, code_hash);
 
 --
+-- Name: password_history password_history_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.password_history
+    ADD CONSTRAINT password_history_pkey PRIMARY KEY (id);
+
+--
+-- Name: password_state password_state_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.password_state
+    ADD CONSTRAINT password_state_pkey PRIMARY KEY (user_id);
+
+--
 -- Name: plaintext_pending plaintext_pending_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -5284,6 +5560,12 @@ ALTER TABLE ONLY public.volunteer
 
 ALTER TABLE ONLY public.work_calendar
     ADD CONSTRAINT work_calendar_pkey PRIMARY KEY (day);
+
+--
+-- Name: password_history_user_id_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX password_history_user_id_idx ON private.password_history USING btree (user_id, id DESC);
 
 --
 -- Name: security_log_at_idx; Type: INDEX; Schema: private; Owner: -
@@ -6924,6 +7206,18 @@ CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH
 CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
 
 --
+-- Name: security_setting security_setting_demo_ended; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER security_setting_demo_ended AFTER INSERT OR DELETE OR UPDATE ON public.security_setting FOR EACH STATEMENT EXECUTE FUNCTION private.demo_mode_ended();
+
+--
+-- Name: security_setting security_setting_demo_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER security_setting_demo_guard BEFORE INSERT OR DELETE OR UPDATE ON public.security_setting FOR EACH ROW EXECUTE FUNCTION private.guard_demo_mode();
+
+--
 -- Name: security_setting security_setting_touch; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -7290,6 +7584,20 @@ ALTER TABLE ONLY private.mfa_factor
 
 ALTER TABLE ONLY private.mfa_recovery_code
     ADD CONSTRAINT mfa_recovery_code_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: password_history password_history_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.password_history
+    ADD CONSTRAINT password_history_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
+
+--
+-- Name: password_state password_state_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.password_state
+    ADD CONSTRAINT password_state_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
 -- Name: security_log security_log_kind_known; Type: FK CONSTRAINT; Schema: private; Owner: -
@@ -9918,6 +10226,13 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.book_capacity(delta jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION change_own_password(p_user uuid, p_hash text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.change_own_password(p_user uuid, p_hash text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.change_own_password(p_user uuid, p_hash text) TO gongzhi_auth;
+
+--
 -- Name: FUNCTION check_admin_grant(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -10045,6 +10360,12 @@ REVOKE ALL ON FUNCTION private.demand_tally_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.demand_tally_sql(source text) FROM PUBLIC;
 
 --
+-- Name: FUNCTION demo_mode_ended(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demo_mode_ended() FROM PUBLIC;
+
+--
 -- Name: FUNCTION department_id(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -10064,6 +10385,15 @@ REVOKE ALL ON FUNCTION private.department_reported() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.dormant_accounts(p_days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.dormant_accounts(p_days integer) TO gongzhi_admin;
+
+--
+-- Name: FUNCTION end_sessions_everywhere(p_user uuid); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.end_sessions_everywhere(p_user uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.end_sessions_everywhere(p_user uuid) TO authenticated;
+GRANT ALL ON FUNCTION private.end_sessions_everywhere(p_user uuid) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.end_sessions_everywhere(p_user uuid) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION end_sessions_of_user(); Type: ACL; Schema: private; Owner: -
@@ -10090,6 +10420,12 @@ REVOKE ALL ON FUNCTION private.event_written() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.guard_consult() FROM PUBLIC;
+
+--
+-- Name: FUNCTION guard_demo_mode(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.guard_demo_mode() FROM PUBLIC;
 
 --
 -- Name: FUNCTION guard_event(); Type: ACL; Schema: private; Owner: -
@@ -10192,6 +10528,12 @@ REVOKE ALL ON FUNCTION private.mfa_reset(p_user uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.mfa_reset(p_user uuid) TO gongzhi_district;
 
 --
+-- Name: FUNCTION new_login_must_change(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.new_login_must_change() FROM PUBLIC;
+
+--
 -- Name: FUNCTION next_step(step text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -10204,6 +10546,26 @@ GRANT ALL ON FUNCTION private.next_step(step text) TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.org_unit_ancestors_fixed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION password_blocks(p_user uuid); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.password_blocks(p_user uuid) FROM PUBLIC;
+
+--
+-- Name: FUNCTION password_set(p_user uuid, p_hash text, p_reason text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.password_set(p_user uuid, p_hash text, p_reason text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.password_set(p_user uuid, p_hash text, p_reason text) TO gongzhi_auth;
+
+--
+-- Name: FUNCTION password_status(p_user uuid, p_expiry_days integer); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.password_status(p_user uuid, p_expiry_days integer) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.password_status(p_user uuid, p_expiry_days integer) TO gongzhi_auth;
 
 --
 -- Name: FUNCTION personal_cipher(p_table text, p_row text, p_field text, p_reason text); Type: ACL; Schema: private; Owner: -
@@ -10444,6 +10806,21 @@ REVOKE ALL ON FUNCTION private.security_log_prune(p_days integer) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.security_log_rows(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.security_log_rows(p_kind text, p_from timestamp with time zone, p_to timestamp with time zone, p_actor text, p_object text) TO gongzhi_admin;
+
+--
+-- Name: FUNCTION session_check(p_token_hash bytea); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.session_check(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.session_check(p_token_hash bytea) TO authenticated;
+GRANT ALL ON FUNCTION private.session_check(p_token_hash bytea) TO gongzhi_district;
+
+--
+-- Name: FUNCTION session_touch(p_token_hash bytea); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.session_touch(p_token_hash bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.session_touch(p_token_hash bytea) TO gongzhi_auth;
 
 --
 -- Name: FUNCTION set_login_password(p_user uuid, p_password_hash text); Type: ACL; Schema: private; Owner: -
@@ -10694,6 +11071,12 @@ GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE private.mfa_factor TO gongzhi_auth;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE private.mfa_recovery_code TO gongzhi_auth;
 
 --
+-- Name: TABLE password_history; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT SELECT ON TABLE private.password_history TO gongzhi_auth;
+
+--
 -- Name: TABLE sign_in_failure; Type: ACL; Schema: private; Owner: -
 --
 
@@ -10704,6 +11087,18 @@ GRANT SELECT,INSERT,DELETE ON TABLE private.sign_in_failure TO gongzhi_auth;
 --
 
 GRANT SELECT,INSERT,DELETE ON TABLE private.staff_session TO gongzhi_auth;
+
+--
+-- Name: COLUMN staff_session.last_seen_at; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT UPDATE(last_seen_at) ON TABLE private.staff_session TO gongzhi_auth;
+
+--
+-- Name: COLUMN staff_session.ended_reason; Type: ACL; Schema: private; Owner: -
+--
+
+GRANT UPDATE(ended_reason) ON TABLE private.staff_session TO gongzhi_auth;
 
 --
 -- Name: COLUMN staff_session.aal; Type: ACL; Schema: private; Owner: -

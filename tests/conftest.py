@@ -143,6 +143,9 @@ def require_second_factor(conn, everyone: bool = False) -> None:
                       ('mfa.required_for_district', 'true'), ('mfa.optional_for_others', %s), ('demo_mode', 'false')
                     on conflict (key) do update set value = excluded.value""",
                  ("false" if everyone else "true",))
+    # Out of demo mode every demo account must set its own password (private.demo_mode_ended):
+    # here they are taken to have done so, so that the second factor's policies decide.
+    conn.execute("update private.password_state set must_change = false, reason = null, demo = false where demo")
 
 
 def act_as_owner(conn) -> None:

@@ -45,3 +45,10 @@ def test_every_benchmark_is_documented():
     from gongzhi.bench import REGISTRY
     perf = (ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
     assert [name for name in REGISTRY if f"bench {name}" not in perf] == []
+
+
+def test_every_security_setting_and_log_kind_is_documented():
+    from gongzhi import security_log, security_settings
+    text = (ROOT / "docs" / "security.md").read_text(encoding="utf-8")
+    assert [k for k in security_settings.DEFAULTS if f"`{k}`" not in text] == []
+    assert [k for k in security_log.KINDS if f"`{k}`" not in text] == []

@@ -25,11 +25,21 @@ def test_a_strong_password_passes_and_generated_ones_always_do():
     assert all(passwords.problems(passwords.generate()) == [] for _ in range(20))
 
 
-def test_the_district_may_ask_for_longer_passwords_but_not_shorter(monkeypatch):
-    monkeypatch.setenv("GONGZHI_PASSWORD_MIN_LENGTH", "16")
-    assert "account.password_short" in passwords.problems("Lishui-grid-7!R")
-    monkeypatch.setenv("GONGZHI_PASSWORD_MIN_LENGTH", "4")
-    assert passwords.min_length() == passwords.DEFAULT_MIN_LENGTH
+def test_the_district_may_ask_for_longer_passwords_but_not_shorter(fresh_db):
+    from gongzhi import db, security_settings
+    from gongzhi.errors import DomainError
+    from tests.pages.conftest import identity_of
+    district = identity_of("qu@demo.gongzhi.cn")
+    with db.owner() as conn:
+        passwords.check(conn, "Lishui-grid-7!R")                  # 15 characters: the default allows it
+    security_settings.change(district, "password.min_length", 16)
+    with db.owner() as conn, pytest.raises(DomainError) as refusal:
+        passwords.check(conn, "Lishui-grid-7!R")
+    assert refusal.value.key == "account.password_short"
+    with pytest.raises(DomainError) as refusal:
+        security_settings.change(district, "password.min_length", 8)
+    assert refusal.value.key == "security_setting.out_of_range"
+    assert "account.password_short" in passwords.problems("Kx7!mQ2#z", min_length=4)   # never below 10
 
 
 def test_the_command_line_refuses_a_weak_password(fresh_db):

@@ -13,14 +13,16 @@ from tests.conftest import DEMO_EMAILS, act_as, act_as_owner
 def test_a_session_resumes_until_it_ends(fresh_db):
     user = local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD)
     token = sessions.start(user.user_id)
-    other = sessions.start(user.user_id)   # the same person in another browser
     assert sessions.resume(token) == user.user_id
+    other = sessions.start(user.user_id)   # the same person in another browser: the older one ends
+    assert sessions.status(token) == (user.user_id, "elsewhere") and sessions.resume(token) is None
+    token = sessions.start(user.user_id)
+    assert sessions.resume(other) is None and sessions.resume(token) == user.user_id
     with psycopg.connect(fresh_db) as conn:
         stored = [r[0] for r in conn.execute("select token_hash from private.staff_session").fetchall()]
     assert hashlib.sha256(token.encode()).digest() in stored and token.encode() not in stored
     sessions.end(token)
-    assert sessions.resume(token) is None
-    assert sessions.resume(other) == user.user_id, "signing out ends this browser's session only"
+    assert sessions.resume(token) is None and sessions.status(token) == (None, None)
 
 
 @pytest.mark.parametrize("token", [None, "", "x" * 500, "not-a-session", 42])

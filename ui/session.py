@@ -1,15 +1,18 @@
 """The signed-in user and the chosen language, kept in Streamlit's session state; for local
-accounts also in a cookie (gongzhi.auth.sessions), so that reloading the page keeps them signed in."""
+accounts also in a cookie (gongzhi.auth.sessions), so that reloading the page keeps them signed in,
+and checked on every page run (`check`: idle timeout, lifetime, signed in elsewhere, signed out
+everywhere, a password that must now be changed)."""
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from gongzhi import i18n, preferences, security_log
-from gongzhi.auth import Identity, load_identity, second_factor, sessions
+from gongzhi.auth import Identity, load_identity, local, second_factor, sessions
 from gongzhi.errors import DomainError
 from gongzhi.sender import client_address as _client_address
 
@@ -76,10 +79,75 @@ def sign_out() -> None:
     user = st.session_state.get(IDENTITY)
     if user is not None:
         security_log.record(user, "sign_out", client=client_address(), object=f"user:{user.user_id}")
+    _forget()
+
+
+def _forget(because: str | None = None) -> None:
+    """Clear this browser's signed-in state (the language stays); `because`: the message the
+    sign-in page shows."""
     for key in list(st.session_state.keys()):
         if key != LANG:
             del st.session_state[key]
     st.session_state[COOKIE_TO_WRITE] = ""
+    if because:
+        st.session_state[SIGNED_OUT_BECAUSE] = because
+
+
+def check(user: Identity) -> None:
+    """Inside the page run's transaction: is this browser's session still alive? When it ended
+    (idle, too old, signed in elsewhere, signed out everywhere) the browser is signed out and told
+    why; when the account must now change its password, it is sent to the password page. Local
+    accounts only (Supabase Auth keeps its own sessions)."""
+    token = st.session_state.get(TOKEN)
+    if not token:
+        return
+    status, must_change = sessions.check(user, token)
+    if status != sessions.LIVE:
+        if status in ("idle", "expired"):
+            sessions.expire(token, user.user_id, status, client_address())
+        else:
+            sessions.end(token)
+        _forget("auth.session." + status)
+        st.rerun()
+    if must_change and not user.must_change:
+        st.session_state[IDENTITY] = load_identity(user.user_id, user.claims)
+        st.rerun()
+
+
+def banners(user: Identity | None, demo_mode: bool = False) -> None:
+    """What every page says at its top: demo mode (the published password), a password about to expire."""
+    if (user.demo_mode if user is not None else demo_mode):
+        st.warning(t("identity.demo_banner"), icon=":material/science:")
+    days = user.password_days_left(datetime.now(timezone.utc)) if user is not None else None
+    if days is not None:
+        st.warning(t("identity.expiry_banner", days=days), icon=":material/key:")
+
+
+def change_password(user: Identity, current: str, new: str, repeat: str) -> Identity:
+    """The user's own new password (DomainError when refused); the browser keeps a new session, as
+    every session of the account ended with the old password."""
+    if new != repeat:
+        raise DomainError("identity.password.mismatch")
+    auth = st.session_state.get(AUTH_SESSION)
+    if auth is not None:
+        fresh = auth.change_password(user, new, client_address())
+        st.session_state[IDENTITY] = fresh
+        return fresh
+    fresh = local.change_password(user, current, new, client_address())
+    had_session = bool(st.session_state.get(TOKEN))
+    sign_in(fresh, remember=had_session)
+    return fresh
+
+
+def sign_out_everywhere(user: Identity) -> None:
+    """退出所有设备: every session of the account ends, this browser's included."""
+    auth = st.session_state.get(AUTH_SESSION)
+    if auth is not None:
+        auth.sign_out_everywhere()
+        security_log.record(user, "sign_out_everywhere", client=client_address(), object=f"user:{user.user_id}")
+    else:
+        sessions.end_everywhere(user, user.user_id, client_address())
+    _forget("auth.session.everywhere")
 
 
 def _cookie() -> str | None:
@@ -91,8 +159,19 @@ def _cookie() -> str | None:
 
 
 def _resume() -> Identity | None:
-    """The local account of this browser's session cookie, signed in again; None without one."""
+    """The local account of this browser's session cookie, signed in again; None without one (and
+    the reason on the sign-in page when the session ran out or was ended)."""
     token = _cookie()
+    user_id, status = sessions.status(token)
+    if user_id is None:
+        return None
+    if status != sessions.LIVE:
+        if status in ("idle", "expired"):
+            sessions.expire(token, user_id, status, client_address())
+        else:
+            sessions.end(token)
+        _forget("auth.session." + status)
+        return None
     found = sessions.session_of(token)
     if found is None:
         return None
@@ -102,8 +181,7 @@ def _resume() -> Identity | None:
         second_factor.check_resumed(user)
     except DomainError as exc:   # disabled, or now required to present a second factor: the session ends here
         sessions.end(token)
-        st.session_state[SIGNED_OUT_BECAUSE] = exc.key
-        st.session_state[COOKIE_TO_WRITE] = ""
+        _forget(exc.key)
         return None
     sign_in(user)
     st.session_state[TOKEN] = token

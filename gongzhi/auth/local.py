@@ -1,5 +1,15 @@
 """Local sign-in for the embedded backend: scrypt password hashes in `auth.users`, and a lockout
-after repeated failures per email and per client (`private.sign_in_failure`). Hosted Supabase signs in through Supabase Auth."""
+after repeated failures per email and per client (`private.sign_in_failure`). Hosted Supabase signs in through Supabase Auth.
+
+Signing in is a few small steps, in this order:
+1. `sign_in`: the password (lockouts included) and the district's rule for a second sign-in
+   (`session.second_sign_in: refuse`); it returns the Identity, whose `must_change` says whether
+   the password must be changed before anything else (first sign-in, a reset, expiry, demo mode off).
+2. a second factor, where one is required (a later step between 1 and 3);
+3. the browser session (`gongzhi.auth.sessions.start`, which ends older sessions under `end_older`).
+While `must_change` is set, the portal offers only the password page and the database serves the
+account nothing; `change_password` clears it.
+"""
 from __future__ import annotations
 
 import base64
@@ -8,6 +18,7 @@ import hmac
 import os
 
 from gongzhi import db, security_log
+from gongzhi.auth import passwords, sessions
 from gongzhi.auth.identity import Identity, load_identity
 from gongzhi.errors import DomainError
 
@@ -38,18 +49,14 @@ def verify_password(password: str, stored: str | None) -> bool:
 
 
 def create_user(conn, email: str, password: str) -> str:
-    """A new auth user; returns its id. `conn` is an owner connection."""
+    """A new auth user whose password someone else chose, so it must be changed at the first
+    sign-in; returns its id. `conn` is an owner connection."""
+    hashed = hash_password(password)
     row = conn.execute(
         "insert into auth.users (email, encrypted_password, email_confirmed_at) values (%s, %s, now())"
-        " returning id", (email.strip().lower(), hash_password(password))).fetchone()
+        " returning id", (email.strip().lower(), hashed)).fetchone()
+    conn.execute("select private.password_set(%s, %s, 'first')", (row["id"], hashed))
     return str(row["id"])
-
-
-def set_password(conn, user_id: str, password: str) -> None:
-    conn.execute("update auth.users set encrypted_password = %s, updated_at = now() where id = %s",
-                 (hash_password(password), user_id))
-    conn.execute("delete from private.sign_in_failure where kind = 'email'"
-                 " and key = (select sha256(convert_to(email, 'UTF8')) from auth.users where id = %s)", (user_id,))
 
 
 def _key(text: str) -> bytes:
@@ -91,6 +98,8 @@ def sign_in(email: str, password: str, client: str | None = None) -> Identity:
             refusal = DomainError("auth.wrong_password")
             conn.execute("insert into private.sign_in_failure (kind, key) values ('email', %(email)s), ('client', %(client)s)",
                          keys)
+        elif sessions.refused(conn, str(user["id"])):
+            refusal = DomainError("auth.signed_in_elsewhere")
         else:
             conn.execute("delete from private.sign_in_failure where kind = 'email' and key = %s", (keys["email"],))
             conn.execute("update auth.users set last_sign_in_at = now() where id = %s", (user["id"],))
@@ -104,3 +113,23 @@ def sign_in(email: str, password: str, client: str | None = None) -> Identity:
     identity = load_identity(str(user["id"]))
     security_log.record(identity, "sign_in", client=client, object=f"user:{identity.user_id}")
     return identity
+
+
+def change_password(user: Identity, current: str, new: str, client: str | None = None) -> Identity:
+    """The user's own new password: the current one must be right, the new one must pass the
+    district's policy and differ from the last N. Every session of the account ends (the caller
+    starts a new one for this browser); returns the identity, no longer bound to change it."""
+    if not current or not new:
+        raise DomainError("auth.missing")
+    with db.as_auth() as conn:
+        row = conn.execute("select encrypted_password from auth.users where id = %s for update",
+                           (user.user_id,)).fetchone()
+        if row is None or not verify_password(current, row["encrypted_password"]):
+            raise DomainError("account.current_password_wrong")
+        if hmac.compare_digest(current, new):
+            raise DomainError("account.password_reused", n=1)
+        passwords.check(conn, new, email=user.email, name=user.display_name, user_id=user.user_id)
+        conn.execute("select private.change_own_password(%s, %s)", (user.user_id, hash_password(new)))
+        security_log.append(conn, "password_change", client=client, object=f"user:{user.user_id}",
+                            details={"forced": user.must_change or None})
+    return load_identity(user.user_id, user.claims)

@@ -48,6 +48,10 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("second_factor", "pages/second_factor.py", "page.second_factor", ":material/phonelink_lock:"),
     Page("dormant_accounts", "pages/dormant_accounts.py", "page.dormant_accounts", ":material/person_off:"),
     Page("unmask_grants", "pages/unmask_grants.py", "page.unmask_grants", ":material/visibility:"),
+    # Every account: its own password and sessions. The only page while the password must be changed.
+    Page("account", "pages/account.py", "page.account", ":material/key:"),
+    # The district's password and session policy (capability `security.settings`).
+    Page("security_settings", "pages/security_settings.py", "page.security_settings", ":material/shield_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
     # 个人信息清单: what personal data is held and why; public, the notices point to it.
@@ -59,27 +63,31 @@ PAGES: dict[str, Page] = {p.key: p for p in [
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
 PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 
+# The only page of an account that must change its password first (first sign-in, a reset, expiry,
+# demo mode off); the database serves such an account nothing meanwhile.
+MUST_CHANGE_PAGES: list[str] = ["account"]
+
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
-                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "subject_requests",
+                "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "privacy"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "privacy"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor",
+                 "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
                  "subject_requests", "privacy"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts", "second_factor", "privacy"],
-    "department": ["home", "events", "notify_settings", "second_factor", "privacy"],
+            "volunteer_posts", "second_factor", "account", "privacy"],
+    "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }
 
 
 # The pages of an administrator (public.admin_grant), instead of their role's: an administrator
 # administers and reads none of the district's data. The database refuses the same to everyone else.
 ADMIN_PAGES: dict[str, list[str]] = {
-    "system": ["home", "org", "dormant_accounts", "whistle_settings", "second_factor", "privacy"],
-    "security": ["home", "unmask_grants", "second_factor", "privacy"],
-    "audit": ["home", "security_log", "second_factor", "privacy"],
+    "system": ["home", "org", "dormant_accounts", "whistle_settings", "second_factor", "account", "privacy"],
+    "security": ["home", "unmask_grants", "second_factor", "account", "privacy"],
+    "audit": ["home", "security_log", "second_factor", "account", "privacy"],
 }
 
 
@@ -88,8 +96,10 @@ def public_pages() -> list[Page]:
     return [PAGES[k] for k in PUBLIC_PAGES]
 
 
-def pages_for(role: str, admin: str | None = None) -> list[Page]:
+def pages_for(role: str, admin: str | None = None, must_change: bool = False) -> list[Page]:
     """The pages `role` may open (an administrator: those of the capability `admin`), in menu order;
-    none for an unknown role."""
+    none for an unknown role; only the password page while the account must change its password."""
+    if must_change:
+        return [PAGES[k] for k in MUST_CHANGE_PAGES] if (admin in ADMIN_PAGES or role in ROLE_PAGES) else []
     keys = ADMIN_PAGES.get(admin, []) if admin is not None else ROLE_PAGES.get(role, [])
     return [PAGES[k] for k in keys]

@@ -6,6 +6,13 @@
   `global`, would end the user's sessions on every device).
 - `send_password_reset` and `AuthSession.reset_password`: the password-reset e-mail, whose
   code the user types into the sign-in page with a new password.
+- `AuthSession.change_password`: the signed-in user's own new password, checked against the
+  district's policy and the account's last N passwords (private.password_history, kept by the
+  portal: Supabase Auth keeps no history) before Supabase Auth is asked; then the database records
+  it, which also lifts a forced change (private.password_state).
+- `AuthSession.sign_out_everywhere`: Supabase Auth's global sign-out (every device of the user).
+  Idle timeout and single session per user are Supabase Auth settings of the project (its
+  "time-box" and "inactivity timeout", and "single session per user"; docs/security.md).
 - Second factor (Supabase Auth MFA, TOTP): after the password `second_factor_step` says whether
   to ask for a code (a verified factor: `verify_code`) or to enrol (`begin_enrolment`,
   `confirm_enrolment`: POST /factors, /factors/{id}/challenge, /factors/{id}/verify). A verified
@@ -26,9 +33,10 @@ import psycopg
 from supabase import Client, ClientOptions, create_client
 from supabase_auth import errors as auth_errors
 
-from gongzhi import config
+from gongzhi import config, db, security_log
 from gongzhi.auth import passwords, second_factor, tokens, totp
-from gongzhi.auth.identity import Identity
+from gongzhi.auth.identity import Identity, load_identity
+from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
 from gongzhi.personal.crypto import seal_optional
 
@@ -110,15 +118,39 @@ class AuthSession:
         email, code = (email or "").strip().lower(), (code or "").strip()
         if not email or not code or not new_password:
             raise DomainError("auth.missing")
-        refused = passwords.problems(new_password, email=email)
-        if refused:
-            raise DomainError(refused[0])
+        with db.as_auth() as conn:              # the policy before any call to Supabase Auth
+            passwords.check(conn, new_password, email=email)
         try:
             response = self.client.auth.verify_otp({"email": email, "token": code, "type": "recovery"})
+        except Exception as exc:
+            raise auth_error(exc) from None
+        return self.change_password(self._identity(response.session), new_password)
+
+    def change_password(self, identity: Identity, new_password: str, client: str | None = None) -> Identity:
+        """The signed-in user's own new password: refused (before Supabase Auth is asked) when the
+        district's policy or the account's history refuses it; recorded in the database after."""
+        if not new_password:
+            raise DomainError("auth.missing")
+        with db.as_auth() as conn:
+            passwords.check(conn, new_password, email=identity.email, name=identity.display_name,
+                            user_id=identity.user_id)
+        try:
             self.client.auth.update_user({"password": new_password})
         except Exception as exc:
             raise auth_error(exc) from None
-        return self._identity(response.session)
+        with db.as_auth() as conn:
+            conn.execute("select private.change_own_password(%s, %s)", (identity.user_id, hash_password(new_password)))
+            security_log.append(conn, "password_change", client=client, object=f"user:{identity.user_id}",
+                                details={"forced": identity.must_change or None})
+        return load_identity(identity.user_id, identity.claims)
+
+    def sign_out_everywhere(self) -> None:
+        """Ends every session of the user, on every device (Supabase Auth's global sign-out)."""
+        try:
+            self.client.auth.sign_out({"scope": "global"})
+        except Exception as exc:
+            raise auth_error(exc) from None
+        self.refresh_token = None
 
     def _totp_factors(self) -> list:
         try:

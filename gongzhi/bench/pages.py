@@ -93,9 +93,11 @@ def checkouts_of_rerun(user, path: str) -> int:
     from streamlit.testing.v1 import AppTest
 
     from gongzhi import db
+    from gongzhi.auth import sessions
     from gongzhi.config import ROOT
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
     at.session_state["identity"] = user
+    at.session_state["session_token"] = sessions.start(user.user_id)   # its check is part of the page's transaction
     at.run()                       # app.py first, so that the page runs inside it as in the portal
     at.switch_page(path).run()
     before = db.checkouts()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import psycopg
 
-from gongzhi import config, security_log
+from gongzhi import config, security_log, security_settings
 from gongzhi.auth import Identity, passwords, supabase_auth
 from gongzhi.auth.local import hash_password
 from gongzhi.errors import DomainError, from_db
@@ -64,6 +64,7 @@ def create_account(user: Identity, form: AccountForm) -> str:
         with user.session() as conn:
             role = _role_for(conn, form)
             if config.backend() != "supabase":
+                passwords.check(conn, form.password, email=form.email, name=form.display_name)
                 new_id = conn.execute("select private.create_login(%s, %s) as id",
                                       (form.email.strip().lower(), hash_password(form.password))).fetchone()["id"]
                 conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone_enc, phone_bidx,"
@@ -111,13 +112,15 @@ def move(user: Identity, staff_id: str, org_unit_id: int) -> None:
 
 
 def reset_password(user: Identity, staff_id: str, password: str = "") -> str:
-    """Set a new password (a random one when blank) and lift any lockout; returns the password."""
-    password = password or passwords.generate()
-    _refuse(password_problems(password))
+    """Set a new password (a random one when blank) and lift any lockout; returns the password.
+    The account must change it at its next sign-in (its sessions end now)."""
+    _refuse(password_problems(password) if password else [])
     try:
         with user.session() as conn:
+            password = password or passwords.generate(security_settings.get(conn, "password.min_length"))
+            passwords.check(conn, password)
             conn.execute("select private.set_login_password(%s, %s)", (staff_id, hash_password(password)))
-            security_log.append(conn, "account", object=f"user:{staff_id}", details={"action": "reset_password"})
+            security_log.append(conn, "password_reset", object=f"user:{staff_id}")
     except psycopg.Error as exc:
         raise from_db(exc) from None
     return password

@@ -15,7 +15,7 @@ import psycopg
 from openpyxl import Workbook
 
 from gongzhi import cells, i18n
-from gongzhi.auth import Identity
+from gongzhi.auth import Identity, demo_mode
 from gongzhi.errors import DomainError, from_db
 from gongzhi.imports import reader
 from gongzhi.org.commands import next_code
@@ -112,7 +112,9 @@ def preview(user: Identity, filename: str, data: bytes) -> TreePlan:
 
 
 def commit(user: Identity, plan: TreePlan) -> int:
-    """Add every unit of a clean plan in one transaction; returns how many."""
+    """Add every unit of a clean plan in one transaction; returns how many. A district that loads
+    its own tree is no longer the demo: demo mode goes off in the same transaction, so every account
+    still on the published demo password must change it."""
     if plan.problems or not plan.units:
         raise DomainError("org.import.not_clean")
     try:
@@ -126,6 +128,7 @@ def commit(user: Identity, plan: TreePlan) -> int:
                 row = conn.execute("insert into public.org_unit (parent_id, kind, name, code) values (%s, %s, %s, %s)"
                                    " returning id, kind, code", (parent["id"], unit.kind, unit.name, code)).fetchone()
                 ids[unit.name] = ids[code] = row
+            demo_mode.turn_off(conn)
     except psycopg.Error as exc:
         raise from_db(exc) from None
     return len(plan.units)

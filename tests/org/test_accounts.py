@@ -4,7 +4,7 @@ themselves."""
 import pytest
 
 from gongzhi.auth import load_identity
-from gongzhi.auth.local import sign_in
+from gongzhi.auth.local import change_password, sign_in
 from gongzhi.db import owner
 from gongzhi.errors import DomainError
 from gongzhi.org import commands, queries
@@ -62,7 +62,9 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
     new_id = commands.create_account(district, AccountForm(" Zhao@Demo.cn ", "Chushi-2026!", "赵敏", grid_unit,
                                                            phone="13912345678"))
     me = sign_in("zhao@demo.cn", "Chushi-2026!")
-    assert (me.user_id, me.role, me.org_unit_name) == (new_id, "grid", "丽水社区第三网格")
+    assert (me.user_id, me.role, me.org_unit_name, me.must_change) == (new_id, "grid", "丽水社区第三网格", "first")
+    me = change_password(me, "Chushi-2026!", "Lanting-ink-2026!")   # the district chose it: changed at once
+    assert me.must_change == ""
     found = queries.staff(district, "赵敏")
     assert found.total == 1 and found.rows[0]["email"] == "zhao@demo.cn"
     with pytest.raises(DomainError, match="org.account.email_taken"):
@@ -74,7 +76,7 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
 
     commands.set_active(district, new_id, False)
     with pytest.raises(DomainError, match="auth.disabled"):
-        sign_in("zhao@demo.cn", "Chushi-2026!")
+        sign_in("zhao@demo.cn", "Lanting-ink-2026!")
     with me.session() as conn:   # a session still open when disabled reads nothing any more
         assert conn.execute("select count(*) as n from public.demand").fetchone()["n"] == 0
     commands.set_active(district, new_id, True)
@@ -82,8 +84,8 @@ def test_create_an_account_sign_in_disable_it_reset_and_move(user_of):
     password = commands.reset_password(district, new_id)
     assert len(password) >= 8
     with pytest.raises(DomainError, match="auth.wrong_password"):
-        sign_in("zhao@demo.cn", "Chushi-2026!")
-    assert sign_in("zhao@demo.cn", password).user_id == new_id
+        sign_in("zhao@demo.cn", "Lanting-ink-2026!")
+    assert sign_in("zhao@demo.cn", password).must_change == "reset"
 
     commands.move(district, new_id, _unit("江滩社区"))
     moved = load_identity(new_id)

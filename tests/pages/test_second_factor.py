@@ -31,6 +31,8 @@ def _sessions(url, role):
 
 def test_a_district_account_enrols_at_sign_in_then_signs_in_with_a_code(fresh_db):
     _sql(fresh_db, "update public.security_setting set value = 'true' where key = 'mfa.required_for_district'")
+    _sql(fresh_db, "update public.security_setting set value = 'false' where key = 'demo_mode'")   # outside demo mode
+    _sql(fresh_db, "update private.password_state set must_change = false, reason = null, demo = false where demo")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _password(at, "district")
     assert "identity" not in at.session_state and _sessions(fresh_db, "district") == []

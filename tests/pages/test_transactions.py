@@ -14,6 +14,7 @@ NOT_ONE = {
     "org": 4,       # not yet drawn in one page transaction (its account forms are being reworked)
     "bulletin": 0,  # reads nothing until a month is asked for (see the test below)
     "privacy": 0,   # reads no database: the data inventory and the notices are code
+    "signup": 2,    # the public form's own transaction besides the signed-in page's (its session check)
 }
 
 

@@ -7,6 +7,8 @@ def test_a_new_password_and_a_disabled_account_end_every_session(fresh_db):
     from gongzhi import db
     with db.owner() as conn:
         grid, community = user_id(conn, "grid"), user_id(conn, "community")
+        # Two live sessions of one account: the rule that does not end the older one at sign-in.
+        conn.execute("insert into public.security_setting (key, value) values ('session.second_sign_in', '\"refuse\"')")
     tokens = [sessions.start(grid), sessions.start(grid)]
     other = sessions.start(community)
     assert all(sessions.resume(t) == grid for t in tokens)

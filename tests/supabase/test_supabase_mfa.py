@@ -137,6 +137,10 @@ def auth_server(supabase_db, monkeypatch):
         users = {DEMO_EMAILS[r]: str(conn.execute("select id from auth.users where email = %s",
                                                   (DEMO_EMAILS[r],)).fetchone()[0]) for r in ("district", "grid")}
         conn.execute("update public.security_setting set value = 'true' where key = 'mfa.required_for_district'")
+        # Outside demo mode, where the second factor is required; the demo accounts are taken to
+        # have set their own passwords (the forced change is tested in test_identity_on_supabase.py).
+        conn.execute("update public.security_setting set value = 'false' where key = 'demo_mode'")
+        conn.execute("update private.password_state set must_change = false, reason = null, demo = false where demo")
     contract = AuthContract(users)
     server = HTTPServer(("127.0.0.1", 0), _handler(contract))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
