@@ -24,7 +24,7 @@ from gongzhi.volunteers.forms import ApplicationForm
 from gongzhi.lists.fields import Lookups
 from gongzhi.db import migrate
 from tests.conftest import DEMO_EMAILS, act_as, act_as_owner, drop_database, unit_id, user_id
-from tests.personal import act_as_public, columns, sealed, values
+from tests.sealing import act_as_public, columns, sealed, values
 
 MOBILE = re.compile(r"(?<![0-9a-fA-F])1[3-9][0-9]{9}(?![0-9a-fA-F])")
 

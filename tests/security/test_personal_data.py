@@ -8,7 +8,7 @@ from psycopg import errors
 
 from gongzhi.personal.crypto import blind_index, decrypt
 from tests.conftest import act_as, act_as_owner, unit_id
-from tests.personal import act_as_public, columns, sealed, values
+from tests.sealing import act_as_public, columns, sealed, values
 
 # Phones are stored as <col>_enc / _bidx / _masked; personal_cipher names the column by its suffix.
 PERSONAL = r"(beneficiary_(phone|name)|phone_(enc|bidx)|claim_phone|'_enc')"
