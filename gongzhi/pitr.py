@@ -369,14 +369,10 @@ def _record(primary_url: str, result: Drill) -> None:
 
 
 def last_drill(user) -> dict | None:
-    """The newest `drill` entry of the security log as `user` may read it (district staff):
-    at, ok, problems; None when there is none or the user may not read the log."""
-    from gongzhi import security_log
-    try:
-        rows, _total = security_log.page(user, "drill", limit=1)
-    except DomainError:
+    """The newest restore drill (the security log's `drill` entry) as the system administrator reads
+    it: at, ok, problems; None when there is none or `user` may not read it."""
+    with user.session() as conn:
+        row = conn.execute("select * from private.last_drill()").fetchone()
+    if row is None:
         return None
-    if not rows:
-        return None
-    details = rows[0].get("details") or {}
-    return {"at": rows[0]["at"], "ok": bool(details.get("ok")), "problems": list(details.get("problems") or [])}
+    return {"at": row["at"], "ok": bool(row["ok"]), "problems": list(row["problems"] or [])}

@@ -17,6 +17,9 @@ SINCE = "home_since"   # (previous visit,): read and recorded once per browser s
 
 user = session.require_identity()
 st.title(t("home.welcome", name=user.display_name))
+if may(user, "ops.drill_status") and (drill := last_drill(user)) and not drill["ok"]:
+    st.error(t("home.drill_failed", at=drill["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+               problems="; ".join(drill["problems"][:3])), icon=":material/error:")
 if not may(user, "home.figures"):   # an administrator (三权分立) reads none of the district's data
     st.write(t("admin.home_note"))
     st.stop()
@@ -57,6 +60,3 @@ with session.page_transaction(user):
     projects.metric(t("home.projects"), f"{figures['projects']:,}")
     if not may(user, "territory"):
         st.info(t("home.department_note"))
-    if may(user, "ops.drill_status") and (drill := last_drill(user)) and not drill["ok"]:
-        st.error(t("home.drill_failed", at=drill["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
-                   problems="; ".join(drill["problems"][:3])), icon=":material/error:")

@@ -6,9 +6,8 @@ from gongzhi import config
 from gongzhi.auth import demo_mode, supabase_auth
 from gongzhi.auth.local import sign_in
 from gongzhi.demo_data import DEMO_PASSWORD
-from gongzhi.errors import DomainError
 from ui import second_factor as second_factor_step
-from ui import session
+from ui import forms, session
 from ui.session import t
 
 SUPABASE = config.backend() == "supabase"
@@ -28,44 +27,47 @@ if reason := st.session_state.pop(session.SIGNED_OUT_BECAUSE, None):
     st.warning(t(reason))
 DEMO = demo_mode.on()
 session.banners(None, demo_mode=DEMO)
-with st.form("login"):
-    email = st.text_input(t("login.email"), key="login_email")
-    password = st.text_input(t("login.password"), type="password", key="login_password")
-    submitted = st.form_submit_button(t("login.submit"), type="primary")
-if submitted:
-    try:
-        if SUPABASE:
-            second_factor_step.after_password(auth_session().sign_in(email, password), auth_session())
-        else:
-            second_factor_step.after_password(sign_in(email, password, session.client_address()))
-    except DomainError as exc:
-        session.show_error(exc)
+
+
+def _sign_in() -> None:
+    """The sign-in form's callback: the password, then the second factor's step or the session."""
+    email, password = st.session_state.get("login_email", ""), st.session_state.get("login_password", "")
+    if SUPABASE:
+        forms.submit("login", lambda: second_factor_step.after_password(auth_session().sign_in(email, password),
+                                                                        auth_session()))
     else:
-        st.rerun()
+        forms.submit("login", lambda: second_factor_step.after_password(
+            sign_in(email, password, session.client_address())))
+
+
+def _request_reset() -> None:
+    forms.submit("reset_request", lambda: supabase_auth.send_password_reset(st.session_state.get("reset_email", "")),
+                 done="supabase_auth.reset_sent")
+
+
+def _confirm_reset() -> None:
+    state = st.session_state
+    forms.submit("reset_confirm", lambda: session.sign_in(auth_session().reset_password(
+        state.get("reset_email", ""), state.get("reset_code", ""), state.get("reset_password", ""))))
+
+
+with st.form("login"):
+    st.text_input(t("login.email"), key="login_email")
+    st.text_input(t("login.password"), type="password", key="login_password")
+    st.form_submit_button(t("login.submit"), type="primary", on_click=_sign_in)
+forms.show("login")
 
 if SUPABASE:
     st.caption(t("login.supabase_hint"))
     with st.expander(t("login.forgot")):
         with st.form("reset_request"):
-            reset_email = st.text_input(t("login.email"), key="reset_email")
-            requested = st.form_submit_button(t("login.reset_submit"))
-        if requested:
-            try:
-                supabase_auth.send_password_reset(reset_email)
-            except DomainError as exc:
-                session.show_error(exc)
-            else:
-                st.success(t("supabase_auth.reset_sent"))
+            st.text_input(t("login.email"), key="reset_email")
+            st.form_submit_button(t("login.reset_submit"), on_click=_request_reset)
+        forms.show("reset_request")
         with st.form("reset_confirm"):
-            code = st.text_input(t("login.reset_code"), key="reset_code")
-            new_password = st.text_input(t("login.new_password"), type="password", key="reset_password")
-            confirmed = st.form_submit_button(t("login.reset_set"))
-        if confirmed:
-            try:
-                session.sign_in(auth_session().reset_password(reset_email, code, new_password))
-            except DomainError as exc:
-                session.show_error(exc)
-            else:
-                st.rerun()
+            st.text_input(t("login.reset_code"), key="reset_code")
+            st.text_input(t("login.new_password"), type="password", key="reset_password")
+            st.form_submit_button(t("login.reset_set"), on_click=_confirm_reset)
+        forms.show("reset_confirm")
 elif DEMO:   # the published password is shown only while demo mode allows it
     st.caption(t("login.demo_hint", password=DEMO_PASSWORD))

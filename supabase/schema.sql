@@ -1531,6 +1531,20 @@ end;
 $$;
 
 --
+-- Name: last_drill(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.last_drill() RETURNS TABLE(at timestamp with time zone, ok boolean, problems jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select l.at, coalesce((l.details ->> 'ok')::boolean, false), coalesce(l.details -> 'problems', '[]')
+  from private.security_log l
+  where l.kind = 'drill' and (select private.admin_capability()) = 'system'
+  order by l.id desc limit 1
+$$;
+
+--
 -- Name: mask_name(text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -10472,6 +10486,13 @@ GRANT ALL ON FUNCTION private.is_working_day(d date) TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.lapse_matches(days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION last_drill(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.last_drill() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.last_drill() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION mask_name(name text); Type: ACL; Schema: private; Owner: -

@@ -43,7 +43,6 @@ ROLES = {
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
-    "ops.drill_status": ("district",),                   # the last restore drill's outcome (security log)
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 
@@ -56,6 +55,7 @@ ADMIN_ACTIONS = {
     "admin.system": "system",        # 系统管理员: accounts, org tree, departments, whistle settings, dormant accounts
     "admin.security": "security",    # 安全管理员: who may unmask personal data
     "security.settings": "security", # the security settings (password, session, second factor)
+    "ops.drill_status": "system",    # the last restore drill's outcome (private.last_drill)
     "mfa.reset": "system",           # private.mfa_reset: removes another account's second factor
     "accounts.sign_out_everywhere": "system",   # ends another account's sessions (退出所有设备)
     "admin.audit": "audit",          # 审计管理员: the security log and the row audit, read and exported

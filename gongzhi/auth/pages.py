@@ -86,7 +86,7 @@ ROLE_PAGES: dict[str, list[str]] = {
 # administers and reads none of the district's data. The database refuses the same to everyone else.
 ADMIN_PAGES: dict[str, list[str]] = {
     "system": ["home", "org", "dormant_accounts", "whistle_settings", "second_factor", "account", "privacy"],
-    "security": ["home", "unmask_grants", "second_factor", "account", "privacy"],
+    "security": ["home", "security_settings", "unmask_grants", "second_factor", "account", "privacy"],
     "audit": ["home", "security_log", "second_factor", "account", "privacy"],
 }
 

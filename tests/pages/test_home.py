@@ -75,8 +75,9 @@ def test_an_administrator_gets_the_pages_of_the_duty_and_no_figures(app_as, admi
     assert not at.exception and not at.metric
     assert identity_of(ADMIN_EMAILS[admin]).admin == admin
     keys = {p.key for p in pages_for("district", admin)}
-    assert keys == {"system": {"home", "org", "dormant_accounts", "whistle_settings"},
-                    "security": {"home", "unmask_grants"}, "audit": {"home", "security_log"}}[admin]
+    everyone = {"home", "second_factor", "account", "privacy"}
+    assert keys == everyone | {"system": {"org", "dormant_accounts", "whistle_settings"},
+                               "security": {"security_settings", "unmask_grants"}, "audit": {"security_log"}}[admin]
     assert not keys & {"demands", "resources", "projects", "dashboard", "matching"}
     assert "security_log" not in {p.key for p in pages_for("district")}
 
@@ -112,19 +113,19 @@ def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fre
     assert disabled.text_input(key="login_email").value == ""
 
 
-def test_a_failed_restore_drill_is_shown_loudly_to_district_staff_only(app_as, fresh_db):
+def test_a_failed_restore_drill_is_shown_loudly_to_the_system_administrator_only(app_as, fresh_db):
     import psycopg
 
     from gongzhi import security_log
     from gongzhi.i18n import t
-    assert not app_as("district").run().error                  # no drill yet: nothing to say
+    assert not app_as("system").run().error                    # no drill yet: nothing to say
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         security_log.append(conn, "drill", object="20261205T020000",
                             details={"ok": False, "problems": ["barman check failed: WAL archive"]})
-    shown = app_as("district").run()
+    shown = app_as("system").run()
     assert len(shown.error) == 1 and "barman check failed: WAL archive" in shown.error[0].value
     assert shown.error[0].value.startswith(t("home.drill_failed", at="", problems="").split("（")[0])
-    assert not app_as("street").run().error
+    assert not app_as("district").run().error and not app_as("audit").run().error
     with psycopg.connect(fresh_db, autocommit=True) as conn:
         security_log.append(conn, "drill", object="20261206T020000", details={"ok": True, "problems": []})
-    assert not app_as("district").run().error
+    assert not app_as("system").run().error

@@ -31,7 +31,7 @@ def test_the_public_page_opens_signed_out_and_submits_an_application(fresh_db):
     at.button[0].click().run()   # the notice not yet confirmed: refused, nothing written
     assert any("请先阅读并勾选个人信息告知" in e.value for e in at.error)
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.application where phone = '13612345678'").fetchone()["n"] == 0
+        assert conn.execute("select count(*) as n from public.application where phone_bidx = %s", (blind_index("phone", "13612345678"),)).fetchone()["n"] == 0
     at.checkbox(key="apply_notice_seen").check()
     at.button[0].click().run()
     assert not at.exception
