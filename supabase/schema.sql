@@ -2080,7 +2080,7 @@ declare
   expected_form text := case tg_table_name when 'application' then 'application' else 'claim' end;
 begin
   if tg_table_name = 'signup' then
-    public_request := new.via = 'public' or current_setting('role', true) = 'gongzhi_public';
+    public_request := new.via = 'public';   -- any other sign-up by gongzhi_public is refused by signup_seat
   else
     public_request := current_setting('role', true) = 'gongzhi_public'
       or (claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon');
