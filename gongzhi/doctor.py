@@ -186,7 +186,7 @@ def check_plaintext(conn: psycopg.Connection) -> Finding:
         return Finding("plaintext", False, "doctor.plaintext.found", {"columns": ", ".join(found)},
                        fix="doctor.plaintext.fix_found")
     try:
-        if conn.execute("select to_regclass('private.encrypted_field')").fetchone()[0] is not None:
+        if pending._tuple(conn.execute("select to_regclass('private.encrypted_field')").fetchone())[0] is not None:
             sample = pending._sample(conn)
             ring = keys.load()
             if sample is not None:

@@ -2241,9 +2241,10 @@ declare
   expected_form text := case tg_table_name when 'application' then 'application' else 'claim' end;
 begin
   if tg_table_name = 'signup' then
-    public_request := new.via = 'public';
+    public_request := new.via = 'public';   -- any other sign-up by gongzhi_public is refused by signup_seat
   else
-    public_request := claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon';
+    public_request := current_setting('role', true) = 'gongzhi_public'
+      or (claims <> '' and coalesce(claims::jsonb ->> 'role', 'anon') = 'anon');
   end if;
   if public_request and not exists (select from public.privacy_notice n
                                     where n.version = new.notice_version and n.form = expected_form) then
@@ -2823,45 +2824,38 @@ CREATE FUNCTION private.subject_hidden() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$ select array['street_id', 'community_id', 'grid_id', 'terr', 'code_hash', 'fingerprint', 'created_by',
-                   'decided_by', 'beneficiary_name_masked', 'beneficiary_phone_masked', 'resource_ids']::text[] $$;
+                   'decided_by', 'beneficiary_name_masked', 'resource_ids',
+                   'beneficiary_phone_enc', 'beneficiary_phone_bidx', 'phone_enc', 'phone_bidx',
+                   'contact_phone_enc', 'contact_phone_bidx']::text[] $$;
 
 --
--- Name: subject_phone_hash(text); Type: FUNCTION; Schema: private; Owner: -
+-- Name: subject_records(bigint, bytea); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.subject_phone_hash(p_phone text) RETURNS text
-    LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
-    AS $$ select encode(sha256(convert_to(regexp_replace(p_phone, '[^0-9+]', '', 'g'), 'UTF8')), 'hex') $$;
-
---
--- Name: subject_records(bigint, text); Type: FUNCTION; Schema: private; Owner: -
---
-
-CREATE FUNCTION private.subject_records(p_request bigint, p_phone text) RETURNS TABLE(source text, row_key text, data jsonb)
+CREATE FUNCTION private.subject_records(p_request bigint, p_bidx bytea) RETURNS TABLE(source text, row_key text, data jsonb)
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
 begin
-  perform private.subject_request_for(p_request, p_phone);
+  perform private.subject_request_for(p_request, p_bidx);
   return query
     select 'demand'::text, d.id::text, to_jsonb(d) - private.subject_hidden()
-      from public.demand d where d.beneficiary_phone = p_phone
+      from public.demand d where d.beneficiary_phone_bidx = p_bidx
     union all
     select 'application', a.id::text, to_jsonb(a) - private.subject_hidden()
-      from public.application a where a.phone = p_phone
+      from public.application a where a.phone_bidx = p_bidx
     union all
     select 'volunteer', v.id::text, to_jsonb(v) - private.subject_hidden()
-      from public.volunteer v where v.phone = p_phone
+      from public.volunteer v where v.phone_bidx = p_bidx
     union all
     select 'unit', u.id::text, to_jsonb(u) - private.subject_hidden()
-      from public.unit u where u.phone = p_phone
+      from public.unit u where u.phone_bidx = p_bidx
     union all
     select 'resource', r.id::text, to_jsonb(r) - private.subject_hidden()
-      from public.resource r where r.contact_phone = p_phone
+      from public.resource r where r.contact_phone_bidx = p_bidx
     union all
     select 'staff', s.user_id::text, to_jsonb(s) - private.subject_hidden()
-      from public.staff s where s.phone = p_phone
+      from public.staff s where s.phone_bidx = p_bidx
     order by 1, 2;
 end;
 $$;
@@ -2893,10 +2887,10 @@ end;
 $$;
 
 --
--- Name: subject_request_for(bigint, text); Type: FUNCTION; Schema: private; Owner: -
+-- Name: subject_request_for(bigint, bytea); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.subject_request_for(p_request bigint, p_phone text) RETURNS bigint
+CREATE FUNCTION private.subject_request_for(p_request bigint, p_bidx bytea) RETURNS bigint
     LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -2910,8 +2904,8 @@ begin
              or (role = 'community' and r.terr between private.terr_lo() and private.terr_hi()))) then
     raise exception 'gongzhi:subject_request.not_yours' using errcode = 'insufficient_privilege';
   end if;
-  if not exists (select from public.subject_request r
-                 where r.id = p_request and r.phone_hash = private.subject_phone_hash(p_phone)) then
+  if p_bidx is null or not exists (select from public.subject_request r
+                                   where r.id = p_request and r.phone_bidx = p_bidx) then
     raise exception 'gongzhi:subject_request.other_phone' using errcode = 'check_violation';
   end if;
   return p_request;
@@ -2919,46 +2913,53 @@ end;
 $$;
 
 --
--- Name: subject_rewrite(bigint, text, text); Type: FUNCTION; Schema: private; Owner: -
+-- Name: subject_rewrite(bigint, bytea, boolean, bytea, bytea, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) RETURNS integer
+CREATE FUNCTION private.subject_rewrite(p_request bigint, p_bidx bytea, p_erase boolean, p_enc bytea, p_new_bidx bytea, p_masked text) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
 declare
   changed integer := 0;
   n integer;
-  erase boolean := p_new_phone is null;
+  erase boolean := coalesce(p_erase, false);
+  keep_enc bytea := case when erase then null else p_enc end;
+  keep_bidx bytea := case when erase then null else p_new_bidx end;
+  keep_masked text := case when erase then null else p_masked end;
 begin
-  perform private.subject_request_for(p_request, p_phone);
-  if not erase and not private.valid_phone(p_new_phone) then
+  perform private.subject_request_for(p_request, p_bidx);
+  if p_enc is null or not private.sealed('phone', p_enc, p_new_bidx, p_masked) then
     raise exception 'gongzhi:subject_request.bad_phone' using errcode = 'check_violation';
   end if;
-  update public.demand set beneficiary_phone = p_new_phone,
+  update public.demand set beneficiary_phone_enc = keep_enc, beneficiary_phone_bidx = keep_bidx,
+         beneficiary_phone_masked = keep_masked,
          beneficiary_name = case when erase then null else beneficiary_name end
-   where beneficiary_phone = p_phone;
+   where beneficiary_phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
   alter table public.application disable trigger application_check;
-  update public.application set phone = coalesce(p_new_phone, '0000000'),
+  update public.application set phone_enc = p_enc, phone_bidx = p_new_bidx, phone_masked = p_masked,
          name = case when erase then '已匿名' else name end,
          contact_name = case when erase then null else contact_name end
-   where phone = p_phone;
+   where phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
   alter table public.application enable trigger application_check;
-  update public.volunteer set phone = coalesce(p_new_phone, '0000000'),
+  update public.volunteer set phone_enc = p_enc, phone_bidx = p_new_bidx, phone_masked = p_masked,
          name = case when erase then '已匿名' else name end,
          active = case when erase then false else active end
-   where phone = p_phone;
+   where phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
-  update public.unit set phone = coalesce(p_new_phone, '0000000'),
+  update public.unit set phone_enc = p_enc, phone_bidx = p_new_bidx, phone_masked = p_masked,
          contact_name = case when erase then null else contact_name end,
          active = case when erase then false else active end
-   where phone = p_phone;
+   where phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
-  update public.resource set contact_phone = p_new_phone where contact_phone = p_phone;
+  update public.resource set contact_phone_enc = keep_enc, contact_phone_bidx = keep_bidx,
+         contact_phone_masked = keep_masked
+   where contact_phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
-  update public.staff set phone = p_new_phone where phone = p_phone;
+  update public.staff set phone_enc = keep_enc, phone_bidx = keep_bidx, phone_masked = keep_masked
+   where phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
   return changed;
 end;
@@ -4829,7 +4830,6 @@ CREATE TABLE public.subject_request (
     deadline date,
     yellow_on date,
     phone_masked text,
-    phone_hash text,
     note text DEFAULT ''::text NOT NULL,
     status text DEFAULT 'open'::text NOT NULL,
     outcome text DEFAULT ''::text NOT NULL,
@@ -4837,10 +4837,11 @@ CREATE TABLE public.subject_request (
     closed_at timestamp with time zone,
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    phone_bidx bytea,
     CONSTRAINT subject_request_kind_check CHECK ((kind = ANY (ARRAY['access'::text, 'copy'::text, 'correct'::text, 'delete'::text]))),
     CONSTRAINT subject_request_note_check CHECK ((length(note) <= 1000)),
     CONSTRAINT subject_request_outcome_check CHECK ((length(outcome) <= 1000)),
-    CONSTRAINT subject_request_phone_hash_check CHECK ((phone_hash ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT subject_request_phone_bidx_check CHECK ((octet_length(phone_bidx) = 32)),
     CONSTRAINT subject_request_phone_masked_check CHECK ((length(phone_masked) <= 20)),
     CONSTRAINT subject_request_received_on_check CHECK (((received_on >= '2000-01-01'::date) AND (received_on <= '2100-12-31'::date))),
     CONSTRAINT subject_request_records_check CHECK (((records >= 0) AND (records <= 100000000))),
@@ -4866,16 +4867,16 @@ COMMENT ON COLUMN public.subject_request.deadline IS 'Computed by private.subjec
 COMMENT ON COLUMN public.subject_request.yellow_on IS 'Computed by private.subject_request_dates: received_on plus 11 working days, when the light turns yellow.';
 
 --
--- Name: COLUMN subject_request.phone_hash; Type: COMMENT; Schema: public; Owner: -
---
-
-COMMENT ON COLUMN public.subject_request.phone_hash IS 'SHA-256 of the resident''s phone (digits and +): the only phone a search or change of this request accepts. Readable by no client role.';
-
---
 -- Name: COLUMN subject_request.closed_at; Type: COMMENT; Schema: public; Owner: -
 --
 
 COMMENT ON COLUMN public.subject_request.closed_at IS 'Computed by private.subject_request_dates: when the request was answered or refused.';
+
+--
+-- Name: COLUMN subject_request.phone_bidx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.subject_request.phone_bidx IS 'Blind index (HMAC-SM3, keyed outside the database) of the resident''s phone: the only phone a search or change of this request accepts. Readable by no client role.';
 
 --
 -- Name: subject_request_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -10924,20 +10925,12 @@ GRANT ALL ON FUNCTION private.step_deadline(urgency text, next_step text, start 
 REVOKE ALL ON FUNCTION private.subject_hidden() FROM PUBLIC;
 
 --
--- Name: FUNCTION subject_phone_hash(p_phone text); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION subject_records(p_request bigint, p_bidx bytea); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.subject_phone_hash(p_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.subject_phone_hash(p_phone text) TO authenticated;
-GRANT ALL ON FUNCTION private.subject_phone_hash(p_phone text) TO gongzhi_district;
-
---
--- Name: FUNCTION subject_records(p_request bigint, p_phone text); Type: ACL; Schema: private; Owner: -
---
-
-REVOKE ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) TO authenticated;
-GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) TO gongzhi_district;
+REVOKE ALL ON FUNCTION private.subject_records(p_request bigint, p_bidx bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_bidx bytea) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_bidx bytea) TO gongzhi_district;
 
 --
 -- Name: FUNCTION subject_request_dates(); Type: ACL; Schema: private; Owner: -
@@ -10946,20 +10939,20 @@ GRANT ALL ON FUNCTION private.subject_records(p_request bigint, p_phone text) TO
 REVOKE ALL ON FUNCTION private.subject_request_dates() FROM PUBLIC;
 
 --
--- Name: FUNCTION subject_request_for(p_request bigint, p_phone text); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION subject_request_for(p_request bigint, p_bidx bytea); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.subject_request_for(p_request bigint, p_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.subject_request_for(p_request bigint, p_phone text) TO authenticated;
-GRANT ALL ON FUNCTION private.subject_request_for(p_request bigint, p_phone text) TO gongzhi_district;
+REVOKE ALL ON FUNCTION private.subject_request_for(p_request bigint, p_bidx bytea) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_request_for(p_request bigint, p_bidx bytea) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_request_for(p_request bigint, p_bidx bytea) TO gongzhi_district;
 
 --
--- Name: FUNCTION subject_rewrite(p_request bigint, p_phone text, p_new_phone text); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION subject_rewrite(p_request bigint, p_bidx bytea, p_erase boolean, p_enc bytea, p_new_bidx bytea, p_masked text); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) TO authenticated;
-GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_phone text, p_new_phone text) TO gongzhi_district;
+REVOKE ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_bidx bytea, p_erase boolean, p_enc bytea, p_new_bidx bytea, p_masked text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_bidx bytea, p_erase boolean, p_enc bytea, p_new_bidx bytea, p_masked text) TO authenticated;
+GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_bidx bytea, p_erase boolean, p_enc bytea, p_new_bidx bytea, p_masked text) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_above(); Type: ACL; Schema: private; Owner: -
@@ -11236,7 +11229,7 @@ GRANT INSERT(phone_masked) ON TABLE public.application TO gongzhi_public;
 -- Name: COLUMN application.notice_version; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(notice_version) ON TABLE public.application TO anon;
+GRANT INSERT(notice_version) ON TABLE public.application TO gongzhi_public;
 
 --
 -- Name: SEQUENCE application_id_seq; Type: ACL; Schema: public; Owner: -
@@ -11953,7 +11946,7 @@ GRANT INSERT(claim_phone_bidx) ON TABLE public.signup TO gongzhi_public;
 -- Name: COLUMN signup.notice_version; Type: ACL; Schema: public; Owner: -
 --
 
-GRANT INSERT(notice_version) ON TABLE public.signup TO anon;
+GRANT INSERT(notice_version) ON TABLE public.signup TO gongzhi_public;
 
 --
 -- Name: SEQUENCE signup_id_seq; Type: ACL; Schema: public; Owner: -
@@ -12071,13 +12064,6 @@ GRANT SELECT(phone_masked),INSERT(phone_masked) ON TABLE public.subject_request 
 GRANT SELECT(phone_masked),INSERT(phone_masked) ON TABLE public.subject_request TO gongzhi_district;
 
 --
--- Name: COLUMN subject_request.phone_hash; Type: ACL; Schema: public; Owner: -
---
-
-GRANT INSERT(phone_hash) ON TABLE public.subject_request TO authenticated;
-GRANT INSERT(phone_hash) ON TABLE public.subject_request TO gongzhi_district;
-
---
 -- Name: COLUMN subject_request.note; Type: ACL; Schema: public; Owner: -
 --
 
@@ -12125,6 +12111,13 @@ GRANT SELECT(created_by) ON TABLE public.subject_request TO gongzhi_district;
 
 GRANT SELECT(created_at) ON TABLE public.subject_request TO authenticated;
 GRANT SELECT(created_at) ON TABLE public.subject_request TO gongzhi_district;
+
+--
+-- Name: COLUMN subject_request.phone_bidx; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_bidx) ON TABLE public.subject_request TO authenticated;
+GRANT INSERT(phone_bidx) ON TABLE public.subject_request TO gongzhi_district;
 
 --
 -- Name: SEQUENCE subject_request_id_seq; Type: ACL; Schema: public; Owner: -

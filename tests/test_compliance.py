@@ -62,9 +62,20 @@ def test_an_edited_security_log_entry_breaks_the_audit_point(conn, empty_backups
 
 
 def test_plaintext_phones_are_counted_until_encrypted(conn, empty_backups):
+    sealed = _keys(_point(compliance.assess(conn), "confidentiality"))
+    assert sealed["plaintext"].state == "met" and sealed["encryption"].state == "met"
+    conn.execute("insert into private.plaintext_pending (table_name, column_name, row_id, value)"
+                 " select 'volunteer', 'phone', id::text, '13900001111' from public.volunteer")
     evidence = _keys(_point(compliance.assess(conn), "confidentiality"))["plaintext"]
     plain = conn.execute("select count(*) as n from public.volunteer").fetchone()["n"]
-    assert evidence.state == "action" and evidence.params["n"] >= plain > 0
+    assert evidence.state == "action" and evidence.params["n"] == plain > 0
+
+
+def test_a_phone_typed_into_free_text_is_found(conn, empty_backups):
+    conn.execute("update public.application set note = '电话 13900001111' where id = (select min(id) from public.application)")
+    evidence = _keys(_point(compliance.assess(conn), "confidentiality"))
+    assert evidence["encryption_found"].state == "action"
+    assert "public.application.note" in evidence["encryption_found"].params["columns"]
 
 
 def test_the_command_prints_chinese_english_and_json(fresh_db, empty_backups):

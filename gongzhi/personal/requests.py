@@ -1,12 +1,13 @@
 """A resident's request about their data (查阅 / 复制 / 更正 / 删除, 个人信息保护法 arts. 44–47).
 
 Staff record the request (`public.subject_request`: its kind, the day it arrived, the phone it
-concerns, masked and hashed); the database sets its deadline, 15 working days later by the work calendar, and the
+concerns, masked and as its blind index); the database sets its deadline, 15 working days later by the work calendar, and the
 day its light turns yellow. While it is open, staff find every record holding the resident's phone
 (`find_records`, the one place that searches), hand over a copy (.xlsx or CSV through
 `gongzhi.cells`, or JSON), correct the phone or erase it. The database ties every search and change
-to an open request of the caller's territory recorded for that very phone (kept masked, and hashed
-where no client reads it), and every step — recorded,
+to an open request of the caller's territory recorded for that very phone (kept masked, and as
+its keyed blind index where no client reads it); the key-holding code here computes the blind
+index and the sealed values the database compares and writes. Every step — recorded,
 searched, copied, corrected, erased, closed with its light — is a `subject_request` entry in the
 security log, in the same transaction, without the phone.
 """
@@ -23,6 +24,7 @@ from openpyxl import Workbook
 from gongzhi import cells, i18n, security_log
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
+from gongzhi.personal import crypto, store
 
 KINDS = ("access", "copy", "correct", "delete")
 STATUSES = ("open", "done", "refused")
@@ -47,7 +49,26 @@ def _phone(raw: str) -> str:
     digits = sum(c.isdigit() for c in phone)
     if not phone or not all(c.isdigit() or c in "+ -" for c in phone) or not 7 <= digits <= 15:
         raise DomainError("subject_request.bad_phone")
+    try:
+        if crypto.normalise("phone", phone) == store.ERASED["phone"]:
+            raise DomainError("subject_request.bad_phone")
+    except crypto.BadValue:
+        raise DomainError("subject_request.bad_phone") from None
     return phone
+
+
+def _bidx(phone: str) -> bytes:
+    try:
+        return crypto.blind_index("phone", phone)
+    except crypto.BadValue:
+        raise DomainError("subject_request.bad_phone") from None
+
+
+def _sealed(phone: str) -> crypto.Sealed:
+    try:
+        return crypto.seal("phone", phone)
+    except crypto.BadValue:
+        raise DomainError("subject_request.bad_phone") from None
 
 
 def _log(conn, request_id: int, action: str, **details) -> None:
@@ -69,13 +90,13 @@ def record(user: Identity, org_unit_id: int, kind: str, received_on: dt.date, ph
         raise DomainError("subject_request.bad_kind")
     if not isinstance(received_on, dt.date):
         raise DomainError("subject_request.bad_date")
-    phone = _phone(phone)
+    sealed = _sealed(_phone(phone))
 
     def work(conn):
         row = conn.execute(
-            "insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, phone_hash, note)"
-            " values (%s, %s, %s, private.mask_phone(%s), private.subject_phone_hash(%s), %s) returning id, deadline",
-            (org_unit_id, kind, received_on, phone, phone, (note or "").strip()[:1000])).fetchone()
+            "insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, phone_bidx, note)"
+            " values (%s, %s, %s, %s, %s, %s) returning id, deadline",
+            (org_unit_id, kind, received_on, sealed.masked, sealed.bidx, (note or "").strip()[:1000])).fetchone()
         _log(conn, row["id"], "recorded", kind=kind, received_on=received_on.isoformat(),
              deadline=row["deadline"].isoformat())
         return row["id"]
@@ -100,10 +121,27 @@ def page(user: Identity, today: dt.date, *, open_only: bool = True, page_no: int
 
 def find_records(conn, request_id: int, phone: str) -> list[Record]:
     """Every record holding `phone` across the inventory's tables, for open request `request_id`.
-    The one place that searches by phone: plain-text columns today, the blind index
-    (`gongzhi.personal.find`) once the encryption lands."""
-    return [Record(r["source"], r["row_key"], r["data"]) for r in conn.execute(
-        "select source, row_key, data from private.subject_records(%s, %s)", (request_id, phone)).fetchall()]
+    The one place that searches by phone: by its blind index (`gongzhi.personal.blind_index`), in
+    the database function that checks the request is the caller's and for that phone."""
+    bidx = _bidx(phone)
+    return [Record(r["source"], r["row_key"], _with_phone(r["source"], r["data"], phone)) for r in conn.execute(
+        "select source, row_key, data from private.subject_records(%s, %s)", (request_id, bidx)).fetchall()]
+
+
+def _with_phone(table: str, data: dict, phone: str) -> dict:
+    """The record as the resident's copy shows it: a phone that matched the blind index is the
+    resident's own, given in full in place of its masked copy."""
+    out = dict(data)
+    for f in store.encrypted_columns(table):
+        if out.pop(f"{f.column}_masked", None) is not None:
+            out[f.column] = phone
+    return out
+
+
+def _rewrite(conn, request_id: int, phone: str, erase: bool, new: crypto.Sealed) -> int:
+    row = conn.execute("select private.subject_rewrite(%s, %s, %s, %s, %s, %s) as n",
+                       (request_id, _bidx(phone), erase, new.enc, new.bidx, new.masked)).fetchone()
+    return row["n"]
 
 
 def search(user: Identity, request_id: int, phone: str) -> list[Record]:
@@ -163,10 +201,10 @@ def copy(user: Identity, request_id: int, phone: str, fmt: str, lang: str = i18n
 def correct(user: Identity, request_id: int, phone: str, new_phone: str) -> int:
     """Replace the phone by `new_phone` in every record holding it; returns how many changed."""
     phone, new_phone = _phone(phone), _phone(new_phone)
+    new = _sealed(new_phone)
 
     def work(conn):
-        changed = conn.execute("select private.subject_rewrite(%s, %s, %s) as n",
-                               (request_id, phone, new_phone)).fetchone()["n"]
+        changed = _rewrite(conn, request_id, phone, False, new)
         _log(conn, request_id, "corrected", records=changed)
         return changed
     return _run(user, work)
@@ -176,10 +214,10 @@ def erase(user: Identity, request_id: int, phone: str) -> int:
     """Anonymise every record holding the phone (names beside it too; registrations end); returns
     how many changed. The records stay, so counts and statistics do not move."""
     phone = _phone(phone)
+    marker = store.erased("phone")
 
     def work(conn):
-        changed = conn.execute("select private.subject_rewrite(%s, %s, null) as n",
-                               (request_id, phone)).fetchone()["n"]
+        changed = _rewrite(conn, request_id, phone, True, marker)
         _log(conn, request_id, "erased", records=changed)
         return changed
     return _run(user, work)

@@ -6,7 +6,8 @@ A row stays, so every count and statistic stays the same; only its personal colu
 `RULES`: a done or cancelled demand since it closed, a decided application since its decision (a
 pending one since it was sent), an inactive volunteer, unit or account since it became inactive,
 a retired resource since its last change. Encrypted fields (`<column>_enc/_bidx/_masked`) are
-emptied the same way as plain ones.
+emptied as a trio, or where a phone is required hold the sealed marker (`store.erased`, shown
+*******) that a subject request's erasure writes too; the job then needs the data keys.
 
 The job runs as the owner, one transaction per batch of rows, without row triggers (see
 `_triggers_off`); each batch logs its `retention` entry (which rows) in the security log in that
@@ -17,12 +18,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Callable
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import tuple_row
 
 from gongzhi import security_log
+from gongzhi.personal import store
+from gongzhi.personal.crypto import Sealed
 from gongzhi.personal.inventory import FIELDS, PersonalField
 
 BATCH = 5000
@@ -89,13 +93,32 @@ def _columns(conn, table: str) -> dict[str, bool]:
     return {name: nullable == "YES" for name, nullable in rows}
 
 
-def physical(conn, f: PersonalField) -> list[tuple[str, str | None]]:
-    """Where a field is stored today, as (column, value once anonymised): the plain column, or the
-    encrypted trio when the encryption has replaced it. Nothing when neither exists."""
+def _required(conn, table: str, column: str) -> bool:
+    """Whether an encrypted field must hold a value (its `<table>_<column>_required` check)."""
+    return bool(_value(conn, "select exists (select from pg_constraint where conname = %s"
+                             " and conrelid = to_regclass(%s))", (f"{table}_{column}_required", f"public.{table}")))
+
+
+def physical(conn, f: PersonalField, marker: Callable[[str], Sealed] | None = None):
+    """Where a field is stored today, as ([(column, value once anonymised)], [SQL: a personal value
+    is left]): the plain column (null, or its kind's marker where it may not be null), or the
+    sealed trio once the encryption replaced it — null, or where a value is required the sealed
+    marker (`store.erased`), which a row holds when its blind index is the marker's. Nothing when
+    neither exists."""
     columns = _columns(conn, f.table)
-    names = [f.column] if f.column in columns else [f"{f.column}_{s}" for s in ("enc", "bidx", "masked")
-                                                    if f"{f.column}_{s}" in columns]
-    return [(n, None if columns[n] else MARKERS.get(f.kind, MARKERS["name"])) for n in names]
+    if f.column in columns:
+        value = None if columns[f.column] else MARKERS.get(f.kind, MARKERS["name"])
+        left = (sql.SQL("{} is not null").format(sql.Identifier(f.column)) if value is None
+                else sql.SQL("{} is distinct from {}").format(sql.Identifier(f.column), sql.Literal(value)))
+        return [(f.column, value)], [left]
+    trio = [f"{f.column}_{s}" for s in ("enc", "bidx", "masked")]
+    if not all(c in columns for c in trio):
+        return [], []
+    if not _required(conn, f.table, f.column):
+        return [(c, None) for c in trio], [sql.SQL("{} is not null").format(sql.Identifier(trio[0]))]
+    sealed = (marker or store.erased)(f.kind)
+    return (list(zip(trio, (sealed.enc, sealed.bidx, sealed.masked))),
+            [sql.SQL("{} is distinct from {}").format(sql.Identifier(trio[1]), sql.Literal(sealed.bidx))])
 
 
 def _groups() -> dict[tuple[str, int], list[PersonalField]]:
@@ -105,15 +128,14 @@ def _groups() -> dict[tuple[str, int], list[PersonalField]]:
     return groups
 
 
-def _plan(conn, table: str, fields: list[PersonalField]):
+def _plan(conn, table: str, fields: list[PersonalField], marker):
     """(set clause, where clause) for the expired rows of `fields` with a personal value left."""
-    targets = [c for f in fields for c in physical(conn, f)]
+    stored = [physical(conn, f, marker) for f in fields]
+    targets = [t for sets, _ in stored for t in sets]
     if not targets:
         return None
     setting = sql.SQL(", ").join(sql.SQL("{} = {}").format(sql.Identifier(c), sql.Literal(v)) for c, v in targets)
-    left = sql.SQL(" or ").join(
-        sql.SQL("{} is not null").format(sql.Identifier(c)) if v is None
-        else sql.SQL("{} is distinct from {}").format(sql.Identifier(c), sql.Literal(v)) for c, v in targets)
+    left = sql.SQL(" or ").join(c for _, lefts in stored for c in lefts)
     rule = RULES[table]
     where = sql.SQL("({closed}) and ({since}) < %(cutoff)s and ({left})").format(
         closed=sql.SQL(rule.closed), since=sql.SQL(rule.since), left=left)
@@ -145,10 +167,17 @@ def run(conn, *, dry_run: bool = False, now: datetime | None = None, batch: int 
     batch is its own transaction). `now` moves the clock for tests. Returns what was (or, with
     `dry_run`, would be) anonymised, per table and retention."""
     report = Report(dry_run)
+    markers: dict[str, Sealed] = {}
+
+    def marker(kind: str) -> Sealed:   # one sealed marker per kind and run
+        if kind not in markers:
+            markers[kind] = store.erased(kind)
+        return markers[kind]
+
     for (table, days), fields in _groups().items():
         outcome = Outcome(table, days, tuple(f.column for f in fields))
         report.outcomes.append(outcome)
-        plan = _plan(conn, table, fields)
+        plan = _plan(conn, table, fields, marker)
         if plan is None:
             continue
         setting, where = plan

@@ -57,3 +57,16 @@ def find(conn, kind: str, value: str) -> list[tuple[str, str]]:
         for row in conn.execute(query, (bidx,)).fetchall():
             found.append((f.table, row[0] if not isinstance(row, dict) else next(iter(row.values()))))
     return found
+
+
+# What a required phone holds once erased (by a subject request or the retention job): this
+# number, sealed like any other, shown as *******.
+ERASED = {"phone": "0000000"}
+ERASED_MASK = "*******"
+
+
+def erased(kind: str = "phone", ring=None) -> crypto.Sealed:
+    """The sealed marker of an erased value of `kind`, for a column that may not be empty; all
+    markers of one key share the blind index, so 'already erased' is one comparison."""
+    value = ERASED[kind]
+    return crypto.Sealed(crypto.encrypt(kind, value, ring), crypto.blind_index(kind, value, ring), ERASED_MASK)

@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
-from tests.sealing import sealed
+from tests.personal import sealed
 from tests.volunteers.makers import at, new_application, phone
 
 IN_OUT = frozenset({"inside", "outside"})

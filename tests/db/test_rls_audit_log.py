@@ -77,7 +77,7 @@ def test_a_change_records_who_when_and_the_old_and_new_values(conn):
 
 def test_the_audit_trail_holds_no_personal_data(conn):
     from tests.conftest import act_as, act_as_owner, unit_id
-    from tests.sealing import sealed
+    from tests.personal import sealed
     demand = new_demand(conn, unit_id(conn, "丽水社区第一网格"))
     act_as(conn, "grid")
     phone = sealed("13912345678", "beneficiary_phone")

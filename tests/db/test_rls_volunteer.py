@@ -3,7 +3,7 @@ changed only inside the territory; anon cannot insert one directly (only an appl
 import pytest
 
 from tests.db.rls import INSIDE, INSIDE_ABOVE, NOTHING, Spec, cell_test, check_move_out
-from tests.sealing import sealed
+from tests.personal import sealed
 from tests.volunteers.makers import at, new_volunteer, phone
 
 IN_OUT = frozenset({"inside", "outside"})

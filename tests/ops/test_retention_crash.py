@@ -24,7 +24,7 @@ LOG_LOCK = (7313, 1)   # private.security_log_head's advisory lock
 
 def _phones(url, ids):
     with psycopg.connect(url) as conn:
-        return [conn.execute("select beneficiary_phone from public.demand where id = %s", (i,)).fetchone()[0]
+        return [conn.execute("select beneficiary_phone_enc from public.demand where id = %s", (i,)).fetchone()[0]
                 for i in ids]
 
 

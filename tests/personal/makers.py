@@ -6,6 +6,7 @@ import datetime as dt
 
 from tests.conftest import unit_id
 from tests.db.rls import new_auth_user
+from tests.personal import columns, sealed, values
 from tests.volunteers.makers import new_application, new_unit, new_volunteer, phone
 
 GRID = "丽水社区第一网格"
@@ -26,9 +27,10 @@ def category(conn) -> int:
 def closed_demand(conn, closed_at: dt.datetime | None, number: str | None = None, status: str = "done") -> int:
     grid = unit_id(conn, GRID)
     demand = conn.execute(
-        "insert into public.demand (org_unit_id, category_id, title, beneficiary_name, beneficiary_phone)"
-        " values (%s, %s, '独居老人助餐', '王秀英', %s) returning id",
-        (grid, category(conn), number or phone())).fetchone()["id"]
+        "insert into public.demand (org_unit_id, category_id, title, beneficiary_name,"
+        f" {columns('beneficiary_phone')}) values (%(grid)s, %(category)s, '独居老人助餐', '王秀英',"
+        f" {values('beneficiary_phone')}) returning id",
+        {"grid": grid, "category": category(conn), **sealed(number or phone(), "beneficiary_phone")}).fetchone()["id"]
     if closed_at is not None:
         if status == "done":
             conn.execute("update public.demand set status = 'in_progress' where id = %s", (demand,))
@@ -39,9 +41,7 @@ def closed_demand(conn, closed_at: dt.datetime | None, number: str | None = None
 
 def decided_application(conn, decided_at: dt.datetime | None, number: str | None = None) -> int:
     community = unit_id(conn, COMMUNITY)
-    app = new_application(conn, community)
-    if number:
-        conn.execute("update public.application set phone = %s where id = %s", (number, app))
+    app = new_application(conn, community, phone_number=number)
     if decided_at is not None:
         conn.execute("update public.application set status = 'rejected' where id = %s", (app,))
         _untriggered(conn, "update public.application set decided_at = %s where id = %s", (decided_at, app))
@@ -55,9 +55,7 @@ def _inactive(conn, table: str, key: str, value, since: dt.datetime | None) -> N
 
 
 def inactive_volunteer(conn, since: dt.datetime | None, number: str | None = None) -> int:
-    volunteer = new_volunteer(conn, unit_id(conn, COMMUNITY))
-    if number:
-        conn.execute("update public.volunteer set phone = %s where id = %s", (number, volunteer))
+    volunteer = new_volunteer(conn, unit_id(conn, COMMUNITY), phone_number=number)
     _inactive(conn, "volunteer", "id", volunteer, since)
     return volunteer
 
@@ -66,16 +64,18 @@ def inactive_unit(conn, since: dt.datetime | None, number: str | None = None) ->
     unit = new_unit(conn, unit_id(conn, COMMUNITY))
     conn.execute("update public.unit set contact_name = '赵经理' where id = %s", (unit,))
     if number:
-        conn.execute("update public.unit set phone = %s where id = %s", (number, unit))
+        conn.execute(f"update public.unit set ({columns()}) = ({values()}) where id = %(id)s",
+                     {"id": unit, **sealed(number)})
     _inactive(conn, "unit", "id", unit, since)
     return unit
 
 
 def retired_resource(conn, since: dt.datetime | None, number: str | None = None) -> int:
     resource = conn.execute(
-        "insert into public.resource (org_unit_id, kind, category_id, name, provider, contact_phone)"
-        " values (%s, 'venue', %s, '活动室', '社区', %s) returning id",
-        (unit_id(conn, GRID), category(conn), number or phone())).fetchone()["id"]
+        f"insert into public.resource (org_unit_id, kind, category_id, name, provider, {columns('contact_phone')})"
+        f" values (%(grid)s, 'venue', %(category)s, '活动室', '社区', {values('contact_phone')}) returning id",
+        {"grid": unit_id(conn, GRID), "category": category(conn), **sealed(number or phone(), "contact_phone")}
+    ).fetchone()["id"]
     if since is not None:
         conn.execute("update public.resource set status = 'retired' where id = %s", (resource,))
         _untriggered(conn, "update public.resource set updated_at = %s where id = %s", (since, resource))
@@ -84,8 +84,9 @@ def retired_resource(conn, since: dt.datetime | None, number: str | None = None)
 
 def inactive_staff(conn, since: dt.datetime | None, number: str | None = None) -> str:
     user = new_auth_user(conn)
-    conn.execute("insert into public.staff (user_id, org_unit_id, role, display_name, phone)"
-                 " values (%s, %s, 'grid', '测试员', %s)", (user, unit_id(conn, GRID), number or phone()))
+    conn.execute(f"insert into public.staff (user_id, org_unit_id, role, display_name, {columns()})"
+                 f" values (%(user)s, %(unit)s, 'grid', '测试员', {values()})",
+                 {"user": user, "unit": unit_id(conn, GRID), **sealed(number or phone())})
     _inactive(conn, "staff", "user_id", user, since)
     return user
 

@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from gongzhi import db
 from gongzhi.errors import DomainError
-from gongzhi.personal import requests
-from gongzhi.personal.inventory import FIELDS
+from gongzhi.personal import blind_index, decrypt, find, requests, retention, store
+from gongzhi.personal.inventory import FIELDS, fields_of
 from tests.conftest import unit_id
 from tests.pages.conftest import identity_of
 from tests.personal.makers import MAKERS
@@ -61,6 +61,30 @@ def planted(fresh_db):
     return {"phone": number, "keys": keys, "other": other, "staff": staff, "request": request}
 
 
+def _plaintext_of(conn, number: str) -> list[str]:
+    """Every text or JSON column of the database still holding `number` in plain text."""
+    columns = conn.execute(
+        """select n.nspname as s, c.relname as t, a.attname as c
+           from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+           where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') and a.attnum > 0
+             and not a.attisdropped and c.relname <> 'plaintext_pending'
+             and format_type(a.atttypid, a.atttypmod) ~ '^(text|character varying|jsonb|json)'""").fetchall()
+    return [f"{r['s']}.{r['t']}.{r['c']}" for r in columns
+            if conn.execute(f'select exists (select from "{r["s"]}"."{r["t"]}" where "{r["c"]}"::text like %s) as x',
+                            (f"%{number}%",)).fetchone()["x"]]
+
+
+def test_the_blind_index_finds_one_phone_in_demand_application_and_volunteer_alike(planted):
+    with db.owner() as conn:
+        found = find(conn, "phone", planted["phone"])
+        assert {"demand", "application", "volunteer"} <= {t for t, _ in found}
+        assert sorted(found) == sorted(planted["keys"].items())
+        assert _plaintext_of(conn, planted["phone"]) == []
+    records = requests.search(planted["staff"], planted["request"], planted["phone"])
+    assert sorted((r.table, r.key) for r in records) == sorted(found)
+    assert not any(k.endswith(("_enc", "_bidx")) for r in records for k in r.data)
+
+
 def unit_id_of(name):
     with db.owner() as conn:
         return unit_id(conn, name)
@@ -92,8 +116,10 @@ def test_a_correction_reaches_every_record(planted):
     changed = requests.correct(planted["staff"], planted["request"], planted["phone"], new)
     assert changed == len(TABLES)
     with db.owner() as conn:
-        assert conn.execute("select count(*) as n from public.demand where beneficiary_phone = %s",
-                            (planted["phone"],)).fetchone()["n"] == 0
+        assert conn.execute("select count(*) as n from public.demand where beneficiary_phone_bidx = %s",
+                            (blind_index("phone", planted["phone"]),)).fetchone()["n"] == 0
+        assert sorted(find(conn, "phone", new)) == sorted(planted["keys"].items())
+        assert _plaintext_of(conn, planted["phone"]) == [] and _plaintext_of(conn, new) == []
     with pytest.raises(DomainError) as other:   # the request was recorded for the old phone
         requests.search(planted["staff"], planted["request"], new)
     assert other.value.key == "subject_request.other_phone"
@@ -109,8 +135,18 @@ def test_an_erasure_anonymises_every_record_and_keeps_the_counts(planted):
         volunteer = conn.execute("select name, active from public.volunteer where id = %s",
                                  (planted["keys"]["volunteer"],)).fetchone()
         assert volunteer == {"name": "已匿名", "active": False}
-        assert conn.execute("select beneficiary_phone from public.demand where id = %s",
-                            (planted["other"],)).fetchone()["beneficiary_phone"] is not None
+        assert conn.execute("select beneficiary_phone_enc from public.demand where id = %s",
+                            (planted["other"],)).fetchone()["beneficiary_phone_enc"] is not None
+        assert find(conn, "phone", planted["phone"]) == []
+        assert _plaintext_of(conn, planted["phone"]) == []
+        erased = {t: conn.execute(f"select {f.column}_enc as enc, {f.column}_masked as masked from public.{t}"
+                                  f" where {retention.RULES[t].key}::text = %s", (planted["keys"][t],)).fetchone()
+                  for t in TABLES for f in fields_of(t) if f.encrypted}
+        # a phone that may be empty is emptied; a required one holds the sealed marker
+        assert {t for t, r in erased.items() if r["enc"] is None} == {"demand", "resource", "staff"}
+        assert {t: r["masked"] for t, r in erased.items() if r["enc"] is not None} == {
+            t: store.ERASED_MASK for t in ("application", "unit", "volunteer")}
+        assert decrypt("phone", erased["volunteer"]["enc"]) == store.ERASED["phone"]
 
 
 def test_only_the_territory_and_the_recorded_phone_open_the_records(planted):

@@ -24,7 +24,7 @@ from gongzhi.volunteers.forms import ApplicationForm
 from gongzhi.lists.fields import Lookups
 from gongzhi.db import migrate
 from tests.conftest import DEMO_EMAILS, act_as, act_as_owner, drop_database, unit_id, user_id
-from tests.sealing import act_as_public, columns, sealed, values
+from tests.personal import act_as_public, columns, sealed, values
 
 MOBILE = re.compile(r"(?<![0-9a-fA-F])1[3-9][0-9]{9}(?![0-9a-fA-F])")
 
@@ -170,8 +170,9 @@ def test_anon_writes_nothing_and_the_portal_alone_becomes_the_public_role(conn):
         conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()})"
                      f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed("13700001234")})
     act_as_public(conn)
-    conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()})"
-                 f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed("13700001234")})
+    conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, notice_version)"
+                 f" values ('volunteer', %(c)s, '李梅', {values()}, 'application_v1')",
+                 {"c": community, **sealed("13700001234")})
     with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
         conn.execute("select count(*) from public.application")
 
@@ -202,13 +203,13 @@ def test_no_plaintext_after_every_write_path(fresh_db, identities, tmp_path):
     importer.import_file(grid, "demand", "demands.xlsx", sheet)
     lookups = Lookups(categories={}, org_units={"丽水社区": community})
     volunteer_commands.submit_application(
-        ApplicationForm(kind="volunteer", org_unit_id="丽水社区", name="周红", phone="13911116666"), lookups, "203.0.113.9")
+        ApplicationForm(kind="volunteer", org_unit_id="丽水社区", name="周红", phone="13911116666"), lookups, "203.0.113.9", True)
     with psycopg.connect(fresh_db, row_factory=dict_row) as c:
         app_id = c.execute("select id from public.application where phone_bidx = %s",
                            (blind_index("phone", "13911116666"),)).fetchone()["id"]
     volunteer_commands.decide_application(identities["community"], app_id, approve=True)
     with pytest.raises(DomainError):
-        volunteer_commands.public_sign_up(post, "13911117777", "WRONG000")
+        volunteer_commands.public_sign_up(post, "13911117777", "WRONG000", True)
     accounts.create_staff(email="new-staff@demo.gongzhi.cn", password="Gongzhi-Test-2026!", role="grid",
                           org="丽水社区第一网格", display_name="新同事", phone="13911118888")
     list(commands.queries.export_rows(district, "demand", commands.queries.ListFilters()))
@@ -261,8 +262,9 @@ def test_duplicate_applications_are_still_flagged_by_phone(conn):
                          (community,)).fetchone()["phone_enc"]
     act_as_public(conn)
     for phone in (crypto.decrypt("phone", known), "13733334444"):
-        conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()})"
-                     f" values ('volunteer', %(c)s, '李梅', {values()})", {"c": community, **sealed(phone)})
+        conn.execute(f"insert into public.application (kind, org_unit_id, name, {columns()}, notice_version)"
+                     f" values ('volunteer', %(c)s, '李梅', {values()}, 'application_v1')",
+                     {"c": community, **sealed(phone)})
     act_as_owner(conn)
     flags = [r["duplicate"] for r in conn.execute(
         "select duplicate from public.application where name = '李梅' order by id")]
@@ -274,7 +276,7 @@ def test_a_public_sign_up_names_the_volunteer_by_blind_index(fresh_db):
     with psycopg.connect(fresh_db, row_factory=dict_row) as c:
         post = c.execute("select p.id from public.post p join public.org_unit o on o.id = p.community_id"
                          " where o.name = '丽水社区' and p.status = 'open' and p.kind = 'post' limit 1").fetchone()["id"]
-    volunteer_commands.public_sign_up(post, "138-0013-8000", DEMO_CODE)
+    volunteer_commands.public_sign_up(post, "138-0013-8000", DEMO_CODE, True)
     with psycopg.connect(fresh_db, row_factory=dict_row) as c:
         row = c.execute("select s.via, v.phone_bidx from public.signup s join public.volunteer v on v.id = s.volunteer_id"
                         " where s.post_id = %s order by s.id desc limit 1", (post,)).fetchone()

@@ -6,9 +6,10 @@ one needs a probe here that attacks it as street and community staff, or the tes
 import pytest
 from psycopg import errors
 
+from gongzhi.personal import crypto, store
 from gongzhi.personal.crypto import blind_index, decrypt
 from tests.conftest import act_as, act_as_owner, unit_id
-from tests.sealing import act_as_public, columns, sealed, values
+from tests.personal import act_as_public, columns, sealed, values
 
 # Phones are stored as <col>_enc / _bidx / _masked; personal_cipher names the column by its suffix.
 PERSONAL = r"(beneficiary_(phone|name)|phone_(enc|bidx)|claim_phone|'_enc')"
@@ -100,9 +101,10 @@ def probe_signup_seat(conn, role):
 
 def _subject_request(conn, unit_name, phone):
     act_as_owner(conn)
-    return conn.execute("insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, phone_hash)"
-                        " values (%s, 'access', current_date, private.mask_phone(%s), private.subject_phone_hash(%s))"
-                        " returning id", (unit_id(conn, unit_name), phone, phone)).fetchone()["id"]
+    s = crypto.seal("phone", phone)
+    return conn.execute("insert into public.subject_request (org_unit_id, kind, received_on, phone_masked, phone_bidx)"
+                        " values (%s, 'access', current_date, %s, %s)"
+                        " returning id", (unit_id(conn, unit_name), s.masked, s.bidx)).fetchone()["id"]
 
 
 def _subject_probe(conn, role, call):
@@ -117,7 +119,7 @@ def _subject_probe(conn, role, call):
     for request, phone in ((inside, guess), (outside, PHONE)) + (((inside, PHONE),) if role == "street" else ()):
         try:
             with conn.transaction():
-                conn.execute(call, (request, phone))
+                conn.execute(call, (request, crypto.blind_index("phone", phone)))
             answers.append("ok")
         except Exception as exc:
             answers.append(exc.diag.message_primary)
@@ -128,8 +130,14 @@ def probe_subject_records(conn, role):
     _subject_probe(conn, role, "select * from private.subject_records(%s, %s)")
 
 
+def probe_subject_request_for(conn, role):
+    _subject_probe(conn, role, "select private.subject_request_for(%s, %s)")
+
+
 def probe_subject_rewrite(conn, role):
-    _subject_probe(conn, role, "select private.subject_rewrite(%s, %s, null)")
+    marker = store.erased("phone")
+    _subject_probe(conn, role, "select private.subject_rewrite(%s, %s, true, "
+                   f"'\\x{marker.enc.hex()}'::bytea, '\\x{marker.bidx.hex()}'::bytea, '{marker.masked}')")
 
 
 PROBES = {
@@ -141,6 +149,7 @@ PROBES = {
     "signup_seat": probe_signup_seat,
     "subject_records": probe_subject_records,
     "subject_rewrite": probe_subject_rewrite,
+    "subject_request_for": probe_subject_request_for,
 }
 # Functions that read personal columns but answer nothing about them to the caller.
 ANSWER_NOTHING = {

@@ -7,7 +7,7 @@ from psycopg import errors
 
 from gongzhi.sender import client_address, trusted_proxies
 from tests.conftest import act_as_owner, unit_id
-from tests.sealing import act_as_public, columns, sealed, values
+from tests.personal import act_as_public, columns, sealed, values
 
 
 def _apply(conn, community, phone, fingerprint=None, headers=None):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from tests.sealing import columns, sealed, values
+from tests.personal import columns, sealed, values
 
 NO_ROW = {"id": -1}
 

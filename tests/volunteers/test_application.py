@@ -12,7 +12,7 @@ from gongzhi.volunteers.forms import ApplicationForm
 from tests.conftest import act_as, act_as_owner, unit_id
 from gongzhi.personal.crypto import blind_index, mask, normalise
 from tests.pages.conftest import identity_of
-from tests.sealing import act_as_public, columns, sealed, values
+from tests.personal import act_as_public, columns, sealed, values
 from tests.volunteers.makers import new_application, new_volunteer, phone
 
 

@@ -15,7 +15,7 @@ from tests.conftest import act_as, act_as_owner, unit_id, user_id
 from tests.pages.conftest import identity_of
 from tests.volunteers.makers import new_post, new_volunteer
 from gongzhi.personal.crypto import decrypt
-from tests.sealing import act_as_public
+from tests.personal import act_as_public
 
 COMMUNITY = "shequ@demo.gongzhi.cn"
 
