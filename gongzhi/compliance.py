@@ -105,9 +105,12 @@ def _ok(condition: bool) -> str:
 # ---------------------------------------------------------------- 身份鉴别
 @evidence("identity")
 def password_policy(ctx: Context) -> list[Evidence]:
-    length = passwords.min_length()
-    return [Evidence("password_policy", _ok(length >= passwords.DEFAULT_MIN_LENGTH),
-                     {"length": length, "score": passwords.MIN_SCORE})]
+    policy = security_settings.current(ctx.conn)
+    length = policy["password.min_length"]
+    return [Evidence("password_policy", _ok(length >= passwords.DEFAULT_MIN_LENGTH and policy["password.history"] >= 5
+                                            and policy["password.expiry_days"] <= 90),
+                     {"length": length, "score": passwords.MIN_SCORE, "history": policy["password.history"],
+                      "expiry_days": policy["password.expiry_days"]})]
 
 
 @evidence("identity")
