@@ -76,7 +76,8 @@ def template_url(pg_admin_url):
     # outside demo mode has it.
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("insert into public.security_setting (key, value) values"
-                     " ('mfa.required_for_district', 'false'), ('demo_mode', 'true')")
+                     " ('mfa.required_for_district', 'false'), ('demo_mode', 'true')"
+                     " on conflict (key) do update set value = excluded.value")
     return url
 
 
