@@ -1745,7 +1745,7 @@ CREATE FUNCTION private.mfa_reset(p_user uuid) RETURNS boolean
 declare
   v_found boolean;
 begin
-  if coalesce(private.staff_role(), '') <> 'district' or not private.aal_ok() then
+  if private.admin_capability() is distinct from 'system' or not private.aal_ok() then
     raise exception 'gongzhi:error.forbidden' using errcode = '42501';
   end if;
   if p_user = auth.uid() then
@@ -2274,7 +2274,8 @@ CREATE FUNCTION private.requires_aal2_of(p_user uuid) RETURNS boolean
   select not private.security_flag('demo_mode', false)
      and exists (select from public.staff s
                  where s.user_id = p_user and s.active
-                   and ((s.role = 'district' and private.security_flag('mfa.required_for_district', true))
+                   and (exists (select from public.admin_grant g where g.user_id = s.user_id)
+                        or (s.role = 'district' and private.security_flag('mfa.required_for_district', true))
                         or not private.security_flag('mfa.optional_for_others', true)))
 $$;
 
@@ -9282,244 +9283,256 @@ CREATE POLICY "staff match their demands to resources they see" ON public.match 
 CREATE POLICY "staff move events of their territory" ON public.event FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: admin_grant staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.admin_grant AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: application staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.application AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.application AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: assessment staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: assessment_weight staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment_weight AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.assessment_weight AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: audit_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: category staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: demand_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: department staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.department AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.department AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_consult staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_consult AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_consult AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_deadline staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_deadline AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_deadline AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_demand AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_department staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_routing staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_routing AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_routing AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_timeline staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_timeline AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_timeline AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_transition staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.event_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_transition AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: match staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.match AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.match AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: notification staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.notification AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.notification AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: notification_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.notification_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.notification_log AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: notify_robot staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.notify_robot AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.notify_robot AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: org_unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.org_unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.org_unit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: post staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.post AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: privacy_notice staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.privacy_notice AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.privacy_notice AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project_demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project_demand AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_demand AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project_milestone staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project_milestone AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_milestone AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: project_resource staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.project_resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.project_resource AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: provider_record staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.provider_record AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.provider_record AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: resource staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.resource AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.resource AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: resource_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.resource_tally AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.resource_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: security_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.security_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.security_setting AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: service_log staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.service_log AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.service_log AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: signup staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.signup AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.signup AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: staff staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.staff AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.staff AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: status_transition staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.status_transition AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: subject_request staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.subject_request AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.subject_request AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.unit AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.unit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: unmask_grant staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.unmask_grant AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: user_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.user_setting AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.user_setting AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: volunteer staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.volunteer AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.volunteer AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: work_calendar staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "staff present the second factor where the district requires it" ON public.work_calendar AS RESTRICTIVE TO authenticated, gongzhi_district USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+CREATE POLICY "staff present the second factor where the district requires it" ON public.work_calendar AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: application staff read applications of their territory; Type: POLICY; Schema: public; Owner: -
@@ -10109,6 +10122,7 @@ GRANT USAGE ON SCHEMA public TO gongzhi_admin;
 REVOKE ALL ON FUNCTION private.aal_ok() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.aal_ok() TO authenticated;
 GRANT ALL ON FUNCTION private.aal_ok() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.aal_ok() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION add_audit(t text); Type: ACL; Schema: private; Owner: -
@@ -10547,7 +10561,7 @@ GRANT ALL ON FUNCTION private.may_unmask() TO gongzhi_admin;
 --
 
 REVOKE ALL ON FUNCTION private.mfa_reset(p_user uuid) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.mfa_reset(p_user uuid) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.mfa_reset(p_user uuid) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION new_login_must_change(); Type: ACL; Schema: private; Owner: -
@@ -10726,6 +10740,7 @@ REVOKE ALL ON FUNCTION private.require_notice() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.requires_aal2() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.requires_aal2() TO authenticated;
 GRANT ALL ON FUNCTION private.requires_aal2() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.requires_aal2() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION requires_aal2_of(p_user uuid); Type: ACL; Schema: private; Owner: -
@@ -10770,6 +10785,7 @@ GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_m
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO service_role;
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_public;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION security_flag(p_key text, p_default boolean); Type: ACL; Schema: private; Owner: -
@@ -11050,6 +11066,7 @@ GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO authen
 GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO service_role;
 GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_public;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION valid_phone(p text); Type: ACL; Schema: private; Owner: -

@@ -70,11 +70,14 @@ def template_url(pg_admin_url):
     url = _db_url(pg_admin_url, TEMPLATE)
     migrate.migrate(url)
     demo.load_demo(url)
-    # Tests that act through load_identity() test other features as a password-only session would;
-    # the second factor's own tests, the RLS matrix and the aal tests turn the requirement on
-    # (require_second_factor below), as a district outside demo mode has it.
+    # Tests that act through load_identity() test other features as a password-only session would
+    # (district accounts and administrators alike: demo mode); the second factor's own tests, the RLS
+    # matrix and the aal tests turn the requirement on (require_second_factor below), as a district
+    # outside demo mode has it.
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("insert into public.security_setting (key, value) values ('mfa.required_for_district', 'false')")
+        conn.execute("insert into public.security_setting (key, value) values"
+                     " ('mfa.required_for_district', 'false'), ('demo_mode', 'true')"
+                     " on conflict (key) do update set value = excluded.value")
     return url
 
 

@@ -34,10 +34,10 @@ def bench_url(*, demands: int, resources: int = 20_000, keep: bool = True,
         lock.execute("select pg_advisory_lock(%s)", (SEED_LOCK,))  # one seeder at a time; the others wait, then count
         demo.load_demo(url)
         with psycopg.connect(url, autocommit=True) as conn:
-            # The demo accounts sign in with a password only, as in demo mode: the aal policy still
-            # runs in every statement, and the figures stay comparable with earlier runs.
+            # The demo accounts (the administrators too) sign in with a password only, as in demo
+            # mode: the aal policy still runs in every statement, and the figures stay comparable.
             conn.execute("insert into public.security_setting (key, value) values"
-                         " ('mfa.required_for_district', 'false') on conflict (key) do nothing")
+                         " ('mfa.required_for_district', 'false'), ('demo_mode', 'true') on conflict (key) do nothing")
         with psycopg.connect(url) as conn:
             have_demands = conn.execute("select count(*) from public.demand").fetchone()[0]
             have_resources = conn.execute("select count(*) from public.resource").fetchone()[0]
@@ -53,6 +53,14 @@ def user_ids(url: str) -> dict[str, str]:
     with psycopg.connect(url) as conn:
         return {role: str(conn.execute("select id from auth.users where email = %s", (email,)).fetchone()[0])
                 for email, role, _unit, _name in DEMO_ACCOUNTS}
+
+
+def admin_user_ids(url: str) -> dict[str, str]:
+    """The demo administrator of each capability (三权分立)."""
+    from gongzhi.demo_data import DEMO_ADMINS
+    with psycopg.connect(url) as conn:
+        return {capability: str(conn.execute("select id from auth.users where email = %s", (email,)).fetchone()[0])
+                for email, capability, _name in DEMO_ADMINS}
 
 
 @contextmanager

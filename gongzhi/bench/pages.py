@@ -14,7 +14,7 @@ import psycopg
 
 from gongzhi.bench import timed_ms
 from gongzhi.bench import _imports
-from gongzhi.bench._data import bench_url, pointing_at, user_ids
+from gongzhi.bench._data import admin_user_ids, bench_url, pointing_at, user_ids
 
 NAME = "pages"
 ROLES = ("district", "street", "community", "grid")
@@ -50,7 +50,8 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
                 figures[f"{list_name}.{role}.ms"] = timed_ms(script, repeat=5, warmup=1)
                 figures[f"{list_name}.{role}.sql_ms"] = timed_ms(
                     lambda u=identities[role], n=list_name: queries.list_page(u, n, ListFilters()), repeat=5)
-        figures.update(transactions_per_rerun(identities))
+        admins = admin_user_ids(url)
+        figures.update(transactions_per_rerun({**identities, **{a: load_identity(admins[a]) for a in RERUN_ADMINS}}))
         district = identities["district"]
         for role in ("district", "grid"):
             prefix = "" if role == "district" else "grid."
@@ -72,17 +73,19 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
 
 
 RERUN_ROLES = ("community", "street", "district")   # whose account counts a page: the first that has it
+RERUN_ADMINS = ("system", "security", "audit")      # then the administrators, for their own pages
 
 
 def rerun_role(page: str) -> str:
-    """The staff level whose account counts `page` (a key of gongzhi.auth.pages.PAGES)."""
-    from gongzhi.auth.pages import ROLE_PAGES
-    return next(r for r in RERUN_ROLES if page in ROLE_PAGES[r])
+    """The staff level (or administrator capability) whose account counts `page` (a key of
+    gongzhi.auth.pages.PAGES)."""
+    from gongzhi.auth.pages import ADMIN_PAGES, ROLE_PAGES
+    return next(r for r in (*RERUN_ROLES, *RERUN_ADMINS) if page in {**ROLE_PAGES, **ADMIN_PAGES}[r])
 
 
 def transactions_per_rerun(users: dict) -> dict[str, int]:
-    """Connection checkouts of one rerun of every page (`users`: role → Identity; each page as
-    `rerun_role(page)`)."""
+    """Connection checkouts of one rerun of every page (`users`: role or administrator capability →
+    Identity, RERUN_ROLES and RERUN_ADMINS; each page as `rerun_role(page)`)."""
     from gongzhi.auth.pages import PAGES as ALL_PAGES
     return {f"transactions_per_rerun.{key}": checkouts_of_rerun(users[rerun_role(key)], page.path)
             for key, page in ALL_PAGES.items()}

@@ -18,13 +18,15 @@ def _tables(conn) -> list[str]:
 
 
 def _visible(conn, role: str, aal: str | None) -> dict[str, int]:
-    """How many rows of each table `role` sees with a request at `aal` (None: no aal claim)."""
+    """How many rows of each table `role` sees with a request at `aal` (None: no aal claim), over
+    the tables its request role may read at all (the administration tables are not the district's)."""
     if aal is None:
         conn.execute("reset role")
         connection.set_identity(conn, user_id(conn, role))
     else:
         act_as(conn, role, aal)
-    counts = {t: conn.execute(f"select count(*) as n from public.{t}").fetchone()["n"] for t in _tables(conn)}
+    counts = {t: conn.execute(f"select count(*) as n from public.{t}").fetchone()["n"] for t in _tables(conn)
+              if conn.execute("select has_table_privilege(%s, 'select') as ok", (f"public.{t}",)).fetchone()["ok"]}
     act_as_owner(conn)
     return counts
 
@@ -41,7 +43,7 @@ def test_every_table_in_public_has_the_restrictive_policy(conn):
     assert [r["relname"] for r in rows if not r["has"]] == []
     for r in rows:
         assert r["restrictive"] and r["polcmd"] == "*", r["relname"]
-        assert r["roles"] == ["authenticated", "gongzhi_district"], r["relname"]
+        assert r["roles"] == ["authenticated", "gongzhi_admin", "gongzhi_district"], r["relname"]
         assert "private.aal_ok()" in r["expr"], r["relname"]
 
 
@@ -51,6 +53,26 @@ def test_an_aal1_district_session_is_refused_everywhere_and_aal2_is_allowed(conn
     assert sum(1 for n in full.values() if n) >= 20, full   # the district reads the demo's rows
     for aal in ("aal1", None):
         assert _visible(conn, "district", aal) == {t: 0 for t in full}, aal
+
+
+@pytest.mark.parametrize("admin", ["system", "security", "audit"])
+def test_an_aal1_administrator_is_refused_on_the_administration_tables_and_aal2_is_allowed(conn, admin):
+    require_second_factor(conn)
+    conn.execute("update public.security_setting set value = 'false'::jsonb where key = 'mfa.required_for_district'")
+    full = _visible(conn, admin, "aal2")
+    assert full["admin_grant"] >= 3 and "unmask_grant" in full, full
+    for aal in ("aal1", None):
+        assert _visible(conn, admin, aal) == {t: 0 for t in full}, aal
+
+
+def test_administrators_need_the_second_factor_except_in_demo_mode(conn):
+    require_second_factor(conn)
+    conn.execute("update public.security_setting set value = 'false'::jsonb where key = 'mfa.required_for_district'")
+    rule = "select private.requires_aal2_of(%s) as r"
+    assert conn.execute(rule, (user_id(conn, "system"),)).fetchone()["r"] is True
+    assert conn.execute(rule, (user_id(conn, "district"),)).fetchone()["r"] is False
+    conn.execute("update public.security_setting set value = 'true'::jsonb where key = 'demo_mode'")
+    assert conn.execute(rule, (user_id(conn, "system"),)).fetchone()["r"] is False
 
 
 def test_an_aal1_district_session_cannot_write(conn):

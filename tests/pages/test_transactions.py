@@ -5,8 +5,8 @@ import pytest
 
 from gongzhi import db
 from gongzhi.auth.pages import PAGES
-from gongzhi.bench.pages import RERUN_ROLES, transactions_per_rerun
-from tests.conftest import DEMO_EMAILS
+from gongzhi.bench.pages import RERUN_ADMINS, RERUN_ROLES, transactions_per_rerun
+from tests.conftest import ACCOUNTS, DEMO_EMAILS
 from tests.pages.conftest import identity_of
 
 # Pages whose rerun does not take exactly one checkout, and why.
@@ -26,7 +26,7 @@ def _checkouts_of(at) -> int:
 
 
 def test_a_rerun_of_every_page_checks_out_one_connection(fresh_db):
-    users = {role: identity_of(DEMO_EMAILS[role]) for role in RERUN_ROLES}
+    users = {role: identity_of(ACCOUNTS[role]) for role in (*RERUN_ROLES, *RERUN_ADMINS)}
     assert transactions_per_rerun(users) == {f"transactions_per_rerun.{key}": NOT_ONE.get(key, 1) for key in PAGES}
 
 

@@ -12,7 +12,7 @@ from psycopg.rows import dict_row
 from gongzhi.auth import local, second_factor, sessions, totp
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import ADMIN_EMAILS, DEMO_EMAILS
 
 NOW = time.time()
 CLIENT = "203.0.113.9"
@@ -189,30 +189,35 @@ def test_the_user_removes_it_with_a_current_code_unless_required(fresh_db):
 def test_an_administrator_resets_another_accounts_factor_and_it_is_logged(fresh_db):
     grid, _secret, _codes = _enrol("grid")
     token = sessions.start(grid.user_id, "aal2")
-    district = second_factor.with_aal(local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD, CLIENT), "aal2")
-    with pytest.raises(DomainError) as refused:   # only an administrator may
-        second_factor.reset(second_factor.with_aal(local.sign_in(DEMO_EMAILS["street"], DEMO_PASSWORD, CLIENT), "aal2"),
-                            grid.user_id)
-    assert refused.value.key == "error.forbidden" and second_factor.is_enrolled(grid)
+    admin = second_factor.with_aal(local.sign_in(ADMIN_EMAILS["system"], DEMO_PASSWORD, CLIENT), "aal2")
+    for other in (DEMO_EMAILS["district"], ADMIN_EMAILS["security"]):   # only the system administrator may
+        with pytest.raises(DomainError) as refused:
+            second_factor.reset(second_factor.with_aal(local.sign_in(other, DEMO_PASSWORD, CLIENT), "aal2"),
+                                grid.user_id)
+        assert refused.value.key == "error.forbidden" and second_factor.is_enrolled(grid)
     with pytest.raises(DomainError) as own:
-        second_factor.reset(district, district.user_id)
+        second_factor.reset(admin, admin.user_id)
     assert own.value.key == "mfa.reset_self"
-    assert second_factor.reset_by_email(district, DEMO_EMAILS["grid"].upper(), CLIENT) is True
+    assert second_factor.reset_by_email(admin, DEMO_EMAILS["grid"].upper(), CLIENT) is True
     assert not second_factor.is_enrolled(grid) and sessions.session_of(token) is None
     [entry] = _log(fresh_db, "mfa_remove")
     assert (entry["details"], entry["object"], str(entry["actor"])) == \
-        ({"by": "administrator", "had_factor": True}, f"user:{grid.user_id}", district.user_id)
+        ({"by": "administrator", "had_factor": True}, f"user:{grid.user_id}", admin.user_id)
     with pytest.raises(DomainError) as unknown:
-        second_factor.reset_by_email(district, "nobody@demo.gongzhi.cn")
+        second_factor.reset_by_email(admin, "nobody@demo.gongzhi.cn")
     assert unknown.value.key == "mfa.reset.unknown"
 
 
 def test_an_administrator_at_aal1_may_not_reset_when_required(fresh_db):
     grid, _secret, _codes = _enrol("grid")
     _require(fresh_db)
-    district = second_factor.with_aal(local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD, CLIENT), "aal1")
+    admin = second_factor.with_aal(local.sign_in(ADMIN_EMAILS["system"], DEMO_PASSWORD, CLIENT), "aal1")
     with pytest.raises(DomainError):
-        second_factor.reset(district, grid.user_id)
+        second_factor.reset(admin, grid.user_id)
+    assert second_factor.is_enrolled(grid)
+    _sql(fresh_db, "update public.security_setting set value = 'false' where key = 'mfa.required_for_district'")
+    with pytest.raises(DomainError):   # an administrator's requirement is not the district accounts' setting
+        second_factor.reset(admin, grid.user_id)
     assert second_factor.is_enrolled(grid)
 
 
