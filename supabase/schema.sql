@@ -10775,6 +10775,7 @@ GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_m
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO service_role;
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_public;
+GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION security_flag(p_key text, p_default boolean); Type: ACL; Schema: private; Owner: -
@@ -11063,6 +11064,7 @@ GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO authen
 GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO service_role;
 GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_public;
+GRANT ALL ON FUNCTION private.valid_masked(p_kind text, p_masked text) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION valid_phone(p text); Type: ACL; Schema: private; Owner: -
