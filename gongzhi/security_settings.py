@@ -101,5 +101,5 @@ def change(user, key: str, value) -> None:
             conn.execute("insert into public.security_setting (key, value) values (%s, %s)"
                          " on conflict (key) do update set value = excluded.value", (key, Jsonb(value)))
             security_log.append(conn, "setting", object=f"setting:{key}", details={"from": old, "to": value})
-    except psycopg.Error as exc:   # refused by the database (not district staff, demo mode back on)
+    except psycopg.Error as exc:   # refused by the database (not the security administrator, demo mode back on)
         raise from_db(exc) from None

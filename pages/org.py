@@ -9,7 +9,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.org import commands, queries, tree_import
 from gongzhi.org.forms import AccountForm, UnitForm
-from ui import session
+from ui import forms, session
 from ui.session import t
 
 user = session.require_identity()
@@ -17,19 +17,31 @@ st.title(t("page.org"))
 if not queries.can_manage(user):   # RLS refuses everything here; say so instead of failing later
     st.error(t("error.forbidden"))
     st.stop()
-for kind, key in (("success", "org_done"), ("error", "org_error")):
-    if message := st.session_state.pop(key, None):
-        getattr(st, kind)(message)
+forms.show("org")
 
 
 def _run(action, done_key: str, **params) -> None:
-    """Run a command; keep its outcome as a message for the next run."""
-    try:
-        result = action()
-    except DomainError as exc:
-        st.session_state["org_error"] = t(exc.key, **exc.params)
-    else:
-        st.session_state["org_done"] = t(done_key, result=result, **params)
+    """Run a command (a button's callback); its outcome is shown in the next run."""
+    forms.submit("org", action, done_key, **params)
+
+
+def _reset(person: dict) -> None:
+    password = st.session_state["org_reset_password"]
+    _run(lambda: commands.reset_password(user, person["user_id"], password), "org.account.reset_done",
+         name=person["display_name"])
+
+
+def _move(person: dict) -> None:
+    to = st.session_state["org_move_to"]
+    _run(lambda: commands.move(user, person["user_id"], to), "org.account.moved",
+         name=person["display_name"], unit=unit_names.get(to, ""))
+
+
+def _create() -> None:
+    state = st.session_state
+    form = AccountForm(state["org_new_email"], state["org_new_password"], state["org_new_name"], state["org_new_unit"],
+                       state["org_new_role"], state["org_new_phone"], state["org_new_department"])
+    _run(lambda: commands.create_account(user, form), "org.account.created", name=form.display_name)
 
 
 def _add_unit() -> None:
@@ -113,19 +125,13 @@ with account_tab:
                         args=(lambda: commands.set_active(user, person["user_id"], True), "org.account.enabled_done"),
                         kwargs={"name": person["display_name"]})
         with mid.form("org_reset"):
-            password = st.text_input(t("org.account.new_password"), type="password", help=t("org.account.password_help"),
-                                     key="org_reset_password")
-            if st.form_submit_button(t("org.account.reset")):
-                _run(lambda: commands.reset_password(user, person["user_id"], password), "org.account.reset_done",
-                     name=person["display_name"])
-                st.rerun()
+            st.text_input(t("org.account.new_password"), type="password", help=t("org.account.password_help"),
+                          key="org_reset_password")
+            st.form_submit_button(t("org.account.reset"), on_click=_reset, args=(person,))
         with right.form("org_move"):
-            to = st.selectbox(t("org.account.move_to"), [u["id"] for u in units], format_func=unit_names.get,
-                              key="org_move_to")
-            if st.form_submit_button(t("org.account.move")):
-                _run(lambda: commands.move(user, person["user_id"], to), "org.account.moved",
-                     name=person["display_name"], unit=unit_names.get(to, ""))
-                st.rerun()
+            st.selectbox(t("org.account.move_to"), [u["id"] for u in units], format_func=unit_names.get,
+                         key="org_move_to")
+            st.form_submit_button(t("org.account.move"), on_click=_move, args=(person,))
         if may(user, "accounts.sign_out_everywhere"):
             left.button(t("identity.everywhere.account"), key="org_everywhere", on_click=_run,
                         args=(lambda: sessions.end_everywhere(user, person["user_id"], session.client_address()),
@@ -133,17 +139,14 @@ with account_tab:
     with st.form("org_new_account", clear_on_submit=False):
         st.subheader(t("org.account.create"))
         a, b = st.columns(2)
-        email = a.text_input(t("org.col.email"), key="org_new_email")
-        display_name = b.text_input(t("org.col.person"), key="org_new_name")
-        new_password = a.text_input(t("login.password"), type="password", key="org_new_password")
-        phone = b.text_input(t("org.col.phone"), key="org_new_phone")
-        unit = a.selectbox(t("org.col.unit"), [u["id"] for u in units], format_func=unit_names.get, key="org_new_unit")
-        role = b.selectbox(t("org.account.district_role"), ["district", "department"],
+        a.text_input(t("org.col.email"), key="org_new_email")
+        b.text_input(t("org.col.person"), key="org_new_name")
+        a.text_input(t("login.password"), type="password", key="org_new_password")
+        b.text_input(t("org.col.phone"), key="org_new_phone")
+        a.selectbox(t("org.col.unit"), [u["id"] for u in units], format_func=unit_names.get, key="org_new_unit")
+        b.selectbox(t("org.account.district_role"), ["district", "department"],
                            format_func=lambda r: t("role." + r), key="org_new_role")
         depts = {d["id"]: d["name"] for d in queries.departments(user, session.lang())}
-        department = a.selectbox(t("org.account.department"), [None, *depts], key="org_new_department",
-                                 format_func=lambda d: "—" if d is None else depts[d])
-        if st.form_submit_button(t("org.account.create"), type="primary"):
-            _run(lambda: commands.create_account(user, AccountForm(email, new_password, display_name, unit, role, phone, department)),
-                 "org.account.created", name=display_name)
-            st.rerun()
+        a.selectbox(t("org.account.department"), [None, *depts], key="org_new_department",
+                    format_func=lambda d: "—" if d is None else depts[d])
+        st.form_submit_button(t("org.account.create"), type="primary", on_click=_create)

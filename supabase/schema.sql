@@ -1124,6 +1124,24 @@ end;
 $$;
 
 --
+-- Name: end_demo_mode(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.end_demo_mode() RETURNS boolean
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if auth.uid() is not null and coalesce(private.admin_capability(), '') not in ('system', 'security') then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  update public.security_setting set value = 'false'::jsonb, updated_by = auth.uid(), updated_at = now()
+  where key = 'demo_mode' and value = 'true'::jsonb;
+  return found;
+end;
+$$;
+
+--
 -- Name: end_sessions_everywhere(uuid); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -10414,6 +10432,15 @@ REVOKE ALL ON FUNCTION private.department_reported() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.dormant_accounts(p_days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.dormant_accounts(p_days integer) TO gongzhi_admin;
+
+--
+-- Name: FUNCTION end_demo_mode(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.end_demo_mode() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.end_demo_mode() TO gongzhi_admin;
+GRANT ALL ON FUNCTION private.end_demo_mode() TO authenticated;
+GRANT ALL ON FUNCTION private.end_demo_mode() TO gongzhi_district;
 
 --
 -- Name: FUNCTION end_sessions_everywhere(p_user uuid); Type: ACL; Schema: private; Owner: -

@@ -29,15 +29,15 @@ def test_the_district_may_ask_for_longer_passwords_but_not_shorter(fresh_db):
     from gongzhi import db, security_settings
     from gongzhi.errors import DomainError
     from tests.pages.conftest import identity_of
-    district = identity_of("qu@demo.gongzhi.cn")
+    security = identity_of("anquan@demo.gongzhi.cn")             # the security administrator
     with db.owner() as conn:
         passwords.check(conn, "Lishui-grid-7!R")                  # 15 characters: the default allows it
-    security_settings.change(district, "password.min_length", 16)
+    security_settings.change(security, "password.min_length", 16)
     with db.owner() as conn, pytest.raises(DomainError) as refusal:
         passwords.check(conn, "Lishui-grid-7!R")
     assert refusal.value.key == "account.password_short"
     with pytest.raises(DomainError) as refusal:
-        security_settings.change(district, "password.min_length", 8)
+        security_settings.change(security, "password.min_length", 8)
     assert refusal.value.key == "security_setting.out_of_range"
     assert "account.password_short" in passwords.problems("Kx7!mQ2#z", min_length=4)   # never below 10
 

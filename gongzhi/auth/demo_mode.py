@@ -2,9 +2,10 @@
 
 It is the security setting `demo_mode`. Only the demo loader (`make run`'s first start, `seed
 --demo`) turns it on; while it is on, every page says so in a banner. It goes off — for good — when
-a district turns it off (the security settings page, `python -m gongzhi demo-mode off`) or loads
-its own org tree; the database then makes every account still on the demo password change it at
-its next sign-in (private.demo_mode_ended), the demo accounts included.
+the security administrator turns it off (the security settings page, `python -m gongzhi demo-mode
+off`) or the system administrator loads the district's own org tree; the database then makes every
+account still on the demo password change it at its next sign-in (private.demo_mode_ended), the
+demo accounts and the administrators included.
 """
 from __future__ import annotations
 
@@ -19,11 +20,12 @@ def is_on(conn) -> bool:
 
 
 def turn_off(conn) -> bool:
-    """Demo mode off, logged, in the caller's transaction (district staff, or the owner for the
-    command line); True when it was on."""
-    if not is_on(conn):
+    """Demo mode off, logged, in the caller's transaction (the system or the security administrator,
+    or the owner for the command line; private.end_demo_mode refuses anyone else); True when it
+    was on."""
+    row = conn.execute("select private.end_demo_mode() as ended").fetchone()
+    if not (row["ended"] if isinstance(row, dict) else row[0]):
         return False
-    conn.execute("update public.security_setting set value = 'false' where key = %s", (KEY,))
     security_log.append(conn, "setting", object=f"setting:{KEY}", details={"from": True, "to": False})
     return True
 
@@ -35,6 +37,6 @@ def on() -> bool:
 
 
 def turn_off_by(user) -> bool:
-    """Demo mode off as `user` (district staff; row-level security decides), logged."""
+    """Demo mode off as `user` (the system or the security administrator), logged."""
     with user.session() as conn:
         return turn_off(conn)

@@ -50,7 +50,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("unmask_grants", "pages/unmask_grants.py", "page.unmask_grants", ":material/visibility:"),
     # Every account: its own password and sessions. The only page while the password must be changed.
     Page("account", "pages/account.py", "page.account", ":material/key:"),
-    # The district's password and session policy (capability `security.settings`).
+    # The district's password and session policy: the security administrator's (`security.settings`).
     Page("security_settings", "pages/security_settings.py", "page.security_settings", ":material/shield_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),

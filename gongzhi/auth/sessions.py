@@ -121,8 +121,8 @@ def end(token: str | None) -> None:
 
 
 def end_everywhere(actor, user_id: str, client: str | None = None) -> int:
-    """退出所有设备: end every session of `user_id` — the actor's own, or (district staff) another
-    account's — and log it; returns how many ended. Each browser is told at its next page run."""
+    """退出所有设备: end every session of `user_id` — the actor's own, or (the system administrator)
+    another account's — and log it; returns how many ended. Each browser is told at its next page run."""
     try:
         with actor.session() as conn:
             ended = conn.execute("select private.end_sessions_everywhere(%s) as n", (user_id,)).fetchone()["n"]

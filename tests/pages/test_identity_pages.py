@@ -1,6 +1,6 @@
 """身份鉴别 in the portal: the forced password change is the only page until it is done, the demo
 banner on every page, the expiry warning, sessions that end (idle, signed in elsewhere, signed out
-everywhere) with their reason on the sign-in page, and the district's security settings page."""
+everywhere) with their reason on the sign-in page, and the security administrator's settings page."""
 import psycopg
 import pytest
 from psycopg.rows import dict_row
@@ -11,7 +11,7 @@ from gongzhi.accounts import create_staff
 from gongzhi.auth import local, sessions
 from gongzhi.auth.pages import pages_for
 from gongzhi.demo_data import DEMO_PASSWORD
-from tests.conftest import DEMO_EMAILS
+from tests.conftest import ACCOUNTS, ADMIN_EMAILS, DEMO_EMAILS
 from tests.pages.conftest import APP, TIMEOUT, identity_of
 
 DEMO_BANNER = "演示模式：所有演示账号共用公开密码，切勿存放真实数据"
@@ -28,7 +28,7 @@ def _sign_in_through_the_page(email: str, password: str) -> AppTest:
 
 def _signed_in_browser(role: str) -> tuple[AppTest, str]:
     """An AppTest of a browser that signed in as the demo account `role` (with its session token)."""
-    user = identity_of(DEMO_EMAILS[role])
+    user = identity_of(ACCOUNTS[role])
     token = sessions.start(user.user_id)
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["identity"] = user
@@ -84,15 +84,15 @@ def test_the_password_page_refuses_a_weak_or_mistyped_password(fresh_db):
 
 def test_demo_mode_puts_a_banner_on_every_page_and_off_forces_the_change(fresh_db, app_as):
     # app.py draws it before any page (AppTest shows the entry script's elements on the first page only)
-    for role in DEMO_EMAILS:
+    for role in ACCOUNTS:                   # the administrators too
         at = app_as(role).run()
         assert DEMO_BANNER in [w.value for w in at.warning], role
     login = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert DEMO_BANNER in [w.value for w in login.warning]
     assert "gongzhi2026" in login.caption[-1].value
-    district = app_as("district", "pages/security_settings.py").run()
-    district.button(key="security_demo_off").click().run()
-    assert not district.exception and "演示模式已关闭" in [s.value for s in district.success]
+    security = app_as("security", "pages/security_settings.py").run()
+    security.button(key="security_demo_off").click().run()
+    assert not security.exception and "演示模式已关闭" in [s.value for s in security.success]
     login = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert DEMO_BANNER not in [w.value for w in login.warning]
     assert not any("gongzhi2026" in c.value for c in login.caption)   # the password is no longer published
@@ -134,7 +134,7 @@ def test_a_second_sign_in_tells_the_older_browser_why_it_was_signed_out(fresh_db
 
 
 def test_under_the_rule_refuse_the_second_browser_is_refused(fresh_db):
-    security_settings.change(identity_of(DEMO_EMAILS["district"]), "session.second_sign_in", "refuse")
+    security_settings.change(identity_of(ADMIN_EMAILS["security"]), "session.second_sign_in", "refuse")
     older, _ = _signed_in_browser("grid")
     older.run()
     newer = _sign_in_through_the_page(DEMO_EMAILS["grid"], DEMO_PASSWORD)
@@ -159,22 +159,22 @@ def test_sign_out_everywhere_from_the_account_page_and_from_the_org_page(fresh_d
 
     three, _ = _signed_in_browser("grid")
     three.run()
-    district, _ = _signed_in_browser("district")
-    district.switch_page("pages/org.py").run()
-    district.text_input(key="org_search").input("刘洋").run()
-    rows = district.dataframe(key="org_staff_table").value
+    system, _ = _signed_in_browser("system")        # the org page is the system administrator's
+    system.switch_page("pages/org.py").run()
+    system.text_input(key="org_search").input("刘洋").run()
+    rows = system.dataframe(key="org_staff_table").value
     assert len(rows) >= 1
-    district.session_state["org_staff_table"] = {"selection": {"rows": [0], "columns": []}}
-    district.run()
-    district.button(key="org_everywhere").click().run()
-    assert not district.exception
-    assert any("已退出所有设备" in s.value for s in district.success)
+    system.session_state["org_staff_table"] = {"selection": {"rows": [0], "columns": []}}
+    system.run()
+    system.button(key="org_everywhere").click().run()
+    assert not system.exception
+    assert any("已退出所有设备" in s.value for s in system.success)
     three.run()
     assert "identity" not in three.session_state
 
 
 def test_the_district_changes_a_session_setting_on_its_page_and_others_have_no_page(fresh_db, app_as):
-    at = app_as("district", "pages/security_settings.py").run()
+    at = app_as("security", "pages/security_settings.py").run()
     assert not at.exception and at.title[0].value == "安全设置"
     at.number_input(key="security_setting_session.idle_minutes").set_value(15)
     _save(at, "session.idle_minutes")
@@ -182,8 +182,13 @@ def test_the_district_changes_a_session_setting_on_its_page_and_others_have_no_p
     with db.owner() as conn:
         assert security_settings.get(conn, "session.idle_minutes") == 15
     assert "已保存：无操作自动退出（分钟）" in [s.value for s in at.success]
-    for role in ("street", "community", "grid", "department"):
+    assert "security_settings" in [p.key for p in pages_for("district", admin="security")]
+    for role in ("district", "street", "community", "grid", "department"):
         assert "security_settings" not in [p.key for p in pages_for(role)]
+    for admin in ("system", "audit"):
+        assert "security_settings" not in [p.key for p in pages_for("district", admin=admin)]
+    district = app_as("district", "pages/security_settings.py").run()   # not its page: no form at all
+    assert not district.number_input
 
 
 def _save(at: AppTest, key: str) -> None:

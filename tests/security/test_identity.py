@@ -14,7 +14,7 @@ from gongzhi.auth import demo_mode, load_identity, local, sessions
 from gongzhi.cli import main
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.errors import DomainError
-from tests.conftest import DEMO_EMAILS, user_id
+from tests.conftest import ACCOUNTS, ADMIN_EMAILS, DEMO_EMAILS, user_id
 
 STRONG = ["Harbor-lantern-71!", "Quiet-maple-road-82!", "Violet-stone-bridge-93!", "Copper-kite-river-14!",
           "Amber-fjord-pine-25!", "Silver-owl-meadow-36!", "Jade-comet-harbor-47!"]
@@ -64,8 +64,8 @@ def test_a_user_cannot_reuse_any_of_their_last_five_passwords(fresh_db):
 
 
 def test_the_district_may_remember_more_passwords(fresh_db):
-    district = load_identity(local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD).user_id)
-    security_settings.change(district, "password.history", 8)
+    security = load_identity(local.sign_in(ADMIN_EMAILS["security"], DEMO_PASSWORD).user_id)
+    security_settings.change(security, "password.history", 8)
     user = local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD)
     current = DEMO_PASSWORD
     for new in STRONG[:6]:
@@ -102,8 +102,8 @@ def test_an_expired_password_must_be_changed_and_the_database_serves_nothing_mea
 
 
 def test_a_shorter_expiry_set_by_the_district_applies_at_the_next_sign_in(fresh_db):
-    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
-    security_settings.change(district, "password.expiry_days", 30)
+    security = local.sign_in(ADMIN_EMAILS["security"], DEMO_PASSWORD)
+    security_settings.change(security, "password.expiry_days", 30)
     _age_password(fresh_db, DEMO_EMAILS["community"], 31)
     assert local.sign_in(DEMO_EMAILS["community"], DEMO_PASSWORD).must_change == "expired"
 
@@ -127,30 +127,33 @@ def test_an_account_made_on_the_command_line_changes_its_password_first(fresh_db
 
 def test_a_district_reset_forces_a_change(fresh_db):
     from gongzhi.org import commands
-    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    system = local.sign_in(ADMIN_EMAILS["system"], DEMO_PASSWORD)
     grid = local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD)
     grid = local.change_password(grid, DEMO_PASSWORD, STRONG[0])
-    password = commands.reset_password(district, grid.user_id)
+    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    with pytest.raises(DomainError, match="error.forbidden"):
+        commands.reset_password(district, grid.user_id)           # district staff administer nobody
+    password = commands.reset_password(system, grid.user_id)
     user = local.sign_in(DEMO_EMAILS["grid"], password)
     assert user.must_change == "reset" and _sees(user) == 0
     [entry] = _entries(fresh_db, "password_reset")
-    assert (str(entry["actor"]), entry["object"]) == (district.user_id, f"user:{grid.user_id}")
+    assert (str(entry["actor"]), entry["object"]) == (system.user_id, f"user:{grid.user_id}")
 
 
 def test_demo_accounts_keep_the_demo_password_only_in_demo_mode(fresh_db):
-    for role in DEMO_EMAILS:
-        assert local.sign_in(DEMO_EMAILS[role], DEMO_PASSWORD).must_change == ""
-    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    for role in ACCOUNTS:                   # the administrators too
+        assert local.sign_in(ACCOUNTS[role], DEMO_PASSWORD).must_change == "", role
+    security = local.sign_in(ADMIN_EMAILS["security"], DEMO_PASSWORD)
     with pytest.raises(DomainError, match="security_setting.demo_on"):
-        security_settings.change(district, "demo_mode", True)        # on already: a user may not write it on
+        security_settings.change(security, "demo_mode", True)        # on already: a user may not write it on
     result = CliRunner().invoke(main, ["demo-mode", "off"])
     assert result.exit_code == 0 and "turned off" in result.output
     assert CliRunner().invoke(main, ["demo-mode", "status"]).output.strip() == "demo mode is off"
-    for role in DEMO_EMAILS:
-        user = local.sign_in(DEMO_EMAILS[role], DEMO_PASSWORD)
+    for role in ACCOUNTS:
+        user = local.sign_in(ACCOUNTS[role], DEMO_PASSWORD)
         assert user.must_change == "demo" and not user.demo_mode and _sees(user) == 0, role
-    with pytest.raises(DomainError, match="security_setting.demo_on"):
-        security_settings.change(district, "demo_mode", True)        # and nobody turns it on again
+    with pytest.raises(DomainError):
+        security_settings.change(security, "demo_mode", True)        # and nobody turns it on again
     with _owner(fresh_db) as c:
         entries = c.execute("select details from private.security_log where kind = 'setting'"
                             " and object = 'setting:demo_mode'").fetchall()
@@ -159,11 +162,11 @@ def test_demo_accounts_keep_the_demo_password_only_in_demo_mode(fresh_db):
 
 def test_a_district_loading_its_own_org_tree_leaves_demo_mode(fresh_db):
     from gongzhi.org import tree_import
-    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    system = local.sign_in(ADMIN_EMAILS["system"], DEMO_PASSWORD)
     data = "上级,名称,代码\n滨江区,自建街道,\n".encode("utf-8")
-    plan = tree_import.preview(district, "tree.csv", data)
+    plan = tree_import.preview(system, "tree.csv", data)
     assert not plan.problems
-    tree_import.commit(district, plan)
+    tree_import.commit(system, plan)
     with db.owner() as conn:
         assert not demo_mode.is_on(conn)
     assert local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD).must_change == "demo"
@@ -207,11 +210,13 @@ def test_a_live_session_is_marked_seen_at_most_once_a_minute(fresh_db):
 
 
 def test_the_district_sets_the_idle_timeout_within_its_bounds(fresh_db):
-    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    security = local.sign_in(ADMIN_EMAILS["security"], DEMO_PASSWORD)
     for bad in (4, 31, "soon"):
-        with pytest.raises(DomainError):
-            security_settings.change(district, "session.idle_minutes", bad)
-    security_settings.change(district, "session.idle_minutes", 10)
+        with pytest.raises(DomainError, match="security_setting.not_int|security_setting.out_of_range"):
+            security_settings.change(security, "session.idle_minutes", bad)
+    with pytest.raises(DomainError, match="error.forbidden"):
+        security_settings.change(local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD), "session.idle_minutes", 10)
+    security_settings.change(security, "session.idle_minutes", 10)
     user = local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD)
     token = sessions.start(user.user_id)
     _idle(fresh_db, DEMO_EMAILS["grid"], 11)
@@ -228,10 +233,10 @@ def test_a_second_sign_in_ends_the_older_session_by_default(fresh_db):
 
 
 def test_a_second_sign_in_is_refused_under_the_rule_refuse(fresh_db):
-    district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    security = local.sign_in(ADMIN_EMAILS["security"], DEMO_PASSWORD)
     with pytest.raises(DomainError, match="not_a_choice"):
-        security_settings.change(district, "session.second_sign_in", "ask")
-    security_settings.change(district, "session.second_sign_in", "refuse")
+        security_settings.change(security, "session.second_sign_in", "ask")
+    security_settings.change(security, "session.second_sign_in", "refuse")
     first = local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD)
     token = sessions.start(first.user_id)
     with pytest.raises(DomainError) as refusal:
@@ -247,6 +252,7 @@ def test_sign_out_everywhere_by_the_user_and_by_the_district(fresh_db):
     grid = local.sign_in(DEMO_EMAILS["grid"], DEMO_PASSWORD)
     street = local.sign_in(DEMO_EMAILS["street"], DEMO_PASSWORD)
     district = local.sign_in(DEMO_EMAILS["district"], DEMO_PASSWORD)
+    system = local.sign_in(ADMIN_EMAILS["system"], DEMO_PASSWORD)
     with _owner(fresh_db) as c:     # two browsers at once, as the rule `refuse` would leave them
         c.execute("insert into public.security_setting (key, value) values ('session.second_sign_in', '\"refuse\"')")
     tokens = [sessions.start(grid.user_id), sessions.start(grid.user_id)]
@@ -254,13 +260,15 @@ def test_sign_out_everywhere_by_the_user_and_by_the_district(fresh_db):
     assert [sessions.check(grid, t)[0] for t in tokens] == ["everywhere", "everywhere"]
     token = sessions.start(grid.user_id)
     with pytest.raises(DomainError, match="error.forbidden"):
-        sessions.end_everywhere(street, grid.user_id)                # only the district ends another's
+        sessions.end_everywhere(street, grid.user_id)                # only the system administrator
+    with pytest.raises(DomainError, match="error.forbidden"):
+        sessions.end_everywhere(district, grid.user_id)              # ends another's: not district staff
     assert sessions.check(grid, token)[0] == "live"
-    assert sessions.end_everywhere(district, grid.user_id) == 1
+    assert sessions.end_everywhere(system, grid.user_id) == 1
     assert sessions.check(grid, token)[0] == "everywhere"
     entries = _entries(fresh_db, "sign_out_everywhere")
     assert [(str(e["actor"]), e["object"], e["details"]) for e in entries] == [
         (grid.user_id, f"user:{grid.user_id}", {"sessions": 2}),
-        (district.user_id, f"user:{grid.user_id}", {"sessions": 1})]
+        (system.user_id, f"user:{grid.user_id}", {"sessions": 1})]
     with db.owner() as conn:
         assert user_id(conn, "grid") == grid.user_id
