@@ -231,11 +231,28 @@ def open_page(page, title: str) -> None:
 
 
 def pick(page, label: str, option: str, scope=None, exact: bool = False) -> None:
-    """Choose `option` in the Streamlit select box labelled `label` (within `scope`, if given)."""
+    """Choose `option` in the Streamlit select box labelled `label` (within `scope`, if given).
+
+    The select box's list closes when the page scrolls under it (a late scroll after navigation
+    can do that just as the list opens), so a list that did not show is opened again with the
+    arrow key, and the whole pick is tried up to three times."""
     settle(page)
     box = (scope or page).get_by_label(label, exact=exact)
-    box.click()
-    box.press_sequentially(option)
-    expect(page.get_by_role("option", name=option, exact=True).first).to_be_attached()
-    box.press("Enter")   # the list narrows to what was typed, its first entry highlighted
-    expect(box).to_have_value(option)
+    listed = page.get_by_role("option", name=option, exact=True).first
+    for _ in range(3):
+        box.scroll_into_view_if_needed()
+        box.click()
+        box.fill("")
+        box.press_sequentially(option)
+        for key in (None, "ArrowDown"):
+            if key:
+                box.press(key)
+            try:
+                expect(listed).to_be_attached(timeout=4000)
+            except AssertionError:
+                continue
+            box.press("Enter")   # the list narrows to what was typed, its first entry highlighted
+            expect(box).to_have_value(option)
+            return
+        box.press("Escape")
+    raise AssertionError(f"the select box {label!r} never listed {option!r}")
