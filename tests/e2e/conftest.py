@@ -140,7 +140,7 @@ def sign_in(page, portal: str, email: str, password: str = DEMO_PASSWORD, name: 
     page.goto(portal)
     page.get_by_label("邮箱").fill(email)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("heading", name=f"您好，{name}" if name else re.compile("^您好，"))).to_be_visible()
     # The session cookie is set by a script frame drawn with the page; a reload before it ran would
     # start signed out.

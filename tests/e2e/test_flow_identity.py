@@ -26,7 +26,7 @@ def test_an_idle_session_ends_with_its_reason(portal, new_page, sql):
         " where user_id = (select id from auth.users where email = %s)", (account["email"],))
     page.reload()
     expect(page.get_by_text("长时间未操作，已自动退出")).to_be_visible()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     assert sql("select details from private.security_log where kind = 'session_expired'"
                " order by id desc limit 1") == [{"details": {"reason": "idle"}}]
 
@@ -39,6 +39,6 @@ def test_a_second_sign_in_signs_the_first_browser_out(portal, new_page, sql):
     first.get_by_role("link", name="需求清单", exact=True).click()
     settle(first, rerun=True)
     expect(first.get_by_text("您的账号已在其他地方登录")).to_be_visible()
-    expect(first.get_by_role("button", name="登录")).to_be_visible()
+    expect(first.get_by_role("button", name="登录", exact=True)).to_be_visible()
     second.get_by_role("link", name="需求清单", exact=True).click()
     expect(second.get_by_role("heading", name="需求清单")).to_be_visible()

@@ -54,16 +54,16 @@ def test_language_is_remembered_and_sign_out_ends_the_session(portal, new_page, 
     assert any(c["name"].startswith("gongzhi") for c in cookies), cookies
     assert sql(SESSION_COOKIE_QUERY, (account["email"],))[0]["n"] == 1
     page.get_by_role("button", name="退出登录").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     page.reload()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     assert sql(SESSION_COOKIE_QUERY, (account["email"],))[0]["n"] == 0
 
     # The cookie taken before signing out, replayed in another browser, signs nobody in.
     replay = new_page("replay")
     replay.context.add_cookies(cookies)
     replay.goto(portal)
-    expect(replay.get_by_role("button", name="登录")).to_be_visible()
+    expect(replay.get_by_role("button", name="登录", exact=True)).to_be_visible()
     expect(replay.get_by_role("button", name="退出登录")).to_have_count(0)
 
 
@@ -76,14 +76,14 @@ def test_five_wrong_passwords_lock_the_account(portal, new_page, sql):
     for attempt in range(1, 6):
         page.get_by_label("邮箱").fill(account["email"])
         page.get_by_label("密码").fill(f"wrong-{attempt}")
-        page.get_by_role("button", name="登录").click()
+        page.get_by_role("button", name="登录", exact=True).click()
         expect(page.get_by_text("邮箱或密码不正确")).to_be_visible()
         # One sign-in per click: wait until the server has counted this one before the next.
         wait_until(lambda: sql(failures, (account["email"],))[0]["n"] == attempt)
     sign_in_failed = page.get_by_text("该邮箱登录失败次数过多", exact=False)
     page.get_by_label("邮箱").fill(account["email"])
     page.get_by_label("密码").fill("gongzhi2026")
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     expect(sign_in_failed).to_be_visible()
     expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
     assert sql(failures, (account["email"],))[0]["n"] == 5   # the refused right password is no failure

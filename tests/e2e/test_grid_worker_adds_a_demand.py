@@ -46,8 +46,8 @@ def test_grid_worker_adds_a_demand_finds_it_and_signs_out(portal, browser_page, 
     before = sql(sessions)[0]["n"]
     assert before >= 1
     page.get_by_role("button", name="退出登录").click()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     expect(page.get_by_label("邮箱")).to_have_value("")
     page.reload()
-    expect(page.get_by_role("button", name="登录")).to_be_visible()
+    expect(page.get_by_role("button", name="登录", exact=True)).to_be_visible()
     assert sql(sessions)[0]["n"] == before - 1
