@@ -15,7 +15,7 @@ from typing import Any
 
 import psycopg
 from cryptography.hazmat.primitives import hashes
-from psycopg.rows import dict_row
+from psycopg.rows import dict_row, tuple_row
 from psycopg.types.json import Jsonb
 
 from gongzhi.errors import DomainError, from_db
@@ -41,10 +41,15 @@ def _time(at: datetime) -> str:
 
 def content(entry: dict) -> bytes:
     """The bytes an entry's hash covers: every field but the hash, the previous hash included."""
-    fields = [entry["id"], _time(entry["at"]), entry["kind"],
-              None if entry["actor"] is None else str(entry["actor"]),
-              entry["client"], entry["object"], entry["details"], entry["prev_hash"]]
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return _content(entry["id"], _time(entry["at"]), entry["kind"],
+                    None if entry["actor"] is None else str(entry["actor"]),
+                    entry["client"], entry["object"], entry["details"], entry["prev_hash"])
+
+
+def _content(id: int, at: str, kind: str, actor: str | None, client: str | None, object: str | None,
+             details: dict, prev_hash: str) -> bytes:
+    return json.dumps([id, at, kind, actor, client, object, details, prev_hash],
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def sm3(data: bytes) -> str:
@@ -100,32 +105,45 @@ class Verdict:
         return self.broken_id is None
 
 
+# The chain as verify reads it: the time already in the hashed form (UTC, microseconds, +00:00) and
+# the details as JSON text, so a million entries are not parsed into datetimes and dicts first.
+_CHAIN_SQL = ("select id, to_char(at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), kind,"
+              " actor::text, client, object, details::text, prev_hash, hash from private.security_log order by id")
+
+
 def verify(conn) -> Verdict:
     """Recompute the chain on an owner connection. The chain begins at the oldest entry kept: 64
     zeros before it, or — after pruning — the hash a `prune` entry names as kept."""
-    with conn.transaction(), conn.cursor(row_factory=dict_row, name="security_log_verify") as cur:
-        cur.itersize = 2000
-        cur.execute("select id, at, kind, actor, client, object, details, prev_hash, hash"
-                    " from private.security_log order by id")
-        count, first, prev, anchors = 0, None, None, set()
-        for row in cur:
+    count, first_id, prev_id, prev_hash, anchors, broken = 0, None, None, None, set(), None
+    with conn.transaction(), conn.cursor(name="security_log_verify", row_factory=tuple_row) as cur:
+        cur.itersize = 10_000
+        cur.execute(_CHAIN_SQL)
+        for id, at, kind, actor, client, object, details_text, link, hash in cur:
             count += 1
-            if first is None:
-                first = row
-            elif row["id"] != prev["id"] + 1:
-                return Verdict(count, first["id"], first["at"], row["id"], "missing")
-            elif row["prev_hash"] != prev["hash"]:
-                return Verdict(count, first["id"], first["at"], row["id"], "link")
-            if entry_hash(row) != row["hash"]:
-                return Verdict(count, first["id"], first["at"], row["id"], "hash")
-            if row["kind"] == "prune" and row["details"].get("first_kept_id") is not None:
-                anchors.add((row["details"]["first_kept_id"], row["details"].get("first_kept_prev_hash")))
-            prev = row
-    if first is None:
+            if first_id is None:
+                first_id, first_link = id, link
+            elif id != prev_id + 1:
+                broken = (id, "missing")
+                break
+            elif link != prev_hash:
+                broken = (id, "link")
+                break
+            details = {} if details_text == "{}" else json.loads(details_text)
+            if sm3(_content(id, at, kind, actor, client, object, details, link)) != hash:
+                broken = (id, "hash")
+                break
+            if kind == "prune" and details.get("first_kept_id") is not None:
+                anchors.add((details["first_kept_id"], details.get("first_kept_prev_hash")))
+            prev_id, prev_hash = id, hash
+    if first_id is None:
         return Verdict(0, None, None)
-    if first["prev_hash"] != GENESIS and (first["id"], first["prev_hash"]) not in anchors:
-        return Verdict(count, first["id"], first["at"], first["id"], "start")
-    return Verdict(count, first["id"], first["at"], last_hash=prev["hash"])
+    with conn.cursor(row_factory=tuple_row) as cur:
+        first_at = cur.execute("select at from private.security_log where id = %s", (first_id,)).fetchone()[0]
+    if broken:
+        return Verdict(count, first_id, first_at, *broken)
+    if first_link != GENESIS and (first_id, first_link) not in anchors:
+        return Verdict(count, first_id, first_at, first_id, "start")
+    return Verdict(count, first_id, first_at, last_hash=prev_hash)
 
 
 def prune(conn, days: int) -> tuple[int, int]:
