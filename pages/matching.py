@@ -7,7 +7,7 @@ from gongzhi.errors import DomainError
 from gongzhi.lists import queries as lists
 from gongzhi.lists.fields import URGENCY
 from gongzhi.matching import batch, commands, queries, scoring
-from ui import forms, session
+from ui import forms, pager, session
 from ui import todo as todo_link
 from ui.session import t
 
@@ -75,11 +75,13 @@ def _project() -> None:
 
 
 def one() -> None:
-    left, right = st.columns([3, 1])
-    category = left.selectbox(t("matching.category"), [None, *categories], key="one_category",
-                              format_func=lambda c: t("matching.all_categories") if c is None else categories[c])
-    page = right.number_input(t("matching.page_number"), min_value=1, value=1, step=1, key="one_page")
-    demands = {d["id"]: d for d in queries.open_demands(user, category_id=category, offset=(page - 1) * queries.PAGE_SIZE)}
+    category = st.selectbox(t("matching.category"), [None, *categories], key="one_category",
+                            format_func=lambda c: t("matching.all_categories") if c is None else categories[c])
+    page = pager.current("one_page", 10**9)
+    found = queries.open_demands(user, category_id=category, limit=queries.PAGE_SIZE + 1,
+                                 offset=(page - 1) * queries.PAGE_SIZE)
+    demands = {d["id"]: d for d in found[:queries.PAGE_SIZE]}
+    pager.open_ended("one_page", more=len(found) > queries.PAGE_SIZE)
     if not demands:
         st.info(t("matching.no_open_demands"))
     else:

@@ -9,7 +9,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.org import commands, queries, tree_import
 from gongzhi.org.forms import AccountForm, UnitForm
-from ui import forms, session
+from ui import forms, pager, session
 from ui.session import t
 
 user = session.require_identity()
@@ -102,8 +102,7 @@ with tree_tab:
 
 with account_tab:
     search = st.text_input(t("org.account.search"), key="org_search")
-    page_no = st.number_input(t("org.account.page"), min_value=1, value=1, step=1, key="org_page")
-    found = queries.staff(user, search, int(page_no))
+    found = queries.staff(user, search, pager.current("org_page", 10**9))
     st.caption(t("org.account.total", n=found.total, page=found.page, pages=found.pages))
     frame = pd.DataFrame([{t("org.col.person"): r["display_name"], t("org.col.email"): r["email"],
                            t("org.col.role"): t("role." + r["role"]), t("org.col.unit"): r["org_unit"],
@@ -111,6 +110,7 @@ with account_tab:
                           for r in found.rows])
     picked = st.dataframe(frame, hide_index=True, width="stretch", on_select="rerun",
                           selection_mode="single-row", key="org_staff_table")
+    pager.pager("org_page", found.pages)
     chosen = picked.selection.rows if picked else []
     if chosen and chosen[0] < len(found.rows):
         person = found.rows[chosen[0]]

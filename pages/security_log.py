@@ -9,7 +9,7 @@ from gongzhi import security_log
 from gongzhi.admin import audit
 from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
-from ui import session
+from ui import pager, session
 from ui.session import t
 
 PER_PAGE = 50
@@ -31,10 +31,10 @@ if source == "security_log":
                               format_func=lambda k: t("security_log.page.all") if k is None else t(f"security_log.kind.{k}"))
 since = from_col.date_input(t("security_log.page.from"), value=None, key="security_log_from")
 until = to_col.date_input(t("security_log.page.to"), value=None, key="security_log_to")
-person_col, object_col, page_col = st.columns([3, 3, 1])
+person_col, object_col = st.columns(2)
 person = person_col.text_input(t("admin.audit.person"), key="audit_person")
 obj = object_col.text_input(t("admin.audit.object"), key="audit_object")
-page = page_col.number_input(t("security_log.page.page"), min_value=1, value=1, step=1, key="security_log_page")
+page = pager.current("security_log_page", 10**9)
 
 
 def _start(day: dt.date | None, days: int = 0) -> dt.datetime | None:
@@ -56,12 +56,12 @@ try:
     with session.page_transaction(user):
         if source == "security_log":
             filters = audit.Filters(kind, _start(since), _start(until, 1), person, obj)
-            rows, total = audit.security_log_page(user, filters, PER_PAGE, (int(page) - 1) * PER_PAGE)
+            rows, total = audit.security_log_page(user, filters, PER_PAGE, (page - 1) * PER_PAGE)
         else:
             table = kind_col.selectbox(t("admin.audit.table"), [None, *audit.audit_tables(user)], key="audit_table",
                                        format_func=lambda k: t("security_log.page.all") if k is None else k)
             filters = audit.Filters(table, _start(since), _start(until, 1), person, obj)
-            rows, total = audit.audit_page(user, filters, PER_PAGE, (int(page) - 1) * PER_PAGE)
+            rows, total = audit.audit_page(user, filters, PER_PAGE, (page - 1) * PER_PAGE)
 except DomainError as exc:   # the database reads the log to the audit administrator only
     st.error(t(exc.key, **exc.params))
     st.stop()
@@ -101,3 +101,4 @@ else:
                    t("admin.audit.column.old_row"): security_log.describe(r["old_row"] or {}),
                    t("admin.audit.column.new_row"): security_log.describe(r["new_row"] or {})} for r in rows],
                  hide_index=True, use_container_width=True)
+pager.pager("security_log_page", max(1, -(-total // PER_PAGE)))

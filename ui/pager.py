@@ -22,12 +22,25 @@ def pager(key: str, pages: int) -> int:
     """Previous / next and the position; returns the page shown (1-based)."""
     page = current(key, pages)
     st.session_state[key] = page
-    if pages <= 1:
-        return page
+    if pages > 1:
+        _controls(key, page, page < pages, t("pager.position", page=page, pages=pages))
+    return page
+
+
+def open_ended(key: str, more: bool) -> int:
+    """Previous / next under a list whose length is not counted (the query fetched one row past
+    the page to learn whether `more` follow); returns the page shown."""
+    page = current(key, 10**9)
+    st.session_state[key] = page
+    if page > 1 or more:
+        _controls(key, page, more, t("pager.page", page=page))
+    return page
+
+
+def _controls(key: str, page: int, more: bool, position: str) -> None:
     back, where, forward, _ = st.columns([1, 1, 1, 5], vertical_alignment="center")
     back.button(t("pager.previous"), key=f"{key}_prev", disabled=page <= 1, on_click=_go, args=(key, page - 1),
                 icon=":material/chevron_left:")
-    where.markdown(t("pager.position", page=page, pages=pages))
-    forward.button(t("pager.next"), key=f"{key}_next", disabled=page >= pages, on_click=_go, args=(key, page + 1),
+    where.markdown(position)
+    forward.button(t("pager.next"), key=f"{key}_next", disabled=not more, on_click=_go, args=(key, page + 1),
                    icon=":material/chevron_right:")
-    return page

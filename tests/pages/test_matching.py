@@ -83,3 +83,17 @@ def test_the_page_is_english_on_the_switch_and_hidden_from_departments(app_as):
     assert at.title[0].value == "Matching resources to demands"
     from gongzhi.auth.pages import pages_for
     assert "matching" not in [p.key for p in pages_for("department")]
+
+
+def test_the_open_demands_page_on_with_next_and_back_to_the_first(app_as):
+    """The one-demand view pages through open demands (the street has more than a page of them)."""
+    at = app_as("street", PAGE).run()
+    first = list(at.selectbox(key="one_demand").options)
+    assert at.button(key="one_page_prev").disabled and not at.button(key="one_page_next").disabled
+    at.button(key="one_page_next").click().run()
+    assert not at.exception
+    second = list(at.selectbox(key="one_demand").options)
+    assert second and not set(first) & set(second)
+    assert any(m.value == "第 2 页" for m in at.markdown)
+    at.button(key="one_page_prev").click().run()
+    assert list(at.selectbox(key="one_demand").options) == first
