@@ -1,0 +1,131 @@
+"""`bench scale`: how each figure grows with the district — cost curves past 1M demands.
+
+Three databases of their own (`gongzhi_scale_<n>`), with a tenth, one and three times `--demands`
+demands (100k, 1M and 3M by default), resources and whistle events in the same proportion as the
+other benchmarks (20k resources and 200k events to 1M demands). For each size, as the demo
+accounts under row-level security: the street's demand list page, a keyword search on it, the
+district's dashboard (data and chart specs), the department's supervision board and the 对接会's
+preview at its fixed size (the district's first MATCH_DEMANDS open demands). A plain `count(*)` of
+the demands, as the owner, is the baseline: it reads the whole table, so its exponent is about 1.
+
+Figures: `<figure>.<n>.ms`, and `<figure>.exponent` = log(t_last / t_first) / log(n_last / n_first)
+(0: flat, 1: grows with the table). The run also draws the curves (Altair, log–log) into
+`docs/performance-scale.png`, which docs/performance.md shows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import psycopg
+
+from gongzhi.bench import timed_ms
+from gongzhi.config import ROOT
+from gongzhi.bench._data import bench_url, pointing_at, user_ids
+
+NAME = "scale"
+FACTORS = (0.1, 1, 3)
+RESOURCES_PER_DEMAND = 0.02
+EVENTS_PER_DEMAND = 0.2
+MATCH_DEMANDS = 20_000
+KEYWORD = "老人"
+CHART = ROOT / "docs" / "performance-scale.png"
+FIGURES = ("count", "list", "search", "dashboard", "board", "match")
+
+
+def sizes(demands: int) -> list[int]:
+    return sorted({max(1000, int(demands * f)) for f in FACTORS})
+
+
+def _seed_events(url: str, events: int) -> None:
+    from gongzhi.whistle import demo as whistle_demo
+    with psycopg.connect(url) as conn:
+        if not conn.execute("select exists (select from public.department)").fetchone()[0]:
+            whistle_demo.load(conn)
+        have = conn.execute("select count(*) from public.event").fetchone()[0]
+        if have < events:
+            whistle_demo.add_events(conn, events - have)
+        conn.commit()
+        if have < events:
+            conn.autocommit = True
+            conn.execute("vacuum analyze public.event, public.event_department")
+
+
+def measure(url: str) -> dict[str, float]:
+    """The figures of one database, in ms."""
+    from gongzhi import charts
+    from gongzhi.auth import load_identity
+    from gongzhi.dashboard import queries as dashboard
+    from gongzhi.dashboard.periods import period_for
+    from gongzhi.lists import queries as lists
+    from gongzhi.matching import batch
+    from gongzhi.whistle import queries as whistle
+
+    users = {role: load_identity(uid) for role, uid in user_ids(url).items()}
+    month = period_for("month", dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date())
+    now = dt.datetime.now(dt.timezone.utc)
+
+    def board() -> None:
+        data = dashboard.load(users["district"], None, month)
+        for chart in charts.dashboard_charts(data, "zh").values():
+            charts.spec(chart)
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        count_ms = timed_ms(lambda: conn.execute("select count(*) from public.demand").fetchone())
+    street = users["street"]
+    return {
+        "count": count_ms,
+        "list": timed_ms(lambda: lists.list_page(street, "demand", lists.ListFilters(), per_page=50)),
+        "search": timed_ms(lambda: lists.list_page(street, "demand", lists.ListFilters(keyword=KEYWORD), per_page=50)),
+        "dashboard": timed_ms(board),
+        "board": timed_ms(lambda: whistle.board(users["department"], now)),
+        "match": timed_ms(lambda: batch.preview(users["district"], limit=MATCH_DEMANDS), repeat=3, warmup=1),
+    }
+
+
+def exponent(n1: int, t1: float, n2: int, t2: float) -> float:
+    """The growth exponent between two sizes: t ∝ n^exponent."""
+    if min(n1, n2, t1, t2) <= 0 or n1 == n2:
+        return 0.0
+    return round(math.log(t2 / t1) / math.log(n2 / n1), 2)
+
+
+def curves(by_size: dict[int, dict[str, float]]) -> dict[str, float]:
+    """Flat figures from the measurements of each size: every `<figure>.<n>.ms` and each figure's exponent."""
+    figures: dict[str, float] = {}
+    ns = sorted(by_size)
+    for name in FIGURES:
+        for n in ns:
+            figures[f"{name}.{n}.ms"] = by_size[n][name]
+        figures[f"{name}.exponent"] = exponent(ns[0], by_size[ns[0]][name], ns[-1], by_size[ns[-1]][name])
+    return figures
+
+
+def chart(figures: dict[str, float]):
+    """The curves (log–log) as an Altair chart: one line per figure, ms against demands."""
+    import altair as alt
+    import pandas as pd
+
+    rows = []
+    for key, value in figures.items():
+        parts = key.split(".")
+        if len(parts) == 3 and parts[2] == "ms":
+            rows.append({"figure": parts[0], "demands": int(parts[1]), "ms": value})
+    return (alt.Chart(pd.DataFrame(rows)).mark_line(point=True)
+            .encode(x=alt.X("demands:Q", scale=alt.Scale(type="log"), title="demands"),
+                    y=alt.Y("ms:Q", scale=alt.Scale(type="log"), title="ms"),
+                    color=alt.Color("figure:N", title="figure"))
+            .properties(width=520, height=320, title="Gongzhi: cost against district size"))
+
+
+def run(demands: int = 1_000_000, keep: bool = True) -> dict:
+    by_size = {}
+    for n in sizes(demands):
+        url = bench_url(demands=n, resources=max(100, int(n * RESOURCES_PER_DEMAND)), keep=keep,
+                        database=f"gongzhi_scale_{n}")
+        _seed_events(url, int(n * EVENTS_PER_DEMAND))
+        with pointing_at(url):
+            by_size[n] = measure(url)
+    figures = curves(by_size)
+    chart(figures).save(str(CHART), ppi=100)
+    return figures
