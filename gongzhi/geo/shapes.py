@@ -34,10 +34,10 @@ def problem(geom) -> str | None:
                 return "geo.invalid.too_few"
             if list(ring[0][:2]) != list(ring[-1][:2]):
                 return "geo.invalid.not_closed"
-            if abs(_area(ring)) < EPSILON * EPSILON:
-                return "geo.invalid.empty"
             if _self_intersects(ring):
                 return "geo.invalid.self_intersects"
+            if abs(_area(ring)) < EPSILON * EPSILON:
+                return "geo.invalid.empty"
         for hole in rings[1:]:
             if not all(_in_ring(p, rings[0]) for p in hole):
                 return "geo.invalid.hole_outside"
