@@ -189,3 +189,21 @@ def describe(problems) -> list[str]:
     """Each problem as one line in the current language."""
     return [i18n.t("geo.import.problem_line", number=n, unit=label, reason=i18n.t(key, **params))
             for n, label, key, params in problems]
+
+
+def preview_geojson(user, filename: str, data: bytes) -> GeoPlan:
+    """`check_geojson` as the signed-in `user` (row-level security decides what they may name)."""
+    with user.session() as conn:
+        return check_geojson(conn, data, source=filename)
+
+
+def preview_points(user, filename: str, data: bytes) -> GeoPlan:
+    """`check_points` as the signed-in `user`."""
+    with user.session() as conn:
+        return check_points(conn, filename, data, source=filename)
+
+
+def commit_as(user, plan: GeoPlan) -> int:
+    """`commit` in one transaction as the signed-in `user` (the system administrator)."""
+    with user.session() as conn:
+        return commit(conn, plan)
