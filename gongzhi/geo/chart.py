@@ -33,7 +33,18 @@ def tiles_configured() -> dict | None:
 
 
 def _shown(geom: dict, crs: str) -> dict:
-    return gcj02.geometry_to_gcj02(geom) if crs == "gcj02" else geom
+    """The geometry as the map draws it: in the base map's system, and wound for d3-geo, which
+    reads an outer ring clockwise (the opposite of GeoJSON's RFC 7946 right-hand rule; a ring the
+    other way round is drawn as the whole globe outside it)."""
+    geom = gcj02.geometry_to_gcj02(geom) if crs == "gcj02" else geom
+    polygons = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+    wound = [[_wind(ring, clockwise=(i == 0)) for i, ring in enumerate(rings)] for rings in polygons]
+    return {"type": geom["type"], "coordinates": wound[0] if geom["type"] == "Polygon" else wound}
+
+
+def _wind(ring: list, clockwise: bool) -> list:
+    area = sum(x1 * y2 - x2 * y1 for (x1, y1, *_), (x2, y2, *_) in zip(ring, ring[1:]))
+    return ring[::-1] if (area > 0) == clockwise else ring
 
 
 def _lonlat(lon: float, lat: float, crs: str) -> tuple[float, float]:
@@ -41,11 +52,12 @@ def _lonlat(lon: float, lat: float, crs: str) -> tuple[float, float]:
 
 
 def spec(data: MapData, lang: str, *, tiles: dict | None = None, height: int = 420) -> dict:
-    """The Vega-Lite spec of `data`; with `tiles`, over the provider's base map."""
+    """The Vega-Lite spec of `data`; with `tiles`, over the provider's base map. Written as a
+    plain dict: building it through Altair costs ten times the map's own data."""
     crs = tiles["crs"] if tiles else "wgs84"
     measure = t(f"geo.measure.{data.measure}", lang)
     grid_label = t("org.kind.grid", lang)
-    pick = alt.selection_point(name=PICK, fields=["unit_id"], on="click")
+    what_title, count_title = t("geo.points.what", lang), t("geo.points.open_cases", lang)
     grids = [{"unit_id": g["unit_id"], "name": g["name"], "value": g["value"],
               "geo": {"type": "Feature", "properties": {}, "geometry": _shown(g["geom"], crs)}} for g in data.grids]
     outlines = [{"name": o["name"], "geo": {"type": "Feature", "properties": {}, "geometry": _shown(o["geom"], crs)}}
@@ -53,36 +65,48 @@ def spec(data: MapData, lang: str, *, tiles: dict | None = None, height: int = 4
     points = [{**p, "lon": ll[0], "lat": ll[1], "what_label": t(f"geo.what.{p['what']}", lang)}
               for p in data.points for ll in [_lonlat(p["lon"], p["lat"], crs)]]
     buildings = [{**b, "lon": ll[0], "lat": ll[1]} for b in data.buildings for ll in [_lonlat(b["lon"], b["lat"], crs)]]
+    shape = {"field": "geo", "type": "geojson"}
     layers = []
     if tiles and grids:
         layers.append(_tile_layer(tiles, grids))
-    layers.append(alt.Chart(alt.Data(values=grids)).mark_geoshape(stroke="#ffffff", strokeWidth=0.8).encode(
-        shape=alt.Shape(field="geo", type="geojson"),
-        color=alt.Color("value:Q", title=measure, scale=alt.Scale(scheme="oranges")),
-        opacity=alt.condition(pick, alt.value(0.85 if tiles else 1.0), alt.value(0.45)),
-        tooltip=[alt.Tooltip("name:N", title=grid_label), alt.Tooltip("value:Q", title=measure)],
-    ).add_params(pick))
+    layers.append({
+        "data": {"values": grids},
+        "mark": {"type": "geoshape", "stroke": "#ffffff", "strokeWidth": 0.8},
+        "params": [{"name": PICK, "select": {"type": "point", "fields": ["unit_id"], "on": "click"}}],
+        "encoding": {
+            "shape": shape,
+            "color": {"field": "value", "type": "quantitative", "title": measure, "scale": {"scheme": "oranges"}},
+            "opacity": {"condition": {"param": PICK, "value": 0.85 if tiles else 1.0}, "value": 0.45},
+            "tooltip": [{"field": "name", "type": "nominal", "title": grid_label},
+                        {"field": "value", "type": "quantitative", "title": measure}]}})
     if outlines:
-        layers.append(alt.Chart(alt.Data(values=outlines)).mark_geoshape(
-            filled=False, stroke="#34495e", strokeWidth=1.6).encode(shape=alt.Shape(field="geo", type="geojson")))
+        layers.append({"data": {"values": outlines},
+                       "mark": {"type": "geoshape", "filled": False, "stroke": "#34495e", "strokeWidth": 1.6},
+                       "encoding": {"shape": shape}})
     if buildings:
-        layers.append(alt.Chart(alt.Data(values=buildings)).mark_square(size=40, color="#7f8c8d").encode(
-            longitude="lon:Q", latitude="lat:Q", tooltip=[alt.Tooltip("name:N", title=t("geo.kind.building", lang))]))
+        layers.append({"data": {"values": buildings}, "mark": {"type": "square", "size": 40, "color": "#7f8c8d"},
+                       "encoding": {"longitude": {"field": "lon", "type": "quantitative"},
+                                    "latitude": {"field": "lat", "type": "quantitative"},
+                                    "tooltip": [{"field": "name", "type": "nominal",
+                                                 "title": t("geo.kind.building", lang)}]}})
     if points:
-        layers.append(alt.Chart(alt.Data(values=points)).mark_circle(opacity=0.8, stroke="#ffffff").encode(
-            longitude="lon:Q", latitude="lat:Q",
-            size=alt.Size("n:Q", title=t("geo.points.open_cases", lang), scale=alt.Scale(range=[30, 600])),
-            color=alt.Color("what_label:N", title=t("geo.points.what", lang),
-                            scale=alt.Scale(range=["#2980b9", "#c0392b"])),
-            tooltip=[alt.Tooltip("place:N", title=t("geo.points.place", lang)),
-                     alt.Tooltip("what_label:N", title=t("geo.points.what", lang)),
-                     alt.Tooltip("n:Q", title=t("geo.points.open_cases", lang))]))
-    chart = alt.layer(*layers).project(type="mercator").properties(
-        title=t("geo.map.title", lang, unit=data.scope.unit.name, measure=measure), height=height)
-    return chart.configure(font=FONT).configure_view(stroke=None).to_dict(validate=False)
+        layers.append({"data": {"values": points}, "mark": {"type": "circle", "opacity": 0.8, "stroke": "#ffffff"},
+                       "encoding": {
+                           "longitude": {"field": "lon", "type": "quantitative"},
+                           "latitude": {"field": "lat", "type": "quantitative"},
+                           "size": {"field": "n", "type": "quantitative", "title": count_title,
+                                    "scale": {"range": [30, 600]}},
+                           "color": {"field": "what_label", "type": "nominal", "title": what_title,
+                                     "scale": {"range": ["#2980b9", "#c0392b"]}},
+                           "tooltip": [{"field": "place", "type": "nominal", "title": t("geo.points.place", lang)},
+                                       {"field": "what_label", "type": "nominal", "title": what_title},
+                                       {"field": "n", "type": "quantitative", "title": count_title}]}})
+    return {"$schema": alt.SCHEMA_URL, "config": {"font": FONT, "view": {"stroke": None}},
+            "title": t("geo.map.title", lang, unit=data.scope.unit.name, measure=measure),
+            "height": height, "projection": {"type": "mercator"}, "layer": layers}
 
 
-def _tile_layer(tiles: dict, grids: list[dict]) -> alt.Chart:
+def _tile_layer(tiles: dict, grids: list[dict]) -> dict:
     """Image marks for the provider's tiles covering the grids' extent, at a zoom showing it in a
     few tiles; Vega-Lite places each by its corner's lon/lat in the same Mercator projection."""
     xs = [c[0] for g in grids for c in _corners(g["geo"]["geometry"])]
@@ -97,8 +121,11 @@ def _tile_layer(tiles: dict, grids: list[dict]) -> alt.Chart:
             lon2, lat2 = _tile_corner(x + 1, y + 1, zoom)
             rows.append({"url": tiles["url"].format(x=x, y=y, z=zoom), "lon": lon, "lat": lat,
                          "lon2": lon2, "lat2": lat2})
-    return alt.Chart(alt.Data(values=rows)).mark_image(align="left", baseline="top").encode(
-        longitude="lon:Q", latitude="lat:Q", longitude2="lon2:Q", latitude2="lat2:Q", url="url:N")
+    q = "quantitative"
+    return {"data": {"values": rows}, "mark": {"type": "image", "align": "left", "baseline": "top"},
+            "encoding": {"longitude": {"field": "lon", "type": q}, "latitude": {"field": "lat", "type": q},
+                         "longitude2": {"field": "lon2"}, "latitude2": {"field": "lat2"},
+                         "url": {"field": "url", "type": "nominal"}}}
 
 
 def _corners(geom: dict):

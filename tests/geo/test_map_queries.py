@@ -73,3 +73,16 @@ def test_the_spec_draws_the_grids_and_converts_for_a_gcj02_base_map(conn):
     assert tiled["layer"][0]["mark"]["type"] == "image"
     shifted = tiled["layer"][1]["data"]["values"][0]["geo"]["geometry"]["coordinates"][0][0]
     assert shifted[0] - first[0] == pytest.approx(0.0054, abs=5e-4)
+
+
+def test_the_spec_is_valid_vega_lite_with_rings_wound_for_d3(conn):
+    import altair as alt
+    data = _load(conn, "street")
+    spec = chart.spec(data, "en")
+    alt.LayerChart.from_dict(spec, validate=True)
+    for row in spec["layer"][0]["data"]["values"]:
+        ring = row["geo"]["geometry"]["coordinates"][0]
+        signed = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(ring, ring[1:]))
+        assert signed < 0, "d3-geo draws a counter-clockwise outer ring as the whole globe"
+    stored = data.grids[0]["geom"]["coordinates"][0]
+    assert sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(stored, stored[1:])) > 0, "stored per RFC 7946"
