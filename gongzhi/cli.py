@@ -736,3 +736,39 @@ def keys_generate() -> None:
     """Print a new keyring (for GONGZHI_DATA_KEYS on a deployment without the keyring file)."""
     from gongzhi.personal import keys as keyring
     click.echo(keyring.new_keyring().text(), nl=False)
+
+
+@main.group()
+def geo() -> None:
+    """The org tree's geometry (地图): boundaries and building points in WGS-84."""
+
+
+def _geo_import(check, file: Path) -> None:
+    from gongzhi import db
+    from gongzhi.geo import imports
+    from gongzhi.i18n import t
+    with db.owner() as conn:
+        plan = _domain(lambda: check(conn, file.name, file.read_bytes()))
+        if plan.problems:
+            click.echo(t("geo.import.problems"), err=True)
+            for line in imports.describe(plan.problems):
+                click.echo("  " + line, err=True)
+            raise click.ClickException(t("geo.import.not_clean"))
+        click.echo(t("geo.import.done", n=_domain(lambda: imports.commit(conn, plan))))
+
+
+@geo.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def geo_import(file: Path) -> None:
+    """Import a GeoJSON FeatureCollection (WGS-84 / CRS84): each feature's code or name is a unit;
+    all features or none."""
+    from gongzhi.geo import imports
+    _geo_import(lambda conn, name, data: imports.check_geojson(conn, data, source=name), file)
+
+
+@geo.command("points")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def geo_points(file: Path) -> None:
+    """Import building points from a sheet (xlsx/csv: 楼栋, 经度, 纬度, optional 坐标系); all rows or none."""
+    from gongzhi.geo import imports
+    _geo_import(lambda conn, name, data: imports.check_points(conn, name, data, source=name), file)

@@ -16,6 +16,7 @@ from psycopg.rows import tuple_row
 
 from gongzhi import demo_data as d
 from gongzhi import territory
+from gongzhi.geo import demo as geo_demo
 from gongzhi.auth.local import hash_password
 from gongzhi.personal import crypto, seeding
 from gongzhi.whistle import demo as whistle_demo
@@ -36,6 +37,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
             return False
         conn.execute("select setseed(0.2026)")
         _org_tree(conn)
+        geo_demo.load(conn, d.GRIDS_PER_COMMUNITY)
         _categories(conn)
         _staff(conn)
         add_rows(conn, demands=demands, resources=resources, projects=projects)

@@ -6,6 +6,7 @@ import streamlit as st
 from gongzhi import charts
 from gongzhi.dashboard import export, periods, queries
 from gongzhi.errors import DomainError
+from gongzhi.geo import chart as map_chart, queries as map_queries
 from ui import session
 from ui.session import t
 
@@ -40,7 +41,9 @@ try:
         period = periods.period_for(kind, today, start, end)
     else:
         period = periods.period_for(kind, right.date_input(t("dashboard.anchor"), today, key="dash_anchor"))
-    board = queries.load(user, st.session_state.get(SCOPE), period)
+    with session.page_transaction(user):      # the board and the map card: one transaction
+        board = queries.load(user, st.session_state.get(SCOPE), period)
+        map_card = map_queries.load(user, st.session_state.get(SCOPE))
 except DomainError as exc:
     session.show_error(exc)
     if exc.key == "dashboard.scope_outside":
@@ -92,6 +95,10 @@ with second:
 if "ranking" in chart_of:
     st.vega_lite_chart(charts.spec(chart_of["ranking"]), width="stretch")
     _png_button("ranking")
+if map_card.grids:
+    st.subheader(t("geo.map.card"))
+    st.vega_lite_chart(map_chart.spec(map_card, lang, height=300), width="stretch", key="dash_map")
+    st.page_link("pages/map.py", label=t("geo.map.open_page"), icon=":material/map:")
 first, second = st.columns(2)
 for col, key in ((first, "resources"), (second, "projects")):
     with col:

@@ -7,6 +7,7 @@ import streamlit as st
 from gongzhi.auth import sessions
 from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
+from gongzhi.geo import imports as geo_imports
 from gongzhi.org import commands, queries, tree_import
 from gongzhi.org.forms import AccountForm, UnitForm
 from ui import forms, pager, session
@@ -99,6 +100,29 @@ with tree_tab:
                     st.success(t("org.import.ready", n=len(plan.units)))
                     st.button(t("org.import.confirm"), type="primary", key="org_import_confirm", on_click=_run,
                               args=(lambda: tree_import.commit(user, plan), "org.import.done"))
+
+    for kind, types, check in (("import", ["geojson", "json"], geo_imports.preview_geojson),
+                               ("points", ["xlsx", "csv"], geo_imports.preview_points)):
+        with st.expander(t(f"geo.{kind}.title")):
+            st.markdown(t(f"geo.{kind}.help"))
+            geo_upload = st.file_uploader(t(f"geo.{kind}.upload"), type=types, key=f"org_geo_{kind}_file")
+            if geo_upload is not None:
+                try:
+                    geo_plan = check(user, geo_upload.name, geo_upload.getvalue())
+                except DomainError as exc:
+                    session.show_error(exc)
+                else:
+                    if geo_plan.problems:
+                        st.error(t("geo.import.problems"))
+                        st.dataframe(pd.DataFrame([{t("geo.import.number"): n, t("geo.import.unit"): label,
+                                                    t("geo.import.reason"): t(key, **params)}
+                                                   for n, label, key, params in geo_plan.problems]),
+                                     hide_index=True, key=f"org_geo_{kind}_problems")
+                    else:
+                        st.success(t("geo.import.ready", n=len(geo_plan.shapes)))
+                        st.button(t("geo.import.confirm"), type="primary", key=f"org_geo_{kind}_confirm", on_click=_run,
+                                  args=(lambda p=geo_plan: geo_imports.commit_as(user, p), "geo.import.done"),
+                                  kwargs={"n": len(geo_plan.shapes)})
 
 with account_tab:
     search = st.text_input(t("org.account.search"), key="org_search")

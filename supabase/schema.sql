@@ -1844,6 +1844,55 @@ CREATE FUNCTION private.next_step(step text) RETURNS text
 $$;
 
 --
+-- Name: org_geometry_box(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.org_geometry_box() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  unit_kind text;
+  path text;
+  box record;
+begin
+  select kind into unit_kind from public.org_unit where id = new.org_unit_id;
+  if jsonb_typeof(new.geom) <> 'object'
+     or (unit_kind = 'building') <> (new.geom ->> 'type' = 'Point')
+     or new.geom ->> 'type' not in ('Point', 'Polygon', 'MultiPolygon') then
+    raise exception 'gongzhi:geo.wrong_type' using errcode = 'check_violation';
+  end if;
+  path := case new.geom ->> 'type' when 'Point' then 'strict $.coordinates'
+                                   when 'Polygon' then 'strict $.coordinates[*][*]'
+                                   else 'strict $.coordinates[*][*][*]' end;
+  begin
+    select bool_and(jsonb_typeof(p) = 'array' and jsonb_typeof(p -> 0) = 'number'
+                    and jsonb_typeof(p -> 1) = 'number') as numeric, count(*) as n
+      into box
+    from jsonb_path_query(new.geom, path::jsonpath) p;
+  exception when others then
+    raise exception 'gongzhi:geo.invalid.bad_position' using errcode = 'check_violation';
+  end;
+  if box.n = 0 or not box.numeric then
+    raise exception 'gongzhi:geo.invalid.bad_position' using errcode = 'check_violation';
+  end if;
+  select min((p ->> 0)::double precision) as min_lon, max((p ->> 0)::double precision) as max_lon,
+         min((p ->> 1)::double precision) as min_lat, max((p ->> 1)::double precision) as max_lat
+    into box
+  from jsonb_path_query(new.geom, path::jsonpath) p;
+  if box.min_lon < -180 or box.max_lon > 180 or box.min_lat < -90 or box.max_lat > 90 then
+    raise exception 'gongzhi:geo.projected' using errcode = 'check_violation';
+  end if;
+  new.min_lon := box.min_lon;
+  new.min_lat := box.min_lat;
+  new.max_lon := box.max_lon;
+  new.max_lat := box.max_lat;
+  new.updated_at := now();
+  return new;
+end;
+$_$;
+
+--
 -- Name: org_unit_ancestors_fixed(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -4317,6 +4366,56 @@ ALTER TABLE public.notify_robot ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 );
 
 --
+-- Name: org_geometry; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.org_geometry (
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    geom jsonb NOT NULL,
+    min_lon double precision DEFAULT 0 NOT NULL,
+    min_lat double precision DEFAULT 0 NOT NULL,
+    max_lon double precision DEFAULT 0 NOT NULL,
+    max_lat double precision DEFAULT 0 NOT NULL,
+    source text DEFAULT ''::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT org_geometry_source_check CHECK ((length(source) <= 200))
+);
+
+--
+-- Name: TABLE org_geometry; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.org_geometry IS 'Where a unit of the org tree lies: a boundary (GeoJSON Polygon/MultiPolygon) or, for a building, a Point; WGS-84 lon/lat.';
+
+--
+-- Name: COLUMN org_geometry.min_lon; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.org_geometry.min_lon IS 'Computed by private.org_geometry_box from geom.';
+
+--
+-- Name: COLUMN org_geometry.min_lat; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.org_geometry.min_lat IS 'Computed by private.org_geometry_box from geom.';
+
+--
+-- Name: COLUMN org_geometry.max_lon; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.org_geometry.max_lon IS 'Computed by private.org_geometry_box from geom.';
+
+--
+-- Name: COLUMN org_geometry.max_lat; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.org_geometry.max_lat IS 'Computed by private.org_geometry_box from geom.';
+
+--
 -- Name: org_unit; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5396,6 +5495,13 @@ ALTER TABLE ONLY public.notify_robot
     ADD CONSTRAINT notify_robot_pkey PRIMARY KEY (id);
 
 --
+-- Name: org_geometry org_geometry_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.org_geometry
+    ADD CONSTRAINT org_geometry_pkey PRIMARY KEY (org_unit_id);
+
+--
 -- Name: org_unit org_unit_code_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6106,6 +6212,30 @@ CREATE INDEX notify_robot_department_id_idx ON public.notify_robot USING btree (
 --
 
 CREATE INDEX notify_robot_org_unit_id_idx ON public.notify_robot USING btree (org_unit_id);
+
+--
+-- Name: org_geometry_community_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX org_geometry_community_id_idx ON public.org_geometry USING btree (community_id);
+
+--
+-- Name: org_geometry_grid_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX org_geometry_grid_id_idx ON public.org_geometry USING btree (grid_id);
+
+--
+-- Name: org_geometry_street_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX org_geometry_street_id_idx ON public.org_geometry USING btree (street_id);
+
+--
+-- Name: org_geometry_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX org_geometry_terr_idx ON public.org_geometry USING btree (terr);
 
 --
 -- Name: org_unit_one_district; Type: INDEX; Schema: public; Owner: -
@@ -6958,6 +7088,42 @@ CREATE TRIGGER match_updated AFTER UPDATE ON public.match REFERENCING OLD TABLE 
 --
 
 CREATE TRIGGER notify_robot_touch BEFORE UPDATE ON public.notify_robot FOR EACH ROW EXECUTE FUNCTION private.touch();
+
+--
+-- Name: org_geometry org_geometry_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_geometry_audit_delete AFTER DELETE ON public.org_geometry REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: org_geometry org_geometry_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_geometry_audit_insert AFTER INSERT ON public.org_geometry REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: org_geometry org_geometry_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_geometry_audit_update AFTER UPDATE ON public.org_geometry REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: org_geometry org_geometry_box; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_geometry_box BEFORE INSERT OR UPDATE ON public.org_geometry FOR EACH ROW EXECUTE FUNCTION private.org_geometry_box();
+
+--
+-- Name: org_geometry org_geometry_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_geometry_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.org_geometry FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: org_geometry org_geometry_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER org_geometry_territory_kept BEFORE UPDATE ON public.org_geometry FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: org_unit org_unit_ancestors_fixed; Type: TRIGGER; Schema: public; Owner: -
@@ -7959,6 +8125,13 @@ ALTER TABLE ONLY public.notify_robot
     ADD CONSTRAINT notify_robot_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id) ON DELETE CASCADE;
 
 --
+-- Name: org_geometry org_geometry_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.org_geometry
+    ADD CONSTRAINT org_geometry_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id) ON DELETE CASCADE;
+
+--
 -- Name: org_unit org_unit_parent_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8825,6 +8998,12 @@ CREATE POLICY "district staff read the security settings" ON public.security_set
 CREATE POLICY "district staff read the status machine" ON public.status_transition FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: org_geometry district staff read the whole map; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the whole map" ON public.org_geometry FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: notification_log district staff read the whole notification log; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9057,6 +9236,12 @@ ALTER TABLE public.notification_log ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.notify_robot ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: org_geometry; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.org_geometry ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: org_unit; Type: ROW SECURITY; Schema: public; Owner: -
@@ -9465,6 +9650,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.notify_robot AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: org_geometry staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.org_geometry AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: org_unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9739,6 +9930,12 @@ CREATE POLICY "staff read the event step machine" ON public.event_transition FOR
 --
 
 CREATE POLICY "staff read the event time limits" ON public.event_deadline FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
+
+--
+-- Name: org_geometry staff read the map of their territory and the units above it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read the map of their territory and the units above it" ON public.org_geometry FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) IS NOT NULL) AND (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[])))));
 
 --
 -- Name: org_unit staff read the org tree; Type: POLICY; Schema: public; Owner: -
@@ -10019,6 +10216,12 @@ CREATE POLICY "system administrators change event time limits" ON public.event_d
 CREATE POLICY "system administrators change staff" ON public.staff FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
 
 --
+-- Name: org_geometry system administrators draw units on the map; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators draw units on the map" ON public.org_geometry FOR INSERT TO gongzhi_admin WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
 -- Name: category system administrators read categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10037,10 +10240,22 @@ CREATE POLICY "system administrators read the event routing" ON public.event_rou
 CREATE POLICY "system administrators read the event time limits" ON public.event_deadline FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
 
 --
+-- Name: org_geometry system administrators read the map; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators read the map" ON public.org_geometry FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
 -- Name: work_calendar system administrators read the work calendar; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "system administrators read the work calendar" ON public.work_calendar FOR SELECT TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: org_geometry system administrators redraw units on the map; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators redraw units on the map" ON public.org_geometry FOR UPDATE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text)) WITH CHECK ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
 
 --
 -- Name: work_calendar system administrators remove calendar days; Type: POLICY; Schema: public; Owner: -
@@ -10077,6 +10292,12 @@ CREATE POLICY "system administrators remove org units" ON public.org_unit FOR DE
 --
 
 CREATE POLICY "system administrators remove staff" ON public.staff FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
+
+--
+-- Name: org_geometry system administrators remove units from the map; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "system administrators remove units from the map" ON public.org_geometry FOR DELETE TO gongzhi_admin USING ((( SELECT private.admin_capability() AS admin_capability) = 'system'::text));
 
 --
 -- Name: org_unit system administrators rename org units; Type: POLICY; Schema: public; Owner: -
@@ -10641,6 +10862,12 @@ REVOKE ALL ON FUNCTION private.new_login_must_change() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.next_step(step text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.next_step(step text) TO authenticated;
 GRANT ALL ON FUNCTION private.next_step(step text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION org_geometry_box(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.org_geometry_box() FROM PUBLIC;
 
 --
 -- Name: FUNCTION org_unit_ancestors_fixed(); Type: ACL; Schema: private; Owner: -
@@ -11806,6 +12033,33 @@ GRANT ALL ON SEQUENCE public.notify_robot_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.notify_robot_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.notify_robot_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.notify_robot_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE org_geometry; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.org_geometry TO authenticated;
+GRANT ALL ON TABLE public.org_geometry TO service_role;
+GRANT SELECT ON TABLE public.org_geometry TO gongzhi_district;
+GRANT SELECT,DELETE ON TABLE public.org_geometry TO gongzhi_admin;
+
+--
+-- Name: COLUMN org_geometry.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.org_geometry TO gongzhi_admin;
+
+--
+-- Name: COLUMN org_geometry.geom; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(geom),UPDATE(geom) ON TABLE public.org_geometry TO gongzhi_admin;
+
+--
+-- Name: COLUMN org_geometry.source; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(source),UPDATE(source) ON TABLE public.org_geometry TO gongzhi_admin;
 
 --
 -- Name: TABLE org_unit; Type: ACL; Schema: public; Owner: -

@@ -29,6 +29,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("projects", "pages/projects.py", "page.projects", ":material/assignment:"),
     Page("org", "pages/org.py", "page.org", ":material/account_tree:"),
     Page("dashboard", "pages/dashboard.py", "page.dashboard", ":material/monitoring:"),
+    Page("map", "pages/map.py", "page.map", ":material/map:"),
     Page("bulletin", "pages/bulletin.py", "page.bulletin", ":material/summarize:"),
     Page("matching", "pages/matching.py", "page.matching", ":material/handshake:"),
     Page("whistle", "pages/whistle.py", "page.whistle", ":material/campaign:"),
@@ -68,15 +69,15 @@ PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 MUST_CHANGE_PAGES: list[str] = ["account"]
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
+    "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "privacy"],
-    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
+    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy"],
-    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
+    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
                  "subject_requests", "privacy"],
-    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
+    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
             "volunteer_posts", "second_factor", "account", "privacy"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }

@@ -76,8 +76,8 @@ def test_function_cell(conn, who, function):
     assert outcome == (who in allowed), f"{who} {function}"
 
 
-ADMIN_TABLES = {"staff", "org_unit", "department", "category", "event_routing", "event_deadline", "work_calendar",
-                "security_setting", "audit_log", "admin_grant", "unmask_grant"}
+ADMIN_TABLES = {"staff", "org_unit", "org_geometry", "department", "category", "event_routing", "event_deadline", "work_calendar",
+                "security_setting", "audit_log", "admin_grant", "unmask_grant"}   # org_geometry: the org tree on a map
 
 
 def test_administrators_reach_no_table_of_the_districts_data(conn):
