@@ -39,3 +39,10 @@ def has_after_photo(user, event_id: int) -> bool | None:
     user does not see the event."""
     with user.session() as conn:
         return conn.execute("select private.has_after_photo(%s) as has", (event_id,)).fetchone()["has"]
+
+
+def max_mb(user) -> int:
+    """The district's largest accepted photo, in MB (security setting photos.max_mb)."""
+    from gongzhi import security_settings
+    with user.session() as conn:
+        return int(security_settings.get(conn, "photos.max_mb"))
