@@ -140,7 +140,7 @@ end;
 $$;
 
 -- When subject rows go, their photo rows go with them (TG_ARGV[0] is the kind). The bytes in the
--- store are removed by `python -m gongzhi photos sweep`.
+-- store stay until removed (docs/photos.md).
 create function private.photo_subject_deleted() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
