@@ -71,3 +71,23 @@ def test_a_demand_detail_shows_its_gallery_and_takes_a_photo(app_as):
     assert [r["content_type"] for r in _db("select content_type from public.photo where subject_kind = 'demand'"
                                            " and subject_id = %s", demand_id)] == ["image/png"]
     assert len(at.image) == 1
+
+
+def test_a_milestone_takes_a_photo(app_as):
+    at = app_as("street", "pages/projects.py").run()
+    at.text_input(key="project_f_keyword").input("长江路街道").run()
+    at.session_state["project_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    project = int(at.subheader[0].value.split()[0].lstrip("#"))
+    at.text_input(key=f"milestone_new_{project}_title").input("竣工验收")
+    at.button(key=f"FormSubmitter:milestone_new_{project}-添加节点").click().run()
+    milestone = _db("select id from public.project_milestone where project_id = %s and title = '竣工验收'", project)[0]["id"]
+    at.toggle(key=f"milestone_photos_{milestone}").set_value(True).run()
+    _no_errors(at)
+    where = f"photos_milestone_{milestone}"
+    at.file_uploader(key=f"{where}_file").set_value(("验收.webp", picture("WEBP"), "image/webp"))
+    at.button(key=f"FormSubmitter:{where}_form-上传照片").click().run()
+    _no_errors(at)
+    assert [r["content_type"] for r in _db("select content_type from public.photo where subject_kind = 'milestone'"
+                                           " and subject_id = %s", milestone)] == ["image/webp"]
+    assert len(at.image) == 1

@@ -80,3 +80,15 @@ def test_a_decompression_bomb_is_refused():
     with pytest.raises(DomainError) as refused:
         images.clean(out.getvalue(), 10 * MB)
     assert refused.value.key == "photos.too_many_pixels"
+
+
+@pytest.mark.parametrize("mode,fmt", [("P", "PNG"), ("LA", "PNG"), ("CMYK", "JPEG"), ("L", "JPEG"), ("RGBA", "WEBP"),
+                                      ("1", "PNG")])
+def test_every_pixel_mode_comes_out_as_an_image_of_the_same_size(mode, fmt):
+    out = io.BytesIO()
+    source = Image.new("RGB", (50, 30), (10, 200, 30)).convert(mode)
+    source.save(out, fmt)
+    clean = images.clean(out.getvalue(), MB)
+    back = Image.open(io.BytesIO(clean.data))
+    assert back.size == (50, 30) and back.format == fmt
+    assert Image.open(io.BytesIO(clean.thumb)).mode == "RGB" or mode in ("L", "1")
