@@ -1541,7 +1541,8 @@ begin
   create policy "staff read photos of rows they see" on storage.objects
     for select to authenticated
     using (bucket_id = 'photos'
-           and exists (select from public.photo p where p.object_key = name or p.thumb_key = name));
+           and (exists (select from public.photo p where p.object_key = name or p.thumb_key = name)
+                or private.photo_path_writable(name)));
   create policy "staff upload photos to rows they may change" on storage.objects
     for insert to authenticated
     with check (bucket_id = 'photos' and private.photo_path_writable(name));

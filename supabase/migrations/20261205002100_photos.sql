@@ -207,7 +207,8 @@ create policy "staff present the second factor where the district requires it" o
 -- ---------------------------------------------------------------- Supabase Storage
 -- The bucket `photos` and its policies on storage.objects, matching the rows: an object is read
 -- by those who see its photo row, uploaded and removed by those who may attach photos to the
--- subject its path names. Does nothing where there is no `storage` schema (the embedded server,
+-- subject its path names (who also read it: they see that subject and so all its photos, and a
+-- removal must see the object whose row is already gone). Does nothing where there is no `storage` schema (the embedded server,
 -- plain PostgreSQL); run it again after Storage is enabled on an existing project.
 create function private.install_photo_storage_policies() returns boolean
 language plpgsql set search_path = ''
@@ -224,7 +225,8 @@ begin
   create policy "staff read photos of rows they see" on storage.objects
     for select to authenticated
     using (bucket_id = 'photos'
-           and exists (select from public.photo p where p.object_key = name or p.thumb_key = name));
+           and (exists (select from public.photo p where p.object_key = name or p.thumb_key = name)
+                or private.photo_path_writable(name)));
   create policy "staff upload photos to rows they may change" on storage.objects
     for insert to authenticated
     with check (bucket_id = 'photos' and private.photo_path_writable(name));

@@ -144,6 +144,13 @@ def test_storage_policies_follow_the_photo_row(fresh_db, storage_db):
         assert refused.value.key == "error.forbidden"
         commands.remove(grid, photo, store=service)
         assert (("photos", keys["object"]) not in server.objects and ("photos", keys["thumb"]) not in server.objects)
+        # An upload whose row never came: another territory can neither read nor remove it; its own can.
+        with pytest.raises(DomainError):
+            as_other.get(mine)
+        as_other.delete(mine)              # Storage answers "not found": the policies hide it
+        assert ("photos", mine) in server.objects
+        as_grid.delete(mine)
+        assert ("photos", mine) not in server.objects
 
 
 def test_an_unreachable_store_keeps_nothing(fresh_db):
