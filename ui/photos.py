@@ -17,11 +17,9 @@ def _upload(user, kind: str, subject_id: int, where: str, staged: bool) -> None:
     """Submit callback: the file and fields the form holds now, in one call."""
     state = st.session_state
     chosen = state.get(f"{where}_file")
-    if chosen is None:
-        state[f"{where}_outcome"] = [("warning", t("photos.ui.no_file"))]
-        return
+    data = chosen.getvalue() if chosen is not None else None
     stage = state.get(f"{where}_stage") if staged else None
-    forms.submit(where, lambda: commands.upload(user, kind, subject_id, chosen.getvalue(), stage=stage,
+    forms.submit(where, lambda: commands.upload(user, kind, subject_id, data, stage=stage,
                                                 caption=state.get(f"{where}_caption") or ""), "photos.uploaded")
 
 

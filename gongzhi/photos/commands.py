@@ -18,9 +18,12 @@ def max_bytes(conn) -> int:
     return int(security_settings.get(conn, "photos.max_mb")) * 1024 * 1024
 
 
-def upload(user, kind: str, subject_id: int, data: bytes, stage: str | None = None, caption: str = "",
+def upload(user, kind: str, subject_id: int, data: bytes | None, stage: str | None = None, caption: str = "",
            store: PhotoStore | None = None) -> int:
-    """Attach the photo `data` to the `kind` row `subject_id`; returns the new photo's id."""
+    """Attach the photo `data` to the `kind` row `subject_id`; returns the new photo's id. `data`
+    None means no file was chosen."""
+    if data is None:
+        raise DomainError("photos.no_file")
     if kind not in KINDS:
         raise DomainError("photos.bad_subject")
     if stage is not None and stage not in STAGES:
