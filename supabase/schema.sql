@@ -2059,6 +2059,20 @@ end;
 $$;
 
 --
+-- Name: photo_subject_moved(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_subject_moved() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.photo p set terr = new.terr where p.subject_kind = tg_argv[0] and p.subject_id = new.id;
+  return null;
+end;
+$$;
+
+--
 -- Name: photo_subject_row(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -6899,6 +6913,12 @@ CREATE TRIGGER demand_created_by_kept BEFORE UPDATE ON public.demand FOR EACH RO
 CREATE TRIGGER demand_photos_deleted AFTER DELETE ON public.demand REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('demand');
 
 --
+-- Name: demand demand_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_photos_moved AFTER UPDATE ON public.demand FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('demand');
+
+--
 -- Name: demand demand_status; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -7119,6 +7139,12 @@ CREATE TRIGGER event_department_territory_kept BEFORE UPDATE ON public.event_dep
 --
 
 CREATE TRIGGER event_photos_deleted AFTER DELETE ON public.event REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('event');
+
+--
+-- Name: event event_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_photos_moved AFTER UPDATE ON public.event FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('event');
 
 --
 -- Name: event_routing event_routing_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -7443,6 +7469,12 @@ CREATE TRIGGER project_milestone_audit_update AFTER UPDATE ON public.project_mil
 --
 
 CREATE TRIGGER project_milestone_photos_deleted AFTER DELETE ON public.project_milestone REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('milestone');
+
+--
+-- Name: project_milestone project_milestone_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_milestone_photos_moved AFTER UPDATE ON public.project_milestone FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('milestone');
 
 --
 -- Name: project_milestone project_milestone_territory; Type: TRIGGER; Schema: public; Owner: -
@@ -11120,6 +11152,12 @@ GRANT ALL ON FUNCTION private.photo_path_writable(p_name text) TO gongzhi_distri
 --
 
 REVOKE ALL ON FUNCTION private.photo_subject_deleted() FROM PUBLIC;
+
+--
+-- Name: FUNCTION photo_subject_moved(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_subject_moved() FROM PUBLIC;
 
 --
 -- Name: FUNCTION photo_subject_row(); Type: ACL; Schema: private; Owner: -

@@ -150,6 +150,16 @@ begin
 end;
 $$;
 
+-- When a subject row moves to another territory, its photos move with it (TG_ARGV[0] is the kind).
+create function private.photo_subject_moved() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  update public.photo p set terr = new.terr where p.subject_kind = tg_argv[0] and p.subject_id = new.id;
+  return null;
+end;
+$$;
+
 -- Whether an event has a photo taken after the fix (the fake-fix flags read it): true or false
 -- for an event the caller sees, null for one they do not.
 create function private.has_after_photo(p_event_id bigint) returns boolean
@@ -179,6 +189,13 @@ create trigger event_photos_deleted after delete on public.event referencing old
   for each statement execute function private.photo_subject_deleted('event');
 create trigger project_milestone_photos_deleted after delete on public.project_milestone referencing old table as gone
   for each statement execute function private.photo_subject_deleted('milestone');
+
+create trigger demand_photos_moved after update on public.demand
+  for each row when (new.terr is distinct from old.terr) execute function private.photo_subject_moved('demand');
+create trigger event_photos_moved after update on public.event
+  for each row when (new.terr is distinct from old.terr) execute function private.photo_subject_moved('event');
+create trigger project_milestone_photos_moved after update on public.project_milestone
+  for each row when (new.terr is distinct from old.terr) execute function private.photo_subject_moved('milestone');
 
 select private.add_audit('photo');
 

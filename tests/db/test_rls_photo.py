@@ -108,6 +108,16 @@ def test_a_photo_takes_the_territory_of_its_subject_whatever_the_client_says(con
     act_as_owner(conn)
 
 
+def test_photos_move_with_their_row(conn):
+    photo = _grid_photo(conn)
+    other = unit_id(conn, "江滩社区第一网格")
+    conn.execute("update public.demand set org_unit_id = %s where id = %s", (other, photo["subject"]))
+    row = conn.execute("select p.terr, d.terr as subject_terr from public.photo p join public.demand d"
+                       " on d.id = p.subject_id where p.id = %(id)s", photo).fetchone()
+    assert row["terr"] == row["subject_terr"] == conn.execute("select terr from public.org_unit where id = %s",
+                                                              (other,)).fetchone()["terr"]
+
+
 def test_a_photo_cannot_be_attached_to_a_row_of_another_territory(conn):
     act_as_owner(conn)
     key = _prepare("demand")(conn, unit_id(conn, "丽水社区第二网格"))
