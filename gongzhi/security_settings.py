@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Setting] = {
     "session.idle_minutes": Setting(30, low=5, high=30),
     "session.lifetime_hours": Setting(12, low=1, high=12),
     "session.second_sign_in": Setting("end_older", choices=("end_older", "refuse")),
+    # 随手拍 (gongzhi.photos): the largest photo accepted, in MB, before it is re-encoded.
+    "photos.max_mb": Setting(10, low=1, high=50),
     # The published demo password is allowed only in demo mode; only the demo loader turns it on.
     "demo_mode": Setting(False),
 }

@@ -7,7 +7,7 @@ import streamlit as st
 
 from gongzhi.auth.capabilities import may
 from gongzhi.whistle import commands, queries
-from ui import forms, lights, pager, session
+from ui import forms, lights, pager, photos, session
 from ui import todo as todo_link
 from ui.session import t
 from ui.whistle import label
@@ -126,4 +126,5 @@ with session.page_transaction(user):
     event_id = st.selectbox(t("whistle.ui.open_event"), list(titles), key="ev_selected", format_func=titles.get)
     event = queries.event(user, event_id, now)
     show_event(event)
+    photos.show(user, "event", event_id, staged=True)
     show_actions(event, departments)

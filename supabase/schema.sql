@@ -1528,6 +1528,20 @@ end;
 $$;
 
 --
+-- Name: has_after_photo(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.has_after_photo(p_event_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$
+  select case when exists (select from public.event e where e.id = p_event_id)
+              then exists (select from public.photo p
+                           where p.subject_kind = 'event' and p.subject_id = p_event_id and p.stage = 'after')
+         end
+$$;
+
+--
 -- Name: inherit_territory(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1544,6 +1558,38 @@ begin
   return new;
 end;
 $_$;
+
+--
+-- Name: install_photo_storage_policies(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.install_photo_storage_policies() RETURNS boolean
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+begin
+  if to_regclass('storage.objects') is null or to_regclass('storage.buckets') is null then
+    return false;
+  end if;
+  insert into storage.buckets (id, name, public) values ('photos', 'photos', false)
+    on conflict (id) do nothing;
+  drop policy if exists "staff read photos of rows they see" on storage.objects;
+  drop policy if exists "staff upload photos to rows they may change" on storage.objects;
+  drop policy if exists "staff remove photos of rows they may change" on storage.objects;
+  create policy "staff read photos of rows they see" on storage.objects
+    for select to authenticated
+    using (bucket_id = 'photos'
+           and (exists (select from public.photo p where p.object_key = name or p.thumb_key = name)
+                or private.photo_path_writable(name)));
+  create policy "staff upload photos to rows they may change" on storage.objects
+    for insert to authenticated
+    with check (bucket_id = 'photos' and private.photo_path_writable(name));
+  create policy "staff remove photos of rows they may change" on storage.objects
+    for delete to authenticated
+    using (bucket_id = 'photos' and private.photo_path_writable(name));
+  return true;
+end;
+$$;
 
 --
 -- Name: is_system(); Type: FUNCTION; Schema: private; Owner: -
@@ -2038,6 +2084,138 @@ CREATE FUNCTION private.personal_terr_lo() RETURNS bigint
   select o.terr from public.staff s join public.org_unit o on o.id = s.org_unit_id
   where s.user_id = auth.uid() and s.active and s.role in ('district', 'grid') and not private.password_blocks(s.user_id)
 $$;
+
+--
+-- Name: photo_departments_attach(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_departments_attach(p_kind text) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select coalesce((select s.departments_attach from private.photo_subject s where s.kind = p_kind), false) $$;
+
+--
+-- Name: photo_may_attach(text, bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_may_attach(p_kind text, p_subject_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  t text := private.photo_subject_table(p_kind);
+  subject_terr bigint;
+begin
+  if t is null then
+    return false;
+  end if;
+  execute format('select terr from public.%I where id = $1', t) into subject_terr using p_subject_id;
+  if subject_terr is null then
+    return false;   -- not there, or not visible to the caller
+  end if;
+  return subject_terr between private.terr_lo() and private.terr_hi()
+      or (private.department_id() is not null and private.photo_departments_attach(p_kind));
+end;
+$_$;
+
+--
+-- Name: photo_path_writable(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_path_writable(p_name text) RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $_$
+  select case when split_part(p_name, '/', 2) ~ '^[0-9]{1,18}$'
+              then private.photo_may_attach(split_part(p_name, '/', 1), split_part(p_name, '/', 2)::bigint)
+              else false end
+$_$;
+
+--
+-- Name: photo_subject_deleted(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_subject_deleted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from public.photo p using gone g where p.subject_kind = tg_argv[0] and p.subject_id = g.id;
+  return null;
+end;
+$$;
+
+--
+-- Name: photo_subject_moved(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_subject_moved() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.photo p set terr = new.terr where p.subject_kind = tg_argv[0] and p.subject_id = new.id;
+  return null;
+end;
+$$;
+
+--
+-- Name: photo_subject_row(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_subject_row() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  subject private.photo_subject;
+  subject_terr bigint;
+begin
+  select * into subject from private.photo_subject s where s.kind = new.subject_kind;
+  execute format('select terr from public.%I where id = $1', subject.subject_table)
+    into subject_terr using new.subject_id;
+  if subject_terr is null then
+    raise exception 'gongzhi:photos.no_subject' using errcode = 'check_violation';
+  end if;
+  if subject.staged and new.stage is null then
+    raise exception 'gongzhi:photos.stage_required' using errcode = 'check_violation';
+  end if;
+  if not subject.staged and new.stage is not null then
+    raise exception 'gongzhi:photos.stage_not_allowed' using errcode = 'check_violation';
+  end if;
+  new.terr := subject_terr;
+  return new;
+end;
+$_$;
+
+--
+-- Name: photo_subject_table(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_subject_table(p_kind text) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select s.subject_table from private.photo_subject s where s.kind = p_kind $$;
+
+--
+-- Name: photo_subject_visible(text, bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_subject_visible(p_kind text, p_subject_id bigint) RETURNS boolean
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  t text := private.photo_subject_table(p_kind);
+  seen boolean;
+begin
+  if t is null then
+    return false;
+  end if;
+  execute format('select exists (select from public.%I where id = $1)', t) into seen using p_subject_id;
+  return seen;
+end;
+$_$;
 
 --
 -- Name: place_org_unit(); Type: FUNCTION; Schema: private; Owner: -
@@ -3358,6 +3536,24 @@ COMMENT ON TABLE private.password_state IS 'When each account''s password was se
 COMMENT ON COLUMN private.password_state.demo IS 'The password is the published demo password, written by the demo loader; allowed only while demo mode is on.';
 
 --
+-- Name: photo_subject; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.photo_subject (
+    kind text NOT NULL,
+    subject_table text NOT NULL,
+    staged boolean DEFAULT false NOT NULL,
+    departments_attach boolean DEFAULT false NOT NULL,
+    CONSTRAINT photo_subject_kind_check CHECK ((kind ~ '^[a-z_]{1,32}$'::text))
+);
+
+--
+-- Name: TABLE photo_subject; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.photo_subject IS 'What a photo may be attached to: kind, the table of its rows, and its rules.';
+
+--
 -- Name: plaintext_pending; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -4469,6 +4665,60 @@ ALTER TABLE public.org_unit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: photo; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.photo (
+    id bigint NOT NULL,
+    subject_kind text NOT NULL,
+    subject_id bigint NOT NULL,
+    stage text,
+    terr bigint DEFAULT 0 NOT NULL,
+    object_key text NOT NULL,
+    thumb_key text NOT NULL,
+    content_type text NOT NULL,
+    size_bytes integer NOT NULL,
+    width integer NOT NULL,
+    height integer NOT NULL,
+    caption text DEFAULT ''::text NOT NULL,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT photo_caption_check CHECK ((length(caption) <= 200)),
+    CONSTRAINT photo_content_type_check CHECK ((content_type = ANY (ARRAY['image/jpeg'::text, 'image/png'::text, 'image/webp'::text]))),
+    CONSTRAINT photo_height_check CHECK (((height >= 1) AND (height <= 20000))),
+    CONSTRAINT photo_object_key_check CHECK ((object_key ~ '^[a-z_]+/[0-9]+/[0-9a-f]{32}\.(jpg|png|webp)$'::text)),
+    CONSTRAINT photo_size_bytes_check CHECK (((size_bytes >= 1) AND (size_bytes <= 104857600))),
+    CONSTRAINT photo_stage_check CHECK ((stage = ANY (ARRAY['before'::text, 'after'::text]))),
+    CONSTRAINT photo_thumb_key_check CHECK ((thumb_key ~ '^[a-z_]+/[0-9]+/[0-9a-f]{32}\.thumb\.jpg$'::text)),
+    CONSTRAINT photo_width_check CHECK (((width >= 1) AND (width <= 20000)))
+);
+
+--
+-- Name: TABLE photo; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.photo IS '随手拍: an image of a demand, an event (stage before/after the fix) or a milestone; the bytes live in the photo store, EXIF stripped.';
+
+--
+-- Name: COLUMN photo.terr; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.photo.terr IS 'Computed: the territory of the subject row (private.photo_subject_row).';
+
+--
+-- Name: photo_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.photo ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.photo_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: post; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5257,6 +5507,20 @@ ALTER TABLE ONLY private.password_state
     ADD CONSTRAINT password_state_pkey PRIMARY KEY (user_id);
 
 --
+-- Name: photo_subject photo_subject_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.photo_subject
+    ADD CONSTRAINT photo_subject_pkey PRIMARY KEY (kind);
+
+--
+-- Name: photo_subject photo_subject_subject_table_key; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.photo_subject
+    ADD CONSTRAINT photo_subject_subject_table_key UNIQUE (subject_table);
+
+--
 -- Name: plaintext_pending plaintext_pending_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -5514,6 +5778,27 @@ ALTER TABLE ONLY public.org_unit
 
 ALTER TABLE ONLY public.org_unit
     ADD CONSTRAINT org_unit_pkey PRIMARY KEY (id);
+
+--
+-- Name: photo photo_object_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.photo
+    ADD CONSTRAINT photo_object_key_key UNIQUE (object_key);
+
+--
+-- Name: photo photo_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.photo
+    ADD CONSTRAINT photo_pkey PRIMARY KEY (id);
+
+--
+-- Name: photo photo_thumb_key_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.photo
+    ADD CONSTRAINT photo_thumb_key_key UNIQUE (thumb_key);
 
 --
 -- Name: post post_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -6256,6 +6541,30 @@ CREATE INDEX org_unit_parent_id_idx ON public.org_unit USING btree (parent_id);
 CREATE INDEX org_unit_terr_idx ON public.org_unit USING btree (terr);
 
 --
+-- Name: photo_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_created_by_idx ON public.photo USING btree (created_by);
+
+--
+-- Name: photo_subject_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_subject_idx ON public.photo USING btree (subject_id, subject_kind, stage);
+
+--
+-- Name: photo_subject_kind_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_subject_kind_idx ON public.photo USING btree (subject_kind);
+
+--
+-- Name: photo_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_terr_idx ON public.photo USING btree (terr);
+
+--
 -- Name: post_created_by_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -6766,6 +7075,18 @@ CREATE TRIGGER demand_created_by BEFORE INSERT ON public.demand FOR EACH ROW WHE
 CREATE TRIGGER demand_created_by_kept BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
 
 --
+-- Name: demand demand_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_photos_deleted AFTER DELETE ON public.demand REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('demand');
+
+--
+-- Name: demand demand_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_photos_moved AFTER UPDATE ON public.demand FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('demand');
+
+--
 -- Name: demand demand_status; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -6982,6 +7303,18 @@ CREATE TRIGGER event_department_reported AFTER UPDATE OF reported_at ON public.e
 CREATE TRIGGER event_department_territory_kept BEFORE UPDATE ON public.event_department FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('event', 'event_id');
 
 --
+-- Name: event event_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_photos_deleted AFTER DELETE ON public.event REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('event');
+
+--
+-- Name: event event_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_photos_moved AFTER UPDATE ON public.event FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('event');
+
+--
 -- Name: event_routing event_routing_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -7156,6 +7489,48 @@ CREATE TRIGGER org_unit_audit_update AFTER UPDATE ON public.org_unit REFERENCING
 CREATE TRIGGER org_unit_place BEFORE INSERT OR UPDATE ON public.org_unit FOR EACH ROW EXECUTE FUNCTION private.place_org_unit();
 
 --
+-- Name: photo photo_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_audit_delete AFTER DELETE ON public.photo REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: photo photo_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_audit_insert AFTER INSERT ON public.photo REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: photo photo_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_audit_update AFTER UPDATE ON public.photo REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: photo photo_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_created_by BEFORE INSERT ON public.photo FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: photo photo_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_created_by_kept BEFORE UPDATE ON public.photo FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: photo photo_subject; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_subject BEFORE INSERT ON public.photo FOR EACH ROW EXECUTE FUNCTION private.photo_subject_row();
+
+--
+-- Name: photo photo_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_territory_kept BEFORE UPDATE ON public.photo FOR EACH ROW WHEN (((((new.subject_kind IS DISTINCT FROM old.subject_kind) OR (new.subject_id IS DISTINCT FROM old.subject_id)) OR (new.stage IS DISTINCT FROM old.stage)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.photo_subject_row();
+
+--
 -- Name: post post_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -7292,6 +7667,18 @@ CREATE TRIGGER project_milestone_audit_insert AFTER INSERT ON public.project_mil
 --
 
 CREATE TRIGGER project_milestone_audit_update AFTER UPDATE ON public.project_milestone REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: project_milestone project_milestone_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_milestone_photos_deleted AFTER DELETE ON public.project_milestone REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('milestone');
+
+--
+-- Name: project_milestone project_milestone_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER project_milestone_photos_moved AFTER UPDATE ON public.project_milestone FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('milestone');
 
 --
 -- Name: project_milestone project_milestone_territory; Type: TRIGGER; Schema: public; Owner: -
@@ -8139,6 +8526,20 @@ ALTER TABLE ONLY public.org_unit
     ADD CONSTRAINT org_unit_parent_id_fkey FOREIGN KEY (parent_id) REFERENCES public.org_unit(id);
 
 --
+-- Name: photo photo_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.photo
+    ADD CONSTRAINT photo_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: photo photo_subject_kind_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.photo
+    ADD CONSTRAINT photo_subject_kind_fkey FOREIGN KEY (subject_kind) REFERENCES private.photo_subject(kind);
+
+--
 -- Name: post post_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8572,6 +8973,12 @@ CREATE POLICY "district staff add categories" ON public.category FOR INSERT TO g
 CREATE POLICY "district staff add demands" ON public.demand FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: photo district staff add photos; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add photos" ON public.photo FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: post district staff add posts; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -8836,6 +9243,12 @@ CREATE POLICY "district staff read all matches" ON public.match FOR SELECT TO go
 CREATE POLICY "district staff read all notifications" ON public.notification FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: photo district staff read all photos; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all photos" ON public.photo FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: post district staff read all posts; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9076,6 +9489,12 @@ CREATE POLICY "district staff remove events" ON public.event FOR DELETE TO gongz
 CREATE POLICY "district staff remove matches" ON public.match FOR DELETE TO gongzhi_district USING (true);
 
 --
+-- Name: photo district staff remove photos; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove photos" ON public.photo FOR DELETE TO gongzhi_district USING (true);
+
+--
 -- Name: post district staff remove posts; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9250,6 +9669,12 @@ ALTER TABLE public.org_geometry ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.org_unit ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: photo; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.photo ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: post; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -9380,6 +9805,12 @@ CREATE POLICY "staff add demands in their territory" ON public.demand FOR INSERT
 --
 
 CREATE POLICY "staff add milestones to their projects" ON public.project_milestone FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: photo staff add photos to rows they may change; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff add photos to rows they may change" ON public.photo FOR INSERT TO authenticated WITH CHECK (private.photo_may_attach(subject_kind, subject_id));
 
 --
 -- Name: post staff add posts in their territory; Type: POLICY; Schema: public; Owner: -
@@ -9662,6 +10093,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.org_unit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: photo staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.photo AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: post staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9848,6 +10285,12 @@ CREATE POLICY "staff read matches of their demands or resources" ON public.match
 CREATE POLICY "staff read milestones of projects they see" ON public.project_milestone FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
 
 --
+-- Name: photo staff read photos of rows they see; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read photos of rows they see" ON public.photo FOR SELECT TO authenticated USING (private.photo_subject_visible(subject_kind, subject_id));
+
+--
 -- Name: post staff read posts serving their territory; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10026,6 +10469,12 @@ CREATE POLICY "staff remove matches of their demands" ON public.match FOR DELETE
 --
 
 CREATE POLICY "staff remove milestones of their projects" ON public.project_milestone FOR DELETE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: photo staff remove photos of their territory or their own; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff remove photos of their territory or their own" ON public.photo FOR DELETE TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (created_by = ( SELECT private.uid() AS uid))));
 
 --
 -- Name: post staff remove posts of their territory; Type: POLICY; Schema: public; Owner: -
@@ -10761,10 +11210,24 @@ REVOKE ALL ON FUNCTION private.guard_event_department() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.guard_post() FROM PUBLIC;
 
 --
+-- Name: FUNCTION has_after_photo(p_event_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.has_after_photo(p_event_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.has_after_photo(p_event_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.has_after_photo(p_event_id bigint) TO gongzhi_district;
+
+--
 -- Name: FUNCTION inherit_territory(); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.inherit_territory() FROM PUBLIC;
+
+--
+-- Name: FUNCTION install_photo_storage_policies(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.install_photo_storage_policies() FROM PUBLIC;
 
 --
 -- Name: FUNCTION is_system(); Type: ACL; Schema: private; Owner: -
@@ -10924,6 +11387,64 @@ GRANT ALL ON FUNCTION private.personal_terr_hi() TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.personal_terr_lo() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.personal_terr_lo() TO authenticated;
 GRANT ALL ON FUNCTION private.personal_terr_lo() TO gongzhi_district;
+
+--
+-- Name: FUNCTION photo_departments_attach(p_kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_departments_attach(p_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.photo_departments_attach(p_kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.photo_departments_attach(p_kind text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION photo_may_attach(p_kind text, p_subject_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_may_attach(p_kind text, p_subject_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.photo_may_attach(p_kind text, p_subject_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.photo_may_attach(p_kind text, p_subject_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION photo_path_writable(p_name text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_path_writable(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.photo_path_writable(p_name text) TO authenticated;
+GRANT ALL ON FUNCTION private.photo_path_writable(p_name text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION photo_subject_deleted(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_subject_deleted() FROM PUBLIC;
+
+--
+-- Name: FUNCTION photo_subject_moved(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_subject_moved() FROM PUBLIC;
+
+--
+-- Name: FUNCTION photo_subject_row(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_subject_row() FROM PUBLIC;
+
+--
+-- Name: FUNCTION photo_subject_table(p_kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_subject_table(p_kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.photo_subject_table(p_kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.photo_subject_table(p_kind text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION photo_subject_visible(p_kind text, p_subject_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_subject_visible(p_kind text, p_subject_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.photo_subject_visible(p_kind text, p_subject_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.photo_subject_visible(p_kind text, p_subject_id bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION place_org_unit(); Type: ACL; Schema: private; Owner: -
@@ -12080,6 +12601,93 @@ GRANT ALL ON SEQUENCE public.org_unit_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.org_unit_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.org_unit_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.org_unit_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE photo; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.photo TO service_role;
+GRANT SELECT,DELETE ON TABLE public.photo TO authenticated;
+GRANT SELECT,DELETE ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.subject_kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(subject_kind) ON TABLE public.photo TO authenticated;
+GRANT INSERT(subject_kind) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.subject_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(subject_id) ON TABLE public.photo TO authenticated;
+GRANT INSERT(subject_id) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.stage; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(stage) ON TABLE public.photo TO authenticated;
+GRANT INSERT(stage) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.object_key; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(object_key) ON TABLE public.photo TO authenticated;
+GRANT INSERT(object_key) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.thumb_key; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(thumb_key) ON TABLE public.photo TO authenticated;
+GRANT INSERT(thumb_key) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.content_type; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(content_type) ON TABLE public.photo TO authenticated;
+GRANT INSERT(content_type) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.size_bytes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(size_bytes) ON TABLE public.photo TO authenticated;
+GRANT INSERT(size_bytes) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.width; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(width) ON TABLE public.photo TO authenticated;
+GRANT INSERT(width) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.height; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(height) ON TABLE public.photo TO authenticated;
+GRANT INSERT(height) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.caption; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(caption) ON TABLE public.photo TO authenticated;
+GRANT INSERT(caption) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: SEQUENCE photo_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.photo_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.photo_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.photo_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.photo_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE post; Type: ACL; Schema: public; Owner: -

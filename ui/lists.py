@@ -17,7 +17,7 @@ from gongzhi.lists.fields import Field, choice_label_key, fields, status_label_k
 from gongzhi.lists.forms import FormError
 from gongzhi.lists.queries import spec as list_spec
 from gongzhi.personal import store
-from ui import excel, session, unmask
+from ui import excel, photos, session, unmask
 from ui import todo as todo_link
 from ui.pager import pager
 from ui.session import t
@@ -397,6 +397,8 @@ def show_detail(list_name: str, user, row_id: int) -> dict | None:
             st.form_submit_button(t("lists.form.save"), on_click=_edit, args=(list_name, user, row_id, form))
         show_refused(form)
     _show_links(list_name, user, row_id, lang)
+    if list_name == "demand":
+        photos.show(user, "demand", row_id)
     with st.expander(t("lists.detail.history")):
         entries = queries.history(user, list_name, row_id)
         st.dataframe(pd.DataFrame([{
@@ -484,6 +486,8 @@ def show_project_work(user, row: dict) -> None:
     for m in queries.links(user, "project", project_id)["milestones"]:
         st.checkbox(f"{m['title']}（{m['due_date'] or '—'}）", value=m["done_at"] is not None,
                     key=f"milestone_{m['id']}", on_change=_toggle_milestone, args=(user, m["id"]))
+        if st.toggle(t("photos.ui.title"), key=f"milestone_photos_{m['id']}"):
+            photos.show(user, "milestone", m["id"])
     form = f"milestone_new_{project_id}"
     with st.form(form, clear_on_submit=True):
         c1, c2 = st.columns([2, 1])

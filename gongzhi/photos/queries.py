@@ -1,0 +1,48 @@
+"""Reading photos as the signed-in user: the rows come through row-level security, and the bytes
+are fetched from the store only for a row the user sees."""
+from __future__ import annotations
+
+from gongzhi.errors import DomainError
+from gongzhi.photos import KINDS
+from gongzhi.photos.storage import PhotoStore, store as configured_store
+
+PER_SUBJECT = 60   # a gallery shows at most this many photos of one row, newest first
+
+
+def photos(user, kind: str, subject_id: int) -> list[dict]:
+    """The photos of one row the user sees (none when the row is not theirs to see)."""
+    if kind not in KINDS:
+        raise DomainError("photos.bad_subject")
+    with user.session() as conn:
+        return conn.execute(
+            "select id, stage, content_type, size_bytes, width, height, caption, created_at from public.photo"
+            " where subject_kind = %s and subject_id = %s order by created_at desc, id desc limit %s",
+            (kind, subject_id, PER_SUBJECT)).fetchall()
+
+
+def image(user, photo_id: int, thumb: bool = False, store: PhotoStore | None = None) -> tuple[bytes, str]:
+    """(bytes, content type) of a photo or its thumbnail; DomainError('photos.missing') when the
+    user does not see the photo's row — the same answer as for a photo that does not exist."""
+    with user.session() as conn:
+        row = conn.execute("select object_key, thumb_key, content_type from public.photo where id = %s",
+                           (photo_id,)).fetchone()
+    if row is None:
+        raise DomainError("photos.missing")
+    store = store or configured_store()
+    if thumb:
+        return store.get(row["thumb_key"]), "image/jpeg"
+    return store.get(row["object_key"]), row["content_type"]
+
+
+def has_after_photo(user, event_id: int) -> bool | None:
+    """Whether the event has a photo taken after the fix (private.has_after_photo); None when the
+    user does not see the event."""
+    with user.session() as conn:
+        return conn.execute("select private.has_after_photo(%s) as has", (event_id,)).fetchone()["has"]
+
+
+def max_mb(user) -> int:
+    """The district's largest accepted photo, in MB (security setting photos.max_mb)."""
+    from gongzhi import security_settings
+    with user.session() as conn:
+        return int(security_settings.get(conn, "photos.max_mb"))

@@ -1,0 +1,150 @@
+"""Where the bytes of photos live, behind one interface (`PhotoStore`: put, get, delete by key) with
+two backends:
+
+- `FolderStore`: a folder under the data directory (`.gongzhi/photos`, mode 0700, files 0600) —
+  the embedded default;
+- `SupabaseStore`: a Supabase Storage bucket over its HTTP API (`/storage/v1/object/...`, the
+  `apikey` and `Authorization: Bearer` headers), used when `SUPABASE_URL` and
+  `SUPABASE_SERVICE_ROLE_KEY` are set or `GONGZHI_PHOTO_STORE=supabase`.
+
+Keys are `<subject kind>/<subject id>/<32 hex>.<ext>` (the database checks the same shape); a key
+of any other shape is refused before it reaches a path or a URL. Who may read a photo is decided
+by the database (gongzhi.photos.commands reads the row under row-level security first); the
+bucket's own policies (the photos migration) decide for clients that reach Storage directly.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+import requests
+
+from gongzhi import config
+from gongzhi.errors import DomainError
+
+KEY = re.compile(r"^[a-z_]{1,32}/[0-9]{1,18}/[0-9a-f]{32}(\.thumb)?\.(jpg|png|webp)$")
+BUCKET = "photos"
+TIMEOUT = 20
+
+
+class PhotoStore(Protocol):
+    """A place for photo bytes. `get` raises DomainError('photos.missing') for an absent key."""
+    name: str
+
+    def put(self, key: str, data: bytes, content_type: str) -> None: ...
+
+    def get(self, key: str) -> bytes: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+def _checked(key: str) -> str:
+    if not KEY.match(key):
+        raise ValueError(f"not a photo key: {key!r}")
+    return key
+
+
+class FolderStore:
+    """Photos as files under `root`, which only the server's user may read."""
+    name = "folder"
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / _checked(key)
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        path = self._path(key)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(self.root, 0o700)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+
+    def get(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except FileNotFoundError:
+            raise DomainError("photos.missing") from None
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
+
+class SupabaseStore:
+    """Photos in a Supabase Storage bucket, through its HTTP API. `token` is the bearer token (the
+    service key, or a user's access token, whose claims the bucket's policies then judge)."""
+    name = "supabase"
+
+    def __init__(self, url: str, apikey: str, token: str | None = None, bucket: str = BUCKET,
+                 session: requests.Session | None = None):
+        self.base = url.rstrip("/") + "/storage/v1"
+        self.bucket = bucket
+        self.headers = {"apikey": apikey, "Authorization": f"Bearer {token or apikey}"}
+        self.http = session or requests.Session()
+
+    def _url(self, key: str, authenticated: bool = False) -> str:
+        where = "object/authenticated" if authenticated else "object"
+        return f"{self.base}/{where}/{quote(self.bucket)}/{quote(_checked(key))}"
+
+    def put(self, key: str, data: bytes, content_type: str) -> None:
+        answer = self._send("post", self._url(key), data=data,
+                            headers={"Content-Type": content_type, "x-upsert": "false", "cache-control": "3600"})
+        if answer.status_code not in (200, 201):
+            raise _refusal(answer)
+
+    def get(self, key: str) -> bytes:
+        answer = self._send("get", self._url(key, authenticated=True))
+        if answer.status_code == 200:
+            return answer.content
+        raise _refusal(answer)
+
+    def delete(self, key: str) -> None:
+        answer = self._send("delete", self._url(key))
+        if answer.status_code not in (200, 204) and _status(answer) != 404:
+            raise _refusal(answer)
+
+    def _send(self, method: str, url: str, headers: dict | None = None, **kw) -> requests.Response:
+        try:
+            return self.http.request(method, url, headers={**self.headers, **(headers or {})}, timeout=TIMEOUT, **kw)
+        except requests.RequestException:
+            raise DomainError("photos.store_unreachable") from None
+
+
+def _status(answer: requests.Response) -> int:
+    """The status Storage means: it answers some refusals as 400 with the real code in the body."""
+    try:
+        body = answer.json()
+    except ValueError:
+        return answer.status_code
+    code = str(body.get("statusCode", answer.status_code)) if isinstance(body, dict) else str(answer.status_code)
+    return int(code) if code.isdigit() else answer.status_code
+
+
+def _refusal(answer: requests.Response) -> DomainError:
+    status = _status(answer)
+    if status == 404:
+        return DomainError("photos.missing")
+    if status in (401, 403):
+        return DomainError("error.forbidden")
+    if status == 409:
+        return DomainError("error.duplicate")
+    if status == 413:
+        return DomainError("photos.store_too_large")
+    return DomainError("photos.store_failed", status=status)
+
+
+def store() -> PhotoStore:
+    """The configured photo store: Supabase Storage on a hosted deployment, else the folder."""
+    chosen = config.setting("GONGZHI_PHOTO_STORE")
+    url, key = config.setting("SUPABASE_URL"), config.setting("SUPABASE_SERVICE_ROLE_KEY")
+    if chosen == "supabase" or (chosen is None and url and key):
+        if not (url and key):
+            raise DomainError("photos.store_not_configured")
+        return SupabaseStore(url, key)
+    return FolderStore(config.data_dir() / "photos")
