@@ -1,4 +1,5 @@
-"""数据驾驶舱: KPI cards, drill-down charts, trends, and the exports of the viewer's territory."""
+"""数据驾驶舱: KPI cards, drill-down charts, trends, the fake-fix flags (真改了吗) and the exports of the
+viewer's territory."""
 import datetime as dt
 
 import streamlit as st
@@ -6,6 +7,7 @@ import streamlit as st
 from gongzhi import charts
 from gongzhi.dashboard import export, periods, queries
 from gongzhi.errors import DomainError
+from ui import flags as flag_list
 from ui import session
 from ui.session import t
 
@@ -102,6 +104,10 @@ for col, key in ((first, "resources"), (second, "projects")):
             st.caption(t("dashboard.no_data"))
 if board.projects:
     st.caption(t("dashboard.projects_active", n=board.projects_active, shown=len(board.projects)))
+
+st.subheader(t("flags.title"))
+flag_list.show(user, lang, dt.datetime.now(dt.timezone.utc), "dash_flags", lo=scope.unit.terr, hi=scope.unit.terr_hi,
+               page_size=10)
 
 st.download_button(t("dashboard.export_xlsx"), lambda: export.to_xlsx(board, lang), key="dash_xlsx",
                    file_name=f"{scope.unit.name}-{period.start.isoformat()}-{period.end.isoformat()}.xlsx",

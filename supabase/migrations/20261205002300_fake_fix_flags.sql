@@ -41,7 +41,8 @@ as $$
 $$;
 
 -- Events whistled between p_since and p_now and grids, per community of the caller's territory
--- (within p_lo .. p_hi), with the whole district's totals beside each. Aggregates only.
+-- (within p_lo .. p_hi), with the whole district's totals beside each. Aggregates only; nothing for
+-- department staff, who have no territory (greatest/least would skip their null bounds).
 create function private.community_whistle_counts(p_since timestamptz, p_now timestamptz, p_lo bigint, p_hi bigint)
 returns table (community_id bigint, terr bigint, grids bigint, events bigint, district_grids bigint,
                district_events bigint)
@@ -61,7 +62,8 @@ as $$
   )
   select c.id, c.terr, c.grids, c.events, district.grids, district.events
   from c, district, (select private.terr_lo() as lo, private.terr_hi() as hi) me
-  where c.terr between greatest(me.lo, p_lo) and least(me.hi, p_hi) and (select private.aal_ok())
+  where me.lo is not null and c.terr between greatest(me.lo, p_lo) and least(me.hi, p_hi)
+    and (select private.aal_ok())
 $$;
 
 -- The flags, as the caller sees the events: kind, the event, department or community flagged, its
