@@ -251,4 +251,4 @@ def write(out: Path, tree: Tree, blocks: dict[int, dict[str, Block]], generated:
                 put(f"data/{unit.code}-{name}.en.csv", _csv(table, "en"))
     put(MARKER, json.dumps({"generated_at": generated.isoformat(), "pages": len(tree.units) * len(LANGS),
                             "files": len(written) + 1, "charts": bundle is not None}, ensure_ascii=False, indent=1))
-    return written + [out / MARKER]
+    return written

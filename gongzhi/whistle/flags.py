@@ -24,15 +24,17 @@ with f as materialized (select * from private.event_flags(%(now)s, %(days)s, %(l
      k as (select coalesce(jsonb_object_agg(x.kind, x.n), '{}') as counts
            from (select f.kind, count(*) as n from f group by f.kind) x)
 select k.counts, p.* from k left join lateral (
-    select f.kind, f.event_id, f.department_id, f.community_id, f.terr, f.at, f.detail,
-           e.title, d.name_zh as department_zh, d.name_en as department_en, o.name as community
-    from f left join public.event e on e.id = f.event_id
-    left join public.department d on d.id = f.department_id
-    left join public.org_unit o on o.id = f.community_id
-    where %(kind)s::text is null or f.kind = %(kind)s
-    order by array_position(%(kinds)s::text[], f.kind), f.at desc nulls last, f.event_id, f.department_id,
-             f.community_id
-    limit %(limit)s offset %(offset)s) p on true
+    select g.*, e.title, d.name_zh as department_zh, d.name_en as department_en, o.name as community
+    from (select f.kind, f.event_id, f.department_id, f.community_id, f.terr, f.at, f.detail from f
+          where %(kind)s::text is null or f.kind = %(kind)s
+          order by array_position(%(kinds)s::text[], f.kind), f.at desc nulls last, f.event_id, f.department_id,
+                   f.community_id
+          limit %(limit)s offset %(offset)s) g
+    left join public.event e on e.id = g.event_id
+    left join public.department d on d.id = g.department_id
+    left join public.org_unit o on o.id = g.community_id
+    order by array_position(%(kinds)s::text[], g.kind), g.at desc nulls last, g.event_id, g.department_id,
+             g.community_id) p on true
 """
 
 
