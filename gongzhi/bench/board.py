@@ -6,8 +6,8 @@
   (`publish_ratio` = publish / count).
 - `flags_ms`: the supervision board's flags view for the district and a street (counts of each kind
   and the first page, `gongzhi.whistle.flags.board_on`) as that user under row-level security,
-  against the same statement run as the owner with the user's claims set (the helpers see the user,
-  the policies are skipped): `flags_ratio`.
+  against the same statement run as the owner with the user's claims set and the user's territory
+  passed as the scope (the helpers see the user, the policies are skipped): `flags_ratio`.
 
 Events: one for every five demands (200k at 1M demands, as `bench whistle`), seeded set-based.
 """
@@ -49,17 +49,19 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
 
         for role in ("district", "street"):
             uid = users[role]
+            unit = conn.execute("select o.terr, o.terr_hi from public.staff s join public.org_unit o on o.id = s.org_unit_id"
+                                " where s.user_id = %s", (uid,)).fetchone()
 
             def as_role(uid=uid) -> None:
                 with conn.transaction():
                     set_identity(conn, uid, {"aal": "aal2"})
                     board_on(conn, now)
 
-            def as_owner(uid=uid) -> None:
+            def as_owner(uid=uid, unit=unit) -> None:  # the territory written into the call instead
                 with conn.transaction():
                     conn.execute("select set_config('request.jwt.claims', %s, true)",
                                  (f'{{"sub": "{uid}", "aal": "aal2"}}',))
-                    board_on(conn, now)
+                    board_on(conn, now, lo=unit["terr"], hi=unit["terr_hi"])
 
             rls_ms, owner_ms = timed_ms(as_role, repeat=5), timed_ms(as_owner, repeat=5)
             figures[f"{role}.flags_ms"] = rls_ms
