@@ -215,3 +215,11 @@ def test_the_after_photo_seam_flags_closed_events_once_the_photos_function_exist
     conn.execute("grant execute on function private.has_after_photo(bigint) to authenticated, gongzhi_district")
     flagged = {r["event_id"]: r for r in _of(_flags(conn, "district", now), "no_after_photo")}
     assert event in flagged and flags.reason(flagged[event]) == "已办结，但没有整改后的照片"
+
+
+def test_the_kinds_the_database_raises_are_the_ones_the_board_knows(conn):
+    import re
+    source = conn.execute("select prosrc from pg_proc where proname = 'event_flags'"
+                          " and pronamespace = 'private'::regnamespace").fetchone()["prosrc"]
+    raised = set(re.findall(r"'+(\w+)'+::text, (?:a|e|null)", source))
+    assert raised == set(flags.KINDS)
