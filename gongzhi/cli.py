@@ -377,6 +377,18 @@ def dashboard_compact() -> None:
     click.echo(f"tally rows: {before} -> {after}")
 
 
+@main.command("publish")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+def publish_command(out_dir: Path) -> None:
+    """Write the public 晒 board into OUT_DIR: a static site (HTML zh/en, JSON, CSV, charts) without
+    personal data, for any static host. Run it as a job (cron), e.g. nightly."""
+    from gongzhi import publish
+    from gongzhi.db import connection
+    done = _domain(lambda: publish.publish(connection.server_url(), out_dir))
+    click.echo(f"wrote {done.files} files ({done.pages} pages; sections: {', '.join(done.sections)})"
+               f" to {done.out} in {done.seconds} s")
+
+
 @main.command("replicas")
 @click.option("-n", "--replicas", "count", default=2, type=click.IntRange(1, 32), show_default=True,
               help="Portal processes to start.")

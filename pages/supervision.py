@@ -1,11 +1,13 @@
 """督办 Supervision: the board of open events by lateness with their lights (red ones escalated to the
-street), the ranking by the three rates, and the weekly feedback report with its Excel export."""
+street), the ranking by the three rates, the weekly feedback report with its Excel export, and the
+fake-fix flags (真改了吗)."""
 import datetime as dt
 
 import pandas as pd
 import streamlit as st
 
 from gongzhi.whistle import commands, queries, report
+from ui import flags as flag_list
 from ui import lights, pager, session
 from ui import todo as todo_link
 from ui.session import t
@@ -66,9 +68,13 @@ def weekly(card: str | None) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def flags(card: str | None) -> None:
+    flag_list.show(user, lang, now, "sv_flags")
+
+
 # One view per run (st.tabs would run every body and its queries on every rerun); the page's reads
 # and the escalation of overdue events share one transaction.
-VIEWS = {"board": board, "ranking": ranking, "weekly": weekly}
+VIEWS = {"board": board, "ranking": ranking, "weekly": weekly, "flags": flags}
 with session.page_transaction(user):
     st.title(t("page.supervision"))
     commands.escalate_overdue(user, now)

@@ -430,6 +430,23 @@ end;
 $$;
 
 --
+-- Name: category_close_median(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.category_close_median(p_now timestamp with time zone) RETURNS TABLE(category_id bigint, median_hours double precision, closed bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select e.category_id,
+         percentile_cont(0.5) within group (order by extract(epoch from e.closed_at - e.created_at) / 3600.0),
+         count(*)
+  from public.event e
+  where e.closed_at > p_now - interval '365 days' and e.closed_at <= p_now
+    and (select private.staff_role()) is not null and (select private.aal_ok())
+  group by e.category_id
+$$;
+
+--
 -- Name: change_own_password(uuid, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -726,6 +743,32 @@ begin
   new.granted_at := now();
   return new;
 end;
+$$;
+
+--
+-- Name: community_whistle_counts(timestamp with time zone, timestamp with time zone, bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) RETURNS TABLE(community_id bigint, terr bigint, grids bigint, events bigint, district_grids bigint, district_events bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with c as (
+    select o.id, o.terr, coalesce(g.grids, 0) as grids, coalesce(n.events, 0) as events
+    from public.org_unit o
+    left join (select u.community_id, count(*) as grids from public.org_unit u where u.kind = 'grid'
+               group by u.community_id) g on g.community_id = o.id
+    left join (select e.community_id, count(*) as events from public.event e
+               where e.created_at > p_since and e.created_at <= p_now group by e.community_id) n
+      on n.community_id = o.id
+    where o.kind = 'community'
+  ), district as (
+    select sum(c.grids)::bigint as grids, sum(c.events)::bigint as events from c
+  )
+  select c.id, c.terr, c.grids, c.events, district.grids, district.events
+  from c, district, (select private.terr_lo() as lo, private.terr_hi() as hi) me
+  where me.lo is not null and c.terr between greatest(me.lo, p_lo) and least(me.hi, p_hi)
+    and (select private.aal_ok())
 $$;
 
 --
@@ -1241,6 +1284,85 @@ begin
   return n;
 end;
 $$;
+
+--
+-- Name: event_flags(timestamp with time zone, integer, bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer DEFAULT 90, p_lo bigint DEFAULT 0, p_hi bigint DEFAULT 9999999) RETURNS TABLE(kind text, event_id bigint, department_id bigint, community_id bigint, terr bigint, at timestamp with time zone, detail jsonb)
+    LANGUAGE plpgsql STABLE
+    SET search_path TO ''
+    AS $_$
+declare
+  since timestamptz;
+begin
+  if p_now is null or p_days is null or p_days not between 1 and 366 then
+    raise exception 'gongzhi:flags.bad_window';
+  end if;
+  since := p_now - make_interval(days => p_days);
+
+  return query
+    select 'reported_again'::text, a.id, null::bigint, a.community_id, a.terr, a.closed_at,
+           jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
+                              'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
+    from public.event a
+    cross join lateral (select x.id, x.created_at from public.event x
+                        where x.category_id = a.category_id and x.address_key = a.address_key
+                          and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
+                          and x.created_at <= p_now and x.id <> a.id
+                        order by x.created_at limit 1) b
+    where a.closed_at > since and a.closed_at <= p_now and a.terr between p_lo and p_hi
+      -- only addresses whistled in the window at all: most have one event, and are skipped here
+      and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
+                                             where y.created_at > since and y.created_at <= p_now);
+
+  return query
+    select 'too_fast'::text, e.id, null::bigint, e.community_id, e.terr, e.closed_at,
+           jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
+                              'closed', m.closed)
+    from public.event e
+    join private.category_close_median(p_now) m on m.category_id = e.category_id
+    cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
+    where e.closed_at > since and e.closed_at <= p_now and e.terr between p_lo and p_hi
+      and m.closed >= 10 and h.hours < 0.25 * m.median_hours;
+
+  return query
+    select 'satisfaction_lags'::text, null::bigint, s.department_id, null::bigint, null::bigint, null::timestamptz,
+           jsonb_build_object('events', s.events, 'scored', s.scored, 'closure_rate', r.closure,
+                              'satisfaction_rate', r.satisfaction)
+    from (select ed.department_id, count(*) as events,
+                 count(*) filter (where e.closed_at is not null and ed.not_fixed = 0) as resolved,
+                 count(e.satisfaction) as scored, count(*) filter (where e.satisfaction >= 4) as satisfied
+          from public.event_department ed join public.event e on e.id = ed.event_id
+          where e.created_at > since and e.created_at <= p_now and e.terr between p_lo and p_hi
+          group by ed.department_id) s
+    cross join lateral (select round(100.0 * s.resolved / s.events, 1) as closure,
+                               round(100.0 * s.satisfied / nullif(s.scored, 0), 1) as satisfaction) r
+    where s.scored >= 10 and r.closure - r.satisfaction >= 20;
+
+  return query
+    select 'whistle_rate'::text, null::bigint, null::bigint, c.community_id, c.terr, null::timestamptz,
+           jsonb_build_object('events', c.events, 'grids', c.grids, 'days', p_days, 'expected', round(x.expected, 1),
+                              'z', round((c.events - x.expected) / sqrt(x.expected), 1))
+    from private.community_whistle_counts(since, p_now, p_lo, p_hi) c
+    cross join lateral (select (c.district_events - c.events)::numeric
+                               / nullif(c.district_grids - c.grids, 0) * c.grids as expected) x
+    where x.expected > 0 and abs(c.events - x.expected) >= 3 * sqrt(x.expected);
+
+  -- The seam for photos: once private.has_after_photo(event_id bigint) returns boolean exists and
+  -- the caller may run it, events closed in the window without an after-photo are flagged too.
+  if to_regprocedure('private.has_after_photo(bigint)') is not null then
+    if has_function_privilege('private.has_after_photo(bigint)', 'execute') then
+      return query execute
+        'select ''no_after_photo''::text, e.id, null::bigint, e.community_id, e.terr, e.closed_at, ''{}''::jsonb
+         from public.event e
+         where e.closed_at > $1 and e.closed_at <= $2 and e.terr between $3 and $4
+           and not private.has_after_photo(e.id)'
+        using since, p_now, p_lo, p_hi;
+    end if;
+  end if;
+end;
+$_$;
 
 --
 -- Name: event_written(); Type: FUNCTION; Schema: private; Owner: -
@@ -10981,6 +11103,14 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.book_capacity(delta jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION category_close_median(p_now timestamp with time zone); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.category_close_median(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.category_close_median(p_now timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION private.category_close_median(p_now timestamp with time zone) TO gongzhi_district;
+
+--
 -- Name: FUNCTION change_own_password(p_user uuid, p_hash text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -11040,6 +11170,14 @@ REVOKE ALL ON FUNCTION private.check_status() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.check_unmask_grant() FROM PUBLIC;
+
+--
+-- Name: FUNCTION community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION compact_tallies(); Type: ACL; Schema: private; Owner: -
@@ -11172,6 +11310,14 @@ REVOKE ALL ON FUNCTION private.end_sessions_of_user() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) TO authenticated;
 GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) TO gongzhi_district;
+
+--
+-- Name: FUNCTION event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION event_written(); Type: ACL; Schema: private; Owner: -

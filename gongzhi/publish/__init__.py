@@ -1,0 +1,74 @@
+"""The public 晒 board (晾晒): `python -m gongzhi publish OUT_DIR` writes the district's results as a
+static site without personal data.
+
+A job, run as the database owner in one read-only snapshot: it reads the published units (district,
+streets, communities), asks every registered section (`sections.py`) for its aggregates, and writes
+the pages, data and charts (`site.py`). What may be published is decided by the sections, which read
+aggregates and staff-typed names only; `tests/publish/` scans every file it writes for phones, ID
+numbers and residents' names.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+from gongzhi.errors import DomainError
+from gongzhi.publish import site
+from gongzhi.publish.sections import PUBLISHED_KINDS, Block, Tree, Unit, all_sections
+
+
+@dataclass(frozen=True)
+class Published:
+    out: Path
+    files: int
+    pages: int
+    sections: tuple[str, ...]
+    seconds: float
+
+
+def read_tree(conn) -> Tree:
+    rows = conn.execute("""select id, kind, name, code, terr, parent_id from public.org_unit
+                           where kind = any (%s) order by terr, id""", (list(PUBLISHED_KINDS),)).fetchall()
+    return Tree([Unit(**r) for r in rows])
+
+
+def compute(conn) -> tuple[Tree, dict[int, dict[str, Block]], tuple[str, ...]]:
+    """The tree and every section's blocks, per unit id, in the registry's order."""
+    tree = read_tree(conn)
+    if not tree.units or not any(u.kind == "district" for u in tree.units):
+        raise DomainError("publish.no_district")
+    blocks: dict[int, dict[str, Block]] = {}
+    done = []
+    for section in all_sections():
+        if section.requires and conn.execute("select to_regclass(%s) is null as absent",
+                                             (f"public.{section.requires}",)).fetchone()["absent"]:
+            continue
+        for unit_id, block in section.compute(conn, tree).items():
+            blocks.setdefault(unit_id, {})[section.key] = block
+        done.append(section.key)
+    return tree, blocks, tuple(done)
+
+
+def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published:
+    """Writes the board of the database at `url` (an owner's URL) into `out`."""
+    started = time.perf_counter()
+    out = Path(out)
+    try:
+        site.prepare(out)
+    except site.NotOurFolder:
+        raise DomainError("publish.folder_not_empty", folder=str(out)) from None
+    except OSError as exc:
+        raise DomainError("publish.folder_unwritable", folder=str(out), reason=exc.strerror or str(exc)) from None
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        conn.execute("set transaction isolation level repeatable read, read only")
+        generated = now or conn.execute("select now() as t").fetchone()["t"]
+        tree, blocks, done = compute(conn)
+        conn.rollback()
+    written = site.write(out, tree, blocks, generated)
+    return Published(out, len(written), len(tree.units) * len(site.LANGS), done,
+                     round(time.perf_counter() - started, 2))

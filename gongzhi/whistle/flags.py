@@ -1,0 +1,91 @@
+"""Did it really get fixed? (真改了吗): the fake-fix flags of the supervision board and the dashboard.
+
+The flags are computed in PostgreSQL by `private.event_flags` (migration `…_fake_fix_flags.sql`, where
+each rule and threshold is stated), as the signed-in user, so row-level security limits them like
+every list. This module pages through them and says why each was raised, in the user's language.
+
+A new kind (the photos module's `no_after_photo`, which appears once `private.has_after_photo(bigint)`
+exists) needs its name in `KINDS` and a `flags.reason.<kind>` text; nothing else.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from gongzhi import i18n
+from gongzhi.auth import Identity
+
+KINDS = ("reported_again", "too_fast", "satisfaction_lags", "whistle_rate", "no_after_photo")
+WINDOW_DAYS = 90
+PAGE_SIZE = 50
+LOCAL = dt.timezone(dt.timedelta(hours=8))
+
+_SQL = """
+with f as materialized (select * from private.event_flags(%(now)s, %(days)s, %(lo)s, %(hi)s)),
+     k as (select coalesce(jsonb_object_agg(x.kind, x.n), '{}') as counts
+           from (select f.kind, count(*) as n from f group by f.kind) x)
+select k.counts, p.* from k left join lateral (
+    select g.*, e.title, d.name_zh as department_zh, d.name_en as department_en, o.name as community
+    from (select f.kind, f.event_id, f.department_id, f.community_id, f.terr, f.at, f.detail from f
+          where %(kind)s::text is null or f.kind = %(kind)s
+          order by array_position(%(kinds)s::text[], f.kind), f.at desc nulls last, f.event_id, f.department_id,
+                   f.community_id
+          limit %(limit)s offset %(offset)s) g
+    left join public.event e on e.id = g.event_id
+    left join public.department d on d.id = g.department_id
+    left join public.org_unit o on o.id = g.community_id
+    order by array_position(%(kinds)s::text[], g.kind), g.at desc nulls last, g.event_id, g.department_id,
+             g.community_id) p on true
+"""
+
+
+def board(user: Identity, now: dt.datetime, *, kind: str | None = None, page: int = 0, page_size: int = PAGE_SIZE,
+          days: int = WINDOW_DAYS, lo: int | None = None, hi: int | None = None) -> dict:
+    """The flags `user` may see over the `days` before `now` (within the territory range lo..hi when
+    given: the dashboard's scope): how many of each kind, and one page of them (of `kind` only when
+    given), most recent first."""
+    with user.session() as conn:
+        return board_on(conn, now, kind=kind, page=page, page_size=page_size, days=days, lo=lo, hi=hi)
+
+
+def board_on(conn, now: dt.datetime, *, kind: str | None = None, page: int = 0, page_size: int = PAGE_SIZE,
+             days: int = WINDOW_DAYS, lo: int | None = None, hi: int | None = None) -> dict:
+    """`board` on an open connection (the benchmark times it)."""
+    if kind is not None and kind not in KINDS:
+        raise ValueError(kind)
+    rows = conn.execute(_SQL, {"now": now, "days": days, "lo": 0 if lo is None else lo,
+                               "hi": 9_999_999 if hi is None else hi, "kind": kind, "kinds": list(KINDS),
+                               "limit": page_size, "offset": page * page_size}).fetchall()
+    counts = {k: 0 for k in KINDS} | dict(rows[0]["counts"]) if rows else {k: 0 for k in KINDS}
+    return {"counts": counts, "rows": [dict(r) for r in rows if r["kind"] is not None]}
+
+
+def _day(value) -> str:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.astimezone(LOCAL).date().isoformat()
+
+
+def subject(row: dict, lang: str = i18n.DEFAULT) -> str:
+    """What is flagged: an event (#id and title), a department or a community."""
+    if row["event_id"] is not None:
+        return f"#{row['event_id']} {row.get('title') or ''}".strip()
+    if row["department_id"] is not None:
+        return row.get("department_" + lang) or row.get("department_zh") or ""
+    return row.get("community") or ""
+
+
+def reason(row: dict, lang: str = i18n.DEFAULT) -> str:
+    """Why the flag was raised, with its figures."""
+    d = row["detail"] or {}
+    key = f"flags.reason.{row['kind']}"
+    if row["kind"] == "reported_again":
+        return i18n.t(key, lang, closed=_day(d["closed"]), days=d["days"], again=d["again_id"])
+    if row["kind"] == "too_fast":
+        return i18n.t(key, lang, hours=d["hours"], median=d["median_hours"], closed=d["closed"])
+    if row["kind"] == "satisfaction_lags":
+        return i18n.t(key, lang, closure=d["closure_rate"], satisfaction=d["satisfaction_rate"], scored=d["scored"])
+    if row["kind"] == "whistle_rate":
+        direction = i18n.t("flags.more" if float(d["z"]) > 0 else "flags.fewer", lang)
+        return i18n.t(key, lang, events=d["events"], grids=d["grids"], expected=d["expected"], z=d["z"],
+                      direction=direction, days=d["days"])
+    return i18n.t(key, lang)
