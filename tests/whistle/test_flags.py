@@ -203,18 +203,18 @@ def test_the_scope_narrows_to_a_unit_and_a_bad_window_is_refused(conn, home):
         conn.execute("select * from private.event_flags(now(), 0)")
 
 
-def test_the_after_photo_seam_flags_closed_events_once_the_photos_function_exists(conn, home):
+def test_a_closed_event_without_a_photo_after_the_fix_is_flagged_until_one_is_added(conn, home):
     now = home["now"]
     event = closed_event(conn, grid=home["grid"], category=home["category"], address="丽水花园 6 号楼",
                          created=now - dt.timedelta(days=5), hours=48, departments=home["departments"])
-    assert _of(_flags(conn, "district", now), "no_after_photo") == []
-    conn.execute("""create function private.has_after_photo(event_id bigint) returns boolean
-                    language sql stable set search_path = '' as $$ select event_id < 0 $$""")
-    conn.execute("revoke execute on function private.has_after_photo(bigint) from public")
-    assert _of(_flags(conn, "district", now), "no_after_photo") == [], "not callable by the caller: no flag, no error"
-    conn.execute("grant execute on function private.has_after_photo(bigint) to authenticated, gongzhi_district")
     flagged = {r["event_id"]: r for r in _of(_flags(conn, "district", now), "no_after_photo")}
     assert event in flagged and flags.reason(flagged[event]) == "已办结，但没有整改后的照片"
+    for stage in ("before", "after"):
+        conn.execute("insert into public.photo (subject_kind, subject_id, stage, object_key, thumb_key, content_type,"
+                     " size_bytes, width, height) values ('event', %s, %s, %s, %s, 'image/jpeg', 1000, 64, 48)",
+                     (event, stage, f"event/{event}/{stage[0] * 32}.jpg", f"event/{event}/{stage[0] * 32}.thumb.jpg"))
+        still = event in {r["event_id"] for r in _of(_flags(conn, "district", now), "no_after_photo")}
+        assert still == (stage == "before"), stage
 
 
 def test_the_kinds_the_database_raises_are_the_ones_the_board_knows(conn):
