@@ -12381,18 +12381,21 @@ GRANT ALL ON TABLE public.deliberation_code TO service_role;
 --
 
 GRANT SELECT(id) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(id) ON TABLE public.deliberation_code TO gongzhi_district;
 
 --
 -- Name: COLUMN deliberation_code.deliberation_id; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT(deliberation_id),INSERT(deliberation_id) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(deliberation_id) ON TABLE public.deliberation_code TO gongzhi_district;
 
 --
 -- Name: COLUMN deliberation_code.terr; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT(terr) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(terr) ON TABLE public.deliberation_code TO gongzhi_district;
 
 --
 -- Name: COLUMN deliberation_code.code_hash; Type: ACL; Schema: public; Owner: -
@@ -12405,12 +12408,14 @@ GRANT INSERT(code_hash) ON TABLE public.deliberation_code TO authenticated;
 --
 
 GRANT SELECT(used) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(used) ON TABLE public.deliberation_code TO gongzhi_district;
 
 --
 -- Name: COLUMN deliberation_code.issued_on; Type: ACL; Schema: public; Owner: -
 --
 
 GRANT SELECT(issued_on) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(issued_on) ON TABLE public.deliberation_code TO gongzhi_district;
 
 --
 -- Name: SEQUENCE deliberation_code_id_seq; Type: ACL; Schema: public; Owner: -

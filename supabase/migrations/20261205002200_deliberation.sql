@@ -442,6 +442,8 @@ grant update (title, description, status, motion_on, decline_reason, meeting_on,
   on public.deliberation to authenticated;
 grant select (id, deliberation_id, terr, used, issued_on), insert (deliberation_id, code_hash)
   on public.deliberation_code to authenticated;
+-- District staff may ask (the item's detail counts codes) and, having no policy, see none.
+grant select (id, deliberation_id, terr, used, issued_on) on public.deliberation_code to gongzhi_district;
 revoke all on private.deliberation_key from anon, authenticated, gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
