@@ -166,14 +166,15 @@ def _detail(item: dict) -> None:
         st.markdown("**" + t("deliberation.stage.public") + f"** {item['notice_from']} ~ {item['notice_until']}")
         st.caption(item["notice_text"])
         cols = st.columns(5)
-        cols[0].metric(t("deliberation.choice.yes"), count["yes"])
-        cols[1].metric(t("deliberation.choice.no"), count["no"])
-        cols[2].metric(t("deliberation.choice.abstain"), count["abstain"])
+        for col, choice in zip(cols, ("yes", "no", "abstain")):
+            col.metric(t(f"deliberation.choice.{choice}"), "—" if count[choice] is None else count[choice])
         cols[3].metric(t("deliberation.page.turnout"), f"{count['turnout']} / {item['electorate']}")
         cols[4].metric(t("deliberation.field.quorum"), item["quorum"],
                        t("deliberation.page.quorum_met") if count["quorum_met"] else t("deliberation.page.quorum_not_met"))
-        st.caption(t("deliberation.page.codes", issued=item["codes"]["issued"], used=item["codes"]["used"])
-                   + " · " + t("deliberation.page.outcome_now", outcome=t(f"status.deliberation.{count['outcome']}")))
+        outcome = count["outcome"]
+        st.caption(t("deliberation.page.codes", issued=item["codes"]["issued"], used=item["codes"]["used"]) + " · "
+                   + (t("deliberation.page.count_sealed") if outcome is None
+                      else t("deliberation.page.outcome_now", outcome=t(f"status.deliberation.{outcome}"))))
     if item["project_id"]:
         st.success(t("deliberation.page.project", name=item["project_name"],
                      status=t(f"status.project.{item['project_status']}")))

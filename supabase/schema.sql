@@ -985,7 +985,12 @@ CREATE FUNCTION private.deliberation_result(p_id bigint) RETURNS TABLE(yes integ
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select c.* from public.deliberation d, private.deliberation_count(d.id) c
+  select case when running then null else c.yes end, case when running then null else c.no end,
+         case when running then null else c.abstain end, c.turnout, c.quorum_met,
+         case when running then null else c.outcome end
+  from public.deliberation d
+  cross join lateral (select d.status = 'voting' and current_date <= d.notice_until as running) r
+  cross join lateral private.deliberation_count(d.id) c
   where d.id = p_id
     and (d.terr between private.terr_lo() and private.terr_hi() or d.terr = any (private.terr_above()))
 $$;

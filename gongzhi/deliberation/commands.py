@@ -115,6 +115,8 @@ def close_vote(user: Identity, item_id: int) -> str:
         row = conn.execute("select outcome from private.deliberation_result(%s)", (item_id,)).fetchone()
         if row is None:
             raise DomainError("error.forbidden")
+        if row["outcome"] is None:          # counted out only once the notice period is over
+            raise DomainError("deliberation.notice_running")
         if conn.execute("update public.deliberation set status = %s where id = %s",
                         (row["outcome"], item_id)).rowcount != 1:
             raise DomainError("error.forbidden")

@@ -162,12 +162,19 @@ as $$
 $$;
 
 -- The count of item `p_id` for staff who may read the item (its territory, the grids of its
--- community, the district); nothing for anyone else.
+-- community, the district); nothing for anyone else. While the notice period runs only the turnout
+-- and whether the quorum is met are shown: a live count of choices would tell staff who watch a
+-- resident vote how they voted.
 create function private.deliberation_result(p_id bigint)
 returns table (yes integer, no integer, abstain integer, turnout integer, quorum_met boolean, outcome text)
 language sql stable security definer set search_path = ''
 as $$
-  select c.* from public.deliberation d, private.deliberation_count(d.id) c
+  select case when running then null else c.yes end, case when running then null else c.no end,
+         case when running then null else c.abstain end, c.turnout, c.quorum_met,
+         case when running then null else c.outcome end
+  from public.deliberation d
+  cross join lateral (select d.status = 'voting' and current_date <= d.notice_until as running) r
+  cross join lateral private.deliberation_count(d.id) c
   where d.id = p_id
     and (d.terr between private.terr_lo() and private.terr_hi() or d.terr = any (private.terr_above()))
 $$;

@@ -120,12 +120,15 @@ def test_quorum_and_result(conn, yes, no, abstain, quorum, outcome, met):
                  " notice_until = current_date + 7, electorate = 20, quorum = %s where id = %s", (quorum, item))
     conn.execute("update public.deliberation set meeting_yes = %s, meeting_no = %s, meeting_abstain = %s where id = %s",
                  (yes, no, abstain, item))
-    count = conn.execute("select * from private.deliberation_result(%s)", (item,)).fetchone()
-    assert count == {"yes": yes, "no": no, "abstain": abstain, "turnout": yes + no + abstain, "quorum_met": met,
-                     "outcome": outcome}
+    hidden = conn.execute("select * from private.deliberation_result(%s)", (item,)).fetchone()
+    assert hidden == {"yes": None, "no": None, "abstain": None, "turnout": yes + no + abstain, "quorum_met": met,
+                      "outcome": None}      # while the notice period runs: the turnout only
     act_as_owner(conn)
     conn.execute("update public.deliberation set notice_until = current_date - 1 where id = %s", (item,))
     act_as(conn, "community")
+    count = conn.execute("select * from private.deliberation_result(%s)", (item,)).fetchone()
+    assert count == {"yes": yes, "no": no, "abstain": abstain, "turnout": yes + no + abstain, "quorum_met": met,
+                     "outcome": outcome}
     wrong = "approved" if outcome == "rejected" else "rejected"
     _refused(conn, "update public.deliberation set status = %s where id = %s", (wrong, item), "deliberation.result_mismatch")
     conn.execute("update public.deliberation set status = %s where id = %s", (outcome, item))
@@ -146,6 +149,11 @@ def test_code_votes_count_once_each_and_anonymously(conn):
     _refused(conn, "select from private.deliberation_ballot(%s, 'yes')", ("NOSUCHCODE99",), "deliberation.bad_code")
     _refused(conn, "select from private.deliberation_ballot(%s, 'maybe')", (codes[2],), "deliberation.bad_choice")
     assert conn.execute("select voted from private.deliberation_ballot(%s)", (codes[0],)).fetchone()["voted"]
+    act_as(conn, "community")
+    assert conn.execute("select turnout, yes from private.deliberation_result(%s)", (item,)).fetchone() == {
+        "turnout": 2, "yes": None}
+    act_as_owner(conn)
+    conn.execute("update public.deliberation set notice_until = current_date - 1 where id = %s", (item,))
     act_as(conn, "community")
     count = conn.execute("select yes, no, abstain from private.deliberation_result(%s)", (item,)).fetchone()
     assert count == {"yes": 1, "no": 1, "abstain": 0}
