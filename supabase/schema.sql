@@ -570,6 +570,41 @@ end;
 $$;
 
 --
+-- Name: check_deliberation_code(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_deliberation_code() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.deliberation d where d.id = new.deliberation_id
+                 and d.status in ('consulted', 'voting')) then
+    raise exception 'gongzhi:deliberation.codes_closed';
+  end if;
+  new.used := false;
+  return new;
+end;
+$$;
+
+--
+-- Name: check_deliberation_place(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_deliberation_place() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.org_unit o where o.id = new.org_unit_id
+                 and o.kind in ('community', 'grid', 'building')) then
+    raise exception 'gongzhi:deliberation.not_community';
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: check_demands_have_room(bigint[]); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -957,6 +992,182 @@ begin
   return new_id;
 end;
 $_$;
+
+--
+-- Name: deliberation_ballot(text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.deliberation_ballot(p_code text, p_choice text DEFAULT NULL::text) RETURNS TABLE(title text, community text, notice_text text, notice_from date, notice_until date, voted boolean)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  c public.deliberation_code;
+  d public.deliberation;
+  k bytea;
+begin
+  select * into c from public.deliberation_code x
+  where x.code_hash = encode(sha256(convert_to(upper(btrim(coalesce(p_code, ''))), 'UTF8')), 'hex')
+  for update;
+  if not found then
+    raise exception 'gongzhi:deliberation.bad_code';
+  end if;
+  select * into d from public.deliberation x where x.id = c.deliberation_id;
+  if d.status <> 'voting' or current_date not between d.notice_from and d.notice_until then
+    raise exception 'gongzhi:deliberation.vote_closed';
+  end if;
+  if p_choice is not null then
+    if p_choice not in ('yes', 'no', 'abstain') then
+      raise exception 'gongzhi:deliberation.bad_choice';
+    end if;
+    if c.used then
+      raise exception 'gongzhi:deliberation.code_used';
+    end if;
+    update public.deliberation_code set used = true where id = c.id;
+    insert into private.deliberation_key (deliberation_id) values (d.id) on conflict do nothing;
+    select x.key into k from private.deliberation_key x where x.deliberation_id = d.id;
+    insert into public.deliberation_vote (deliberation_id, terr, choice, seal)
+    values (d.id, d.terr, p_choice, sha256(k || convert_to(c.code_hash, 'UTF8')));
+    c.used := true;
+  end if;
+  return query
+    select d.title, o.name, d.notice_text, d.notice_from, d.notice_until, c.used
+    from public.org_unit o where o.id = d.org_unit_id;
+end;
+$$;
+
+--
+-- Name: deliberation_count(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.deliberation_count(p_id bigint) RETURNS TABLE(yes integer, no integer, abstain integer, turnout integer, quorum_met boolean, outcome text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  with v as (
+    select d.quorum,
+           d.meeting_yes + (select count(*) from public.deliberation_vote x where x.deliberation_id = d.id and x.choice = 'yes')::int as yes,
+           d.meeting_no + (select count(*) from public.deliberation_vote x where x.deliberation_id = d.id and x.choice = 'no')::int as no,
+           d.meeting_abstain + (select count(*) from public.deliberation_vote x where x.deliberation_id = d.id and x.choice = 'abstain')::int as abstain
+    from public.deliberation d where d.id = p_id
+  )
+  select yes, no, abstain, yes + no + abstain,
+         quorum is not null and yes + no + abstain >= quorum,
+         case when quorum is not null and yes + no + abstain >= quorum and yes * 2 > yes + no + abstain
+              then 'approved' else 'rejected' end
+  from v
+$$;
+
+--
+-- Name: deliberation_result(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.deliberation_result(p_id bigint) RETURNS TABLE(yes integer, no integer, abstain integer, turnout integer, quorum_met boolean, outcome text)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select case when running then null else c.yes end, case when running then null else c.no end,
+         case when running then null else c.abstain end, c.turnout, c.quorum_met,
+         case when running then null else c.outcome end
+  from public.deliberation d
+  cross join lateral (select d.status = 'voting' and current_date <= d.notice_until as running) r
+  cross join lateral private.deliberation_count(d.id) c
+  where d.id = p_id
+    and (d.terr between private.terr_lo() and private.terr_hi() or d.terr = any (private.terr_above()))
+$$;
+
+--
+-- Name: deliberation_stage(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.deliberation_stage() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  counted record;
+  project_status text;
+begin
+  if tg_op = 'INSERT' then
+    new.closed_on := null;
+    new.project_id := null;
+    if new.meeting_yes + new.meeting_no + new.meeting_abstain > 0 then
+      raise exception 'gongzhi:deliberation.tally_closed';
+    end if;
+    return new;
+  end if;
+  if (new.meeting_yes, new.meeting_no, new.meeting_abstain) is distinct from
+     (old.meeting_yes, old.meeting_no, old.meeting_abstain) and old.status <> 'voting' then
+    raise exception 'gongzhi:deliberation.tally_closed';
+  end if;
+  if (new.notice_text, new.notice_from, new.electorate, new.quorum) is distinct from
+     (old.notice_text, old.notice_from, old.electorate, old.quorum) and old.status in ('voting', 'approved', 'rejected', 'evaluated') then
+    raise exception 'gongzhi:deliberation.notice_fixed';
+  end if;
+  if new.status is distinct from old.status then
+    if new.status in ('accepted', 'declined') then
+      new.motion_on := coalesce(new.motion_on, current_date);
+    end if;
+    if new.status = 'declined' and coalesce(btrim(new.decline_reason), '') = '' then
+      raise exception 'gongzhi:deliberation.reason_required';
+    elsif new.status = 'consulted' and (new.meeting_on is null or coalesce(btrim(new.participants), '') = ''
+                                       or coalesce(btrim(new.minutes), '') = '') then
+      raise exception 'gongzhi:deliberation.meeting_required';
+    elsif new.status = 'voting' and (coalesce(btrim(new.notice_text), '') = '' or new.notice_from is null
+                                    or new.notice_until is null or new.electorate is null or new.quorum is null) then
+      raise exception 'gongzhi:deliberation.notice_required';
+    elsif new.status in ('approved', 'rejected') then
+      if current_date <= new.notice_until then
+        raise exception 'gongzhi:deliberation.notice_running';
+      end if;
+      select * into counted from private.deliberation_count(new.id);
+      if counted.outcome is distinct from new.status then
+        raise exception 'gongzhi:deliberation.result_mismatch';
+      end if;
+      new.closed_on := current_date;
+      if new.status = 'approved' then
+        insert into public.project (org_unit_id, kind, name, description)
+        values (new.org_unit_id, 'livelihood', left(new.title, 200), left(new.description, 5000))
+        returning id into new.project_id;
+      end if;
+    elsif new.status = 'evaluated' then
+      select p.status into project_status from public.project p where p.id = new.project_id;
+      if project_status is distinct from 'done' then
+        raise exception 'gongzhi:deliberation.not_implemented';
+      end if;
+      if coalesce(btrim(new.evaluation), '') = '' then
+        raise exception 'gongzhi:deliberation.evaluation_required';
+      end if;
+      new.evaluated_on := coalesce(new.evaluated_on, current_date);
+    end if;
+  elsif new.closed_on is distinct from old.closed_on or new.project_id is distinct from old.project_id then
+    raise exception 'gongzhi:deliberation.computed';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: deliberation_stepped(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.deliberation_stepped() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.deliberation_step (deliberation_id, terr, status, actor, note)
+  values (new.id, new.terr, new.status, auth.uid(),
+          left(case new.status
+                 when 'proposed' then new.proposer
+                 when 'declined' then new.decline_reason
+                 when 'consulted' then concat_ws(' · ', new.meeting_on::text, new.meeting_place, new.participants)
+                 when 'voting' then concat_ws(' ~ ', new.notice_from::text, new.notice_until::text)
+                 when 'evaluated' then new.evaluation
+                 else '' end, 1000));
+  return null;
+end;
+$$;
 
 --
 -- Name: demand_cancels_matches(); Type: FUNCTION; Schema: private; Owner: -
@@ -3549,6 +3760,15 @@ CREATE FUNCTION private.visible_text(t text) RETURNS boolean
 $$;
 
 --
+-- Name: deliberation_key; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.deliberation_key (
+    deliberation_id bigint NOT NULL,
+    key bytea DEFAULT (uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) NOT NULL
+);
+
+--
 -- Name: encrypted_field; Type: TABLE; Schema: private; Owner: -
 --
 
@@ -4085,6 +4305,205 @@ ALTER TABLE public.category ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: deliberation; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deliberation (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    title text NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    proposer_kind text NOT NULL,
+    proposer text NOT NULL,
+    suggestion_id bigint,
+    status text DEFAULT 'proposed'::text NOT NULL,
+    proposed_on date DEFAULT CURRENT_DATE NOT NULL,
+    motion_on date,
+    decline_reason text,
+    meeting_on date,
+    meeting_place text,
+    participants text,
+    minutes text,
+    notice_text text,
+    notice_from date,
+    notice_until date,
+    electorate integer,
+    quorum integer,
+    meeting_yes integer DEFAULT 0 NOT NULL,
+    meeting_no integer DEFAULT 0 NOT NULL,
+    meeting_abstain integer DEFAULT 0 NOT NULL,
+    closed_on date,
+    project_id bigint,
+    evaluated_on date,
+    evaluation text,
+    rating_satisfied integer DEFAULT 0 NOT NULL,
+    rating_basic integer DEFAULT 0 NOT NULL,
+    rating_unsatisfied integer DEFAULT 0 NOT NULL,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT deliberation_decline_reason_check CHECK ((length(decline_reason) <= 1000)),
+    CONSTRAINT deliberation_description_check CHECK ((length(description) <= 5000)),
+    CONSTRAINT deliberation_electorate_check CHECK (((electorate >= 1) AND (electorate <= 100000))),
+    CONSTRAINT deliberation_evaluation_check CHECK ((length(evaluation) <= 5000)),
+    CONSTRAINT deliberation_meeting_abstain_check CHECK ((meeting_abstain >= 0)),
+    CONSTRAINT deliberation_meeting_no_check CHECK ((meeting_no >= 0)),
+    CONSTRAINT deliberation_meeting_place_check CHECK ((length(meeting_place) <= 200)),
+    CONSTRAINT deliberation_meeting_yes_check CHECK ((meeting_yes >= 0)),
+    CONSTRAINT deliberation_minutes_check CHECK ((length(minutes) <= 10000)),
+    CONSTRAINT deliberation_notice_order CHECK (((notice_until IS NULL) OR (notice_from IS NULL) OR (notice_until >= notice_from))),
+    CONSTRAINT deliberation_notice_text_check CHECK ((length(notice_text) <= 5000)),
+    CONSTRAINT deliberation_participants_check CHECK ((length(participants) <= 1000)),
+    CONSTRAINT deliberation_proposer_check CHECK (((length(btrim(proposer)) >= 1) AND (length(btrim(proposer)) <= 100))),
+    CONSTRAINT deliberation_proposer_kind_check CHECK ((proposer_kind = ANY (ARRAY['party'::text, 'residents'::text, 'unit'::text]))),
+    CONSTRAINT deliberation_quorum_check CHECK ((quorum >= 1)),
+    CONSTRAINT deliberation_quorum_within_electorate CHECK (((quorum IS NULL) OR (electorate IS NULL) OR (quorum <= electorate))),
+    CONSTRAINT deliberation_rating_basic_check CHECK ((rating_basic >= 0)),
+    CONSTRAINT deliberation_rating_satisfied_check CHECK ((rating_satisfied >= 0)),
+    CONSTRAINT deliberation_rating_unsatisfied_check CHECK ((rating_unsatisfied >= 0)),
+    CONSTRAINT deliberation_status_stored CHECK ((status = ANY (ARRAY['proposed'::text, 'accepted'::text, 'declined'::text, 'consulted'::text, 'voting'::text, 'approved'::text, 'rejected'::text, 'evaluated'::text]))),
+    CONSTRAINT deliberation_title_check CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 200)))
+);
+
+--
+-- Name: TABLE deliberation; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deliberation IS '五议: a community''s major affair moving 提议 → 动议 → 商议 → 公议 → 评议; an approved one becomes a project.';
+
+--
+-- Name: COLUMN deliberation.proposer; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.deliberation.proposer IS 'Who proposed it, as an organisation or a group (社区党委, 3号楼居民, 某单位): never a resident''s personal data.';
+
+--
+-- Name: COLUMN deliberation.suggestion_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.deliberation.suggestion_id IS 'The 民情意见箱 message this item came from (public.suggestion, linked when the suggestion box is merged); null when staff proposed it.';
+
+--
+-- Name: COLUMN deliberation.closed_on; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.deliberation.closed_on IS 'Computed: the day 公议 closed (private.deliberation_stage).';
+
+--
+-- Name: COLUMN deliberation.project_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.deliberation.project_id IS 'Computed: the 项目清单 project an approved item became (private.deliberation_stage).';
+
+--
+-- Name: deliberation_code; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deliberation_code (
+    id bigint NOT NULL,
+    deliberation_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    code_hash text NOT NULL,
+    used boolean DEFAULT false NOT NULL,
+    issued_on date DEFAULT CURRENT_DATE NOT NULL,
+    CONSTRAINT deliberation_code_code_hash_check CHECK ((code_hash ~ '^[0-9a-f]{64}$'::text))
+);
+
+--
+-- Name: TABLE deliberation_code; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deliberation_code IS '公议 vote codes: sha256 of each code staff handed out; used once (private.deliberation_ballot).';
+
+--
+-- Name: COLUMN deliberation_code.used; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.deliberation_code.used IS 'Computed: set when the code votes (private.deliberation_ballot).';
+
+--
+-- Name: deliberation_code_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation_code ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.deliberation_code_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: deliberation_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.deliberation_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: deliberation_step; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deliberation_step (
+    id bigint NOT NULL,
+    deliberation_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    status text NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    actor uuid,
+    note text DEFAULT ''::text NOT NULL
+);
+
+--
+-- Name: TABLE deliberation_step; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deliberation_step IS '五议 history: each stage an item entered, when and by whom; written by private.deliberation_stepped.';
+
+--
+-- Name: deliberation_step_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation_step ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.deliberation_step_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: deliberation_vote; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.deliberation_vote (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    deliberation_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    choice text NOT NULL,
+    seal bytea NOT NULL,
+    CONSTRAINT deliberation_vote_choice_check CHECK ((choice = ANY (ARRAY['yes'::text, 'no'::text, 'abstain'::text])))
+);
+
+--
+-- Name: TABLE deliberation_vote; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.deliberation_vote IS '公议 votes, anonymous: the seal (sha256 of the item''s private key and the code''s hash) is unique, so a code votes once.';
 
 --
 -- Name: demand; Type: TABLE; Schema: public; Owner: -
@@ -5333,7 +5752,7 @@ CREATE TABLE public.status_transition (
     entity text NOT NULL,
     from_status text,
     to_status text NOT NULL,
-    CONSTRAINT status_transition_entity_check CHECK ((entity = ANY (ARRAY['demand'::text, 'resource'::text, 'project'::text, 'match'::text])))
+    CONSTRAINT status_transition_entity_check CHECK ((entity = ANY (ARRAY['demand'::text, 'resource'::text, 'project'::text, 'match'::text, 'deliberation'::text])))
 );
 
 --
@@ -5594,6 +6013,13 @@ CREATE TABLE public.work_calendar (
 COMMENT ON TABLE public.work_calendar IS 'Exceptions to the Monday–Friday working week: public holidays and weekend working days.';
 
 --
+-- Name: deliberation_key deliberation_key_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.deliberation_key
+    ADD CONSTRAINT deliberation_key_pkey PRIMARY KEY (deliberation_id);
+
+--
 -- Name: encrypted_field encrypted_field_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -5739,6 +6165,55 @@ ALTER TABLE ONLY public.category
 
 ALTER TABLE ONLY public.category
     ADD CONSTRAINT category_pkey PRIMARY KEY (id);
+
+--
+-- Name: deliberation_code deliberation_code_code_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_code
+    ADD CONSTRAINT deliberation_code_code_hash_key UNIQUE (code_hash);
+
+--
+-- Name: deliberation_code deliberation_code_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_code
+    ADD CONSTRAINT deliberation_code_pkey PRIMARY KEY (id);
+
+--
+-- Name: deliberation deliberation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation
+    ADD CONSTRAINT deliberation_pkey PRIMARY KEY (id);
+
+--
+-- Name: deliberation deliberation_project_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation
+    ADD CONSTRAINT deliberation_project_id_key UNIQUE (project_id);
+
+--
+-- Name: deliberation_step deliberation_step_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_step
+    ADD CONSTRAINT deliberation_step_pkey PRIMARY KEY (id);
+
+--
+-- Name: deliberation_vote deliberation_vote_once_per_code; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_vote
+    ADD CONSTRAINT deliberation_vote_once_per_code UNIQUE (seal);
+
+--
+-- Name: deliberation_vote deliberation_vote_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_vote
+    ADD CONSTRAINT deliberation_vote_pkey PRIMARY KEY (id);
 
 --
 -- Name: demand demand_needed_by_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
@@ -6289,6 +6764,66 @@ CREATE INDEX audit_log_row_idx ON public.audit_log USING btree (table_name, row_
 --
 
 CREATE INDEX audit_log_terr_idx ON public.audit_log USING btree (terr);
+
+--
+-- Name: deliberation_code_deliberation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_code_deliberation_id_idx ON public.deliberation_code USING btree (deliberation_id);
+
+--
+-- Name: deliberation_code_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_code_terr_idx ON public.deliberation_code USING btree (terr);
+
+--
+-- Name: deliberation_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_created_by_idx ON public.deliberation USING btree (created_by);
+
+--
+-- Name: deliberation_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_org_unit_id_idx ON public.deliberation USING btree (org_unit_id);
+
+--
+-- Name: deliberation_step_deliberation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_step_deliberation_id_idx ON public.deliberation_step USING btree (deliberation_id, at);
+
+--
+-- Name: deliberation_step_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_step_terr_idx ON public.deliberation_step USING btree (terr);
+
+--
+-- Name: deliberation_suggestion_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_suggestion_id_idx ON public.deliberation USING btree (suggestion_id);
+
+--
+-- Name: deliberation_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_terr_idx ON public.deliberation USING btree (terr, id);
+
+--
+-- Name: deliberation_vote_deliberation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_vote_deliberation_id_idx ON public.deliberation_vote USING btree (deliberation_id);
+
+--
+-- Name: deliberation_vote_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX deliberation_vote_terr_idx ON public.deliberation_vote USING btree (terr);
 
 --
 -- Name: demand_category_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -7153,6 +7688,120 @@ CREATE TRIGGER category_audit_insert AFTER INSERT ON public.category REFERENCING
 --
 
 CREATE TRIGGER category_audit_update AFTER UPDATE ON public.category REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: deliberation deliberation_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_audit_delete AFTER DELETE ON public.deliberation REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: deliberation deliberation_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_audit_insert AFTER INSERT ON public.deliberation REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: deliberation deliberation_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_audit_update AFTER UPDATE ON public.deliberation REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: deliberation_code deliberation_code_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_code_check BEFORE INSERT ON public.deliberation_code FOR EACH ROW EXECUTE FUNCTION private.check_deliberation_code();
+
+--
+-- Name: deliberation_code deliberation_code_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_code_territory BEFORE INSERT OR UPDATE OF deliberation_id ON public.deliberation_code FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('deliberation', 'deliberation_id');
+
+--
+-- Name: deliberation_code deliberation_code_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_code_territory_kept BEFORE UPDATE ON public.deliberation_code FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('deliberation', 'deliberation_id');
+
+--
+-- Name: deliberation deliberation_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_created_by BEFORE INSERT ON public.deliberation FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: deliberation deliberation_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_created_by_kept BEFORE UPDATE ON public.deliberation FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: deliberation deliberation_place; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_place BEFORE INSERT OR UPDATE OF org_unit_id ON public.deliberation FOR EACH ROW EXECUTE FUNCTION private.check_deliberation_place();
+
+--
+-- Name: deliberation deliberation_status; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_status BEFORE INSERT OR UPDATE OF status ON public.deliberation FOR EACH ROW EXECUTE FUNCTION private.check_status();
+
+--
+-- Name: deliberation_step deliberation_step_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_step_territory BEFORE INSERT OR UPDATE OF deliberation_id ON public.deliberation_step FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('deliberation', 'deliberation_id');
+
+--
+-- Name: deliberation_step deliberation_step_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_step_territory_kept BEFORE UPDATE ON public.deliberation_step FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('deliberation', 'deliberation_id');
+
+--
+-- Name: deliberation deliberation_stepped; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_stepped AFTER INSERT OR UPDATE OF status ON public.deliberation FOR EACH ROW EXECUTE FUNCTION private.deliberation_stepped();
+
+--
+-- Name: deliberation deliberation_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.deliberation FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: deliberation deliberation_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_territory_kept BEFORE UPDATE ON public.deliberation FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: deliberation deliberation_to_stage; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_to_stage BEFORE INSERT OR UPDATE ON public.deliberation FOR EACH ROW EXECUTE FUNCTION private.deliberation_stage();
+
+--
+-- Name: deliberation deliberation_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_touch BEFORE UPDATE ON public.deliberation FOR EACH ROW EXECUTE FUNCTION private.touch();
+
+--
+-- Name: deliberation_vote deliberation_vote_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_vote_territory BEFORE INSERT OR UPDATE OF deliberation_id ON public.deliberation_vote FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('deliberation', 'deliberation_id');
+
+--
+-- Name: deliberation_vote deliberation_vote_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER deliberation_vote_territory_kept BEFORE UPDATE ON public.deliberation_vote FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('deliberation', 'deliberation_id');
 
 --
 -- Name: demand demand_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -8319,6 +8968,13 @@ CREATE TRIGGER work_calendar_audit_insert AFTER INSERT ON public.work_calendar R
 CREATE TRIGGER work_calendar_audit_update AFTER UPDATE ON public.work_calendar REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: deliberation_key deliberation_key_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.deliberation_key
+    ADD CONSTRAINT deliberation_key_deliberation_id_fkey FOREIGN KEY (deliberation_id) REFERENCES public.deliberation(id) ON DELETE CASCADE;
+
+--
 -- Name: mfa_factor mfa_factor_user_id_fkey; Type: FK CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -8408,6 +9064,48 @@ ALTER TABLE ONLY public.assessment
 
 ALTER TABLE ONLY public.assessment
     ADD CONSTRAINT assessment_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id) ON DELETE CASCADE;
+
+--
+-- Name: deliberation_code deliberation_code_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_code
+    ADD CONSTRAINT deliberation_code_deliberation_id_fkey FOREIGN KEY (deliberation_id) REFERENCES public.deliberation(id) ON DELETE CASCADE;
+
+--
+-- Name: deliberation deliberation_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation
+    ADD CONSTRAINT deliberation_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: deliberation deliberation_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation
+    ADD CONSTRAINT deliberation_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: deliberation deliberation_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation
+    ADD CONSTRAINT deliberation_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.project(id) ON DELETE SET NULL;
+
+--
+-- Name: deliberation_step deliberation_step_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_step
+    ADD CONSTRAINT deliberation_step_deliberation_id_fkey FOREIGN KEY (deliberation_id) REFERENCES public.deliberation(id) ON DELETE CASCADE;
+
+--
+-- Name: deliberation_vote deliberation_vote_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation_vote
+    ADD CONSTRAINT deliberation_vote_deliberation_id_fkey FOREIGN KEY (deliberation_id) REFERENCES public.deliberation(id) ON DELETE CASCADE;
 
 --
 -- Name: demand demand_category_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -8957,16 +9655,64 @@ ALTER TABLE public.category ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "community staff answer subject requests of their territory" ON public.subject_request FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
+-- Name: deliberation_code community staff issue vote codes in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff issue vote codes in their territory" ON public.deliberation_code FOR INSERT TO authenticated WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: deliberation community staff move deliberations of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff move deliberations of their territory" ON public.deliberation FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: deliberation community staff propose deliberations in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff propose deliberations in their territory" ON public.deliberation FOR INSERT TO authenticated WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
 -- Name: subject_request community staff read subject requests of their territory; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "community staff read subject requests of their territory" ON public.subject_request FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
+-- Name: deliberation_code community staff read vote codes of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community staff read vote codes of their territory" ON public.deliberation_code FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
 -- Name: subject_request community staff record subject requests in their territory; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "community staff record subject requests in their territory" ON public.subject_request FOR INSERT TO authenticated WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: deliberation; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: deliberation_code; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation_code ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: deliberation_step; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation_step ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: deliberation_vote; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.deliberation_vote ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: demand; Type: ROW SECURITY; Schema: public; Owner: -
@@ -9323,6 +10069,12 @@ CREATE POLICY "district staff read all assessments" ON public.assessment FOR SEL
 CREATE POLICY "district staff read all consults" ON public.event_consult FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: deliberation district staff read all deliberations; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all deliberations" ON public.deliberation FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: event_demand district staff read all demand links of events; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9501,6 +10253,12 @@ CREATE POLICY "district staff read the event step machine" ON public.event_trans
 --
 
 CREATE POLICY "district staff read the event time limits" ON public.event_deadline FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: deliberation_step district staff read the history of all deliberations; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the history of all deliberations" ON public.deliberation_step FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: org_unit district staff read the org tree; Type: POLICY; Schema: public; Owner: -
@@ -9759,6 +10517,12 @@ ALTER TABLE public.event_transition ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.match ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: deliberation_vote nobody reads single votes; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "nobody reads single votes" ON public.deliberation_vote FOR SELECT TO authenticated USING (false);
 
 --
 -- Name: notification; Type: ROW SECURITY; Schema: public; Owner: -
@@ -10113,6 +10877,30 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: deliberation staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.deliberation AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: deliberation_code staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.deliberation_code AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: deliberation_step staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.deliberation_step AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: deliberation_vote staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.deliberation_vote AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: demand staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10365,6 +11153,12 @@ CREATE POLICY "staff read categories" ON public.category FOR SELECT TO authentic
 CREATE POLICY "staff read consults of their territory" ON public.event_consult FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: deliberation staff read deliberations serving their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read deliberations serving their territory" ON public.deliberation FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
 -- Name: project_demand staff read demand links of projects they see; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10495,6 +11289,12 @@ CREATE POLICY "staff read the event step machine" ON public.event_transition FOR
 --
 
 CREATE POLICY "staff read the event time limits" ON public.event_deadline FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
+
+--
+-- Name: deliberation_step staff read the history of deliberations they see; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read the history of deliberations they see" ON public.deliberation_step FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
 
 --
 -- Name: org_geometry staff read the map of their territory and the units above it; Type: POLICY; Schema: public; Owner: -
@@ -10951,6 +11751,7 @@ GRANT USAGE ON SCHEMA private TO gongzhi_district;
 GRANT USAGE ON SCHEMA private TO gongzhi_auth;
 GRANT USAGE ON SCHEMA private TO gongzhi_portal;
 GRANT USAGE ON SCHEMA private TO gongzhi_admin;
+GRANT USAGE ON SCHEMA private TO gongzhi_public;
 
 --
 -- Name: SCHEMA public; Type: ACL; Schema: -; Owner: -
@@ -11130,6 +11931,18 @@ REVOKE ALL ON FUNCTION private.check_admin_grant() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.check_application() FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_deliberation_code(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_deliberation_code() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_deliberation_place(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_deliberation_place() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_demands_have_room(ids bigint[]); Type: ACL; Schema: private; Owner: -
 --
 
@@ -11205,6 +12018,39 @@ REVOKE ALL ON FUNCTION private.consult_written() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION private.create_login(p_email text, p_password_hash text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.create_login(p_email text, p_password_hash text) TO gongzhi_admin;
+
+--
+-- Name: FUNCTION deliberation_ballot(p_code text, p_choice text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.deliberation_ballot(p_code text, p_choice text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.deliberation_ballot(p_code text, p_choice text) TO gongzhi_public;
+
+--
+-- Name: FUNCTION deliberation_count(p_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.deliberation_count(p_id bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION deliberation_result(p_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.deliberation_result(p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.deliberation_result(p_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.deliberation_result(p_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION deliberation_stage(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.deliberation_stage() FROM PUBLIC;
+
+--
+-- Name: FUNCTION deliberation_stepped(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.deliberation_stepped() FROM PUBLIC;
 
 --
 -- Name: FUNCTION demand_cancels_matches(); Type: ACL; Schema: private; Owner: -
@@ -12290,6 +13136,264 @@ GRANT ALL ON SEQUENCE public.category_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.category_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.category_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.category_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE deliberation; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.deliberation TO service_role;
+GRANT SELECT ON TABLE public.deliberation TO authenticated;
+GRANT SELECT ON TABLE public.deliberation TO gongzhi_district;
+
+--
+-- Name: COLUMN deliberation.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.title; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(title),UPDATE(title) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.description; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(description),UPDATE(description) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.proposer_kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(proposer_kind) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.proposer; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(proposer) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.suggestion_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(suggestion_id) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.proposed_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(proposed_on) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.motion_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(motion_on) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.decline_reason; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(decline_reason) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.meeting_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(meeting_on) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.meeting_place; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(meeting_place) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.participants; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(participants) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.minutes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(minutes) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.notice_text; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(notice_text) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.notice_from; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(notice_from) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.notice_until; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(notice_until) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.electorate; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(electorate) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.quorum; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(quorum) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.meeting_yes; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(meeting_yes) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.meeting_no; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(meeting_no) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.meeting_abstain; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(meeting_abstain) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.evaluated_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(evaluated_on) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.evaluation; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(evaluation) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.rating_satisfied; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(rating_satisfied) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.rating_basic; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(rating_basic) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: COLUMN deliberation.rating_unsatisfied; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(rating_unsatisfied) ON TABLE public.deliberation TO authenticated;
+
+--
+-- Name: TABLE deliberation_code; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.deliberation_code TO service_role;
+
+--
+-- Name: COLUMN deliberation_code.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(id) ON TABLE public.deliberation_code TO gongzhi_district;
+
+--
+-- Name: COLUMN deliberation_code.deliberation_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(deliberation_id),INSERT(deliberation_id) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(deliberation_id) ON TABLE public.deliberation_code TO gongzhi_district;
+
+--
+-- Name: COLUMN deliberation_code.terr; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(terr) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(terr) ON TABLE public.deliberation_code TO gongzhi_district;
+
+--
+-- Name: COLUMN deliberation_code.code_hash; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(code_hash) ON TABLE public.deliberation_code TO authenticated;
+
+--
+-- Name: COLUMN deliberation_code.used; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(used) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(used) ON TABLE public.deliberation_code TO gongzhi_district;
+
+--
+-- Name: COLUMN deliberation_code.issued_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(issued_on) ON TABLE public.deliberation_code TO authenticated;
+GRANT SELECT(issued_on) ON TABLE public.deliberation_code TO gongzhi_district;
+
+--
+-- Name: SEQUENCE deliberation_code_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.deliberation_code_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.deliberation_code_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.deliberation_code_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.deliberation_code_id_seq TO gongzhi_district;
+
+--
+-- Name: SEQUENCE deliberation_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.deliberation_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.deliberation_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.deliberation_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.deliberation_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE deliberation_step; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.deliberation_step TO service_role;
+GRANT SELECT ON TABLE public.deliberation_step TO authenticated;
+GRANT SELECT ON TABLE public.deliberation_step TO gongzhi_district;
+
+--
+-- Name: SEQUENCE deliberation_step_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.deliberation_step_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.deliberation_step_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.deliberation_step_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.deliberation_step_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE deliberation_vote; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.deliberation_vote TO service_role;
 
 --
 -- Name: TABLE demand; Type: ACL; Schema: public; Owner: -

@@ -59,10 +59,14 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
     # Residents' requests about their data: community staff of the territory and district staff.
     Page("subject_requests", "pages/subject_requests.py", "page.subject_requests", ":material/folder_shared:"),
+    # 五议: community staff move items through the five stages; street, district and grid staff read.
+    Page("deliberation", "pages/deliberation.py", "page.deliberation", ":material/how_to_vote:"),
+    # The residents' 公议 vote with a vote code: open while signed out; community staff use it at the counter.
+    Page("vote", "pages/vote.py", "page.vote", ":material/ballot:", url_path="vote"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
-PUBLIC_PAGES: list[str] = ["signup", "privacy"]
+PUBLIC_PAGES: list[str] = ["signup", "privacy", "vote"]
 
 # The only page of an account that must change its password first (first sign-in, a reset, expiry,
 # demo mode off); the database serves such an account nothing meanwhile.
@@ -71,14 +75,15 @@ MUST_CHANGE_PAGES: list[str] = ["account"]
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
-                "privacy"],
+                "privacy", "deliberation"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy",
+              "deliberation"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
-                 "subject_requests", "privacy"],
+                 "subject_requests", "privacy", "deliberation", "vote"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
-            "volunteer_posts", "second_factor", "account", "privacy"],
+            "volunteer_posts", "second_factor", "account", "privacy", "deliberation"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }
 

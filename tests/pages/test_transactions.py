@@ -15,6 +15,7 @@ NOT_ONE = {
     "bulletin": 0,  # reads nothing until a month is asked for (see the test below)
     "privacy": 0,   # reads no database: the data inventory and the notices are code
     "signup": 2,    # the public form's own transaction besides the signed-in page's (its session check)
+    "vote": 0,      # the public vote reads nothing until a resident enters a code (then one, as the public role)
 }
 
 
