@@ -58,6 +58,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
     # Residents' requests about their data: community staff of the territory and district staff.
     Page("subject_requests", "pages/subject_requests.py", "page.subject_requests", ":material/folder_shared:"),
+    # 今日走访: the grid worker's day (people to look after, rounds, findings), phone first.
+    Page("field_today", "pages/field_today.py", "page.field_today", ":material/directions_walk:"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
@@ -68,15 +70,15 @@ PUBLIC_PAGES: list[str] = ["signup", "privacy"]
 MUST_CHANGE_PAGES: list[str] = ["account"]
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
+    "district": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "privacy"],
-    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
+    "street": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy"],
-    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
+    "community": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
                  "subject_requests", "privacy"],
-    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
+    "grid": ["field_today", "home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
             "volunteer_posts", "second_factor", "account", "privacy"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }
@@ -89,6 +91,23 @@ ADMIN_PAGES: dict[str, list[str]] = {
     "security": ["home", "security_settings", "unmask_grants", "second_factor", "account", "privacy"],
     "audit": ["home", "security_log", "second_factor", "account", "privacy"],
 }
+
+
+# The page a role lands on after signing in where it is not the home page (the grid worker's day):
+# it takes the landing address, and the home page its own.
+LANDING_PAGES: dict[str, str] = {"grid": "field_today"}
+
+
+def landing(role: str, admin: str | None = None) -> str:
+    """The key of the page `role` (an administrator: always home) lands on after signing in."""
+    return "home" if admin is not None else LANDING_PAGES.get(role, "home")
+
+
+def address(page: Page, role: str, admin: str | None = None) -> str:
+    """The url path of `page` in the navigation of `role`: the landing page's is LANDING."""
+    if page.key == landing(role, admin):
+        return LANDING
+    return page.key if page.url == LANDING else page.url
 
 
 def public_pages() -> list[Page]:
