@@ -61,6 +61,11 @@ def _add_person() -> None:
                  clear=("person_name", "person_phone", "person_id_number", "person_address", "person_note"))
 
 
+def _export() -> None:
+    """Made on request (the export is a logged act), then offered for download."""
+    st.session_state["field_export"] = queries.export_csv(user, session.lang())
+
+
 def _due(day: dict) -> None:
     counts = day["counts"]
     st.markdown(f"{lights.badge('red')} {t('fieldwork.overdue_n', n=counts['overdue'])}　"
@@ -123,7 +128,8 @@ def _rounds(day: dict, cats: list[dict]) -> None:
     for r in day["rounds"]:
         with st.container(border=True, key=f"round_{r['id']}"):
             at = r["visited_at"].astimezone(queries.CST).strftime("%H:%M")
-            st.markdown(f"**{at} {t('fieldwork.kind.' + r['kind'])}** · {r['place']}")
+            kind = t(f"fieldwork.kind.{r['kind']}")
+            st.markdown(f"**{at} {kind}** · {r['place']}")
             if r["campaign"]:
                 st.caption(r["campaign"])
             if r["people_met"]:
@@ -131,7 +137,8 @@ def _rounds(day: dict, cats: list[dict]) -> None:
             for f in r["findings"]:
                 link = (t("fieldwork.linked_demand", id=f["demand_id"]) if f["demand_id"]
                         else t("fieldwork.linked_event", id=f["event_id"]) if f["event_id"] else "")
-                st.markdown(f"- {f['what']} — {t('fieldwork.outcome.' + f['outcome'])} {link}")
+                outcome = t(f"fieldwork.outcome.{f['outcome']}")
+                st.markdown(f"- {f['what']} — {outcome} {link}")
                 if f["outcome"] == "on_spot":
                     st.button(t("fieldwork.up.demand"), key=f"up_d_{f['id']}", on_click=_report,
                               args=(f["id"], "demand"), use_container_width=True)
@@ -164,8 +171,10 @@ def _ledger(cats: list[dict]) -> None:
     visible = {p["id"]: p["person_name"] for p in rows if p["personal_visible"]}
     if visible:
         unmask_form.show(user, "care_person", "phone", "field_unmask_phone", choices=visible)
-    st.download_button(t("fieldwork.export"), data=queries.export_csv(user, session.lang()),
-                       file_name="care_people.csv", mime="text/csv", key="field_export")
+    st.button(t("fieldwork.export"), key="field_export_make", on_click=_export, use_container_width=True)
+    if (data := st.session_state.get("field_export")) is not None:
+        st.download_button(t("fieldwork.download"), data=data, file_name="care_people.csv", mime="text/csv",
+                           key="field_export_get", use_container_width=True)
 
 
 def _summary() -> None:

@@ -117,7 +117,7 @@ class RoundForm:
             errors.append(FieldError("care_person_id", "field.error.required"))
         if self.kind == "campaign" and not self.campaign_id:
             errors.append(FieldError("campaign_id", "field.error.required"))
-        if not self.org_unit_id:
+        if self.kind != "visit" and not self.org_unit_id:    # a visit lies where its person lives
             errors.append(FieldError("org_unit_id", "field.error.required"))
         place = _text(errors, "place", self.place, 200, required=True)
         met = _text(errors, "people_met", self.people_met, 500)
@@ -140,7 +140,7 @@ class RoundForm:
         if errors:
             raise FormError(errors)
         local = at.astimezone(dt.timezone(dt.timedelta(hours=8)))
-        visit = {"kind": self.kind, "org_unit_id": int(self.org_unit_id), "place": place, "people_met": met,
+        visit = {"kind": self.kind, "org_unit_id": int(self.org_unit_id) if self.org_unit_id else None, "place": place, "people_met": met,
                  "note": note, "care_person_id": self.care_person_id if self.kind == "visit" else None,
                  "campaign_id": self.campaign_id if self.kind == "campaign" else None,
                  "visited_at": at, "visited_on": local.date()}

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from gongzhi import cells, i18n
+from gongzhi import cells, i18n, security_log
 from gongzhi.auth import Identity
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -175,17 +175,21 @@ EXPORT_COLUMNS = ("place", "person_name", "category", "phone", "id_number", "las
 
 def export_csv(user: Identity, lang: str = i18n.DEFAULT) -> bytes:
     """The ledger as CSV (UTF-8 with BOM), masked exactly as the screen shows it: the phone and the ID
-    number only ever as their masked copies — the full values exist only as ciphertext."""
+    number only ever as their masked copies — the full values exist only as ciphertext. The export
+    is recorded in the security log (how many rows, never a value)."""
     out = io.StringIO()
     writer = cells.csv_writer(out)
     writer.writerow([i18n.t(f"fieldwork.column.{c}", lang) for c in EXPORT_COLUMNS])
-    page_no = 0
-    while True:
-        rows, total = ledger(user, page_no, 500)
-        for r in rows:
-            writer.writerow([r["place"], r["person_name"], r["name_zh"] if lang == "zh" else r["name_en"],
-                             r["phone"], r["id_number"], r["last_visit_on"], r["next_due_on"]])
-        page_no += 1
-        if page_no * 500 >= total:
-            break
+    page_no, written = 0, 0
+    with user.one_transaction(), user.session() as conn:
+        while True:
+            rows, total = ledger(user, page_no, 500)
+            for r in rows:
+                writer.writerow([r["place"], r["person_name"], r["name_zh"] if lang == "zh" else r["name_en"],
+                                 r["phone"], r["id_number"], r["last_visit_on"], r["next_due_on"]])
+            written += len(rows)
+            page_no += 1
+            if page_no * 500 >= total:
+                break
+        security_log.append(conn, "export", object="care_person", details={"rows": written, "format": "csv"})
     return ("\ufeff" + out.getvalue()).encode("utf-8")
