@@ -42,49 +42,60 @@ def places(user: Identity) -> list[dict]:
                order by terr, id limit 500""").fetchall()
 
 
+_MINE = """terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), -1)"""
+_DUE = f"""
+    select p.id, p.person_name, p.home_address, p.phone, p.category_id, p.last_visit_on, p.next_due_on,
+           p.personal_visible, c.name_zh, c.name_en, o.name as place
+    from public.care_person_row p
+    join public.care_category c on c.id = p.category_id
+    join public.org_unit o on o.id = p.org_unit_id
+    where p.active and p.next_due_on <= private.add_working_days(%(day)s, %(soon)s) and p.{_MINE}
+    order by p.next_due_on, p.id limit %(limit)s"""
+
+
 def due(conn, day: dt.date, limit: int = 200) -> list[dict]:
     """People due by `day` plus SOON_DAYS working days, most overdue first, each with its light."""
-    horizon = conn.execute("select private.add_working_days(%s, %s) as d", (day, SOON_DAYS)).fetchone()["d"]
-    rows = conn.execute(
-        """select p.id, p.person_name, p.home_address, p.phone, p.category_id, p.last_visit_on, p.next_due_on,
-                  p.personal_visible, c.name_zh, c.name_en, o.name as place
-           from public.care_person_row p
-           join public.care_category c on c.id = p.category_id
-           join public.org_unit o on o.id = p.org_unit_id
-           where p.active and p.next_due_on <= %s
-             and p.terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), -1)
-           order by p.next_due_on, p.id limit %s""", (horizon, limit)).fetchall()
+    rows = conn.execute(_DUE, {"day": day, "soon": SOON_DAYS, "limit": limit}).fetchall()
     for r in rows:
         r["light"] = light(r["next_due_on"], day)
     return rows
 
 
 def today(user: Identity, day: dt.date | None = None) -> dict:
-    """The day page: people due (lights), counts, the day's rounds with their findings, active campaigns."""
+    """The day page: people due (lights), counts, the day's rounds with their findings, active
+    campaigns — one statement, so the page pays one round trip for all of it."""
     day = day or today_cst()
     with user.session() as conn:
-        people = due(conn, day)
-        counts = conn.execute(
-            """select count(*) filter (where next_due_on < %(day)s) as overdue,
-                      count(*) filter (where next_due_on = %(day)s) as due_today,
-                      count(*) as people
-               from public.care_person
-               where active and terr between coalesce((select private.terr_lo()), 0)
-                                         and coalesce((select private.terr_hi()), -1)""",
-            {"day": day}).fetchone()
-        rounds = conn.execute(
-            """select v.id, v.kind, v.visited_at, v.place, v.people_met, v.note, c.name as campaign,
-                      coalesce(json_agg(json_build_object('id', f.id, 'what', f.what, 'outcome', f.outcome,
-                                                          'demand_id', f.demand_id, 'event_id', f.event_id)
-                                        order by f.id) filter (where f.id is not null), '[]') as findings
-               from public.visit v
-               left join public.finding f on f.visit_id = v.id
-               left join public.campaign c on c.id = v.campaign_id
-               where v.visited_on = %s
-                 and v.terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), -1)
-               group by v.id, c.name order by v.visited_at desc limit 50""", (day,)).fetchall()
-        campaigns = active_campaigns(conn, day)
-    return {"day": day, "people": people, "counts": counts, "rounds": rounds, "campaigns": campaigns}
+        row = conn.execute(
+            f"""with people as ({_DUE}),
+                rounds as (
+                  select v.id, v.kind, v.visited_at, v.place, v.people_met, v.note, c.name as campaign,
+                         coalesce((select json_agg(json_build_object('id', f.id, 'what', f.what, 'outcome', f.outcome,
+                                                                     'demand_id', f.demand_id, 'event_id', f.event_id)
+                                                   order by f.id)
+                                   from public.finding f where f.visit_id = v.id), '[]') as findings
+                  from public.visit v left join public.campaign c on c.id = v.campaign_id
+                  where v.visited_on = %(day)s and v.{_MINE}
+                  order by v.visited_at desc limit 50)
+                select (select coalesce(json_agg(people), '[]') from people) as people,
+                       (select json_build_object('overdue', count(*) filter (where next_due_on < %(day)s),
+                                                 'due_today', count(*) filter (where next_due_on = %(day)s),
+                                                 'people', count(*))
+                        from public.care_person where active and {_MINE}) as counts,
+                       (select coalesce(json_agg(rounds), '[]') from rounds) as rounds,
+                       (select coalesce(json_agg(x order by x.starts_on, x.id), '[]') from (
+                          select id, name, items, starts_on, ends_on from public.campaign
+                          where %(day)s between starts_on and ends_on) x) as campaigns""",
+            {"day": day, "soon": SOON_DAYS, "limit": 200}).fetchone()
+    people = row["people"]
+    for p in people:
+        p["next_due_on"] = dt.date.fromisoformat(p["next_due_on"]) if p["next_due_on"] else None
+        p["last_visit_on"] = dt.date.fromisoformat(p["last_visit_on"]) if p["last_visit_on"] else None
+        p["light"] = light(p["next_due_on"], day)
+    for r in row["rounds"]:
+        r["visited_at"] = dt.datetime.fromisoformat(r["visited_at"])
+    return {"day": day, "people": people, "counts": row["counts"], "rounds": row["rounds"],
+            "campaigns": row["campaigns"]}
 
 
 def active_campaigns(conn, day: dt.date) -> list[dict]:
@@ -153,6 +164,19 @@ def totals(conn, start: dt.date, end: dt.date) -> dict:
                   (select count(*) from public.finding f join public.visit v on v.id = f.visit_id
                     where f.outcome <> 'on_spot' and v.visited_on between %(s)s and %(e)s) as reported""",
         {"s": start, "e": end}).fetchone()
+
+
+def per_grid(conn, start: dt.date, end: dt.date) -> list[dict]:
+    """Per grid of the reader's territory, over `start`..`end`: visits, rounds, findings solved on
+    the spot and reported (the weekly feedback's 网格巡访 sheet); `conn` acts for the reader."""
+    return conn.execute(
+        """select o.name, count(distinct v.id) filter (where v.kind = 'visit') as visits,
+                  count(distinct v.id) filter (where v.kind <> 'visit') as rounds,
+                  count(f.id) filter (where f.outcome = 'on_spot') as on_spot,
+                  count(f.id) filter (where f.outcome <> 'on_spot') as reported
+           from public.visit v join public.org_unit o on o.id = v.grid_id
+           left join public.finding f on f.visit_id = v.id
+           where v.visited_on between %s and %s group by o.id order by o.terr""", (start, end)).fetchall()
 
 
 def ledger(user: Identity, page_no: int = 0, size: int = 50) -> tuple[list[dict], int]:

@@ -196,3 +196,32 @@ def test_the_summary_rolls_up_grid_community_street(db):
         assert tuple(queries.totals(conn, start, end).values()) == totals["street"]
     grid_only = queries.summary(users["grid"], start, end, "grid")
     assert {r["unit"] for r in grid_only} == {GRID}
+
+
+def test_the_weekly_feedback_and_the_monthly_bulletin_carry_the_rounds(db):
+    import io
+
+    from openpyxl import load_workbook
+
+    from gongzhi.dashboard import bulletin
+    from gongzhi.whistle import queries as whistle_queries
+    from gongzhi.whistle.report import weekly_xlsx
+    c, users = db
+    today = queries.today_cst()
+    monday = today - dt.timedelta(days=today.weekday() + 7)
+    report = whistle_queries.weekly(users["community"], monday)
+    mine = {r["name"]: r for r in report["rounds"]}
+    assert set(mine) <= {f"丽水社区{n}" for n in ("第一网格", "第二网格", "第三网格", "第四网格", "第五网格")}
+    expected = c.execute("""select count(*) as n from public.visit v join public.org_unit o on o.id = v.grid_id
+                            where o.name = %s and v.kind = 'visit' and v.visited_on between %s and %s""",
+                         (GRID, monday, monday + dt.timedelta(days=6))).fetchone()["n"]
+    assert mine[GRID]["visits"] == expected > 0
+    book = load_workbook(io.BytesIO(weekly_xlsx(report)))
+    sheet = book["网格巡访"]
+    assert [row for row in sheet.iter_rows(values_only=True) if row[0] == GRID][0][1] == expected
+    b = bulletin.build(users["street"], None, today.year, today.month)
+    with users["street"].session() as conn:
+        period = (dt.date(today.year, today.month, 1), today.replace(day=28) + dt.timedelta(days=4))
+        assert b.rounds == queries.totals(conn, period[0], period[1] - dt.timedelta(days=period[1].day))
+    assert "网格巡访" in str([cell.value for row in load_workbook(io.BytesIO(bulletin.to_xlsx(b, "zh", with_charts=False))
+                                                         ).active.iter_rows() for cell in row])
