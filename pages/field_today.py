@@ -170,7 +170,9 @@ def _ledger(cats: list[dict]) -> None:
     pager.pager("field_ledger_page", max(1, -(-total // size)))
     visible = {p["id"]: p["person_name"] for p in rows if p["personal_visible"]}
     if visible:
-        unmask_form.show(user, "care_person", "phone", "field_unmask_phone", choices=visible)
+        for column in ("phone", "id_number"):
+            st.caption(_label(column))
+            unmask_form.show(user, "care_person", column, f"field_unmask_{column}", choices=visible)
     st.button(t("fieldwork.export"), key="field_export_make", on_click=_export, use_container_width=True)
     if (data := st.session_state.get("field_export")) is not None:
         st.download_button(t("fieldwork.download"), data=data, file_name="care_people.csv", mime="text/csv",
