@@ -4,7 +4,7 @@ page run is one transaction, which also checks that the browser's session is sti
 import streamlit as st
 
 from gongzhi.auth import demo_mode
-from gongzhi.auth.pages import LANDING, pages_for, public_pages
+from gongzhi.auth.pages import LANDING, address, pages_for, public_pages
 from gongzhi.bootstrap import ensure_ready
 from gongzhi.db.connection import failover_configured
 from gongzhi.errors import unavailable
@@ -40,7 +40,8 @@ def _portal() -> None:
             st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
         session.banners(user)
         # expanded: every page listed, no "View N more" button (Streamlit's own English text).
-        page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon, url_path=p.url)
+        page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon,
+                                      url_path=address(p, user.role, user.admin))
                               for p in pages_for(user.role, user.admin, must_change=bool(user.must_change))],
                              expanded=True)
     session.write_cookie()

@@ -430,6 +430,68 @@ end;
 $$;
 
 --
+-- Name: care_person_address(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.care_person_address(p_id bigint) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select p.home_address from public.care_person p
+  where p.id = p_id and p.terr between private.personal_terr_lo() and private.personal_terr_hi()
+$$;
+
+--
+-- Name: care_person_due(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.care_person_due() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  every integer;
+begin
+  if new.last_visit_on is null then
+    new.next_due_on := coalesce(new.created_at, now())::date;
+  else
+    select c.visit_every_days into every from public.care_category c where c.id = new.category_id;
+    new.next_due_on := private.add_working_days(new.last_visit_on, coalesce(every, 5));
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: care_person_name(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.care_person_name(p_id bigint) RETURNS text
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select p.person_name from public.care_person p
+  where p.id = p_id and p.terr between private.personal_terr_lo() and private.personal_terr_hi()
+$$;
+
+--
+-- Name: care_person_visited(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.care_person_visited() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.care_person p set last_visit_on = v.last
+  from (select care_person_id, max(visited_on) as last from new_rows
+        where care_person_id is not null group by care_person_id) v
+  where p.id = v.care_person_id and (p.last_visit_on is null or p.last_visit_on < v.last);
+  return null;
+end;
+$$;
+
+--
 -- Name: category_close_median(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1627,6 +1689,24 @@ end;
 $$;
 
 --
+-- Name: finding_checked(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.finding_checked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.campaign_item is not null and not exists (
+      select from public.visit v join public.campaign c on c.id = v.campaign_id
+      where v.id = new.visit_id and new.campaign_item = any (c.items)) then
+    raise exception 'gongzhi:fieldwork.unknown_item' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: guard_consult(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2368,7 +2448,7 @@ begin
     end if;
     execute format('select %I, terr from public.%I where id = $1::bigint', p_field || '_enc', p_table)
       into cipher, row_terr using p_row;
-    if p_table = 'demand' then
+    if p_table in ('demand', 'care_person') then
       allowed := row_terr between private.personal_terr_lo() and private.personal_terr_hi();
     else
       allowed := row_terr between private.terr_lo() and private.terr_hi();
@@ -2392,7 +2472,9 @@ CREATE FUNCTION private.personal_keys() RETURNS text[]
                    'beneficiary_phone_enc', 'beneficiary_phone_bidx', 'beneficiary_phone_masked',
                    'phone_enc', 'phone_bidx', 'phone_masked',
                    'contact_phone_enc', 'contact_phone_bidx', 'contact_phone_masked',
-                   'claim_phone_bidx']::text[] $$;
+                   'claim_phone_bidx',
+                   'person_name', 'person_name_masked', 'home_address', 'id_number',
+                   'id_number_enc', 'id_number_bidx', 'id_number_masked']::text[] $$;
 
 --
 -- Name: personal_terr_hi(); Type: FUNCTION; Schema: private; Owner: -
@@ -3443,7 +3525,8 @@ CREATE FUNCTION private.subject_hidden() RETURNS text[]
     AS $$ select array['street_id', 'community_id', 'grid_id', 'terr', 'code_hash', 'fingerprint', 'created_by',
                    'decided_by', 'beneficiary_name_masked', 'resource_ids',
                    'beneficiary_phone_enc', 'beneficiary_phone_bidx', 'phone_enc', 'phone_bidx',
-                   'contact_phone_enc', 'contact_phone_bidx']::text[] $$;
+                   'contact_phone_enc', 'contact_phone_bidx', 'id_number_enc', 'id_number_bidx',
+                   'person_name_masked']::text[] $$;
 
 --
 -- Name: subject_records(bigint, bytea); Type: FUNCTION; Schema: private; Owner: -
@@ -3473,6 +3556,9 @@ begin
     union all
     select 'staff', s.user_id::text, to_jsonb(s) - private.subject_hidden()
       from public.staff s where s.phone_bidx = p_bidx
+    union all
+    select 'care_person', c.id::text, to_jsonb(c) - private.subject_hidden()
+      from public.care_person c where c.phone_bidx = p_bidx
     order by 1, 2;
 end;
 $$;
@@ -3576,6 +3662,16 @@ begin
    where contact_phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
   update public.staff set phone_enc = keep_enc, phone_bidx = keep_bidx, phone_masked = keep_masked
+   where phone_bidx = p_bidx;
+  get diagnostics n = row_count; changed := changed + n;
+  update public.care_person set phone_enc = keep_enc, phone_bidx = keep_bidx, phone_masked = keep_masked,
+         person_name = case when erase then '已匿名' else person_name end,
+         person_name_masked = case when erase then '已匿名' else person_name_masked end,
+         home_address = case when erase then '' else home_address end,
+         id_number_enc = case when erase then null else id_number_enc end,
+         id_number_bidx = case when erase then null else id_number_bidx end,
+         id_number_masked = case when erase then null else id_number_masked end,
+         active = case when erase then false else active end
    where phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
   return changed;
@@ -3757,6 +3853,29 @@ CREATE FUNCTION private.visible_text(t text) RETURNS boolean
     AS $$
   select t is null
       or t ~ '[^[:space:]\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u3000\ufeff]'
+$$;
+
+--
+-- Name: visit_checked(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.visit_checked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.care_person_id is not null and not exists (
+      select from public.care_person p where p.id = new.care_person_id and p.grid_id = new.grid_id) then
+    raise exception 'gongzhi:fieldwork.person_elsewhere' using errcode = 'check_violation';
+  end if;
+  if new.campaign_id is not null and not exists (
+      select from public.campaign c join public.org_unit o on o.id = c.org_unit_id
+      where c.id = new.campaign_id and new.terr between o.terr and o.terr_hi
+        and new.visited_on between c.starts_on and c.ends_on) then
+    raise exception 'gongzhi:fieldwork.campaign_elsewhere' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
 $$;
 
 --
@@ -4271,6 +4390,216 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: campaign; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.campaign (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    name text NOT NULL,
+    items text[] NOT NULL,
+    starts_on date NOT NULL,
+    ends_on date NOT NULL,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT campaign_items_check CHECK (((cardinality(items) >= 1) AND (cardinality(items) <= 20))),
+    CONSTRAINT campaign_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
+    CONSTRAINT campaign_period CHECK (((ends_on >= starts_on) AND ((ends_on - starts_on) <= 366)))
+);
+
+--
+-- Name: TABLE campaign; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.campaign IS '重点整治: a named checklist a street sets for a period; the rounds and findings of its grids count against it.';
+
+--
+-- Name: campaign_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.campaign ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.campaign_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: care_category; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.care_category (
+    id bigint NOT NULL,
+    code text NOT NULL,
+    name_zh text NOT NULL,
+    name_en text NOT NULL,
+    visit_every_days integer NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    CONSTRAINT care_category_code_check CHECK ((code ~ '^[a-z0-9_]{1,32}$'::text)),
+    CONSTRAINT care_category_name_en_check CHECK (((length(btrim(name_en)) >= 1) AND (length(btrim(name_en)) <= 50))),
+    CONSTRAINT care_category_name_zh_check CHECK (((length(btrim(name_zh)) >= 1) AND (length(btrim(name_zh)) <= 50))),
+    CONSTRAINT care_category_visit_every_days_check CHECK (((visit_every_days >= 1) AND (visit_every_days <= 250)))
+);
+
+--
+-- Name: TABLE care_category; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.care_category IS '特殊群体类别: the district''s categories of residents to look after, each visited every visit_every_days working days.';
+
+--
+-- Name: care_category_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_category ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.care_category_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: care_person; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.care_person (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    category_id bigint NOT NULL,
+    person_name text NOT NULL,
+    person_name_masked text NOT NULL,
+    home_address text DEFAULT ''::text NOT NULL,
+    phone_enc bytea,
+    phone_bidx bytea,
+    phone_masked text,
+    id_number_enc bytea,
+    id_number_bidx bytea,
+    id_number_masked text,
+    note text DEFAULT ''::text NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    inactive_since timestamp with time zone,
+    last_visit_on date,
+    next_due_on date,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT care_person_home_address_check CHECK ((length(home_address) <= 200)),
+    CONSTRAINT care_person_id_number_sealed CHECK (private.sealed('id_number'::text, id_number_enc, id_number_bidx, id_number_masked)),
+    CONSTRAINT care_person_note_check CHECK ((length(note) <= 500)),
+    CONSTRAINT care_person_person_name_check CHECK (((length(btrim(person_name)) >= 1) AND (length(btrim(person_name)) <= 50))),
+    CONSTRAINT care_person_person_name_masked_check CHECK (((length(person_name_masked) >= 1) AND (length(person_name_masked) <= 50))),
+    CONSTRAINT care_person_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked))
+);
+
+--
+-- Name: TABLE care_person; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.care_person IS '特殊群体台账: a resident a grid must visit regularly. Name and address in full only to the owning grid and the district (public.care_person_row); phone and ID number sealed.';
+
+--
+-- Name: COLUMN care_person.person_name; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.person_name IS 'Personal data: read through public.care_person_row, in full only where private.personal_terr_lo/hi allow.';
+
+--
+-- Name: COLUMN care_person.home_address; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.home_address IS 'Personal data (门牌): read through public.care_person_row, in full only where private.personal_terr_lo/hi allow.';
+
+--
+-- Name: COLUMN care_person.phone_enc; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.phone_enc IS 'Personal data, SM4-GCM ciphertext written by the key-holding code; read in full only through private.personal_cipher (unmasking, logged).';
+
+--
+-- Name: COLUMN care_person.id_number_enc; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.id_number_enc IS 'Personal data (身份证号), SM4-GCM ciphertext written by the key-holding code; read in full only through private.personal_cipher (unmasking, logged).';
+
+--
+-- Name: COLUMN care_person.inactive_since; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.inactive_since IS 'Computed by private.stamp_inactive_since: when the row last became inactive; the retention of its personal data counts from here.';
+
+--
+-- Name: COLUMN care_person.last_visit_on; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.last_visit_on IS 'Computed by private.care_person_visited: the day of the last visit.';
+
+--
+-- Name: COLUMN care_person.next_due_on; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.care_person.next_due_on IS 'Computed by private.care_person_due: the last visit (or the day of entry) plus the category''s working days.';
+
+--
+-- Name: care_person_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_person ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.care_person_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: care_person_row; Type: VIEW; Schema: public; Owner: -
+--
+
+CREATE VIEW public.care_person_row WITH (security_invoker='true') AS
+ SELECT id,
+    org_unit_id,
+    street_id,
+    community_id,
+    grid_id,
+    terr,
+    category_id,
+        CASE
+            WHEN ((terr >= ( SELECT private.personal_terr_lo() AS personal_terr_lo)) AND (terr <= ( SELECT private.personal_terr_hi() AS personal_terr_hi))) THEN private.care_person_name(id)
+            ELSE person_name_masked
+        END AS person_name,
+        CASE
+            WHEN ((terr >= ( SELECT private.personal_terr_lo() AS personal_terr_lo)) AND (terr <= ( SELECT private.personal_terr_hi() AS personal_terr_hi))) THEN private.care_person_address(id)
+            ELSE ''::text
+        END AS home_address,
+    phone_masked AS phone,
+    id_number_masked AS id_number,
+    note,
+    active,
+    last_visit_on,
+    next_due_on,
+    created_at,
+    ((terr >= COALESCE(( SELECT private.personal_terr_lo() AS personal_terr_lo), (1)::bigint)) AND (terr <= COALESCE(( SELECT private.personal_terr_hi() AS personal_terr_hi), (0)::bigint))) AS personal_visible
+   FROM public.care_person p;
+
+--
+-- Name: VIEW care_person_row; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON VIEW public.care_person_row IS 'People to look after as staff may read them: name and address in full only to the owning grid and the district; phone and ID number always masked (personal_visible: who may unmask them, a logged act).';
 
 --
 -- Name: category; Type: TABLE; Schema: public; Owner: -
@@ -4928,6 +5257,46 @@ CREATE TABLE public.event_transition (
 --
 
 COMMENT ON TABLE public.event_transition IS 'Allowed step changes of an event and who is entitled to each; enforced by private.guard_event.';
+
+--
+-- Name: finding; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.finding (
+    id bigint NOT NULL,
+    visit_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    what text NOT NULL,
+    campaign_item text,
+    outcome text NOT NULL,
+    demand_id bigint,
+    event_id bigint,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT finding_campaign_item_check CHECK ((length(campaign_item) <= 100)),
+    CONSTRAINT finding_link CHECK ((((outcome = 'demand'::text) = (demand_id IS NOT NULL)) AND ((outcome = 'event'::text) = (event_id IS NOT NULL)))),
+    CONSTRAINT finding_outcome_check CHECK ((outcome = ANY (ARRAY['on_spot'::text, 'demand'::text, 'event'::text]))),
+    CONSTRAINT finding_what_check CHECK (((length(btrim(what)) >= 1) AND (length(btrim(what)) <= 500)))
+);
+
+--
+-- Name: TABLE finding; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.finding IS 'What a round found: solved on the spot (就地解决) or reported up as the linked demand or event.';
+
+--
+-- Name: finding_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.finding ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.finding_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: match; Type: TABLE; Schema: public; Owner: -
@@ -5936,6 +6305,54 @@ COMMENT ON TABLE public.user_setting IS 'Per-user preferences (the interface lan
 COMMENT ON COLUMN public.user_setting.home_seen_at IS 'When the user last opened their 待办 home; items due since then are marked new.';
 
 --
+-- Name: visit; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.visit (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    kind text NOT NULL,
+    care_person_id bigint,
+    campaign_id bigint,
+    visited_at timestamp with time zone DEFAULT now() NOT NULL,
+    visited_on date DEFAULT CURRENT_DATE NOT NULL,
+    place text NOT NULL,
+    people_met text DEFAULT ''::text NOT NULL,
+    note text DEFAULT ''::text NOT NULL,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT visit_campaign CHECK (((kind = 'campaign'::text) = (campaign_id IS NOT NULL))),
+    CONSTRAINT visit_kind_check CHECK ((kind = ANY (ARRAY['visit'::text, 'patrol'::text, 'campaign'::text]))),
+    CONSTRAINT visit_note_check CHECK ((length(note) <= 2000)),
+    CONSTRAINT visit_people_met_check CHECK ((length(people_met) <= 500)),
+    CONSTRAINT visit_person CHECK (((kind = 'visit'::text) = (care_person_id IS NOT NULL))),
+    CONSTRAINT visit_place_check CHECK (((length(btrim(place)) >= 1) AND (length(btrim(place)) <= 200)))
+);
+
+--
+-- Name: TABLE visit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.visit IS '每日例访 / 夜间巡逻 / 重点整治: one visit to a person or one round of a grid worker.';
+
+--
+-- Name: visit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.visit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.visit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: volunteer; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -6153,6 +6570,34 @@ ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: campaign campaign_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign
+    ADD CONSTRAINT campaign_pkey PRIMARY KEY (id);
+
+--
+-- Name: care_category care_category_code_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_category
+    ADD CONSTRAINT care_category_code_key UNIQUE (code);
+
+--
+-- Name: care_category care_category_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_category
+    ADD CONSTRAINT care_category_pkey PRIMARY KEY (id);
+
+--
+-- Name: care_person care_person_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_person
+    ADD CONSTRAINT care_person_pkey PRIMARY KEY (id);
+
+--
 -- Name: category category_code_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6319,6 +6764,13 @@ ALTER TABLE public.event
 
 ALTER TABLE ONLY public.event_transition
     ADD CONSTRAINT event_transition_from_step_to_step_key UNIQUE NULLS NOT DISTINCT (from_step, to_step);
+
+--
+-- Name: finding finding_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.finding
+    ADD CONSTRAINT finding_pkey PRIMARY KEY (id);
 
 --
 -- Name: match match_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -6601,6 +7053,13 @@ ALTER TABLE ONLY public.user_setting
     ADD CONSTRAINT user_setting_pkey PRIMARY KEY (user_id);
 
 --
+-- Name: visit visit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit
+    ADD CONSTRAINT visit_pkey PRIMARY KEY (id);
+
+--
 -- Name: volunteer volunteer_phone_required; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6764,6 +7223,102 @@ CREATE INDEX audit_log_row_idx ON public.audit_log USING btree (table_name, row_
 --
 
 CREATE INDEX audit_log_terr_idx ON public.audit_log USING btree (terr);
+
+--
+-- Name: campaign_community_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_community_idx ON public.campaign USING btree (community_id);
+
+--
+-- Name: campaign_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_created_by_idx ON public.campaign USING btree (created_by);
+
+--
+-- Name: campaign_grid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_grid_idx ON public.campaign USING btree (grid_id);
+
+--
+-- Name: campaign_org_unit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_org_unit_idx ON public.campaign USING btree (org_unit_id);
+
+--
+-- Name: campaign_street_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_street_idx ON public.campaign USING btree (street_id);
+
+--
+-- Name: campaign_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX campaign_terr_idx ON public.campaign USING btree (terr);
+
+--
+-- Name: care_person_category_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_category_idx ON public.care_person USING btree (category_id);
+
+--
+-- Name: care_person_community_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_community_idx ON public.care_person USING btree (community_id);
+
+--
+-- Name: care_person_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_created_by_idx ON public.care_person USING btree (created_by);
+
+--
+-- Name: care_person_grid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_grid_idx ON public.care_person USING btree (grid_id);
+
+--
+-- Name: care_person_id_number_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_id_number_idx ON public.care_person USING btree (id_number_bidx) WHERE (id_number_bidx IS NOT NULL);
+
+--
+-- Name: care_person_org_unit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_org_unit_idx ON public.care_person USING btree (org_unit_id);
+
+--
+-- Name: care_person_phone_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_phone_idx ON public.care_person USING btree (phone_bidx) WHERE (phone_bidx IS NOT NULL);
+
+--
+-- Name: care_person_street_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_street_idx ON public.care_person USING btree (street_id);
+
+--
+-- Name: care_person_terr_due_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_terr_due_idx ON public.care_person USING btree (terr, next_due_on) WHERE active;
+
+--
+-- Name: care_person_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX care_person_terr_idx ON public.care_person USING btree (terr);
 
 --
 -- Name: deliberation_code_deliberation_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -7052,6 +7607,36 @@ CREATE INDEX event_timeline_event_id_idx ON public.event_timeline USING btree (e
 --
 
 CREATE INDEX event_timeline_terr_idx ON public.event_timeline USING btree (terr);
+
+--
+-- Name: finding_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX finding_created_by_idx ON public.finding USING btree (created_by);
+
+--
+-- Name: finding_demand_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX finding_demand_idx ON public.finding USING btree (demand_id) WHERE (demand_id IS NOT NULL);
+
+--
+-- Name: finding_event_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX finding_event_idx ON public.finding USING btree (event_id) WHERE (event_id IS NOT NULL);
+
+--
+-- Name: finding_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX finding_terr_idx ON public.finding USING btree (terr);
+
+--
+-- Name: finding_visit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX finding_visit_idx ON public.finding USING btree (visit_id);
 
 --
 -- Name: match_created_by_idx; Type: INDEX; Schema: public; Owner: -
@@ -7498,6 +8083,54 @@ CREATE INDEX unit_phone_idx ON public.unit USING btree (phone_bidx);
 CREATE INDEX unit_terr_idx ON public.unit USING btree (terr, id);
 
 --
+-- Name: visit_campaign_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_campaign_idx ON public.visit USING btree (campaign_id) WHERE (campaign_id IS NOT NULL);
+
+--
+-- Name: visit_community_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_community_idx ON public.visit USING btree (community_id);
+
+--
+-- Name: visit_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_created_by_idx ON public.visit USING btree (created_by);
+
+--
+-- Name: visit_grid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_grid_idx ON public.visit USING btree (grid_id);
+
+--
+-- Name: visit_org_unit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_org_unit_idx ON public.visit USING btree (org_unit_id);
+
+--
+-- Name: visit_person_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_person_idx ON public.visit USING btree (care_person_id, visited_on) WHERE (care_person_id IS NOT NULL);
+
+--
+-- Name: visit_street_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_street_idx ON public.visit USING btree (street_id);
+
+--
+-- Name: visit_terr_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX visit_terr_day_idx ON public.visit USING btree (terr, visited_on);
+
+--
 -- Name: volunteer_application_id_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -7670,6 +8303,120 @@ CREATE TRIGGER assessment_weight_audit_update AFTER UPDATE ON public.assessment_
 --
 
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.audit_is_append_only();
+
+--
+-- Name: campaign campaign_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_audit_delete AFTER DELETE ON public.campaign REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: campaign campaign_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_audit_insert AFTER INSERT ON public.campaign REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: campaign campaign_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_audit_update AFTER UPDATE ON public.campaign REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: campaign campaign_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_created_by BEFORE INSERT ON public.campaign FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: campaign campaign_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_created_by_kept BEFORE UPDATE ON public.campaign FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: campaign campaign_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.campaign FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: campaign campaign_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_territory_kept BEFORE UPDATE ON public.campaign FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: care_category care_category_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_category_audit_delete AFTER DELETE ON public.care_category REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_category care_category_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_category_audit_insert AFTER INSERT ON public.care_category REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_category care_category_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_category_audit_update AFTER UPDATE ON public.care_category REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_person care_person_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_audit_delete AFTER DELETE ON public.care_person REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_person care_person_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_audit_insert AFTER INSERT ON public.care_person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_person care_person_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_audit_update AFTER UPDATE ON public.care_person REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_person care_person_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_created_by BEFORE INSERT ON public.care_person FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: care_person care_person_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_created_by_kept BEFORE UPDATE ON public.care_person FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: care_person care_person_due; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_due BEFORE INSERT OR UPDATE ON public.care_person FOR EACH ROW EXECUTE FUNCTION private.care_person_due();
+
+--
+-- Name: care_person care_person_inactive_since; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_inactive_since BEFORE INSERT OR UPDATE ON public.care_person FOR EACH ROW EXECUTE FUNCTION private.stamp_inactive_since();
+
+--
+-- Name: care_person care_person_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.care_person FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: care_person care_person_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_person_territory_kept BEFORE UPDATE ON public.care_person FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: category category_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -8114,6 +8861,54 @@ CREATE TRIGGER event_territory_kept BEFORE UPDATE ON public.event FOR EACH ROW W
 --
 
 CREATE TRIGGER event_written AFTER INSERT OR UPDATE ON public.event FOR EACH ROW EXECUTE FUNCTION private.event_written();
+
+--
+-- Name: finding finding_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_audit_delete AFTER DELETE ON public.finding REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: finding finding_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_audit_insert AFTER INSERT ON public.finding REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: finding finding_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_audit_update AFTER UPDATE ON public.finding REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: finding finding_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_checked BEFORE INSERT OR UPDATE ON public.finding FOR EACH ROW EXECUTE FUNCTION private.finding_checked();
+
+--
+-- Name: finding finding_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_created_by BEFORE INSERT ON public.finding FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: finding finding_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_created_by_kept BEFORE UPDATE ON public.finding FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: finding finding_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_territory BEFORE INSERT OR UPDATE OF visit_id ON public.finding FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('visit', 'visit_id');
+
+--
+-- Name: finding finding_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_territory_kept BEFORE UPDATE ON public.finding FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('visit', 'visit_id');
 
 --
 -- Name: match match_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -8908,6 +9703,60 @@ CREATE TRIGGER user_setting_audit_update AFTER UPDATE ON public.user_setting REF
 CREATE TRIGGER user_setting_touch BEFORE UPDATE ON public.user_setting FOR EACH ROW EXECUTE FUNCTION private.touch();
 
 --
+-- Name: visit visit_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_audit_delete AFTER DELETE ON public.visit REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: visit visit_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_audit_insert AFTER INSERT ON public.visit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: visit visit_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_audit_update AFTER UPDATE ON public.visit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: visit visit_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_created_by BEFORE INSERT ON public.visit FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: visit visit_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_created_by_kept BEFORE UPDATE ON public.visit FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: visit visit_moves_due; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_moves_due AFTER INSERT ON public.visit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_person_visited();
+
+--
+-- Name: visit visit_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.visit FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: visit visit_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_territory_kept BEFORE UPDATE ON public.visit FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: visit visit_where_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_where_checked BEFORE INSERT OR UPDATE ON public.visit FOR EACH ROW EXECUTE FUNCTION private.visit_checked();
+
+--
 -- Name: volunteer volunteer_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -9064,6 +9913,41 @@ ALTER TABLE ONLY public.assessment
 
 ALTER TABLE ONLY public.assessment
     ADD CONSTRAINT assessment_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id) ON DELETE CASCADE;
+
+--
+-- Name: campaign campaign_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign
+    ADD CONSTRAINT campaign_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: campaign campaign_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.campaign
+    ADD CONSTRAINT campaign_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: care_person care_person_category_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_person
+    ADD CONSTRAINT care_person_category_id_fkey FOREIGN KEY (category_id) REFERENCES public.care_category(id);
+
+--
+-- Name: care_person care_person_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_person
+    ADD CONSTRAINT care_person_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: care_person care_person_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_person
+    ADD CONSTRAINT care_person_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
 
 --
 -- Name: deliberation_code deliberation_code_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -9246,6 +10130,34 @@ ALTER TABLE ONLY public.event_timeline
 
 ALTER TABLE ONLY public.event_timeline
     ADD CONSTRAINT event_timeline_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE CASCADE;
+
+--
+-- Name: finding finding_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.finding
+    ADD CONSTRAINT finding_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: finding finding_demand_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.finding
+    ADD CONSTRAINT finding_demand_id_fkey FOREIGN KEY (demand_id) REFERENCES public.demand(id);
+
+--
+-- Name: finding finding_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.finding
+    ADD CONSTRAINT finding_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id);
+
+--
+-- Name: finding finding_visit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.finding
+    ADD CONSTRAINT finding_visit_id_fkey FOREIGN KEY (visit_id) REFERENCES public.visit(id);
 
 --
 -- Name: match match_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -9556,6 +10468,34 @@ ALTER TABLE ONLY public.user_setting
     ADD CONSTRAINT user_setting_user_id_fkey FOREIGN KEY (user_id) REFERENCES auth.users(id) ON DELETE CASCADE;
 
 --
+-- Name: visit visit_campaign_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit
+    ADD CONSTRAINT visit_campaign_id_fkey FOREIGN KEY (campaign_id) REFERENCES public.campaign(id);
+
+--
+-- Name: visit visit_care_person_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit
+    ADD CONSTRAINT visit_care_person_id_fkey FOREIGN KEY (care_person_id) REFERENCES public.care_person(id);
+
+--
+-- Name: visit visit_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit
+    ADD CONSTRAINT visit_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: visit visit_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.visit
+    ADD CONSTRAINT visit_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
 -- Name: volunteer volunteer_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9641,6 +10581,24 @@ CREATE POLICY "audit administrators read the whole audit" ON public.audit_log FO
 --
 
 ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: campaign; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.campaign ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: care_category; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_category ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: care_person; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_person ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: category; Type: ROW SECURITY; Schema: public; Owner: -
@@ -9829,6 +10787,12 @@ CREATE POLICY "district staff add applications" ON public.application FOR INSERT
 CREATE POLICY "district staff add assessments" ON public.assessment FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: care_category district staff add care categories; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add care categories" ON public.care_category FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: category district staff add categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9839,6 +10803,12 @@ CREATE POLICY "district staff add categories" ON public.category FOR INSERT TO g
 --
 
 CREATE POLICY "district staff add demands" ON public.demand FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: care_person district staff add people to look after; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add people to look after" ON public.care_person FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: photo district staff add photos; Type: POLICY; Schema: public; Owner: -
@@ -9907,6 +10877,18 @@ CREATE POLICY "district staff answer subject requests" ON public.subject_request
 CREATE POLICY "district staff change assessments" ON public.assessment FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: campaign district staff change campaigns; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change campaigns" ON public.campaign FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: care_category district staff change care categories; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change care categories" ON public.care_category FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: category district staff change categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -9947,6 +10929,12 @@ CREATE POLICY "district staff change events" ON public.event FOR UPDATE TO gongz
 --
 
 CREATE POLICY "district staff change matches" ON public.match FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: care_person district staff change people to look after; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change people to look after" ON public.care_person FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: post district staff change posts; Type: POLICY; Schema: public; Owner: -
@@ -10021,6 +11009,18 @@ CREATE POLICY "district staff change units" ON public.unit FOR UPDATE TO gongzhi
 CREATE POLICY "district staff change volunteers" ON public.volunteer FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: finding district staff correct findings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff correct findings" ON public.finding FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: visit district staff correct rounds; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff correct rounds" ON public.visit FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: application district staff decide applications; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10045,6 +11045,12 @@ CREATE POLICY "district staff link demands to projects" ON public.project_demand
 CREATE POLICY "district staff link resources to projects" ON public.project_resource FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: visit district staff log rounds; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff log rounds" ON public.visit FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: match district staff make matches; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10061,6 +11067,12 @@ CREATE POLICY "district staff read all applications" ON public.application FOR S
 --
 
 CREATE POLICY "district staff read all assessments" ON public.assessment FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: campaign district staff read all campaigns; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all campaigns" ON public.campaign FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event_consult district staff read all consults; Type: POLICY; Schema: public; Owner: -
@@ -10105,6 +11117,12 @@ CREATE POLICY "district staff read all demands" ON public.demand FOR SELECT TO g
 CREATE POLICY "district staff read all events" ON public.event FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: finding district staff read all findings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all findings" ON public.finding FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: match district staff read all matches; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10115,6 +11133,12 @@ CREATE POLICY "district staff read all matches" ON public.match FOR SELECT TO go
 --
 
 CREATE POLICY "district staff read all notifications" ON public.notification FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: care_person district staff read all people to look after; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all people to look after" ON public.care_person FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: photo district staff read all photos; Type: POLICY; Schema: public; Owner: -
@@ -10165,6 +11189,12 @@ CREATE POLICY "district staff read all resources" ON public.resource FOR SELECT 
 CREATE POLICY "district staff read all robots" ON public.notify_robot FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: visit district staff read all rounds; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all rounds" ON public.visit FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: service_log district staff read all service records; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10205,6 +11235,12 @@ CREATE POLICY "district staff read all units" ON public.unit FOR SELECT TO gongz
 --
 
 CREATE POLICY "district staff read all volunteers" ON public.volunteer FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: care_category district staff read care categories; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read care categories" ON public.care_category FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: category district staff read categories; Type: POLICY; Schema: public; Owner: -
@@ -10315,6 +11351,12 @@ CREATE POLICY "district staff read the work calendar" ON public.work_calendar FO
 CREATE POLICY "district staff record consults" ON public.event_consult FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: finding district staff record findings; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff record findings" ON public.finding FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: service_log district staff record service; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10337,6 +11379,12 @@ CREATE POLICY "district staff remove applications" ON public.application FOR DEL
 --
 
 CREATE POLICY "district staff remove assessments" ON public.assessment FOR DELETE TO gongzhi_district USING (true);
+
+--
+-- Name: care_category district staff remove care categories; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove care categories" ON public.care_category FOR DELETE TO gongzhi_district USING (true);
 
 --
 -- Name: category district staff remove categories; Type: POLICY; Schema: public; Owner: -
@@ -10435,6 +11483,12 @@ CREATE POLICY "district staff remove units" ON public.unit FOR DELETE TO gongzhi
 CREATE POLICY "district staff remove volunteers" ON public.volunteer FOR DELETE TO gongzhi_district USING (true);
 
 --
+-- Name: campaign district staff set campaigns; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff set campaigns" ON public.campaign FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: signup district staff sign up volunteers; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10511,6 +11565,12 @@ ALTER TABLE public.event_timeline ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.event_transition ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: finding; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.finding ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: match; Type: ROW SECURITY; Schema: public; Owner: -
@@ -10871,6 +11931,24 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: campaign staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.campaign AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: care_category staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.care_category AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: care_person staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.care_person AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: category staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10965,6 +12043,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.event_transition AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: finding staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.finding AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: match staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
@@ -11117,6 +12201,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.user_setting AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: visit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.visit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: volunteer staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11139,6 +12229,12 @@ CREATE POLICY "staff read applications of their territory" ON public.application
 --
 
 CREATE POLICY "staff read assessments of their territory" ON public.assessment FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: care_category staff read care categories; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read care categories" ON public.care_category FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
 
 --
 -- Name: category staff read categories; Type: POLICY; Schema: public; Owner: -
@@ -11515,6 +12611,18 @@ CREATE POLICY "street and community staff read their own unit's sending log" ON 
 CREATE POLICY "street and community staff remove their own unit's robots" ON public.notify_robot FOR DELETE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
 
 --
+-- Name: campaign street staff change campaigns of their street; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street staff change campaigns of their street" ON public.campaign FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: campaign street staff set campaigns in their street; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street staff set campaigns in their street" ON public.campaign FOR INSERT TO authenticated WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
 -- Name: subject_request; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -11683,6 +12791,66 @@ CREATE POLICY "system administrators rename org units" ON public.org_unit FOR UP
 CREATE POLICY "territorial staff read the provider records" ON public.provider_record FOR SELECT TO authenticated USING ((( SELECT private.terr_lo() AS terr_lo) IS NOT NULL));
 
 --
+-- Name: care_person territory staff add people to look after; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff add people to look after" ON public.care_person FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: care_person territory staff change people to look after; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff change people to look after" ON public.care_person FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: finding territory staff correct findings of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff correct findings of their territory" ON public.finding FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: visit territory staff correct rounds of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff correct rounds of their territory" ON public.visit FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: visit territory staff log rounds in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff log rounds in their territory" ON public.visit FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: campaign territory staff read campaigns of their area and above; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff read campaigns of their area and above" ON public.campaign FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: finding territory staff read findings of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff read findings of their territory" ON public.finding FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: care_person territory staff read people to look after; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff read people to look after" ON public.care_person FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: visit territory staff read rounds of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff read rounds of their territory" ON public.visit FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: finding territory staff record findings in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "territory staff record findings in their territory" ON public.finding FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: signup the portal's public form signs a volunteer up by phone and code; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11729,6 +12897,12 @@ CREATE POLICY "users change their own settings" ON public.user_setting FOR UPDAT
 --
 
 CREATE POLICY "users read their own settings" ON public.user_setting FOR SELECT TO authenticated, gongzhi_district USING ((user_id = ( SELECT private.uid() AS uid)));
+
+--
+-- Name: visit; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.visit ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: volunteer; Type: ROW SECURITY; Schema: public; Owner: -
@@ -11902,6 +13076,34 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.book_capacity(delta jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION care_person_address(p_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.care_person_address(p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.care_person_address(p_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.care_person_address(p_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION care_person_due(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.care_person_due() FROM PUBLIC;
+
+--
+-- Name: FUNCTION care_person_name(p_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.care_person_name(p_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.care_person_name(p_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.care_person_name(p_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION care_person_visited(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.care_person_visited() FROM PUBLIC;
 
 --
 -- Name: FUNCTION category_close_median(p_now timestamp with time zone); Type: ACL; Schema: private; Owner: -
@@ -12170,6 +13372,12 @@ GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days
 --
 
 REVOKE ALL ON FUNCTION private.event_written() FROM PUBLIC;
+
+--
+-- Name: FUNCTION finding_checked(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.finding_checked() FROM PUBLIC;
 
 --
 -- Name: FUNCTION guard_consult(); Type: ACL; Schema: private; Owner: -
@@ -12895,6 +14103,12 @@ GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_public;
 
 --
+-- Name: FUNCTION visit_checked(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.visit_checked() FROM PUBLIC;
+
+--
 -- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -
 --
 
@@ -13116,6 +14330,224 @@ GRANT ALL ON SEQUENCE public.audit_log_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.audit_log_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE campaign; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN,UPDATE ON TABLE public.campaign TO authenticated;
+GRANT ALL ON TABLE public.campaign TO service_role;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.campaign TO gongzhi_district;
+
+--
+-- Name: SEQUENCE campaign_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.campaign_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.campaign_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.campaign_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.campaign_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE care_category; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.care_category TO authenticated;
+GRANT ALL ON TABLE public.care_category TO service_role;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.care_category TO gongzhi_district;
+
+--
+-- Name: SEQUENCE care_category_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.care_category_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.care_category_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.care_category_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.care_category_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE care_person; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.care_person TO service_role;
+
+--
+-- Name: COLUMN care_person.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(id) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(org_unit_id),INSERT(org_unit_id),UPDATE(org_unit_id) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(org_unit_id),INSERT(org_unit_id),UPDATE(org_unit_id) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.street_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(street_id) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(street_id) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.community_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(community_id) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(community_id) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.grid_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(grid_id) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(grid_id) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.terr; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(terr) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(terr) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.category_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(category_id),INSERT(category_id),UPDATE(category_id) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(category_id),INSERT(category_id),UPDATE(category_id) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.person_name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(person_name),UPDATE(person_name) ON TABLE public.care_person TO authenticated;
+GRANT INSERT(person_name),UPDATE(person_name) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.person_name_masked; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(person_name_masked),INSERT(person_name_masked),UPDATE(person_name_masked) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(person_name_masked),INSERT(person_name_masked),UPDATE(person_name_masked) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.home_address; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(home_address),UPDATE(home_address) ON TABLE public.care_person TO authenticated;
+GRANT INSERT(home_address),UPDATE(home_address) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.phone_enc; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_enc),UPDATE(phone_enc) ON TABLE public.care_person TO authenticated;
+GRANT INSERT(phone_enc),UPDATE(phone_enc) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.phone_bidx; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(phone_bidx),UPDATE(phone_bidx) ON TABLE public.care_person TO authenticated;
+GRANT INSERT(phone_bidx),UPDATE(phone_bidx) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.phone_masked; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(phone_masked),INSERT(phone_masked),UPDATE(phone_masked) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(phone_masked),INSERT(phone_masked),UPDATE(phone_masked) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.id_number_enc; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(id_number_enc),UPDATE(id_number_enc) ON TABLE public.care_person TO authenticated;
+GRANT INSERT(id_number_enc),UPDATE(id_number_enc) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.id_number_bidx; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(id_number_bidx),UPDATE(id_number_bidx) ON TABLE public.care_person TO authenticated;
+GRANT INSERT(id_number_bidx),UPDATE(id_number_bidx) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.id_number_masked; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id_number_masked),INSERT(id_number_masked),UPDATE(id_number_masked) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(id_number_masked),INSERT(id_number_masked),UPDATE(id_number_masked) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.note; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(note),INSERT(note),UPDATE(note) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(note),INSERT(note),UPDATE(note) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.active; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(active),INSERT(active),UPDATE(active) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(active),INSERT(active),UPDATE(active) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.inactive_since; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(inactive_since) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(inactive_since) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.last_visit_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(last_visit_on) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(last_visit_on) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.next_due_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(next_due_on) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(next_due_on) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.created_by; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_by) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(created_by) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: COLUMN care_person.created_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE public.care_person TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.care_person TO gongzhi_district;
+
+--
+-- Name: SEQUENCE care_person_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.care_person_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.care_person_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.care_person_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.care_person_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE care_person_row; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.care_person_row TO authenticated;
+GRANT ALL ON TABLE public.care_person_row TO service_role;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.care_person_row TO gongzhi_district;
 
 --
 -- Name: TABLE category; Type: ACL; Schema: public; Owner: -
@@ -13685,6 +15117,23 @@ GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.event_transition TO ano
 GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.event_transition TO authenticated;
 GRANT ALL ON TABLE public.event_transition TO service_role;
 GRANT SELECT ON TABLE public.event_transition TO gongzhi_district;
+
+--
+-- Name: TABLE finding; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN,UPDATE ON TABLE public.finding TO authenticated;
+GRANT ALL ON TABLE public.finding TO service_role;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.finding TO gongzhi_district;
+
+--
+-- Name: SEQUENCE finding_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.finding_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.finding_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.finding_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.finding_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE match; Type: ACL; Schema: public; Owner: -
@@ -14355,6 +15804,23 @@ GRANT ALL ON TABLE public.user_setting TO anon;
 GRANT ALL ON TABLE public.user_setting TO authenticated;
 GRANT ALL ON TABLE public.user_setting TO service_role;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.user_setting TO gongzhi_district;
+
+--
+-- Name: TABLE visit; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,INSERT,REFERENCES,TRIGGER,MAINTAIN,UPDATE ON TABLE public.visit TO authenticated;
+GRANT ALL ON TABLE public.visit TO service_role;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.visit TO gongzhi_district;
+
+--
+-- Name: SEQUENCE visit_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.visit_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.visit_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.visit_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.visit_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE volunteer; Type: ACL; Schema: public; Owner: -

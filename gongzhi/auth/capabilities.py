@@ -44,6 +44,7 @@ ROLES = {
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
     "deliberation.move": ("community",),                # 五议: public.deliberation, community staff of the territory move items
+    "fieldwork.rounds": TERRITORY_ROLES,                 # people to look after, rounds, findings of the territory
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

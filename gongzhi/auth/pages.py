@@ -63,6 +63,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("deliberation", "pages/deliberation.py", "page.deliberation", ":material/how_to_vote:"),
     # The residents' 公议 vote with a vote code: open while signed out; community staff use it at the counter.
     Page("vote", "pages/vote.py", "page.vote", ":material/ballot:", url_path="vote"),
+    # 今日走访: the grid worker's day (people to look after, rounds, findings), phone first.
+    Page("field_today", "pages/field_today.py", "page.field_today", ":material/directions_walk:"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
@@ -73,16 +75,16 @@ PUBLIC_PAGES: list[str] = ["signup", "privacy", "vote"]
 MUST_CHANGE_PAGES: list[str] = ["account"]
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
+    "district": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "privacy", "deliberation"],
-    "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
+    "street": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy",
               "deliberation"],
-    "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
+    "community": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
                  "subject_requests", "privacy", "deliberation", "vote"],
-    "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
+    "grid": ["field_today", "home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
             "volunteer_posts", "second_factor", "account", "privacy", "deliberation"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }
@@ -95,6 +97,23 @@ ADMIN_PAGES: dict[str, list[str]] = {
     "security": ["home", "security_settings", "unmask_grants", "second_factor", "account", "privacy"],
     "audit": ["home", "security_log", "second_factor", "account", "privacy"],
 }
+
+
+# The page a role lands on after signing in where it is not the home page (the grid worker's day):
+# it takes the landing address, and the home page its own.
+LANDING_PAGES: dict[str, str] = {"grid": "field_today"}
+
+
+def landing(role: str, admin: str | None = None) -> str:
+    """The key of the page `role` (an administrator: always home) lands on after signing in."""
+    return "home" if admin is not None else LANDING_PAGES.get(role, "home")
+
+
+def address(page: Page, role: str, admin: str | None = None) -> str:
+    """The url path of `page` in the navigation of `role`: the landing page's is LANDING."""
+    if page.key == landing(role, admin):
+        return LANDING
+    return page.key if page.url == LANDING else page.url
 
 
 def public_pages() -> list[Page]:

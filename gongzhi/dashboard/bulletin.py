@@ -18,6 +18,7 @@ from gongzhi.auth import Identity
 from gongzhi.dashboard import export, queries
 from gongzhi.dashboard.periods import month_of
 from gongzhi.dashboard.queries import Dashboard
+from gongzhi.fieldwork import queries as fieldwork_queries
 from gongzhi.i18n import t
 
 GRIDS_SHOWN = 5
@@ -32,6 +33,7 @@ class Bulletin:
     by_days: list[dict]        # sub-units with closed demands, fewest days to close first
     best_grids: list[dict]
     worst_grids: list[dict]
+    rounds: dict | None = None  # the grid workers' month: visits, rounds, findings on the spot / reported
 
 
 def _rate_key(r: dict):
@@ -49,7 +51,9 @@ def build(user: Identity, unit_id: int | None, year: int, month: int) -> Bulleti
     ranked = sorted(grids, key=_rate_key)
     best = ranked[:GRIDS_SHOWN]
     worst = [g for g in reversed(ranked) if g not in best][:GRIDS_SHOWN]
-    return Bulletin(year, month, board, by_closure, by_days, best, worst)
+    with user.session() as conn:
+        rounds = fieldwork_queries.totals(conn, period.start, period.end)
+    return Bulletin(year, month, board, by_closure, by_days, best, worst, rounds)
 
 
 def title(b: Bulletin, lang: str) -> str:
@@ -98,6 +102,10 @@ def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
         _units_table(ws, b.best_grids, lang, "grid")
         _bold_row(ws, [t("bulletin.worst_grids", lang)])
         _units_table(ws, b.worst_grids, lang, "grid")
+    if b.rounds is not None:
+        _bold_row(ws, [t("fieldwork.sheet", lang)])
+        for key in ("visits", "rounds", "on_spot", "reported"):
+            cells.append(ws, [t(f"fieldwork.column.{key}", lang), b.rounds[key]])
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 22
     for col in "CDEF":

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 class PersonalField:
     table: str            # table in schema public
     column: str           # the logical field; encrypted fields are stored as <column>_enc/_bidx/_masked
-    kind: str             # "phone", "name", "id_number", "care_category"
+    kind: str             # "phone", "name", "id_number", "address", "care_category"
     encrypted: bool       # stored as ciphertext + blind index + masked copy, never in plain text
     purpose: str          # i18n key under privacy.purpose
     basis: str            # i18n key under privacy.basis
@@ -50,6 +50,15 @@ FIELDS: tuple[PersonalField, ...] = (
                   "territory_staff", PHONE_RETENTION),
     PersonalField("staff", "phone", "phone", True, "staff_contact", "employment",
                   "system_admin", PHONE_RETENTION),
+    # 特殊群体台账 (gongzhi.fieldwork): residents a grid visits regularly.
+    PersonalField("care_person", "person_name", "name", False, "care_visits", "public_duty",
+                  "owning_grid", NAME_RETENTION),
+    PersonalField("care_person", "phone", "phone", True, "care_visits", "public_duty",
+                  "owning_grid", PHONE_RETENTION),
+    PersonalField("care_person", "id_number", "id_number", True, "care_visits", "public_duty",
+                  "owning_grid", PHONE_RETENTION),
+    PersonalField("care_person", "home_address", "address", False, "care_visits", "public_duty",
+                  "owning_grid", NAME_RETENTION),
 )
 
 

@@ -31,7 +31,7 @@ from gongzhi.personal.inventory import FIELDS, PersonalField
 
 BATCH = 5000
 # What a column that may not be empty holds once anonymised (valid for its checks).
-MARKERS = {"phone": "0000000", "name": "已匿名"}
+MARKERS = {"phone": "0000000", "name": "已匿名", "address": ""}
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,7 @@ RULES: dict[str, Rule] = {
     "unit": Rule("id", "not active", "inactive_since"),
     "resource": Rule("id", "status = 'retired'", "updated_at"),
     "staff": Rule("user_id", "not active", "inactive_since"),
+    "care_person": Rule("id", "not active", "inactive_since"),
 }
 
 

@@ -9,6 +9,7 @@ from openpyxl import Workbook
 from gongzhi import cells, i18n
 
 COLUMNS = ("whistled", "on_time", "late", "closed", "satisfaction")
+ROUND_COLUMNS = ("visits", "rounds", "on_spot", "reported")
 
 
 def _cell(value):
@@ -26,6 +27,12 @@ def weekly_xlsx(report: dict, lang: str = i18n.DEFAULT) -> bytes:
         cells.append(sheet, [i18n.t("whistle.report.name", lang)] + [i18n.t(f"whistle.report.{c}", lang) for c in COLUMNS])
         for r in rows:
             cells.append(sheet, [_cell(name_of(r))] + [_cell(r[c]) for c in COLUMNS])
+    rounds = book.create_sheet(i18n.t("fieldwork.sheet", lang))      # the grid workers' rounds of the week
+    cells.append(rounds, [i18n.t("whistle.report.week", lang, monday=report["monday"].isoformat())])
+    cells.append(rounds, [i18n.t("whistle.report.name", lang)]
+                 + [i18n.t(f"fieldwork.column.{c}", lang) for c in ROUND_COLUMNS])
+    for r in report.get("rounds", []):
+        cells.append(rounds, [r["name"]] + [r[c] for c in ROUND_COLUMNS])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -14,6 +14,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.flaky(reruns=2)]   # a real browser o
 def test_a_home_card_opens_its_filtered_list(portal, browser_page):
     page = browser_page
     sign_in(page, portal, "wangge@demo.gongzhi.cn", name="刘洋")
+    page.get_by_role("link", name="首页", exact=True).click()    # the grid worker lands on 今日走访
     expect(page.get_by_role("heading", name="待办")).to_be_visible()
     nav = page.get_by_test_id("stSidebarNav")
     expect(nav).to_contain_text("需求清单")
@@ -37,6 +38,7 @@ def test_a_home_card_opens_its_filtered_list(portal, browser_page):
 def test_the_events_page_draws_lights_as_words_with_shapes(portal, browser_page):
     page = browser_page
     sign_in(page, portal, "wangge@demo.gongzhi.cn", name="刘洋")
+    page.get_by_role("link", name="首页", exact=True).click()
     card = page.locator(".st-key-card_events_to_evaluate")
     card.get_by_role("link", name="查看清单").click()
     expect(page.get_by_role("heading", name="事件办理")).to_be_visible()

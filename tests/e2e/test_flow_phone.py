@@ -6,7 +6,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from gongzhi.auth.pages import LANDING, PAGES, ROLE_PAGES
+from gongzhi.auth.pages import LANDING, PAGES, ROLE_PAGES, address
 from tests.e2e.conftest import PHONE, settle, sign_in, unique
 
 pytestmark = [pytest.mark.e2e, pytest.mark.flaky(reruns=2)]   # a real browser on a loaded machine can miss a late Streamlit rerun: up to two more runs
@@ -41,7 +41,7 @@ def test_grid_pages_fit_a_phone_and_forms_are_touch_sized(portal, new_page, sql)
     sign_in(page, portal, GRID, name="刘洋")
     problems = {}
     for key in ROLE_PAGES["grid"]:
-        url = PAGES[key].url
+        url = address(PAGES[key], "grid")
         page.goto(f"{portal}/{'' if url == LANDING else url}")
         expect(page.get_by_role("heading", level=1).first).to_be_visible()
         settle(page)

@@ -2,11 +2,21 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from gongzhi.auth.pages import pages_for
+from gongzhi.auth.pages import landing, pages_for
 from gongzhi.demo_data import DEMO_PASSWORD
 from gongzhi.home import overview
 from tests.pages.conftest import APP, TIMEOUT, identity_of
 from tests.conftest import ADMIN_EMAILS, DEMO_EMAILS
+
+
+HOME = "pages/home.py"   # the grid role lands on its day page (今日走访); home is one click away
+
+
+def _home(app_as, role: str):
+    """The home page of `role` inside app.py, as a click in the menu opens it."""
+    at = app_as(role).run()
+    return at.switch_page(HOME).run()
+
 
 
 def _metric(at, label):
@@ -15,11 +25,12 @@ def _metric(at, label):
 
 @pytest.mark.parametrize("role", list(DEMO_EMAILS))
 def test_home_shows_name_territory_and_what_the_role_can_see(app_as, role):
-    at = app_as(role).run()
-    assert not at.exception
+    landing = app_as(role).run()
     user = identity_of(DEMO_EMAILS[role])
+    assert any(user.org_unit_name in c.value for c in landing.sidebar.caption)
+    at = landing.switch_page(HOME).run()
+    assert not at.exception
     assert user.display_name in at.title[0].value
-    assert any(user.org_unit_name in c.value for c in at.sidebar.caption)
     figures = overview(user)
     assert _metric(at, "需求清单") == f"{figures['demands']:,}"
     assert _metric(at, "资源清单") == f"{figures['resources']:,}"
@@ -38,7 +49,8 @@ def test_sign_in_with_the_form_then_sign_out(fresh_db):
     at.text_input(key="login_password").input(DEMO_PASSWORD)
     at.button[0].click().run()
     assert not at.exception
-    assert "刘洋" in at.title[0].value
+    assert at.title[0].value == "今日走访"          # the grid worker lands on the day's page
+    assert any("刘洋" in m.value for m in at.sidebar.markdown)
     at.button(key="sign_out").click().run()
     assert "identity" not in at.session_state
     at.run()  # the browser lands on the sign-in page
@@ -58,14 +70,16 @@ def test_wrong_password_shows_a_message_in_chinese(fresh_db):
 def test_the_language_switch_turns_the_page_english(app_as):
     at = app_as("grid").run()
     at.sidebar.radio(key="lang_choice").set_value("en").run()
-    assert not at.exception
+    assert not at.exception and at.title[0].value == "Today's rounds"
+    at.switch_page(HOME).run()
     assert at.title[0].value.startswith("Hello")
 
 
 def test_each_role_registers_only_its_pages():
     assert [p.key for p in pages_for("nobody")] == []
     for role in DEMO_EMAILS:
-        assert pages_for(role)[0].key == "home"
+        assert pages_for(role)[0].key == landing(role)
+    assert landing("grid") == "field_today" and landing("grid", "system") == "home"
 
 
 @pytest.mark.parametrize("admin", list(ADMIN_EMAILS))
@@ -94,7 +108,7 @@ def test_signing_in_starts_a_session_that_a_reload_resumes_and_sign_out_ends(fre
     # A reload: a new browser session with nothing in it but the cookie.
     monkeypatch.setattr(session, "_cookie", lambda: token)
     reloaded = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not reloaded.exception and "刘洋" in reloaded.title[0].value
+    assert not reloaded.exception and any("刘洋" in m.value for m in reloaded.sidebar.markdown)
     reloaded.button(key="sign_out").click().run()
     again = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert "identity" not in again.session_state and again.text_input(key="login_email").value == ""

@@ -10,6 +10,14 @@ from gongzhi import i18n, todo
 from gongzhi.auth.pages import PAGES, ROLE_PAGES
 from tests.conftest import DEMO_EMAILS
 
+HOME = "pages/home.py"   # the grid role lands on its day page (今日走访); home is one click away
+
+
+def _home(app_as, role: str):
+    """The home page of `role` inside app.py, as a click in the menu opens it."""
+    at = app_as(role).run()
+    return at.switch_page(HOME).run()
+
 TOTAL = re.compile(r"^共 ([\d,]+) 条$")
 
 
@@ -36,7 +44,7 @@ def test_every_card_opens_a_page_its_roles_have():
 
 @pytest.mark.parametrize("role", list(DEMO_EMAILS))
 def test_each_card_counts_what_its_list_shows(app_as, role):
-    home = app_as(role).run()
+    home = _home(app_as, role)
     assert not home.exception
     cards = _cards(home)
     assert set(cards) == {c.key for c in todo.cards_for(role)}
@@ -55,7 +63,7 @@ def test_each_card_counts_what_its_list_shows(app_as, role):
 
 
 def test_following_a_card_drops_the_lists_own_filters(app_as):
-    home = app_as("grid").run()
+    home = _home(app_as, "grid")
     count = _cards(home)["demands_to_close"]
     at = app_as("grid", "pages/demands.py").run()
     at.multiselect(key="demand_f_status").set_value(["done"]).run()
@@ -78,7 +86,7 @@ def test_a_crafted_link_gets_a_message_and_the_whole_list(app_as):
 
 
 def test_items_due_since_the_last_visit_are_marked_new(app_as, fresh_db):
-    first = app_as("grid").run()
+    first = _home(app_as, "grid")
     assert not [m for m in first.markdown if "新 " in m.value], "nothing is new on the first visit"
     with psycopg.connect(fresh_db) as conn:   # a demand recorded in the grid after that visit
         conn.execute("""insert into public.demand (org_unit_id, category_id, title, created_at)
@@ -88,7 +96,7 @@ def test_items_due_since_the_last_visit_are_marked_new(app_as, fresh_db):
         seen = conn.execute("""select home_seen_at from public.user_setting x join auth.users u on u.id = x.user_id
                                where u.email = %s""", (DEMO_EMAILS["grid"],)).fetchone()[0]
     assert seen is not None
-    again = app_as("grid").run()      # a new browser session: the next visit
+    again = _home(app_as, "grid")      # a new browser session: the next visit
     marks = [m.value for m in again.markdown if "新 " in m.value]
     assert marks == [":blue-badge[新 1]"]
     assert again.caption[0].value.startswith("标「新」的是您上次来访")

@@ -91,6 +91,23 @@ def inactive_staff(conn, since: dt.datetime | None, number: str | None = None) -
     return user
 
 
+def inactive_care_person(conn, since: dt.datetime | None, number: str | None = None) -> int:
+    """A person to look after whose entry ended at `since` (None: still looked after), with a phone,
+    an ID number, a name and an address."""
+    from gongzhi.personal import crypto
+    ident = crypto.seal("id_number", "11010519491231002X")
+    person = conn.execute(
+        f"""insert into public.care_person (org_unit_id, category_id, person_name, person_name_masked, home_address,
+                                            id_number_enc, id_number_bidx, id_number_masked, {columns()})
+            values (%(unit)s, (select min(id) from public.care_category), '测试老人', '测**', '1号楼101室',
+                    %(ienc)s, %(ibidx)s, %(imasked)s, {values()}) returning id""",
+        {"unit": unit_id(conn, GRID), "ienc": ident.enc, "ibidx": ident.bidx, "imasked": ident.masked,
+         **sealed(number or phone())}).fetchone()
+    person = person["id"] if isinstance(person, dict) else person[0]
+    _inactive(conn, "care_person", "id", person, since)
+    return person
+
+
 MAKERS = {
     "demand": closed_demand,
     "application": decided_application,
@@ -98,4 +115,5 @@ MAKERS = {
     "unit": inactive_unit,
     "resource": retired_resource,
     "staff": inactive_staff,
+    "care_person": inactive_care_person,
 }

@@ -23,7 +23,7 @@ def test_every_field_is_a_column_plain_or_encrypted(conn, field):
 
 def test_the_inventory_has_no_field_twice_and_only_known_kinds():
     assert len({(f.table, f.column) for f in FIELDS}) == len(FIELDS)
-    assert {f.kind for f in FIELDS} <= {"phone", "name", "id_number", "care_category"}
+    assert {f.kind for f in FIELDS} <= {"phone", "name", "id_number", "address", "care_category"}
     assert {f.table for f in encrypted_fields()} >= {"demand", "application", "volunteer", "unit", "staff"}
     assert all(f.retention_days > 0 for f in FIELDS)
 
