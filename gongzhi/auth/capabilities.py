@@ -43,6 +43,9 @@ ROLES = {
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
+    "secretary.claim": ("district", "street", "community"),   # 书记项目: secretaries claim at their own unit
+    "secretary.review": ("district", "street"),          # 审 and 督's notes: the level above (the row decides which)
+    "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

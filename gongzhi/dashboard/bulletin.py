@@ -6,8 +6,9 @@ Its figures are the dashboard's for the same scope and month (`queries.load`), s
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
@@ -19,6 +20,7 @@ from gongzhi.dashboard import export, queries
 from gongzhi.dashboard.periods import month_of
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.i18n import t
+from gongzhi.levers import secretary
 
 GRIDS_SHOWN = 5
 
@@ -32,6 +34,7 @@ class Bulletin:
     by_days: list[dict]        # sub-units with closed demands, fewest days to close first
     best_grids: list[dict]
     worst_grids: list[dict]
+    published: list[dict] = field(default_factory=list)   # 书记项目 results published (晒) in the month
 
 
 def _rate_key(r: dict):
@@ -49,7 +52,9 @@ def build(user: Identity, unit_id: int | None, year: int, month: int) -> Bulleti
     ranked = sorted(grids, key=_rate_key)
     best = ranked[:GRIDS_SHOWN]
     worst = [g for g in reversed(ranked) if g not in best][:GRIDS_SHOWN]
-    return Bulletin(year, month, board, by_closure, by_days, best, worst)
+    published = secretary.published(user, since=period.start, until=period.end + dt.timedelta(days=1),
+                                    unit_id=unit_id)
+    return Bulletin(year, month, board, by_closure, by_days, best, worst, published)
 
 
 def title(b: Bulletin, lang: str) -> str:
@@ -98,6 +103,13 @@ def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
         _units_table(ws, b.best_grids, lang, "grid")
         _bold_row(ws, [t("bulletin.worst_grids", lang)])
         _units_table(ws, b.worst_grids, lang, "grid")
+    if b.published:
+        _bold_row(ws, [t("secretary.bulletin.title", lang)])
+        _bold_row(ws, [t("secretary.column.unit", lang), t("secretary.field.name", lang), t("secretary.field.result", lang),
+                       t("secretary.kpi.solved", lang), t("secretary.kpi.reached", lang)])
+        for r in b.published:
+            cells.append(ws, [r["unit_name"], r["name"], r["result"], r["problems_solved"], r["people_reached"]])
+        cells.append(ws, [])
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 22
     for col in "CDEF":
