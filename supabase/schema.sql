@@ -1557,7 +1557,7 @@ declare
   me bigint := private.terr_lo();
   reviewing boolean;
 begin
-  if private.is_system() then
+  if private.owner_writes() then
     return new;
   end if;
   if tg_op = 'INSERT' then
@@ -1577,6 +1577,9 @@ begin
        is distinct from (old.secretary, old.goal, old.targets, old.report_every_days, old.deadline, old.result,
                          old.problems_solved, old.people_reached) then
       raise exception 'gongzhi:secretary.reviewer_changes_only_the_review' using errcode = 'insufficient_privilege';
+    end if;
+    if new.status = 'returned' and length(btrim(new.review_note)) = 0 then
+      raise exception 'gongzhi:secretary.error.reasons' using errcode = 'check_violation';
     end if;
     new.reviewed_at := now();
     new.reviewed_by := auth.uid();
@@ -1617,7 +1620,7 @@ declare
 begin
   select * into sp from public.secretary_project where id = new.secretary_project_id;
   new.created_at := now();
-  if private.is_system() then
+  if private.owner_writes() then
     return new;
   end if;
   if new.kind = 'report' then
@@ -1962,6 +1965,15 @@ begin
   raise exception 'gongzhi:org_unit.immutable' using errcode = 'check_violation';
 end;
 $$;
+
+--
+-- Name: owner_writes(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.owner_writes() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select coalesce(current_setting('role', true), 'none') not in ('authenticated', 'anon', 'gongzhi_district', 'gongzhi_admin') $$;
 
 --
 -- Name: password_blocks(uuid); Type: FUNCTION; Schema: private; Owner: -
@@ -11658,6 +11670,12 @@ GRANT ALL ON FUNCTION private.next_step(step text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.org_unit_ancestors_fixed() FROM PUBLIC;
 
 --
+-- Name: FUNCTION owner_writes(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.owner_writes() FROM PUBLIC;
+
+--
 -- Name: FUNCTION password_blocks(p_user uuid); Type: ACL; Schema: private; Owner: -
 --
 
@@ -12071,6 +12089,8 @@ GRANT ALL ON FUNCTION private.terr_hi() TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.terr_level(terr bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.terr_level(terr bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.terr_level(terr bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_lo(); Type: ACL; Schema: private; Owner: -
@@ -12097,6 +12117,8 @@ REVOKE ALL ON FUNCTION private.terr_slots(kind text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.terr_span(kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.terr_span(kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.terr_span(kind text) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_step(kind text); Type: ACL; Schema: private; Owner: -
@@ -12109,6 +12131,8 @@ REVOKE ALL ON FUNCTION private.terr_step(kind text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.terr_unit(terr bigint, kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.terr_unit(terr bigint, kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.terr_unit(terr bigint, kind text) TO gongzhi_district;
 
 --
 -- Name: FUNCTION touch(); Type: ACL; Schema: private; Owner: -

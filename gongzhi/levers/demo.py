@@ -73,4 +73,4 @@ def load(conn: psycopg.Connection) -> None:
         if status in ("approved", "published"):
             conn.execute("""insert into public.secretary_update (secretary_project_id, kind, body, progress)
                             values (%s, 'report', '已完成前期摸排和居民意见征集', 30),
-                                   (%s, 'note', '请加快进度,注意听取居民意见')""", (claim, claim))
+                                   (%s, 'note', '请加快进度,注意听取居民意见', null)""", (claim, claim))

@@ -127,6 +127,13 @@ create index baolian_pair_unit_id_idx on public.baolian_pair (unit_id);
 create index baolian_pair_created_by_idx on public.baolian_pair (created_by);
 
 -- ---------------------------------------------------------------- triggers
+-- Whether the statement runs as the owner (the demo loader, migrations) rather than as a client
+-- role: inside a security definer function current_user is the owner, so the role set for the
+-- request is read instead.
+create function private.owner_writes() returns boolean
+language sql stable set search_path = ''
+as $$ select coalesce(current_setting('role', true), 'none') not in ('authenticated', 'anon', 'gongzhi_district', 'gongzhi_admin') $$;
+
 -- A claim takes its unit from its project, which must be a secretary project of a district,
 -- street or community.
 create function private.secretary_project_claim() returns trigger
@@ -157,7 +164,7 @@ declare
   me bigint := private.terr_lo();
   reviewing boolean;
 begin
-  if private.is_system() then
+  if private.owner_writes() then
     return new;
   end if;
   if tg_op = 'INSERT' then
@@ -177,6 +184,9 @@ begin
        is distinct from (old.secretary, old.goal, old.targets, old.report_every_days, old.deadline, old.result,
                          old.problems_solved, old.people_reached) then
       raise exception 'gongzhi:secretary.reviewer_changes_only_the_review' using errcode = 'insufficient_privilege';
+    end if;
+    if new.status = 'returned' and length(btrim(new.review_note)) = 0 then
+      raise exception 'gongzhi:secretary.error.reasons' using errcode = 'check_violation';
     end if;
     new.reviewed_at := now();
     new.reviewed_by := auth.uid();
@@ -213,7 +223,7 @@ declare
 begin
   select * into sp from public.secretary_project where id = new.secretary_project_id;
   new.created_at := now();
-  if private.is_system() then
+  if private.owner_writes() then
     return new;
   end if;
   if new.kind = 'report' then
@@ -443,3 +453,6 @@ grant update (status, score, reasons) on public.baolian_pair to gongzhi_district
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
+-- secretary_project.review_terr is computed by these as rows are written by staff.
+grant execute on function private.terr_level(bigint), private.terr_unit(bigint, text), private.terr_span(text)
+  to authenticated, gongzhi_district;
