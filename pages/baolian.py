@@ -23,8 +23,14 @@ def _propose() -> None:
     forms.submit("bl_act", lambda: baolian.propose(user), "baolian.proposed")
 
 
-def _confirm(ids: list[int]) -> None:
-    forms.submit("bl_act", lambda: baolian.confirm(user, ids), "baolian.confirmed")
+def _confirm() -> None:
+    s = st.session_state
+    forms.submit("bl_confirm", lambda: baolian.confirm(user, s["bl_confirm_pair"], s["bl_contact"], s["bl_phone"]),
+                 "baolian.confirmed", clear=("bl_contact", "bl_phone"))
+
+
+def field_label(name: str) -> str:
+    return t(f"baolian.field.{name}") if name in ("contact_name", "phone") else name
 
 
 def _remove() -> None:
@@ -55,11 +61,15 @@ def _pairs() -> None:
                  hide_index=True, width="stretch")
     if not planning:
         return
-    proposed = [r["id"] for r in rows if r["status"] == "proposed"]
-    st.button(t("baolian.confirm_page", n=len(proposed)), key="bl_confirm", disabled=not proposed,
-              on_click=_confirm, args=(proposed,))
     labels = {r["id"]: f"{r['community_name']} — {r['unit_name']}" for r in rows if r["status"] == "proposed"}
     if labels:
+        with st.form("bl_confirm_form"):
+            st.selectbox(t("baolian.confirm_which"), list(labels), format_func=labels.get, key="bl_confirm_pair")
+            st.caption(t("baolian.contact_help"))
+            st.text_input(t("baolian.field.contact_name"), key="bl_contact")
+            st.text_input(t("baolian.field.phone"), key="bl_phone")
+            st.form_submit_button(t("baolian.confirm"), type="primary", on_click=_confirm)
+        forms.show("bl_confirm", field_label)
         with st.form("bl_remove_form"):
             st.selectbox(t("baolian.remove_which"), list(labels), format_func=labels.get, key="bl_remove")
             st.form_submit_button(t("baolian.remove"), on_click=_remove)

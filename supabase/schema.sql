@@ -404,26 +404,30 @@ CREATE FUNCTION private.baolian_confirm() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if old.status = 'confirmed' then
-    if (new.status, new.baolian_unit_id, new.org_unit_id) is distinct from ('confirmed', old.baolian_unit_id, old.org_unit_id) then
+  if tg_op = 'UPDATE' and old.status = 'confirmed' then
+    if (new.status, new.baolian_unit_id, new.org_unit_id, new.unit_id)
+       is distinct from ('confirmed', old.baolian_unit_id, old.org_unit_id, old.unit_id) then
       raise exception 'gongzhi:baolian.confirmed_is_final' using errcode = 'check_violation';
     end if;
-    new.unit_id := old.unit_id;
     new.confirmed_at := old.confirmed_at;
     return new;
   end if;
-  new.unit_id := null;
-  new.confirmed_at := null;
-  if new.status = 'confirmed' then
-    select u.id into new.unit_id from public.unit u join public.baolian_unit b on b.name = u.name
-    where b.id = new.baolian_unit_id and u.org_unit_id = new.org_unit_id and u.active limit 1;
-    if new.unit_id is null then
-      insert into public.unit (org_unit_id, name, unit_type)
-      select new.org_unit_id, b.name, 'organ' from public.baolian_unit b where b.id = new.baolian_unit_id
-      returning id into new.unit_id;
-    end if;
-    new.confirmed_at := now();
+  if new.status <> 'confirmed' then
+    new.unit_id := null;
+    new.confirmed_at := null;
+    return new;
   end if;
+  if new.unit_id is null then
+    select u.id into new.unit_id from public.unit u join public.baolian_unit b on b.name = u.name
+    where b.id = new.baolian_unit_id and u.org_unit_id = new.org_unit_id and u.active
+    order by u.id limit 1;
+    if new.unit_id is null then
+      raise exception 'gongzhi:baolian.contact_needed' using errcode = 'check_violation';
+    end if;
+  elsif not exists (select from public.unit u where u.id = new.unit_id and u.org_unit_id = new.org_unit_id and u.active) then
+    raise exception 'gongzhi:baolian.registration_elsewhere' using errcode = 'check_violation';
+  end if;
+  new.confirmed_at := now();
   return new;
 end;
 $$;
@@ -1601,6 +1605,14 @@ begin
   end if;
   if new.status = 'submitted' and old.status <> 'submitted' then
     new.submitted_at := now();
+  end if;
+  if new.status = 'published' and old.status = 'approved' then
+    if length(btrim(new.result)) = 0 then
+      raise exception 'gongzhi:secretary.result_needed' using errcode = 'check_violation';
+    end if;
+    new.published_on := coalesce(new.published_on, current_date);
+  elsif new.status <> 'published' then
+    new.published_on := null;
   end if;
   return new;
 end;
@@ -3861,7 +3873,7 @@ COMMENT ON TABLE public.baolian_pair IS '包联: a unit paired with a community 
 -- Name: COLUMN baolian_pair.unit_id; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.baolian_pair.unit_id IS 'Computed: set when the pair is confirmed.';
+COMMENT ON COLUMN public.baolian_pair.unit_id IS 'The unit''s registration (单位报到) at the community, named when the pair is confirmed.';
 
 --
 -- Name: baolian_pair_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -4981,10 +4993,8 @@ END) STORED,
     CONSTRAINT secretary_project_goal_check CHECK (((length(btrim(goal)) >= 1) AND (length(btrim(goal)) <= 500))),
     CONSTRAINT secretary_project_people_reached_check CHECK (((people_reached >= 0) AND (people_reached <= 10000000))),
     CONSTRAINT secretary_project_problems_solved_check CHECK (((problems_solved >= 0) AND (problems_solved <= 1000000))),
-    CONSTRAINT secretary_project_published_with_result CHECK ((((status = 'published'::text) = (published_on IS NOT NULL)) AND ((status <> 'published'::text) OR (length(btrim(result)) > 0)))),
     CONSTRAINT secretary_project_report_every_days_check CHECK (((report_every_days >= 7) AND (report_every_days <= 92))),
     CONSTRAINT secretary_project_result_check CHECK ((length(result) <= 2000)),
-    CONSTRAINT secretary_project_returned_with_reasons CHECK (((status <> 'returned'::text) OR (length(btrim(review_note)) > 0))),
     CONSTRAINT secretary_project_review_note_check CHECK ((length(review_note) <= 1000)),
     CONSTRAINT secretary_project_secretary_check CHECK (((length(btrim(secretary)) >= 1) AND (length(btrim(secretary)) <= 50))),
     CONSTRAINT secretary_project_status_check CHECK ((status = ANY (ARRAY['claimed'::text, 'submitted'::text, 'approved'::text, 'returned'::text, 'published'::text]))),
@@ -12441,6 +12451,12 @@ GRANT UPDATE(reasons) ON TABLE public.baolian_pair TO gongzhi_district;
 --
 
 GRANT UPDATE(status) ON TABLE public.baolian_pair TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_pair.unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(unit_id) ON TABLE public.baolian_pair TO gongzhi_district;
 
 --
 -- Name: SEQUENCE baolian_pair_id_seq; Type: ACL; Schema: public; Owner: -

@@ -11,6 +11,10 @@ import psycopg
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.levers.pairing import Community, Unit, assign, pair_points
+from gongzhi.lists.fields import FieldError
+from gongzhi.lists.forms import FormError
+from gongzhi.personal import sealed_columns
+from gongzhi.personal.crypto import BadValue
 from gongzhi.statuses import OPEN_DEMAND, sql_list
 
 
@@ -86,11 +90,48 @@ def remove_pair(user: Identity, pair_id: int) -> None:
             raise DomainError("baolian.confirmed_is_final")
 
 
-def confirm(user: Identity, pair_ids: list[int]) -> int:
-    """确认: the pairs become the units' 报到 places; returns how many were confirmed."""
+def registered(user: Identity, pair_id: int) -> bool:
+    """Whether the pair's unit is already registered (单位报到) at the pair's community."""
+    with user.session() as conn:
+        return conn.execute("""select exists (select from public.baolian_pair p
+                                 join public.baolian_unit b on b.id = p.baolian_unit_id
+                                 join public.unit u on u.name = b.name and u.org_unit_id = p.org_unit_id and u.active
+                                 where p.id = %s) as found""", (pair_id,)).fetchone()["found"]
+
+
+def confirm(user: Identity, pair_id: int, contact_name: str = "", phone: str = "") -> int:
+    """确认 one pair: the unit is registered at the community (单位报到) with its contact unless it
+    already is there, and the pair names that registration; one transaction. Returns the
+    registration's id."""
+    contact_name, phone = (contact_name or "").strip(), (phone or "").strip()
     with _translated(), user.session() as conn:
-        return conn.execute("update public.baolian_pair set status = 'confirmed' where id = any(%s)"
-                            " and status = 'proposed'", (list(pair_ids),)).rowcount
+        pair = conn.execute("""select p.org_unit_id, b.name from public.baolian_pair p
+                               join public.baolian_unit b on b.id = p.baolian_unit_id
+                               where p.id = %s and p.status = 'proposed'""", (pair_id,)).fetchone()
+        if pair is None:
+            raise DomainError("baolian.confirmed_is_final")
+        unit = conn.execute("select id from public.unit where name = %s and org_unit_id = %s and active"
+                            " order by id limit 1", (pair["name"], pair["org_unit_id"])).fetchone()
+        if unit is None:
+            errors = []
+            if not contact_name or len(contact_name) > 50:
+                errors.append(FieldError("contact_name", "field.error.required"))
+            try:
+                sealed = sealed_columns("unit", {"phone": phone})
+                if sealed["phone_enc"] is None:
+                    errors.append(FieldError("phone", "field.error.required"))
+            except BadValue:
+                errors.append(FieldError("phone", "baolian.bad_phone"))
+            if errors:
+                raise FormError(errors)
+            unit = conn.execute("""insert into public.unit (org_unit_id, name, unit_type, contact_name,
+                                                          phone_enc, phone_bidx, phone_masked)
+                                   values (%s, %s, 'organ', %s, %s, %s, %s) returning id""",
+                                (pair["org_unit_id"], pair["name"], contact_name, sealed["phone_enc"],
+                                 sealed["phone_bidx"], sealed["phone_masked"])).fetchone()
+        conn.execute("update public.baolian_pair set status = 'confirmed', unit_id = %s where id = %s",
+                     (unit["id"], pair_id))
+        return unit["id"]
 
 
 def pairs(user: Identity, *, limit: int = 50, offset: int = 0) -> list[dict]:

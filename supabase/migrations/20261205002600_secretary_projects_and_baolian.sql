@@ -50,10 +50,7 @@ create table public.secretary_project (
   published_on date,
   created_by uuid default private.uid() references auth.users (id) on delete set null,
   created_at timestamptz not null default now(),
-  updated_at timestamptz not null default now(),
-  constraint secretary_project_returned_with_reasons check (status <> 'returned' or length(btrim(review_note)) > 0),
-  constraint secretary_project_published_with_result
-    check ((status = 'published') = (published_on is not null) and (status <> 'published' or length(btrim(result)) > 0))
+  updated_at timestamptz not null default now()
 );
 comment on table public.secretary_project is '书记项目 报·审·督·晒: the claim (认领) of a project of kind secretary by its unit''s secretary; budget and spending stay on the project.';
 comment on column public.secretary_project.review_terr is 'Computed: the territory code of the level that reviews (审) the claim.';
@@ -109,7 +106,7 @@ create table public.baolian_pair (
   unique (baolian_unit_id, org_unit_id)
 );
 comment on table public.baolian_pair is '包联: a unit paired with a community (org_unit_id), proposed with its score and reasons, then confirmed by staff; unit_id is the 单位报到 registration the confirmation made.';
-comment on column public.baolian_pair.unit_id is 'Computed: set when the pair is confirmed.';
+comment on column public.baolian_pair.unit_id is 'The unit''s registration (单位报到) at the community, named when the pair is confirmed.';
 
 -- ---------------------------------------------------------------- indexes
 create index secretary_project_org_unit_id_idx on public.secretary_project (org_unit_id);
@@ -156,7 +153,8 @@ end;
 $$;
 
 -- Who may do what to a claim: its own level claims, edits, submits, reports and publishes; the
--- level above approves or returns with reasons, and changes nothing else.
+-- level above approves or returns with reasons, and changes nothing else. A published claim has
+-- its result and date.
 create function private.guard_secretary_project() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
@@ -209,6 +207,14 @@ begin
   if new.status = 'submitted' and old.status <> 'submitted' then
     new.submitted_at := now();
   end if;
+  if new.status = 'published' and old.status = 'approved' then
+    if length(btrim(new.result)) = 0 then
+      raise exception 'gongzhi:secretary.result_needed' using errcode = 'check_violation';
+    end if;
+    new.published_on := coalesce(new.published_on, current_date);
+  elsif new.status <> 'published' then
+    new.published_on := null;
+  end if;
   return new;
 end;
 $$;
@@ -260,32 +266,38 @@ begin
 end;
 $$;
 
--- Confirming a pair registers the unit at the community (单位报到): its members then have a
--- community to report to and the unit is one of the community's 报到 units. A confirmed pair stays.
+-- A confirmed pair names the unit's registration at the community (单位报到, public.unit, which holds
+-- the sealed contact phone): the one staff give, or the unit's active registration there by name.
+-- Its members then have a community to report to, and the unit is one of the community's 报到
+-- units. A confirmed pair stays as it is.
 create function private.baolian_confirm() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  if old.status = 'confirmed' then
-    if (new.status, new.baolian_unit_id, new.org_unit_id) is distinct from ('confirmed', old.baolian_unit_id, old.org_unit_id) then
+  if tg_op = 'UPDATE' and old.status = 'confirmed' then
+    if (new.status, new.baolian_unit_id, new.org_unit_id, new.unit_id)
+       is distinct from ('confirmed', old.baolian_unit_id, old.org_unit_id, old.unit_id) then
       raise exception 'gongzhi:baolian.confirmed_is_final' using errcode = 'check_violation';
     end if;
-    new.unit_id := old.unit_id;
     new.confirmed_at := old.confirmed_at;
     return new;
   end if;
-  new.unit_id := null;
-  new.confirmed_at := null;
-  if new.status = 'confirmed' then
-    select u.id into new.unit_id from public.unit u join public.baolian_unit b on b.name = u.name
-    where b.id = new.baolian_unit_id and u.org_unit_id = new.org_unit_id and u.active limit 1;
-    if new.unit_id is null then
-      insert into public.unit (org_unit_id, name, unit_type)
-      select new.org_unit_id, b.name, 'organ' from public.baolian_unit b where b.id = new.baolian_unit_id
-      returning id into new.unit_id;
-    end if;
-    new.confirmed_at := now();
+  if new.status <> 'confirmed' then
+    new.unit_id := null;
+    new.confirmed_at := null;
+    return new;
   end if;
+  if new.unit_id is null then
+    select u.id into new.unit_id from public.unit u join public.baolian_unit b on b.name = u.name
+    where b.id = new.baolian_unit_id and u.org_unit_id = new.org_unit_id and u.active
+    order by u.id limit 1;
+    if new.unit_id is null then
+      raise exception 'gongzhi:baolian.contact_needed' using errcode = 'check_violation';
+    end if;
+  elsif not exists (select from public.unit u where u.id = new.unit_id and u.org_unit_id = new.org_unit_id and u.active) then
+    raise exception 'gongzhi:baolian.registration_elsewhere' using errcode = 'check_violation';
+  end if;
+  new.confirmed_at := now();
   return new;
 end;
 $$;
@@ -449,7 +461,7 @@ grant update (secretary, goal, targets, report_every_days, deadline, status, rev
 grant select on public.baolian_unit, public.community_profile, public.baolian_pair to authenticated;
 grant select, insert, update, delete on public.baolian_unit, public.community_profile to gongzhi_district;
 grant select, insert, delete on public.baolian_pair to gongzhi_district;
-grant update (status, score, reasons) on public.baolian_pair to gongzhi_district;
+grant update (status, score, reasons, unit_id) on public.baolian_pair to gongzhi_district;
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;

@@ -163,3 +163,18 @@ def test_only_secretary_projects_of_district_street_or_community_are_claimed(con
         conn.execute("""insert into public.secretary_project (project_id, org_unit_id, secretary, goal, targets, deadline)
                         values (%s, %s, '刘洋', '目标', '指标', current_date + 30)""",
                      (project, unit_id(conn, "丽水社区第一网格")))
+
+
+def test_publishing_needs_a_result_and_then_is_final(conn):
+    claim = _claim(conn, "丽水社区", "community")
+    _move(conn, "community", claim, "submitted")
+    _move(conn, "street", claim, "approved", "同意")
+    assert _refused(conn, "community", claim, "published") == "secretary.result_needed"
+    act_as(conn, "community")
+    conn.execute("update public.secretary_project set status = 'published', result = '完成' where id = %s", (claim,))
+    act_as(conn, "community")
+    with pytest.raises(psycopg.Error, match="gongzhi:secretary.published_is_final"), conn.transaction():
+        conn.execute("update public.secretary_project set people_reached = 99999 where id = %s", (claim,))
+    act_as_owner(conn)
+    assert conn.execute("select published_on = current_date as today from public.secretary_project where id = %s",
+                        (claim,)).fetchone()["today"]
