@@ -60,6 +60,20 @@ class Pair:
     reasons: list[dict] = field(default_factory=list)   # [{key, params}] i18n keys of baolian.reason.*
 
 
+def pair_score(u: Unit, c: Community) -> float:
+    """The pair's points alone (pair_points without the reasons), for the whole matrix."""
+    total = sum(c.demand_mix.values())
+    share = sum(c.demand_mix.get(f, 0) for f in u.functions) / total if total else 0.0
+    if u.community is not None and u.community == c.key:
+        near = 30.0
+    elif u.street is not None and u.street == c.street:
+        near = 20.0
+    else:
+        near = 5.0
+    need = max(1.0, c.population / 1000 + 2 * c.old_estates)
+    return round(50 * share, 1) + near + round(20 * min(u.strength, need) / max(u.strength, need), 1)
+
+
 def pair_points(u: Unit, c: Community) -> tuple[float, list[dict]]:
     """The pair's points and its reasons (i18n keys with parameters)."""
     total = sum(c.demand_mix.values())
@@ -89,7 +103,7 @@ def objective(units: list[Unit], communities: list[Community], pairs: list[tuple
     by_comm = {c.key: c for c in communities}
     total, in_comm, same = 0.0, {}, {}
     for uk, ck in pairs:
-        total += pair_points(by_unit[uk], by_comm[ck])[0]
+        total += pair_score(by_unit[uk], by_comm[ck])
         in_comm[ck] = in_comm.get(ck, 0) + 1
         key = (ck, by_unit[uk].functions[0])
         same[key] = same.get(key, 0) + 1
@@ -117,7 +131,7 @@ def assign(units: list[Unit], communities: list[Community]) -> list[Pair]:
     """Pairs of maximum objective() under the capacities, each with its reasons."""
     if not units or not communities:
         return []
-    points = {(u.key, c.key): pair_points(u, c) for u in units for c in communities}
+    points = {(u.key, c.key): pair_score(u, c) for u in units for c in communities}
     flow = min_cost_flow.SimpleMinCostFlow()
     nu, nc = len(units), len(communities)
     functions = sorted({u.functions[0] for u in units})
@@ -136,7 +150,7 @@ def assign(units: list[Unit], communities: list[Community]) -> list[Pair]:
         f = fidx[u.functions[0]]
         for j, c in enumerate(communities):
             arc = flow.add_arc_with_capacity_and_unit_cost(unit_node[u.key], cf_base + j * nf + f, 1,
-                                                           -round(points[(u.key, c.key)][0] * SCALE))
+                                                           -round(points[(u.key, c.key)] * SCALE))
             pair_arcs[arc] = (u.key, c.key)
     for j, c in enumerate(communities):
         for f in range(nf):
@@ -152,11 +166,13 @@ def assign(units: list[Unit], communities: list[Community]) -> list[Pair]:
     if flow.solve() != flow.OPTIMAL:
         raise RuntimeError("min-cost flow failed")
     chosen = [pair_arcs[a] for a in pair_arcs if flow.flow(a) > 0]
-    return _with_reasons(units, chosen, points)
+    return _with_reasons(units, communities, chosen)
 
 
-def _with_reasons(units: list[Unit], chosen: list[tuple[int, int]], points: dict) -> list[Pair]:
+def _with_reasons(units: list[Unit], communities: list[Community], chosen: list[tuple[int, int]]) -> list[Pair]:
     by_unit = {u.key: u for u in units}
+    by_comm = {c.key: c for c in communities}
+    points = {(uk, ck): pair_points(by_unit[uk], by_comm[ck]) for uk, ck in chosen}
     names = {}
     for uk, ck in chosen:
         names.setdefault((ck, by_unit[uk].functions[0]), []).append(by_unit[uk].name)

@@ -76,3 +76,19 @@ def test_every_community_is_covered_before_any_gets_a_second_when_capacity_allow
     units, communities = _case(3, 20, 10)
     covered = {p.community for p in pairing.assign(units, communities)}
     assert covered == {c.key for c in communities}
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pair_score_is_pair_points_without_the_reasons(seed):
+    units, communities = _case(seed, 5, 5)
+    for u in units:
+        for c in communities:
+            assert pairing.pair_score(u, c) == pytest.approx(pairing.pair_points(u, c)[0])
+
+
+def test_the_bench_case_beats_the_greedy_baseline():
+    from gongzhi.bench import mobilise
+    units, communities = mobilise.baolian_case(40, 40)
+    optimal = pairing.assign(units, communities)
+    assert pairing.objective(units, communities, [(p.unit, p.community) for p in optimal]) >= \
+        pairing.objective(units, communities, mobilise.greedy(units, communities))
