@@ -63,7 +63,8 @@ def _claim_form() -> None:
 
 def _detail(row: dict) -> None:
     st.subheader(f"{row['name']} · {row['unit_name']}")
-    st.markdown(f"{t('secretary.status.' + row['status'])} {lights.badge(row['light'])}")
+    status = t(f"secretary.status.{row['status']}")
+    st.markdown(f"{status} {lights.badge(row['light'])}")
     st.write(f"**{t('secretary.field.goal')}**：{row['goal']}")
     st.write(f"**{t('secretary.field.targets')}**：")
     st.text(row["targets"])

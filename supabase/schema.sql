@@ -6215,6 +6215,12 @@ CREATE INDEX baolian_pair_created_by_idx ON public.baolian_pair USING btree (cre
 CREATE INDEX baolian_pair_org_unit_id_idx ON public.baolian_pair USING btree (org_unit_id);
 
 --
+-- Name: baolian_pair_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_pair_status_idx ON public.baolian_pair USING btree (status, baolian_unit_id);
+
+--
 -- Name: baolian_pair_terr_idx; Type: INDEX; Schema: public; Owner: -
 --
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 from ortools.graph.python import min_cost_flow
 
 SCALE = 100          # points are kept as integers × SCALE in the flow
@@ -61,9 +62,9 @@ class Pair:
 
 
 def pair_score(u: Unit, c: Community) -> float:
-    """The pair's points alone (pair_points without the reasons), for the whole matrix."""
+    """The pair's points alone (pair_points without the reasons)."""
     total = sum(c.demand_mix.values())
-    share = sum(c.demand_mix.get(f, 0) for f in u.functions) / total if total else 0.0
+    share = sum(c.demand_mix.get(f, 0) for f in set(u.functions)) / total if total else 0.0
     if u.community is not None and u.community == c.key:
         near = 30.0
     elif u.street is not None and u.street == c.street:
@@ -71,7 +72,30 @@ def pair_score(u: Unit, c: Community) -> float:
     else:
         near = 5.0
     need = max(1.0, c.population / 1000 + 2 * c.old_estates)
-    return round(50 * share, 1) + near + round(20 * min(u.strength, need) / max(u.strength, need), 1)
+    return 50 * share + near + 20 * min(u.strength, need) / max(u.strength, need)
+
+
+def score_matrix(units: list[Unit], communities: list[Community]) -> np.ndarray:
+    """pair_score of every unit (rows) and community (columns), computed on arrays."""
+    codes = sorted({f for u in units for f in u.functions} | {f for c in communities for f in c.demand_mix})
+    at = {f: k for k, f in enumerate(codes)}
+    has = np.zeros((len(units), len(codes)))
+    for i, u in enumerate(units):
+        has[i, [at[f] for f in set(u.functions)]] = 1.0
+    mix = np.zeros((len(codes), len(communities)))
+    for j, c in enumerate(communities):
+        for f, n in c.demand_mix.items():
+            mix[at[f], j] = n
+    totals = mix.sum(axis=0)
+    share = (has @ mix) / np.where(totals > 0, totals, 1.0)
+    u_comm = np.array([-1 if u.community is None else u.community for u in units])[:, None]
+    u_street = np.array([-1 if u.street is None else u.street for u in units])[:, None]
+    c_key = np.array([c.key for c in communities])[None, :]
+    c_street = np.array([-2 if c.street is None else c.street for c in communities])[None, :]
+    near = np.where(u_comm == c_key, 30.0, np.where(u_street == c_street, 20.0, 5.0))
+    need = np.maximum(1.0, np.array([c.population / 1000 + 2 * c.old_estates for c in communities]))[None, :]
+    strength = np.array([float(u.strength) for u in units])[:, None]
+    return 50 * share + near + 20 * np.minimum(strength, need) / np.maximum(strength, need)
 
 
 def pair_points(u: Unit, c: Community) -> tuple[float, list[dict]]:
@@ -80,9 +104,9 @@ def pair_points(u: Unit, c: Community) -> tuple[float, list[dict]]:
     related = [f for f in u.functions if c.demand_mix.get(f)]
     share = sum(c.demand_mix[f] for f in related) / total if total else 0.0
     reasons = []
-    functions = round(50 * share, 1)
+    functions = 50 * share
     reasons.append({"key": "baolian.reason.functions" if related else "baolian.reason.no_functions",
-                    "params": {"functions": related, "share": round(100 * share), "points": functions}})
+                    "params": {"functions": related, "share": round(100 * share), "points": round(functions, 1)}})
     if u.community is not None and u.community == c.key:
         near, where = 30.0, "baolian.reason.same_community"
     elif u.street is not None and u.street == c.street:
@@ -91,9 +115,9 @@ def pair_points(u: Unit, c: Community) -> tuple[float, list[dict]]:
         near, where = 5.0, "baolian.reason.far"
     reasons.append({"key": where, "params": {"points": near}})
     need = max(1.0, c.population / 1000 + 2 * c.old_estates)
-    fit = round(20 * min(u.strength, need) / max(u.strength, need), 1)
+    fit = 20 * min(u.strength, need) / max(u.strength, need)
     reasons.append({"key": "baolian.reason.strength", "params": {"strength": u.strength, "need": round(need),
-                                                                  "points": fit}})
+                                                                  "points": round(fit, 1)}})
     return functions + near + fit, reasons
 
 
@@ -131,7 +155,7 @@ def assign(units: list[Unit], communities: list[Community]) -> list[Pair]:
     """Pairs of maximum objective() under the capacities, each with its reasons."""
     if not units or not communities:
         return []
-    points = {(u.key, c.key): pair_score(u, c) for u in units for c in communities}
+    points = score_matrix(units, communities)
     flow = min_cost_flow.SimpleMinCostFlow()
     nu, nc = len(units), len(communities)
     functions = sorted({u.functions[0] for u in units})
@@ -145,13 +169,11 @@ def assign(units: list[Unit], communities: list[Community]) -> list[Pair]:
     per = min(PER_COMMUNITY, max(u.capacity for u in units) * nu)
     for u in units:
         flow.add_arc_with_capacity_and_unit_cost(source, unit_node[u.key], u.capacity, 0)
-    pair_arcs = {}
-    for u in units:
-        f = fidx[u.functions[0]]
-        for j, c in enumerate(communities):
-            arc = flow.add_arc_with_capacity_and_unit_cost(unit_node[u.key], cf_base + j * nf + f, 1,
-                                                           -round(points[(u.key, c.key)] * SCALE))
-            pair_arcs[arc] = (u.key, c.key)
+    main = np.array([fidx[u.functions[0]] for u in units])
+    tails = np.repeat(2 + np.arange(nu), nc)
+    heads = (cf_base + np.arange(nc)[None, :] * nf + main[:, None]).reshape(-1)
+    costs = -np.rint(points * SCALE).astype(np.int64).reshape(-1)
+    first_arc = flow.add_arcs_with_capacity_and_unit_cost(tails, heads, np.ones(nu * nc, dtype=np.int64), costs)[0]
     for j, c in enumerate(communities):
         for f in range(nf):
             for k in range(per):
@@ -165,7 +187,8 @@ def assign(units: list[Unit], communities: list[Community]) -> list[Pair]:
     flow.set_node_supply(sink, -supply)
     if flow.solve() != flow.OPTIMAL:
         raise RuntimeError("min-cost flow failed")
-    chosen = [pair_arcs[a] for a in pair_arcs if flow.flow(a) > 0]
+    sent = np.flatnonzero(flow.flows(np.arange(first_arc, first_arc + nu * nc)) > 0)
+    chosen = [(units[i // nc].key, communities[i % nc].key) for i in sent]
     return _with_reasons(units, communities, chosen)
 
 

@@ -122,6 +122,7 @@ create index baolian_pair_org_unit_id_idx on public.baolian_pair (org_unit_id);
 create index baolian_pair_terr_idx on public.baolian_pair (terr);
 create index baolian_pair_unit_id_idx on public.baolian_pair (unit_id);
 create index baolian_pair_created_by_idx on public.baolian_pair (created_by);
+create index baolian_pair_status_idx on public.baolian_pair (status, baolian_unit_id);
 
 -- ---------------------------------------------------------------- triggers
 -- Whether the statement runs as the owner (the demo loader, migrations) rather than as a client

@@ -92,3 +92,12 @@ def test_the_bench_case_beats_the_greedy_baseline():
     optimal = pairing.assign(units, communities)
     assert pairing.objective(units, communities, [(p.unit, p.community) for p in optimal]) >= \
         pairing.objective(units, communities, mobilise.greedy(units, communities))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_score_matrix_is_pair_score_of_every_pair(seed):
+    units, communities = _case(seed, 7, 6)
+    matrix = pairing.score_matrix(units, communities)
+    for i, u in enumerate(units):
+        for j, c in enumerate(communities):
+            assert matrix[i, j] == pytest.approx(pairing.pair_score(u, c))
