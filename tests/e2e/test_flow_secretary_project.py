@@ -27,9 +27,9 @@ def test_a_community_secretary_claims_a_project_and_the_street_approves_it(porta
     community.get_by_text("认领", exact=True).click()
     settle(community, rerun=True)
     form = community.locator('[data-testid="stForm"]').first
-    form.get_by_label("项目名称").fill(name)
-    form.get_by_label("目标").fill("为辖区高龄老人提供助餐服务")
-    form.get_by_label("可量化指标").fill("每日供餐150份\n覆盖老人100人")
+    form.get_by_role("textbox", name="项目名称").fill(name)
+    form.get_by_role("textbox", name="目标", exact=True).fill("为辖区高龄老人提供助餐服务")
+    form.get_by_role("textbox", name="可量化指标").fill("每日供餐150份\n覆盖老人100人")
     form.get_by_label("预算（元）").fill("120000")
     form.get_by_role("button", name="认领项目").click()
     expect(community.get_by_text(re.compile(r"已认领项目（编号 \d+）"))).to_be_visible()
