@@ -74,3 +74,6 @@ def load(conn: psycopg.Connection) -> None:
             conn.execute("""insert into public.secretary_update (secretary_project_id, kind, body, progress)
                             values (%s, 'report', '已完成前期摸排和居民意见征集', 30),
                                    (%s, 'note', '请加快进度,注意听取居民意见', null)""", (claim, claim))
+        if status == "approved":   # its monthly report is overdue: a red light on the list
+            conn.execute("update public.secretary_update set created_at = now() - interval '45 days'"
+                         " where secretary_project_id = %s", (claim,))

@@ -219,8 +219,9 @@ def published(user: Identity, *, since: dt.date, until: dt.date, unit_id: int | 
 
 
 def overview(user: Identity) -> dict:
-    """The district-wide view Jilin reports: claims per level, coverage of secretaries (every
-    district, street and community unit with a claim), money in, problems solved, people reached."""
+    """The view Jilin reports, over the user's own unit and the units below it: claims per level,
+    coverage of secretaries (every district, street and community unit with a claim), money in,
+    problems solved, people reached."""
     with user.session() as conn:
         levels = conn.execute(
             """select o.kind as level, count(distinct o.id) as units,
@@ -233,13 +234,15 @@ def overview(user: Identity) -> dict:
                from public.org_unit o
                left join public.secretary_project s on s.org_unit_id = o.id
                left join public.project p on p.id = s.project_id
+               join public.org_unit me on me.id = %(me)s and o.terr between me.terr and me.terr_hi
                where o.kind in ('district', 'street', 'community')
-               group by o.kind order by min(o.terr), o.kind""").fetchall()
+               group by o.kind order by min(o.terr), o.kind""", {"me": user.org_unit_id}).fetchall()
         uncovered = conn.execute(
             """select o.name, o.kind as level from public.org_unit o
+               join public.org_unit me on me.id = %(me)s and o.terr between me.terr and me.terr_hi
                where o.kind in ('district', 'street', 'community')
                  and not exists (select from public.secretary_project s where s.org_unit_id = o.id)
-               order by o.terr limit 50""").fetchall()
+               order by o.terr limit 50""", {"me": user.org_unit_id}).fetchall()
     totals = {k: sum(r[k] for r in levels) for k in ("units", "covered", "claimed", "approved", "published",
                                                      "budget", "spent", "problems_solved", "people_reached")}
     return {"levels": levels, "totals": totals, "uncovered": uncovered}

@@ -67,3 +67,13 @@ def test_returning_needs_reasons(fresh_db):
         secretary.return_claim(street, claim, "  ")
     secretary.return_claim(street, claim, "请补充资金来源")
     assert secretary.one(community, claim)["status"] == "returned"
+
+
+def test_the_overview_covers_the_users_own_territory_and_the_demo_has_an_overdue_claim(fresh_db):
+    street = identity_of(ACCOUNTS["street"])
+    view = secretary.overview(street)
+    assert {r["level"] for r in view["levels"]} == {"street", "community"}
+    assert view["totals"]["units"] == 5           # 长江路街道 and its four communities
+    assert {r["name"] for r in view["uncovered"]} == {"民主社区"}
+    lights = {r["name"]: r["light"] for r in secretary.claims(street)}
+    assert lights["老旧小区加装电梯攻坚"] == "red"
