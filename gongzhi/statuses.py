@@ -16,6 +16,7 @@ SHOWN = {
     "match": ("proposed", "accepted", "done", "rejected", "cancelled", "lapsed"),
     # 五议: 提议 proposed → 动议 accepted / declined → 商议 consulted → 公议 voting → approved / rejected → 评议 evaluated
     "deliberation": ("proposed", "accepted", "declined", "consulted", "voting", "approved", "rejected", "evaluated"),
+    "secretary_project": ("claimed", "submitted", "returned", "approved", "published"),
 }
 # Statuses read but never stored, each with the stored status it is a case of.
 DERIVED = {"demand": {"matched": "new"}}
@@ -23,7 +24,8 @@ DERIVED = {"demand": {"matched": "new"}}
 STORED = {entity: tuple(s for s in shown if s not in DERIVED.get(entity, {})) for entity, shown in SHOWN.items()}
 # Where a new row may start (from_status null in public.status_transition); the first is the default.
 INITIAL = {"demand": ("new",), "resource": ("available", "paused"), "project": ("planning",),
-           "match": ("proposed", "accepted"), "deliberation": ("proposed",)}
+           "match": ("proposed", "accepted"), "deliberation": ("proposed",),
+           "secretary_project": ("claimed",)}
 # A demand still waiting for its need to be met (待办), and a project still under way.
 OPEN_DEMAND = ("new", "matched", "in_progress")
 OPEN_PROJECT = ("planning", "in_progress")

@@ -42,6 +42,12 @@ def show(doc) -> None:
         cards[i % 5].metric(t(f"kpi.{figure.key}"), export.figure_text(figure, lang), export.change_text(figure, lang),
                             delta_color={"up": "normal", "down": "inverse"}.get(figure.better, "off"))
     show_rankings(doc)
+    if doc.published:
+        st.markdown(f"**{t('secretary.bulletin.title')}**")
+        st.dataframe([{t("secretary.column.unit"): r["unit_name"], t("secretary.field.name"): r["name"],
+                       t("secretary.field.result"): r["result"], t("secretary.kpi.solved"): r["problems_solved"],
+                       t("secretary.kpi.reached"): r["people_reached"]} for r in doc.published],
+                     hide_index=True, width="stretch")
 
 
 def _table(rows: list[dict], kind: str) -> None:

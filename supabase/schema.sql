@@ -373,6 +373,66 @@ end;
 $$;
 
 --
+-- Name: baolian_capacity(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.baolian_capacity() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  cap smallint;
+begin
+  select u.capacity into cap from public.baolian_unit u where u.id = new.baolian_unit_id for update;
+  if (select count(*) from public.baolian_pair p
+      where p.baolian_unit_id = new.baolian_unit_id and p.id <> new.id) >= cap then
+    raise exception 'gongzhi:baolian.over_capacity' using errcode = 'check_violation';
+  end if;
+  if (select o.kind from public.org_unit o where o.id = new.org_unit_id) <> 'community' then
+    raise exception 'gongzhi:baolian.community_only' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: baolian_confirm(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.baolian_confirm() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.status = 'confirmed' then
+    if (new.status, new.baolian_unit_id, new.org_unit_id, new.unit_id)
+       is distinct from ('confirmed', old.baolian_unit_id, old.org_unit_id, old.unit_id) then
+      raise exception 'gongzhi:baolian.confirmed_is_final' using errcode = 'check_violation';
+    end if;
+    new.confirmed_at := old.confirmed_at;
+    return new;
+  end if;
+  if new.status <> 'confirmed' then
+    new.unit_id := null;
+    new.confirmed_at := null;
+    return new;
+  end if;
+  if new.unit_id is null then
+    select u.id into new.unit_id from public.unit u join public.baolian_unit b on b.name = u.name
+    where b.id = new.baolian_unit_id and u.org_unit_id = new.org_unit_id and u.active
+    order by u.id limit 1;
+    if new.unit_id is null then
+      raise exception 'gongzhi:baolian.contact_needed' using errcode = 'check_violation';
+    end if;
+  elsif not exists (select from public.unit u where u.id = new.unit_id and u.org_unit_id = new.org_unit_id and u.active) then
+    raise exception 'gongzhi:baolian.registration_elsewhere' using errcode = 'check_violation';
+  end if;
+  new.confirmed_at := now();
+  return new;
+end;
+$$;
+
+--
 -- Name: beneficiary_name(bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1941,6 +2001,106 @@ end;
 $$;
 
 --
+-- Name: guard_secretary_project(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.guard_secretary_project() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  me bigint := private.terr_lo();
+  reviewing boolean;
+begin
+  if private.owner_writes() then
+    return new;
+  end if;
+  if tg_op = 'INSERT' then
+    if me is distinct from new.terr then
+      raise exception 'gongzhi:secretary.own_level_only' using errcode = 'insufficient_privilege';
+    end if;
+    new.status := 'claimed';
+    return new;
+  end if;
+  reviewing := new.status is distinct from old.status and new.status in ('approved', 'returned');
+  if reviewing then
+    if me is distinct from old.review_terr then
+      raise exception 'gongzhi:secretary.level_above_only' using errcode = 'insufficient_privilege';
+    end if;
+    if (new.secretary, new.goal, new.targets, new.report_every_days, new.deadline, new.result,
+        new.problems_solved, new.people_reached)
+       is distinct from (old.secretary, old.goal, old.targets, old.report_every_days, old.deadline, old.result,
+                         old.problems_solved, old.people_reached) then
+      raise exception 'gongzhi:secretary.reviewer_changes_only_the_review' using errcode = 'insufficient_privilege';
+    end if;
+    if new.status = 'returned' and length(btrim(new.review_note)) = 0 then
+      raise exception 'gongzhi:secretary.error.reasons' using errcode = 'check_violation';
+    end if;
+    new.reviewed_at := now();
+    new.reviewed_by := auth.uid();
+    return new;
+  end if;
+  if me is distinct from old.terr then
+    raise exception 'gongzhi:secretary.own_level_only' using errcode = 'insufficient_privilege';
+  end if;
+  if new.review_note is distinct from old.review_note then
+    raise exception 'gongzhi:secretary.level_above_only' using errcode = 'insufficient_privilege';
+  end if;
+  if old.status in ('submitted', 'approved', 'published')
+     and (new.secretary, new.goal, new.targets, new.report_every_days, new.deadline)
+         is distinct from (old.secretary, old.goal, old.targets, old.report_every_days, old.deadline) then
+    raise exception 'gongzhi:secretary.claim_locked' using errcode = 'check_violation';
+  end if;
+  if old.status = 'published' then
+    raise exception 'gongzhi:secretary.published_is_final' using errcode = 'check_violation';
+  end if;
+  if new.status = 'submitted' and old.status <> 'submitted' then
+    new.submitted_at := now();
+  end if;
+  if new.status = 'published' and old.status = 'approved' then
+    if length(btrim(new.result)) = 0 then
+      raise exception 'gongzhi:secretary.result_needed' using errcode = 'check_violation';
+    end if;
+    new.published_on := coalesce(new.published_on, current_date);
+  elsif new.status <> 'published' then
+    new.published_on := null;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: guard_secretary_update(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.guard_secretary_update() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  sp public.secretary_project;
+  me bigint := private.terr_lo();
+begin
+  select * into sp from public.secretary_project where id = new.secretary_project_id;
+  new.created_at := now();
+  if private.owner_writes() then
+    return new;
+  end if;
+  if new.kind = 'report' then
+    if me is distinct from sp.terr then
+      raise exception 'gongzhi:secretary.own_level_only' using errcode = 'insufficient_privilege';
+    end if;
+    if sp.status <> 'approved' then
+      raise exception 'gongzhi:secretary.report_after_approval' using errcode = 'check_violation';
+    end if;
+  elsif me is distinct from sp.review_terr then
+    raise exception 'gongzhi:secretary.level_above_only' using errcode = 'insufficient_privilege';
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: has_after_photo(bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2363,6 +2523,15 @@ begin
   raise exception 'gongzhi:org_unit.immutable' using errcode = 'check_violation';
 end;
 $$;
+
+--
+-- Name: owner_writes(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.owner_writes() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select coalesce(current_setting('role', true), 'none') not in ('authenticated', 'anon', 'gongzhi_district', 'gongzhi_admin') $$;
 
 --
 -- Name: password_blocks(uuid); Type: FUNCTION; Schema: private; Owner: -
@@ -3066,6 +3235,30 @@ CREATE FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked 
                                   when 'id_number' then p_masked ~ '^[0-9]{4}[*]{10}[0-9]{3}[0-9X]$'
                                   else false end))
 $_$;
+
+--
+-- Name: secretary_project_claim(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.secretary_project_claim() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  p record;
+begin
+  select pr.kind, pr.org_unit_id, o.kind as level into p
+  from public.project pr join public.org_unit o on o.id = pr.org_unit_id where pr.id = new.project_id;
+  if p.kind is distinct from 'secretary' then
+    raise exception 'gongzhi:secretary.not_a_secretary_project' using errcode = 'check_violation';
+  end if;
+  if p.level not in ('district', 'street', 'community') then
+    raise exception 'gongzhi:secretary.level' using errcode = 'check_violation';
+  end if;
+  new.org_unit_id := p.org_unit_id;
+  return new;
+end;
+$$;
 
 --
 -- Name: security_flag(text, boolean); Type: FUNCTION; Schema: private; Owner: -
@@ -4392,6 +4585,92 @@ ALTER TABLE public.audit_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
 );
 
 --
+-- Name: baolian_pair; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.baolian_pair (
+    id bigint NOT NULL,
+    baolian_unit_id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    score numeric(8,3) DEFAULT 0 NOT NULL,
+    reasons jsonb DEFAULT '[]'::jsonb NOT NULL,
+    status text DEFAULT 'proposed'::text NOT NULL,
+    unit_id bigint,
+    confirmed_at timestamp with time zone,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT baolian_pair_reasons_check CHECK ((jsonb_typeof(reasons) = 'array'::text)),
+    CONSTRAINT baolian_pair_status_check CHECK ((status = ANY (ARRAY['proposed'::text, 'confirmed'::text])))
+);
+
+--
+-- Name: TABLE baolian_pair; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.baolian_pair IS '包联: a unit paired with a community (org_unit_id), proposed with its score and reasons, then confirmed by staff; unit_id is the 单位报到 registration the confirmation made.';
+
+--
+-- Name: COLUMN baolian_pair.unit_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.baolian_pair.unit_id IS 'The unit''s registration (单位报到) at the community, named when the pair is confirmed.';
+
+--
+-- Name: baolian_pair_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.baolian_pair ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.baolian_pair_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: baolian_unit; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.baolian_unit (
+    id bigint NOT NULL,
+    name text NOT NULL,
+    functions text[] NOT NULL,
+    strength integer NOT NULL,
+    capacity smallint DEFAULT 1 NOT NULL,
+    located_at bigint NOT NULL,
+    active boolean DEFAULT true NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT baolian_unit_capacity_check CHECK (((capacity >= 1) AND (capacity <= 20))),
+    CONSTRAINT baolian_unit_functions_check CHECK (((cardinality(functions) >= 1) AND (cardinality(functions) <= 10))),
+    CONSTRAINT baolian_unit_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
+    CONSTRAINT baolian_unit_strength_check CHECK (((strength >= 1) AND (strength <= 100000)))
+);
+
+--
+-- Name: TABLE baolian_unit; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.baolian_unit IS '包联单位: a department or unit of the district with its functions (category codes), strength (people), where it sits and how many communities it can take.';
+
+--
+-- Name: baolian_unit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.baolian_unit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.baolian_unit_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: campaign; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -4634,6 +4913,25 @@ ALTER TABLE public.category ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     NO MAXVALUE
     CACHE 1
 );
+
+--
+-- Name: community_profile; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.community_profile (
+    community_id bigint NOT NULL,
+    population integer DEFAULT 0 NOT NULL,
+    old_estates smallint DEFAULT 0 NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT community_profile_old_estates_check CHECK (((old_estates >= 0) AND (old_estates <= 1000))),
+    CONSTRAINT community_profile_population_check CHECK (((population >= 0) AND (population <= 10000000)))
+);
+
+--
+-- Name: TABLE community_profile; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.community_profile IS 'A community''s needs profile for 包联 besides its open demands: population and old estates (老旧小区).';
 
 --
 -- Name: deliberation; Type: TABLE; Schema: public; Owner: -
@@ -5955,6 +6253,115 @@ ALTER TABLE public.resource_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
 );
 
 --
+-- Name: secretary_project; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.secretary_project (
+    id bigint NOT NULL,
+    project_id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    review_terr bigint GENERATED ALWAYS AS (
+CASE private.terr_level(terr)
+    WHEN 'community'::text THEN private.terr_unit(terr, 'street'::text)
+    ELSE (0)::bigint
+END) STORED,
+    secretary text NOT NULL,
+    goal text NOT NULL,
+    targets text NOT NULL,
+    report_every_days smallint DEFAULT 30 NOT NULL,
+    deadline date NOT NULL,
+    status text DEFAULT 'claimed'::text NOT NULL,
+    submitted_at timestamp with time zone,
+    reviewed_at timestamp with time zone,
+    reviewed_by uuid,
+    review_note text DEFAULT ''::text NOT NULL,
+    result text DEFAULT ''::text NOT NULL,
+    problems_solved integer DEFAULT 0 NOT NULL,
+    people_reached integer DEFAULT 0 NOT NULL,
+    published_on date,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT secretary_project_deadline_check CHECK (((deadline >= '2000-01-01'::date) AND (deadline <= '2100-12-31'::date))),
+    CONSTRAINT secretary_project_goal_check CHECK (((length(btrim(goal)) >= 1) AND (length(btrim(goal)) <= 500))),
+    CONSTRAINT secretary_project_people_reached_check CHECK (((people_reached >= 0) AND (people_reached <= 10000000))),
+    CONSTRAINT secretary_project_problems_solved_check CHECK (((problems_solved >= 0) AND (problems_solved <= 1000000))),
+    CONSTRAINT secretary_project_report_every_days_check CHECK (((report_every_days >= 7) AND (report_every_days <= 92))),
+    CONSTRAINT secretary_project_result_check CHECK ((length(result) <= 2000)),
+    CONSTRAINT secretary_project_review_note_check CHECK ((length(review_note) <= 1000)),
+    CONSTRAINT secretary_project_secretary_check CHECK (((length(btrim(secretary)) >= 1) AND (length(btrim(secretary)) <= 50))),
+    CONSTRAINT secretary_project_status_check CHECK ((status = ANY (ARRAY['claimed'::text, 'submitted'::text, 'approved'::text, 'returned'::text, 'published'::text]))),
+    CONSTRAINT secretary_project_targets_check CHECK (((length(btrim(targets)) >= 1) AND (length(btrim(targets)) <= 2000)))
+);
+
+--
+-- Name: TABLE secretary_project; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.secretary_project IS '书记项目 报·审·督·晒: the claim (认领) of a project of kind secretary by its unit''s secretary; budget and spending stay on the project.';
+
+--
+-- Name: COLUMN secretary_project.review_terr; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.secretary_project.review_terr IS 'Computed: the territory code of the level that reviews (审) the claim.';
+
+--
+-- Name: secretary_project_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.secretary_project ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.secretary_project_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: secretary_update; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.secretary_update (
+    id bigint NOT NULL,
+    secretary_project_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    kind text NOT NULL,
+    body text NOT NULL,
+    progress smallint,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT secretary_update_body_check CHECK (((length(btrim(body)) >= 1) AND (length(btrim(body)) <= 2000))),
+    CONSTRAINT secretary_update_kind_check CHECK ((kind = ANY (ARRAY['report'::text, 'note'::text]))),
+    CONSTRAINT secretary_update_progress_check CHECK (((progress >= 0) AND (progress <= 100))),
+    CONSTRAINT secretary_update_report_has_progress CHECK (((kind = 'report'::text) = (progress IS NOT NULL)))
+);
+
+--
+-- Name: TABLE secretary_update; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.secretary_update IS '督: a progress report of the owning level (kind report) or a supervision note of the level above (kind note); append-only.';
+
+--
+-- Name: secretary_update_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.secretary_update ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.secretary_update_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: security_setting; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -6121,7 +6528,7 @@ CREATE TABLE public.status_transition (
     entity text NOT NULL,
     from_status text,
     to_status text NOT NULL,
-    CONSTRAINT status_transition_entity_check CHECK ((entity = ANY (ARRAY['demand'::text, 'resource'::text, 'project'::text, 'match'::text, 'deliberation'::text])))
+    CONSTRAINT status_transition_entity_check CHECK ((entity = ANY (ARRAY['demand'::text, 'resource'::text, 'project'::text, 'match'::text, 'deliberation'::text, 'secretary_project'::text])))
 );
 
 --
@@ -6570,6 +6977,34 @@ ALTER TABLE ONLY public.audit_log
     ADD CONSTRAINT audit_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: baolian_pair baolian_pair_baolian_unit_id_org_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_pair
+    ADD CONSTRAINT baolian_pair_baolian_unit_id_org_unit_id_key UNIQUE (baolian_unit_id, org_unit_id);
+
+--
+-- Name: baolian_pair baolian_pair_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_pair
+    ADD CONSTRAINT baolian_pair_pkey PRIMARY KEY (id);
+
+--
+-- Name: baolian_unit baolian_unit_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_unit
+    ADD CONSTRAINT baolian_unit_name_key UNIQUE (name);
+
+--
+-- Name: baolian_unit baolian_unit_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_unit
+    ADD CONSTRAINT baolian_unit_pkey PRIMARY KEY (id);
+
+--
 -- Name: campaign campaign_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -6610,6 +7045,13 @@ ALTER TABLE ONLY public.category
 
 ALTER TABLE ONLY public.category
     ADD CONSTRAINT category_pkey PRIMARY KEY (id);
+
+--
+-- Name: community_profile community_profile_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.community_profile
+    ADD CONSTRAINT community_profile_pkey PRIMARY KEY (community_id);
 
 --
 -- Name: deliberation_code deliberation_code_code_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -6976,6 +7418,27 @@ ALTER TABLE ONLY public.resource_tally
     ADD CONSTRAINT resource_tally_pkey PRIMARY KEY (id);
 
 --
+-- Name: secretary_project secretary_project_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_project
+    ADD CONSTRAINT secretary_project_pkey PRIMARY KEY (id);
+
+--
+-- Name: secretary_project secretary_project_project_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_project
+    ADD CONSTRAINT secretary_project_project_id_key UNIQUE (project_id);
+
+--
+-- Name: secretary_update secretary_update_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_update
+    ADD CONSTRAINT secretary_update_pkey PRIMARY KEY (id);
+
+--
 -- Name: security_setting security_setting_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7223,6 +7686,42 @@ CREATE INDEX audit_log_row_idx ON public.audit_log USING btree (table_name, row_
 --
 
 CREATE INDEX audit_log_terr_idx ON public.audit_log USING btree (terr);
+
+--
+-- Name: baolian_pair_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_pair_created_by_idx ON public.baolian_pair USING btree (created_by);
+
+--
+-- Name: baolian_pair_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_pair_org_unit_id_idx ON public.baolian_pair USING btree (org_unit_id);
+
+--
+-- Name: baolian_pair_status_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_pair_status_idx ON public.baolian_pair USING btree (status, baolian_unit_id);
+
+--
+-- Name: baolian_pair_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_pair_terr_idx ON public.baolian_pair USING btree (terr);
+
+--
+-- Name: baolian_pair_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_pair_unit_id_idx ON public.baolian_pair USING btree (unit_id);
+
+--
+-- Name: baolian_unit_located_at_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX baolian_unit_located_at_idx ON public.baolian_unit USING btree (located_at);
 
 --
 -- Name: campaign_community_idx; Type: INDEX; Schema: public; Owner: -
@@ -7927,6 +8426,54 @@ CREATE INDEX resource_tally_terr_idx ON public.resource_tally USING btree (terr,
 CREATE INDEX resource_terr_idx ON public.resource USING btree (terr, id);
 
 --
+-- Name: secretary_project_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_project_created_by_idx ON public.secretary_project USING btree (created_by);
+
+--
+-- Name: secretary_project_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_project_org_unit_id_idx ON public.secretary_project USING btree (org_unit_id);
+
+--
+-- Name: secretary_project_review_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_project_review_terr_idx ON public.secretary_project USING btree (review_terr);
+
+--
+-- Name: secretary_project_reviewed_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_project_reviewed_by_idx ON public.secretary_project USING btree (reviewed_by);
+
+--
+-- Name: secretary_project_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_project_terr_idx ON public.secretary_project USING btree (terr);
+
+--
+-- Name: secretary_update_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_update_created_by_idx ON public.secretary_update USING btree (created_by);
+
+--
+-- Name: secretary_update_project_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_update_project_idx ON public.secretary_update USING btree (secretary_project_id, created_at);
+
+--
+-- Name: secretary_update_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX secretary_update_terr_idx ON public.secretary_update USING btree (terr);
+
+--
 -- Name: service_log_created_by_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -8305,6 +8852,78 @@ CREATE TRIGGER assessment_weight_audit_update AFTER UPDATE ON public.assessment_
 CREATE TRIGGER audit_log_append_only BEFORE DELETE OR UPDATE ON public.audit_log FOR EACH ROW EXECUTE FUNCTION private.audit_is_append_only();
 
 --
+-- Name: baolian_pair baolian_pair_1_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_1_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.baolian_pair FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: baolian_pair baolian_pair_2_capacity; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_2_capacity BEFORE INSERT OR UPDATE OF baolian_unit_id, org_unit_id ON public.baolian_pair FOR EACH ROW EXECUTE FUNCTION private.baolian_capacity();
+
+--
+-- Name: baolian_pair baolian_pair_3_confirm; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_3_confirm BEFORE INSERT OR UPDATE ON public.baolian_pair FOR EACH ROW EXECUTE FUNCTION private.baolian_confirm();
+
+--
+-- Name: baolian_pair baolian_pair_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_audit_delete AFTER DELETE ON public.baolian_pair REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: baolian_pair baolian_pair_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_audit_insert AFTER INSERT ON public.baolian_pair REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: baolian_pair baolian_pair_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_audit_update AFTER UPDATE ON public.baolian_pair REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: baolian_pair baolian_pair_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_created_by BEFORE INSERT ON public.baolian_pair FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: baolian_pair baolian_pair_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_created_by_kept BEFORE UPDATE ON public.baolian_pair FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: baolian_pair baolian_pair_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_pair_territory_kept BEFORE UPDATE ON public.baolian_pair FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: baolian_unit baolian_unit_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_unit_audit_delete AFTER DELETE ON public.baolian_unit REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: baolian_unit baolian_unit_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_unit_audit_insert AFTER INSERT ON public.baolian_unit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: baolian_unit baolian_unit_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_unit_audit_update AFTER UPDATE ON public.baolian_unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
 -- Name: campaign campaign_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -8435,6 +9054,30 @@ CREATE TRIGGER category_audit_insert AFTER INSERT ON public.category REFERENCING
 --
 
 CREATE TRIGGER category_audit_update AFTER UPDATE ON public.category REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: community_profile community_profile_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER community_profile_audit_delete AFTER DELETE ON public.community_profile REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: community_profile community_profile_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER community_profile_audit_insert AFTER INSERT ON public.community_profile REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: community_profile community_profile_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER community_profile_audit_update AFTER UPDATE ON public.community_profile REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: community_profile community_profile_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER community_profile_touch BEFORE UPDATE ON public.community_profile FOR EACH ROW EXECUTE FUNCTION private.touch();
 
 --
 -- Name: deliberation deliberation_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -9397,6 +10040,120 @@ CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH
 CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
 
 --
+-- Name: secretary_project secretary_project_1_claim; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_1_claim BEFORE INSERT OR UPDATE OF project_id ON public.secretary_project FOR EACH ROW EXECUTE FUNCTION private.secretary_project_claim();
+
+--
+-- Name: secretary_project secretary_project_2_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_2_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.secretary_project FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: secretary_project secretary_project_3_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_3_guard BEFORE INSERT OR UPDATE ON public.secretary_project FOR EACH ROW EXECUTE FUNCTION private.guard_secretary_project();
+
+--
+-- Name: secretary_project secretary_project_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_audit_delete AFTER DELETE ON public.secretary_project REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: secretary_project secretary_project_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_audit_insert AFTER INSERT ON public.secretary_project REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: secretary_project secretary_project_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_audit_update AFTER UPDATE ON public.secretary_project REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: secretary_project secretary_project_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_created_by BEFORE INSERT ON public.secretary_project FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: secretary_project secretary_project_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_created_by_kept BEFORE UPDATE ON public.secretary_project FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: secretary_project secretary_project_status; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_status BEFORE INSERT OR UPDATE OF status ON public.secretary_project FOR EACH ROW EXECUTE FUNCTION private.check_status();
+
+--
+-- Name: secretary_project secretary_project_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_territory_kept BEFORE UPDATE ON public.secretary_project FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: secretary_project secretary_project_touch; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_project_touch BEFORE UPDATE ON public.secretary_project FOR EACH ROW EXECUTE FUNCTION private.touch();
+
+--
+-- Name: secretary_update secretary_update_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_audit_delete AFTER DELETE ON public.secretary_update REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: secretary_update secretary_update_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_audit_insert AFTER INSERT ON public.secretary_update REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: secretary_update secretary_update_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_audit_update AFTER UPDATE ON public.secretary_update REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: secretary_update secretary_update_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_created_by BEFORE INSERT ON public.secretary_update FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: secretary_update secretary_update_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_created_by_kept BEFORE UPDATE ON public.secretary_update FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: secretary_update secretary_update_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_guard BEFORE INSERT ON public.secretary_update FOR EACH ROW EXECUTE FUNCTION private.guard_secretary_update();
+
+--
+-- Name: secretary_update secretary_update_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_territory BEFORE INSERT OR UPDATE OF secretary_project_id ON public.secretary_update FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('secretary_project', 'secretary_project_id');
+
+--
+-- Name: secretary_update secretary_update_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER secretary_update_territory_kept BEFORE UPDATE ON public.secretary_update FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('secretary_project', 'secretary_project_id');
+
+--
 -- Name: security_setting security_setting_demo_ended; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -9915,6 +10672,41 @@ ALTER TABLE ONLY public.assessment
     ADD CONSTRAINT assessment_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id) ON DELETE CASCADE;
 
 --
+-- Name: baolian_pair baolian_pair_baolian_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_pair
+    ADD CONSTRAINT baolian_pair_baolian_unit_id_fkey FOREIGN KEY (baolian_unit_id) REFERENCES public.baolian_unit(id) ON DELETE CASCADE;
+
+--
+-- Name: baolian_pair baolian_pair_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_pair
+    ADD CONSTRAINT baolian_pair_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: baolian_pair baolian_pair_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_pair
+    ADD CONSTRAINT baolian_pair_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: baolian_pair baolian_pair_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_pair
+    ADD CONSTRAINT baolian_pair_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.unit(id) ON DELETE SET NULL;
+
+--
+-- Name: baolian_unit baolian_unit_located_at_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_unit
+    ADD CONSTRAINT baolian_unit_located_at_fkey FOREIGN KEY (located_at) REFERENCES public.org_unit(id);
+
+--
 -- Name: campaign campaign_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9948,6 +10740,13 @@ ALTER TABLE ONLY public.care_person
 
 ALTER TABLE ONLY public.care_person
     ADD CONSTRAINT care_person_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: community_profile community_profile_community_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.community_profile
+    ADD CONSTRAINT community_profile_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.org_unit(id) ON DELETE CASCADE;
 
 --
 -- Name: deliberation_code deliberation_code_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -10356,6 +11155,48 @@ ALTER TABLE ONLY public.resource
     ADD CONSTRAINT resource_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
 
 --
+-- Name: secretary_project secretary_project_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_project
+    ADD CONSTRAINT secretary_project_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: secretary_project secretary_project_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_project
+    ADD CONSTRAINT secretary_project_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: secretary_project secretary_project_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_project
+    ADD CONSTRAINT secretary_project_project_id_fkey FOREIGN KEY (project_id) REFERENCES public.project(id) ON DELETE CASCADE;
+
+--
+-- Name: secretary_project secretary_project_reviewed_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_project
+    ADD CONSTRAINT secretary_project_reviewed_by_fkey FOREIGN KEY (reviewed_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: secretary_update secretary_update_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_update
+    ADD CONSTRAINT secretary_update_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: secretary_update secretary_update_secretary_project_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.secretary_update
+    ADD CONSTRAINT secretary_update_secretary_project_id_fkey FOREIGN KEY (secretary_project_id) REFERENCES public.secretary_project(id) ON DELETE CASCADE;
+
+--
 -- Name: service_log service_log_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10583,6 +11424,18 @@ CREATE POLICY "audit administrators read the whole audit" ON public.audit_log FO
 ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: baolian_pair; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.baolian_pair ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: baolian_unit; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.baolian_unit ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: campaign; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -10647,6 +11500,12 @@ CREATE POLICY "community staff read vote codes of their territory" ON public.del
 --
 
 CREATE POLICY "community staff record subject requests in their territory" ON public.subject_request FOR INSERT TO authenticated WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'community'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: community_profile; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.community_profile ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: deliberation; Type: ROW SECURITY; Schema: public; Owner: -
@@ -10787,6 +11646,12 @@ CREATE POLICY "district staff add applications" ON public.application FOR INSERT
 CREATE POLICY "district staff add assessments" ON public.assessment FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: baolian_unit district staff add baolian units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add baolian units" ON public.baolian_unit FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: care_category district staff add care categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10797,6 +11662,12 @@ CREATE POLICY "district staff add care categories" ON public.care_category FOR I
 --
 
 CREATE POLICY "district staff add categories" ON public.category FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: community_profile district staff add community profiles; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add community profiles" ON public.community_profile FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: demand district staff add demands; Type: POLICY; Schema: public; Owner: -
@@ -10877,6 +11748,12 @@ CREATE POLICY "district staff answer subject requests" ON public.subject_request
 CREATE POLICY "district staff change assessments" ON public.assessment FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: baolian_unit district staff change baolian units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change baolian units" ON public.baolian_unit FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: campaign district staff change campaigns; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -10893,6 +11770,12 @@ CREATE POLICY "district staff change care categories" ON public.care_category FO
 --
 
 CREATE POLICY "district staff change categories" ON public.category FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: community_profile district staff change community profiles; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change community profiles" ON public.community_profile FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: event_consult district staff change consults; Type: POLICY; Schema: public; Owner: -
@@ -11009,6 +11892,18 @@ CREATE POLICY "district staff change units" ON public.unit FOR UPDATE TO gongzhi
 CREATE POLICY "district staff change volunteers" ON public.volunteer FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: secretary_project district staff claim secretary projects; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff claim secretary projects" ON public.secretary_project FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: baolian_pair district staff confirm baolian pairs; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff confirm baolian pairs" ON public.baolian_pair FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: finding district staff correct findings; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11057,6 +11952,18 @@ CREATE POLICY "district staff log rounds" ON public.visit FOR INSERT TO gongzhi_
 CREATE POLICY "district staff make matches" ON public.match FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: secretary_project district staff move secretary projects; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff move secretary projects" ON public.secretary_project FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: baolian_pair district staff propose baolian pairs; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff propose baolian pairs" ON public.baolian_pair FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: application district staff read all applications; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11067,6 +11974,12 @@ CREATE POLICY "district staff read all applications" ON public.application FOR S
 --
 
 CREATE POLICY "district staff read all assessments" ON public.assessment FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: baolian_pair district staff read all baolian pairs; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all baolian pairs" ON public.baolian_pair FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: campaign district staff read all campaigns; Type: POLICY; Schema: public; Owner: -
@@ -11195,6 +12108,18 @@ CREATE POLICY "district staff read all robots" ON public.notify_robot FOR SELECT
 CREATE POLICY "district staff read all rounds" ON public.visit FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: secretary_update district staff read all secretary project progress; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all secretary project progress" ON public.secretary_update FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: secretary_project district staff read all secretary projects; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all secretary projects" ON public.secretary_project FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: service_log district staff read all service records; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11237,6 +12162,12 @@ CREATE POLICY "district staff read all units" ON public.unit FOR SELECT TO gongz
 CREATE POLICY "district staff read all volunteers" ON public.volunteer FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: baolian_unit district staff read baolian units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read baolian units" ON public.baolian_unit FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: care_category district staff read care categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11247,6 +12178,12 @@ CREATE POLICY "district staff read care categories" ON public.care_category FOR 
 --
 
 CREATE POLICY "district staff read categories" ON public.category FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: community_profile district staff read community profiles; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read community profiles" ON public.community_profile FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event_timeline district staff read every timeline; Type: POLICY; Schema: public; Owner: -
@@ -11381,6 +12318,18 @@ CREATE POLICY "district staff remove applications" ON public.application FOR DEL
 CREATE POLICY "district staff remove assessments" ON public.assessment FOR DELETE TO gongzhi_district USING (true);
 
 --
+-- Name: baolian_pair district staff remove baolian pairs; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove baolian pairs" ON public.baolian_pair FOR DELETE TO gongzhi_district USING ((status = 'proposed'::text));
+
+--
+-- Name: baolian_unit district staff remove baolian units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove baolian units" ON public.baolian_unit FOR DELETE TO gongzhi_district USING (true);
+
+--
 -- Name: care_category district staff remove care categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11391,6 +12340,12 @@ CREATE POLICY "district staff remove care categories" ON public.care_category FO
 --
 
 CREATE POLICY "district staff remove categories" ON public.category FOR DELETE TO gongzhi_district USING (true);
+
+--
+-- Name: community_profile district staff remove community profiles; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff remove community profiles" ON public.community_profile FOR DELETE TO gongzhi_district USING (true);
 
 --
 -- Name: event_consult district staff remove consults; Type: POLICY; Schema: public; Owner: -
@@ -11481,6 +12436,12 @@ CREATE POLICY "district staff remove units" ON public.unit FOR DELETE TO gongzhi
 --
 
 CREATE POLICY "district staff remove volunteers" ON public.volunteer FOR DELETE TO gongzhi_district USING (true);
+
+--
+-- Name: secretary_update district staff report on secretary projects; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff report on secretary projects" ON public.secretary_update FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: campaign district staff set campaigns; Type: POLICY; Schema: public; Owner: -
@@ -11673,6 +12634,24 @@ ALTER TABLE public.resource ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.resource_tally ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: secretary_project secretaries claim projects at their own unit; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "secretaries claim projects at their own unit" ON public.secretary_project FOR INSERT TO authenticated WITH CHECK ((terr = ( SELECT private.terr_lo() AS terr_lo)));
+
+--
+-- Name: secretary_project; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.secretary_project ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: secretary_update; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.secretary_update ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: security_setting security administrators add security settings; Type: POLICY; Schema: public; Owner: -
@@ -11901,6 +12880,12 @@ CREATE POLICY "staff match their demands to resources they see" ON public.match 
 CREATE POLICY "staff move events of their territory" ON public.event FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: secretary_project staff move secretary projects of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff move secretary projects of their territory" ON public.secretary_project FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: admin_grant staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11931,6 +12916,18 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.audit_log AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: baolian_pair staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.baolian_pair AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: baolian_unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.baolian_unit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: campaign staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -11953,6 +12950,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.category AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: community_profile staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.community_profile AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: deliberation staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
@@ -12147,6 +13150,18 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.resource_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: secretary_project staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.secretary_project AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: secretary_update staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.secretary_update AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: security_setting staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12231,6 +13246,18 @@ CREATE POLICY "staff read applications of their territory" ON public.application
 CREATE POLICY "staff read assessments of their territory" ON public.assessment FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: baolian_pair staff read baolian pairs of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read baolian pairs of their territory" ON public.baolian_pair FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: baolian_unit staff read baolian units; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read baolian units" ON public.baolian_unit FOR SELECT TO authenticated USING (true);
+
+--
 -- Name: care_category staff read care categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12241,6 +13268,12 @@ CREATE POLICY "staff read care categories" ON public.care_category FOR SELECT TO
 --
 
 CREATE POLICY "staff read categories" ON public.category FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
+
+--
+-- Name: community_profile staff read community profiles; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read community profiles" ON public.community_profile FOR SELECT TO authenticated USING (true);
 
 --
 -- Name: event_consult staff read consults of their territory; Type: POLICY; Schema: public; Owner: -
@@ -12309,6 +13342,12 @@ CREATE POLICY "staff read photos of rows they see" ON public.photo FOR SELECT TO
 CREATE POLICY "staff read posts serving their territory" ON public.post FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
 
 --
+-- Name: secretary_update staff read progress of secretary projects they see; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read progress of secretary projects they see" ON public.secretary_update FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
 -- Name: project staff read projects serving their territory; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12331,6 +13370,12 @@ CREATE POLICY "staff read resource tallies serving their territory" ON public.re
 --
 
 CREATE POLICY "staff read resources serving their territory" ON public.resource FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: secretary_project staff read secretary projects of their territory and above; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read secretary projects of their territory and above" ON public.secretary_project FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
 
 --
 -- Name: service_log staff read service records of their territory; Type: POLICY; Schema: public; Owner: -
@@ -12529,6 +13574,12 @@ CREATE POLICY "staff remove units of their territory" ON public.unit FOR DELETE 
 --
 
 CREATE POLICY "staff remove volunteers of their territory" ON public.volunteer FOR DELETE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: secretary_update staff report on secretary projects of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff report on secretary projects of their territory" ON public.secretary_update FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: signup staff sign up volunteers they see for their posts; Type: POLICY; Schema: public; Owner: -
@@ -13046,6 +14097,18 @@ REVOKE ALL ON FUNCTION private.audit_row_id(r jsonb) FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.audit_rows() FROM PUBLIC;
 
 --
+-- Name: FUNCTION baolian_capacity(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.baolian_capacity() FROM PUBLIC;
+
+--
+-- Name: FUNCTION baolian_confirm(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.baolian_confirm() FROM PUBLIC;
+
+--
 -- Name: FUNCTION beneficiary_name(p_demand_id bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -13410,6 +14473,18 @@ REVOKE ALL ON FUNCTION private.guard_event_department() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.guard_post() FROM PUBLIC;
 
 --
+-- Name: FUNCTION guard_secretary_project(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.guard_secretary_project() FROM PUBLIC;
+
+--
+-- Name: FUNCTION guard_secretary_update(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.guard_secretary_update() FROM PUBLIC;
+
+--
 -- Name: FUNCTION has_after_photo(p_event_id bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -13537,6 +14612,12 @@ REVOKE ALL ON FUNCTION private.org_geometry_box() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.org_unit_ancestors_fixed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION owner_writes(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.owner_writes() FROM PUBLIC;
 
 --
 -- Name: FUNCTION password_blocks(p_user uuid); Type: ACL; Schema: private; Owner: -
@@ -13801,6 +14882,12 @@ GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_m
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_admin;
 
 --
+-- Name: FUNCTION secretary_project_claim(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.secretary_project_claim() FROM PUBLIC;
+
+--
 -- Name: FUNCTION security_flag(p_key text, p_default boolean); Type: ACL; Schema: private; Owner: -
 --
 
@@ -14004,6 +15091,8 @@ GRANT ALL ON FUNCTION private.terr_hi() TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.terr_level(terr bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.terr_level(terr bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.terr_level(terr bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_lo(); Type: ACL; Schema: private; Owner: -
@@ -14030,6 +15119,8 @@ REVOKE ALL ON FUNCTION private.terr_slots(kind text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.terr_span(kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.terr_span(kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.terr_span(kind text) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_step(kind text); Type: ACL; Schema: private; Owner: -
@@ -14042,6 +15133,8 @@ REVOKE ALL ON FUNCTION private.terr_step(kind text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.terr_unit(terr bigint, kind text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.terr_unit(terr bigint, kind text) TO authenticated;
+GRANT ALL ON FUNCTION private.terr_unit(terr bigint, kind text) TO gongzhi_district;
 
 --
 -- Name: FUNCTION touch(); Type: ACL; Schema: private; Owner: -
@@ -14332,6 +15425,64 @@ GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.audit_log_id_seq TO gongzhi_admin;
 
 --
+-- Name: TABLE baolian_pair; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.baolian_pair TO service_role;
+GRANT SELECT ON TABLE public.baolian_pair TO authenticated;
+GRANT SELECT,INSERT,DELETE ON TABLE public.baolian_pair TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_pair.score; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(score) ON TABLE public.baolian_pair TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_pair.reasons; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(reasons) ON TABLE public.baolian_pair TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_pair.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE public.baolian_pair TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_pair.unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(unit_id) ON TABLE public.baolian_pair TO gongzhi_district;
+
+--
+-- Name: SEQUENCE baolian_pair_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.baolian_pair_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.baolian_pair_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.baolian_pair_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.baolian_pair_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE baolian_unit; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.baolian_unit TO service_role;
+GRANT SELECT ON TABLE public.baolian_unit TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: SEQUENCE baolian_unit_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.baolian_unit_id_seq TO gongzhi_district;
+
+--
 -- Name: TABLE campaign; Type: ACL; Schema: public; Owner: -
 --
 
@@ -14568,6 +15719,14 @@ GRANT ALL ON SEQUENCE public.category_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.category_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.category_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.category_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE community_profile; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.community_profile TO service_role;
+GRANT SELECT ON TABLE public.community_profile TO authenticated;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.community_profile TO gongzhi_district;
 
 --
 -- Name: TABLE deliberation; Type: ACL; Schema: public; Owner: -
@@ -15517,6 +16676,117 @@ GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.resource_tally_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.resource_tally_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.resource_tally_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE secretary_project; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.secretary_project TO service_role;
+GRANT SELECT,INSERT ON TABLE public.secretary_project TO authenticated;
+GRANT SELECT,INSERT ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.secretary; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(secretary) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(secretary) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.goal; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(goal) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(goal) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.targets; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(targets) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(targets) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.report_every_days; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(report_every_days) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(report_every_days) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.deadline; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(deadline) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(deadline) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(status) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.review_note; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(review_note) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(review_note) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.result; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(result) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(result) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.problems_solved; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(problems_solved) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(problems_solved) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.people_reached; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(people_reached) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(people_reached) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: COLUMN secretary_project.published_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(published_on) ON TABLE public.secretary_project TO authenticated;
+GRANT UPDATE(published_on) ON TABLE public.secretary_project TO gongzhi_district;
+
+--
+-- Name: SEQUENCE secretary_project_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.secretary_project_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.secretary_project_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.secretary_project_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.secretary_project_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE secretary_update; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.secretary_update TO service_role;
+GRANT SELECT,INSERT ON TABLE public.secretary_update TO authenticated;
+GRANT SELECT,INSERT ON TABLE public.secretary_update TO gongzhi_district;
+
+--
+-- Name: SEQUENCE secretary_update_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.secretary_update_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.secretary_update_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.secretary_update_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.secretary_update_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE security_setting; Type: ACL; Schema: public; Owner: -

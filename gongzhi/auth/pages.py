@@ -42,6 +42,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_hours", "pages/volunteer_hours.py", "page.volunteer_hours", ":material/schedule:"),
     Page("volunteer_assessment", "pages/volunteer_assessment.py", "page.volunteer_assessment", ":material/military_tech:"),
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:"),
+    Page("secretary_projects", "pages/secretary_projects.py", "page.secretary_projects", ":material/flag:"),
+    Page("baolian", "pages/baolian.py", "page.baolian", ":material/hub:"),
     Page("notify_settings", "pages/notify_settings.py", "page.notify_settings", ":material/notifications:"),
     # The administrators' pages (三权分立): ADMIN_PAGES below.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:"),
@@ -76,12 +78,15 @@ MUST_CHANGE_PAGES: list[str] = ["account"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
+                "secretary_projects", "baolian",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "privacy", "deliberation"],
     "street": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
+              "secretary_projects", "baolian",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy",
               "deliberation"],
     "community": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
+                 "secretary_projects", "baolian",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
                  "subject_requests", "privacy", "deliberation", "vote"],
     "grid": ["field_today", "home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",

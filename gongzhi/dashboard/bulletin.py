@@ -6,8 +6,9 @@ Its figures are the dashboard's for the same scope and month (`queries.load`), s
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from openpyxl import Workbook
 from openpyxl.drawing.image import Image
@@ -20,6 +21,7 @@ from gongzhi.dashboard.periods import month_of
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.fieldwork import queries as fieldwork_queries
 from gongzhi.i18n import t
+from gongzhi.levers import secretary
 
 GRIDS_SHOWN = 5
 
@@ -33,6 +35,7 @@ class Bulletin:
     by_days: list[dict]        # sub-units with closed demands, fewest days to close first
     best_grids: list[dict]
     worst_grids: list[dict]
+    published: list[dict] = field(default_factory=list)   # 书记项目 results published (晒) in the month
     rounds: dict | None = None  # the grid workers' month: visits, rounds, findings on the spot / reported
 
 
@@ -53,7 +56,9 @@ def build(user: Identity, unit_id: int | None, year: int, month: int) -> Bulleti
     worst = [g for g in reversed(ranked) if g not in best][:GRIDS_SHOWN]
     with user.session() as conn:
         rounds = fieldwork_queries.totals(conn, period.start, period.end)
-    return Bulletin(year, month, board, by_closure, by_days, best, worst, rounds)
+    published = secretary.published(user, since=period.start, until=period.end + dt.timedelta(days=1),
+                                    unit_id=unit_id)
+    return Bulletin(year, month, board, by_closure, by_days, best, worst, published, rounds)
 
 
 def title(b: Bulletin, lang: str) -> str:
@@ -106,6 +111,13 @@ def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
         _bold_row(ws, [t("fieldwork.sheet", lang)])
         for key in ("visits", "rounds", "on_spot", "reported"):
             cells.append(ws, [t(f"fieldwork.column.{key}", lang), b.rounds[key]])
+    if b.published:
+        _bold_row(ws, [t("secretary.bulletin.title", lang)])
+        _bold_row(ws, [t("secretary.column.unit", lang), t("secretary.field.name", lang), t("secretary.field.result", lang),
+                       t("secretary.kpi.solved", lang), t("secretary.kpi.reached", lang)])
+        for r in b.published:
+            cells.append(ws, [r["unit_name"], r["name"], r["result"], r["problems_solved"], r["people_reached"]])
+        cells.append(ws, [])
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 22
     for col in "CDEF":

@@ -33,7 +33,8 @@ def test_every_open_status_is_one_the_machine_can_still_move_on_from(conn, entit
 @pytest.mark.parametrize("entity", sorted(statuses.SHOWN))
 def test_a_status_column_stores_only_the_stored_statuses_even_without_triggers(conn, entity):
     table = {"demand": "demand", "resource": "resource", "project": "project", "match": "match",
-             "deliberation": "deliberation"}[entity]
+             "deliberation": "deliberation",
+             "secretary_project": "secretary_project"}[entity]
     row = conn.execute(f"select id, status from public.{table} limit 1").fetchone()
     conn.execute(f"alter table public.{table} disable trigger user")
     for status in statuses.STORED[entity]:
