@@ -18,6 +18,7 @@ from gongzhi import demo_data as d
 from gongzhi import territory
 from gongzhi.auth.local import hash_password
 from gongzhi.personal import crypto, seeding
+from gongzhi.suggest import demo as suggest_demo
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.volunteers import seed as volunteer_seed
 
@@ -42,6 +43,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         whistle_demo.load(conn)
         _demo_mode(conn)
         volunteer_seed.load_demo(conn)
+        suggest_demo.load(conn)
         conn.commit()
     return True
 

@@ -14,6 +14,7 @@ SHOWN = {
     "resource": ("available", "paused", "retired"),
     "project": ("planning", "in_progress", "done", "cancelled"),
     "match": ("proposed", "accepted", "done", "rejected", "cancelled", "lapsed"),
+    "suggestion": ("received", "accepted", "demand", "event", "merged", "deliberation", "closed"),
 }
 # Statuses read but never stored, each with the stored status it is a case of.
 DERIVED = {"demand": {"matched": "new"}}
@@ -21,10 +22,12 @@ DERIVED = {"demand": {"matched": "new"}}
 STORED = {entity: tuple(s for s in shown if s not in DERIVED.get(entity, {})) for entity, shown in SHOWN.items()}
 # Where a new row may start (from_status null in public.status_transition); the first is the default.
 INITIAL = {"demand": ("new",), "resource": ("available", "paused"), "project": ("planning",),
-           "match": ("proposed", "accepted")}
+           "match": ("proposed", "accepted"), "suggestion": ("received",)}
 # A demand still waiting for its need to be met (待办), and a project still under way.
 OPEN_DEMAND = ("new", "matched", "in_progress")
 OPEN_PROJECT = ("planning", "in_progress")
+# A message of the suggestion box still waiting for the community to move it on.
+OPEN_SUGGESTION = ("received", "accepted")
 # Matches that count against a demand's quantity, and those that hold a resource's capacity.
 LIVE_MATCH = ("proposed", "accepted", "done")
 HOLDING_MATCH = ("proposed", "accepted")

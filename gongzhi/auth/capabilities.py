@@ -42,7 +42,8 @@ ROLES = {
     "volunteers.reset_code": ("district", "community", "grid"),
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
-    "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
+    "subject_requests.handle": ("district", "community"),
+    "suggestions.triage": ("district", "street", "community"),   # suggestion: staff of the territory (grids see none)  # subject_request: community staff of the territory, the district
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

@@ -54,6 +54,9 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("security_settings", "pages/security_settings.py", "page.security_settings", ":material/shield_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
+    # 民情意见箱: the public suggestion box (PUBLIC_PAGES), and its triage by the community.
+    Page("box", "pages/box.py", "page.box", ":material/markunread_mailbox:"),
+    Page("suggestions", "pages/suggestions.py", "page.suggestions", ":material/inbox:"),
     # 个人信息清单: what personal data is held and why; public, the notices point to it.
     Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
     # Residents' requests about their data: community staff of the territory and district staff.
@@ -61,7 +64,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
-PUBLIC_PAGES: list[str] = ["signup", "privacy"]
+PUBLIC_PAGES: list[str] = ["signup", "box", "privacy"]
 
 # The only page of an account that must change its password first (first sign-in, a reset, expiry,
 # demo mode off); the database serves such an account nothing meanwhile.
@@ -70,12 +73,12 @@ MUST_CHANGE_PAGES: list[str] = ["account"]
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
-                "privacy"],
+                "suggestions", "privacy"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "suggestions", "privacy"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
-                 "subject_requests", "privacy"],
+                 "subject_requests", "suggestions", "box", "privacy"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
             "volunteer_posts", "second_factor", "account", "privacy"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
