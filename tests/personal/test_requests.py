@@ -143,7 +143,7 @@ def test_an_erasure_anonymises_every_record_and_keeps_the_counts(planted):
                                   f" where {retention.RULES[t].key}::text = %s", (planted["keys"][t],)).fetchone()
                   for t in TABLES for f in fields_of(t) if f.encrypted}
         # a phone that may be empty is emptied; a required one holds the sealed marker
-        assert {t for t, r in erased.items() if r["enc"] is None} == {"demand", "resource", "staff"}
+        assert {t for t, r in erased.items() if r["enc"] is None} == {"demand", "resource", "staff", "suggestion"}
         assert {t: r["masked"] for t, r in erased.items() if r["enc"] is not None} == {
             t: store.ERASED_MASK for t in ("application", "unit", "volunteer")}
         assert decrypt("phone", erased["volunteer"]["enc"]) == store.ERASED["phone"]
