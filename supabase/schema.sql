@@ -8750,16 +8750,16 @@ ALTER TABLE public.audit_log ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.category ENABLE ROW LEVEL SECURITY;
 
 --
--- Name: suggestion community and street staff read suggestions of their territory; Type: POLICY; Schema: public; Owner: -
+-- Name: suggestion community and street staff read their suggestions; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "community and street staff read suggestions of their territory" ON public.suggestion FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+CREATE POLICY "community and street staff read their suggestions" ON public.suggestion FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
--- Name: suggestion community and street staff triage suggestions of their territor; Type: POLICY; Schema: public; Owner: -
+-- Name: suggestion community and street staff triage their suggestions; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "community and street staff triage suggestions of their territor" ON public.suggestion FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+CREATE POLICY "community and street staff triage their suggestions" ON public.suggestion FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
 -- Name: subject_request community staff answer subject requests of their territory; Type: POLICY; Schema: public; Owner: -
@@ -11722,7 +11722,6 @@ GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_public;
 --
 
 REVOKE ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) TO anon;
 GRANT ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) TO gongzhi_public;
 
 --
@@ -11730,7 +11729,6 @@ GRANT ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text
 --
 
 REVOKE ALL ON FUNCTION public.suggestion_by_code(p_code text) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.suggestion_by_code(p_code text) TO anon;
 GRANT ALL ON FUNCTION public.suggestion_by_code(p_code text) TO gongzhi_public;
 
 --

@@ -2,8 +2,9 @@
 -- a community through the public page, without an account, and follows it by a tracking code;
 -- the community triages it (reply, turn into a demand or a whistle event, merge, close).
 --
--- * Anonymous access is one function, public.submit_suggestion (security definer): anon and the
---   portal's gongzhi_public may execute it; neither holds any privilege on the table. It checks
+-- * Anonymous access is one function, public.submit_suggestion (security definer): the portal's
+--   public role gongzhi_public may execute it and holds no privilege on the table; anon (the bare
+--   API key) holds nothing at all, as for the other public forms. It checks
 --   the input and the flood limits (per phone by blind index, per sender, per community; numbers
 --   from the district's security settings) and returns the new row's id and its tracking code,
 --   which is stored only as its SHA-256.
@@ -134,11 +135,11 @@ language sql immutable set search_path = ''
 as $$ select sha256(convert_to(upper(regexp_replace(coalesce(p_code, ''), '[\s-]', '', 'g')), 'UTF8')) $$;
 
 -- ---------------------------------------------------------------- the public box
--- A resident's message to community `p_community` (its code), the one way in for anon and the
--- portal's public role. The phone is optional and arrives sealed by the key-holding code. Refused
+-- A resident's message to community `p_community` (its code), the one way in for the public. The phone is optional and arrives sealed by the key-holding code. Refused
 -- with a gongzhi: key: an unknown community or category, bad text, a notice not of this form,
 -- and the flood limits (per phone a day, per sender an hour, per community an hour). Returns the
--- new row's id (for the photo store) and the tracking code, shown once to the resident.
+-- new row's id (for the photo store) and the tracking code, shown once to the resident. Executed
+-- by gongzhi_public only (the public page through the portal).
 create function public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text,
                                          p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text,
                                          p_notice_version text)
@@ -410,11 +411,11 @@ $$;
 alter table public.suggestion enable row level security;
 
 -- A community's box is its staff's and the street's above it; grid and department staff see none.
-create policy "community and street staff read suggestions of their territory" on public.suggestion
+create policy "community and street staff read their suggestions" on public.suggestion
   for select to authenticated
   using ((select private.staff_role()) in ('community', 'street')
          and terr between (select private.terr_lo()) and (select private.terr_hi()));
-create policy "community and street staff triage suggestions of their territory" on public.suggestion
+create policy "community and street staff triage their suggestions" on public.suggestion
   for update to authenticated
   using ((select private.staff_role()) in ('community', 'street')
          and terr between (select private.terr_lo()) and (select private.terr_hi()))
@@ -440,7 +441,9 @@ grant update (status, reply, demand_id, event_id, merged_into_id, deliberation_i
 -- ---------------------------------------------------------------- function privileges
 revoke execute on function public.submit_suggestion(text, text, text, text, bytea, bytea, text, text),
   public.suggestion_by_code(text) from public, anon, authenticated, service_role;
+-- The public page reaches them through the portal as gongzhi_public (anon holds nothing, as for
+-- the other public forms): the one way in and the one way to read.
 grant execute on function public.submit_suggestion(text, text, text, text, bytea, bytea, text, text),
-  public.suggestion_by_code(text) to anon, gongzhi_public;
+  public.suggestion_by_code(text) to gongzhi_public;
 revoke execute on all functions in schema private from public;
 grant execute on function private.suggestion_phone_to_demand(bigint, bigint) to authenticated, gongzhi_district;
