@@ -42,7 +42,7 @@ def _act(action: str, suggestion_id: int) -> None:
 
 
 def _reply_box(action: str) -> None:
-    st.text_area(t("suggestion.triage.reply"), key=f"triage_{action}_reply", max_chars=commands.REPLY_MAX,
+    st.text_area(t("suggestion.triage.reply_text"), key=f"triage_{action}_reply", max_chars=commands.REPLY_MAX,
                  help=t("suggestion.triage.reply_help"))
 
 
