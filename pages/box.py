@@ -65,7 +65,8 @@ def track() -> None:
     st.write(t("suggestion.public.about", community=found["community"], category=name,
                kind=t(f"suggestion.kind.{found['kind']}"), when=f"{found['received_at']:%Y-%m-%d %H:%M}"))
     for step in found["steps"]:
-        st.markdown(f"- {step['at']:%Y-%m-%d %H:%M} · {t('status.suggestion.' + step['status'])}")
+        status = t(f"status.suggestion.{step['status']}")
+        st.markdown(f"- {step['at']:%Y-%m-%d %H:%M} · {status}")
     if found["reply"]:
         st.markdown(f"**{t('suggestion.public.reply')}**")
         st.info(found["reply"])

@@ -47,8 +47,8 @@ def _reply_box(action: str) -> None:
 
 
 def _detail(row: dict) -> None:
-    st.markdown(f"**#{row['id']}** · {t('status.suggestion.' + row['status'])} · "
-                f"{t('suggestion.kind.' + row['kind'])} · {row['created_at']:%Y-%m-%d %H:%M}")
+    status, kind = t(f"status.suggestion.{row['status']}"), t(f"suggestion.kind.{row['kind']}")
+    st.markdown(f"**#{row['id']}** · {status} · {kind} · {row['created_at']:%Y-%m-%d %H:%M}")
     st.info(row["body"])
     if row["phone_masked"]:
         st.caption(t("suggestion.triage.phone", phone=row["phone_masked"]))

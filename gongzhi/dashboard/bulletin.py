@@ -6,6 +6,7 @@ Its figures are the dashboard's for the same scope and month (`queries.load`), s
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 from dataclasses import dataclass
 
@@ -19,8 +20,10 @@ from gongzhi.dashboard import export, queries
 from gongzhi.dashboard.periods import month_of
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.i18n import t
+from gongzhi.suggest import queries as suggest_queries
 
 GRIDS_SHOWN = 5
+SUGGESTION_FIGURES = ("received", "replied_in_time", "to_cases")
 
 
 @dataclass
@@ -32,6 +35,7 @@ class Bulletin:
     by_days: list[dict]        # sub-units with closed demands, fewest days to close first
     best_grids: list[dict]
     worst_grids: list[dict]
+    suggestions: dict | None = None   # 民情意见箱: received, replied_in_time, to_cases (gongzhi.suggest)
 
 
 def _rate_key(r: dict):
@@ -49,7 +53,8 @@ def build(user: Identity, unit_id: int | None, year: int, month: int) -> Bulleti
     ranked = sorted(grids, key=_rate_key)
     best = ranked[:GRIDS_SHOWN]
     worst = [g for g in reversed(ranked) if g not in best][:GRIDS_SHOWN]
-    return Bulletin(year, month, board, by_closure, by_days, best, worst)
+    box = suggest_queries.counts(user, period.start, period.end + dt.timedelta(days=1), unit_id)
+    return Bulletin(year, month, board, by_closure, by_days, best, worst, box)
 
 
 def title(b: Bulletin, lang: str) -> str:
@@ -87,6 +92,11 @@ def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
                    export.figure_text(f, lang, f.previous) if f.previous is not None else "—",
                    export.change_text(f, lang) or "—"])
     cells.append(ws, [])
+    if b.suggestions is not None:
+        _bold_row(ws, [t("suggestion.report.sheet", lang)])
+        for key in SUGGESTION_FIGURES:
+            cells.append(ws, [t(f"suggestion.report.{key}", lang), b.suggestions[key]])
+        cells.append(ws, [])
     kind = b.board.scope.child_kind
     if kind:
         _bold_row(ws, [t("bulletin.by_closure", lang)])

@@ -91,9 +91,10 @@ def grids_of(user: Identity, community_id: int) -> list[dict]:
                             (community_id,)).fetchall()
 
 
-def counts(user: Identity, start: dt.date, end: dt.date) -> dict:
-    """周反馈 / 月通报 figures of `user`'s territory for messages received from `start` to before
-    `end` (China time): received, first replied within the working days allowed, turned into cases."""
+def counts(user: Identity, start: dt.date, end: dt.date, unit_id: int | None = None) -> dict:
+    """周反馈 / 月通报 figures of `user`'s territory (within `unit_id` when given) for messages
+    received from `start` to before `end` (China time): received, first replied within the working
+    days allowed, turned into cases (a demand, an event, a 五议 item, or merged into one)."""
     with user.session() as conn:
         return conn.execute(f"""
             select count(*) as received,
@@ -103,8 +104,10 @@ def counts(user: Identity, start: dt.date, end: dt.date) -> dict:
                                     or s.demand_id is not null or s.event_id is not null) as to_cases
             from public.suggestion s
             where s.created_at >= (%(start)s::date::timestamp at time zone 'Asia/Shanghai')
-              and s.created_at < (%(end)s::date::timestamp at time zone 'Asia/Shanghai')""",
-            {"start": start, "end": end}).fetchone()
+              and s.created_at < (%(end)s::date::timestamp at time zone 'Asia/Shanghai')
+              and (%(unit)s::bigint is null or s.terr between (select o.terr from public.org_unit o where o.id = %(unit)s)
+                                                      and (select o.terr_hi from public.org_unit o where o.id = %(unit)s))""",
+            {"start": start, "end": end, "unit": unit_id}).fetchone()
 
 
 def _sql(values: tuple[str, ...]) -> str:

@@ -7,6 +7,7 @@ import datetime as dt
 
 from gongzhi import todo
 from gongzhi.auth import Identity
+from gongzhi.suggest import queries as suggest_queries
 
 STEPS = ("whistle", "report", "consult", "implement", "feedback", "evaluate")
 LIGHTS = ("red", "yellow", "green")
@@ -252,7 +253,8 @@ def weekly(user: Identity, monday: dt.date) -> dict:
                                        count(*) filter (where ed.reported_at is null) as open
                                 from public.event_department ed where ed.event_id = e.id) x
             where {week} group by o.id order by o.terr""", params).fetchall()
-    return {"monday": monday, "per_department": per_department, "per_grid": per_grid}
+    box = suggest_queries.counts(user, monday, monday + dt.timedelta(days=7))
+    return {"monday": monday, "per_department": per_department, "per_grid": per_grid, "suggestions": box}
 
 
 def categories(user: Identity) -> list[dict]:

@@ -26,6 +26,11 @@ def weekly_xlsx(report: dict, lang: str = i18n.DEFAULT) -> bytes:
         cells.append(sheet, [i18n.t("whistle.report.name", lang)] + [i18n.t(f"whistle.report.{c}", lang) for c in COLUMNS])
         for r in rows:
             cells.append(sheet, [_cell(name_of(r))] + [_cell(r[c]) for c in COLUMNS])
+    if report.get("suggestions") is not None:   # 民情意见箱 of the same week (gongzhi.suggest)
+        sheet = book.create_sheet(i18n.t("suggestion.report.sheet", lang))
+        cells.append(sheet, [i18n.t("whistle.report.week", lang, monday=report["monday"].isoformat())])
+        for key in ("received", "replied_in_time", "to_cases"):
+            cells.append(sheet, [i18n.t(f"suggestion.report.{key}", lang), report["suggestions"][key]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
