@@ -38,14 +38,17 @@ cross join (select array_agg(id order by id) as ids from public.category) c
 cross join lateral (select now() - make_interval(days => 2 + g %% 90, mins => g %% 600) as at) t
 """
 OWNER_BOARD = """
-    select s.id, s.created_at, o.name as community, c.name_zh, c.name_en, s.kind, s.body, s.phone_masked,
-           s.status, s.reply, s.reply_due, s.first_reply_at, s.demand_id, s.event_id, s.merged_into_id,
-           s.deliberation_id,
-           case when s.first_reply_at is not null then 'closed' when s.reply_due < current_date then 'red'
-                when s.yellow_on <= current_date then 'yellow' else 'green' end as light
-    from public.suggestion s join public.org_unit o on o.id = s.org_unit_id join public.category c on c.id = s.category_id
-    where s.status in ('received', 'accepted') and s.terr between %(lo)s and %(hi)s
-    order by s.reply_due, s.id limit 50
+    with page as (
+      select s.id, s.created_at, s.org_unit_id, s.category_id, s.kind, s.body, s.phone_masked, s.status, s.reply,
+             s.reply_due, s.first_reply_at, s.demand_id, s.event_id, s.merged_into_id, s.deliberation_id,
+             case when s.first_reply_at is not null then 'closed' when s.reply_due < current_date then 'red'
+                  when s.yellow_on <= current_date then 'yellow' else 'green' end as light
+      from public.suggestion s
+      where s.status in ('received', 'accepted') and s.terr between %(lo)s and %(hi)s
+      order by s.reply_due, s.id limit 50)
+    select s.*, o.name as community, c.name_zh, c.name_en
+    from page s join public.org_unit o on o.id = s.org_unit_id join public.category c on c.id = s.category_id
+    order by s.reply_due, s.id
 """
 
 
