@@ -44,6 +44,13 @@ DEFAULTS: dict[str, Setting] = {
     "session.second_sign_in": Setting("end_older", choices=("end_older", "refuse")),
     # 随手拍 (gongzhi.photos): the largest photo accepted, in MB, before it is re-encoded.
     "photos.max_mb": Setting(10, low=1, high=50),
+    # 民情意见箱 (gongzhi.suggest; the database reads the same keys and defaults in
+    # public.submit_suggestion): the first reply within this many working days, and the flood limits
+    # of the public box per phone (a day), per sender (an hour) and per community (an hour).
+    "suggestion.reply_working_days": Setting(3, low=1, high=15),
+    "suggestion.per_phone_day": Setting(5, low=1, high=50),
+    "suggestion.per_sender_hour": Setting(10, low=1, high=200),
+    "suggestion.per_community_hour": Setting(200, low=10, high=10000),
     # The published demo password is allowed only in demo mode; only the demo loader turns it on.
     "demo_mode": Setting(False),
 }

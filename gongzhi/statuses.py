@@ -17,6 +17,7 @@ SHOWN = {
     # 五议: 提议 proposed → 动议 accepted / declined → 商议 consulted → 公议 voting → approved / rejected → 评议 evaluated
     "deliberation": ("proposed", "accepted", "declined", "consulted", "voting", "approved", "rejected", "evaluated"),
     "secretary_project": ("claimed", "submitted", "returned", "approved", "published"),
+    "suggestion": ("received", "accepted", "demand", "event", "merged", "deliberation", "closed"),
 }
 # Statuses read but never stored, each with the stored status it is a case of.
 DERIVED = {"demand": {"matched": "new"}}
@@ -25,10 +26,12 @@ STORED = {entity: tuple(s for s in shown if s not in DERIVED.get(entity, {})) fo
 # Where a new row may start (from_status null in public.status_transition); the first is the default.
 INITIAL = {"demand": ("new",), "resource": ("available", "paused"), "project": ("planning",),
            "match": ("proposed", "accepted"), "deliberation": ("proposed",),
-           "secretary_project": ("claimed",)}
+           "secretary_project": ("claimed",), "suggestion": ("received",)}
 # A demand still waiting for its need to be met (待办), and a project still under way.
 OPEN_DEMAND = ("new", "matched", "in_progress")
 OPEN_PROJECT = ("planning", "in_progress")
+# A message of the suggestion box still waiting for the community to move it on.
+OPEN_SUGGESTION = ("received", "accepted")
 # Matches that count against a demand's quantity, and those that hold a resource's capacity.
 LIVE_MATCH = ("proposed", "accepted", "done")
 HOLDING_MATCH = ("proposed", "accepted")

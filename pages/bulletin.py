@@ -41,6 +41,10 @@ def show(doc) -> None:
     for i, figure in enumerate(doc.board.figures):
         cards[i % 5].metric(t(f"kpi.{figure.key}"), export.figure_text(figure, lang), export.change_text(figure, lang),
                             delta_color={"up": "normal", "down": "inverse"}.get(figure.better, "off"))
+    if doc.suggestions is not None:
+        st.markdown(f"**{t('suggestion.report.sheet')}**")
+        for col, key in zip(st.columns(len(bulletin.SUGGESTION_FIGURES)), bulletin.SUGGESTION_FIGURES):
+            col.metric(t(f"suggestion.report.{key}"), doc.suggestions[key])
     show_rankings(doc)
     if doc.published:
         st.markdown(f"**{t('secretary.bulletin.title')}**")

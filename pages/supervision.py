@@ -63,6 +63,9 @@ def weekly(card: str | None) -> None:
         st.dataframe(pd.DataFrame([{t("whistle.report.name"): name_of(r),
                                     **{label("whistle.report", c): r[c] for c in report.COLUMNS}} for r in rows]),
                      hide_index=True, width="stretch")
+    st.markdown(f"**{t('suggestion.report.sheet')}**")
+    for col, key in zip(st.columns(3), ("received", "replied_in_time", "to_cases")):
+        col.metric(t(f"suggestion.report.{key}"), found["suggestions"][key])
     st.download_button(t("whistle.ui.export"), data=report.weekly_xlsx(found, lang), key="sv_export",
                        file_name=f"weekly-{found['monday'].isoformat()}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

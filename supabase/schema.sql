@@ -2451,6 +2451,19 @@ end;
 $$;
 
 --
+-- Name: new_tracking_code(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.new_tracking_code() RETURNS text
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select string_agg(substr('23456789ABCDEFGHJKMNPQRSTUVWXYZ', get_byte(b, i) % 31 + 1, 1), '' order by i)
+  from (select uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid()) as b) x,
+       generate_series(0, 9) i
+$$;
+
+--
 -- Name: next_step(text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3273,6 +3286,18 @@ CREATE FUNCTION private.security_flag(p_key text, p_default boolean) RETURNS boo
 $$;
 
 --
+-- Name: security_int(text, integer); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.security_int(p_key text, p_default integer) RETURNS integer
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce((select case when jsonb_typeof(s.value) = 'number' then s.value::integer end
+                   from public.security_setting s where s.key = p_key), p_default)
+$$;
+
+--
 -- Name: security_log_append(bigint, text, text, text, jsonb, text, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3872,6 +3897,88 @@ end;
 $$;
 
 --
+-- Name: suggestion_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.suggestion_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  new.tracking_hash := old.tracking_hash;
+  new.sender_hash := old.sender_hash;
+  new.reply_due := old.reply_due;
+  new.yellow_on := old.yellow_on;
+  new.created_at := old.created_at;
+  new.body := old.body;
+  new.notice_version := old.notice_version;
+  new.steps := old.steps;
+  new.first_reply_at := old.first_reply_at;
+  new.replied_at := old.replied_at;
+  new.handled_by := old.handled_by;
+  new.updated_at := now();
+  if new.demand_id is distinct from old.demand_id and new.demand_id is not null
+     and not exists (select from public.demand d where d.id = new.demand_id and d.community_id = new.community_id) then
+    raise exception 'gongzhi:suggestion.other_community' using errcode = 'check_violation';
+  end if;
+  if new.event_id is distinct from old.event_id and new.event_id is not null
+     and not exists (select from public.event e where e.id = new.event_id and e.community_id = new.community_id) then
+    raise exception 'gongzhi:suggestion.other_community' using errcode = 'check_violation';
+  end if;
+  if new.merged_into_id is distinct from old.merged_into_id and new.merged_into_id is not null then
+    if new.merged_into_id = new.id then
+      raise exception 'gongzhi:suggestion.merge_itself' using errcode = 'check_violation';
+    end if;
+    if not exists (select from public.suggestion s where s.id = new.merged_into_id
+                   and s.community_id = new.community_id and s.status <> 'merged') then
+      raise exception 'gongzhi:suggestion.other_community' using errcode = 'check_violation';
+    end if;
+  end if;
+  if new.status = 'closed' and new.status <> old.status and length(btrim(coalesce(new.reply, ''))) = 0 then
+    raise exception 'gongzhi:suggestion.reply_required' using errcode = 'check_violation';
+  end if;
+  if new.reply is distinct from old.reply then
+    new.reply := nullif(btrim(new.reply), '');
+    new.replied_at := now();
+  end if;
+  if new.status <> old.status then
+    new.steps := old.steps || jsonb_build_array(jsonb_build_object('status', new.status, 'at', now()));
+  end if;
+  if new.first_reply_at is null and (new.reply is not null or new.status <> 'received') then
+    new.first_reply_at := now();
+  end if;
+  if new.status <> old.status or new.reply is distinct from old.reply then
+    new.handled_by := private.uid();
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: suggestion_phone_to_demand(bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.suggestion s where s.id = p_suggestion
+                 and (private.staff_role() = 'district'
+                      or (private.staff_role() in ('community', 'street')
+                          and s.terr between private.terr_lo() and private.terr_hi()))) then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  update public.demand d
+     set beneficiary_phone_enc = s.phone_enc, beneficiary_phone_bidx = s.phone_bidx,
+         beneficiary_phone_masked = s.phone_masked
+    from public.suggestion s
+   where s.id = p_suggestion and d.id = p_demand and d.community_id = s.community_id
+     and s.phone_enc is not null and d.beneficiary_phone_enc is null;
+end;
+$$;
+
+--
 -- Name: terr_above(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3989,6 +4096,15 @@ end;
 $$;
 
 --
+-- Name: tracking_hash(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.tracking_hash(p_code text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$ select sha256(convert_to(upper(regexp_replace(coalesce(p_code, ''), '[\s-]', '', 'g')), 'UTF8')) $$;
+
+--
 -- Name: uid(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -4069,6 +4185,93 @@ begin
   end if;
   return new;
 end;
+$$;
+
+--
+-- Name: submit_suggestion(text, text, text, text, bytea, bytea, text, text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) RETURNS TABLE(id bigint, code text)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  community bigint;
+  category bigint;
+  sender bytea := sha256(convert_to(private.request_sender(), 'UTF8'));
+  days integer := private.security_int('suggestion.reply_working_days', 3);
+  new_code text;
+  new_id bigint;
+begin
+  select o.id into community from public.org_unit o where o.code = p_community and o.kind = 'community';
+  if community is null then
+    raise exception 'gongzhi:suggestion.unknown_community' using errcode = 'check_violation';
+  end if;
+  select c.id into category from public.category c where c.code = p_category;
+  if category is null then
+    raise exception 'gongzhi:suggestion.unknown_category' using errcode = 'check_violation';
+  end if;
+  if p_kind is null or p_kind not in ('suggestion', 'complaint', 'need') then
+    raise exception 'gongzhi:suggestion.unknown_kind' using errcode = 'check_violation';
+  end if;
+  if length(btrim(coalesce(p_body, ''))) not between 5 and 2000 then
+    raise exception 'gongzhi:suggestion.body_length' using errcode = 'check_violation';
+  end if;
+  if private.unsafe_text(p_body) is not null then
+    raise exception 'gongzhi:%', private.unsafe_text(p_body) using errcode = 'check_violation';
+  end if;
+  if not exists (select from public.privacy_notice n where n.version = p_notice_version and n.form = 'suggestion') then
+    raise exception 'gongzhi:privacy.notice_required' using errcode = 'check_violation';
+  end if;
+  if not private.sealed('phone', p_phone_enc, p_phone_bidx, p_phone_masked) then
+    raise exception 'gongzhi:field.error.phone' using errcode = 'check_violation';
+  end if;
+  -- Flood limits, each counted under its own lock so that concurrent submissions queue.
+  if p_phone_bidx is not null then
+    perform pg_advisory_xact_lock(7401, hashtext(encode(p_phone_bidx, 'hex')));
+    if (select count(*) from public.suggestion s
+        where s.phone_bidx = p_phone_bidx and s.created_at > now() - interval '1 day')
+       >= private.security_int('suggestion.per_phone_day', 5) then
+      raise exception 'gongzhi:suggestion.phone_too_many' using errcode = 'check_violation';
+    end if;
+  end if;
+  perform pg_advisory_xact_lock(7402, hashtext(encode(sender, 'hex')));
+  if (select count(*) from public.suggestion s
+      where s.sender_hash = sender and s.created_at > now() - interval '1 hour')
+     >= private.security_int('suggestion.per_sender_hour', 10) then
+    raise exception 'gongzhi:suggestion.too_many' using errcode = 'check_violation';
+  end if;
+  perform pg_advisory_xact_lock(7403, community::integer);
+  if (select count(*) from public.suggestion s
+      where s.community_id = community and s.created_at > now() - interval '1 hour')
+     >= private.security_int('suggestion.per_community_hour', 200) then
+    raise exception 'gongzhi:suggestion.community_busy' using errcode = 'check_violation';
+  end if;
+  new_code := private.new_tracking_code();
+  insert into public.suggestion (org_unit_id, category_id, kind, body, phone_enc, phone_bidx, phone_masked,
+                                 notice_version, tracking_hash, sender_hash, reply_due, yellow_on, steps)
+  values (community, category, p_kind, btrim(p_body), p_phone_enc, p_phone_bidx, p_phone_masked,
+          p_notice_version, private.tracking_hash(new_code), sender,
+          private.add_working_days(current_date, days), private.add_working_days(current_date, days - 1),
+          jsonb_build_array(jsonb_build_object('status', 'received', 'at', now())))
+  returning suggestion.id into new_id;
+  return query select new_id, new_code;
+end;
+$$;
+
+--
+-- Name: suggestion_by_code(text); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.suggestion_by_code(p_code text) RETURNS TABLE(community text, category_zh text, category_en text, kind text, received_at timestamp with time zone, status text, steps jsonb, reply text, replied_at timestamp with time zone)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select o.name, c.name_zh, c.name_en, s.kind, s.created_at, s.status, s.steps, s.reply, s.replied_at
+  from public.suggestion s
+  join public.org_unit o on o.id = s.org_unit_id
+  join public.category c on c.id = s.category_id
+  where s.tracking_hash = private.tracking_hash(p_code)
 $$;
 
 --
@@ -6528,7 +6731,7 @@ CREATE TABLE public.status_transition (
     entity text NOT NULL,
     from_status text,
     to_status text NOT NULL,
-    CONSTRAINT status_transition_entity_check CHECK ((entity = ANY (ARRAY['demand'::text, 'resource'::text, 'project'::text, 'match'::text, 'deliberation'::text, 'secretary_project'::text])))
+    CONSTRAINT status_transition_entity_check CHECK ((entity = ANY (ARRAY['demand'::text, 'resource'::text, 'project'::text, 'match'::text, 'suggestion'::text, 'deliberation'::text, 'secretary_project'::text])))
 );
 
 --
@@ -6607,6 +6810,142 @@ COMMENT ON COLUMN public.subject_request.phone_bidx IS 'Blind index (HMAC-SM3, k
 
 ALTER TABLE public.subject_request ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.subject_request_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: suggestion; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.suggestion (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    category_id bigint NOT NULL,
+    kind text DEFAULT 'suggestion'::text NOT NULL,
+    body text NOT NULL,
+    phone_enc bytea,
+    phone_bidx bytea,
+    phone_masked text,
+    notice_version text NOT NULL,
+    tracking_hash bytea NOT NULL,
+    sender_hash bytea,
+    status text DEFAULT 'received'::text NOT NULL,
+    reply text,
+    replied_at timestamp with time zone,
+    first_reply_at timestamp with time zone,
+    reply_due date DEFAULT CURRENT_DATE NOT NULL,
+    yellow_on date DEFAULT CURRENT_DATE NOT NULL,
+    demand_id bigint,
+    event_id bigint,
+    merged_into_id bigint,
+    deliberation_id bigint,
+    steps jsonb DEFAULT '[]'::jsonb NOT NULL,
+    handled_by uuid,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT suggestion_body_check CHECK (((length(btrim(body)) >= 5) AND (length(btrim(body)) <= 2000))),
+    CONSTRAINT suggestion_kind_check CHECK ((kind = ANY (ARRAY['suggestion'::text, 'complaint'::text, 'need'::text]))),
+    CONSTRAINT suggestion_links CHECK ((((status <> 'demand'::text) OR (demand_id IS NOT NULL)) AND ((status <> 'event'::text) OR (event_id IS NOT NULL)) AND ((status <> 'deliberation'::text) OR (deliberation_id IS NOT NULL)) AND ((status <> 'merged'::text) OR (num_nonnulls(merged_into_id, demand_id, event_id) >= 1)) AND (merged_into_id IS DISTINCT FROM id))),
+    CONSTRAINT suggestion_phone_sealed CHECK (private.sealed('phone'::text, phone_enc, phone_bidx, phone_masked)),
+    CONSTRAINT suggestion_reply_check CHECK ((length(reply) <= 2000)),
+    CONSTRAINT suggestion_sender_hash_check CHECK ((octet_length(sender_hash) = 32)),
+    CONSTRAINT suggestion_status_check CHECK ((status = ANY (ARRAY['received'::text, 'accepted'::text, 'demand'::text, 'event'::text, 'merged'::text, 'deliberation'::text, 'closed'::text]))),
+    CONSTRAINT suggestion_tracking_hash_check CHECK ((octet_length(tracking_hash) = 32))
+)
+WITH (fillfactor='90');
+
+--
+-- Name: TABLE suggestion; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.suggestion IS '民情意见箱: a resident''s message to a community through the public box, followed by a tracking code; photos attach through the photo store as (''suggestion'', id).';
+
+--
+-- Name: COLUMN suggestion.phone_enc; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.phone_enc IS 'Personal data, SM4-GCM ciphertext written by the key-holding code; optional; read in full only through private.personal_cipher (unmasking, logged).';
+
+--
+-- Name: COLUMN suggestion.phone_bidx; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.phone_bidx IS 'Blind index (HMAC-SM3, keyed outside the database) of the resident''s phone: the per-phone flood limit.';
+
+--
+-- Name: COLUMN suggestion.phone_masked; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.phone_masked IS 'The resident''s phone as shown: 138****8000.';
+
+--
+-- Name: COLUMN suggestion.tracking_hash; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.tracking_hash IS 'Computed by public.submit_suggestion: SHA-256 of the tracking code, which only the resident holds.';
+
+--
+-- Name: COLUMN suggestion.sender_hash; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.sender_hash IS 'Computed by public.submit_suggestion: SHA-256 of the client address the server saw, for the per-sender flood limit.';
+
+--
+-- Name: COLUMN suggestion.replied_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.replied_at IS 'Computed by private.suggestion_changed: when the reply was last written.';
+
+--
+-- Name: COLUMN suggestion.first_reply_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.first_reply_at IS 'Computed by private.suggestion_changed: when the community first replied or moved the message on.';
+
+--
+-- Name: COLUMN suggestion.reply_due; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.reply_due IS 'Computed by public.submit_suggestion: the last day of the first reply, suggestion.reply_working_days working days after receipt (public.work_calendar).';
+
+--
+-- Name: COLUMN suggestion.yellow_on; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.yellow_on IS 'Computed by public.submit_suggestion: the day the light turns yellow, one working day before reply_due.';
+
+--
+-- Name: COLUMN suggestion.deliberation_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.deliberation_id IS 'The 五议 agenda item the message became (status deliberation); its foreign key comes with the deliberation feature.';
+
+--
+-- Name: COLUMN suggestion.steps; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.steps IS 'Computed by private.suggestion_changed: each status with its time, as the resident reads them by code.';
+
+--
+-- Name: COLUMN suggestion.handled_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.suggestion.handled_by IS 'Computed by private.suggestion_changed: who took the last step.';
+
+--
+-- Name: suggestion_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.suggestion ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.suggestion_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -7486,6 +7825,13 @@ ALTER TABLE ONLY public.status_transition
 
 ALTER TABLE ONLY public.subject_request
     ADD CONSTRAINT subject_request_pkey PRIMARY KEY (id);
+
+--
+-- Name: suggestion suggestion_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_pkey PRIMARY KEY (id);
 
 --
 -- Name: unit unit_phone_required; Type: CHECK CONSTRAINT; Schema: public; Owner: -
@@ -8604,6 +8950,96 @@ CREATE INDEX subject_request_street_idx ON public.subject_request USING btree (s
 --
 
 CREATE INDEX subject_request_terr_idx ON public.subject_request USING btree (terr);
+
+--
+-- Name: suggestion_board_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_board_idx ON public.suggestion USING btree (terr, reply_due, id) WHERE (status = ANY (ARRAY['received'::text, 'accepted'::text]));
+
+--
+-- Name: suggestion_category_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_category_idx ON public.suggestion USING btree (category_id);
+
+--
+-- Name: suggestion_community_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_community_idx ON public.suggestion USING btree (community_id, created_at);
+
+--
+-- Name: suggestion_demand_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_demand_idx ON public.suggestion USING btree (demand_id);
+
+--
+-- Name: suggestion_event_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_event_idx ON public.suggestion USING btree (event_id);
+
+--
+-- Name: suggestion_grid_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_grid_idx ON public.suggestion USING btree (grid_id);
+
+--
+-- Name: suggestion_handled_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_handled_by_idx ON public.suggestion USING btree (handled_by);
+
+--
+-- Name: suggestion_merged_into_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_merged_into_idx ON public.suggestion USING btree (merged_into_id);
+
+--
+-- Name: suggestion_notice_version_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_notice_version_idx ON public.suggestion USING btree (notice_version);
+
+--
+-- Name: suggestion_org_unit_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_org_unit_idx ON public.suggestion USING btree (org_unit_id);
+
+--
+-- Name: suggestion_phone_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_phone_idx ON public.suggestion USING btree (phone_bidx, created_at) WHERE (phone_bidx IS NOT NULL);
+
+--
+-- Name: suggestion_sender_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_sender_idx ON public.suggestion USING btree (sender_hash, created_at) WHERE (sender_hash IS NOT NULL);
+
+--
+-- Name: suggestion_street_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_street_idx ON public.suggestion USING btree (street_id);
+
+--
+-- Name: suggestion_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_terr_idx ON public.suggestion USING btree (terr);
+
+--
+-- Name: suggestion_tracking_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE UNIQUE INDEX suggestion_tracking_idx ON public.suggestion USING btree (tracking_hash);
 
 --
 -- Name: unit_application_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -10370,6 +10806,48 @@ CREATE TRIGGER subject_request_territory BEFORE INSERT OR UPDATE OF org_unit_id 
 CREATE TRIGGER subject_request_territory_kept BEFORE UPDATE ON public.subject_request FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
+-- Name: suggestion suggestion_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_audit_delete AFTER DELETE ON public.suggestion REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: suggestion suggestion_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_audit_insert AFTER INSERT ON public.suggestion REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: suggestion suggestion_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_audit_update AFTER UPDATE ON public.suggestion REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: suggestion suggestion_changed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_changed BEFORE UPDATE ON public.suggestion FOR EACH ROW EXECUTE FUNCTION private.suggestion_changed();
+
+--
+-- Name: suggestion suggestion_status; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_status BEFORE INSERT OR UPDATE OF status ON public.suggestion FOR EACH ROW EXECUTE FUNCTION private.check_status();
+
+--
+-- Name: suggestion suggestion_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.suggestion FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: suggestion suggestion_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_territory_kept BEFORE UPDATE ON public.suggestion FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
 -- Name: unit unit_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -11281,6 +11759,55 @@ ALTER TABLE ONLY public.subject_request
     ADD CONSTRAINT subject_request_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
 
 --
+-- Name: suggestion suggestion_category_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_category_id_fkey FOREIGN KEY (category_id) REFERENCES public.category(id);
+
+--
+-- Name: suggestion suggestion_demand_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_demand_id_fkey FOREIGN KEY (demand_id) REFERENCES public.demand(id) ON DELETE SET NULL;
+
+--
+-- Name: suggestion suggestion_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE SET NULL;
+
+--
+-- Name: suggestion suggestion_handled_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_handled_by_fkey FOREIGN KEY (handled_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: suggestion suggestion_merged_into_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_merged_into_id_fkey FOREIGN KEY (merged_into_id) REFERENCES public.suggestion(id) ON DELETE SET NULL;
+
+--
+-- Name: suggestion suggestion_notice_version_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_notice_version_fkey FOREIGN KEY (notice_version) REFERENCES public.privacy_notice(version);
+
+--
+-- Name: suggestion suggestion_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
 -- Name: unit unit_application_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -11458,6 +11985,18 @@ ALTER TABLE public.care_person ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.category ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: suggestion community and street staff read their suggestions; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community and street staff read their suggestions" ON public.suggestion FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: suggestion community and street staff triage their suggestions; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "community and street staff triage their suggestions" ON public.suggestion FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['community'::text, 'street'::text])) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
 -- Name: subject_request community staff answer subject requests of their territory; Type: POLICY; Schema: public; Owner: -
@@ -12144,6 +12683,12 @@ CREATE POLICY "district staff read all staff" ON public.staff FOR SELECT TO gong
 CREATE POLICY "district staff read all subject requests" ON public.subject_request FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: suggestion district staff read all suggestions; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all suggestions" ON public.suggestion FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: event_department district staff read all summons; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12454,6 +12999,12 @@ CREATE POLICY "district staff set campaigns" ON public.campaign FOR INSERT TO go
 --
 
 CREATE POLICY "district staff sign up volunteers" ON public.signup FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: suggestion district staff triage all suggestions; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff triage all suggestions" ON public.suggestion FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: event_demand district staff unlink demands from events; Type: POLICY; Schema: public; Owner: -
@@ -13198,6 +13749,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.subject_request AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: suggestion staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.suggestion AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: unit staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13678,6 +14235,12 @@ CREATE POLICY "street staff set campaigns in their street" ON public.campaign FO
 --
 
 ALTER TABLE public.subject_request ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: suggestion; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.suggestion ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: work_calendar system administrators add calendar days; Type: POLICY; Schema: public; Owner: -
@@ -14594,6 +15157,12 @@ GRANT ALL ON FUNCTION private.mfa_reset(p_user uuid) TO gongzhi_admin;
 REVOKE ALL ON FUNCTION private.new_login_must_change() FROM PUBLIC;
 
 --
+-- Name: FUNCTION new_tracking_code(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.new_tracking_code() FROM PUBLIC;
+
+--
 -- Name: FUNCTION next_step(step text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -14894,6 +15463,12 @@ REVOKE ALL ON FUNCTION private.secretary_project_claim() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.security_flag(p_key text, p_default boolean) FROM PUBLIC;
 
 --
+-- Name: FUNCTION security_int(p_key text, p_default integer); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.security_int(p_key text, p_default integer) FROM PUBLIC;
+
+--
 -- Name: FUNCTION security_log_append(p_id bigint, p_kind text, p_client text, p_object text, p_details jsonb, p_prev_hash text, p_hash text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -15071,6 +15646,20 @@ GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_bidx bytea, p_
 GRANT ALL ON FUNCTION private.subject_rewrite(p_request bigint, p_bidx bytea, p_erase boolean, p_enc bytea, p_new_bidx bytea, p_masked text) TO gongzhi_district;
 
 --
+-- Name: FUNCTION suggestion_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.suggestion_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) TO gongzhi_district;
+
+--
 -- Name: FUNCTION terr_above(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -15143,6 +15732,12 @@ GRANT ALL ON FUNCTION private.terr_unit(terr bigint, kind text) TO gongzhi_distr
 REVOKE ALL ON FUNCTION private.touch() FROM PUBLIC;
 
 --
+-- Name: FUNCTION tracking_hash(p_code text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.tracking_hash(p_code text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION uid(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -15200,6 +15795,20 @@ GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_public;
 --
 
 REVOKE ALL ON FUNCTION private.visit_checked() FROM PUBLIC;
+
+--
+-- Name: FUNCTION submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) TO gongzhi_public;
+
+--
+-- Name: FUNCTION suggestion_by_code(p_code text); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.suggestion_by_code(p_code text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.suggestion_by_code(p_code text) TO gongzhi_public;
 
 --
 -- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -
@@ -17040,6 +17649,196 @@ GRANT ALL ON SEQUENCE public.subject_request_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.subject_request_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.subject_request_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.subject_request_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE suggestion; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.suggestion TO service_role;
+
+--
+-- Name: COLUMN suggestion.id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(org_unit_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(org_unit_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.street_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(street_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(street_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.community_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(community_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(community_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.grid_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(grid_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(grid_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.terr; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(terr) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(terr) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.category_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(category_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(category_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(kind) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(kind) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.body; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(body) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(body) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.phone_masked; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(phone_masked) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(phone_masked) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.notice_version; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(notice_version) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(notice_version) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(status),UPDATE(status) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(status),UPDATE(status) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.reply; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(reply),UPDATE(reply) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(reply),UPDATE(reply) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.replied_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(replied_at) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(replied_at) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.first_reply_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(first_reply_at) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(first_reply_at) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.reply_due; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(reply_due) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(reply_due) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.yellow_on; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(yellow_on) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(yellow_on) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.demand_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(demand_id),UPDATE(demand_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(demand_id),UPDATE(demand_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.event_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(event_id),UPDATE(event_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(event_id),UPDATE(event_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.merged_into_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(merged_into_id),UPDATE(merged_into_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(merged_into_id),UPDATE(merged_into_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.deliberation_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(deliberation_id),UPDATE(deliberation_id) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(deliberation_id),UPDATE(deliberation_id) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.steps; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(steps) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(steps) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.handled_by; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(handled_by) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(handled_by) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.created_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(created_at) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(created_at) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: COLUMN suggestion.updated_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT(updated_at) ON TABLE public.suggestion TO authenticated;
+GRANT SELECT(updated_at) ON TABLE public.suggestion TO gongzhi_district;
+
+--
+-- Name: SEQUENCE suggestion_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.suggestion_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.suggestion_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.suggestion_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.suggestion_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE unit; Type: ACL; Schema: public; Owner: -

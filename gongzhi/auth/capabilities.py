@@ -48,6 +48,8 @@ ROLES = {
     "secretary.claim": ("district", "street", "community"),   # 书记项目: secretaries claim at their own unit
     "secretary.review": ("district", "street"),          # 审 and 督's notes: the level above (the row decides which)
     "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs
+    "subject_requests.handle": ("district", "community"),
+    "suggestions.triage": ("district", "street", "community"),   # suggestion: staff of the territory (grids see none)  # subject_request: community staff of the territory, the district
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

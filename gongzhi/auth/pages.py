@@ -57,6 +57,9 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("security_settings", "pages/security_settings.py", "page.security_settings", ":material/shield_lock:"),
     # The public sign-up page: open while signed out (PUBLIC_PAGES); community staff use it at the counter.
     Page("signup", "pages/signup.py", "page.signup", ":material/person_add:", url_path="join"),
+    # 民情意见箱: the public suggestion box (PUBLIC_PAGES), and its triage by the community.
+    Page("box", "pages/box.py", "page.box", ":material/markunread_mailbox:"),
+    Page("suggestions", "pages/suggestions.py", "page.suggestions", ":material/inbox:"),
     # 个人信息清单: what personal data is held and why; public, the notices point to it.
     Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
     # Residents' requests about their data: community staff of the territory and district staff.
@@ -70,7 +73,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
-PUBLIC_PAGES: list[str] = ["signup", "privacy", "vote"]
+PUBLIC_PAGES: list[str] = ["signup", "box", "privacy", "vote"]
 
 # The only page of an account that must change its password first (first sign-in, a reset, expiry,
 # demo mode off); the database serves such an account nothing meanwhile.
@@ -80,15 +83,15 @@ ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
                 "secretary_projects", "baolian",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
-                "privacy", "deliberation"],
+                "suggestions", "privacy", "deliberation"],
     "street": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
               "secretary_projects", "baolian",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy",
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "suggestions", "privacy",
               "deliberation"],
     "community": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
                  "secretary_projects", "baolian",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
-                 "subject_requests", "privacy", "deliberation", "vote"],
+                 "subject_requests", "suggestions", "box", "privacy", "deliberation", "vote"],
     "grid": ["field_today", "home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
             "volunteer_posts", "second_factor", "account", "privacy", "deliberation"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],

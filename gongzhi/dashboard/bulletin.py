@@ -22,8 +22,10 @@ from gongzhi.dashboard.queries import Dashboard
 from gongzhi.fieldwork import queries as fieldwork_queries
 from gongzhi.i18n import t
 from gongzhi.levers import secretary
+from gongzhi.suggest import queries as suggest_queries
 
 GRIDS_SHOWN = 5
+SUGGESTION_FIGURES = ("received", "replied_in_time", "to_cases")
 
 
 @dataclass
@@ -37,6 +39,7 @@ class Bulletin:
     worst_grids: list[dict]
     published: list[dict] = field(default_factory=list)   # 书记项目 results published (晒) in the month
     rounds: dict | None = None  # the grid workers' month: visits, rounds, findings on the spot / reported
+    suggestions: dict | None = None   # 民情意见箱: received, replied_in_time, to_cases (gongzhi.suggest)
 
 
 def _rate_key(r: dict):
@@ -58,7 +61,8 @@ def build(user: Identity, unit_id: int | None, year: int, month: int) -> Bulleti
         rounds = fieldwork_queries.totals(conn, period.start, period.end)
     published = secretary.published(user, since=period.start, until=period.end + dt.timedelta(days=1),
                                     unit_id=unit_id)
-    return Bulletin(year, month, board, by_closure, by_days, best, worst, published, rounds)
+    box = suggest_queries.counts(user, period.start, period.end + dt.timedelta(days=1), unit_id)
+    return Bulletin(year, month, board, by_closure, by_days, best, worst, published, rounds, box)
 
 
 def title(b: Bulletin, lang: str) -> str:
@@ -96,6 +100,11 @@ def to_xlsx(b: Bulletin, lang: str, with_charts: bool = True) -> bytes:
                    export.figure_text(f, lang, f.previous) if f.previous is not None else "—",
                    export.change_text(f, lang) or "—"])
     cells.append(ws, [])
+    if b.suggestions is not None:
+        _bold_row(ws, [t("suggestion.report.sheet", lang)])
+        for key in SUGGESTION_FIGURES:
+            cells.append(ws, [t(f"suggestion.report.{key}", lang), b.suggestions[key]])
+        cells.append(ws, [])
     kind = b.board.scope.child_kind
     if kind:
         _bold_row(ws, [t("bulletin.by_closure", lang)])

@@ -48,6 +48,8 @@ FIELDS: tuple[PersonalField, ...] = (
                   "community", NAME_RETENTION),
     PersonalField("resource", "contact_phone", "phone", True, "resource_contact", "contract",
                   "territory_staff", PHONE_RETENTION),
+    PersonalField("suggestion", "phone", "phone", True, "suggestion_contact", "consent",
+                  "community", PHONE_RETENTION),
     PersonalField("staff", "phone", "phone", True, "staff_contact", "employment",
                   "system_admin", PHONE_RETENTION),
     # 特殊群体台账 (gongzhi.fieldwork): residents a grid visits regularly.

@@ -12,11 +12,11 @@ from gongzhi.errors import DomainError
 from gongzhi.personal.inventory import fields_of
 
 # The version each public form shows now.
-CURRENT = {"application": "application_v1", "claim": "claim_v1"}
+CURRENT = {"application": "application_v1", "claim": "claim_v1", "suggestion": "suggestion_v1"}
 # Every version this code can still print (the rows of public.privacy_notice; a test compares).
-VERSIONS = {"application_v1": "application", "claim_v1": "claim"}
+VERSIONS = {"application_v1": "application", "claim_v1": "claim", "suggestion_v1": "suggestion"}
 # Which table's retention a form's notice states.
-_TABLE = {"application": "application", "claim": "volunteer"}
+_TABLE = {"application": "application", "claim": "volunteer", "suggestion": "suggestion"}
 
 
 def retention_days(form: str) -> int:

@@ -5,7 +5,7 @@ A row stays, so every count and statistic stays the same; only its personal colu
 (null, or a marker where the column must hold a value). What "closed" means, and since when, is
 `RULES`: a done or cancelled demand since it closed, a decided application since its decision (a
 pending one since it was sent), an inactive volunteer, unit or account since it became inactive,
-a retired resource since its last change. Encrypted fields (`<column>_enc/_bidx/_masked`) are
+a retired resource since its last change, a message of the suggestion box moved on or closed since its last step. Encrypted fields (`<column>_enc/_bidx/_masked`) are
 emptied as a trio, or where a phone is required hold the sealed marker (`store.erased`, shown
 *******) that a subject request's erasure writes too; the job then needs the data keys.
 
@@ -51,6 +51,7 @@ RULES: dict[str, Rule] = {
     "resource": Rule("id", "status = 'retired'", "updated_at"),
     "staff": Rule("user_id", "not active", "inactive_since"),
     "care_person": Rule("id", "not active", "inactive_since"),
+    "suggestion": Rule("id", "status not in ('received', 'accepted')", "updated_at"),
 }
 
 

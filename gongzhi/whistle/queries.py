@@ -8,6 +8,7 @@ import datetime as dt
 from gongzhi import todo
 from gongzhi.auth import Identity
 from gongzhi.fieldwork import queries as fieldwork_queries
+from gongzhi.suggest import queries as suggest_queries
 
 STEPS = ("whistle", "report", "consult", "implement", "feedback", "evaluate")
 LIGHTS = ("red", "yellow", "green")
@@ -254,7 +255,9 @@ def weekly(user: Identity, monday: dt.date) -> dict:
                                 from public.event_department ed where ed.event_id = e.id) x
             where {week} group by o.id order by o.terr""", params).fetchall()
         rounds = fieldwork_queries.per_grid(conn, monday, monday + dt.timedelta(days=6))
-    return {"monday": monday, "per_department": per_department, "per_grid": per_grid, "rounds": rounds}
+    box = suggest_queries.counts(user, monday, monday + dt.timedelta(days=7))
+    return {"monday": monday, "per_department": per_department, "per_grid": per_grid, "rounds": rounds,
+            "suggestions": box}
 
 
 def categories(user: Identity) -> list[dict]:

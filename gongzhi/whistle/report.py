@@ -33,6 +33,11 @@ def weekly_xlsx(report: dict, lang: str = i18n.DEFAULT) -> bytes:
                  + [i18n.t(f"fieldwork.column.{c}", lang) for c in ROUND_COLUMNS])
     for r in report.get("rounds", []):
         cells.append(rounds, [r["name"]] + [r[c] for c in ROUND_COLUMNS])
+    if report.get("suggestions") is not None:   # 民情意见箱 of the same week (gongzhi.suggest)
+        sheet = book.create_sheet(i18n.t("suggestion.report.sheet", lang))
+        cells.append(sheet, [i18n.t("whistle.report.week", lang, monday=report["monday"].isoformat())])
+        for key in ("received", "replied_in_time", "to_cases"):
+            cells.append(sheet, [i18n.t(f"suggestion.report.{key}", lang), report["suggestions"][key]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -27,7 +27,7 @@
 -- ---------------------------------------------------------------- tables
 alter table public.status_transition drop constraint status_transition_entity_check;
 alter table public.status_transition add constraint status_transition_entity_check
-  check (entity in ('demand', 'resource', 'project', 'match', 'deliberation'));
+  check (entity in ('demand', 'resource', 'project', 'match', 'suggestion', 'deliberation'));
 
 insert into public.status_transition (entity, from_status, to_status) values
   ('deliberation', null, 'proposed'),

@@ -14,7 +14,7 @@
 -- ---------------------------------------------------------------- tables
 alter table public.status_transition drop constraint status_transition_entity_check;
 alter table public.status_transition add constraint status_transition_entity_check
-  check (entity in ('demand', 'resource', 'project', 'match', 'deliberation', 'secretary_project'));
+  check (entity in ('demand', 'resource', 'project', 'match', 'suggestion', 'deliberation', 'secretary_project'));
 insert into public.status_transition (entity, from_status, to_status) values
   ('secretary_project', null, 'claimed'),
   ('secretary_project', 'claimed', 'submitted'),

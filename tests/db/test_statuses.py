@@ -34,9 +34,14 @@ def test_every_open_status_is_one_the_machine_can_still_move_on_from(conn, entit
 def test_a_status_column_stores_only_the_stored_statuses_even_without_triggers(conn, entity):
     table = {"demand": "demand", "resource": "resource", "project": "project", "match": "match",
              "deliberation": "deliberation",
-             "secretary_project": "secretary_project"}[entity]
+             "secretary_project": "secretary_project",
+             "suggestion": "suggestion"}[entity]
     row = conn.execute(f"select id, status from public.{table} limit 1").fetchone()
     conn.execute(f"alter table public.{table} disable trigger user")
+    if entity == "suggestion":   # the statuses that name a case need their link (constraint suggestion_links)
+        conn.execute("update public.suggestion set demand_id = d.id, event_id = e.id, deliberation_id = 1"
+                     " from (select min(id) as id from public.demand) d, (select min(id) as id from public.event) e"
+                     " where suggestion.id = %s", (row["id"],))
     for status in statuses.STORED[entity]:
         with conn.transaction():
             conn.execute(f"update public.{table} set status = %s where id = %s", (status, row["id"]))

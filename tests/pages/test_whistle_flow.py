@@ -95,5 +95,5 @@ def test_supervision_board_ranking_and_weekly_export_for_leaders(app_as):
     user = identity_of(DEMO_EMAILS["street"])
     weekly = queries.weekly(user, queries.week_start(__import__("datetime").date.today()))
     book = openpyxl.load_workbook(io.BytesIO(report.weekly_xlsx(weekly)))
-    assert book.sheetnames == ["分部门", "分网格", "网格巡访"]   # and the grid workers' rounds (issue 19)
+    assert book.sheetnames == ["分部门", "分网格", "网格巡访", "民情意见箱"]   # the grid workers' rounds and the suggestion box of the week
     assert [c.value for c in book["分部门"][2]][:3] == ["名称", "吹哨数", "按时报到"]

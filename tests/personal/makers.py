@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from gongzhi.personal import crypto
 from tests.conftest import unit_id
 from tests.db.rls import new_auth_user
 from tests.personal import columns, sealed, values
@@ -106,6 +107,17 @@ def inactive_care_person(conn, since: dt.datetime | None, number: str | None = N
     person = person["id"] if isinstance(person, dict) else person[0]
     _inactive(conn, "care_person", "id", person, since)
     return person
+def closed_suggestion(conn, closed_at: dt.datetime | None, number: str | None = None) -> int:
+    """A message of the suggestion box with a phone, through its public function; closed with a
+    reply at `closed_at` (its last step) when given."""
+    community = conn.execute("select code from public.org_unit where name = %s", (COMMUNITY,)).fetchone()["code"]
+    s = crypto.seal("phone", number or phone())
+    row = conn.execute("select id from public.submit_suggestion(%s, 'repair', 'need', '楼下路灯坏了很久没人修',"
+                       " %s, %s, %s, 'suggestion_v1')", (community, s.enc, s.bidx, s.masked)).fetchone()
+    if closed_at is not None:
+        conn.execute("update public.suggestion set status = 'closed', reply = '已修复' where id = %s", (row["id"],))
+        _untriggered(conn, "update public.suggestion set updated_at = %s where id = %s", (closed_at, row["id"]))
+    return row["id"]
 
 
 MAKERS = {
@@ -116,4 +128,5 @@ MAKERS = {
     "resource": retired_resource,
     "staff": inactive_staff,
     "care_person": inactive_care_person,
+    "suggestion": closed_suggestion,
 }

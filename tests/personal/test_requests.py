@@ -143,7 +143,7 @@ def test_an_erasure_anonymises_every_record_and_keeps_the_counts(planted):
                                   f" where {retention.RULES[t].key}::text = %s", (planted["keys"][t],)).fetchone()
                   for t in TABLES for f in fields_of(t) if f.encrypted}
         # a phone that may be empty is emptied; a required one holds the sealed marker
-        assert {t for t, r in erased.items() if r["enc"] is None} == {"demand", "resource", "staff", "care_person"}
+        assert {t for t, r in erased.items() if r["enc"] is None} == {"demand", "resource", "staff", "care_person", "suggestion"}
         assert conn.execute("select person_name, home_address, id_number_enc, active from public.care_person"
                             " where id = %s", (planted["keys"]["care_person"],)).fetchone() == {
             "person_name": "已匿名", "home_address": "", "id_number_enc": None, "active": False}

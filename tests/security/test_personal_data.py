@@ -140,6 +140,36 @@ def probe_subject_rewrite(conn, role):
                    f"'\\x{marker.enc.hex()}'::bytea, '\\x{marker.bidx.hex()}'::bytea, '{marker.masked}')")
 
 
+def probe_submit_suggestion(conn, role):
+    """Staff cannot call the public box's function at all: its per-phone limit is no oracle for them."""
+    act_as_owner(conn)
+    s = crypto.seal("phone", PHONE)
+    community = conn.execute("select code from public.org_unit where name = '丽水社区'").fetchone()["code"]
+    act_as(conn, role)
+    with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("select * from public.submit_suggestion(%s, 'repair', 'need', '路灯坏了很久了', %s, %s, %s,"
+                     " 'suggestion_v1')", (community, s.enc, s.bidx, s.masked))
+
+
+def probe_suggestion_phone_to_demand(conn, role):
+    """Copying a message's sealed phone into a demand answers nothing, and reaches no message of
+    another territory: the demand keeps no phone from there."""
+    act_as_owner(conn)
+    s = crypto.seal("phone", PHONE)
+    outside = conn.execute("select code from public.org_unit where name = '新华里社区'").fetchone()["code"]
+    message = conn.execute("select id from public.submit_suggestion(%s, 'repair', 'need', '路灯坏了很久了', %s, %s, %s,"
+                           " 'suggestion_v1')", (outside, s.enc, s.bidx, s.masked)).fetchone()["id"]
+    d = _demand(conn)
+    conn.execute("update public.demand set beneficiary_phone_enc = null, beneficiary_phone_bidx = null,"
+                 " beneficiary_phone_masked = null where id = %s", (d["id"],))
+    act_as(conn, role)
+    with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("select private.suggestion_phone_to_demand(%s, %s)", (message, d["id"]))
+    act_as_owner(conn)
+    assert conn.execute("select beneficiary_phone_bidx from public.demand where id = %s",
+                        (d["id"],)).fetchone()["beneficiary_phone_bidx"] is None
+
+
 PROBES = {
     "demand_duplicates": probe_demand_duplicates,
     "beneficiary_phone_cipher": probe_beneficiary_phone_cipher,
@@ -150,6 +180,8 @@ PROBES = {
     "subject_records": probe_subject_records,
     "subject_rewrite": probe_subject_rewrite,
     "subject_request_for": probe_subject_request_for,
+    "submit_suggestion": probe_submit_suggestion,
+    "suggestion_phone_to_demand": probe_suggestion_phone_to_demand,
 }
 # Functions that read personal columns but answer nothing about them to the caller.
 ANSWER_NOTHING = {
