@@ -248,7 +248,7 @@ begin
   end if;
   if tg_table_name = 'emergency_org' then
     perform private.emergency_place(new.emergency_id, new.org_unit_id, array['grid']);
-    if new.head_volunteer_id is not null and not exists (
+    if pg_trigger_depth() = 1 and new.head_volunteer_id is not null and not exists (
         select from public.volunteer v join public.org_unit g on g.id = new.org_unit_id
         where v.id = new.head_volunteer_id and v.active and v.terr between g.terr and g.terr_hi) then
       raise exception 'gongzhi:emergency.head_not_resident';
@@ -256,14 +256,16 @@ begin
   elsif tg_table_name in ('shift', 'emergency_request') then
     perform private.emergency_place(new.emergency_id, new.org_unit_id, array['grid', 'building']);
   end if;
-  if tg_table_name = 'shift' and not exists (
-      select from public.emergency_task t where t.id = new.task_id and t.emergency_id = new.emergency_id) then
-    raise exception 'gongzhi:emergency.task_elsewhere';
-  end if;
-  if tg_table_name = 'shift' and tg_op = 'UPDATE' and exists (
-      select from public.callup c where c.shift_id = new.id and c.status <> 'cancelled')
-     and (new.starts_at <> old.starts_at or new.ends_at <> old.ends_at or new.org_unit_id <> old.org_unit_id) then
-    raise exception 'gongzhi:emergency.shift_staffed';
+  if tg_table_name = 'shift' then
+    if not exists (select from public.emergency_task t where t.id = new.task_id and t.emergency_id = new.emergency_id) then
+      raise exception 'gongzhi:emergency.task_elsewhere';
+    end if;
+    if tg_op = 'UPDATE' then
+      if (new.starts_at <> old.starts_at or new.ends_at <> old.ends_at or new.org_unit_id <> old.org_unit_id)
+         and exists (select from public.callup c where c.shift_id = new.id and c.status <> 'cancelled') then
+        raise exception 'gongzhi:emergency.shift_staffed';
+      end if;
+    end if;
   end if;
   return new;
 end;
