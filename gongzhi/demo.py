@@ -20,6 +20,7 @@ from gongzhi.auth.local import hash_password
 from gongzhi.personal import crypto, seeding
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.volunteers import seed as volunteer_seed
+from gongzhi.emergency import demo as emergency_demo
 
 LIST_TABLES = ["demand", "resource", "project", "project_milestone", "project_demand",
                "project_resource", "match"]
@@ -42,6 +43,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         whistle_demo.load(conn)
         _demo_mode(conn)
         volunteer_seed.load_demo(conn)
+        emergency_demo.load(conn)
         conn.commit()
     return True
 

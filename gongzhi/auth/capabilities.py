@@ -43,6 +43,7 @@ ROLES = {
     "volunteers.set_weight": ("district",),              # assessment_weight: district staff change it
     "notify.any_owner": ("district",),                   # keeps the robot of any unit or department
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
+    "emergency.declare": ("district", "street"),         # emergency: declared and ended at the district or a street
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

@@ -58,6 +58,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("privacy", "pages/privacy.py", "page.privacy", ":material/shield_person:"),
     # Residents' requests about their data: community staff of the territory and district staff.
     Page("subject_requests", "pages/subject_requests.py", "page.subject_requests", ":material/folder_shared:"),
+    # 平战结合: emergencies, shifts, the call-up and a street's live board.
+    Page("emergency", "pages/emergency.py", "page.emergency", ":material/emergency:"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
@@ -70,14 +72,14 @@ MUST_CHANGE_PAGES: list[str] = ["account"]
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "supervision",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
-                "privacy"],
+                "privacy", "emergency"],
     "street": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events", "supervision",
-              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy"],
+              "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "privacy", "emergency"],
     "community": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
-                 "subject_requests", "privacy"],
+                 "subject_requests", "privacy", "emergency"],
     "grid": ["home", "demands", "resources", "projects", "matching", "dashboard", "bulletin", "whistle", "events",
-            "volunteer_posts", "second_factor", "account", "privacy"],
+            "volunteer_posts", "second_factor", "account", "privacy", "emergency"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }
 

@@ -92,7 +92,7 @@ with s as (
          t.skills, s.capacity - (select count(*) from public.callup c where c.shift_id = s.id
                                   and c.status <> 'cancelled') as room
   from public.shift s join public.emergency_task t on t.id = s.task_id
-  where s.emergency_id = %(emergency)s and s.starts_at > now()
+  where s.emergency_id = %(emergency)s and (not %(upcoming)s or s.starts_at > now())
     and (%(lo)s::bigint is null or s.terr between %(lo)s and %(hi)s)
 )
 select s.id as shift, v.id as person,
@@ -106,16 +106,18 @@ where s.room > 0 and (cardinality(s.skills) = 0 or v.skills && s.skills)
 
 
 def load_problem(conn, emergency_id: int, lo: int | None = None, hi: int | None = None,
-                 per_person: int = 1) -> tuple[callup.Problem, np.ndarray, np.ndarray]:
-    """The call-up's arrays for the shifts not begun (in terr lo..hi when given) and the people who
-    live where they lie and can do the task; with the shift and person ids of the indices."""
+                 per_person: int = 1, upcoming: bool = True) -> tuple[callup.Problem, np.ndarray, np.ndarray]:
+    """The call-up's arrays for the shifts not begun (every shift, without `upcoming`; in terr lo..hi
+    when given) and the people who live where they lie and can do the task; with the shift and
+    person ids of the indices."""
+    params = {"emergency": emergency_id, "lo": lo, "hi": hi, "upcoming": upcoming}
     shifts = conn.execute(
         "select s.id, s.starts_at, s.ends_at, s.capacity - (select count(*) from public.callup c"
         " where c.shift_id = s.id and c.status <> 'cancelled') as room from public.shift s"
-        " where s.emergency_id = %(emergency)s and s.starts_at > now()"
+        " where s.emergency_id = %(emergency)s and (not %(upcoming)s or s.starts_at > now())"
         " and (%(lo)s::bigint is null or s.terr between %(lo)s and %(hi)s) order by s.id",
-        {"emergency": emergency_id, "lo": lo, "hi": hi}).fetchall()
-    edges = conn.execute(_CANDIDATES, {"emergency": emergency_id, "lo": lo, "hi": hi}).fetchall()
+        params).fetchall()
+    edges = conn.execute(_CANDIDATES, params).fetchall()
     shift_ids = np.array([r["id"] for r in shifts], dtype=np.int64)
     index = {sid: i for i, sid in enumerate(shift_ids.tolist())}
     persons = np.array(sorted({r["person"] for r in edges}), dtype=np.int64)

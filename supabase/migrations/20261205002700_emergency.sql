@@ -149,7 +149,7 @@ create index emergency_request_created_by_idx on public.emergency_request (creat
 
 -- ---------------------------------------------------------------- helpers
 -- The status machines of this feature (its own, so that public.status_transition stays the lists'):
--- a refused move raises gongzhi:status.invalid_transition.
+-- a refused move raises gongzhi:status.invalid_transition, as private.check_status does
 create function private.emergency_move(p_entity text, p_from text, p_to text) returns void
 language plpgsql immutable set search_path = ''
 as $$
