@@ -63,7 +63,8 @@ def residents(user: Identity, grid_id: int) -> list[dict]:
 
 
 def board(user: Identity, emergency_id: int, lo: int, hi: int, at: dt.datetime | None = None) -> dict:
-    """The live board of one street (terr lo..hi) at `at` (now; an ended emergency at its end):
+    """The live board of one street (terr lo..hi; within it, the user's own territory) at `at` (now;
+    an ended emergency at its end):
     per community the shifts running, people on duty and called up, buildings uncovered; and the
     open requests with their lights."""
     with user.session() as conn:
@@ -71,6 +72,10 @@ def board(user: Identity, emergency_id: int, lo: int, hi: int, at: dt.datetime |
         if e is None:
             return {"communities": [], "uncovered": [], "requests": [], "at": at}
         at = at or e["ended_at"] or conn.execute("select now() as n").fetchone()["n"]
+        # Staff below the street see the part of it that is theirs.
+        lo, hi = conn.execute("select greatest(%(lo)s, coalesce((select private.terr_lo()), %(lo)s)) as lo,"
+                              " least(%(hi)s, coalesce((select private.terr_hi()), %(hi)s)) as hi",
+                              {"lo": lo, "hi": hi}).fetchone().values()
         params = {"e": emergency_id, "lo": lo, "hi": hi, "at": at, "yellow": dt.timedelta(hours=YELLOW_HOURS)}
         communities = conn.execute("""
             with running as (

@@ -154,3 +154,22 @@ def test_bad_input_changes_nothing(fresh_db):
         assert refused.value.key == key
     with psycopg.connect(fresh_db, row_factory=psycopg.rows.dict_row) as conn:
         assert conn.execute("select count(*) as n from public.emergency").fetchone()["n"] == before
+
+
+def test_the_board_of_the_ended_demo_emergency_keeps_to_each_users_part(fresh_db):
+    street, community = identity_of(STREET), identity_of(COMMUNITY)
+    emergency = next(e for e in queries.emergencies(street) if e["name"] == "长江路街道疫情防控应急响应")
+    assert emergency["status"] == "ended"
+    with psycopg.connect(fresh_db, row_factory=psycopg.rows.dict_row) as conn:
+        lo, hi = _street_range(fresh_db, unit_id(conn, "长江路街道"))
+        mine = {r["name"] for r in conn.execute("select name from public.org_unit where kind = 'community' and street_id ="
+                                                " (select id from public.org_unit where name = '长江路街道')")}
+    at = emergency["declared_at"] + dt.timedelta(hours=12)     # during the first day's first shifts
+    whole = queries.board(street, emergency["id"], lo, hi, at)
+    assert {c["name"] for c in whole["communities"]} == mine
+    assert sum(c["called"] for c in whole["communities"]) > 0
+    part = queries.board(community, emergency["id"], lo, hi, at)
+    assert [c["name"] for c in part["communities"]] == ["丽水社区"]
+    assert all(r["community"] == "丽水社区" for r in part["uncovered"])
+    record = queries.record(street, emergency["id"])
+    assert record["hours"] > 0 and record["requests"] == record["requests_done"] == 24
