@@ -597,6 +597,9 @@ begin
     new.checked_in_at := old.checked_in_at;
     new.checked_out_at := old.checked_out_at;
   elsif new.status = 'on_duty' then
+    if now() < lower(s.during) - interval '1 hour' then
+      raise exception 'gongzhi:emergency.too_early';
+    end if;
     -- A stated time (entered late) is kept if it lies between an hour before the shift and now.
     new.checked_in_at := least(greatest(coalesce(new.checked_in_at, now()), lower(s.during) - interval '1 hour'), now());
   elsif new.status = 'done' then

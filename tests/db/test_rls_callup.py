@@ -20,7 +20,7 @@ SPEC = Spec(
     make=callup_key,
     prepare=_prepare,
     insert="insert into public.callup (shift_id, volunteer_id) values (%(shift)s, %(volunteer)s)",
-    update_set="status = 'on_duty'",
+    update_set="status = 'cancelled'",
     move="update public.callup set shift_id = (select min(id) from public.shift where org_unit_id = %(unit)s) where id = %(id)s",
 )
 TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)

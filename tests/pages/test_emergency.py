@@ -62,6 +62,9 @@ def test_the_street_declares_plans_calls_up_and_ends(app_as):
     with db.owner() as conn:
         called = conn.execute("select count(*) as n from public.callup where emergency_id = %s", (emergency,)).fetchone()["n"]
     assert called > 0
+    at.radio(key="em_view").set_value("roster").run()
+    at.button(key="em_check").click().run()          # tomorrow's shift: too early to check in
+    assert any("班次开始前一小时内才能签到" in e.value for e in at.error)
     at.button(key="em_end").click().run()
     assert any("应急状态已结束" in s.value for s in at.success)
     with db.owner() as conn:
