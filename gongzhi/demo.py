@@ -25,6 +25,7 @@ from gongzhi.suggest import demo as suggest_demo
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.deliberation import demo as deliberation_demo
 from gongzhi.volunteers import seed as volunteer_seed
+from gongzhi.emergency import demo as emergency_demo
 
 LIST_TABLES = ["demand", "resource", "project", "project_milestone", "project_demand",
                "project_resource", "match"]
@@ -52,6 +53,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         fieldwork_demo.load(conn)
         levers_demo.load(conn)
         suggest_demo.load(conn)
+        emergency_demo.load(conn)
         conn.commit()
     return True
 

@@ -692,6 +692,75 @@ end;
 $$;
 
 --
+-- Name: check_callup(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_callup() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  s public.shift;
+  e public.emergency;
+  task text;
+  log_id bigint;
+begin
+  if tg_op = 'UPDATE' and (new.shift_id <> old.shift_id or new.volunteer_id <> old.volunteer_id) then
+    raise exception 'gongzhi:emergency.callup_fixed';
+  end if;
+  perform private.emergency_move('callup', case when tg_op = 'UPDATE' then old.status end, new.status);
+  select * into s from public.shift where id = new.shift_id for update;
+  select * into e from public.emergency where id = s.emergency_id;
+  new.emergency_id := s.emergency_id;
+  new.during := s.during;
+  if tg_op = 'INSERT' then
+    if e.status <> 'active' then
+      raise exception 'gongzhi:emergency.ended';
+    end if;
+    if not exists (select from public.volunteer v where v.id = new.volunteer_id and v.active) then
+      raise exception 'gongzhi:emergency.not_available';
+    end if;
+    if (select count(*) from public.callup c where c.shift_id = s.id and c.status <> 'cancelled') >= s.capacity then
+      raise exception 'gongzhi:emergency.shift_full';
+    end if;
+    new.checked_in_at := null;
+    new.checked_out_at := null;
+    new.hours := null;
+    new.service_log_id := null;
+    return new;
+  end if;
+  if e.status <> 'active' and pg_trigger_depth() = 1 then
+    raise exception 'gongzhi:emergency.ended';
+  end if;
+  if new.status = old.status then
+    new.checked_in_at := old.checked_in_at;
+    new.checked_out_at := old.checked_out_at;
+  elsif new.status = 'on_duty' then
+    if now() < lower(s.during) - interval '1 hour' then
+      raise exception 'gongzhi:emergency.too_early';
+    end if;
+    -- A stated time (entered late) is kept if it lies between an hour before the shift and now.
+    new.checked_in_at := least(greatest(coalesce(new.checked_in_at, now()), lower(s.during) - interval '1 hour'), now());
+  elsif new.status = 'done' then
+    new.checked_out_at := least(greatest(coalesce(new.checked_out_at, now()), old.checked_in_at), now());
+  end if;
+  if new.status <> 'done' or old.status = 'done' then
+    new.hours := old.hours;
+    new.service_log_id := old.service_log_id;
+    return new;
+  end if;
+  new.hours := least(24, greatest(0.1, round(extract(epoch from new.checked_out_at - new.checked_in_at) / 3600, 1)));
+  select t.name into task from public.emergency_task t where t.id = s.task_id;
+  insert into public.service_log (volunteer_id, served_on, hours, note, verified_at)
+  values (new.volunteer_id, (new.checked_in_at at time zone 'Asia/Shanghai')::date, new.hours,
+          left('战时：' || e.name || ' · ' || task, 500), now())
+  returning id into log_id;
+  new.service_log_id := log_id;
+  return new;
+end;
+$$;
+
+--
 -- Name: check_deliberation_code(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -747,6 +816,92 @@ begin
              where x.q > d.quantity) then
     raise exception 'gongzhi:match.demand_full' using errcode = 'check_violation';
   end if;
+end;
+$$;
+
+--
+-- Name: check_emergency(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_emergency() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.org_unit o where o.id = new.org_unit_id and o.kind in ('district', 'street')) then
+    raise exception 'gongzhi:emergency.bad_place';
+  end if;
+  perform private.emergency_move('emergency', case when tg_op = 'UPDATE' then old.status end, new.status);
+  if tg_op = 'INSERT' then
+    new.declared_at := now();
+    new.ended_at := null;
+    return new;
+  end if;
+  if old.status = 'ended' then
+    raise exception 'gongzhi:emergency.ended';
+  end if;
+  if new.org_unit_id <> old.org_unit_id then
+    raise exception 'gongzhi:emergency.place_fixed';
+  end if;
+  new.declared_at := old.declared_at;
+  new.ended_at := case when new.status = 'ended' then now() end;
+  return new;
+end;
+$$;
+
+--
+-- Name: check_emergency_part(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_emergency_part() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' and new.emergency_id <> old.emergency_id then
+    raise exception 'gongzhi:emergency.place_fixed';
+  end if;
+  -- The end of the emergency itself closes its organisations.
+  if not (tg_table_name = 'emergency_org' and pg_trigger_depth() > 1) then
+    perform private.emergency_open(new.emergency_id);
+  end if;
+  if tg_table_name = 'emergency_org' then
+    perform private.emergency_place(new.emergency_id, new.org_unit_id, array['grid']);
+    if pg_trigger_depth() = 1 and new.head_volunteer_id is not null and not exists (
+        select from public.volunteer v join public.org_unit g on g.id = new.org_unit_id
+        where v.id = new.head_volunteer_id and v.active and v.terr between g.terr and g.terr_hi) then
+      raise exception 'gongzhi:emergency.head_not_resident';
+    end if;
+  elsif tg_table_name in ('shift', 'emergency_request') then
+    perform private.emergency_place(new.emergency_id, new.org_unit_id, array['grid', 'building']);
+  end if;
+  if tg_table_name = 'shift' then
+    if not exists (select from public.emergency_task t where t.id = new.task_id and t.emergency_id = new.emergency_id) then
+      raise exception 'gongzhi:emergency.task_elsewhere';
+    end if;
+    if tg_op = 'UPDATE' then
+      if (new.starts_at <> old.starts_at or new.ends_at <> old.ends_at or new.org_unit_id <> old.org_unit_id)
+         and exists (select from public.callup c where c.shift_id = new.id and c.status <> 'cancelled') then
+        raise exception 'gongzhi:emergency.shift_staffed';
+      end if;
+    end if;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: check_emergency_request(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.check_emergency_request() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.emergency_move('emergency_request', case when tg_op = 'UPDATE' then old.status end, new.status);
+  new.done_at := case when new.status <> 'open' then coalesce(case when tg_op = 'UPDATE' then old.done_at end, now()) end;
+  return new;
 end;
 $$;
 
@@ -1538,6 +1693,62 @@ end;
 $$;
 
 --
+-- Name: emergency_move(text, text, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.emergency_move(p_entity text, p_from text, p_to text) RETURNS void
+    LANGUAGE plpgsql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+begin
+  if p_from is not distinct from p_to then
+    return;
+  end if;
+  if (p_entity, coalesce(p_from, ''), p_to) not in (
+      ('emergency', '', 'active'), ('emergency', 'active', 'ended'),
+      ('callup', '', 'assigned'), ('callup', 'assigned', 'on_duty'), ('callup', 'assigned', 'cancelled'),
+      ('callup', 'on_duty', 'done'),
+      ('emergency_request', '', 'open'), ('emergency_request', 'open', 'done'),
+      ('emergency_request', 'open', 'cancelled')) then
+    raise exception 'gongzhi:status.invalid_transition' using errcode = 'check_violation';
+  end if;
+end;
+$$;
+
+--
+-- Name: emergency_open(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.emergency_open(p_emergency bigint) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.emergency e where e.id = p_emergency and e.status = 'active') then
+    raise exception 'gongzhi:emergency.ended';
+  end if;
+end;
+$$;
+
+--
+-- Name: emergency_place(bigint, bigint, text[]); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.emergency_place(p_emergency bigint, p_unit bigint, p_kinds text[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not exists (select from public.emergency e
+                 join public.org_unit d on d.id = e.org_unit_id
+                 join public.org_unit o on o.id = p_unit
+                 where e.id = p_emergency and o.kind = any (p_kinds) and o.terr between d.terr and d.terr_hi) then
+    raise exception 'gongzhi:emergency.place_outside';
+  end if;
+end;
+$$;
+
+--
 -- Name: end_demo_mode(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1552,6 +1763,22 @@ begin
   update public.security_setting set value = 'false'::jsonb, updated_by = auth.uid(), updated_at = now()
   where key = 'demo_mode' and value = 'true'::jsonb;
   return found;
+end;
+$$;
+
+--
+-- Name: end_emergency(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.end_emergency() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.callup set status = 'cancelled' where emergency_id = new.id and status = 'assigned';
+  update public.callup set status = 'done' where emergency_id = new.id and status = 'on_duty';
+  update public.emergency_org set ended_at = now() where emergency_id = new.id and ended_at is null;
+  return null;
 end;
 $$;
 
@@ -4874,6 +5101,70 @@ ALTER TABLE public.baolian_unit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 );
 
 --
+-- Name: callup; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.callup (
+    id bigint NOT NULL,
+    shift_id bigint NOT NULL,
+    emergency_id bigint,
+    volunteer_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    during tstzrange,
+    status text DEFAULT 'assigned'::text NOT NULL,
+    checked_in_at timestamp with time zone,
+    checked_out_at timestamp with time zone,
+    hours numeric(5,2),
+    service_log_id bigint,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT callup_status_check CHECK ((status = ANY (ARRAY['assigned'::text, 'on_duty'::text, 'done'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: TABLE callup; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.callup IS '战时调度: a person called up to a shift; during and emergency_id are the shift''s. Territory of the shift.';
+
+--
+-- Name: COLUMN callup.emergency_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.callup.emergency_id IS 'Computed by private.check_callup: the shift''s emergency.';
+
+--
+-- Name: COLUMN callup.during; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.callup.during IS 'Computed by private.check_callup: the shift''s time, for the overlap rule.';
+
+--
+-- Name: COLUMN callup.hours; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.callup.hours IS 'Computed by private.check_callup at check-out: the hours on duty, written to the service record.';
+
+--
+-- Name: COLUMN callup.service_log_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.callup.service_log_id IS 'Computed by private.check_callup at check-out: the service record of the hours.';
+
+--
+-- Name: callup_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.callup ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.callup_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: campaign; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -5518,6 +5809,184 @@ COMMENT ON TABLE public.department IS '职能部门: 城管, 公安, 住建 … 
 
 ALTER TABLE public.department ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.department_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: emergency; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.emergency (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    name text NOT NULL,
+    kind text NOT NULL,
+    status text DEFAULT 'active'::text NOT NULL,
+    summary text DEFAULT ''::text NOT NULL,
+    declared_at timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT emergency_check CHECK (((status = 'ended'::text) = (ended_at IS NOT NULL))),
+    CONSTRAINT emergency_kind_check CHECK ((kind = ANY (ARRAY['epidemic'::text, 'flood'::text, 'fire'::text, 'earthquake'::text, 'other'::text]))),
+    CONSTRAINT emergency_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
+    CONSTRAINT emergency_status_check CHECK ((status = ANY (ARRAY['active'::text, 'ended'::text]))),
+    CONSTRAINT emergency_summary_check CHECK ((length(summary) <= 2000))
+);
+
+--
+-- Name: TABLE emergency; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.emergency IS '平战结合: an emergency declared by the district or a street over its territory (org_unit_id); ended, it is kept as a record.';
+
+--
+-- Name: COLUMN emergency.ended_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.emergency.ended_at IS 'Computed by private.check_emergency when the status moves to ended.';
+
+--
+-- Name: emergency_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.emergency_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: emergency_org; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.emergency_org (
+    id bigint NOT NULL,
+    emergency_id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    name text NOT NULL,
+    head_volunteer_id bigint,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    ended_at timestamp with time zone,
+    CONSTRAINT emergency_org_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100)))
+);
+
+--
+-- Name: TABLE emergency_org; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.emergency_org IS '小区临时党支部: the temporary organisation of one 小区 (grid) in an emergency; its head is a registered member living there.';
+
+--
+-- Name: COLUMN emergency_org.ended_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.emergency_org.ended_at IS 'Computed by private.end_emergency when the emergency ends.';
+
+--
+-- Name: emergency_org_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency_org ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.emergency_org_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: emergency_request; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.emergency_request (
+    id bigint NOT NULL,
+    emergency_id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    kind text NOT NULL,
+    detail text NOT NULL,
+    due_at timestamp with time zone NOT NULL,
+    status text DEFAULT 'open'::text NOT NULL,
+    done_at timestamp with time zone,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT emergency_request_detail_check CHECK (((length(btrim(detail)) >= 1) AND (length(btrim(detail)) <= 200))),
+    CONSTRAINT emergency_request_kind_check CHECK ((kind = ANY (ARRAY['medicine'::text, 'food'::text, 'care'::text, 'other'::text]))),
+    CONSTRAINT emergency_request_status_check CHECK ((status = ANY (ARRAY['open'::text, 'done'::text, 'cancelled'::text])))
+);
+
+--
+-- Name: TABLE emergency_request; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.emergency_request IS '战时诉求: an open request at a 小区 or 楼栋 (送药、送菜 …) with its due time; detail holds no name or phone.';
+
+--
+-- Name: COLUMN emergency_request.done_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.emergency_request.done_at IS 'Computed by private.check_emergency_request when the request is done or cancelled.';
+
+--
+-- Name: emergency_request_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency_request ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.emergency_request_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: emergency_task; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.emergency_task (
+    id bigint NOT NULL,
+    emergency_id bigint NOT NULL,
+    terr bigint DEFAULT 0 NOT NULL,
+    name text NOT NULL,
+    skills text[] DEFAULT '{}'::text[] NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT emergency_task_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 50))),
+    CONSTRAINT emergency_task_skills_check CHECK ((cardinality(skills) <= 10))
+);
+
+--
+-- Name: TABLE emergency_task; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.emergency_task IS '战时任务类型 (采样扫码、送菜送药、值守、宣传 …) of one emergency; skills are the category codes of volunteers suited to it. Territory of the emergency.';
+
+--
+-- Name: emergency_task_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency_task ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.emergency_task_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -6627,6 +7096,47 @@ ALTER TABLE public.service_log ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY 
 );
 
 --
+-- Name: shift; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.shift (
+    id bigint NOT NULL,
+    emergency_id bigint NOT NULL,
+    task_id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    starts_at timestamp with time zone NOT NULL,
+    ends_at timestamp with time zone NOT NULL,
+    during tstzrange GENERATED ALWAYS AS (tstzrange(starts_at, ends_at)) STORED,
+    capacity integer NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT shift_capacity_check CHECK (((capacity >= 1) AND (capacity <= 50))),
+    CONSTRAINT shift_check CHECK (((ends_at > starts_at) AND (ends_at <= (starts_at + '24:00:00'::interval))))
+);
+
+--
+-- Name: TABLE shift; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.shift IS '班次: a task at a 小区 or 楼栋 (grid or building) over a time, for capacity people.';
+
+--
+-- Name: shift_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.shift ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.shift_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: signup; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -7344,6 +7854,20 @@ ALTER TABLE ONLY public.baolian_unit
     ADD CONSTRAINT baolian_unit_pkey PRIMARY KEY (id);
 
 --
+-- Name: callup callup_no_double_booking; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.callup
+    ADD CONSTRAINT callup_no_double_booking EXCLUDE USING gist (volunteer_id WITH =, during WITH &&) WHERE ((status <> 'cancelled'::text));
+
+--
+-- Name: callup callup_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.callup
+    ADD CONSTRAINT callup_pkey PRIMARY KEY (id);
+
+--
 -- Name: campaign campaign_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -7482,6 +8006,48 @@ ALTER TABLE ONLY public.department
 
 ALTER TABLE ONLY public.department
     ADD CONSTRAINT department_pkey PRIMARY KEY (id);
+
+--
+-- Name: emergency_org emergency_org_emergency_id_org_unit_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_org
+    ADD CONSTRAINT emergency_org_emergency_id_org_unit_id_key UNIQUE (emergency_id, org_unit_id);
+
+--
+-- Name: emergency_org emergency_org_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_org
+    ADD CONSTRAINT emergency_org_pkey PRIMARY KEY (id);
+
+--
+-- Name: emergency emergency_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency
+    ADD CONSTRAINT emergency_pkey PRIMARY KEY (id);
+
+--
+-- Name: emergency_request emergency_request_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_request
+    ADD CONSTRAINT emergency_request_pkey PRIMARY KEY (id);
+
+--
+-- Name: emergency_task emergency_task_emergency_id_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_task
+    ADD CONSTRAINT emergency_task_emergency_id_name_key UNIQUE (emergency_id, name);
+
+--
+-- Name: emergency_task emergency_task_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_task
+    ADD CONSTRAINT emergency_task_pkey PRIMARY KEY (id);
 
 --
 -- Name: event_consult event_consult_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -7792,6 +8358,13 @@ ALTER TABLE ONLY public.service_log
     ADD CONSTRAINT service_log_pkey PRIMARY KEY (id);
 
 --
+-- Name: shift shift_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shift
+    ADD CONSTRAINT shift_pkey PRIMARY KEY (id);
+
+--
 -- Name: signup signup_no_overlap; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8070,6 +8643,42 @@ CREATE INDEX baolian_pair_unit_id_idx ON public.baolian_pair USING btree (unit_i
 CREATE INDEX baolian_unit_located_at_idx ON public.baolian_unit USING btree (located_at);
 
 --
+-- Name: callup_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX callup_created_by_idx ON public.callup USING btree (created_by);
+
+--
+-- Name: callup_emergency_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX callup_emergency_id_idx ON public.callup USING btree (emergency_id, terr) WHERE (status = ANY (ARRAY['assigned'::text, 'on_duty'::text]));
+
+--
+-- Name: callup_service_log_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX callup_service_log_id_idx ON public.callup USING btree (service_log_id);
+
+--
+-- Name: callup_shift_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX callup_shift_id_idx ON public.callup USING btree (shift_id, status);
+
+--
+-- Name: callup_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX callup_terr_idx ON public.callup USING btree (terr);
+
+--
+-- Name: callup_volunteer_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX callup_volunteer_id_idx ON public.callup USING btree (volunteer_id);
+
+--
 -- Name: campaign_community_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -8302,6 +8911,78 @@ CREATE INDEX demand_terr_created_idx ON public.demand USING btree (terr, created
 --
 
 CREATE INDEX demand_terr_idx ON public.demand USING btree (terr, id);
+
+--
+-- Name: emergency_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_created_by_idx ON public.emergency USING btree (created_by);
+
+--
+-- Name: emergency_org_head_volunteer_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_org_head_volunteer_id_idx ON public.emergency_org USING btree (head_volunteer_id);
+
+--
+-- Name: emergency_org_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_org_org_unit_id_idx ON public.emergency_org USING btree (org_unit_id);
+
+--
+-- Name: emergency_org_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_org_terr_idx ON public.emergency_org USING btree (terr);
+
+--
+-- Name: emergency_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_org_unit_id_idx ON public.emergency USING btree (org_unit_id);
+
+--
+-- Name: emergency_request_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_request_created_by_idx ON public.emergency_request USING btree (created_by);
+
+--
+-- Name: emergency_request_emergency_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_request_emergency_terr_idx ON public.emergency_request USING btree (emergency_id, terr) WHERE (status = 'open'::text);
+
+--
+-- Name: emergency_request_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_request_org_unit_id_idx ON public.emergency_request USING btree (org_unit_id);
+
+--
+-- Name: emergency_request_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_request_terr_idx ON public.emergency_request USING btree (terr);
+
+--
+-- Name: emergency_task_emergency_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_task_emergency_id_idx ON public.emergency_task USING btree (emergency_id);
+
+--
+-- Name: emergency_task_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_task_terr_idx ON public.emergency_task USING btree (terr);
+
+--
+-- Name: emergency_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_terr_idx ON public.emergency USING btree (terr, id);
 
 --
 -- Name: event_category_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -8856,6 +9537,30 @@ CREATE INDEX service_log_verified_by_idx ON public.service_log USING btree (veri
 CREATE INDEX service_log_volunteer_id_idx ON public.service_log USING btree (volunteer_id, served_on);
 
 --
+-- Name: shift_emergency_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shift_emergency_terr_idx ON public.shift USING btree (emergency_id, terr, starts_at);
+
+--
+-- Name: shift_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shift_org_unit_id_idx ON public.shift USING btree (org_unit_id);
+
+--
+-- Name: shift_task_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shift_task_id_idx ON public.shift USING btree (task_id);
+
+--
+-- Name: shift_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX shift_terr_idx ON public.shift USING btree (terr);
+
+--
 -- Name: signup_created_by_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -9360,6 +10065,54 @@ CREATE TRIGGER baolian_unit_audit_insert AFTER INSERT ON public.baolian_unit REF
 CREATE TRIGGER baolian_unit_audit_update AFTER UPDATE ON public.baolian_unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: callup callup_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_audit_delete AFTER DELETE ON public.callup REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: callup callup_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_audit_insert AFTER INSERT ON public.callup REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: callup callup_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_audit_update AFTER UPDATE ON public.callup REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: callup callup_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_check BEFORE INSERT OR UPDATE ON public.callup FOR EACH ROW EXECUTE FUNCTION private.check_callup();
+
+--
+-- Name: callup callup_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_created_by BEFORE INSERT ON public.callup FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: callup callup_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_created_by_kept BEFORE UPDATE ON public.callup FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: callup callup_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_territory BEFORE INSERT OR UPDATE OF shift_id ON public.callup FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('shift', 'shift_id');
+
+--
+-- Name: callup callup_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER callup_territory_kept BEFORE UPDATE ON public.callup FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('shift', 'shift_id');
+
+--
 -- Name: campaign campaign_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -9742,6 +10495,186 @@ CREATE TRIGGER department_audit_insert AFTER INSERT ON public.department REFEREN
 --
 
 CREATE TRIGGER department_audit_update AFTER UPDATE ON public.department REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency emergency_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_audit_delete AFTER DELETE ON public.emergency REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency emergency_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_audit_insert AFTER INSERT ON public.emergency REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency emergency_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_audit_update AFTER UPDATE ON public.emergency REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency emergency_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_check BEFORE INSERT OR UPDATE ON public.emergency FOR EACH ROW EXECUTE FUNCTION private.check_emergency();
+
+--
+-- Name: emergency emergency_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_created_by BEFORE INSERT ON public.emergency FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: emergency emergency_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_created_by_kept BEFORE UPDATE ON public.emergency FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: emergency emergency_ended; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_ended AFTER UPDATE OF status ON public.emergency FOR EACH ROW WHEN (((new.status = 'ended'::text) AND (old.status <> 'ended'::text))) EXECUTE FUNCTION private.end_emergency();
+
+--
+-- Name: emergency_org emergency_org_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_org_audit_delete AFTER DELETE ON public.emergency_org REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_org emergency_org_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_org_audit_insert AFTER INSERT ON public.emergency_org REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_org emergency_org_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_org_audit_update AFTER UPDATE ON public.emergency_org REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_org emergency_org_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_org_check BEFORE INSERT OR UPDATE ON public.emergency_org FOR EACH ROW EXECUTE FUNCTION private.check_emergency_part();
+
+--
+-- Name: emergency_org emergency_org_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_org_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.emergency_org FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: emergency_org emergency_org_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_org_territory_kept BEFORE UPDATE ON public.emergency_org FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: emergency_request emergency_request_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_audit_delete AFTER DELETE ON public.emergency_request REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_request emergency_request_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_audit_insert AFTER INSERT ON public.emergency_request REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_request emergency_request_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_audit_update AFTER UPDATE ON public.emergency_request REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_request emergency_request_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_created_by BEFORE INSERT ON public.emergency_request FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: emergency_request emergency_request_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_created_by_kept BEFORE UPDATE ON public.emergency_request FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: emergency_request emergency_request_done; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_done BEFORE INSERT OR UPDATE ON public.emergency_request FOR EACH ROW EXECUTE FUNCTION private.check_emergency_request();
+
+--
+-- Name: emergency_request emergency_request_part; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_part BEFORE INSERT OR UPDATE ON public.emergency_request FOR EACH ROW EXECUTE FUNCTION private.check_emergency_part();
+
+--
+-- Name: emergency_request emergency_request_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.emergency_request FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: emergency_request emergency_request_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_request_territory_kept BEFORE UPDATE ON public.emergency_request FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: emergency_task emergency_task_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_task_audit_delete AFTER DELETE ON public.emergency_task REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_task emergency_task_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_task_audit_insert AFTER INSERT ON public.emergency_task REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_task emergency_task_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_task_audit_update AFTER UPDATE ON public.emergency_task REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: emergency_task emergency_task_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_task_check BEFORE INSERT OR UPDATE ON public.emergency_task FOR EACH ROW EXECUTE FUNCTION private.check_emergency_part();
+
+--
+-- Name: emergency_task emergency_task_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_task_territory BEFORE INSERT OR UPDATE OF emergency_id ON public.emergency_task FOR EACH ROW EXECUTE FUNCTION private.inherit_territory('emergency', 'emergency_id');
+
+--
+-- Name: emergency_task emergency_task_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_task_territory_kept BEFORE UPDATE ON public.emergency_task FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('emergency', 'emergency_id');
+
+--
+-- Name: emergency emergency_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.emergency FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: emergency emergency_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER emergency_territory_kept BEFORE UPDATE ON public.emergency FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: event event_1_territory; Type: TRIGGER; Schema: public; Owner: -
@@ -10656,6 +11589,42 @@ CREATE TRIGGER service_log_territory BEFORE INSERT OR UPDATE OF volunteer_id ON 
 CREATE TRIGGER service_log_territory_kept BEFORE UPDATE ON public.service_log FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('volunteer', 'volunteer_id');
 
 --
+-- Name: shift shift_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shift_audit_delete AFTER DELETE ON public.shift REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: shift shift_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shift_audit_insert AFTER INSERT ON public.shift REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: shift shift_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shift_audit_update AFTER UPDATE ON public.shift REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: shift shift_check; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shift_check BEFORE INSERT OR UPDATE ON public.shift FOR EACH ROW EXECUTE FUNCTION private.check_emergency_part();
+
+--
+-- Name: shift shift_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shift_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.shift FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: shift shift_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER shift_territory_kept BEFORE UPDATE ON public.shift FOR EACH ROW WHEN ((((((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id)) OR (new.community_id IS DISTINCT FROM old.community_id)) OR (new.grid_id IS DISTINCT FROM old.grid_id)) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
+
+--
 -- Name: signup signup_audit_delete; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -11185,6 +12154,34 @@ ALTER TABLE ONLY public.baolian_unit
     ADD CONSTRAINT baolian_unit_located_at_fkey FOREIGN KEY (located_at) REFERENCES public.org_unit(id);
 
 --
+-- Name: callup callup_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.callup
+    ADD CONSTRAINT callup_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: callup callup_service_log_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.callup
+    ADD CONSTRAINT callup_service_log_id_fkey FOREIGN KEY (service_log_id) REFERENCES public.service_log(id);
+
+--
+-- Name: callup callup_shift_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.callup
+    ADD CONSTRAINT callup_shift_id_fkey FOREIGN KEY (shift_id) REFERENCES public.shift(id);
+
+--
+-- Name: callup callup_volunteer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.callup
+    ADD CONSTRAINT callup_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id);
+
+--
 -- Name: campaign campaign_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -11288,6 +12285,69 @@ ALTER TABLE ONLY public.demand
 
 ALTER TABLE ONLY public.demand
     ADD CONSTRAINT demand_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: emergency emergency_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency
+    ADD CONSTRAINT emergency_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: emergency_org emergency_org_emergency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_org
+    ADD CONSTRAINT emergency_org_emergency_id_fkey FOREIGN KEY (emergency_id) REFERENCES public.emergency(id);
+
+--
+-- Name: emergency_org emergency_org_head_volunteer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_org
+    ADD CONSTRAINT emergency_org_head_volunteer_id_fkey FOREIGN KEY (head_volunteer_id) REFERENCES public.volunteer(id);
+
+--
+-- Name: emergency_org emergency_org_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_org
+    ADD CONSTRAINT emergency_org_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: emergency emergency_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency
+    ADD CONSTRAINT emergency_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: emergency_request emergency_request_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_request
+    ADD CONSTRAINT emergency_request_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: emergency_request emergency_request_emergency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_request
+    ADD CONSTRAINT emergency_request_emergency_id_fkey FOREIGN KEY (emergency_id) REFERENCES public.emergency(id);
+
+--
+-- Name: emergency_request emergency_request_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_request
+    ADD CONSTRAINT emergency_request_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: emergency_task emergency_task_emergency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.emergency_task
+    ADD CONSTRAINT emergency_task_emergency_id_fkey FOREIGN KEY (emergency_id) REFERENCES public.emergency(id);
 
 --
 -- Name: event event_category_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -11703,6 +12763,27 @@ ALTER TABLE ONLY public.service_log
     ADD CONSTRAINT service_log_volunteer_id_fkey FOREIGN KEY (volunteer_id) REFERENCES public.volunteer(id) ON DELETE CASCADE;
 
 --
+-- Name: shift shift_emergency_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shift
+    ADD CONSTRAINT shift_emergency_id_fkey FOREIGN KEY (emergency_id) REFERENCES public.emergency(id);
+
+--
+-- Name: shift shift_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shift
+    ADD CONSTRAINT shift_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: shift shift_task_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.shift
+    ADD CONSTRAINT shift_task_id_fkey FOREIGN KEY (task_id) REFERENCES public.emergency_task(id);
+
+--
 -- Name: signup signup_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -11963,6 +13044,12 @@ ALTER TABLE public.baolian_pair ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.baolian_unit ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: callup; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.callup ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: campaign; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -12215,6 +13302,12 @@ CREATE POLICY "district staff add community profiles" ON public.community_profil
 CREATE POLICY "district staff add demands" ON public.demand FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: emergency_task district staff add emergency task types; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add emergency task types" ON public.emergency_task FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: care_person district staff add people to look after; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12257,6 +13350,12 @@ CREATE POLICY "district staff add resources" ON public.resource FOR INSERT TO go
 CREATE POLICY "district staff add robots" ON public.notify_robot FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: shift district staff add shifts; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add shifts" ON public.shift FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: event_department district staff add summons; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12279,6 +13378,12 @@ CREATE POLICY "district staff add volunteers" ON public.volunteer FOR INSERT TO 
 --
 
 CREATE POLICY "district staff answer subject requests" ON public.subject_request FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: callup district staff call people up; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff call people up" ON public.callup FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: assessment district staff change assessments; Type: POLICY; Schema: public; Owner: -
@@ -12341,6 +13446,12 @@ CREATE POLICY "district staff change demand links of projects" ON public.project
 CREATE POLICY "district staff change demands" ON public.demand FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: emergency_task district staff change emergency task types; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change emergency task types" ON public.emergency_task FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: event district staff change events; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12401,6 +13512,12 @@ CREATE POLICY "district staff change robots" ON public.notify_robot FOR UPDATE T
 CREATE POLICY "district staff change service records" ON public.service_log FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: shift district staff change shifts; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change shifts" ON public.shift FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: signup district staff change sign-ups; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12411,6 +13528,12 @@ CREATE POLICY "district staff change sign-ups" ON public.signup FOR UPDATE TO go
 --
 
 CREATE POLICY "district staff change summons" ON public.event_department FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: emergency_org district staff change temporary organisations; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change temporary organisations" ON public.emergency_org FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: assessment_weight district staff change the assessment weights; Type: POLICY; Schema: public; Owner: -
@@ -12431,10 +13554,22 @@ CREATE POLICY "district staff change units" ON public.unit FOR UPDATE TO gongzhi
 CREATE POLICY "district staff change volunteers" ON public.volunteer FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: callup district staff check call-ups in and out; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff check call-ups in and out" ON public.callup FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: secretary_project district staff claim secretary projects; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "district staff claim secretary projects" ON public.secretary_project FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: emergency_request district staff close emergency requests; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff close emergency requests" ON public.emergency_request FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: baolian_pair district staff confirm baolian pairs; Type: POLICY; Schema: public; Owner: -
@@ -12459,6 +13594,18 @@ CREATE POLICY "district staff correct rounds" ON public.visit FOR UPDATE TO gong
 --
 
 CREATE POLICY "district staff decide applications" ON public.application FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: emergency district staff declare emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff declare emergencies" ON public.emergency FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: emergency district staff end emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff end emergencies" ON public.emergency FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
 -- Name: event_demand district staff link demands to events; Type: POLICY; Schema: public; Owner: -
@@ -12521,6 +13668,12 @@ CREATE POLICY "district staff read all assessments" ON public.assessment FOR SEL
 CREATE POLICY "district staff read all baolian pairs" ON public.baolian_pair FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: callup district staff read all call-ups; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all call-ups" ON public.callup FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: campaign district staff read all campaigns; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12561,6 +13714,24 @@ CREATE POLICY "district staff read all demand tallies" ON public.demand_tally FO
 --
 
 CREATE POLICY "district staff read all demands" ON public.demand FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: emergency district staff read all emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all emergencies" ON public.emergency FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: emergency_request district staff read all emergency requests; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all emergency requests" ON public.emergency_request FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: emergency_task district staff read all emergency task types; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all emergency task types" ON public.emergency_task FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event district staff read all events; Type: POLICY; Schema: public; Owner: -
@@ -12665,6 +13836,12 @@ CREATE POLICY "district staff read all secretary projects" ON public.secretary_p
 CREATE POLICY "district staff read all service records" ON public.service_log FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: shift district staff read all shifts; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all shifts" ON public.shift FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: signup district staff read all sign-ups; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -12693,6 +13870,12 @@ CREATE POLICY "district staff read all suggestions" ON public.suggestion FOR SEL
 --
 
 CREATE POLICY "district staff read all summons" ON public.event_department FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: emergency_org district staff read all temporary organisations; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all temporary organisations" ON public.emergency_org FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: unit district staff read all units; Type: POLICY; Schema: public; Owner: -
@@ -12831,6 +14014,12 @@ CREATE POLICY "district staff read the work calendar" ON public.work_calendar FO
 --
 
 CREATE POLICY "district staff record consults" ON public.event_consult FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: emergency_request district staff record emergency requests; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff record emergency requests" ON public.emergency_request FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
 -- Name: finding district staff record findings; Type: POLICY; Schema: public; Owner: -
@@ -12995,6 +14184,12 @@ CREATE POLICY "district staff report on secretary projects" ON public.secretary_
 CREATE POLICY "district staff set campaigns" ON public.campaign FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: emergency_org district staff set up temporary organisations; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff set up temporary organisations" ON public.emergency_org FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: signup district staff sign up volunteers; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13029,6 +14224,30 @@ CREATE POLICY "district staff unlink resources from projects" ON public.project_
 --
 
 CREATE POLICY "district staff whistle events" ON public.event FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: emergency; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: emergency_org; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency_org ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: emergency_request; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency_request ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: emergency_task; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.emergency_task ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: event; Type: ROW SECURITY; Schema: public; Owner: -
@@ -13253,6 +14472,12 @@ ALTER TABLE public.security_setting ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.service_log ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: shift; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.shift ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: security_setting sign-in reads the security settings; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13307,6 +14532,18 @@ CREATE POLICY "staff add projects in their territory" ON public.project FOR INSE
 CREATE POLICY "staff add resources in their territory" ON public.resource FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: shift staff add shifts in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff add shifts in their territory" ON public.shift FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_task staff add task types to emergencies they declared; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff add task types to emergencies they declared" ON public.emergency_task FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: unit staff add units in their territory; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13317,6 +14554,12 @@ CREATE POLICY "staff add units in their territory" ON public.unit FOR INSERT TO 
 --
 
 CREATE POLICY "staff add volunteers in their territory" ON public.volunteer FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: callup staff call up people in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff call up people in their territory" ON public.callup FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: demand staff change demands of their territory; Type: POLICY; Schema: public; Owner: -
@@ -13357,10 +14600,28 @@ CREATE POLICY "staff change resource links of their projects" ON public.project_
 CREATE POLICY "staff change resources of their territory" ON public.resource FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: shift staff change shifts of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff change shifts of their territory" ON public.shift FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: signup staff change sign-ups of their posts; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "staff change sign-ups of their posts" ON public.signup FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_task staff change task types of emergencies they declared; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff change task types of emergencies they declared" ON public.emergency_task FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_org staff change temporary organisations of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff change temporary organisations of their territory" ON public.emergency_org FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: unit staff change units of their territory; Type: POLICY; Schema: public; Owner: -
@@ -13375,10 +14636,28 @@ CREATE POLICY "staff change units of their territory" ON public.unit FOR UPDATE 
 CREATE POLICY "staff change volunteers of their territory" ON public.volunteer FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: callup staff check call-ups of their territory in and out; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff check call-ups of their territory in and out" ON public.callup FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_request staff close emergency requests of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff close emergency requests of their territory" ON public.emergency_request FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: application staff decide applications of their territory; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "staff decide applications of their territory" ON public.application FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency staff end emergencies they declared; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff end emergencies they declared" ON public.emergency FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: application staff enter applications in their territory; Type: POLICY; Schema: public; Owner: -
@@ -13479,6 +14758,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.baolian_unit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: callup staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.callup AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: campaign staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13549,6 +14834,30 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.department AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: emergency staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.emergency AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: emergency_org staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.emergency_org AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: emergency_request staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.emergency_request AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: emergency_task staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.emergency_task AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
@@ -13725,6 +15034,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.service_log AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: shift staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.shift AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: signup staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13815,6 +15130,12 @@ CREATE POLICY "staff read baolian pairs of their territory" ON public.baolian_pa
 CREATE POLICY "staff read baolian units" ON public.baolian_unit FOR SELECT TO authenticated USING (true);
 
 --
+-- Name: callup staff read call-ups of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read call-ups of their territory" ON public.callup FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: care_category staff read care categories; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13867,6 +15188,18 @@ CREATE POLICY "staff read demand tallies of their territory" ON public.demand_ta
 --
 
 CREATE POLICY "staff read demands of their territory" ON public.demand FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency staff read emergencies declared over their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read emergencies declared over their territory" ON public.emergency FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: emergency_request staff read emergency requests of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read emergency requests of their territory" ON public.emergency_request FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: event staff read events of their territory; Type: POLICY; Schema: public; Owner: -
@@ -13941,10 +15274,22 @@ CREATE POLICY "staff read secretary projects of their territory and above" ON pu
 CREATE POLICY "staff read service records of their territory" ON public.service_log FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: shift staff read shifts of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read shifts of their territory" ON public.shift FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: signup staff read sign-ups of their posts; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "staff read sign-ups of their posts" ON public.signup FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_org staff read temporary organisations of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read temporary organisations of their territory" ON public.emergency_org FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: assessment_weight staff read the assessment weights; Type: POLICY; Schema: public; Owner: -
@@ -14025,6 +15370,12 @@ CREATE POLICY "staff read the security settings" ON public.security_setting FOR 
 CREATE POLICY "staff read the status machine" ON public.status_transition FOR SELECT TO authenticated USING ((( SELECT private.staff_role() AS staff_role) IS NOT NULL));
 
 --
+-- Name: emergency_task staff read the task types of emergencies over their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read the task types of emergencies over their territory" ON public.emergency_task FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
 -- Name: work_calendar staff read the work calendar; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -14059,6 +15410,12 @@ CREATE POLICY "staff read volunteers serving their territory" ON public.voluntee
 --
 
 CREATE POLICY "staff record consults of their territory" ON public.event_consult FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_request staff record emergency requests in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff record emergency requests in their territory" ON public.emergency_request FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: service_log staff record service in their territory; Type: POLICY; Schema: public; Owner: -
@@ -14137,6 +15494,12 @@ CREATE POLICY "staff remove volunteers of their territory" ON public.volunteer F
 --
 
 CREATE POLICY "staff report on secretary projects of their territory" ON public.secretary_update FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: emergency_org staff set up temporary organisations in their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff set up temporary organisations in their territory" ON public.emergency_org FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: signup staff sign up volunteers they see for their posts; Type: POLICY; Schema: public; Owner: -
@@ -14223,6 +15586,12 @@ CREATE POLICY "street and community staff remove their own unit's robots" ON pub
 --
 
 CREATE POLICY "street staff change campaigns of their street" ON public.campaign FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
+-- Name: emergency street staff declare emergencies for their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street staff declare emergencies for their territory" ON public.emergency FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: campaign street staff set campaigns in their street; Type: POLICY; Schema: public; Owner: -
@@ -14759,6 +16128,12 @@ REVOKE ALL ON FUNCTION private.check_admin_grant() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.check_application() FROM PUBLIC;
 
 --
+-- Name: FUNCTION check_callup(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_callup() FROM PUBLIC;
+
+--
 -- Name: FUNCTION check_deliberation_code(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -14775,6 +16150,24 @@ REVOKE ALL ON FUNCTION private.check_deliberation_place() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.check_demands_have_room(ids bigint[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_emergency(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_emergency() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_emergency_part(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_emergency_part() FROM PUBLIC;
+
+--
+-- Name: FUNCTION check_emergency_request(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.check_emergency_request() FROM PUBLIC;
 
 --
 -- Name: FUNCTION check_registration_place(); Type: ACL; Schema: private; Owner: -
@@ -14954,6 +16347,24 @@ REVOKE ALL ON FUNCTION private.dormant_accounts(p_days integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.dormant_accounts(p_days integer) TO gongzhi_admin;
 
 --
+-- Name: FUNCTION emergency_move(p_entity text, p_from text, p_to text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.emergency_move(p_entity text, p_from text, p_to text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION emergency_open(p_emergency bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.emergency_open(p_emergency bigint) FROM PUBLIC;
+
+--
+-- Name: FUNCTION emergency_place(p_emergency bigint, p_unit bigint, p_kinds text[]); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.emergency_place(p_emergency bigint, p_unit bigint, p_kinds text[]) FROM PUBLIC;
+
+--
 -- Name: FUNCTION end_demo_mode(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -14961,6 +16372,12 @@ REVOKE ALL ON FUNCTION private.end_demo_mode() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.end_demo_mode() TO gongzhi_admin;
 GRANT ALL ON FUNCTION private.end_demo_mode() TO authenticated;
 GRANT ALL ON FUNCTION private.end_demo_mode() TO gongzhi_district;
+
+--
+-- Name: FUNCTION end_emergency(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.end_emergency() FROM PUBLIC;
 
 --
 -- Name: FUNCTION end_sessions_everywhere(p_user uuid); Type: ACL; Schema: private; Owner: -
@@ -16092,6 +17509,58 @@ GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.baolian_unit_id_seq TO gongzhi_district;
 
 --
+-- Name: TABLE callup; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.callup TO service_role;
+GRANT SELECT ON TABLE public.callup TO authenticated;
+GRANT SELECT ON TABLE public.callup TO gongzhi_district;
+
+--
+-- Name: COLUMN callup.shift_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(shift_id) ON TABLE public.callup TO authenticated;
+GRANT INSERT(shift_id) ON TABLE public.callup TO gongzhi_district;
+
+--
+-- Name: COLUMN callup.volunteer_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(volunteer_id) ON TABLE public.callup TO authenticated;
+GRANT INSERT(volunteer_id) ON TABLE public.callup TO gongzhi_district;
+
+--
+-- Name: COLUMN callup.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE public.callup TO authenticated;
+GRANT UPDATE(status) ON TABLE public.callup TO gongzhi_district;
+
+--
+-- Name: COLUMN callup.checked_in_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(checked_in_at) ON TABLE public.callup TO authenticated;
+GRANT UPDATE(checked_in_at) ON TABLE public.callup TO gongzhi_district;
+
+--
+-- Name: COLUMN callup.checked_out_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(checked_out_at) ON TABLE public.callup TO authenticated;
+GRANT UPDATE(checked_out_at) ON TABLE public.callup TO gongzhi_district;
+
+--
+-- Name: SEQUENCE callup_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.callup_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.callup_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.callup_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.callup_id_seq TO gongzhi_district;
+
+--
 -- Name: TABLE campaign; Type: ACL; Schema: public; Owner: -
 --
 
@@ -16783,6 +18252,200 @@ GRANT SELECT,USAGE ON SEQUENCE public.department_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.department_id_seq TO gongzhi_admin;
 
 --
+-- Name: TABLE emergency; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.emergency TO service_role;
+GRANT SELECT ON TABLE public.emergency TO authenticated;
+GRANT SELECT ON TABLE public.emergency TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.emergency TO authenticated;
+GRANT INSERT(org_unit_id) ON TABLE public.emergency TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency.name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE public.emergency TO authenticated;
+GRANT INSERT(name),UPDATE(name) ON TABLE public.emergency TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency.kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(kind),UPDATE(kind) ON TABLE public.emergency TO authenticated;
+GRANT INSERT(kind),UPDATE(kind) ON TABLE public.emergency TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE public.emergency TO authenticated;
+GRANT UPDATE(status) ON TABLE public.emergency TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency.summary; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(summary),UPDATE(summary) ON TABLE public.emergency TO authenticated;
+GRANT INSERT(summary),UPDATE(summary) ON TABLE public.emergency TO gongzhi_district;
+
+--
+-- Name: SEQUENCE emergency_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.emergency_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.emergency_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.emergency_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.emergency_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE emergency_org; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.emergency_org TO service_role;
+GRANT SELECT ON TABLE public.emergency_org TO authenticated;
+GRANT SELECT ON TABLE public.emergency_org TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_org.emergency_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(emergency_id) ON TABLE public.emergency_org TO authenticated;
+GRANT INSERT(emergency_id) ON TABLE public.emergency_org TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_org.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.emergency_org TO authenticated;
+GRANT INSERT(org_unit_id) ON TABLE public.emergency_org TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_org.name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE public.emergency_org TO authenticated;
+GRANT INSERT(name),UPDATE(name) ON TABLE public.emergency_org TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_org.head_volunteer_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(head_volunteer_id),UPDATE(head_volunteer_id) ON TABLE public.emergency_org TO authenticated;
+GRANT INSERT(head_volunteer_id),UPDATE(head_volunteer_id) ON TABLE public.emergency_org TO gongzhi_district;
+
+--
+-- Name: SEQUENCE emergency_org_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.emergency_org_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.emergency_org_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.emergency_org_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.emergency_org_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE emergency_request; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.emergency_request TO service_role;
+GRANT SELECT ON TABLE public.emergency_request TO authenticated;
+GRANT SELECT ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_request.emergency_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(emergency_id) ON TABLE public.emergency_request TO authenticated;
+GRANT INSERT(emergency_id) ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_request.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.emergency_request TO authenticated;
+GRANT INSERT(org_unit_id) ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_request.kind; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(kind) ON TABLE public.emergency_request TO authenticated;
+GRANT INSERT(kind) ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_request.detail; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(detail),UPDATE(detail) ON TABLE public.emergency_request TO authenticated;
+GRANT INSERT(detail),UPDATE(detail) ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_request.due_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(due_at),UPDATE(due_at) ON TABLE public.emergency_request TO authenticated;
+GRANT INSERT(due_at),UPDATE(due_at) ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_request.status; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(status) ON TABLE public.emergency_request TO authenticated;
+GRANT UPDATE(status) ON TABLE public.emergency_request TO gongzhi_district;
+
+--
+-- Name: SEQUENCE emergency_request_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.emergency_request_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.emergency_request_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.emergency_request_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.emergency_request_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE emergency_task; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.emergency_task TO service_role;
+GRANT SELECT ON TABLE public.emergency_task TO authenticated;
+GRANT SELECT ON TABLE public.emergency_task TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_task.emergency_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(emergency_id) ON TABLE public.emergency_task TO authenticated;
+GRANT INSERT(emergency_id) ON TABLE public.emergency_task TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_task.name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE public.emergency_task TO authenticated;
+GRANT INSERT(name),UPDATE(name) ON TABLE public.emergency_task TO gongzhi_district;
+
+--
+-- Name: COLUMN emergency_task.skills; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(skills),UPDATE(skills) ON TABLE public.emergency_task TO authenticated;
+GRANT INSERT(skills),UPDATE(skills) ON TABLE public.emergency_task TO gongzhi_district;
+
+--
+-- Name: SEQUENCE emergency_task_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.emergency_task_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.emergency_task_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.emergency_task_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.emergency_task_id_seq TO gongzhi_district;
+
+--
 -- Name: TABLE event; Type: ACL; Schema: public; Owner: -
 --
 
@@ -17431,6 +19094,65 @@ GRANT ALL ON SEQUENCE public.service_log_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.service_log_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.service_log_id_seq TO gongzhi_district;
 GRANT SELECT,USAGE ON SEQUENCE public.service_log_id_seq TO gongzhi_admin;
+
+--
+-- Name: TABLE shift; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.shift TO service_role;
+GRANT SELECT ON TABLE public.shift TO authenticated;
+GRANT SELECT ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: COLUMN shift.emergency_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(emergency_id) ON TABLE public.shift TO authenticated;
+GRANT INSERT(emergency_id) ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: COLUMN shift.task_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(task_id) ON TABLE public.shift TO authenticated;
+GRANT INSERT(task_id) ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: COLUMN shift.org_unit_id; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(org_unit_id) ON TABLE public.shift TO authenticated;
+GRANT INSERT(org_unit_id) ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: COLUMN shift.starts_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(starts_at),UPDATE(starts_at) ON TABLE public.shift TO authenticated;
+GRANT INSERT(starts_at),UPDATE(starts_at) ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: COLUMN shift.ends_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(ends_at),UPDATE(ends_at) ON TABLE public.shift TO authenticated;
+GRANT INSERT(ends_at),UPDATE(ends_at) ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: COLUMN shift.capacity; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(capacity),UPDATE(capacity) ON TABLE public.shift TO authenticated;
+GRANT INSERT(capacity),UPDATE(capacity) ON TABLE public.shift TO gongzhi_district;
+
+--
+-- Name: SEQUENCE shift_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.shift_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.shift_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.shift_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.shift_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE signup; Type: ACL; Schema: public; Owner: -

@@ -50,6 +50,7 @@ ROLES = {
     "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs
     "subject_requests.handle": ("district", "community"),
     "suggestions.triage": ("district", "street", "community"),   # suggestion: staff of the territory (grids see none)  # subject_request: community staff of the territory, the district
+    "emergency.declare": ("district", "street"),         # emergency: declared and ended at the district or a street
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

@@ -70,6 +70,8 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("vote", "pages/vote.py", "page.vote", ":material/ballot:", url_path="vote"),
     # 今日走访: the grid worker's day (people to look after, rounds, findings), phone first.
     Page("field_today", "pages/field_today.py", "page.field_today", ":material/directions_walk:"),
+    # 平战结合: emergencies, shifts, the call-up and a street's live board.
+    Page("emergency", "pages/emergency.py", "page.emergency", ":material/emergency:"),
 ]}
 
 # Pages anyone may open without signing in (anon): they only insert through row-level security.
@@ -83,17 +85,17 @@ ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
                 "secretary_projects", "baolian",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
-                "suggestions", "privacy", "deliberation"],
+                "suggestions", "privacy", "deliberation", "emergency"],
     "street": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
               "secretary_projects", "baolian",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "suggestions", "privacy",
-              "deliberation"],
+              "deliberation", "emergency"],
     "community": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
                  "secretary_projects", "baolian",
                  "volunteer_applications", "volunteer_roster", "volunteer_posts", "volunteer_hours", "volunteer_assessment", "signup", "notify_settings", "second_factor", "account",
-                 "subject_requests", "suggestions", "box", "privacy", "deliberation", "vote"],
+                 "subject_requests", "suggestions", "box", "privacy", "deliberation", "vote", "emergency"],
     "grid": ["field_today", "home", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events",
-            "volunteer_posts", "second_factor", "account", "privacy", "deliberation"],
+            "volunteer_posts", "second_factor", "account", "privacy", "deliberation", "emergency"],
     "department": ["home", "events", "notify_settings", "second_factor", "account", "privacy"],
 }
 

@@ -1,0 +1,38 @@
+"""RLS matrix: a call-up lies where its shift lies; staff whose territory holds it call people up
+and check them in and out; nobody deletes one, and it cannot be moved to a shift elsewhere."""
+from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
+from tests.emergency.makers import at_place, callup_key, new_shift
+from tests.volunteers.makers import new_volunteer
+
+IN_OUT = frozenset({"inside", "outside"})
+
+
+def _prepare(conn, unit):
+    if not at_place(conn, unit):
+        return {"shift": -1, "volunteer": -1}
+    return {"shift": new_shift(conn, unit), "volunteer": new_volunteer(conn, unit)}
+
+
+
+SPEC = Spec(
+    table="callup",
+    key="id = %(id)s",
+    make=callup_key,
+    prepare=_prepare,
+    insert="insert into public.callup (shift_id, volunteer_id) values (%(shift)s, %(volunteer)s)",
+    update_set="status = 'cancelled'",
+    move="update public.callup set shift_id = (select min(id) from public.shift where org_unit_id = %(unit)s) where id = %(id)s",
+)
+TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)
+MATRIX = {
+    "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=NONE),
+    "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
+    "department": NOTHING,
+    "anon": NOTHING,
+}
+
+test_cell = cell_test(SPEC, MATRIX)
+
+
+def test_street_staff_cannot_move_a_callup_to_another_streets_shift(conn):
+    check_move_out(conn, SPEC, "street")

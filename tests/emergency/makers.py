@@ -1,0 +1,81 @@
+"""Rows of the emergency tables, made as the table owner for the RLS matrices and domain tests.
+
+An emergency is declared at the district or a street: a maker asked for one at a place below a
+street declares it at that place's street. Organisations, shifts, call-ups and requests lie at a
+小区 (grid) or 楼栋 (building); asked for one elsewhere, a maker returns the key of no row (id -1)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from tests.volunteers.makers import new_volunteer
+
+NO_ROW = {"id": -1}
+
+
+def _unit(conn, unit: int) -> dict:
+    return conn.execute("select id, kind, street_id, grid_id from public.org_unit where id = %s", (unit,)).fetchone()
+
+
+def declaring(conn, unit: int) -> int:
+    o = _unit(conn, unit)
+    return o["id"] if o["kind"] in ("district", "street") else o["street_id"]
+
+
+def new_emergency(conn, unit: int, name: str = "测试应急") -> int:
+    return conn.execute("insert into public.emergency (org_unit_id, name, kind) values (%s, %s, 'epidemic') returning id",
+                        (declaring(conn, unit), name)).fetchone()["id"]
+
+
+def new_task(conn, emergency: int, name: str = "值守", skills: list[str] | None = None) -> int:
+    return conn.execute("insert into public.emergency_task (emergency_id, name, skills) values (%s, %s, %s) returning id",
+                        (emergency, name, skills or [])).fetchone()["id"]
+
+
+def at_place(conn, unit: int) -> bool:
+    return _unit(conn, unit)["kind"] in ("grid", "building")
+
+
+def new_shift(conn, unit: int, emergency: int | None = None, task: int | None = None, hours_from_now: float = 24,
+              hours: float = 6, capacity: int = 3) -> int:
+    emergency = emergency or new_emergency(conn, unit)
+    task = task or new_task(conn, emergency)
+    start = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=hours_from_now)
+    return conn.execute("insert into public.shift (emergency_id, task_id, org_unit_id, starts_at, ends_at, capacity)"
+                        " values (%s, %s, %s, %s, %s, %s) returning id",
+                        (emergency, task, unit, start, start + dt.timedelta(hours=hours), capacity)).fetchone()["id"]
+
+
+def task_key(conn, unit: int) -> dict:
+    emergency = new_emergency(conn, unit)
+    return {"id": new_task(conn, emergency, "测试任务"), "emergency": emergency}
+
+
+def org_key(conn, unit: int) -> dict:
+    if _unit(conn, unit)["kind"] != "grid":
+        return NO_ROW
+    emergency = new_emergency(conn, unit)
+    return {"id": conn.execute("insert into public.emergency_org (emergency_id, org_unit_id, name) values (%s, %s, '临时党支部')"
+                               " returning id", (emergency, unit)).fetchone()["id"], "emergency": emergency}
+
+
+def shift_key(conn, unit: int) -> dict:
+    return {"id": new_shift(conn, unit)} if at_place(conn, unit) else NO_ROW
+
+
+def callup_key(conn, unit: int) -> dict:
+    if not at_place(conn, unit):
+        return NO_ROW
+    shift = new_shift(conn, unit)
+    volunteer = new_volunteer(conn, unit)
+    return {"id": conn.execute("insert into public.callup (shift_id, volunteer_id) values (%s, %s) returning id",
+                               (shift, volunteer)).fetchone()["id"], "shift": shift, "volunteer": volunteer}
+
+
+def request_key(conn, unit: int) -> dict:
+    if not at_place(conn, unit):
+        return NO_ROW
+    emergency = new_emergency(conn, unit)
+    due = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=3)
+    return {"id": conn.execute("insert into public.emergency_request (emergency_id, org_unit_id, kind, detail, due_at)"
+                               " values (%s, %s, 'medicine', '降压药两盒', %s) returning id",
+                               (emergency, unit, due)).fetchone()["id"], "emergency": emergency}
