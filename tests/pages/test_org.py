@@ -77,13 +77,13 @@ def _sign_in(at, email):
 
 def test_the_language_switch_is_remembered_at_the_next_sign_in(fresh_db):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    _sign_in(at, DEMO_EMAILS["grid"])
+    _sign_in(at, DEMO_EMAILS["community"])
     assert at.title[0].value.startswith("您好")
     at.sidebar.radio(key="lang_choice").set_value("en").run()
     at.button(key="sign_out").click().run()
     fresh = AppTest.from_file(APP, default_timeout=TIMEOUT).run()   # another browser, another day
     assert fresh.button[0].label == "登录"
-    _sign_in(fresh, DEMO_EMAILS["grid"])
+    _sign_in(fresh, DEMO_EMAILS["community"])
     assert not fresh.exception and fresh.title[0].value.startswith("Hello")
     other = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     _sign_in(other, DEMO_EMAILS["street"])
