@@ -15,7 +15,7 @@ from ui import forms, lights, pager, session
 from ui.session import t
 
 WHERE = "triage"
-ACTIONS = ("reply", "close", "demand", "event", "merge")
+ACTIONS = ("reply", "close", "demand", "event", "agenda", "merge")
 MERGE_TARGETS = ("suggestion", "demand", "event")
 
 user = session.require_identity()
@@ -35,6 +35,8 @@ def _act(action: str, suggestion_id: int) -> None:
         run = lambda: commands.to_event(user, suggestion_id, s["triage_event_grid"], s["triage_event_title"],   # noqa: E731
                                         s["triage_event_address"], s["triage_event_departments"],
                                         s["triage_event_urgency"], reply)
+    elif action == "agenda":
+        run = lambda: commands.to_agenda(user, suggestion_id, s["triage_agenda_title"], reply)   # noqa: E731
     else:
         target = {f"into_{s['triage_merge_kind']}": int(s["triage_merge_target"] or 0) or None}
         run = lambda: commands.merge(user, suggestion_id, text=reply, **target)   # noqa: E731
@@ -74,6 +76,8 @@ def _detail(row: dict) -> None:
                            key="triage_event_departments", placeholder=t("app.choose"))
             st.selectbox(t("suggestion.triage.urgency"), ("normal", "urgent"), key="triage_event_urgency",
                          format_func=lambda u: t(f"urgency.{u}"))
+        if action == "agenda":
+            st.text_input(t("suggestion.triage.title"), value=row["body"][:40], key="triage_agenda_title")
         if action == "merge":
             st.radio(t("suggestion.triage.merge_kind"), MERGE_TARGETS, horizontal=True, key="triage_merge_kind",
                      format_func=lambda k: t(f"suggestion.triage.merge_{k}"))

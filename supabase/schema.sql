@@ -9675,6 +9675,12 @@ CREATE INDEX suggestion_category_idx ON public.suggestion USING btree (category_
 CREATE INDEX suggestion_community_idx ON public.suggestion USING btree (community_id, created_at);
 
 --
+-- Name: suggestion_deliberation_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX suggestion_deliberation_id_idx ON public.suggestion USING btree (deliberation_id);
+
+--
 -- Name: suggestion_demand_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -12259,6 +12265,13 @@ ALTER TABLE ONLY public.deliberation_step
     ADD CONSTRAINT deliberation_step_deliberation_id_fkey FOREIGN KEY (deliberation_id) REFERENCES public.deliberation(id) ON DELETE CASCADE;
 
 --
+-- Name: deliberation deliberation_suggestion_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.deliberation
+    ADD CONSTRAINT deliberation_suggestion_id_fkey FOREIGN KEY (suggestion_id) REFERENCES public.suggestion(id);
+
+--
 -- Name: deliberation_vote deliberation_vote_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -12845,6 +12858,13 @@ ALTER TABLE ONLY public.subject_request
 
 ALTER TABLE ONLY public.suggestion
     ADD CONSTRAINT suggestion_category_id_fkey FOREIGN KEY (category_id) REFERENCES public.category(id);
+
+--
+-- Name: suggestion suggestion_deliberation_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suggestion
+    ADD CONSTRAINT suggestion_deliberation_id_fkey FOREIGN KEY (deliberation_id) REFERENCES public.deliberation(id);
 
 --
 -- Name: suggestion suggestion_demand_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

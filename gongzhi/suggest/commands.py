@@ -177,6 +177,26 @@ def to_deliberation(user: Identity, suggestion_id: int, deliberation_id: int, te
         {"item": deliberation_id, "reply": body}))
 
 
+def to_agenda(user: Identity, suggestion_id: int, title: str, text: str | None = None) -> int:
+    """Triage into 五议: the message becomes a proposed agenda item of its community (proposed by
+    residents, through the box), and the two name each other, in one transaction. Returns the item."""
+    from gongzhi.deliberation import commands as deliberation
+    from gongzhi.deliberation.forms import ProposalForm
+    from gongzhi.i18n import t
+
+    with user.one_transaction():
+        with _translated(), user.session() as conn:
+            row = conn.execute("select community_id, body from public.suggestion where id = %s",
+                               (suggestion_id,)).fetchone()
+        if row is None:
+            raise DomainError("error.forbidden")
+        item = deliberation.propose(user, ProposalForm(row["community_id"], title, row["body"], "residents",
+                                                       t("suggestion.triage.agenda_proposer", "zh")),
+                                    suggestion_id=suggestion_id)
+        to_deliberation(user, suggestion_id, item, text)
+    return item
+
+
 def reopen(user: Identity, suggestion_id: int, text: str) -> None:
     """Take a closed message up again (the resident was not satisfied)."""
     body = _reply_text(text, required=True)

@@ -127,12 +127,24 @@ def test_a_jump_the_status_machine_forbids_is_refused_by_the_database(staff):
     assert _status(new.code) == "accepted"
 
 
-def test_the_deliberation_seam_links_an_agenda_item(staff):
-    new = _new()
-    commands.to_deliberation(staff, new.id, 4242, "已列入五议议题。")
+def test_a_message_becomes_a_five_step_agenda_item_and_each_names_the_other(staff):
+    new = _new(body="小区停车位太少，建议把闲置绿地改成停车位，请居民一起商议。")
+    item = commands.to_agenda(staff, new.id, "闲置绿地改停车位", "已列入五议议题，请关注公示。")
     with db.owner() as conn:
         assert conn.execute("select status, deliberation_id from public.suggestion where id = %s",
-                            (new.id,)).fetchone() == {"status": "deliberation", "deliberation_id": 4242}
+                            (new.id,)).fetchone() == {"status": "deliberation", "deliberation_id": item}
+        row = conn.execute("select status, title, proposer_kind, suggestion_id, org_unit_id from public.deliberation"
+                           " where id = %s", (item,)).fetchone()
+    assert row == {"status": "proposed", "title": "闲置绿地改停车位", "proposer_kind": "residents",
+                   "suggestion_id": new.id, "org_unit_id": _community()["id"]}
+    assert _status(new.code) == "deliberation"
+
+
+def test_a_link_to_an_agenda_item_that_does_not_exist_is_refused(staff):
+    new = _new()
+    with pytest.raises(DomainError):
+        commands.to_deliberation(staff, new.id, 987654, "已列入五议议题。")
+    assert _status(new.code) == "received"
 
 
 def test_grid_staff_and_other_communities_cannot_triage(fresh_db):
