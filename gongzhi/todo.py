@@ -21,7 +21,8 @@ from gongzhi.errors import DomainError
 CST = dt.timezone(dt.timedelta(hours=8))
 
 # The alias each table is read under, in the home's count and in the lists that filter by a card.
-ALIAS = {"demand": "d", "project": "d", "event": "e", "application": "a", "service_log": "l", "match": "m"}
+ALIAS = {"demand": "d", "project": "d", "event": "e", "application": "a", "service_log": "l", "match": "m",
+         "suggestion": "s"}
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,10 @@ CARDS: dict[str, Card] = {c.key: c for c in [
     # community: whistle steps running out of time
     Card("events_due", ("community",), "events", "event",
          f"{_OPEN_EVENT} and e.yellow_at <= %(now)s", "e.yellow_at", 4),
+    # community and street: messages of the 民情意见箱 still waiting for their first reply
+    Card("suggestions_to_reply", ("community", "street"), "suggestions", "suggestion",
+         "s.status in ('received', 'accepted') and s.first_reply_at is null", "s.created_at", 4,
+         preset={"triage_view": "board", "triage_status": "open"}),
     Card("demands_overdue", ("community",), "demands", "demand",
          "d.status = 'new' and d.needed_by < %(today)s"
          " and not exists (select 1 from public.match m where m.demand_id = d.id and m.status = 'proposed')",

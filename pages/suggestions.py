@@ -12,6 +12,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.suggest import commands, qr, queries
 from gongzhi.whistle import queries as whistle_queries
 from ui import forms, lights, pager, session
+from ui import todo as todo_link
 from ui.session import t
 
 WHERE = "triage"
@@ -86,12 +87,13 @@ def _detail(row: dict) -> None:
         st.form_submit_button(t(f"suggestion.triage.{action}"), type="primary", on_click=_act, args=(action, row["id"]))
 
 
-def board() -> None:
+def board(card: str | None) -> None:
     choices = ("open", *statuses.SHOWN["suggestion"])
-    status = st.selectbox(t("suggestion.triage.filter"), choices, key="triage_status",
+    status = st.selectbox(t("suggestion.triage.filter"), choices, key="triage_status", disabled=card is not None,
                           format_func=lambda s: t("suggestion.triage.open") if s == "open" else t(f"status.suggestion.{s}"))
-    key = f"triage_page_{status}"
-    rows, total = queries.board(user, status, pager.current(key, 10 ** 6))
+    key = f"triage_page_{card or status}"
+    rows, total = queries.board(user, status, pager.current(key, 10 ** 6), todo_key=card)
+    st.caption(t("lists.total", n=f"{total:,}"))
     forms.show(WHERE)
     if not rows:
         st.info(t("suggestion.triage.empty"))
@@ -114,7 +116,7 @@ def board() -> None:
         _detail(row)
 
 
-def codes() -> None:
+def codes(card: str | None) -> None:
     st.caption(t("suggestion.qr.intro"))
     places = {c["code"]: c["name"] for c in queries.communities(user)}
     if not places:
@@ -135,6 +137,7 @@ if not may(user, "suggestions.triage"):
     st.stop()
 VIEWS = {"board": board, "codes": codes}
 with session.page_transaction(user):
+    card = todo_link.from_link(user, "suggestions", clear=("triage_status", "triage_page"))
     view = st.radio(t("page.suggestions"), list(VIEWS), key="triage_view", horizontal=True,
                     label_visibility="collapsed", format_func=lambda v: t(f"suggestion.triage.view_{v}"))
-    VIEWS[view]()
+    VIEWS[view](card)

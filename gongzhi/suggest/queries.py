@@ -8,6 +8,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from gongzhi import db
+from gongzhi import todo
 from gongzhi.auth import Identity
 from gongzhi.suggest.commands import CODE, normal_code
 
@@ -48,12 +49,15 @@ def public_choices() -> dict:
 
 
 def board(user: Identity, status: str = "open", page: int = 1, size: int = PAGE_SIZE,
-          today: dt.date | None = None) -> tuple[list[dict], int]:
+          today: dt.date | None = None, todo_key: str | None = None) -> tuple[list[dict], int]:
     """The triage board of `user`'s territory: open messages (`status` "open") most pressing first,
-    or those of one status, newest first; one page and the total."""
-    params = {"today": today or dt.date.today(), "limit": size, "offset": (max(page, 1) - 1) * size,
-              "status": status}
-    if status == "open":
+    or those of one status, newest first; one page and the total. `todo_key` keeps the messages of
+    one home card (gongzhi.todo)."""
+    params = {**todo.params(dt.datetime.now(dt.timezone.utc)), "today": today or dt.date.today(), "limit": size,
+              "offset": (max(page, 1) - 1) * size, "status": status}
+    if todo_key:
+        where, order = todo.predicate(todo_key, "suggestion"), "s.reply_due, s.id"
+    elif status == "open":
         where, order = "s.status in ('received', 'accepted')", "s.reply_due, s.id"
     else:
         where, order = "s.status = %(status)s", "s.created_at desc, s.id desc"
