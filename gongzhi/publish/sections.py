@@ -110,7 +110,7 @@ def register(section: Section) -> Section:
 
 
 # Modules whose sections join the board; each registers its own on import.
-PLUGINS: tuple[str, ...] = ()
+PLUGINS: tuple[str, ...] = ("gongzhi.publish.residents",)
 
 
 def all_sections() -> list[Section]:

@@ -54,7 +54,7 @@ def _plant(url: str) -> None:
 def test_the_published_demo_district_holds_no_personal_data(fresh_db, tmp_path):
     _plant(fresh_db)
     done = publish.publish(fresh_db, tmp_path / "site")
-    assert done.sections == ("demands", "projects", "whistle", "volunteers")
+    assert done.sections == ("demands", "projects", "whistle", "volunteers", "suggestions", "deliberation", "secretary")
     files = [p for p in (tmp_path / "site").rglob("*") if p.is_file()]
     assert len(files) == done.files and done.pages == 2 * (1 + 4 + 16)
     with psycopg.connect(fresh_db, row_factory=dict_row) as conn:
