@@ -4004,6 +4004,9 @@ begin
     union all
     select 'care_person', c.id::text, to_jsonb(c) - private.subject_hidden()
       from public.care_person c where c.phone_bidx = p_bidx
+    union all
+    select 'suggestion', g.id::text, to_jsonb(g) - private.subject_hidden() - array['tracking_hash', 'sender_hash']
+      from public.suggestion g where g.phone_bidx = p_bidx
     order by 1, 2;
 end;
 $$;
@@ -4117,6 +4120,9 @@ begin
          id_number_bidx = case when erase then null else id_number_bidx end,
          id_number_masked = case when erase then null else id_number_masked end,
          active = case when erase then false else active end
+   where phone_bidx = p_bidx;
+  get diagnostics n = row_count; changed := changed + n;
+  update public.suggestion set phone_enc = keep_enc, phone_bidx = keep_bidx, phone_masked = keep_masked
    where phone_bidx = p_bidx;
   get diagnostics n = row_count; changed := changed + n;
   return changed;
