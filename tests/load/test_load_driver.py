@@ -35,7 +35,7 @@ def test_sessions_sign_in_through_the_form_and_see_their_own_pages(portal, load_
 
         grid, community = await asyncio.gather(load.signed_in(portal.url, "wangge@demo.gongzhi.cn"),
                                                load.signed_in(portal.url, "shequ@demo.gongzhi.cn"))
-        assert "您好，刘洋" in grid.texts() and "**刘洋（网格）**" in grid.texts()
+        assert "今日走访" in grid.texts() and "**刘洋（网格）**" in grid.texts()   # the grid worker lands on the day's page
         assert "您好，张伟" in community.texts() and "**张伟（社区）**" in community.texts()
         assert "whistle" in grid.pages and "org" not in grid.pages
 

@@ -151,7 +151,8 @@ def test_a_fresh_token_keeps_the_user_signed_in_without_calling_the_server(fresh
     at.session_state["identity"] = Identity(**{**user.__dict__, "claims": {"exp": time.time() + 3600}})
     at.session_state["supabase_auth"] = auth
     at.run()
-    assert not at.exception and "刘洋" in at.title[0].value
+    assert not at.exception and at.title[0].value == "今日走访"   # the grid worker's landing page
+    assert any("刘洋" in m.value for m in at.sidebar.markdown)
     at.button(key="sign_out").click().run()
     assert "identity" not in at.session_state and "supabase_auth" not in at.session_state
 
