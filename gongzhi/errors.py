@@ -5,6 +5,9 @@ constraints raise PostgreSQL's own. Both become a DomainError carrying an i18n k
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+from typing import Iterator
+
 import psycopg
 from psycopg import errors as pgerr
 from psycopg_pool import PoolTimeout
@@ -50,6 +53,19 @@ def from_db(exc: psycopg.Error) -> DomainError:
                   | pgerr.QueryCanceled) or sqlstate.startswith("40"):
         return DomainError("error.busy")
     raise exc
+
+
+@contextmanager
+def translated(constraints: dict[str, str] | None = None) -> Iterator[None]:
+    """Database errors inside the block as DomainErrors: a constraint named in `constraints` as its
+    i18n key, anything else as `from_db` words it."""
+    try:
+        yield
+    except psycopg.Error as exc:
+        name = exc.diag.constraint_name if exc.diag else None
+        if constraints and name in constraints:
+            raise DomainError(constraints[name]) from None
+        raise from_db(exc) from None
 
 
 def unavailable(exc: BaseException) -> bool:

@@ -10,13 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from contextlib import contextmanager
-
-import psycopg
 
 from gongzhi.auth import Identity
 from gongzhi.deliberation.forms import EvaluationForm, MeetingForm, NoticeForm, ProposalForm, TallyForm
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError, translated
 
 # Vote codes: 12 characters from 31 that cannot be misread (no 0/O, 1/I/L), about 59 bits.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -26,15 +23,8 @@ _CONSTRAINTS = {"deliberation_quorum_within_electorate": "deliberation.error.quo
                 "deliberation_notice_order": "field.error.date_order"}
 
 
-@contextmanager
 def _translated():
-    try:
-        yield
-    except psycopg.Error as exc:
-        name = exc.diag.constraint_name if exc.diag else None
-        if name in _CONSTRAINTS:
-            raise DomainError(_CONSTRAINTS[name]) from None
-        raise from_db(exc) from None
+    return translated(_CONSTRAINTS)
 
 
 def code_hash(code: str) -> str:

@@ -3,14 +3,12 @@ and the migration's triggers decide; refusals become DomainError with an i18n ke
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 import numpy as np
-import psycopg
 
 from gongzhi.auth import Identity
 from gongzhi.emergency import callup
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError, translated
 
 KINDS = ("epidemic", "flood", "fire", "earthquake", "other")
 REQUEST_KINDS = ("medicine", "food", "care", "other")
@@ -21,15 +19,8 @@ _CONSTRAINTS = {"callup_no_double_booking": "emergency.double_booked",
                 "emergency_task_emergency_id_name_key": "emergency.task_exists"}
 
 
-@contextmanager
 def _translated():
-    try:
-        yield
-    except psycopg.Error as exc:
-        name = exc.diag.constraint_name if exc.diag else None
-        if name in _CONSTRAINTS:
-            raise DomainError(_CONSTRAINTS[name]) from None
-        raise from_db(exc) from None
+    return translated(_CONSTRAINTS)
 
 
 def declare(user: Identity, org_unit_id: int, name: str, kind: str, summary: str = "") -> int:

@@ -4,12 +4,9 @@ confirmation that registers each unit at its community (单位报到, by the dat
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
-
-import psycopg
 
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError, translated
 from gongzhi.levers.pairing import Community, Unit, assign, pair_points
 from gongzhi.lists.fields import FieldError
 from gongzhi.lists.forms import FormError
@@ -18,12 +15,7 @@ from gongzhi.personal.crypto import BadValue
 from gongzhi.statuses import OPEN_DEMAND, sql_list
 
 
-@contextmanager
-def _translated():
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
+_translated = translated
 
 
 def load(conn) -> tuple[list[Unit], list[Community]]:

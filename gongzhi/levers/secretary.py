@@ -7,14 +7,11 @@ reads the lists and the district-wide figures."""
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-import psycopg
-
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError, translated
 from gongzhi.lists.fields import FieldError
 from gongzhi.lists.forms import FormError
 
@@ -40,12 +37,7 @@ _ROW = """
 """
 
 
-@contextmanager
-def _translated():
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
+_translated = translated
 
 
 @dataclass(frozen=True)

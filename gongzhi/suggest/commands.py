@@ -5,14 +5,11 @@ machine (public.status_transition) decide. A refusal comes back as a DomainError
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-
-import psycopg
 
 from gongzhi import db
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError, translated
 from gongzhi.personal import notices
 from gongzhi.personal.crypto import BadValue, seal_optional
 
@@ -28,12 +25,7 @@ class Submitted:
     code: str    # the tracking code, shown once to the resident
 
 
-@contextmanager
-def _translated():
-    try:
-        yield
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
+_translated = translated
 
 
 def submit(community: str, category: str, kind: str, body: str, phone: str | None, notice_seen: bool,

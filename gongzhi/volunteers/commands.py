@@ -6,15 +6,13 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from contextlib import contextmanager
 from decimal import Decimal
 
-import psycopg
 from psycopg import errors as pgerr
 
 from gongzhi import db
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError, translated
 from gongzhi.lists.fields import Lookups
 from gongzhi.lists.forms import FormError
 from gongzhi.lists.lookups import load as load_lookups
@@ -34,16 +32,9 @@ _CONSTRAINTS = {
 }
 
 
-@contextmanager
 def _translated():
     """Database errors as DomainErrors, the volunteer constraints by name."""
-    try:
-        yield
-    except psycopg.Error as exc:
-        name = exc.diag.constraint_name if exc.diag else None
-        if name in _CONSTRAINTS:
-            raise DomainError(_CONSTRAINTS[name]) from None
-        raise from_db(exc) from None
+    return translated(_CONSTRAINTS)
 
 
 def _valid(form, lookups: Lookups) -> dict:
