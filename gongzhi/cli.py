@@ -381,10 +381,10 @@ def dashboard_compact() -> None:
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 def publish_command(out_dir: Path) -> None:
     """Write the public 晒 board into OUT_DIR: a static site (HTML zh/en, JSON, CSV, charts) without
-    personal data, for any static host. Run it as a job (cron), e.g. nightly."""
+    personal data, for any static host. Run it as a job (cron), e.g. nightly; it reads from the
+    standby when GONGZHI_READ_DATABASE_URL names one."""
     from gongzhi import publish
-    from gongzhi.db import connection
-    done = _domain(lambda: publish.publish(connection.server_url(), out_dir))
+    done = _domain(lambda: publish.publish(publish.source_url(), out_dir))
     click.echo(f"wrote {done.files} files ({done.pages} pages; sections: {', '.join(done.sections)})"
                f" to {done.out} in {done.seconds} s")
 

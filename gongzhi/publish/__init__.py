@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 from psycopg.rows import dict_row
 
+from gongzhi.db import connection
 from gongzhi.errors import DomainError
 from gongzhi.publish import site
 from gongzhi.publish.sections import PUBLISHED_KINDS, Block, Tree, Unit, all_sections
@@ -54,6 +55,12 @@ def compute(conn) -> tuple[Tree, dict[int, dict[str, Block]], tuple[str, ...]]:
     return tree, blocks, tuple(done)
 
 
+def source_url() -> str:
+    """Where the board is read from: the read server (a hot standby) when one is configured, else
+    the primary; the job only reads, so it costs the primary nothing when a standby exists."""
+    return connection.read_url() or connection.server_url()
+
+
 def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published:
     """Writes the board of the database at `url` (an owner's URL) into `out`."""
     started = time.perf_counter()
@@ -66,7 +73,7 @@ def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published
         raise DomainError("publish.folder_unwritable", folder=str(out), reason=exc.strerror or str(exc)) from None
     with psycopg.connect(url, row_factory=dict_row) as conn:
         conn.execute("set transaction isolation level repeatable read, read only")
-        generated = now or conn.execute("select now() as t").fetchone()["t"]
+        generated = now or connection.data_as_of(conn) or conn.execute("select now() as t").fetchone()["t"]
         tree, blocks, done = compute(conn)
         conn.rollback()
     written = site.write(out, tree, blocks, generated)

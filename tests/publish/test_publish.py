@@ -150,3 +150,12 @@ def test_a_section_registered_later_joins_every_page(shared_url, tmp_path, monke
     assert done.sections[-1] == "demands_extra" and "absent" not in done.sections
     data = json.loads((tmp_path / "site" / "data" / "330100.json").read_text(encoding="utf-8"))
     assert data["sections"]["demands_extra"]["figures"] == {"demands_open": 80}
+
+
+def test_the_board_reads_from_the_standby_when_one_is_configured(monkeypatch, fresh_db):
+    monkeypatch.setenv("GONGZHI_DATABASE_URL", fresh_db)
+    monkeypatch.delenv("GONGZHI_READ_DATABASE_URL", raising=False)
+    assert publish.source_url() == fresh_db
+    standby = fresh_db + ("&" if "?" in fresh_db else "?") + "application_name=standby"
+    monkeypatch.setenv("GONGZHI_READ_DATABASE_URL", standby)
+    assert publish.source_url() == standby
