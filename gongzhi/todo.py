@@ -22,7 +22,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 
 # The alias each table is read under, in the home's count and in the lists that filter by a card.
 ALIAS = {"demand": "d", "project": "d", "event": "e", "application": "a", "service_log": "l", "match": "m",
-         "suggestion": "s"}
+         "suggestion": "s", "care_person": "p"}
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,10 @@ CARDS: dict[str, Card] = {c.key: c for c in [
          " where pm.project_id = d.id and pm.done_at is null and pm.due_date < %(today)s)",
          "(select (min(pm.due_date) + 1)::timestamp at time zone 'Asia/Shanghai' from public.project_milestone pm"
          " where pm.project_id = d.id and pm.done_at is null and pm.due_date < %(today)s)", 6),
+    # grid: the people to look after whose visit is overdue (今日走访 lists them)
+    Card("visits_overdue", ("grid",), "field_today", "care_person",
+         "p.active and p.next_due_on < %(today)s",
+         "(p.next_due_on + 1)::timestamp at time zone 'Asia/Shanghai'", 6, preset={"field_view": "due"}),
     # grid: the fix to rate, the matches and demands to move on
     Card("events_to_evaluate", ("grid",), "events", "event",
          f"{_OPEN_EVENT} and e.step = 'feedback'", "e.step_at", 7),

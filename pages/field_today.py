@@ -10,6 +10,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.fieldwork import commands, queries
 from gongzhi.fieldwork.forms import MAX_FINDINGS, OUTCOMES, FindingForm, PersonForm, RoundForm
 from ui import forms, lights, pager, session
+from ui import todo as todo_link
 from ui import unmask as unmask_form
 from ui.session import t
 
@@ -66,8 +67,10 @@ def _export() -> None:
     st.session_state["field_export"] = queries.export_csv(user, session.lang())
 
 
-def _due(day: dict) -> None:
+def _due(day: dict, card: str | None) -> None:
     counts = day["counts"]
+    if card:
+        st.caption(t("lists.total", n=f"{counts['listed']:,}"))
     st.markdown(f"{lights.badge('red')} {t('fieldwork.overdue_n', n=counts['overdue'])}　"
                 f"{lights.badge('yellow')} {t('fieldwork.due_today_n', n=counts['due_today'])}")
     st.caption(t("fieldwork.people_n", n=counts["people"]))
@@ -197,7 +200,8 @@ with session.page_transaction(user):
     if not may(user, "fieldwork.rounds"):
         st.info(t("fieldwork.not_for_you"))
         st.stop()
-    day = queries.today(user)
+    card = todo_link.from_link(user, "field_today", clear=("field_view",))
+    day = queries.today(user, todo_key=card)
     cats = queries.categories(user)
     st.caption(t("fieldwork.today_is", day=day["day"].isoformat()))
     views = {v: t(f"fieldwork.view.{v}") for v in VIEWS}
@@ -205,7 +209,7 @@ with session.page_transaction(user):
     view = st.segmented_control(t("fieldwork.view.label"), list(views), format_func=views.get, key="field_view",
                                 label_visibility="collapsed") or "due"
     if view == "due":
-        _due(day)
+        _due(day, card)
     elif view == "log":
         _log_form(day, cats)
     elif view == "rounds":

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from gongzhi import cells, i18n, security_log
+from gongzhi import cells, i18n, security_log, todo
 from gongzhi.auth import Identity
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -43,31 +43,38 @@ def places(user: Identity) -> list[dict]:
 
 
 _MINE = """terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), -1)"""
-_DUE = f"""
+_DUE_WINDOW = "p.active and p.next_due_on <= private.add_working_days(%(day)s, %(soon)s)"
+
+
+def _due_sql(where: str = _DUE_WINDOW) -> str:
+    """The people of the day page: those due within the window, or those a home card names."""
+    return f"""
     select p.id, p.person_name, p.home_address, p.phone, p.category_id, p.last_visit_on, p.next_due_on,
            p.personal_visible, c.name_zh, c.name_en, o.name as place
     from public.care_person_row p
     join public.care_category c on c.id = p.category_id
     join public.org_unit o on o.id = p.org_unit_id
-    where p.active and p.next_due_on <= private.add_working_days(%(day)s, %(soon)s) and p.{_MINE}
+    where {where} and p.{_MINE}
     order by p.next_due_on, p.id limit %(limit)s"""
 
 
 def due(conn, day: dt.date, limit: int = 200) -> list[dict]:
     """People due by `day` plus SOON_DAYS working days, most overdue first, each with its light."""
-    rows = conn.execute(_DUE, {"day": day, "soon": SOON_DAYS, "limit": limit}).fetchall()
+    rows = conn.execute(_due_sql(), {"day": day, "soon": SOON_DAYS, "limit": limit}).fetchall()
     for r in rows:
         r["light"] = light(r["next_due_on"], day)
     return rows
 
 
-def today(user: Identity, day: dt.date | None = None) -> dict:
+def today(user: Identity, day: dt.date | None = None, todo_key: str | None = None) -> dict:
     """The day page: people due (lights), counts, the day's rounds with their findings, active
-    campaigns — one statement, so the page pays one round trip for all of it."""
+    campaigns — one statement, so the page pays one round trip for all of it. `todo_key` lists
+    the people of one home card (gongzhi.todo) instead, and counts them (`counts["listed"]`)."""
     day = day or today_cst()
+    where = todo.predicate(todo_key, "care_person") if todo_key else _DUE_WINDOW
     with user.session() as conn:
         row = conn.execute(
-            f"""with people as ({_DUE}),
+            f"""with people as ({_due_sql(where)}),
                 rounds as (
                   select v.id, v.kind, v.visited_at, v.place, v.people_met, v.note, c.name as campaign,
                          coalesce((select json_agg(json_build_object('id', f.id, 'what', f.what, 'outcome', f.outcome,
@@ -80,13 +87,15 @@ def today(user: Identity, day: dt.date | None = None) -> dict:
                 select (select coalesce(json_agg(people), '[]') from people) as people,
                        (select json_build_object('overdue', count(*) filter (where next_due_on < %(day)s),
                                                  'due_today', count(*) filter (where next_due_on = %(day)s),
-                                                 'people', count(*))
+                                                 'people', count(*),
+                                                 'listed', (select count(*) from public.care_person p
+                                                            where {where} and p.{_MINE}))
                         from public.care_person where active and {_MINE}) as counts,
                        (select coalesce(json_agg(rounds), '[]') from rounds) as rounds,
                        (select coalesce(json_agg(x order by x.starts_on, x.id), '[]') from (
                           select id, name, items, starts_on, ends_on from public.campaign
                           where %(day)s between starts_on and ends_on) x) as campaigns""",
-            {"day": day, "soon": SOON_DAYS, "limit": 200}).fetchone()
+            {"day": day, "today": day, "soon": SOON_DAYS, "limit": 200}).fetchone()
     people = row["people"]
     for p in people:
         p["next_due_on"] = dt.date.fromisoformat(p["next_due_on"]) if p["next_due_on"] else None
