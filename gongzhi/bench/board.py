@@ -24,7 +24,7 @@ from psycopg.rows import dict_row
 
 from gongzhi.bench import timed_ms
 from gongzhi.bench._data import bench_url, user_ids
-from gongzhi.bench.whistle import _seed as seed_events
+from gongzhi.bench.whistle import seed_events
 from gongzhi.db.connection import set_identity
 
 NAME = "board"

@@ -19,7 +19,7 @@ import psycopg
 from gongzhi import todo
 from gongzhi.bench import timed_ms
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
-from gongzhi.bench.whistle import EVENTS, _seed as seed_events
+from gongzhi.bench.whistle import EVENTS, seed_events
 
 NAME = "home"
 ROLES = ("district", "street", "community", "grid", "department")

@@ -22,6 +22,7 @@ import psycopg
 from gongzhi.bench import timed_ms
 from gongzhi.config import ROOT
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
+from gongzhi.bench.whistle import seed_events
 
 NAME = "scale"
 FACTORS = (0.1, 1, 3)
@@ -35,20 +36,6 @@ FIGURES = ("count", "list", "search", "dashboard", "board", "match")
 
 def sizes(demands: int) -> list[int]:
     return sorted({max(1000, int(demands * f)) for f in FACTORS})
-
-
-def _seed_events(url: str, events: int) -> None:
-    from gongzhi.whistle import demo as whistle_demo
-    with psycopg.connect(url) as conn:
-        if not conn.execute("select exists (select from public.department)").fetchone()[0]:
-            whistle_demo.load(conn)
-        have = conn.execute("select count(*) from public.event").fetchone()[0]
-        if have < events:
-            whistle_demo.add_events(conn, events - have)
-        conn.commit()
-        if have < events:
-            conn.autocommit = True
-            conn.execute("vacuum analyze public.event, public.event_department")
 
 
 def measure(url: str) -> dict[str, float]:
@@ -123,7 +110,7 @@ def run(demands: int = 1_000_000, keep: bool = True) -> dict:
     for n in sizes(demands):
         url = bench_url(demands=n, resources=max(100, int(n * RESOURCES_PER_DEMAND)), keep=keep,
                         database=f"gongzhi_scale_{n}")
-        _seed_events(url, int(n * EVENTS_PER_DEMAND))
+        seed_events(url, int(n * EVENTS_PER_DEMAND))
         with pointing_at(url):
             by_size[n] = measure(url)
     figures = curves(by_size)

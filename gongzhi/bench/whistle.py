@@ -23,7 +23,8 @@ NAME = "whistle"
 EVENTS = 200_000
 
 
-def _seed(url: str, events: int) -> None:
+def seed_events(url: str, events: int) -> None:
+    """The whistle's departments and routing, and at least `events` events (added set-based, then analysed)."""
     with psycopg.connect(url) as conn:
         if not conn.execute("select exists (select from public.department)").fetchone()[0]:
             whistle_demo.load(conn)
@@ -39,7 +40,7 @@ def _seed(url: str, events: int) -> None:
 
 def run(demands: int = 1_000_000, keep: bool = True, events: int = EVENTS) -> dict:
     url = bench_url(demands=demands, keep=keep)
-    _seed(url, events)
+    seed_events(url, events)
     users = user_ids(url)
     now = dt.datetime.now(dt.timezone.utc)
     figures: dict[str, float] = {"events": events}
