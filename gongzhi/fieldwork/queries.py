@@ -69,9 +69,11 @@ def due(conn, day: dt.date, limit: int = 200) -> list[dict]:
 def today(user: Identity, day: dt.date | None = None, todo_key: str | None = None) -> dict:
     """The day page: people due (lights), counts, the day's rounds with their findings, active
     campaigns — one statement, so the page pays one round trip for all of it. `todo_key` lists
-    the people of one home card (gongzhi.todo) instead, and counts them (`counts["listed"]`)."""
+    the people of one home card (gongzhi.todo) instead, and counts them (`counts["listed"]`, else None)."""
     day = day or today_cst()
     where = todo.predicate(todo_key, "care_person") if todo_key else _DUE_WINDOW
+    # the card's total, counted only when a card is followed (the day page itself needs no extra pass)
+    listed = f"(select count(*) from public.care_person p where {where} and p.{_MINE})" if todo_key else "null"
     with user.session() as conn:
         row = conn.execute(
             f"""with people as ({_due_sql(where)}),
@@ -88,8 +90,7 @@ def today(user: Identity, day: dt.date | None = None, todo_key: str | None = Non
                        (select json_build_object('overdue', count(*) filter (where next_due_on < %(day)s),
                                                  'due_today', count(*) filter (where next_due_on = %(day)s),
                                                  'people', count(*),
-                                                 'listed', (select count(*) from public.care_person p
-                                                            where {where} and p.{_MINE}))
+                                                 'listed', {listed})
                         from public.care_person where active and {_MINE}) as counts,
                        (select coalesce(json_agg(rounds), '[]') from rounds) as rounds,
                        (select coalesce(json_agg(x order by x.starts_on, x.id), '[]') from (
