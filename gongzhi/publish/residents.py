@@ -3,7 +3,8 @@ counts (民情意见箱), the 五议 items and their results, and the 书记项�
 Aggregates and staff-typed titles only (through `public_text`); no message text, no names."""
 from __future__ import annotations
 
-from gongzhi.publish.sections import LIST_LIMIT, Block, Section, Table, Tree, public_text, rate, register, rolled_up
+from gongzhi.publish.sections import (LIST_LIMIT, Block, Section, Table, Tree, by_unit, public_text, rate, register,
+                                      rolled_up)
 
 _DELIBERATION_DONE = ("approved", "rejected", "evaluated")
 
@@ -30,6 +31,7 @@ def _deliberation(conn, tree: Tree) -> dict[int, Block]:
     decided = conn.execute("""
         select terr, title, status from public.deliberation where status = any (%s)
         order by coalesce(updated_at, created_at) desc limit %s""", (list(_DELIBERATION_DONE), LIST_LIMIT * 10)).fetchall()
+    decided = by_unit(tree, decided)
     blocks = {}
     for unit in tree.units:
         s = sums.get(unit.id)
@@ -38,7 +40,7 @@ def _deliberation(conn, tree: Tree) -> dict[int, Block]:
         block = Block(figures={"deliberation_items": int(s.get("items", 0)),
                                "deliberation_approved": int(s.get("approved", 0)),
                                "deliberation_rejected": int(s.get("rejected", 0))})
-        rows = [[public_text(r["title"]), r["status"]] for r in decided if unit in tree.units_of(r["terr"])][:LIST_LIMIT]
+        rows = [[public_text(r["title"]), r["status"]] for r in decided.get(unit.id, [])[:LIST_LIMIT]]
         if rows:
             block.tables["deliberation_results"] = Table(["item", "deliberation_status"], rows,
                                                          labels={"deliberation_status": "status.deliberation"})
@@ -51,9 +53,10 @@ def _secretary(conn, tree: Tree) -> dict[int, Block]:
         select s.terr, p.name, s.result, s.problems_solved, s.people_reached from public.secretary_project s
         join public.project p on p.id = s.project_id where s.status = 'published'
         order by s.published_on desc, s.id desc""").fetchall()
+    done = by_unit(tree, done)
     blocks = {}
     for unit in tree.units:
-        mine = [r for r in done if unit in tree.units_of(r["terr"])]
+        mine = done.get(unit.id, [])
         if not mine:
             continue
         blocks[unit.id] = Block(

@@ -145,6 +145,15 @@ def rolled_up(tree: Tree, rows, key: str = "terr") -> dict[int, dict]:
     return out
 
 
+def by_unit(tree: Tree, rows) -> dict[int, list]:
+    """Each row under every published unit its `terr` lies in, in the rows' order: unit id -> rows."""
+    out: dict[int, list] = {}
+    for r in rows:
+        for unit in tree.units_of(r["terr"]):
+            out.setdefault(unit.id, []).append(r)
+    return out
+
+
 def child_table(tree: Tree, unit: Unit, sums: dict[int, dict], columns: list[str],
                 derive: Callable[[dict], dict] | None = None) -> Table:
     """A row per child of `unit` (streets of the district, communities of a street) with `columns`."""
@@ -216,10 +225,7 @@ def _projects(conn, tree: Tree) -> dict[int, Block]:
           from public.project p join public.org_unit o on o.id = p.org_unit_id
           where p.status = 'done') x
         where n <= {LIST_LIMIT}""").fetchall()
-    lists: dict[int, list] = {}
-    for r in listed:
-        for unit in tree.units_of(r["terr"]):
-            lists.setdefault(unit.id, []).append(r)
+    lists = by_unit(tree, listed)
     blocks = {}
     for unit in tree.units:
         c = counts.get(unit.id, {})
@@ -302,10 +308,7 @@ def _volunteers(conn, tree: Tree) -> dict[int, Block]:
                 where s.verified_at is not null and v.unit_id is not null group by v.unit_id) x
           join public.unit u on u.id = x.unit_id) y
         where n <= {LIST_LIMIT}""").fetchall()
-    lists: dict[int, list] = {}
-    for r in listed:
-        for unit in tree.units_of(r["terr"]):
-            lists.setdefault(unit.id, []).append(r)
+    lists = by_unit(tree, listed)
     blocks = {}
     for unit in tree.units:
         t = totals.get(unit.id, {})
