@@ -21,7 +21,7 @@ def _tables(conn: psycopg.Connection) -> dict[str, list[str]]:
     return {name: columns for name, columns in rows}
 
 
-def _digest_sql(table: str, columns: list[str]) -> str:
+def digest_sql(table: str, columns: list[str]) -> str:
     if table in TALLIES:
         keys, sums = TALLIES[table]
         totals = ", ".join(f"sum({m}) as {m}" for m in sums.split(", "))
@@ -38,7 +38,7 @@ def table_digests(url: str, columns: dict[str, list[str]] | None = None) -> dict
     with psycopg.connect(url, autocommit=True) as conn:
         found = _tables(conn)
         chosen = {t: (columns or {}).get(t, cols) for t, cols in found.items()}
-        return {t: tuple(conn.execute(_digest_sql(t, cols)).fetchone()) for t, cols in chosen.items()}
+        return {t: tuple(conn.execute(digest_sql(t, cols)).fetchone()) for t, cols in chosen.items()}
 
 
 def table_columns(url: str) -> dict[str, list[str]]:

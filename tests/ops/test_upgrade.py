@@ -18,7 +18,7 @@ from gongzhi.home import overview
 from gongzhi.personal import crypto
 from gongzhi.personal.inventory import encrypted_fields
 from tests.conftest import drop_database
-from tests.ops.helpers import _digest_sql, table_digests
+from tests.ops.helpers import digest_sql, table_digests
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 RELEASE = FIXTURES / "release-0.1.0.backup"
@@ -54,7 +54,7 @@ def test_the_first_release_migrates_to_the_newest_schema_with_nothing_lost(upgra
     assert changed == {}
     released = "(select * from {} where entity in ({})) st".format(TRANSITIONS, ", ".join(f"'{e}'" for e in RELEASED_ENTITIES))
     with psycopg.connect(url, autocommit=True) as conn:
-        kept = tuple(conn.execute(_digest_sql(released, DIGESTS[TRANSITIONS]["columns"])).fetchone())
+        kept = tuple(conn.execute(digest_sql(released, DIGESTS[TRANSITIONS]["columns"])).fetchone())
     assert kept == (DIGESTS[TRANSITIONS]["rows"], DIGESTS[TRANSITIONS]["md5"])
     assert sum(d["rows"] for d in DIGESTS.values()) > 10_000
 
