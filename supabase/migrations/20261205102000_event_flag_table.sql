@@ -45,9 +45,9 @@ create index event_flag_community_id_idx on public.event_flag (community_id);
 create index event_flag_departments_idx on public.event_flag using gin (departments);
 
 -- ---------------------------------------------------------------- helpers
--- Recomputes the stored flags of the whole district as of p_now, in one statement each, replacing
--- the previous ones (readers see the old set until the refresh commits; two refreshes queue). Run as
--- the owner by the job; returns how many flags it stored.
+-- Recomputes the stored flags of the whole district as of p_now and replaces the previous set with
+-- them (readers see the old set until the refresh commits; two refreshes queue). Run as the owner
+-- by the job; returns how many flags it holds now.
 create function private.refresh_event_flags(p_now timestamptz default now())
 returns integer
 language plpgsql security definer set search_path = ''
@@ -61,44 +61,56 @@ begin
     raise exception 'gongzhi:flags.bad_window';
   end if;
   lock table public.event_flag in exclusive mode;
-  delete from public.event_flag;
 
-  insert into public.event_flag (kind, event_id, community_id, terr, departments, at, detail)
-  select 'reported_again', a.id, a.community_id, a.terr, a.departments, a.closed_at,
-         jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
-                            'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
-  from public.event a
-  cross join lateral (select x.id, x.created_at from public.event x
-                      where x.category_id = a.category_id and x.address_key = a.address_key
-                        and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
-                        and x.created_at <= p_now and x.id <> a.id
-                      order by x.created_at limit 1) b
-  where a.closed_at > since and a.closed_at <= p_now
-    -- only addresses whistled in the window at all: most have one event, and are skipped here
-    and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
-                                           where y.created_at > since and y.created_at <= p_now);
-
-  insert into public.event_flag (kind, event_id, community_id, terr, departments, at, detail)
-  select 'too_fast', e.id, e.community_id, e.terr, e.departments, e.closed_at,
-         jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
-                            'closed', m.closed)
-  from public.event e
-  join (select c.category_id,
-               percentile_cont(0.5) within group (order by extract(epoch from c.closed_at - c.created_at) / 3600.0)
-                 as median_hours,
-               count(*) as closed
-        from public.event c
-        where c.closed_at > p_now - interval '365 days' and c.closed_at <= p_now
-        group by c.category_id) m on m.category_id = e.category_id
-  cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
-  where e.closed_at > since and e.closed_at <= p_now
-    and m.closed >= 10 and h.hours < 0.25 * m.median_hours;
-
-  insert into public.event_flag (kind, event_id, community_id, terr, departments, at, detail)
-  select 'no_after_photo', e.id, e.community_id, e.terr, e.departments, e.closed_at, '{}'::jsonb
-  from public.event e
-  where e.closed_at > since and e.closed_at <= p_now
-    and not private.has_after_photo(e.id);
+  -- Computed afresh, then merged: flags that still hold keep their row (unchanged rows are not
+  -- rewritten, so a refresh every few minutes leaves little for vacuum), new ones are added and
+  -- those whose cause is gone are removed.
+  with computed as (
+    select 'reported_again' as kind, a.id as event_id, a.community_id, a.terr, a.departments, a.closed_at as at,
+           jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
+                              'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
+             as detail
+    from public.event a
+    cross join lateral (select x.id, x.created_at from public.event x
+                        where x.category_id = a.category_id and x.address_key = a.address_key
+                          and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
+                          and x.created_at <= p_now and x.id <> a.id
+                        order by x.created_at limit 1) b
+    where a.closed_at > since and a.closed_at <= p_now
+      -- only addresses whistled in the window at all: most have one event, and are skipped here
+      and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
+                                             where y.created_at > since and y.created_at <= p_now)
+    union all
+    select 'too_fast', e.id, e.community_id, e.terr, e.departments, e.closed_at,
+           jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
+                              'closed', m.closed)
+    from public.event e
+    join (select c.category_id,
+                 percentile_cont(0.5) within group (order by extract(epoch from c.closed_at - c.created_at) / 3600.0)
+                   as median_hours,
+                 count(*) as closed
+          from public.event c
+          where c.closed_at > p_now - interval '365 days' and c.closed_at <= p_now
+          group by c.category_id) m on m.category_id = e.category_id
+    cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
+    where e.closed_at > since and e.closed_at <= p_now
+      and m.closed >= 10 and h.hours < 0.25 * m.median_hours
+    union all
+    select 'no_after_photo', e.id, e.community_id, e.terr, e.departments, e.closed_at, '{}'::jsonb
+    from public.event e
+    where e.closed_at > since and e.closed_at <= p_now
+      and not private.has_after_photo(e.id)
+  ), gone as (
+    delete from public.event_flag f
+    where not exists (select from computed c where c.event_id = f.event_id and c.kind = f.kind)
+  )
+  insert into public.event_flag as f (kind, event_id, community_id, terr, departments, at, detail)
+  select c.kind, c.event_id, c.community_id, c.terr, c.departments, c.at, c.detail from computed c
+  on conflict (event_id, kind) do update
+    set community_id = excluded.community_id, terr = excluded.terr, departments = excluded.departments,
+        at = excluded.at, detail = excluded.detail
+    where (f.community_id, f.terr, f.departments, f.at, f.detail)
+          is distinct from (excluded.community_id, excluded.terr, excluded.departments, excluded.at, excluded.detail);
 
   select count(*) into stored from public.event_flag;
   insert into private.event_flag_refresh (id, as_of, took_ms, flags)
