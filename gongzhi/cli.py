@@ -395,6 +395,7 @@ def publish_command(out_dir: Path) -> None:
     done = _domain(lambda: publish.publish(publish.source_url(), out_dir))
     click.echo(f"wrote {done.files} files ({done.pages} pages; sections: {', '.join(done.sections)})"
                f" to {done.out} in {done.seconds} s")
+    click.echo(publish.as_of_line(done))
 
 
 @main.command("replicas")
