@@ -23,6 +23,7 @@ from gongzhi.fieldwork import demo as fieldwork_demo
 from gongzhi.levers import demo as levers_demo
 from gongzhi.suggest import demo as suggest_demo
 from gongzhi.whistle import demo as whistle_demo
+from gongzhi.whistle import flags as whistle_flags
 from gongzhi.deliberation import demo as deliberation_demo
 from gongzhi.volunteers import seed as volunteer_seed
 from gongzhi.emergency import demo as emergency_demo
@@ -54,6 +55,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         levers_demo.load(conn)
         suggest_demo.load(conn)
         emergency_demo.load(conn)
+        whistle_flags.refresh_on(conn)
         conn.commit()
     return True
 

@@ -1852,7 +1852,7 @@ $$;
 CREATE FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer DEFAULT 90, p_lo bigint DEFAULT 0, p_hi bigint DEFAULT 9999999) RETURNS TABLE(kind text, event_id bigint, department_id bigint, community_id bigint, terr bigint, at timestamp with time zone, detail jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
-    AS $_$
+    AS $$
 declare
   since timestamptz;
 begin
@@ -1862,29 +1862,9 @@ begin
   since := p_now - make_interval(days => p_days);
 
   return query
-    select 'reported_again'::text, a.id, null::bigint, a.community_id, a.terr, a.closed_at,
-           jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
-                              'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
-    from public.event a
-    cross join lateral (select x.id, x.created_at from public.event x
-                        where x.category_id = a.category_id and x.address_key = a.address_key
-                          and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
-                          and x.created_at <= p_now and x.id <> a.id
-                        order by x.created_at limit 1) b
-    where a.closed_at > since and a.closed_at <= p_now and a.terr between p_lo and p_hi
-      -- only addresses whistled in the window at all: most have one event, and are skipped here
-      and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
-                                             where y.created_at > since and y.created_at <= p_now);
-
-  return query
-    select 'too_fast'::text, e.id, null::bigint, e.community_id, e.terr, e.closed_at,
-           jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
-                              'closed', m.closed)
-    from public.event e
-    join private.category_close_median(p_now) m on m.category_id = e.category_id
-    cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
-    where e.closed_at > since and e.closed_at <= p_now and e.terr between p_lo and p_hi
-      and m.closed >= 10 and h.hours < 0.25 * m.median_hours;
+    select f.kind, f.event_id, null::bigint, f.community_id, f.terr, f.at, f.detail
+    from public.event_flag f
+    where f.at > since and f.at <= p_now and f.terr between p_lo and p_hi;
 
   return query
     select 'satisfaction_lags'::text, null::bigint, s.department_id, null::bigint, null::bigint, null::timestamptz,
@@ -1908,21 +1888,20 @@ begin
     cross join lateral (select (c.district_events - c.events)::numeric
                                / nullif(c.district_grids - c.grids, 0) * c.grids as expected) x
     where x.expected > 0 and abs(c.events - x.expected) >= 3 * sqrt(x.expected);
-
-  -- The seam for photos: once private.has_after_photo(event_id bigint) returns boolean exists and
-  -- the caller may run it, events closed in the window without an after-photo are flagged too.
-  if to_regprocedure('private.has_after_photo(bigint)') is not null then
-    if has_function_privilege('private.has_after_photo(bigint)', 'execute') then
-      return query execute
-        'select ''no_after_photo''::text, e.id, null::bigint, e.community_id, e.terr, e.closed_at, ''{}''::jsonb
-         from public.event e
-         where e.closed_at > $1 and e.closed_at <= $2 and e.terr between $3 and $4
-           and not private.has_after_photo(e.id)'
-        using since, p_now, p_lo, p_hi;
-    end if;
-  end if;
 end;
-$_$;
+$$;
+
+--
+-- Name: event_flags_as_of(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.event_flags_as_of() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select r.as_of from private.event_flag_refresh r
+  where (select private.staff_role()) is not null and (select private.aal_ok())
+$$;
 
 --
 -- Name: event_written(); Type: FUNCTION; Schema: private; Owner: -
@@ -3290,6 +3269,82 @@ end;
 $$;
 
 --
+-- Name: refresh_event_flags(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.refresh_event_flags(p_now timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  since timestamptz := p_now - interval '366 days';
+  started timestamptz := clock_timestamp();
+  stored integer;
+begin
+  if p_now is null then
+    raise exception 'gongzhi:flags.bad_window';
+  end if;
+  lock table public.event_flag in exclusive mode;
+
+  -- Computed afresh, then merged: flags that still hold keep their row (unchanged rows are not
+  -- rewritten, so a refresh every few minutes leaves little for vacuum), new ones are added and
+  -- those whose cause is gone are removed.
+  with computed as (
+    select 'reported_again' as kind, a.id as event_id, a.community_id, a.terr, a.departments, a.closed_at as at,
+           jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
+                              'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
+             as detail
+    from public.event a
+    cross join lateral (select x.id, x.created_at from public.event x
+                        where x.category_id = a.category_id and x.address_key = a.address_key
+                          and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
+                          and x.created_at <= p_now and x.id <> a.id
+                        order by x.created_at limit 1) b
+    where a.closed_at > since and a.closed_at <= p_now
+      -- only addresses whistled in the window at all: most have one event, and are skipped here
+      and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
+                                             where y.created_at > since and y.created_at <= p_now)
+    union all
+    select 'too_fast', e.id, e.community_id, e.terr, e.departments, e.closed_at,
+           jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
+                              'closed', m.closed)
+    from public.event e
+    join (select c.category_id,
+                 percentile_cont(0.5) within group (order by extract(epoch from c.closed_at - c.created_at) / 3600.0)
+                   as median_hours,
+                 count(*) as closed
+          from public.event c
+          where c.closed_at > p_now - interval '365 days' and c.closed_at <= p_now
+          group by c.category_id) m on m.category_id = e.category_id
+    cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
+    where e.closed_at > since and e.closed_at <= p_now
+      and m.closed >= 10 and h.hours < 0.25 * m.median_hours
+    union all
+    select 'no_after_photo', e.id, e.community_id, e.terr, e.departments, e.closed_at, '{}'::jsonb
+    from public.event e
+    where e.closed_at > since and e.closed_at <= p_now
+      and not private.has_after_photo(e.id)
+  ), gone as (
+    delete from public.event_flag f
+    where not exists (select from computed c where c.event_id = f.event_id and c.kind = f.kind)
+  )
+  insert into public.event_flag as f (kind, event_id, community_id, terr, departments, at, detail)
+  select c.kind, c.event_id, c.community_id, c.terr, c.departments, c.at, c.detail from computed c
+  on conflict (event_id, kind) do update
+    set community_id = excluded.community_id, terr = excluded.terr, departments = excluded.departments,
+        at = excluded.at, detail = excluded.detail
+    where (f.community_id, f.terr, f.departments, f.at, f.detail)
+          is distinct from (excluded.community_id, excluded.terr, excluded.departments, excluded.at, excluded.detail);
+
+  select count(*) into stored from public.event_flag;
+  insert into private.event_flag_refresh (id, as_of, took_ms, flags)
+  values (true, p_now, (extract(epoch from clock_timestamp() - started) * 1000)::integer, stored)
+  on conflict (id) do update set as_of = excluded.as_of, took_ms = excluded.took_ms, flags = excluded.flags;
+  return stored;
+end;
+$$;
+
+--
 -- Name: refresh_provider_record(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -4532,6 +4587,18 @@ CREATE TABLE private.encrypted_field (
 --
 
 COMMENT ON TABLE private.encrypted_field IS 'Personal fields stored as <column>_enc / _bidx / _masked; the same list as the inventory''s encrypted fields.';
+
+--
+-- Name: event_flag_refresh; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.event_flag_refresh (
+    id boolean DEFAULT true NOT NULL,
+    as_of timestamp with time zone NOT NULL,
+    took_ms integer NOT NULL,
+    flags integer NOT NULL,
+    CONSTRAINT event_flag_refresh_id_check CHECK (id)
+);
 
 --
 -- Name: mfa_factor; Type: TABLE; Schema: private; Owner: -
@@ -6153,6 +6220,41 @@ CREATE TABLE public.event_department (
 COMMENT ON TABLE public.event_department IS 'A department summoned to an event (报到): deadline, report, and reopenings counted against it.';
 
 --
+-- Name: event_flag; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.event_flag (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    event_id bigint NOT NULL,
+    community_id bigint,
+    terr bigint NOT NULL,
+    departments bigint[] NOT NULL,
+    at timestamp with time zone NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT event_flag_kind_check CHECK ((kind = ANY (ARRAY['reported_again'::text, 'too_fast'::text, 'no_after_photo'::text])))
+);
+
+--
+-- Name: TABLE event_flag; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.event_flag IS 'Computed: the fake-fix flags about single events, as of the last private.refresh_event_flags (the job `gongzhi whistle flags`); written by nothing else. terr, community_id and departments are copies of the event''s, for the same row-level security.';
+
+--
+-- Name: event_flag_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.event_flag ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.event_flag_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -7706,6 +7808,13 @@ ALTER TABLE ONLY private.encrypted_field
     ADD CONSTRAINT encrypted_field_pkey PRIMARY KEY (table_name, column_name);
 
 --
+-- Name: event_flag_refresh event_flag_refresh_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.event_flag_refresh
+    ADD CONSTRAINT event_flag_refresh_pkey PRIMARY KEY (id);
+
+--
 -- Name: mfa_factor mfa_factor_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -8082,6 +8191,20 @@ ALTER TABLE ONLY public.event_demand
 
 ALTER TABLE ONLY public.event_department
     ADD CONSTRAINT event_department_pkey PRIMARY KEY (event_id, department_id);
+
+--
+-- Name: event_flag event_flag_event_id_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_event_id_kind_key UNIQUE (event_id, kind);
+
+--
+-- Name: event_flag event_flag_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_pkey PRIMARY KEY (id);
 
 --
 -- Name: event event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -9067,6 +9190,24 @@ CREATE INDEX event_department_unreported_idx ON public.event_department USING bt
 --
 
 CREATE INDEX event_departments_idx ON public.event USING gin (departments);
+
+--
+-- Name: event_flag_community_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_community_id_idx ON public.event_flag USING btree (community_id);
+
+--
+-- Name: event_flag_departments_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_departments_idx ON public.event_flag USING gin (departments);
+
+--
+-- Name: event_flag_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_terr_idx ON public.event_flag USING btree (terr, at);
 
 --
 -- Name: event_lead_department_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -12432,6 +12573,20 @@ ALTER TABLE ONLY public.event_department
     ADD CONSTRAINT event_department_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE CASCADE;
 
 --
+-- Name: event_flag event_flag_community_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: event_flag event_flag_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE CASCADE;
+
+--
 -- Name: event event_lead_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -13228,6 +13383,12 @@ CREATE POLICY "departments read consults of their events" ON public.event_consul
   WHERE (ed.department_id = ( SELECT private.department_id() AS department_id)))));
 
 --
+-- Name: event_flag departments read flags of the events they are summoned to; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments read flags of the events they are summoned to" ON public.event_flag FOR SELECT TO authenticated USING ((departments @> ARRAY[( SELECT private.department_id() AS department_id)]));
+
+--
 -- Name: event departments read the events they are summoned to; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13758,6 +13919,12 @@ CREATE POLICY "district staff read all emergency requests" ON public.emergency_r
 --
 
 CREATE POLICY "district staff read all emergency task types" ON public.emergency_task FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: event_flag district staff read all event flags; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all event flags" ON public.event_flag FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event district staff read all events; Type: POLICY; Schema: public; Owner: -
@@ -14304,6 +14471,12 @@ ALTER TABLE public.event_demand ENABLE ROW LEVEL SECURITY;
 --
 
 ALTER TABLE public.event_department ENABLE ROW LEVEL SECURITY;
+
+--
+-- Name: event_flag; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.event_flag ENABLE ROW LEVEL SECURITY;
 
 --
 -- Name: event_routing; Type: ROW SECURITY; Schema: public; Owner: -
@@ -14916,6 +15089,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: event_flag staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_flag AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: event_routing staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15232,6 +15411,12 @@ CREATE POLICY "staff read emergency requests of their territory" ON public.emerg
 --
 
 CREATE POLICY "staff read events of their territory" ON public.event FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
+-- Name: event_flag staff read flags of events of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read flags of events of their territory" ON public.event_flag FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: match staff read matches of their demands or resources; Type: POLICY; Schema: public; Owner: -
@@ -16437,6 +16622,14 @@ GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days
 GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO gongzhi_district;
 
 --
+-- Name: FUNCTION event_flags_as_of(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.event_flags_as_of() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.event_flags_as_of() TO authenticated;
+GRANT ALL ON FUNCTION private.event_flags_as_of() TO gongzhi_district;
+
+--
 -- Name: FUNCTION event_written(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -16813,6 +17006,12 @@ REVOKE ALL ON FUNCTION private.rebuild_resource_tally() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.refresh_demand_status(ids bigint[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION refresh_event_flags(p_now timestamp with time zone); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.refresh_event_flags(p_now timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION refresh_provider_record(); Type: ACL; Schema: private; Owner: -
@@ -18526,6 +18725,23 @@ GRANT ALL ON TABLE public.event_department TO anon;
 GRANT ALL ON TABLE public.event_department TO authenticated;
 GRANT ALL ON TABLE public.event_department TO service_role;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_department TO gongzhi_district;
+
+--
+-- Name: TABLE event_flag; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.event_flag TO service_role;
+GRANT SELECT ON TABLE public.event_flag TO authenticated;
+GRANT SELECT ON TABLE public.event_flag TO gongzhi_district;
+
+--
+-- Name: SEQUENCE event_flag_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.event_flag_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.event_flag_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.event_flag_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.event_flag_id_seq TO gongzhi_district;
 
 --
 -- Name: SEQUENCE event_id_seq; Type: ACL; Schema: public; Owner: -
