@@ -7,6 +7,10 @@ after in that grid and a year of weekly visits each, among VISITS visit rows dis
 `baseline_ms`: a plain count of the
 grid's visits of the last year as the owner, measured in the same run; `today_ratio` is
 today_ms / baseline_ms. `summary_street_ms`: a street's week rolled up by community.
+`map_overdue_district_ms`: the district's map with the measure 逾期未走访 (data, as the district
+account), against `overdue_scan_ms`, the owner's count of overdue people per grid straight from
+care_person (what a draw would cost without the tally), as `map_overdue_ratio`;
+`overdue_plan_reads_people` is 1 when the measure's plan touches care_person (it should be 0).
 
 The figures live in their own database (`gongzhi_bench_field`: the demo district plus these
 rows), independent of `--demands`. VISITS can be lowered with GONGZHI_BENCH_FIELD_VISITS where a
@@ -36,6 +40,7 @@ def run(demands: int = 0, keep: bool = True) -> dict:
     figures: dict[str, float] = {}
     figures.update(_seed(url, VISITS))
     figures.update(_today(url))
+    figures.update(_map_overdue(url))
     return figures
 
 
@@ -110,4 +115,31 @@ def _today(url: str) -> dict:
         figures["summary_street_ms"] = timed_ms(
             lambda: queries.summary(street_user, week - dt.timedelta(days=6), week, "community"))
     figures["today_ratio"] = round(figures["today_ms"] / figures["baseline_ms"], 2) if figures["baseline_ms"] else None
+    return figures
+
+
+def _map_overdue(url: str) -> dict:
+    from gongzhi.auth import load_identity
+    from gongzhi.fieldwork import map as overdue
+    from gongzhi.geo import queries as geo
+
+    figures: dict[str, float] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        figures["overdue_scan_ms"] = timed_ms(lambda: conn.execute(
+            """select grid_id, count(*) from public.care_person where active and next_due_on < current_date
+               group by 1""").fetchall())
+        users = user_ids(url)
+    with pointing_at(url):
+        district = load_identity(users["district"])
+
+        def draw() -> None:
+            with district.one_transaction():
+                geo.load(district, None, overdue.NAME)
+        figures["map_overdue_district_ms"] = timed_ms(draw)
+        with district.one_transaction(), district.session() as conn:
+            plan = " ".join(str(r) for r in conn.execute(
+                "explain " + overdue.SQL, {"today": dt.date.today(), "lo": 0, "hi": 10**12}).fetchall())
+        figures["overdue_plan_reads_people"] = int("care_person" in plan)
+    figures["map_overdue_ratio"] = (round(figures["map_overdue_district_ms"] / figures["overdue_scan_ms"], 2)
+                                    if figures["overdue_scan_ms"] else None)
     return figures
