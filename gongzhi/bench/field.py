@@ -7,9 +7,12 @@ after in that grid and a year of weekly visits each, among VISITS visit rows dis
 `baseline_ms`: a plain count of the
 grid's visits of the last year as the owner, measured in the same run; `today_ratio` is
 today_ms / baseline_ms. `summary_street_ms`: a street's week rolled up by community.
-`map_overdue_district_ms`: the district's map with the measure 逾期未走访 (data, as the district
-account), against `overdue_scan_ms`, the owner's count of overdue people per grid straight from
-care_person (what a draw would cost without the tally), as `map_overdue_ratio`;
+`overdue_measure_ms`: the measure 逾期未走访 for the whole district (per-grid
+counts from the tally, as the district account) against `overdue_scan_ms`, the same count per grid
+straight from care_person in the same kind of transaction (what each draw would cost without the
+tally), as `overdue_ratio`; `overdue_tally_rows` is how many rows the tally holds;
+`map_overdue_district_ms`: the district's map data with that measure, against
+`map_demands_district_ms`, the same map with open demands, as `map_overdue_vs_demands`;
 `overdue_plan_reads_people` is 1 when the measure's plan touches care_person (it should be 0).
 
 The figures live in their own database (`gongzhi_bench_field`: the demo district plus these
@@ -125,21 +128,35 @@ def _map_overdue(url: str) -> dict:
 
     figures: dict[str, float] = {}
     with psycopg.connect(url, autocommit=True) as conn:
-        figures["overdue_scan_ms"] = timed_ms(lambda: conn.execute(
-            """select grid_id, count(*) from public.care_person where active and next_due_on < current_date
-               group by 1""").fetchall())
+        figures["overdue_tally_rows"] = conn.execute("select count(*) from public.care_due_tally").fetchone()[0]
         users = user_ids(url)
     with pointing_at(url):
         district = load_identity(users["district"])
 
-        def draw() -> None:
-            with district.one_transaction():
-                geo.load(district, None, overdue.NAME)
-        figures["map_overdue_district_ms"] = timed_ms(draw)
+        def measure() -> None:
+            with district.one_transaction(), district.session() as conn:
+                overdue.overdue_visits(conn, 0, 10**12)
+
+        def scan() -> None:
+            with district.one_transaction(), district.session() as conn:
+                conn.execute("""select terr, count(*) from public.care_person p
+                                where p.active and p.next_due_on < current_date group by 1""").fetchall()
+        figures["overdue_scan_ms"] = timed_ms(scan)
+
+        def draw(name: str):
+            def run() -> None:
+                with district.one_transaction():
+                    geo.load(district, None, name)
+            return run
+        figures["overdue_measure_ms"] = timed_ms(measure)
+        figures["map_overdue_district_ms"] = timed_ms(draw(overdue.NAME))
+        figures["map_demands_district_ms"] = timed_ms(draw("demands"))
         with district.one_transaction(), district.session() as conn:
             plan = " ".join(str(r) for r in conn.execute(
                 "explain " + overdue.SQL, {"today": dt.date.today(), "lo": 0, "hi": 10**12}).fetchall())
         figures["overdue_plan_reads_people"] = int("care_person" in plan)
-    figures["map_overdue_ratio"] = (round(figures["map_overdue_district_ms"] / figures["overdue_scan_ms"], 2)
-                                    if figures["overdue_scan_ms"] else None)
+    figures["overdue_ratio"] = (round(figures["overdue_measure_ms"] / figures["overdue_scan_ms"], 2)
+                                if figures["overdue_scan_ms"] else None)
+    figures["map_overdue_vs_demands"] = (round(figures["map_overdue_district_ms"] / figures["map_demands_district_ms"], 2)
+                                         if figures["map_demands_district_ms"] else None)
     return figures
