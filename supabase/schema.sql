@@ -490,6 +490,66 @@ end;
 $$;
 
 --
+-- Name: campaign_checked(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.campaign_checked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.closed_at is not null
+     and (new.org_unit_id, new.name, new.items, new.starts_on, new.ends_on, new.grids, new.rounds_per_grid, new.closed_at)
+         is distinct from (old.org_unit_id, old.name, old.items, old.starts_on, old.ends_on, old.grids,
+                           old.rounds_per_grid, old.closed_at) then
+    raise exception 'gongzhi:fieldwork.campaign_closed' using errcode = 'check_violation';
+  end if;
+  if exists (select from unnest(new.grids) g(id)
+             where not exists (select from public.org_unit o join public.org_unit c on c.id = new.org_unit_id
+                               where o.id = g.id and o.kind = 'grid' and o.terr between c.terr and c.terr_hi)) then
+    raise exception 'gongzhi:fieldwork.campaign_grid_outside' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: care_due_tally_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.care_due_tally_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.care_due_tally (terr, due_on, n)
+    select terr, next_due_on, count(*) from new_rows where active and next_due_on is not null
+    group by 1, 2 order by 1, 2
+    on conflict (terr, due_on) do update set n = public.care_due_tally.n + excluded.n;
+  elsif tg_op = 'DELETE' then
+    insert into public.care_due_tally (terr, due_on, n)
+    select terr, next_due_on, -count(*) from old_rows where active and next_due_on is not null
+    group by 1, 2 order by 1, 2
+    on conflict (terr, due_on) do update set n = public.care_due_tally.n + excluded.n;
+    delete from public.care_due_tally t using (select distinct terr, next_due_on from old_rows) o
+    where t.terr = o.terr and t.due_on = o.next_due_on and t.n = 0;
+  else
+    insert into public.care_due_tally (terr, due_on, n)
+    select terr, due_on, sum(dn)::int from (
+      select terr, next_due_on as due_on, -1 as dn from old_rows where active and next_due_on is not null
+      union all
+      select terr, next_due_on, 1 from new_rows where active and next_due_on is not null) d
+    group by 1, 2 having sum(dn) <> 0 order by 1, 2
+    on conflict (terr, due_on) do update set n = public.care_due_tally.n + excluded.n;
+    delete from public.care_due_tally t using (select distinct terr, next_due_on from old_rows) o
+    where t.terr = o.terr and t.due_on = o.next_due_on and t.n = 0;
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: care_person_address(bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3202,6 +3262,23 @@ CREATE FUNCTION private.public_posts(p_community bigint, p_limit integer) RETURN
 $$;
 
 --
+-- Name: rebuild_care_due_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.rebuild_care_due_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  lock table public.care_due_tally in exclusive mode;
+  delete from public.care_due_tally;
+  insert into public.care_due_tally (terr, due_on, n)
+  select terr, next_due_on, count(*) from public.care_person where active and next_due_on is not null
+  group by 1, 2 order by 1, 2;
+end;
+$$;
+
+--
 -- Name: rebuild_demand_tally(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -4465,11 +4542,17 @@ begin
       select from public.care_person p where p.id = new.care_person_id and p.grid_id = new.grid_id) then
     raise exception 'gongzhi:fieldwork.person_elsewhere' using errcode = 'check_violation';
   end if;
-  if new.campaign_id is not null and not exists (
-      select from public.campaign c join public.org_unit o on o.id = c.org_unit_id
-      where c.id = new.campaign_id and new.terr between o.terr and o.terr_hi
-        and new.visited_on between c.starts_on and c.ends_on) then
-    raise exception 'gongzhi:fieldwork.campaign_elsewhere' using errcode = 'check_violation';
+  if new.campaign_id is not null then
+    if exists (select from public.campaign c where c.id = new.campaign_id and c.closed_at is not null) then
+      raise exception 'gongzhi:fieldwork.campaign_closed' using errcode = 'check_violation';
+    end if;
+    if not exists (
+        select from public.campaign c join public.org_unit o on o.id = c.org_unit_id
+        where c.id = new.campaign_id and new.terr between o.terr and o.terr_hi
+          and new.visited_on between c.starts_on and c.ends_on
+          and (cardinality(c.grids) = 0 or new.grid_id = any (c.grids))) then
+      raise exception 'gongzhi:fieldwork.campaign_elsewhere' using errcode = 'check_violation';
+    end if;
   end if;
   return new;
 end;
@@ -5254,9 +5337,14 @@ CREATE TABLE public.campaign (
     ends_on date NOT NULL,
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    grids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    rounds_per_grid integer DEFAULT 1 NOT NULL,
+    closed_at timestamp with time zone,
+    CONSTRAINT campaign_grids_check CHECK ((cardinality(grids) <= 200)),
     CONSTRAINT campaign_items_check CHECK (((cardinality(items) >= 1) AND (cardinality(items) <= 20))),
     CONSTRAINT campaign_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
-    CONSTRAINT campaign_period CHECK (((ends_on >= starts_on) AND ((ends_on - starts_on) <= 366)))
+    CONSTRAINT campaign_period CHECK (((ends_on >= starts_on) AND ((ends_on - starts_on) <= 366))),
+    CONSTRAINT campaign_rounds_per_grid_check CHECK (((rounds_per_grid >= 1) AND (rounds_per_grid <= 100)))
 );
 
 --
@@ -5264,6 +5352,24 @@ CREATE TABLE public.campaign (
 --
 
 COMMENT ON TABLE public.campaign IS '重点整治: a named checklist a street sets for a period; the rounds and findings of its grids count against it.';
+
+--
+-- Name: COLUMN campaign.grids; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.campaign.grids IS 'The target grids (org_unit ids of kind grid inside the campaign''s territory); empty: every grid of the territory.';
+
+--
+-- Name: COLUMN campaign.rounds_per_grid; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.campaign.rounds_per_grid IS 'How many campaign rounds each target grid is to make over the period; due so far pro rata by days elapsed.';
+
+--
+-- Name: COLUMN campaign.closed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.campaign.closed_at IS 'When the street (or the district) closed the campaign; a closed campaign takes no change and no round.';
 
 --
 -- Name: campaign_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -5307,6 +5413,36 @@ COMMENT ON TABLE public.care_category IS '特殊群体类别: the district''s ca
 
 ALTER TABLE public.care_category ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.care_category_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: care_due_tally; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.care_due_tally (
+    terr bigint NOT NULL,
+    due_on date NOT NULL,
+    n integer DEFAULT 0 NOT NULL,
+    id bigint NOT NULL
+);
+
+--
+-- Name: TABLE care_due_tally; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.care_due_tally IS 'Active people to look after summed by territory code and due day (next_due_on); written only by triggers on care_person. Overdue = the days before today.';
+
+--
+-- Name: care_due_tally_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_due_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.care_due_tally_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -8004,6 +8140,20 @@ ALTER TABLE ONLY public.care_category
     ADD CONSTRAINT care_category_pkey PRIMARY KEY (id);
 
 --
+-- Name: care_due_tally care_due_tally_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_due_tally
+    ADD CONSTRAINT care_due_tally_key UNIQUE (terr, due_on);
+
+--
+-- Name: care_due_tally care_due_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_due_tally
+    ADD CONSTRAINT care_due_tally_pkey PRIMARY KEY (id);
+
+--
 -- Name: care_person care_person_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10284,6 +10434,12 @@ CREATE TRIGGER campaign_audit_insert AFTER INSERT ON public.campaign REFERENCING
 CREATE TRIGGER campaign_audit_update AFTER UPDATE ON public.campaign REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: campaign campaign_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_checked BEFORE INSERT OR UPDATE ON public.campaign FOR EACH ROW EXECUTE FUNCTION private.campaign_checked();
+
+--
 -- Name: campaign campaign_created_by; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -10324,6 +10480,24 @@ CREATE TRIGGER care_category_audit_insert AFTER INSERT ON public.care_category R
 --
 
 CREATE TRIGGER care_category_audit_update AFTER UPDATE ON public.care_category REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_person care_due_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_due_tally_delete AFTER DELETE ON public.care_person REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_due_tally_changed();
+
+--
+-- Name: care_person care_due_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_due_tally_insert AFTER INSERT ON public.care_person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_due_tally_changed();
+
+--
+-- Name: care_person care_due_tally_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_due_tally_update AFTER UPDATE ON public.care_person REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_due_tally_changed();
 
 --
 -- Name: care_person care_person_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -11062,6 +11236,18 @@ CREATE TRIGGER finding_created_by BEFORE INSERT ON public.finding FOR EACH ROW W
 --
 
 CREATE TRIGGER finding_created_by_kept BEFORE UPDATE ON public.finding FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: finding finding_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_photos_deleted AFTER DELETE ON public.finding REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('finding');
+
+--
+-- Name: finding finding_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_photos_moved AFTER UPDATE ON public.finding FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('finding');
 
 --
 -- Name: finding finding_territory; Type: TRIGGER; Schema: public; Owner: -
@@ -12094,6 +12280,18 @@ CREATE TRIGGER visit_created_by_kept BEFORE UPDATE ON public.visit FOR EACH ROW 
 --
 
 CREATE TRIGGER visit_moves_due AFTER INSERT ON public.visit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_person_visited();
+
+--
+-- Name: visit visit_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_photos_deleted AFTER DELETE ON public.visit REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('visit');
+
+--
+-- Name: visit visit_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_photos_moved AFTER UPDATE ON public.visit FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('visit');
 
 --
 -- Name: visit visit_territory; Type: TRIGGER; Schema: public; Owner: -
@@ -13243,6 +13441,12 @@ ALTER TABLE public.campaign ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.care_category ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: care_due_tally; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_due_tally ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: care_person; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -13949,6 +14153,12 @@ CREATE POLICY "district staff read all matches" ON public.match FOR SELECT TO go
 --
 
 CREATE POLICY "district staff read all notifications" ON public.notification FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: care_due_tally district staff read all overdue tallies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all overdue tallies" ON public.care_due_tally FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: care_person district staff read all people to look after; Type: POLICY; Schema: public; Owner: -
@@ -14975,6 +15185,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.care_category AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: care_due_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.care_due_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: care_person staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15429,6 +15645,12 @@ CREATE POLICY "staff read matches of their demands or resources" ON public.match
 --
 
 CREATE POLICY "staff read milestones of projects they see" ON public.project_milestone FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: care_due_tally staff read overdue tallies of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read overdue tallies of their territory" ON public.care_due_tally FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: photo staff read photos of rows they see; Type: POLICY; Schema: public; Owner: -
@@ -16284,6 +16506,18 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.book_capacity(delta jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION campaign_checked(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.campaign_checked() FROM PUBLIC;
+
+--
+-- Name: FUNCTION care_due_tally_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.care_due_tally_changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION care_person_address(p_id bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -16988,6 +17222,12 @@ GRANT ALL ON FUNCTION private.public_communities() TO gongzhi_auth;
 
 REVOKE ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer) TO gongzhi_auth;
+
+--
+-- Name: FUNCTION rebuild_care_due_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.rebuild_care_due_tally() FROM PUBLIC;
 
 --
 -- Name: FUNCTION rebuild_demand_tally(); Type: ACL; Schema: private; Owner: -
@@ -17818,6 +18058,23 @@ GRANT ALL ON SEQUENCE public.care_category_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.care_category_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.care_category_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.care_category_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE care_due_tally; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.care_due_tally TO authenticated;
+GRANT ALL ON TABLE public.care_due_tally TO service_role;
+GRANT SELECT ON TABLE public.care_due_tally TO gongzhi_district;
+
+--
+-- Name: SEQUENCE care_due_tally_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.care_due_tally_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.care_due_tally_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.care_due_tally_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.care_due_tally_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE care_person; Type: ACL; Schema: public; Owner: -
