@@ -149,11 +149,11 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
         staging.replace(target)
     except OSError as exc:
         if exc.errno in DISK_FULL_ERRNOS:
-            raise _disk_full(folder) from None
+            raise _disk_full(folder, work) from None
         raise
     except DomainError as exc:
         if exc.key == "backup.dump_failed" and any(text in exc.params.get("detail", "") for text in DISK_FULL_TEXT):
-            raise _disk_full(folder) from None
+            raise _disk_full(folder, work) from None
         raise
     finally:
         if work is not None:
@@ -163,9 +163,11 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
     return target, manifest
 
 
-def _disk_full(folder: Path) -> DomainError:
-    """The refusal for a backup folder whose disk is full, with what is free there now (the
-    half-written archive already removed)."""
+def _disk_full(folder: Path, work: Path | None) -> DomainError:
+    """The refusal for a backup folder whose disk is full, with what is free there once the
+    half-written archive in `work` is removed."""
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
     try:
         free = shutil.disk_usage(folder).free
     except OSError:

@@ -110,6 +110,7 @@ def test_a_full_backup_disk_fails_loudly_leaves_no_partial_backup_and_the_next_r
     ops.read(folder / good, tmp_path)                 # and still whole
     entry = _last_backup_entry(fresh_db)
     assert entry["ok"] is False and entry["problem"] == "backup.disk_full"
+    assert float(entry["params"]["free_mb"]) >= 0.9 * room * size / (1 << 20)   # said once the partial file went
 
     found = _doctor_backup(fresh_db)
     assert not found.ok and found.key == "backup.disk_full"
