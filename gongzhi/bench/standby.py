@@ -225,6 +225,7 @@ def _user_actions(admin: str, url: str, district, grid, plan, matches: int, firs
             commits[sync].append(commit_batch())
     finally:
         standby.set_synchronous(admin, None)
+
     def paired(samples: dict[bool, list[float]]) -> float:
         return round(statistics.median(s / a for a, s in zip(samples[False], samples[True])), 2)
     return {"form_save_async_ms": round(statistics.median(saves[False]), 2),
