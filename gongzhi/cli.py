@@ -99,10 +99,22 @@ def portal_login() -> None:
 @click.option("--keep", type=click.IntRange(1), default=None,
               help="Keep only the newest N backups in the backup folder (without FILE).")
 def backup_command(file: Path | None, keep: int | None) -> None:
-    """Write a consistent online backup (pg_dump archive + manifest) to FILE or the backup folder."""
+    """Write a consistent online backup (pg_dump archive + manifest) to FILE or the backup folder;
+    the outcome, good or failed, is recorded in the security log (exit 1 when it failed)."""
     from gongzhi import backup as ops
     from gongzhi.db import connection
-    path, manifest = _domain(lambda: ops.backup(connection.server_url(), file, keep=keep))
+    from gongzhi.errors import DomainError
+    url = _domain(connection.server_url)
+
+    def run():
+        try:
+            made = ops.backup(url, file, keep=keep)
+        except DomainError as exc:
+            _recorded(lambda: ops.record(url, error=exc))
+            raise
+        _recorded(lambda: ops.record(url, made=made))
+        return made
+    path, manifest = _domain(run)
     click.echo(f"{path}  schema {manifest.schema_version}, {len(manifest.tables)} tables,"
                f" {sum(manifest.tables.values())} rows, {manifest.archive_bytes} bytes")
 
@@ -127,6 +139,17 @@ def restore_command(file: Path, force: bool, yes: bool) -> None:
     manifest = _domain(lambda: ops.restore(file, url, force=force))
     click.echo(f"restored schema {manifest.schema_version} ({sum(manifest.tables.values())} rows checked),"
                " then migrated to the newest schema")
+
+
+def _recorded(action) -> None:
+    """Record an outcome; a database that cannot take the entry (unreachable, older schema) is a
+    warning, not a second failure."""
+    import psycopg
+    try:
+        action()
+    except psycopg.Error as exc:
+        from gongzhi.i18n import t
+        click.echo("WARNING: " + t("backup.not_recorded", detail=str(exc).strip()[:200]), err=True)
 
 
 def _domain(action):

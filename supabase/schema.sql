@@ -2472,6 +2472,21 @@ end;
 $$;
 
 --
+-- Name: last_backup(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.last_backup() RETURNS TABLE(at timestamp with time zone, ok boolean, problem text, params jsonb)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select l.at, coalesce((l.details ->> 'ok')::boolean, false), l.details ->> 'problem',
+         coalesce(l.details -> 'params', '{}')
+  from private.security_log l
+  where l.kind = 'backup' and (select private.admin_capability()) = 'system'
+  order by l.id desc limit 1
+$$;
+
+--
 -- Name: last_drill(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -16958,6 +16973,13 @@ GRANT ALL ON FUNCTION private.is_working_day(d date) TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.lapse_matches(days integer) FROM PUBLIC;
+
+--
+-- Name: FUNCTION last_backup(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.last_backup() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.last_backup() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION last_drill(); Type: ACL; Schema: private; Owner: -

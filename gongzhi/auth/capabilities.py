@@ -65,6 +65,7 @@ ADMIN_ACTIONS = {
     "admin.security": "security",    # 安全管理员: who may unmask personal data
     "security.settings": "security", # the security settings (password, session, second factor)
     "ops.drill_status": "system",    # the last restore drill's outcome (private.last_drill)
+    "ops.backup_status": "system",   # the backup job's last outcome (private.last_backup)
     "mfa.reset": "system",           # private.mfa_reset: removes another account's second factor
     "accounts.sign_out_everywhere": "system",   # ends another account's sessions (退出所有设备)
     "admin.audit": "audit",          # 审计管理员: the security log and the row audit, read and exported
