@@ -51,6 +51,12 @@ DEFAULTS: dict[str, Setting] = {
     "suggestion.per_phone_day": Setting(5, low=1, high=50),
     "suggestion.per_sender_hour": Setting(10, low=1, high=200),
     "suggestion.per_community_hour": Setting(200, low=10, high=10000),
+    # 随手拍 on the box (the database reads the same keys and defaults in
+    # public.submit_suggestion_with_photos): photos per message (0: none), the largest photo in MB,
+    # and the public's photos per community a day.
+    "suggestion.photos_per_message": Setting(3, low=0, high=9),
+    "suggestion.photo_max_mb": Setting(5, low=1, high=20),
+    "suggestion.photos_per_community_day": Setting(200, low=10, high=5000),
     # The published demo password is allowed only in demo mode; only the demo loader turns it on.
     "demo_mode": Setting(False),
 }

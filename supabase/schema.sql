@@ -4493,6 +4493,76 @@ end;
 $$;
 
 --
+-- Name: submit_suggestion_with_photos(text, text, text, text, bytea, bytea, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb) RETURNS TABLE(id bigint, code text, photos jsonb)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  wanted jsonb := coalesce(p_photos, '[]'::jsonb);
+  new_id bigint;
+  new_code text;
+  community_terr bigint;
+  max_bytes bigint := private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024;
+  entry jsonb;
+  ext text;
+  k_object text;
+  k_thumb text;
+  stored jsonb := '[]'::jsonb;
+begin
+  if jsonb_typeof(wanted) <> 'array' then
+    raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+  end if;
+  if jsonb_array_length(wanted) > private.security_int('suggestion.photos_per_message', 3) then
+    raise exception 'gongzhi:suggestion.photos_too_many' using errcode = 'check_violation';
+  end if;
+  select s.id, s.code into new_id, new_code
+    from public.submit_suggestion(p_community, p_category, p_kind, p_body, p_phone_enc, p_phone_bidx,
+                                  p_phone_masked, p_notice_version) s;
+  if jsonb_array_length(wanted) = 0 then
+    return query select new_id, new_code, stored;
+    return;
+  end if;
+  select g.terr into community_terr from public.suggestion g where g.id = new_id;
+  if (select count(*) from public.photo p
+      where p.subject_kind = 'suggestion' and p.terr = community_terr and p.created_by is null
+        and p.created_at > now() - interval '1 day') + jsonb_array_length(wanted)
+     > private.security_int('suggestion.photos_per_community_day', 200) then
+    raise exception 'gongzhi:suggestion.photos_community_busy' using errcode = 'check_violation';
+  end if;
+  for entry in select e from jsonb_array_elements(wanted) e loop
+    if jsonb_typeof(entry) is distinct from 'object' or coalesce(entry ->> 'name', '') !~ '^[0-9a-f]{32}$'
+       or jsonb_typeof(entry -> 'size_bytes') is distinct from 'number' or jsonb_typeof(entry -> 'width') is distinct from 'number'
+       or jsonb_typeof(entry -> 'height') is distinct from 'number' then
+      raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+    end if;
+    ext := case entry ->> 'content_type' when 'image/jpeg' then 'jpg' when 'image/png' then 'png'
+                                         when 'image/webp' then 'webp' end;
+    if ext is null then
+      raise exception 'gongzhi:photos.bad_type' using errcode = 'check_violation';
+    end if;
+    if (entry ->> 'size_bytes')::numeric > max_bytes then
+      raise exception 'gongzhi:suggestion.photo_too_large' using errcode = 'check_violation';
+    end if;
+    if (entry ->> 'size_bytes')::numeric < 1
+       or (entry ->> 'width')::numeric not between 1 and 20000
+       or (entry ->> 'height')::numeric not between 1 and 20000 then
+      raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+    end if;
+    k_object := format('suggestion/%s/%s.%s', new_id, entry ->> 'name', ext);
+    k_thumb := format('suggestion/%s/%s.thumb.jpg', new_id, entry ->> 'name');
+    insert into public.photo (subject_kind, subject_id, object_key, thumb_key, content_type, size_bytes, width, height)
+    values ('suggestion', new_id, k_object, k_thumb, entry ->> 'content_type', (entry ->> 'size_bytes')::integer,
+            (entry ->> 'width')::integer, (entry ->> 'height')::integer);
+    stored := stored || jsonb_build_array(jsonb_build_object('object_key', k_object, 'thumb_key', k_thumb));
+  end loop;
+  return query select new_id, new_code, stored;
+end;
+$_$;
+
+--
 -- Name: suggestion_by_code(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
@@ -4505,6 +4575,18 @@ CREATE FUNCTION public.suggestion_by_code(p_code text) RETURNS TABLE(community t
   join public.org_unit o on o.id = s.org_unit_id
   join public.category c on c.id = s.category_id
   where s.tracking_hash = private.tracking_hash(p_code)
+$$;
+
+--
+-- Name: suggestion_photo_limits(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.suggestion_photo_limits() RETURNS TABLE(per_message integer, max_bytes bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select private.security_int('suggestion.photos_per_message', 3),
+         private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024
 $$;
 
 --
@@ -9333,6 +9415,12 @@ CREATE INDEX photo_subject_idx ON public.photo USING btree (subject_id, subject_
 CREATE INDEX photo_subject_kind_idx ON public.photo USING btree (subject_kind);
 
 --
+-- Name: photo_suggestion_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_suggestion_day_idx ON public.photo USING btree (terr, created_at) WHERE (subject_kind = 'suggestion'::text);
+
+--
 -- Name: photo_terr_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -11809,6 +11897,18 @@ CREATE TRIGGER suggestion_audit_update AFTER UPDATE ON public.suggestion REFEREN
 --
 
 CREATE TRIGGER suggestion_changed BEFORE UPDATE ON public.suggestion FOR EACH ROW EXECUTE FUNCTION private.suggestion_changed();
+
+--
+-- Name: suggestion suggestion_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_photos_deleted AFTER DELETE ON public.suggestion REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('suggestion');
+
+--
+-- Name: suggestion suggestion_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_photos_moved AFTER UPDATE ON public.suggestion FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('suggestion');
 
 --
 -- Name: suggestion suggestion_status; Type: TRIGGER; Schema: public; Owner: -
@@ -17247,11 +17347,25 @@ REVOKE ALL ON FUNCTION public.submit_suggestion(p_community text, p_category tex
 GRANT ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) TO gongzhi_public;
 
 --
+-- Name: FUNCTION submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb) TO gongzhi_public;
+
+--
 -- Name: FUNCTION suggestion_by_code(p_code text); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.suggestion_by_code(p_code text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.suggestion_by_code(p_code text) TO gongzhi_public;
+
+--
+-- Name: FUNCTION suggestion_photo_limits(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.suggestion_photo_limits() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.suggestion_photo_limits() TO gongzhi_public;
 
 --
 -- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -

@@ -4,5 +4,5 @@ milestones. `images` cleans an upload, `storage` keeps the bytes (a folder or Su
 `public.photo` decides who attaches and who sees (docs/photos.md)."""
 
 # The kinds of row a photo may be attached to (private.photo_subject holds the same list).
-KINDS = ("demand", "event", "milestone")
+KINDS = ("demand", "event", "milestone", "suggestion")
 STAGES = ("before", "after")

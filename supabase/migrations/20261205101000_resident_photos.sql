@@ -1,0 +1,125 @@
+-- 随手拍 on the suggestion box (issue 18): a resident may attach photos to a message on the public
+-- page, in the same transaction as the message.
+--
+-- * `suggestion` becomes a photo subject kind (one row in private.photo_subject and the delete and
+--   move triggers, as the other kinds have): a message's photos are visible exactly to the staff
+--   who see the message (community and street above it, the district), through the photo
+--   policies that ask public.suggestion under the caller's row-level security.
+-- * The public role gets no privilege on public.photo. Its one way to add a photo is
+--   public.submit_suggestion_with_photos, which submits the message through
+--   public.submit_suggestion (every check and flood limit of the box) and records the photos of
+--   that new message only, under the district's limits: photos per message, bytes per photo
+--   (after re-encoding) and photos per community a day (security settings
+--   suggestion.photos_per_message, suggestion.photo_max_mb, suggestion.photos_per_community_day).
+--   The portal puts the cleaned bytes in the photo store inside the same transaction; a refusal
+--   or a failed store leaves neither message nor photo.
+-- * public.suggestion_by_code is unchanged: the tracking code never shows photos (they may show
+--   faces).
+
+-- ---------------------------------------------------------------- tables
+insert into private.photo_subject (kind, subject_table, staged, departments_attach) values
+  ('suggestion', 'suggestion', false, false);
+
+-- ---------------------------------------------------------------- indexes
+-- The per-community daily limit counts the public's photos of a community's messages.
+create index photo_suggestion_day_idx on public.photo (terr, created_at) where subject_kind = 'suggestion';
+
+-- ---------------------------------------------------------------- helpers
+-- The limits the public page shows and checks first (the function below checks them again):
+-- photos per message and the largest photo in bytes.
+create function public.suggestion_photo_limits()
+returns table (per_message integer, max_bytes bigint)
+language sql stable security definer set search_path = ''
+as $$
+  select private.security_int('suggestion.photos_per_message', 3),
+         private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024
+$$;
+
+-- A resident's message with photos, the one way the public adds a photo. `p_photos` is a JSON
+-- array, one object per photo already cleaned by the portal (gongzhi.photos.images):
+-- {"name": 32 hex digits, "content_type": image/jpeg|png|webp, "size_bytes", "width", "height"}.
+-- The message goes through public.submit_suggestion (its checks, flood limits and the
+-- community's lock, which also serialises the count below); then each photo is recorded against
+-- the new message with its store keys. Refused with a gongzhi: key: too many photos, a photo too
+-- large, the community's photos for the day used up, a malformed entry. Returns the message's id,
+-- its tracking code and the keys the portal must store, in the order given.
+create function public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text,
+                                                     p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text,
+                                                     p_notice_version text, p_photos jsonb)
+returns table (id bigint, code text, photos jsonb)
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  wanted jsonb := coalesce(p_photos, '[]'::jsonb);
+  new_id bigint;
+  new_code text;
+  community_terr bigint;
+  max_bytes bigint := private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024;
+  entry jsonb;
+  ext text;
+  k_object text;
+  k_thumb text;
+  stored jsonb := '[]'::jsonb;
+begin
+  if jsonb_typeof(wanted) <> 'array' then
+    raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+  end if;
+  if jsonb_array_length(wanted) > private.security_int('suggestion.photos_per_message', 3) then
+    raise exception 'gongzhi:suggestion.photos_too_many' using errcode = 'check_violation';
+  end if;
+  select s.id, s.code into new_id, new_code
+    from public.submit_suggestion(p_community, p_category, p_kind, p_body, p_phone_enc, p_phone_bidx,
+                                  p_phone_masked, p_notice_version) s;
+  if jsonb_array_length(wanted) = 0 then
+    return query select new_id, new_code, stored;
+    return;
+  end if;
+  select g.terr into community_terr from public.suggestion g where g.id = new_id;
+  if (select count(*) from public.photo p
+      where p.subject_kind = 'suggestion' and p.terr = community_terr and p.created_by is null
+        and p.created_at > now() - interval '1 day') + jsonb_array_length(wanted)
+     > private.security_int('suggestion.photos_per_community_day', 200) then
+    raise exception 'gongzhi:suggestion.photos_community_busy' using errcode = 'check_violation';
+  end if;
+  for entry in select e from jsonb_array_elements(wanted) e loop
+    if jsonb_typeof(entry) is distinct from 'object' or coalesce(entry ->> 'name', '') !~ '^[0-9a-f]{32}$'
+       or jsonb_typeof(entry -> 'size_bytes') is distinct from 'number' or jsonb_typeof(entry -> 'width') is distinct from 'number'
+       or jsonb_typeof(entry -> 'height') is distinct from 'number' then
+      raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+    end if;
+    ext := case entry ->> 'content_type' when 'image/jpeg' then 'jpg' when 'image/png' then 'png'
+                                         when 'image/webp' then 'webp' end;
+    if ext is null then
+      raise exception 'gongzhi:photos.bad_type' using errcode = 'check_violation';
+    end if;
+    if (entry ->> 'size_bytes')::numeric > max_bytes then
+      raise exception 'gongzhi:suggestion.photo_too_large' using errcode = 'check_violation';
+    end if;
+    if (entry ->> 'size_bytes')::numeric < 1
+       or (entry ->> 'width')::numeric not between 1 and 20000
+       or (entry ->> 'height')::numeric not between 1 and 20000 then
+      raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+    end if;
+    k_object := format('suggestion/%s/%s.%s', new_id, entry ->> 'name', ext);
+    k_thumb := format('suggestion/%s/%s.thumb.jpg', new_id, entry ->> 'name');
+    insert into public.photo (subject_kind, subject_id, object_key, thumb_key, content_type, size_bytes, width, height)
+    values ('suggestion', new_id, k_object, k_thumb, entry ->> 'content_type', (entry ->> 'size_bytes')::integer,
+            (entry ->> 'width')::integer, (entry ->> 'height')::integer);
+    stored := stored || jsonb_build_array(jsonb_build_object('object_key', k_object, 'thumb_key', k_thumb));
+  end loop;
+  return query select new_id, new_code, stored;
+end;
+$$;
+
+-- ---------------------------------------------------------------- triggers
+create trigger suggestion_photos_deleted after delete on public.suggestion referencing old table as gone
+  for each statement execute function private.photo_subject_deleted('suggestion');
+create trigger suggestion_photos_moved after update on public.suggestion
+  for each row when (new.terr is distinct from old.terr) execute function private.photo_subject_moved('suggestion');
+
+-- ---------------------------------------------------------------- function privileges
+revoke execute on function public.submit_suggestion_with_photos(text, text, text, text, bytea, bytea, text, text, jsonb),
+  public.suggestion_photo_limits() from public, anon, authenticated, service_role;
+grant execute on function public.submit_suggestion_with_photos(text, text, text, text, bytea, bytea, text, text, jsonb),
+  public.suggestion_photo_limits() to gongzhi_public;
+revoke execute on all functions in schema private from public;
