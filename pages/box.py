@@ -15,12 +15,21 @@ WHERE = "box"
 def _submit() -> None:
     s = st.session_state
 
+    chosen = s.get(_photos_key()) or []
+    photos = [f.getvalue() for f in chosen]
+
     def done(result: commands.Submitted):
         s["box_code"] = result.code
-        return [("success", t("suggestion.public.received", code=result.code))]
+        s["box_photo_round"] = s.get("box_photo_round", 0) + 1     # a new, empty uploader
+        said = [("success", t("suggestion.public.received", code=result.code))]
+        return said + [("caption", t("suggestion.public.photos_attached", n=len(photos)))] if photos else said
     forms.submit(WHERE, lambda: commands.submit(s["box_community"], s["box_category"], s["box_kind"], s["box_body"],
-                                                s["box_phone"], s["box_notice_seen"], sender()),
+                                                s["box_phone"], s["box_notice_seen"], sender(), photos=photos),
                  done, clear=("box_body", "box_phone"))
+
+
+def _photos_key() -> str:
+    return f"box_photos_{st.session_state.get('box_photo_round', 0)}"
 
 
 def _track() -> None:
@@ -40,6 +49,10 @@ def write() -> None:
         st.text_area(t("suggestion.field.body"), max_chars=commands.BODY_MAX, key="box_body",
                      placeholder=t("suggestion.public.body_hint"))
         st.text_input(t("suggestion.field.phone"), key="box_phone", placeholder=t("suggestion.public.phone_hint"))
+        if choices["photos"]:
+            st.file_uploader(t("suggestion.public.photos", n=choices["photos"], mb=choices["photo_mb"]),
+                             type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key=_photos_key(),
+                             help=t("suggestion.public.photos_hint"))
         st.info(notices.text("suggestion", session.lang()))
         st.checkbox(t("privacy.notice.seen"), key="box_notice_seen")
         st.form_submit_button(t("suggestion.public.submit"), type="primary", on_click=_submit)

@@ -17366,6 +17366,7 @@ GRANT ALL ON FUNCTION public.suggestion_by_code(p_code text) TO gongzhi_public;
 
 REVOKE ALL ON FUNCTION public.suggestion_photo_limits() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.suggestion_photo_limits() TO gongzhi_public;
+GRANT ALL ON FUNCTION public.suggestion_photo_limits() TO gongzhi_auth;
 
 --
 -- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -

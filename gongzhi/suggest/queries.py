@@ -41,11 +41,14 @@ def lookup(code: str) -> dict | None:
 
 
 def public_choices() -> dict:
-    """The communities (with street and code) and categories the public box offers."""
+    """The communities (with street and code) and categories the public box offers, and its photo
+    limits: `photos` (per message) and `photo_mb` (the largest photo)."""
     with db.as_auth() as conn:
         communities = conn.execute("select id, street, name, code from private.public_communities()").fetchall()
         categories = conn.execute("select code, name_zh, name_en from private.public_categories()").fetchall()
-    return {"communities": communities, "categories": categories}
+        limits = conn.execute("select per_message, max_bytes from public.suggestion_photo_limits()").fetchone()
+    return {"communities": communities, "categories": categories, "photos": limits["per_message"],
+            "photo_mb": limits["max_bytes"] // (1024 * 1024)}
 
 
 def board(user: Identity, status: str = "open", page: int = 1, size: int = PAGE_SIZE,

@@ -122,4 +122,6 @@ revoke execute on function public.submit_suggestion_with_photos(text, text, text
   public.suggestion_photo_limits() from public, anon, authenticated, service_role;
 grant execute on function public.submit_suggestion_with_photos(text, text, text, text, bytea, bytea, text, text, jsonb),
   public.suggestion_photo_limits() to gongzhi_public;
+-- The box page reads the limits with its other public choices (communities, categories).
+grant execute on function public.suggestion_photo_limits() to gongzhi_auth;
 revoke execute on all functions in schema private from public;
