@@ -10,6 +10,7 @@ from ui.session import t
 from ui.volunteers import sender
 
 WHERE = "box"
+TRACK = "box_track"
 
 
 def _submit() -> None:
@@ -33,7 +34,13 @@ def _photos_key() -> str:
 
 
 def _track() -> None:
-    st.session_state["box_tracked"] = st.session_state["box_track_code"]
+    """Look the code up once per press (each unknown code counts against this client)."""
+    s = st.session_state
+    s.pop("box_found", None)
+
+    def look():
+        s["box_found"] = queries.lookup(s["box_track_code"], sender())
+    forms.submit(TRACK, look)
 
 
 def write() -> None:
@@ -66,10 +73,10 @@ def track() -> None:
     with st.form("box_track"):
         st.text_input(t("suggestion.field.code"), key="box_track_code", max_chars=20)
         st.form_submit_button(t("suggestion.public.track"), type="primary", on_click=_track)
-    code = st.session_state.get("box_tracked")
-    if not code:
+    forms.show(TRACK)
+    if "box_found" not in st.session_state:
         return
-    found = queries.lookup(code)
+    found = st.session_state["box_found"]
     if found is None:
         st.warning(t("suggestion.public.not_found"))
         return

@@ -1058,6 +1058,50 @@ end;
 $$;
 
 --
+-- Name: code_client(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.code_client() RETURNS bytea
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select sha256(convert_to(private.request_sender(), 'UTF8')) $$;
+
+--
+-- Name: code_lookup_allowed(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.code_lookup_allowed(p_kind text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  me bytea := private.code_client();
+begin
+  perform pg_advisory_xact_lock(7404, hashtext(p_kind || encode(me, 'hex')));
+  if (select count(*) from private.code_lookup_failure f
+      where f.kind = p_kind and f.client = me
+        and f.at > now() - make_interval(mins => private.security_int('codes.failure_window_minutes', 15)))
+     >= private.security_int('codes.failures_per_client', 10) then
+    raise exception 'gongzhi:codes.too_many' using errcode = 'check_violation';
+  end if;
+end;
+$$;
+
+--
+-- Name: code_lookup_failed(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.code_lookup_failed(p_kind text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from private.code_lookup_failure f where f.at < now() - interval '1 day';
+  insert into private.code_lookup_failure (kind, client) values (p_kind, private.code_client());
+end;
+$$;
+
+--
 -- Name: community_whistle_counts(timestamp with time zone, timestamp with time zone, bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1283,11 +1327,13 @@ declare
   d public.deliberation;
   k bytea;
 begin
+  perform private.code_lookup_allowed('vote');
   select * into c from public.deliberation_code x
   where x.code_hash = encode(sha256(convert_to(upper(btrim(coalesce(p_code, ''))), 'UTF8')), 'hex')
   for update;
   if not found then
-    raise exception 'gongzhi:deliberation.bad_code';
+    perform private.code_lookup_failed('vote');
+    return;
   end if;
   select * into d from public.deliberation x where x.id = c.deliberation_id;
   if d.status <> 'voting' or current_date not between d.notice_from and d.notice_until then
@@ -4567,14 +4613,21 @@ $_$;
 --
 
 CREATE FUNCTION public.suggestion_by_code(p_code text) RETURNS TABLE(community text, category_zh text, category_en text, kind text, received_at timestamp with time zone, status text, steps jsonb, reply text, replied_at timestamp with time zone)
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select o.name, c.name_zh, c.name_en, s.kind, s.created_at, s.status, s.steps, s.reply, s.replied_at
-  from public.suggestion s
-  join public.org_unit o on o.id = s.org_unit_id
-  join public.category c on c.id = s.category_id
-  where s.tracking_hash = private.tracking_hash(p_code)
+begin
+  perform private.code_lookup_allowed('tracking');
+  return query
+    select o.name, c.name_zh, c.name_en, s.kind, s.created_at, s.status, s.steps, s.reply, s.replied_at
+    from public.suggestion s
+    join public.org_unit o on o.id = s.org_unit_id
+    join public.category c on c.id = s.category_id
+    where s.tracking_hash = private.tracking_hash(p_code);
+  if not found then
+    perform private.code_lookup_failed('tracking');
+  end if;
+end;
 $$;
 
 --
@@ -4588,6 +4641,24 @@ CREATE FUNCTION public.suggestion_photo_limits() RETURNS TABLE(per_message integ
   select private.security_int('suggestion.photos_per_message', 3),
          private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024
 $$;
+
+--
+-- Name: code_lookup_failure; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.code_lookup_failure (
+    kind text NOT NULL,
+    client bytea NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT code_lookup_failure_client_check CHECK ((octet_length(client) = 32)),
+    CONSTRAINT code_lookup_failure_kind_check CHECK ((kind = ANY (ARRAY['tracking'::text, 'vote'::text])))
+);
+
+--
+-- Name: TABLE code_lookup_failure; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.code_lookup_failure IS 'Look-ups of unknown tracking or vote codes in the last window: SHA-256 of the client address.';
 
 --
 -- Name: deliberation_key; Type: TABLE; Schema: private; Owner: -
@@ -8549,6 +8620,18 @@ ALTER TABLE ONLY public.volunteer
 
 ALTER TABLE ONLY public.work_calendar
     ADD CONSTRAINT work_calendar_pkey PRIMARY KEY (day);
+
+--
+-- Name: code_lookup_failure_at_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX code_lookup_failure_at_idx ON private.code_lookup_failure USING btree (at);
+
+--
+-- Name: code_lookup_failure_client_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX code_lookup_failure_client_idx ON private.code_lookup_failure USING btree (kind, client, at);
 
 --
 -- Name: password_history_user_id_idx; Type: INDEX; Schema: private; Owner: -
@@ -16330,6 +16413,24 @@ REVOKE ALL ON FUNCTION private.check_status() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.check_unmask_grant() FROM PUBLIC;
+
+--
+-- Name: FUNCTION code_client(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.code_client() FROM PUBLIC;
+
+--
+-- Name: FUNCTION code_lookup_allowed(p_kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.code_lookup_allowed(p_kind text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION code_lookup_failed(p_kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.code_lookup_failed(p_kind text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -

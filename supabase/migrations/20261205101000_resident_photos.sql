@@ -13,14 +13,31 @@
 --   suggestion.photos_per_message, suggestion.photo_max_mb, suggestion.photos_per_community_day).
 --   The portal puts the cleaned bytes in the photo store inside the same transaction; a refusal
 --   or a failed store leaves neither message nor photo.
--- * public.suggestion_by_code is unchanged: the tracking code never shows photos (they may show
---   faces).
+-- * The tracking code never shows photos (they may show faces).
+-- * Per-client limits on code look-ups: a tracking code that names no message and a vote code
+--   that names no ballot are each recorded in private.code_lookup_failure against the client
+--   (SHA-256 of private.request_sender(), the address the portal established server-side, as
+--   for the public sign-ups). After codes.failures_per_client failures within
+--   codes.failure_window_minutes, public.suggestion_by_code and private.deliberation_ballot
+--   refuse every look-up of that client with gongzhi:codes.too_many (请稍后再试) until the window
+--   has passed. An unknown code therefore answers with no row instead of an error (the
+--   failure must survive the transaction), and the portal says "not found" itself.
+--   Both functions are replaced here with their whole bodies.
 
 -- ---------------------------------------------------------------- tables
 insert into private.photo_subject (kind, subject_table, staged, departments_attach) values
   ('suggestion', 'suggestion', false, false);
 
+create table private.code_lookup_failure (
+  kind text not null check (kind in ('tracking', 'vote')),
+  client bytea not null check (octet_length(client) = 32),
+  at timestamptz not null default now()
+);
+comment on table private.code_lookup_failure is 'Look-ups of unknown tracking or vote codes in the last window: SHA-256 of the client address.';
+
 -- ---------------------------------------------------------------- indexes
+create index code_lookup_failure_client_idx on private.code_lookup_failure (kind, client, at);
+create index code_lookup_failure_at_idx on private.code_lookup_failure (at);
 -- The per-community daily limit counts the public's photos of a community's messages.
 create index photo_suggestion_day_idx on public.photo (terr, created_at) where subject_kind = 'suggestion';
 
@@ -111,6 +128,106 @@ begin
 end;
 $$;
 
+-- The client of this request as the failure log keys it (SHA-256 of its address).
+create function private.code_client() returns bytea
+language sql stable set search_path = ''
+as $$ select sha256(convert_to(private.request_sender(), 'UTF8')) $$;
+
+-- Refuses (gongzhi:codes.too_many) a client that looked up too many unknown `p_kind` codes in
+-- the window; its look-ups of that kind queue behind one lock so that parallel guesses count.
+create function private.code_lookup_allowed(p_kind text) returns void
+language plpgsql volatile security definer set search_path = ''
+as $$
+declare
+  me bytea := private.code_client();
+begin
+  perform pg_advisory_xact_lock(7404, hashtext(p_kind || encode(me, 'hex')));
+  if (select count(*) from private.code_lookup_failure f
+      where f.kind = p_kind and f.client = me
+        and f.at > now() - make_interval(mins => private.security_int('codes.failure_window_minutes', 15)))
+     >= private.security_int('codes.failures_per_client', 10) then
+    raise exception 'gongzhi:codes.too_many' using errcode = 'check_violation';
+  end if;
+end;
+$$;
+
+-- Records a look-up of an unknown `p_kind` code by this client, and forgets failures older than a day.
+create function private.code_lookup_failed(p_kind text) returns void
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  delete from private.code_lookup_failure f where f.at < now() - interval '1 day';
+  insert into private.code_lookup_failure (kind, client) values (p_kind, private.code_client());
+end;
+$$;
+
+-- What a tracking code shows: the community, category and kind, when it was received, its status,
+-- each step with its time, and the community's reply. Never the message, the phone, the sender or
+-- a photo. A code naming no message returns no row and counts against the client's limit.
+create or replace function public.suggestion_by_code(p_code text)
+returns table (community text, category_zh text, category_en text, kind text, received_at timestamptz,
+               status text, steps jsonb, reply text, replied_at timestamptz)
+language plpgsql volatile security definer set search_path = ''
+as $$
+begin
+  perform private.code_lookup_allowed('tracking');
+  return query
+    select o.name, c.name_zh, c.name_en, s.kind, s.created_at, s.status, s.steps, s.reply, s.replied_at
+    from public.suggestion s
+    join public.org_unit o on o.id = s.org_unit_id
+    join public.category c on c.id = s.category_id
+    where s.tracking_hash = private.tracking_hash(p_code);
+  if not found then
+    perform private.code_lookup_failed('tracking');
+  end if;
+end;
+$$;
+
+-- The public vote (公议), the one thing the signed-out page may do: with a vote code, read the
+-- item's notice; with a choice too, vote once. The code is looked up by its hash; a code that is
+-- used or outside the notice period votes nothing and says why; an unknown code returns no row
+-- and counts against the client's limit. Runs as the owner.
+create or replace function private.deliberation_ballot(p_code text, p_choice text default null)
+returns table (title text, community text, notice_text text, notice_from date, notice_until date, voted boolean)
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  c public.deliberation_code;
+  d public.deliberation;
+  k bytea;
+begin
+  perform private.code_lookup_allowed('vote');
+  select * into c from public.deliberation_code x
+  where x.code_hash = encode(sha256(convert_to(upper(btrim(coalesce(p_code, ''))), 'UTF8')), 'hex')
+  for update;
+  if not found then
+    perform private.code_lookup_failed('vote');
+    return;
+  end if;
+  select * into d from public.deliberation x where x.id = c.deliberation_id;
+  if d.status <> 'voting' or current_date not between d.notice_from and d.notice_until then
+    raise exception 'gongzhi:deliberation.vote_closed';
+  end if;
+  if p_choice is not null then
+    if p_choice not in ('yes', 'no', 'abstain') then
+      raise exception 'gongzhi:deliberation.bad_choice';
+    end if;
+    if c.used then
+      raise exception 'gongzhi:deliberation.code_used';
+    end if;
+    update public.deliberation_code set used = true where id = c.id;
+    insert into private.deliberation_key (deliberation_id) values (d.id) on conflict do nothing;
+    select x.key into k from private.deliberation_key x where x.deliberation_id = d.id;
+    insert into public.deliberation_vote (deliberation_id, terr, choice, seal)
+    values (d.id, d.terr, p_choice, sha256(k || convert_to(c.code_hash, 'UTF8')));
+    c.used := true;
+  end if;
+  return query
+    select d.title, o.name, d.notice_text, d.notice_from, d.notice_until, c.used
+    from public.org_unit o where o.id = d.org_unit_id;
+end;
+$$;
+
 -- ---------------------------------------------------------------- triggers
 create trigger suggestion_photos_deleted after delete on public.suggestion referencing old table as gone
   for each statement execute function private.photo_subject_deleted('suggestion');
@@ -124,4 +241,6 @@ grant execute on function public.submit_suggestion_with_photos(text, text, text,
   public.suggestion_photo_limits() to gongzhi_public;
 -- The box page reads the limits with its other public choices (communities, categories).
 grant execute on function public.suggestion_photo_limits() to gongzhi_auth;
+revoke all on private.code_lookup_failure from public, anon, authenticated, gongzhi_district;
 revoke execute on all functions in schema private from public;
+grant execute on function private.deliberation_ballot(text, text) to gongzhi_public;
