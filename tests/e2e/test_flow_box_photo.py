@@ -56,7 +56,7 @@ def test_a_resident_sends_a_photo_and_the_community_replies(portal, new_page, sq
     pick(staff, "处理留言", str(message["id"]))
     settle(staff, rerun=True)
     main = staff.get_by_test_id("stMain")
-    expect(main.get_by_text(body)).to_be_visible()
+    expect(main.get_by_test_id("stAlertContentInfo").get_by_text(body)).to_be_visible()
     expect(main.get_by_text("居民随手拍")).to_be_visible()
     expect(main.get_by_test_id("stImage")).to_have_count(1)
     main.get_by_role("button", name="查看原图").click()
