@@ -15,9 +15,7 @@ TRACK = "box_track"
 
 def _submit() -> None:
     s = st.session_state
-
-    chosen = s.get(_photos_key()) or []
-    photos = [f.getvalue() for f in chosen]
+    photos = [f.getvalue() for f in s.get(_photos_key()) or []]
 
     def done(result: commands.Submitted):
         s["box_code"] = result.code
