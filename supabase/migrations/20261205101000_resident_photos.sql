@@ -234,6 +234,10 @@ create trigger suggestion_photos_deleted after delete on public.suggestion refer
 create trigger suggestion_photos_moved after update on public.suggestion
   for each row when (new.terr is distinct from old.terr) execute function private.photo_subject_moved('suggestion');
 
+-- ---------------------------------------------------------------- grants
+-- The failure log is the definer functions' alone.
+revoke all on private.code_lookup_failure from public, anon, authenticated, gongzhi_district;
+
 -- ---------------------------------------------------------------- function privileges
 revoke execute on function public.submit_suggestion_with_photos(text, text, text, text, bytea, bytea, text, text, jsonb),
   public.suggestion_photo_limits() from public, anon, authenticated, service_role;
@@ -241,6 +245,5 @@ grant execute on function public.submit_suggestion_with_photos(text, text, text,
   public.suggestion_photo_limits() to gongzhi_public;
 -- The box page reads the limits with its other public choices (communities, categories).
 grant execute on function public.suggestion_photo_limits() to gongzhi_auth;
-revoke all on private.code_lookup_failure from public, anon, authenticated, gongzhi_district;
 revoke execute on all functions in schema private from public;
 grant execute on function private.deliberation_ballot(text, text) to gongzhi_public;
