@@ -482,6 +482,30 @@ def audit_prune(days: int) -> None:
 
 
 @main.group()
+def photos() -> None:
+    """随手拍 photos: the store's housekeeping."""
+
+
+@photos.command("sweep")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@click.option("--grace-minutes", default=60, show_default=True, type=click.IntRange(min=10),
+              help="Never remove a file younger than this (a submission may still be committing).")
+def photos_sweep(dry_run: bool, grace_minutes: int) -> None:
+    """Remove photo rows whose subject is gone and stored files that no photo row names (the
+    folder store). Safe while the portal writes; safe to rerun."""
+    import datetime as dt
+
+    from gongzhi import db
+    from gongzhi.photos import sweep as job
+    with db.owner() as conn:
+        report = _domain(lambda: job.sweep(conn, grace=dt.timedelta(minutes=grace_minutes), dry_run=dry_run))
+    verb = "removed" if report.removed else "would remove"
+    click.echo(f"photo rows without their subject: {verb} {report.rows_orphaned}")
+    click.echo(f"files in the store: {report.files_seen}; no row names {report.files_orphaned + report.files_young}: "
+               f"{verb} {report.files_orphaned}, kept {report.files_young} younger than {grace_minutes} minutes")
+
+
+@main.group()
 def retention() -> None:
     """Personal data past its retention (个人信息保存期限): anonymise it."""
 

@@ -1118,6 +1118,50 @@ end;
 $$;
 
 --
+-- Name: code_client(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.code_client() RETURNS bytea
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select sha256(convert_to(private.request_sender(), 'UTF8')) $$;
+
+--
+-- Name: code_lookup_allowed(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.code_lookup_allowed(p_kind text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  me bytea := private.code_client();
+begin
+  perform pg_advisory_xact_lock(7404, hashtext(p_kind || encode(me, 'hex')));
+  if (select count(*) from private.code_lookup_failure f
+      where f.kind = p_kind and f.client = me
+        and f.at > now() - make_interval(mins => private.security_int('codes.failure_window_minutes', 15)))
+     >= private.security_int('codes.failures_per_client', 10) then
+    raise exception 'gongzhi:codes.too_many' using errcode = 'check_violation';
+  end if;
+end;
+$$;
+
+--
+-- Name: code_lookup_failed(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.code_lookup_failed(p_kind text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from private.code_lookup_failure f where f.at < now() - interval '1 day';
+  insert into private.code_lookup_failure (kind, client) values (p_kind, private.code_client());
+end;
+$$;
+
+--
 -- Name: community_whistle_counts(timestamp with time zone, timestamp with time zone, bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1343,11 +1387,13 @@ declare
   d public.deliberation;
   k bytea;
 begin
+  perform private.code_lookup_allowed('vote');
   select * into c from public.deliberation_code x
   where x.code_hash = encode(sha256(convert_to(upper(btrim(coalesce(p_code, ''))), 'UTF8')), 'hex')
   for update;
   if not found then
-    raise exception 'gongzhi:deliberation.bad_code';
+    perform private.code_lookup_failed('vote');
+    return;
   end if;
   select * into d from public.deliberation x where x.id = c.deliberation_id;
   if d.status <> 'voting' or current_date not between d.notice_from and d.notice_until then
@@ -4646,19 +4692,126 @@ end;
 $$;
 
 --
+-- Name: submit_suggestion_with_photos(text, text, text, text, bytea, bytea, text, text, jsonb); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb) RETURNS TABLE(id bigint, code text, photos jsonb)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $_$
+declare
+  wanted jsonb := coalesce(p_photos, '[]'::jsonb);
+  new_id bigint;
+  new_code text;
+  community_terr bigint;
+  max_bytes bigint := private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024;
+  entry jsonb;
+  ext text;
+  k_object text;
+  k_thumb text;
+  stored jsonb := '[]'::jsonb;
+begin
+  if jsonb_typeof(wanted) <> 'array' then
+    raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+  end if;
+  if jsonb_array_length(wanted) > private.security_int('suggestion.photos_per_message', 3) then
+    raise exception 'gongzhi:suggestion.photos_too_many' using errcode = 'check_violation';
+  end if;
+  select s.id, s.code into new_id, new_code
+    from public.submit_suggestion(p_community, p_category, p_kind, p_body, p_phone_enc, p_phone_bidx,
+                                  p_phone_masked, p_notice_version) s;
+  if jsonb_array_length(wanted) = 0 then
+    return query select new_id, new_code, stored;
+    return;
+  end if;
+  select g.terr into community_terr from public.suggestion g where g.id = new_id;
+  if (select count(*) from public.photo p
+      where p.subject_kind = 'suggestion' and p.terr = community_terr and p.created_by is null
+        and p.created_at > now() - interval '1 day') + jsonb_array_length(wanted)
+     > private.security_int('suggestion.photos_per_community_day', 200) then
+    raise exception 'gongzhi:suggestion.photos_community_busy' using errcode = 'check_violation';
+  end if;
+  for entry in select e from jsonb_array_elements(wanted) e loop
+    if jsonb_typeof(entry) is distinct from 'object' or coalesce(entry ->> 'name', '') !~ '^[0-9a-f]{32}$'
+       or jsonb_typeof(entry -> 'size_bytes') is distinct from 'number' or jsonb_typeof(entry -> 'width') is distinct from 'number'
+       or jsonb_typeof(entry -> 'height') is distinct from 'number' then
+      raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+    end if;
+    ext := case entry ->> 'content_type' when 'image/jpeg' then 'jpg' when 'image/png' then 'png'
+                                         when 'image/webp' then 'webp' end;
+    if ext is null then
+      raise exception 'gongzhi:photos.bad_type' using errcode = 'check_violation';
+    end if;
+    if (entry ->> 'size_bytes')::numeric > max_bytes then
+      raise exception 'gongzhi:suggestion.photo_too_large' using errcode = 'check_violation';
+    end if;
+    if (entry ->> 'size_bytes')::numeric < 1
+       or (entry ->> 'width')::numeric not between 1 and 20000
+       or (entry ->> 'height')::numeric not between 1 and 20000 then
+      raise exception 'gongzhi:suggestion.photo_bad' using errcode = 'check_violation';
+    end if;
+    k_object := format('suggestion/%s/%s.%s', new_id, entry ->> 'name', ext);
+    k_thumb := format('suggestion/%s/%s.thumb.jpg', new_id, entry ->> 'name');
+    insert into public.photo (subject_kind, subject_id, object_key, thumb_key, content_type, size_bytes, width, height)
+    values ('suggestion', new_id, k_object, k_thumb, entry ->> 'content_type', (entry ->> 'size_bytes')::integer,
+            (entry ->> 'width')::integer, (entry ->> 'height')::integer);
+    stored := stored || jsonb_build_array(jsonb_build_object('object_key', k_object, 'thumb_key', k_thumb));
+  end loop;
+  return query select new_id, new_code, stored;
+end;
+$_$;
+
+--
 -- Name: suggestion_by_code(text); Type: FUNCTION; Schema: public; Owner: -
 --
 
 CREATE FUNCTION public.suggestion_by_code(p_code text) RETURNS TABLE(community text, category_zh text, category_en text, kind text, received_at timestamp with time zone, status text, steps jsonb, reply text, replied_at timestamp with time zone)
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  perform private.code_lookup_allowed('tracking');
+  return query
+    select o.name, c.name_zh, c.name_en, s.kind, s.created_at, s.status, s.steps, s.reply, s.replied_at
+    from public.suggestion s
+    join public.org_unit o on o.id = s.org_unit_id
+    join public.category c on c.id = s.category_id
+    where s.tracking_hash = private.tracking_hash(p_code);
+  if not found then
+    perform private.code_lookup_failed('tracking');
+  end if;
+end;
+$$;
+
+--
+-- Name: suggestion_photo_limits(); Type: FUNCTION; Schema: public; Owner: -
+--
+
+CREATE FUNCTION public.suggestion_photo_limits() RETURNS TABLE(per_message integer, max_bytes bigint)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select o.name, c.name_zh, c.name_en, s.kind, s.created_at, s.status, s.steps, s.reply, s.replied_at
-  from public.suggestion s
-  join public.org_unit o on o.id = s.org_unit_id
-  join public.category c on c.id = s.category_id
-  where s.tracking_hash = private.tracking_hash(p_code)
+  select private.security_int('suggestion.photos_per_message', 3),
+         private.security_int('suggestion.photo_max_mb', 5)::bigint * 1024 * 1024
 $$;
+
+--
+-- Name: code_lookup_failure; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.code_lookup_failure (
+    kind text NOT NULL,
+    client bytea NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT code_lookup_failure_client_check CHECK ((octet_length(client) = 32)),
+    CONSTRAINT code_lookup_failure_kind_check CHECK ((kind = ANY (ARRAY['tracking'::text, 'vote'::text])))
+);
+
+--
+-- Name: TABLE code_lookup_failure; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.code_lookup_failure IS 'Look-ups of unknown tracking or vote codes in the last window: SHA-256 of the client address.';
 
 --
 -- Name: deliberation_key; Type: TABLE; Schema: private; Owner: -
@@ -8757,6 +8910,18 @@ ALTER TABLE ONLY public.work_calendar
     ADD CONSTRAINT work_calendar_pkey PRIMARY KEY (day);
 
 --
+-- Name: code_lookup_failure_at_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX code_lookup_failure_at_idx ON private.code_lookup_failure USING btree (at);
+
+--
+-- Name: code_lookup_failure_client_idx; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE INDEX code_lookup_failure_client_idx ON private.code_lookup_failure USING btree (kind, client, at);
+
+--
 -- Name: password_history_user_id_idx; Type: INDEX; Schema: private; Owner: -
 --
 
@@ -9637,6 +9802,12 @@ CREATE INDEX photo_subject_idx ON public.photo USING btree (subject_id, subject_
 --
 
 CREATE INDEX photo_subject_kind_idx ON public.photo USING btree (subject_kind);
+
+--
+-- Name: photo_suggestion_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_suggestion_day_idx ON public.photo USING btree (terr, created_at) WHERE (subject_kind = 'suggestion'::text);
 
 --
 -- Name: photo_terr_idx; Type: INDEX; Schema: public; Owner: -
@@ -12151,6 +12322,18 @@ CREATE TRIGGER suggestion_audit_update AFTER UPDATE ON public.suggestion REFEREN
 --
 
 CREATE TRIGGER suggestion_changed BEFORE UPDATE ON public.suggestion FOR EACH ROW EXECUTE FUNCTION private.suggestion_changed();
+
+--
+-- Name: suggestion suggestion_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_photos_deleted AFTER DELETE ON public.suggestion REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('suggestion');
+
+--
+-- Name: suggestion suggestion_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER suggestion_photos_moved AFTER UPDATE ON public.suggestion FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('suggestion');
 
 --
 -- Name: suggestion suggestion_status; Type: TRIGGER; Schema: public; Owner: -
@@ -16666,6 +16849,24 @@ REVOKE ALL ON FUNCTION private.check_status() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.check_unmask_grant() FROM PUBLIC;
 
 --
+-- Name: FUNCTION code_client(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.code_client() FROM PUBLIC;
+
+--
+-- Name: FUNCTION code_lookup_allowed(p_kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.code_lookup_allowed(p_kind text) FROM PUBLIC;
+
+--
+-- Name: FUNCTION code_lookup_failed(p_kind text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.code_lookup_failed(p_kind text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -17708,11 +17909,26 @@ REVOKE ALL ON FUNCTION public.submit_suggestion(p_community text, p_category tex
 GRANT ALL ON FUNCTION public.submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text) TO gongzhi_public;
 
 --
+-- Name: FUNCTION submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.submit_suggestion_with_photos(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text, p_photos jsonb) TO gongzhi_public;
+
+--
 -- Name: FUNCTION suggestion_by_code(p_code text); Type: ACL; Schema: public; Owner: -
 --
 
 REVOKE ALL ON FUNCTION public.suggestion_by_code(p_code text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.suggestion_by_code(p_code text) TO gongzhi_public;
+
+--
+-- Name: FUNCTION suggestion_photo_limits(); Type: ACL; Schema: public; Owner: -
+--
+
+REVOKE ALL ON FUNCTION public.suggestion_photo_limits() FROM PUBLIC;
+GRANT ALL ON FUNCTION public.suggestion_photo_limits() TO gongzhi_public;
+GRANT ALL ON FUNCTION public.suggestion_photo_limits() TO gongzhi_auth;
 
 --
 -- Name: TABLE mfa_factor; Type: ACL; Schema: private; Owner: -

@@ -33,10 +33,12 @@ def _open(where: str, photo_id: int | None) -> None:
     st.session_state[f"{where}_open"] = photo_id
 
 
-def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
-    """The photos of the `kind` row `subject_id` and a form to add one."""
+def show(user, kind: str, subject_id: int, staged: bool = False, editable: bool = True,
+         title: str = "photos.ui.title") -> None:
+    """The photos of the `kind` row `subject_id` and a form to add one; with `editable` False the
+    thumbnails and the opened photo only (a resident's photos on the triage board)."""
     where = f"photos_{kind}_{subject_id}"
-    st.markdown(f"**{t('photos.ui.title')}**")
+    st.markdown(f"**{t(title)}**")
     forms.show(where)
     rows = queries.photos(user, kind, subject_id)
     linked = queries.linked(user, kind, subject_id) if kind in queries.LINKED_BY else []
@@ -49,7 +51,7 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
         cols = st.columns(COLUMNS)
         for i, row in enumerate(group):
             with cols[i % COLUMNS]:
-                _thumbnail(user, row, where)
+                _thumbnail(user, row, where, editable)
     _linked(user, linked, where)
     opened = st.session_state.get(f"{where}_open")
     if opened is not None and any(r["id"] == opened for r in [*rows, *linked]):
@@ -60,6 +62,9 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
         else:
             st.image(body, width="stretch")
             st.button(t("photos.ui.close"), key=f"{where}_close", on_click=_open, args=(where, None))
+    if not editable:
+        st.caption(t("photos.ui.privacy"))
+        return
     with st.form(f"{where}_form", clear_on_submit=True):
         st.file_uploader(t("photos.ui.file", mb=queries.max_mb(user)), type=["jpg", "jpeg", "png", "webp"], key=f"{where}_file")
         if staged:
@@ -70,13 +75,16 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
     st.caption(t("photos.ui.privacy"))
 
 
-def _thumbnail(user, row: dict, where: str) -> None:
+def _thumbnail(user, row: dict, where: str, editable: bool = True) -> None:
     try:
         body, _ctype = queries.image(user, row["id"], thumb=True)
     except DomainError as exc:
         st.caption(t(exc.key, **exc.params))
         return
     st.image(body, caption=row["caption"] or None, width="stretch")
+    if not editable:
+        st.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))
+        return
     open_col, remove_col = st.columns(2)
     open_col.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))
     remove_col.button(t("photos.ui.remove"), key=f"{where}_remove_{row['id']}", on_click=_remove,

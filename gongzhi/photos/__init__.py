@@ -5,5 +5,5 @@ the demand or event it became: `queries.linked`). `images` cleans an upload, `st
 `public.photo` decides who attaches and who sees (docs/photos.md)."""
 
 # The kinds of row a photo may be attached to (private.photo_subject holds the same list).
-KINDS = ("demand", "event", "milestone", "visit", "finding")
+KINDS = ("demand", "event", "milestone", "visit", "finding", "suggestion")
 STAGES = ("before", "after")
