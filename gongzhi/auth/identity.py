@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from gongzhi import db, security_settings
-from gongzhi.errors import DomainError
+from gongzhi.errors import DomainError, translated
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,13 @@ class Identity:
     def one_transaction(self, keep_on: tuple[type[BaseException], ...] = ()):
         """Every `session()` of this user inside joins one transaction (see db.one_transaction)."""
         return db.one_transaction(self.user_id, self.claims, keep_on)
+
+    def write(self, work, constraints: dict[str, str] | None = None):
+        """`work(conn)` in one transaction as this user (what it reads through other `session()`
+        calls joins it); database refusals become DomainErrors, a constraint named in
+        `constraints` as its i18n key (`errors.translated`)."""
+        with translated(constraints), self.one_transaction(), self.session() as conn:
+            return work(conn)
 
     def password_days_left(self, now: datetime) -> int | None:
         """Whole days until the password expires, when that is within the warning period; else None."""

@@ -10,10 +10,9 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 
-import psycopg
 
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError
 from gongzhi.fieldwork.forms import _text
 from gongzhi.lists.fields import FieldError
 from gongzhi.lists.forms import FormError
@@ -66,14 +65,6 @@ class CampaignForm:
                 "rounds_per_grid": rounds}
 
 
-def _run(user: Identity, work):
-    try:
-        with user.one_transaction(), user.session() as conn:
-            return work(conn)
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
-
-
 def create(user: Identity, form: CampaignForm) -> int:
     """A new campaign; row-level security refuses a territory that is not the user's to set."""
     row = form.clean()
@@ -83,7 +74,7 @@ def create(user: Identity, form: CampaignForm) -> int:
             """insert into public.campaign (org_unit_id, name, items, starts_on, ends_on, grids, rounds_per_grid)
                values (%(org_unit_id)s, %(name)s, %(items)s, %(starts_on)s, %(ends_on)s, %(grids)s,
                        %(rounds_per_grid)s) returning id""", row).fetchone()["id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 def close(user: Identity, campaign_id: int) -> int:
@@ -94,7 +85,7 @@ def close(user: Identity, campaign_id: int) -> int:
         if row is None:
             raise DomainError("campaigns.cannot_close")
         return row["id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 def units(user: Identity) -> list[dict]:

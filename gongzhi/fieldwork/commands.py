@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-import psycopg
 
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError
 from gongzhi.fieldwork.forms import FindingForm, PersonForm, RoundForm
 from gongzhi.lists.fields import FieldError
 from gongzhi.lists.forms import FormError
 from gongzhi.personal import sealed_columns
-
-
-def _run(user: Identity, work):
-    try:
-        with user.one_transaction(), user.session() as conn:
-            return work(conn)
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
 
 
 def add_person(user: Identity, form: PersonForm) -> int:
@@ -32,14 +23,14 @@ def add_person(user: Identity, form: PersonForm) -> int:
         return conn.execute(
             f"insert into public.care_person ({', '.join(cols)}) values ({', '.join('%(' + c + ')s' for c in cols)})"
             " returning id", row).fetchone()["id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 def set_active(user: Identity, person_id: int, active: bool) -> None:
     def work(conn):
         if conn.execute("update public.care_person set active = %s where id = %s", (active, person_id)).rowcount != 1:
             raise DomainError("fieldwork.not_found")
-    _run(user, work)
+    user.write(work)
 
 
 def _report(conn, visit: dict, finding: dict) -> dict:
@@ -93,7 +84,7 @@ def log_round(user: Identity, form: RoundForm) -> int:
                 (visit_id, finding["what"], finding["campaign_item"], finding["outcome"],
                  links["demand_id"], links["event_id"]))
         return visit_id
-    return _run(user, work)
+    return user.write(work)
 
 
 def report_up(user: Identity, finding_id: int, outcome: str, category_id: int | None) -> int:
@@ -115,7 +106,7 @@ def report_up(user: Identity, finding_id: int, outcome: str, category_id: int | 
         conn.execute("update public.finding set outcome = %s, demand_id = %s, event_id = %s where id = %s",
                      (outcome, links["demand_id"], links["event_id"], finding_id))
         return links["demand_id"] or links["event_id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 def set_campaign(user: Identity, org_unit_id: int, name: str, items: list[str], starts_on: dt.date,
@@ -138,7 +129,7 @@ def set_campaign(user: Identity, org_unit_id: int, name: str, items: list[str], 
             """insert into public.campaign (org_unit_id, name, items, starts_on, ends_on)
                values (%s, %s, %s, %s, %s) returning id""",
             (org_unit_id, name, items, starts_on, ends_on)).fetchone()["id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 __all__ = ["FindingForm", "PersonForm", "RoundForm", "add_person", "log_round", "report_up", "set_active",

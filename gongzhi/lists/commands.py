@@ -10,11 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-import psycopg
 from psycopg import sql
 
 from gongzhi.auth import Identity
-from gongzhi.errors import DomainError, from_db
+from gongzhi.errors import DomainError
 from gongzhi.lists import forms
 from gongzhi.lists.fields import URGENCY
 from gongzhi.lists import queries
@@ -28,16 +27,6 @@ class LikelyDuplicates(DomainError):
     def __init__(self, rows: list[dict]):
         super().__init__("lists.duplicate.warning", n=len(rows))
         self.rows = rows
-
-
-def _run(user: Identity, work):
-    """`work(conn)` in one transaction as `user` (what it reads through other `user.session()`
-    calls joins it); database refusals become DomainErrors."""
-    try:
-        with user.one_transaction(), user.session() as conn:
-            return work(conn)
-    except psycopg.Error as exc:
-        raise from_db(exc) from None
 
 
 def create(user: Identity, list_name: str, raw: Mapping[str, Any], check_duplicates: bool = False) -> int:
@@ -57,7 +46,7 @@ def create(user: Identity, list_name: str, raw: Mapping[str, Any], check_duplica
             sql.SQL("insert into public.{} ({}) values ({}) returning id").format(
                 sql.Identifier(spec(list_name).table), sql.SQL(", ").join(map(sql.Identifier, columns)),
                 sql.SQL(", ").join(sql.Placeholder(c) for c in columns)), clean).fetchone()["id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 def update(user: Identity, list_name: str, row_id: int, raw: Mapping[str, Any]) -> None:
@@ -76,7 +65,7 @@ def update(user: Identity, list_name: str, row_id: int, raw: Mapping[str, Any]) 
             {**clean, "id": row_id}).rowcount
         if done != 1:
             raise DomainError("lists.not_found")
-    _run(user, work)
+    user.write(work)
 
 
 def change_status(user: Identity, list_name: str, ids: list[int], to_status: str) -> int:
@@ -110,7 +99,7 @@ def change_status(user: Identity, list_name: str, ids: list[int], to_status: str
         if changed != len(moving):
             raise DomainError("error.forbidden")
         return changed
-    return _run(user, work)
+    return user.write(work)
 
 
 def _ids(ids: list[int]) -> str:
@@ -136,7 +125,7 @@ def link_duplicate(user: Identity, demand_id: int, raw: Mapping[str, Any]) -> No
         if conn.execute("update public.demand set description = %s, urgency = %s where id = %s",
                         (description, urgency, demand_id)).rowcount != 1:
             raise DomainError("error.forbidden")
-    _run(user, work)
+    user.write(work)
 
 
 # ---------------------------------------------------------------- projects
@@ -154,13 +143,13 @@ def create_project(user: Identity, raw: Mapping[str, Any], demand_ids: list[int]
                 sql.SQL(", ").join(sql.Placeholder(c) for c in columns)), clean).fetchone()["id"]
         _link(conn, project_id, demand_ids, resource_ids)
         return project_id
-    return _run(user, work)
+    return user.write(work)
 
 
 def link_to_project(user: Identity, project_id: int, demand_ids: list[int] = (),
                     resource_ids: list[int] = ()) -> None:
     """Add demands and resources to an existing project."""
-    _run(user, lambda conn: _link(conn, project_id, demand_ids, resource_ids))
+    user.write(lambda conn: _link(conn, project_id, demand_ids, resource_ids))
 
 
 def _link(conn, project_id: int, demand_ids, resource_ids) -> None:
@@ -185,7 +174,7 @@ def update_progress(user: Identity, project_id: int, raw: Mapping[str, Any]) -> 
         if conn.execute("update public.project set progress = %(progress)s, spent = %(spent)s where id = %(id)s",
                         {**clean, "id": project_id}).rowcount != 1:
             raise DomainError("lists.not_found")
-    _run(user, work)
+    user.write(work)
 
 
 def add_milestone(user: Identity, project_id: int, raw: Mapping[str, Any]) -> int:
@@ -199,7 +188,7 @@ def add_milestone(user: Identity, project_id: int, raw: Mapping[str, Any]) -> in
                values (%(project)s, %(title)s, %(due_date)s,
                        (select coalesce(max(position), 0) + 1 from public.project_milestone where project_id = %(project)s))
                returning id""", {**clean, "project": project_id}).fetchone()["id"]
-    return _run(user, work)
+    return user.write(work)
 
 
 def set_milestone_done(user: Identity, milestone_id: int, done: bool) -> None:
@@ -207,4 +196,4 @@ def set_milestone_done(user: Identity, milestone_id: int, done: bool) -> None:
         if conn.execute("update public.project_milestone set done_at = case when %s then coalesce(done_at, now()) end"
                         " where id = %s", (done, milestone_id)).rowcount != 1:
             raise DomainError("lists.not_found")
-    _run(user, work)
+    user.write(work)

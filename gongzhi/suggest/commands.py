@@ -30,9 +30,6 @@ class Submitted:
     code: str    # the tracking code, shown once to the resident
 
 
-_translated = translated
-
-
 def submit(community: str, category: str, kind: str, body: str, phone: str | None, notice_seen: bool,
            sender: str, photos: list[bytes] | tuple[bytes, ...] = (), store: PhotoStore | None = None) -> Submitted:
     """A resident's message to `community` (its code), with up to the district's number of
@@ -53,7 +50,7 @@ def submit(community: str, category: str, kind: str, body: str, phone: str | Non
     except BadValue as exc:
         raise DomainError(exc.key) from None
     photos = [p for p in photos if p is not None]
-    with _translated(), db.as_public() as conn:
+    with translated(), db.as_public() as conn:
         limits = conn.execute("select per_message, max_bytes from public.suggestion_photo_limits()").fetchone()
         if len(photos) > limits["per_message"]:
             raise DomainError("suggestion.photos_limit", n=limits["per_message"])
@@ -103,15 +100,10 @@ def _update(conn, suggestion_id: int, sets: str, params: dict) -> None:
         raise DomainError("error.forbidden")
 
 
-def _run(user: Identity, work):
-    with _translated(), user.one_transaction(), user.session() as conn:
-        return work(conn)
-
-
 def reply(user: Identity, suggestion_id: int, text: str) -> None:
     """Answer the resident (受理): the reply is shown by code; a new message becomes accepted."""
     body = _reply_text(text, required=True)
-    _run(user, lambda conn: _update(
+    user.write(lambda conn: _update(
         conn, suggestion_id, "reply = %(reply)s, status = case when status = 'received' then 'accepted' else status end",
         {"reply": body}))
 
@@ -119,7 +111,7 @@ def reply(user: Identity, suggestion_id: int, text: str) -> None:
 def close(user: Identity, suggestion_id: int, text: str) -> None:
     """Close the message with a reply (办结答复)."""
     body = _reply_text(text, required=True)
-    _run(user, lambda conn: _update(conn, suggestion_id, "reply = %(reply)s, status = 'closed'", {"reply": body}))
+    user.write(lambda conn: _update(conn, suggestion_id, "reply = %(reply)s, status = 'closed'", {"reply": body}))
 
 
 def to_demand(user: Identity, suggestion_id: int, grid_id: int, title: str, urgency: str = "normal",
@@ -147,7 +139,7 @@ def to_demand(user: Identity, suggestion_id: int, grid_id: int, title: str, urge
         _update(conn, suggestion_id, "status = 'demand', demand_id = %(demand)s, reply = coalesce(%(reply)s, reply)",
                 {"demand": demand_id, "reply": body})
         return demand_id
-    return _run(user, work)
+    return user.write(work)
 
 
 def to_event(user: Identity, suggestion_id: int, grid_id: int, title: str, address: str,
@@ -176,7 +168,7 @@ def to_event(user: Identity, suggestion_id: int, grid_id: int, title: str, addre
         _update(conn, suggestion_id, "status = 'event', event_id = %(event)s, reply = coalesce(%(reply)s, reply)",
                 {"event": event_id, "reply": body})
         return event_id
-    return _run(user, work)
+    return user.write(work)
 
 
 def merge(user: Identity, suggestion_id: int, *, into_suggestion: int | None = None, into_demand: int | None = None,
@@ -189,7 +181,7 @@ def merge(user: Identity, suggestion_id: int, *, into_suggestion: int | None = N
         raise DomainError("suggestion.merge_one_target")
     column, target = chosen[0]
     body = _reply_text(text)
-    _run(user, lambda conn: _update(
+    user.write(lambda conn: _update(
         conn, suggestion_id, f"status = 'merged', {column} = %(target)s, reply = coalesce(%(reply)s, reply)",
         {"target": target, "reply": body}))
 
@@ -198,7 +190,7 @@ def to_deliberation(user: Identity, suggestion_id: int, deliberation_id: int, te
     """The 五议 seam: link the message to the agenda item `deliberation_id` made of it (status
     deliberation). The deliberation feature creates the item and calls this in its transaction."""
     body = _reply_text(text)
-    _run(user, lambda conn: _update(
+    user.write(lambda conn: _update(
         conn, suggestion_id, "status = 'deliberation', deliberation_id = %(item)s, reply = coalesce(%(reply)s, reply)",
         {"item": deliberation_id, "reply": body}))
 
@@ -211,7 +203,7 @@ def to_agenda(user: Identity, suggestion_id: int, title: str, text: str | None =
     from gongzhi.i18n import t
 
     with user.one_transaction():
-        with _translated(), user.session() as conn:
+        with translated(), user.session() as conn:
             row = conn.execute("select community_id, body from public.suggestion where id = %s",
                                (suggestion_id,)).fetchone()
         if row is None:
@@ -226,7 +218,7 @@ def to_agenda(user: Identity, suggestion_id: int, title: str, text: str | None =
 def reopen(user: Identity, suggestion_id: int, text: str) -> None:
     """Take a closed message up again (the resident was not satisfied)."""
     body = _reply_text(text, required=True)
-    _run(user, lambda conn: _update(conn, suggestion_id, "status = 'accepted', reply = %(reply)s", {"reply": body}))
+    user.write(lambda conn: _update(conn, suggestion_id, "status = 'accepted', reply = %(reply)s", {"reply": body}))
 
 
 CODE = re.compile(r"^[23456789ABCDEFGHJKMNPQRSTUVWXYZ]{10}$")
