@@ -1757,7 +1757,7 @@ CREATE FUNCTION private.end_demo_mode() RETURNS boolean
     SET search_path TO ''
     AS $$
 begin
-  if auth.uid() is not null and coalesce(private.admin_capability(), '') not in ('system', 'security') then
+  if not private.owner_writes() and coalesce(private.admin_capability(), '') not in ('system', 'security') then
     raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
   end if;
   update public.security_setting set value = 'false'::jsonb, updated_by = auth.uid(), updated_at = now()
@@ -1830,7 +1830,7 @@ CREATE FUNCTION private.escalate_overdue(clock_at timestamp with time zone) RETU
     AS $$
 declare
   n integer;
-  clock timestamptz := case when auth.uid() is null then clock_at else least(clock_at, now()) end;
+  clock timestamptz := case when private.owner_writes() then clock_at else least(clock_at, now()) end;
 begin
   with flagged as (
     update public.event e set escalated_at = clock
@@ -2029,7 +2029,7 @@ CREATE FUNCTION private.guard_demo_mode() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_op <> 'DELETE' and new.key = 'demo_mode' and new.value = 'true'::jsonb and auth.uid() is not null then
+  if tg_op <> 'DELETE' and new.key = 'demo_mode' and new.value = 'true'::jsonb and not private.owner_writes() then
     raise exception 'gongzhi:security_setting.demo_on' using errcode = 'check_violation';
   end if;
   return case when tg_op = 'DELETE' then old else new end;
@@ -3168,7 +3168,7 @@ CREATE FUNCTION private.protect_admin_staff_row() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if auth.uid() is not null and old.user_id is distinct from auth.uid()
+  if not private.owner_writes() and old.user_id is distinct from auth.uid()
      and exists (select from public.admin_grant g where g.user_id = old.user_id) then
     raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
   end if;
@@ -3916,7 +3916,7 @@ CREATE FUNCTION private.stamp_created_by() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if coalesce(current_setting('request.jwt.claims', true), '') = '' then
+  if private.owner_writes() then
     return new;
   end if;
   if tg_op = 'INSERT' then

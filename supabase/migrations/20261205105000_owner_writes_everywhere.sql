@@ -3,11 +3,12 @@
 -- as an API role the portal (or PostgREST) set. `private.is_system()` asked `current_user`, which
 -- inside any security definer function is the owner, so a write a client made through a definer
 -- function passed every guard that asked it; `private.owner_writes()` read the role set for the
--- request but named four API roles and trusted every other one. Both are replaced by one rule that
--- names the owner instead of listing the roles that are not, and the whistle guards and the
--- capacity guard call it. Writes the database derives in its own triggers (a consult moving the
--- event, a reopening counted on the lead department) pass the guards' "who may" checks through
--- `private.written_by_trigger()`, never their stamps.
+-- request but named four API roles and trusted every other one; other guards took "no signed-in
+-- user" or "no request claims" for the owner. One rule now names the owner instead of listing the
+-- roles that are not, and every one of those guards calls it. Writes the database derives in its
+-- own triggers (a consult moving its event, a reopening counted on the lead department, a match
+-- booking capacity) pass the guards' "who may" checks through `private.written_by_trigger()`,
+-- never their stamps.
 
 -- ---------------------------------------------------------------- helpers
 -- Whether the statement comes from the owner's own connection rather than from a client role. The
@@ -242,6 +243,93 @@ begin
     raise exception 'gongzhi:resource.allocated_by_matches' using errcode = 'insufficient_privilege';
   end if;
   return new;
+end;
+$$;
+
+-- The same rule, spelled "no signed-in user" or "no request claims": an API role without a user
+-- (the sign-in role, the public forms, anon) is a client too.
+
+-- created_by is the signed-in user on insert and never changes afterwards, except from the owner's
+-- connection.
+create or replace function private.stamp_created_by() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if private.owner_writes() then
+    return new;
+  end if;
+  if tg_op = 'INSERT' then
+    new.created_by := auth.uid();
+  else
+    new.created_by := old.created_by;
+  end if;
+  return new;
+end;
+$$;
+
+-- Demo mode: a client may turn it off, never on (the demo loader, from the owner's connection, turns
+-- it on). Once it is off or gone, every account still on the demo password must change it.
+create or replace function private.guard_demo_mode() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if tg_op <> 'DELETE' and new.key = 'demo_mode' and new.value = 'true'::jsonb and not private.owner_writes() then
+    raise exception 'gongzhi:security_setting.demo_on' using errcode = 'check_violation';
+  end if;
+  return case when tg_op = 'DELETE' then old else new end;
+end;
+$$;
+
+-- An administrator's account is changed or removed only by the deployer (the owner's connection), so
+-- no administrator can take over another's account (their own is protected_own_staff_row's business).
+create or replace function private.protect_admin_staff_row() returns trigger
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if not private.owner_writes() and old.user_id is distinct from auth.uid()
+     and exists (select from public.admin_grant g where g.user_id = old.user_id) then
+    raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
+  end if;
+  return case when tg_op = 'DELETE' then old else new end;
+end;
+$$;
+
+-- Demo mode goes off when a district loads its own org tree (the system administrator's job) or on
+-- the security settings page (the security administrator's), and from the owner's connection (the
+-- command line). True when demo mode was on.
+create or replace function private.end_demo_mode() returns boolean
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if not private.owner_writes() and coalesce(private.admin_capability(), '') not in ('system', 'security') then
+    raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
+  end if;
+  update public.security_setting set value = 'false'::jsonb, updated_by = auth.uid(), updated_at = now()
+  where key = 'demo_mode' and value = 'true'::jsonb;
+  return found;
+end;
+$$;
+
+-- Flags open events whose step deadline passed by `clock_at` (the real clock for every client, so
+-- nobody escalates the future; the owner's jobs and tests may pass their own), and records it in
+-- their timelines: the street sees them flagged.
+create or replace function private.escalate_overdue(clock_at timestamptz) returns integer
+language plpgsql security definer set search_path = ''
+as $$
+declare
+  n integer;
+  clock timestamptz := case when private.owner_writes() then clock_at else least(clock_at, now()) end;
+begin
+  with flagged as (
+    update public.event e set escalated_at = clock
+    where e.closed_at is null and e.escalated_at is null and e.deadline < clock
+    returning e.id, e.terr, e.step
+  ), logged as (
+    insert into public.event_timeline (event_id, terr, at, kind, step)
+    select id, terr, clock, 'escalate', step from flagged returning 1
+  )
+  select count(*) into n from logged;
+  return n;
 end;
 $$;
 

@@ -43,7 +43,7 @@ def refusal(conn, sql: str, params=None) -> str | None:
     try:
         with conn.transaction():
             conn.execute(sql, params)
-    except (pgerr.RaiseException, pgerr.InsufficientPrivilege) as exc:
+    except (pgerr.RaiseException, pgerr.InsufficientPrivilege, pgerr.CheckViolation) as exc:
         return str(exc).split("\n")[0]
     return None
 
@@ -84,14 +84,17 @@ def test_a_signed_in_request_is_no_owner_through_a_definer_function(conn):
 
 def test_one_rule_and_no_other_spelling_of_it(conn):
     """No function body asks `current_user` (or the session's user) who writes, restates a list of
-    API roles against the request's role, or calls the retired `private.is_system()`."""
+    API roles against the request's role, takes "no signed-in user" or "no request claims" for the
+    owner, or calls the retired `private.is_system()`."""
     rows = conn.execute("""
         select n.nspname || '.' || p.proname as name, p.prosrc from pg_proc p
         join pg_namespace n on n.oid = p.pronamespace
         where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname not like 'pg\\_%'
     """).fetchall()
     forbidden = re.compile(r"\b(current_user|current_role|session_user|user\s*::)\b|\bis_system\s*\("
-                           r"|current_setting\s*\(\s*'role'[^)]*\)\s*[^;]{0,40}?\b(not\s+in|<>|!=)", re.I)
+                           r"|current_setting\s*\(\s*'role'[^)]*\)\s*[^;]{0,40}?\b(not\s+in|<>|!=)"
+                           r"|\b(auth|private)\.uid\(\)\s+is\s+(not\s+)?null"
+                           r"|'request\.jwt\.claims'\s*,\s*true\s*\)\s*,\s*''\s*\)\s*=\s*''", re.I)
     offenders = sorted(r["name"] for r in rows if r["name"] != "private.owner_writes" and forbidden.search(r["prosrc"]))
     assert offenders == []
     assert one(conn, "select to_regprocedure('private.is_system()') as f")["f"] is None
@@ -279,3 +282,71 @@ def test_a_match_still_books_capacity(conn):
     conn.execute("insert into public.match (demand_id, resource_id, quantity) values (%s, %s, 2)", (demand, resource))
     act_as_owner(conn)
     assert matching.allocated(conn, resource) == 2
+
+
+# ---------------------------------------------------------------- a request without a signed-in user
+
+NO_USER_ROLES = ("gongzhi_auth", "gongzhi_public", "anon")
+
+
+def as_no_user(conn, role: str) -> None:
+    """A request as `role` that carries no user: the sign-in role has no claims, the public forms and
+    anon the anon claims."""
+    conn.execute("select set_config('request.jwt.claims', %s, true)", ("" if role == "gongzhi_auth" else '{"role":"anon"}',))
+    conn.execute(f"set local role {role}")
+
+
+@pytest.mark.parametrize("role", NO_USER_ROLES)
+def test_created_by_is_not_kept_for_a_request_without_a_user(conn, role):
+    grid = unit_id(conn, HOME_GRID)
+    other = user_id(conn, "district")
+    probe = definer(conn, f"""
+        insert into public.demand (org_unit_id, category_id, title, created_by)
+        values ({grid}, (select min(id) from public.category), '测试需求', '{other}') returning id into made;
+        return made;""", "bigint", "made bigint;")
+    as_no_user(conn, role)
+    demand = one(conn, f"select {probe} as id")["id"]
+    act_as_owner(conn)
+    assert one(conn, "select created_by from public.demand where id = %s", (demand,))["created_by"] is None
+
+
+@pytest.mark.parametrize("role", NO_USER_ROLES)
+def test_demo_mode_is_not_turned_on_by_a_request_without_a_user(conn, role):
+    probe = definer(conn, """
+        insert into public.security_setting (key, value) values ('demo_mode', 'true')
+        on conflict (key) do update set value = excluded.value;""")
+    conn.execute("update public.security_setting set value = 'false' where key = 'demo_mode'")
+    as_no_user(conn, role)
+    assert refusal(conn, f"select {probe}") == "gongzhi:security_setting.demo_on"
+
+
+@pytest.mark.parametrize("role", NO_USER_ROLES)
+def test_demo_mode_is_not_ended_by_a_request_without_a_user(conn, role):
+    probe = definer(conn, "return private.end_demo_mode();", "boolean")
+    as_no_user(conn, role)
+    assert refusal(conn, f"select {probe}") == "gongzhi:error.forbidden"
+
+
+@pytest.mark.parametrize("role", NO_USER_ROLES)
+def test_an_administrators_account_is_not_changed_by_a_request_without_a_user(conn, role):
+    admin = user_id(conn, "system")
+    probe = definer(conn, f"update public.staff set display_name = '冒名' where user_id = '{admin}';")
+    as_no_user(conn, role)
+    assert refusal(conn, f"select {probe}") == "gongzhi:admin.account_protected"
+
+
+@pytest.mark.parametrize("role", NO_USER_ROLES)
+def test_a_request_without_a_user_escalates_nothing_ahead_of_time(conn, role):
+    event = home_event(conn)
+    probe = definer(conn, "perform private.escalate_overdue(now() + interval '1 year');")
+    as_no_user(conn, role)
+    conn.execute(f"select {probe}")
+    act_as_owner(conn)
+    assert one(conn, "select escalated_at from public.event where id = %s", (event,))["escalated_at"] is None
+
+
+def test_the_owner_still_escalates_at_the_clock_it_passes(conn):
+    event = home_event(conn)
+    act_as_owner(conn)
+    conn.execute("select private.escalate_overdue(now() + interval '1 year')")
+    assert one(conn, "select escalated_at > now() as later from public.event where id = %s", (event,))["later"] is True
