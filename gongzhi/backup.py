@@ -6,9 +6,16 @@ dumps. A restore checks the whole file before it touches anything, loads it into
 database, checks every table's row count against the manifest, applies the migrations newer than
 the backup, and only then puts the scratch database in place of the target: a bad file or a
 failed restore leaves the target as it was.
+
+A backup is written in a hidden working folder beside its final place and renamed into place only
+when whole: a full disk or a failed pg_dump leaves no file a restore or `prune` would take for a
+backup, and the older backups stay. Each run of the backup job is recorded (`record`) as a `backup`
+entry of the security log, which the system administrator's home (`last_backup`) and `doctor`
+read: a failed backup is shown there until a later one succeeds.
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -34,6 +41,9 @@ MANIFEST = "manifest.json"
 ARCHIVE = "database.dump"
 PREFIX = "gongzhi-"
 SUFFIX = ".backup"
+# What a write to a full disk (or a full quota) says, from Python and from pg_dump.
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded")
 # Schemas of a hosted Supabase project that are Supabase's own, not ours to dump or restore.
 SUPABASE_SCHEMAS = ("public", "private", "supabase_migrations")
 
@@ -110,8 +120,9 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc)
     target = out.resolve() if out else folder / f"{PREFIX}{stamp:%Y%m%d-%H%M%S-%f}{SUFFIX}"
-    work = Path(tempfile.mkdtemp(prefix=".backup-", dir=folder))
+    work = None
     try:
+        work = Path(tempfile.mkdtemp(prefix=".backup-", dir=folder))
         with psycopg.connect(url, autocommit=True) as conn:
             schemas = _schemas(conn)
             conn.execute("begin isolation level repeatable read read only")
@@ -136,11 +147,58 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
             raw.flush()
             os.fsync(raw.fileno())
         staging.replace(target)
+    except OSError as exc:
+        if exc.errno in DISK_FULL_ERRNOS:
+            raise _disk_full(folder, work) from None
+        raise
+    except DomainError as exc:
+        if exc.key == "backup.dump_failed" and any(text in exc.params.get("detail", "") for text in DISK_FULL_TEXT):
+            raise _disk_full(folder, work) from None
+        raise
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     if out is None and keep is not None:
         prune(folder, keep)
     return target, manifest
+
+
+def _disk_full(folder: Path, work: Path | None) -> DomainError:
+    """The refusal for a backup folder whose disk is full, with what is free there once the
+    half-written archive in `work` is removed."""
+    if work is not None:
+        shutil.rmtree(work, ignore_errors=True)
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        free = 0
+    return DomainError("backup.disk_full", folder=str(folder), free_mb=f"{free / (1 << 20):.1f}")
+
+
+def record(url: str, *, made: tuple[Path, Manifest] | None = None, error: DomainError | None = None) -> None:
+    """Record one run of the backup job as a `backup` entry of the security log of the database at
+    `url` (its owner): the file made, or the refusal (its i18n key and parameters, so that it is
+    shown in each reader's language)."""
+    if made is not None:
+        path, manifest = made
+        entry = {"object": path.name, "details": {"ok": True, "bytes": manifest.archive_bytes,
+                                                  "rows": sum(manifest.tables.values()),
+                                                  "schema_version": manifest.schema_version}}
+    else:
+        entry = {"object": "-", "details": {"ok": False, "problem": error.key,
+                                            "params": {k: str(v) for k, v in error.params.items()}}}
+    with psycopg.connect(url, autocommit=True) as conn:
+        security_log.append(conn, "backup", client="gongzhi backup", **entry)
+
+
+def last_backup(user) -> dict | None:
+    """The newest run of the backup job as the system administrator reads it: at, ok, and the
+    problem (an i18n key with its parameters); None when there is none or `user` may not read it."""
+    with user.session() as conn:
+        row = conn.execute("select * from private.last_backup()").fetchone()
+    if row is None:
+        return None
+    return {"at": row["at"], "ok": bool(row["ok"]), "problem": row["problem"], "params": dict(row["params"] or {})}
 
 
 def prune(folder: Path, keep: int) -> list[Path]:

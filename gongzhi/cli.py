@@ -99,10 +99,22 @@ def portal_login() -> None:
 @click.option("--keep", type=click.IntRange(1), default=None,
               help="Keep only the newest N backups in the backup folder (without FILE).")
 def backup_command(file: Path | None, keep: int | None) -> None:
-    """Write a consistent online backup (pg_dump archive + manifest) to FILE or the backup folder."""
+    """Write a consistent online backup (pg_dump archive + manifest) to FILE or the backup folder;
+    the outcome, good or failed, is recorded in the security log (exit 1 when it failed)."""
     from gongzhi import backup as ops
     from gongzhi.db import connection
-    path, manifest = _domain(lambda: ops.backup(connection.server_url(), file, keep=keep))
+    from gongzhi.errors import DomainError
+    url = _domain(connection.server_url)
+
+    def run():
+        try:
+            made = ops.backup(url, file, keep=keep)
+        except DomainError as exc:
+            _recorded(lambda: ops.record(url, error=exc))
+            raise
+        _recorded(lambda: ops.record(url, made=made))
+        return made
+    path, manifest = _domain(run)
     click.echo(f"{path}  schema {manifest.schema_version}, {len(manifest.tables)} tables,"
                f" {sum(manifest.tables.values())} rows, {manifest.archive_bytes} bytes")
 
@@ -127,6 +139,17 @@ def restore_command(file: Path, force: bool, yes: bool) -> None:
     manifest = _domain(lambda: ops.restore(file, url, force=force))
     click.echo(f"restored schema {manifest.schema_version} ({sum(manifest.tables.values())} rows checked),"
                " then migrated to the newest schema")
+
+
+def _recorded(action) -> None:
+    """Record an outcome; a database that cannot take the entry (unreachable, older schema) is a
+    warning, not a second failure."""
+    import psycopg
+    try:
+        action()
+    except psycopg.Error as exc:
+        from gongzhi.i18n import t
+        click.echo("WARNING: " + t("backup.not_recorded", detail=str(exc).strip()[:200]), err=True)
 
 
 def _domain(action):
@@ -323,6 +346,14 @@ def whistle_escalate() -> None:
     click.echo(f"escalated {commands.escalate_due()} event(s)")
 
 
+@whistle.command("flags")
+def whistle_flags() -> None:
+    """Recompute the stored fake-fix flags (真改了吗) of the whole district, which the supervision
+    board and the dashboard read with their freshness (数据截至). Run it every 5 minutes (cron)."""
+    from gongzhi.whistle import flags
+    click.echo(f"stored {flags.refresh()} flag(s)")
+
+
 @main.command()
 def notify() -> None:
     """Queue what happened (new whistles, red steps, escalations) and send the pending notifications to
@@ -387,6 +418,7 @@ def publish_command(out_dir: Path) -> None:
     done = _domain(lambda: publish.publish(publish.source_url(), out_dir))
     click.echo(f"wrote {done.files} files ({done.pages} pages; sections: {', '.join(done.sections)})"
                f" to {done.out} in {done.seconds} s")
+    click.echo(publish.as_of_line(done))
 
 
 @main.command("replicas")
@@ -447,6 +479,30 @@ def audit_prune(days: int) -> None:
     with db.owner() as conn:
         removed, first = _domain(lambda: security_log.prune(conn, days))
     click.echo(f"removed {removed} entries; the chain now begins at entry {first}")
+
+
+@main.group()
+def photos() -> None:
+    """随手拍 photos: the store's housekeeping."""
+
+
+@photos.command("sweep")
+@click.option("--dry-run", is_flag=True, help="Only count what would be removed.")
+@click.option("--grace-minutes", default=60, show_default=True, type=click.IntRange(min=10),
+              help="Never remove a file younger than this (a submission may still be committing).")
+def photos_sweep(dry_run: bool, grace_minutes: int) -> None:
+    """Remove photo rows whose subject is gone and stored files that no photo row names (the
+    folder store). Safe while the portal writes; safe to rerun."""
+    import datetime as dt
+
+    from gongzhi import db
+    from gongzhi.photos import sweep as job
+    with db.owner() as conn:
+        report = _domain(lambda: job.sweep(conn, grace=dt.timedelta(minutes=grace_minutes), dry_run=dry_run))
+    verb = "removed" if report.removed else "would remove"
+    click.echo(f"photo rows without their subject: {verb} {report.rows_orphaned}")
+    click.echo(f"files in the store: {report.files_seen}; no row names {report.files_orphaned + report.files_young}: "
+               f"{verb} {report.files_orphaned}, kept {report.files_young} younger than {grace_minutes} minutes")
 
 
 @main.group()

@@ -196,8 +196,68 @@ def check_plaintext(conn: psycopg.Connection) -> Finding:
     return Finding("plaintext", True, "doctor.plaintext.ok")
 
 
+def _newest(conn: psycopg.Connection, kind: str):
+    """The newest security-log entry of `kind` as (at, details), or None (none yet, or no log)."""
+    if conn.execute("select to_regclass('private.security_log')").fetchone()[0] is None:
+        return None
+    return conn.execute("select at, details from private.security_log where kind = %s"
+                        " order by at desc, id desc limit 1", (kind,)).fetchone()
+
+
+def _when(at) -> str:
+    return at.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def check_backup(conn: psycopg.Connection) -> Finding:
+    """The backup job's newest run (`python -m gongzhi backup`, recorded in the security log): a
+    failed one is a problem until a later run succeeds; said in the words of its refusal."""
+    row = _newest(conn, "backup")
+    if row is None:
+        return Finding("backup", True, "doctor.backup.none")
+    at, details = row
+    if details.get("ok"):
+        return Finding("backup", True, "doctor.backup.ok", {"at": _when(at)})
+    params = {**(details.get("params") or {}), "at": _when(at)}
+    key = details.get("problem") or "doctor.backup.failed"
+    return Finding("backup", False, key if i18n.has(key) else "doctor.backup.failed", params,
+                   fix="doctor.backup.fix")
+
+
+def check_drill(conn: psycopg.Connection) -> Finding:
+    """The newest restore drill (`python -m gongzhi drill`): a failed one means the backup may not restore."""
+    row = _newest(conn, "drill")
+    if row is None:
+        return Finding("drill", True, "doctor.drill.none")
+    at, details = row
+    if details.get("ok"):
+        return Finding("drill", True, "doctor.drill.ok", {"at": _when(at), "rto": details.get("rto_s", "-")})
+    return Finding("drill", False, "doctor.drill.failed",
+                   {"at": _when(at), "problems": "; ".join(details.get("problems") or [])[:400]}, fix="doctor.drill.fix")
+
+
+def check_slots(conn: psycopg.Connection) -> Finding:
+    """Replication slots left behind by a removed standby hold WAL on the primary until its disk
+    fills: warned about once one holds more than GONGZHI_SLOT_WARN_MB (256 MB unless set)."""
+    from gongzhi.db import standby
+    if conn.execute("select pg_is_in_recovery()").fetchone()[0]:
+        return Finding("slots", True, "doctor.slots.standby")
+    limit = config.setting("GONGZHI_SLOT_WARN_MB")
+    warn = int(limit) * 1024 * 1024 if limit and limit.isdigit() else standby.SLOT_WARN_BYTES
+    found = standby.slots(conn)
+    behind = standby.left_behind(found, warn)
+    if not behind:
+        return Finding("slots", True, "doctor.slots.ok", {"n": len(found)})
+    mb = 1024 * 1024
+    listed = ", ".join(f"{s['name']} ({s['retained_bytes'] // mb} MB"
+                       + (f" / {max(0, s['safe_bytes']) // mb} MB" if s["safe_bytes"] is not None else "") + ")"
+                       for s in behind)
+    uncapped = conn.execute("show max_slot_wal_keep_size").fetchone()[0] == "-1"
+    return Finding("slots", False, "doctor.slots.uncapped" if uncapped else "doctor.slots.left_behind",
+                   {"slots": listed, "first": behind[0]["name"]}, fix="doctor.slots.fix")
+
+
 CHECKS = (check_migrations, check_rls, check_views, check_anon, check_rpc, check_jwt, check_district_admin,
-          check_plaintext)
+          check_plaintext, check_backup, check_drill, check_slots)
 
 
 def check_portal_login(url: str) -> Finding:
@@ -223,8 +283,13 @@ def run(url: str) -> list[Finding]:
                         {"version": conn.info.parameter_status("server_version") or "?"})]
     with conn:
         for check in CHECKS:
-            with conn.transaction(force_rollback=True):
-                findings.append(check(conn))
+            try:
+                with conn.transaction(force_rollback=True):
+                    findings.append(check(conn))
+            except psycopg.Error as exc:   # e.g. a server without Gongzhi's roles: said, and the other checks go on
+                name = "admin" if check is check_district_admin else check.__name__.removeprefix("check_")
+                findings.append(Finding(name, False, "doctor.failed", {"error": str(exc).strip().splitlines()[0]},
+                                        fix="doctor.migrations.fix_push"))
     findings.append(check_portal_login(url))
     return findings
 

@@ -24,7 +24,7 @@ GENESIS = "0" * 64
 # What an entry may be: private.security_log_kind holds the same list (a test compares); a feature
 # that logs a new kind adds it to both.
 KINDS = ("sign_in", "sign_in_failed", "sign_out", "account", "export", "restore", "prune", "setting",
-         "mfa_enrol", "mfa_remove", "mfa_failed", "recovery_code_used", "drill",
+         "mfa_enrol", "mfa_remove", "mfa_failed", "recovery_code_used", "drill", "backup",
          "capability", "unmask", "retention", "subject_request",
          "session_expired", "password_change", "password_reset", "sign_out_everywhere")
 MIN_RETENTION_DAYS = 180

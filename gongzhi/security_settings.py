@@ -51,6 +51,17 @@ DEFAULTS: dict[str, Setting] = {
     "suggestion.per_phone_day": Setting(5, low=1, high=50),
     "suggestion.per_sender_hour": Setting(10, low=1, high=200),
     "suggestion.per_community_hour": Setting(200, low=10, high=10000),
+    # 随手拍 on the box (the database reads the same keys and defaults in
+    # public.submit_suggestion_with_photos): photos per message (0: none), the largest photo in MB,
+    # and the public's photos per community a day.
+    "suggestion.photos_per_message": Setting(3, low=0, high=9),
+    "suggestion.photo_max_mb": Setting(5, low=1, high=20),
+    "suggestion.photos_per_community_day": Setting(200, low=10, high=5000),
+    # Look-ups of tracking codes (意见箱) and vote codes (公议) by one client: after this many
+    # unknown codes within the window, every look-up of that client waits for the window to pass
+    # (the database reads the same keys and defaults in private.code_lookup_allowed).
+    "codes.failures_per_client": Setting(10, low=3, high=100),
+    "codes.failure_window_minutes": Setting(15, low=1, high=1440),
     # The published demo password is allowed only in demo mode; only the demo loader turns it on.
     "demo_mode": Setting(False),
 }

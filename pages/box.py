@@ -10,21 +10,35 @@ from ui.session import t
 from ui.volunteers import sender
 
 WHERE = "box"
+TRACK = "box_track"
 
 
 def _submit() -> None:
     s = st.session_state
+    photos = [f.getvalue() for f in s.get(_photos_key()) or []]
 
     def done(result: commands.Submitted):
         s["box_code"] = result.code
-        return [("success", t("suggestion.public.received", code=result.code))]
+        s["box_photo_round"] = s.get("box_photo_round", 0) + 1     # a new, empty uploader
+        said = [("success", t("suggestion.public.received", code=result.code))]
+        return said + [("caption", t("suggestion.public.photos_attached", n=len(photos)))] if photos else said
     forms.submit(WHERE, lambda: commands.submit(s["box_community"], s["box_category"], s["box_kind"], s["box_body"],
-                                                s["box_phone"], s["box_notice_seen"], sender()),
+                                                s["box_phone"], s["box_notice_seen"], sender(), photos=photos),
                  done, clear=("box_body", "box_phone"))
 
 
+def _photos_key() -> str:
+    return f"box_photos_{st.session_state.get('box_photo_round', 0)}"
+
+
 def _track() -> None:
-    st.session_state["box_tracked"] = st.session_state["box_track_code"]
+    """Look the code up once per press (each unknown code counts against this client)."""
+    s = st.session_state
+    s.pop("box_found", None)
+
+    def look():
+        s["box_found"] = queries.lookup(s["box_track_code"], sender())
+    forms.submit(TRACK, look)
 
 
 def write() -> None:
@@ -40,6 +54,10 @@ def write() -> None:
         st.text_area(t("suggestion.field.body"), max_chars=commands.BODY_MAX, key="box_body",
                      placeholder=t("suggestion.public.body_hint"))
         st.text_input(t("suggestion.field.phone"), key="box_phone", placeholder=t("suggestion.public.phone_hint"))
+        if choices["photos"]:
+            st.file_uploader(t("suggestion.public.photos", n=choices["photos"], mb=choices["photo_mb"]),
+                             type=["jpg", "jpeg", "png", "webp"], accept_multiple_files=True, key=_photos_key(),
+                             help=t("suggestion.public.photos_hint"))
         st.info(notices.text("suggestion", session.lang()))
         st.checkbox(t("privacy.notice.seen"), key="box_notice_seen")
         st.form_submit_button(t("suggestion.public.submit"), type="primary", on_click=_submit)
@@ -53,10 +71,10 @@ def track() -> None:
     with st.form("box_track"):
         st.text_input(t("suggestion.field.code"), key="box_track_code", max_chars=20)
         st.form_submit_button(t("suggestion.public.track"), type="primary", on_click=_track)
-    code = st.session_state.get("box_tracked")
-    if not code:
+    forms.show(TRACK)
+    if "box_found" not in st.session_state:
         return
-    found = queries.lookup(code)
+    found = st.session_state["box_found"]
     if found is None:
         st.warning(t("suggestion.public.not_found"))
         return

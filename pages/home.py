@@ -8,6 +8,7 @@ import streamlit as st
 from gongzhi import todo
 from gongzhi.auth.capabilities import may
 from gongzhi.auth.pages import PAGES
+from gongzhi.backup import last_backup
 from gongzhi.home import overview
 from gongzhi.pitr import last_drill
 from ui import session
@@ -17,9 +18,15 @@ SINCE = "home_since"   # (previous visit,): read and recorded once per browser s
 
 user = session.require_identity()
 st.title(t("home.welcome", name=user.display_name))
-if may(user, "ops.drill_status") and (drill := last_drill(user)) and not drill["ok"]:
-    st.error(t("home.drill_failed", at=drill["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
-               problems="; ".join(drill["problems"][:3])), icon=":material/error:")
+if may(user, "ops.drill_status") or may(user, "ops.backup_status"):
+    with session.page_transaction(user):
+        if may(user, "ops.drill_status") and (drill := last_drill(user)) and not drill["ok"]:
+            st.error(t("home.drill_failed", at=drill["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+                       problems="; ".join(drill["problems"][:3])), icon=":material/error:")
+        if may(user, "ops.backup_status") and (backup := last_backup(user)) and not backup["ok"]:
+            st.error(t("home.backup_failed", at=backup["at"].astimezone().strftime("%Y-%m-%d %H:%M"),
+                       problem=t(backup["problem"], **backup["params"]) if backup["problem"] else "-"),
+                     icon=":material/error:")
 if not may(user, "home.figures"):   # an administrator (三权分立) reads none of the district's data
     st.write(t("admin.home_note"))
     st.stop()

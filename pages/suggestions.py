@@ -11,7 +11,7 @@ from gongzhi import statuses
 from gongzhi.auth.capabilities import may
 from gongzhi.suggest import commands, qr, queries
 from gongzhi.whistle import queries as whistle_queries
-from ui import forms, lights, pager, session
+from ui import forms, lights, pager, photos, session
 from ui import todo as todo_link
 from ui.session import t
 
@@ -57,6 +57,7 @@ def _detail(row: dict) -> None:
         st.caption(t("suggestion.triage.phone", phone=row["phone_masked"]))
     if row["reply"]:
         st.caption(t("suggestion.triage.current_reply", reply=row["reply"]))
+    photos.show(user, "suggestion", row["id"], editable=False, title="suggestion.triage.photos")
     if row["status"] not in statuses.OPEN_SUGGESTION:
         return
     action = st.radio(t("suggestion.triage.action"), ACTIONS, horizontal=True, key="triage_action",

@@ -11,6 +11,7 @@ from gongzhi.errors import DomainError
 from gongzhi.volunteers.commands import throttled
 from ui import forms
 from ui.session import t
+from ui.volunteers import sender
 
 WHERE = "vote"
 KEPT = "vote_ballot"
@@ -32,7 +33,7 @@ def _look_up() -> None:
     code = st.session_state["vote_code"]
 
     def run():
-        st.session_state[KEPT] = (code, ballot.look_up(code))
+        st.session_state[KEPT] = (code, ballot.look_up(code, sender()))
     st.session_state.pop(KEPT, None)
     forms.submit(WHERE, _unthrottled(run))
 
@@ -41,7 +42,7 @@ def _cast() -> None:
     code, _ = st.session_state[KEPT]
 
     def run():
-        st.session_state[KEPT] = (code, ballot.vote(code, st.session_state["vote_choice"]))
+        st.session_state[KEPT] = (code, ballot.vote(code, st.session_state["vote_choice"], sender()))
     forms.submit(WHERE, run, "deliberation.vote.thanks")
 
 

@@ -1,5 +1,6 @@
-"""The photo gallery of one row (a demand, an event, a milestone): thumbnails, one opened at full
-size, the upload form (with before / after for an event) and removal. Draws only: the checks and
+"""The photo gallery of one row (a demand, an event, a milestone, a round or a finding): thumbnails,
+one opened at full size, the upload form (with before / after for an event) and removal; for a
+demand or an event also the photos of the round's findings reported up as it. Draws only: the checks and
 the writes are gongzhi.photos's, in one transaction each."""
 from __future__ import annotations
 
@@ -32,13 +33,16 @@ def _open(where: str, photo_id: int | None) -> None:
     st.session_state[f"{where}_open"] = photo_id
 
 
-def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
-    """The photos of the `kind` row `subject_id` and a form to add one."""
+def show(user, kind: str, subject_id: int, staged: bool = False, editable: bool = True,
+         title: str = "photos.ui.title") -> None:
+    """The photos of the `kind` row `subject_id` and a form to add one; with `editable` False the
+    thumbnails and the opened photo only (a resident's photos on the triage board)."""
     where = f"photos_{kind}_{subject_id}"
-    st.markdown(f"**{t('photos.ui.title')}**")
+    st.markdown(f"**{t(title)}**")
     forms.show(where)
     rows = queries.photos(user, kind, subject_id)
-    if not rows:
+    linked = queries.linked(user, kind, subject_id) if kind in queries.LINKED_BY else []
+    if not rows and not linked:
         st.caption(t("photos.ui.none"))
     for stage in (STAGES if staged else (None,)):
         group = [r for r in rows if r["stage"] == stage]
@@ -47,9 +51,10 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
         cols = st.columns(COLUMNS)
         for i, row in enumerate(group):
             with cols[i % COLUMNS]:
-                _thumbnail(user, row, where)
+                _thumbnail(user, row, where, editable)
+    _linked(user, linked, where)
     opened = st.session_state.get(f"{where}_open")
-    if opened is not None and any(r["id"] == opened for r in rows):
+    if opened is not None and any(r["id"] == opened for r in [*rows, *linked]):
         try:
             body, _ctype = queries.image(user, opened)
         except DomainError as exc:
@@ -57,6 +62,9 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
         else:
             st.image(body, width="stretch")
             st.button(t("photos.ui.close"), key=f"{where}_close", on_click=_open, args=(where, None))
+    if not editable:
+        st.caption(t("photos.ui.privacy"))
+        return
     with st.form(f"{where}_form", clear_on_submit=True):
         st.file_uploader(t("photos.ui.file", mb=queries.max_mb(user)), type=["jpg", "jpeg", "png", "webp"], key=f"{where}_file")
         if staged:
@@ -67,14 +75,34 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
     st.caption(t("photos.ui.privacy"))
 
 
-def _thumbnail(user, row: dict, where: str) -> None:
+def _thumbnail(user, row: dict, where: str, editable: bool = True) -> None:
     try:
         body, _ctype = queries.image(user, row["id"], thumb=True)
     except DomainError as exc:
         st.caption(t(exc.key, **exc.params))
         return
     st.image(body, caption=row["caption"] or None, width="stretch")
+    if not editable:
+        st.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))
+        return
     open_col, remove_col = st.columns(2)
     open_col.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))
     remove_col.button(t("photos.ui.remove"), key=f"{where}_remove_{row['id']}", on_click=_remove,
                       args=(user, row["id"], where))
+
+
+def _linked(user, rows: list[dict], where: str) -> None:
+    """The photos taken on the round, of the findings that became this demand or event (read only here)."""
+    if not rows:
+        return
+    st.caption(t("fieldwork.photos.from_round"))
+    cols = st.columns(COLUMNS)
+    for i, row in enumerate(rows):
+        with cols[i % COLUMNS]:
+            try:
+                body, _ctype = queries.image(user, row["id"], thumb=True)
+            except DomainError as exc:
+                st.caption(t(exc.key, **exc.params))
+                continue
+            st.image(body, caption=row["caption"] or row["what"], width="stretch")
+            st.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))

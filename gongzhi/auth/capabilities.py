@@ -45,6 +45,7 @@ ROLES = {
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
     "deliberation.move": ("community",),                # 五议: public.deliberation, community staff of the territory move items
     "fieldwork.rounds": TERRITORY_ROLES,                 # people to look after, rounds, findings of the territory
+    "fieldwork.campaigns": ("district", "street"),       # campaign: street staff of their street and the district set and close
     "secretary.claim": ("district", "street", "community"),   # 书记项目: secretaries claim at their own unit
     "secretary.review": ("district", "street"),          # 审 and 督's notes: the level above (the row decides which)
     "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs
@@ -64,6 +65,7 @@ ADMIN_ACTIONS = {
     "admin.security": "security",    # 安全管理员: who may unmask personal data
     "security.settings": "security", # the security settings (password, session, second factor)
     "ops.drill_status": "system",    # the last restore drill's outcome (private.last_drill)
+    "ops.backup_status": "system",   # the backup job's last outcome (private.last_backup)
     "mfa.reset": "system",           # private.mfa_reset: removes another account's second factor
     "accounts.sign_out_everywhere": "system",   # ends another account's sessions (退出所有设备)
     "admin.audit": "audit",          # 审计管理员: the security log and the row audit, read and exported

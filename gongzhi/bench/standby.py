@@ -6,6 +6,11 @@ folders, fsync on, SCRAM), the demo district plus `demands` demands. Figures:
 - `dashboard_on_standby_ratio`: the district dashboard (`queries.load`) read from the standby over
   the same read from the primary;
 - `sync_commit_ratio`: a single-row autocommit insert with synchronous replication over without;
+  `form_save_sync_ratio` the same for a user's form save (a grid worker's new demand through
+  `lists.commands.create`: the demand, its sealed phone, tallies and audit rows in one transaction);
+  `batch_sync_ratio` for the district's 对接会 batch commit (the plan of the lag run committed again,
+  its matches removed after each); five rounds, asynchronous first in one, synchronous first in
+  the next (the host's load drifts), each ratio the median of the rounds' pairs;
 - `failover_s`: kill -9 of the primary → `standby promote` → the portal's next write (same
   process, same pools, the multi-host URL) succeeds;
 - `recover_s`: Barman's point-in-time recovery of the database to a moment, checked (needs
@@ -103,9 +108,12 @@ def run(demands: int, keep: bool) -> dict:
                     lags.append(float(row[0]) if row else 0.0)
                     time.sleep(0.02)
         watcher = threading.Thread(target=sample)
+        with psycopg.connect(url, autocommit=True) as conn:
+            batch_since = conn.execute("select now()").fetchone()[0]
         watcher.start()
         started = time.perf_counter()
-        committed = batch.commit(district, batch.preview(district))
+        plan = batch.preview(district)
+        committed = batch.commit(district, plan)
         figures["batch_commit_s"] = round(time.perf_counter() - started, 2)
         time.sleep(0.5)
         done.set()
@@ -135,6 +143,7 @@ def run(demands: int, keep: bool) -> dict:
             standby.set_synchronous(admin, None)
             conn.execute("drop table public.bench_commit")
         figures["sync_commit_ratio"] = round(figures["commit_sync_ms"] / figures["commit_async_ms"], 2)
+        figures.update(_user_actions(admin, url, district, grid, plan, committed, batch_since))
 
         # Failover: kill -9, promote, the portal's next write.
         env.set("GONGZHI_DATABASE_URL", standby.multi_host_url(embedded.url(primary), embedded.url(replica), database="gongzhi"))
@@ -165,6 +174,67 @@ def run(demands: int, keep: bool) -> dict:
             embedded.wipe(folder)
             shutil.rmtree(folder, ignore_errors=True)
     return figures
+
+
+ROUNDS = 5   # alternating asynchronous and synchronous rounds of the user actions
+FORM = {"title": "楼道灯坏了需要维修", "category_id": "助老服务", "org_unit_id": "丽水社区第一网格",
+        "urgency": "high", "beneficiary_phone": "13912340000", "beneficiary_name": "王秀英"}
+
+
+def _undo_batch(url: str, since: dt.datetime) -> None:
+    """Remove the proposed matches a batch made since `since` (their triggers give the capacity
+    back), so the same plan can be committed again; waits until the standby has replayed it."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("delete from public.match where status = 'proposed' and created_at >= %s", (since,))
+        conn.execute("vacuum analyze public.match")
+        lsn = conn.execute("select pg_current_wal_lsn()").fetchone()[0]
+        while conn.execute("select coalesce(bool_and(replay_lsn >= %s::pg_lsn), true) from pg_stat_replication",
+                           (lsn,)).fetchone()[0] is False:
+            time.sleep(0.05)
+
+
+def _user_actions(admin: str, url: str, district, grid, plan, matches: int, first_since: dt.datetime) -> dict:
+    """A user's form save and the 对接会 batch commit, each with synchronous replication and
+    without, in alternating rounds: what waiting for the standby costs a user action, not only a
+    one-row commit. Times are medians over the rounds, ratios medians of each round's pair."""
+    from gongzhi.lists import commands
+    from gongzhi.matching import batch
+    saves: dict[bool, list[float]] = {False: [], True: []}
+    commits: dict[bool, list[float]] = {False: [], True: []}
+
+    def save() -> None:
+        commands.create(grid, "demand", FORM)
+
+    def commit_batch() -> float:
+        with psycopg.connect(url, autocommit=True) as conn:
+            since = conn.execute("select now()").fetchone()[0]
+        started = time.perf_counter()
+        made = batch.commit(district, plan)
+        took = time.perf_counter() - started
+        _undo_batch(url, since)
+        if made != matches:
+            raise RuntimeError(f"the batch made {made} matches, {matches} the first time")
+        return took
+
+    _undo_batch(url, first_since)                 # the batch measured for lag, removed
+    try:
+        for sync in [mode for i in range(ROUNDS) for mode in ((False, True) if i % 2 == 0 else (True, False))]:
+            standby.set_synchronous(admin, standby.DEFAULT_SLOT if sync else None)
+            time.sleep(1)
+            saves[sync].append(timed_ms(save, repeat=21, warmup=3))
+            commits[sync].append(commit_batch())
+    finally:
+        standby.set_synchronous(admin, None)
+
+    def paired(samples: dict[bool, list[float]]) -> float:
+        return round(statistics.median(s / a for a, s in zip(samples[False], samples[True])), 2)
+    return {"form_save_async_ms": round(statistics.median(saves[False]), 2),
+            "form_save_sync_ms": round(statistics.median(saves[True]), 2),
+            "form_save_sync_ratio": paired(saves),
+            "form_save_sync_extra_ms": round(statistics.median(s - a for a, s in zip(saves[False], saves[True])), 2),
+            "batch_commit_async_s": round(statistics.median(commits[False]), 2),
+            "batch_commit_sync_s": round(statistics.median(commits[True]), 2),
+            "batch_sync_ratio": paired(commits)}
 
 
 def _recover(primary: Path, demands: int) -> dict:

@@ -328,6 +328,25 @@ def status(url: str, *, primary_url: str | None = None, warn_bytes: int = SLOT_W
     return result
 
 
+def slots(conn: psycopg.Connection) -> list[dict]:
+    """The physical replication slots of a primary with the WAL each holds back (bytes from its
+    restart point to the current position), its state, and `safe_bytes`: how much more WAL may be
+    written before the primary gives the slot up (None: no cap, it keeps WAL until the disk fills)."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(
+            "select slot_name as name, active, wal_status,"
+            " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint as retained_bytes,"
+            " safe_wal_size::bigint as safe_bytes"
+            " from pg_replication_slots where slot_type = 'physical' order by slot_name").fetchall()
+
+
+def left_behind(found: list[dict], warn_bytes: int = SLOT_WARN_BYTES) -> list[dict]:
+    """The slots no standby uses that hold back more than `warn_bytes` of WAL, or whose WAL the
+    primary has already begun to give up: left by a removed standby, they fill the primary's disk."""
+    return [slot for slot in found if not slot["active"]
+            and (slot["retained_bytes"] > warn_bytes or slot["wal_status"] in ("unreserved", "lost"))]
+
+
 def _primary_status(conn: psycopg.Connection, warn_bytes: int) -> Status:
     result = Status("primary")
     result.standbys = conn.execute(
@@ -335,14 +354,10 @@ def _primary_status(conn: psycopg.Connection, warn_bytes: int) -> Status:
         " pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint as lag_bytes,"
         " coalesce(extract(epoch from replay_lag), 0)::float8 as lag_s"
         " from pg_stat_replication order by application_name").fetchall()
-    result.slots = conn.execute(
-        "select slot_name as name, active, wal_status,"
-        " coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn), 0)::bigint as retained_bytes"
-        " from pg_replication_slots where slot_type = 'physical' order by slot_name").fetchall()
-    for slot in result.slots:
-        if not slot["active"] and (slot["retained_bytes"] > warn_bytes or slot["wal_status"] in ("unreserved", "lost")):
-            result.warnings.append(("standby.slot_left_behind", {"slot": slot["name"],
-                                                                  "mb": slot["retained_bytes"] // (1024 * 1024)}))
+    result.slots = slots(conn)
+    for slot in left_behind(result.slots, warn_bytes):
+        result.warnings.append(("standby.slot_left_behind", {"slot": slot["name"],
+                                                              "mb": slot["retained_bytes"] // (1024 * 1024)}))
     return result
 
 

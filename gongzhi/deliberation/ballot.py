@@ -22,7 +22,7 @@ class Ballot:
     voted: bool
 
 
-def _call(code: str, choice: str | None) -> Ballot:
+def _call(code: str, choice: str | None, sender: str | None) -> Ballot:
     code = (code or "").strip()
     if not code or len(code) > 40:
         raise DomainError("deliberation.bad_code")
@@ -30,17 +30,22 @@ def _call(code: str, choice: str | None) -> Ballot:
         raise DomainError("deliberation.bad_choice")
     try:
         with db.as_public() as conn:
+            conn.execute("select set_config('gongzhi.client_ip', %s, true)", ((sender or "")[:100],))
             row = conn.execute("select * from private.deliberation_ballot(%s, %s)", (code, choice)).fetchone()
     except psycopg.Error as exc:
         raise from_db(exc) from None
+    if row is None:   # an unknown code: the database counted it against the client
+        raise DomainError("deliberation.bad_code")
     return Ballot(**row)
 
 
-def look_up(code: str) -> Ballot:
-    """The item a vote code belongs to, its notice, and whether the code has voted."""
-    return _call(code, None)
+def look_up(code: str, sender: str | None = None) -> Ballot:
+    """The item a vote code belongs to, its notice, and whether the code has voted. `sender` is
+    the client's address as the server established it (gongzhi.sender): the database refuses a
+    client that tried too many unknown codes lately (DomainError codes.too_many)."""
+    return _call(code, None, sender)
 
 
-def vote(code: str, choice: str) -> Ballot:
+def vote(code: str, choice: str, sender: str | None = None) -> Ballot:
     """Vote once with `code`; a used, unknown or closed code is refused with its reason."""
-    return _call(code, choice)
+    return _call(code, choice, sender)

@@ -14,10 +14,11 @@ bucket's own policies (the photos migration) decide for clients that reach Stora
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from pathlib import Path
-from typing import Protocol
+from typing import Iterator, Protocol
 from urllib.parse import quote
 
 import requests
@@ -74,6 +75,16 @@ class FolderStore:
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def listing(self) -> Iterator[tuple[str, dt.datetime]]:
+        """Every photo file in the folder, as (key, when it was last written); files that are not
+        named like a photo are left out (the sweep never touches them)."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.rglob("*"):
+            key = path.relative_to(self.root).as_posix()
+            if path.is_file() and KEY.match(key):
+                yield key, dt.datetime.fromtimestamp(path.stat().st_mtime, dt.timezone.utc)
 
 
 class SupabaseStore:

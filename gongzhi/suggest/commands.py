@@ -5,13 +5,18 @@ machine (public.status_transition) decide. A refusal comes back as a DomainError
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass
+
+from psycopg.types.json import Jsonb
 
 from gongzhi import db
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, translated
 from gongzhi.personal import notices
 from gongzhi.personal.crypto import BadValue, seal_optional
+from gongzhi.photos import images
+from gongzhi.photos.storage import PhotoStore, store as configured_store
 
 KINDS = ("suggestion", "complaint", "need")
 BODY_MIN, BODY_MAX = 5, 2000
@@ -29,11 +34,14 @@ _translated = translated
 
 
 def submit(community: str, category: str, kind: str, body: str, phone: str | None, notice_seen: bool,
-           sender: str) -> Submitted:
-    """A resident's message to `community` (its code): checked here for a clear message, sealed
-    (the phone is optional), then inserted by the database's one public function, which checks
-    again and applies the flood limits. `sender` is the client's address as the server established
-    it (gongzhi.sender). Returns the new id and the tracking code."""
+           sender: str, photos: list[bytes] | tuple[bytes, ...] = (), store: PhotoStore | None = None) -> Submitted:
+    """A resident's message to `community` (its code), with up to the district's number of
+    `photos` (随手拍): checked here for a clear message, each photo sniffed, re-encoded and
+    stripped of metadata (gongzhi.photos.images), the phone sealed (optional); then the database's
+    one public function inserts the message and its photo rows, checking again and applying the
+    flood limits, and the cleaned bytes go to the photo store in the same transaction. A refusal
+    anywhere leaves no message, no row and no file. `sender` is the client's address as the server
+    established it (gongzhi.sender). Returns the new id and the tracking code."""
     notice = notices.acknowledged("suggestion", notice_seen)
     body = (body or "").strip()
     if kind not in KINDS:
@@ -44,13 +52,39 @@ def submit(community: str, category: str, kind: str, body: str, phone: str | Non
         sealed = seal_optional("phone", phone)
     except BadValue as exc:
         raise DomainError(exc.key) from None
+    photos = [p for p in photos if p is not None]
     with _translated(), db.as_public() as conn:
+        limits = conn.execute("select per_message, max_bytes from public.suggestion_photo_limits()").fetchone()
+        if len(photos) > limits["per_message"]:
+            raise DomainError("suggestion.photos_limit", n=limits["per_message"])
+        cleaned = [images.clean(data, limits["max_bytes"]) for data in photos]
+        names = [uuid.uuid4().hex for _ in cleaned]
         conn.execute("select set_config('gongzhi.client_ip', %s, true)", ((sender or "")[:100],))
         row = conn.execute(
-            "select id, code from public.submit_suggestion(%s, %s, %s, %s, %s, %s, %s, %s)",
+            "select id, code, photos from public.submit_suggestion_with_photos(%s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (community, category, kind, body, sealed.enc if sealed else None, sealed.bidx if sealed else None,
-             sealed.masked if sealed else None, notice)).fetchone()
+             sealed.masked if sealed else None, notice,
+             Jsonb([{"name": name, "content_type": c.content_type, "size_bytes": len(c.data), "width": c.width,
+                     "height": c.height} for name, c in zip(names, cleaned)]))).fetchone()
+        if cleaned:
+            _store_all(store or configured_store(), row["photos"], cleaned)
     return Submitted(row["id"], row["code"])
+
+
+def _store_all(store: PhotoStore, keys: list[dict], cleaned: list[images.Clean]) -> None:
+    """Put each photo and its thumbnail; on a failure remove what was put and raise, so that the
+    transaction around it is rolled back too."""
+    stored = []
+    try:
+        for key, clean in zip(keys, cleaned):
+            for k, data, ctype in ((key["object_key"], clean.data, clean.content_type),
+                                   (key["thumb_key"], clean.thumb, "image/jpeg")):
+                store.put(k, data, ctype)
+                stored.append(k)
+    except BaseException:
+        for k in stored:
+            store.delete(k)
+        raise
 
 
 def _reply_text(reply: str | None, required: bool = False) -> str | None:

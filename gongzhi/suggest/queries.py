@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from gongzhi import db
 from gongzhi import todo
 from gongzhi.auth import Identity
+from gongzhi.errors import translated
 from gongzhi.suggest.commands import CODE, normal_code
 
 PAGE_SIZE = 50
@@ -24,13 +25,16 @@ LIGHT_SQL = """case when s.first_reply_at is not null then 'closed' when s.reply
                     when s.yellow_on <= %(today)s then 'yellow' else 'green' end"""
 
 
-def lookup(code: str) -> dict | None:
+def lookup(code: str, sender: str | None = None) -> dict | None:
     """What `code` shows the resident, or None for a code that names no message (a malformed one
-    is not even asked for)."""
+    is not even asked for). `sender` is the client's address as the server established it
+    (gongzhi.sender): the database counts unknown codes per client and refuses a client that
+    tried too many lately (DomainError codes.too_many)."""
     code = normal_code(code)
     if not CODE.match(code):
         return None
-    with db.as_public() as conn:
+    with translated(), db.as_public() as conn:
+        conn.execute("select set_config('gongzhi.client_ip', %s, true)", ((sender or "")[:100],))
         found = conn.execute("select * from public.suggestion_by_code(%s)", (code,)).fetchone()
     if found is None:
         return None
@@ -41,11 +45,14 @@ def lookup(code: str) -> dict | None:
 
 
 def public_choices() -> dict:
-    """The communities (with street and code) and categories the public box offers."""
+    """The communities (with street and code) and categories the public box offers, and its photo
+    limits: `photos` (per message) and `photo_mb` (the largest photo)."""
     with db.as_auth() as conn:
         communities = conn.execute("select id, street, name, code from private.public_communities()").fetchall()
         categories = conn.execute("select code, name_zh, name_en from private.public_categories()").fetchall()
-    return {"communities": communities, "categories": categories}
+        limits = conn.execute("select per_message, max_bytes from public.suggestion_photo_limits()").fetchone()
+    return {"communities": communities, "categories": categories, "photos": limits["per_message"],
+            "photo_mb": limits["max_bytes"] // (1024 * 1024)}
 
 
 def board(user: Identity, status: str = "open", page: int = 1, size: int = PAGE_SIZE,

@@ -151,6 +151,17 @@ def probe_submit_suggestion(conn, role):
                      " 'suggestion_v1')", (community, s.enc, s.bidx, s.masked))
 
 
+def probe_submit_suggestion_with_photos(conn, role):
+    """Nor the box's photo path, which passes the phone on to public.submit_suggestion."""
+    act_as_owner(conn)
+    s = crypto.seal("phone", PHONE)
+    community = conn.execute("select code from public.org_unit where name = '丽水社区'").fetchone()["code"]
+    act_as(conn, role)
+    with pytest.raises(errors.InsufficientPrivilege), conn.transaction():
+        conn.execute("select * from public.submit_suggestion_with_photos(%s, 'repair', 'need', '路灯坏了很久了', %s, %s,"
+                     " %s, 'suggestion_v1', '[]'::jsonb)", (community, s.enc, s.bidx, s.masked))
+
+
 def probe_suggestion_phone_to_demand(conn, role):
     """Copying a message's sealed phone into a demand answers nothing, and reaches no message of
     another territory: the demand keeps no phone from there."""
@@ -181,6 +192,7 @@ PROBES = {
     "subject_rewrite": probe_subject_rewrite,
     "subject_request_for": probe_subject_request_for,
     "submit_suggestion": probe_submit_suggestion,
+    "submit_suggestion_with_photos": probe_submit_suggestion_with_photos,
     "suggestion_phone_to_demand": probe_suggestion_phone_to_demand,
 }
 # Functions that read personal columns but answer nothing about them to the caller.
