@@ -173,7 +173,7 @@ CREATE FUNCTION private.allocated_by_matches() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if current_user::regrole <> (select c.relowner from pg_catalog.pg_class c where c.oid = tg_relid)::regrole then
+  if not (private.owner_writes() or private.written_by_trigger()) then
     raise exception 'gongzhi:resource.allocated_by_matches' using errcode = 'insufficient_privilege';
   end if;
   return new;
@@ -1863,7 +1863,7 @@ CREATE FUNCTION private.end_demo_mode() RETURNS boolean
     SET search_path TO ''
     AS $$
 begin
-  if auth.uid() is not null and coalesce(private.admin_capability(), '') not in ('system', 'security') then
+  if not private.owner_writes() and coalesce(private.admin_capability(), '') not in ('system', 'security') then
     raise exception 'gongzhi:error.forbidden' using errcode = 'insufficient_privilege';
   end if;
   update public.security_setting set value = 'false'::jsonb, updated_by = auth.uid(), updated_at = now()
@@ -1936,7 +1936,7 @@ CREATE FUNCTION private.escalate_overdue(clock_at timestamp with time zone) RETU
     AS $$
 declare
   n integer;
-  clock timestamptz := case when auth.uid() is null then clock_at else least(clock_at, now()) end;
+  clock timestamptz := case when private.owner_writes() then clock_at else least(clock_at, now()) end;
 begin
   with flagged as (
     update public.event e set escalated_at = clock
@@ -2096,7 +2096,7 @@ begin
   if s not in ('report', 'consult') then
     raise exception 'gongzhi:whistle.consult_not_now';
   end if;
-  if not private.is_system() then
+  if not private.owner_writes() then
     new.department_id := private.department_id();
     new.created_by := private.uid();
     new.created_at := now();
@@ -2114,7 +2114,7 @@ CREATE FUNCTION private.guard_demo_mode() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if tg_op <> 'DELETE' and new.key = 'demo_mode' and new.value = 'true'::jsonb and auth.uid() is not null then
+  if tg_op <> 'DELETE' and new.key = 'demo_mode' and new.value = 'true'::jsonb and not private.owner_writes() then
     raise exception 'gongzhi:security_setting.demo_on' using errcode = 'check_violation';
   end if;
   return case when tg_op = 'DELETE' then old else new end;
@@ -2130,7 +2130,8 @@ CREATE FUNCTION private.guard_event() RETURNS trigger
     SET search_path TO ''
     AS $$
 declare
-  system boolean := private.is_system();
+  system boolean := private.owner_writes();
+  derived boolean := private.written_by_trigger();
   my_role text := private.staff_role();
   my_department bigint := private.department_id();
   actor text;
@@ -2183,10 +2184,15 @@ begin
 
   -- UPDATE: what nobody but the system changes
   if not system and (new.org_unit_id, new.category_id, new.title, new.description, new.address, new.urgency,
-                     new.created_by, new.created_at, new.repeat_of, new.escalated_at, new.reopen_count)
+                     new.created_by, new.created_at, new.repeat_of, new.reopen_count)
                     is distinct from
                     (old.org_unit_id, old.category_id, old.title, old.description, old.address, old.urgency,
-                     old.created_by, old.created_at, old.repeat_of, old.escalated_at, old.reopen_count) then
+                     old.created_by, old.created_at, old.repeat_of, old.reopen_count) then
+    raise exception 'gongzhi:whistle.immutable';
+  end if;
+  if not system and new.escalated_at is distinct from old.escalated_at
+     and not (old.escalated_at is null and old.closed_at is null
+              and new.escalated_at > old.deadline and new.escalated_at <= now()) then
     raise exception 'gongzhi:whistle.immutable';
   end if;
   if not (old.departments <@ new.departments) then
@@ -2219,13 +2225,14 @@ begin
     return new;
   end if;
 
-  -- a step change: allowed, and by whom
+  -- a step change: allowed, and by whom (a move the database derives in its own trigger was
+  -- allowed when the row that caused it was written)
   select t.actor into actor from public.event_transition t where t.from_step = old.step and t.to_step = new.step;
   if actor is null then
     raise exception 'gongzhi:whistle.invalid_step' using
       detail = format('%s -> %s', old.step, new.step);
   end if;
-  if not system and not coalesce((case actor
+  if not system and not derived and not coalesce((case actor
         when 'territory' then my_role in ('grid', 'community', 'street')
         when 'department' then my_role = 'department' and my_department = any (old.departments)
         when 'lead' then my_role = 'department' and my_department = old.lead_department_id
@@ -2271,7 +2278,14 @@ CREATE FUNCTION private.guard_event_department() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if private.is_system() or private.staff_role() = 'district' then
+  if private.owner_writes() or private.staff_role() = 'district' then
+    return new;
+  end if;
+  if private.written_by_trigger() and new.not_fixed = old.not_fixed + 1
+     and (new.event_id, new.department_id, new.terr, new.summoned_at, new.report_deadline, new.reported_at,
+          new.report_note)
+         is not distinct from (old.event_id, old.department_id, old.terr, old.summoned_at, old.report_deadline,
+                               old.reported_at, old.report_note) then
     return new;
   end if;
   if (new.event_id, new.department_id, new.terr, new.summoned_at, new.report_deadline, new.not_fixed)
@@ -2475,15 +2489,6 @@ begin
   return true;
 end;
 $$;
-
---
--- Name: is_system(); Type: FUNCTION; Schema: private; Owner: -
---
-
-CREATE FUNCTION private.is_system() RETURNS boolean
-    LANGUAGE sql STABLE
-    SET search_path TO ''
-    AS $$ select current_user not in ('authenticated', 'anon', 'gongzhi_district') $$;
 
 --
 -- Name: is_working_day(date); Type: FUNCTION; Schema: private; Owner: -
@@ -2871,7 +2876,12 @@ $$;
 CREATE FUNCTION private.owner_writes() RETURNS boolean
     LANGUAGE sql STABLE
     SET search_path TO ''
-    AS $$ select coalesce(current_setting('role', true), 'none') not in ('authenticated', 'anon', 'gongzhi_district', 'gongzhi_admin') $$;
+    AS $$
+  select pg_catalog.pg_has_role(
+    coalesce(nullif(pg_catalog.current_setting('role', true), 'none'), session_user),
+    (select n.nspowner from pg_catalog.pg_namespace n where n.nspname = 'private'),
+    'USAGE')
+$$;
 
 --
 -- Name: password_blocks(uuid); Type: FUNCTION; Schema: private; Owner: -
@@ -3258,7 +3268,7 @@ CREATE FUNCTION private.protect_admin_staff_row() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if auth.uid() is not null and old.user_id is distinct from auth.uid()
+  if not private.owner_writes() and old.user_id is distinct from auth.uid()
      and exists (select from public.admin_grant g where g.user_id = old.user_id) then
     raise exception 'gongzhi:admin.account_protected' using errcode = 'insufficient_privilege';
   end if;
@@ -4099,7 +4109,7 @@ CREATE FUNCTION private.stamp_created_by() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if coalesce(current_setting('request.jwt.claims', true), '') = '' then
+  if private.owner_writes() then
     return new;
   end if;
   if tg_op = 'INSERT' then
@@ -4618,6 +4628,15 @@ begin
   return new;
 end;
 $$;
+
+--
+-- Name: written_by_trigger(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.written_by_trigger() RETURNS boolean
+    LANGUAGE sql STABLE
+    SET search_path TO ''
+    AS $$ select pg_catalog.pg_trigger_depth() > 1 $$;
 
 --
 -- Name: submit_suggestion(text, text, text, text, bytea, bytea, text, text); Type: FUNCTION; Schema: public; Owner: -
@@ -17154,14 +17173,6 @@ REVOKE ALL ON FUNCTION private.inherit_territory() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.install_photo_storage_policies() FROM PUBLIC;
 
 --
--- Name: FUNCTION is_system(); Type: ACL; Schema: private; Owner: -
---
-
-REVOKE ALL ON FUNCTION private.is_system() FROM PUBLIC;
-GRANT ALL ON FUNCTION private.is_system() TO authenticated;
-GRANT ALL ON FUNCTION private.is_system() TO gongzhi_district;
-
---
 -- Name: FUNCTION is_working_day(d date); Type: ACL; Schema: private; Owner: -
 --
 
@@ -17280,6 +17291,9 @@ REVOKE ALL ON FUNCTION private.org_unit_ancestors_fixed() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.owner_writes() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.owner_writes() TO authenticated;
+GRANT ALL ON FUNCTION private.owner_writes() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.owner_writes() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION password_blocks(p_user uuid); Type: ACL; Schema: private; Owner: -
@@ -17900,6 +17914,15 @@ GRANT ALL ON FUNCTION private.visible_text(t text) TO gongzhi_public;
 --
 
 REVOKE ALL ON FUNCTION private.visit_checked() FROM PUBLIC;
+
+--
+-- Name: FUNCTION written_by_trigger(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.written_by_trigger() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.written_by_trigger() TO authenticated;
+GRANT ALL ON FUNCTION private.written_by_trigger() TO gongzhi_district;
+GRANT ALL ON FUNCTION private.written_by_trigger() TO gongzhi_admin;
 
 --
 -- Name: FUNCTION submit_suggestion(p_community text, p_category text, p_kind text, p_body text, p_phone_enc bytea, p_phone_bidx bytea, p_phone_masked text, p_notice_version text); Type: ACL; Schema: public; Owner: -
