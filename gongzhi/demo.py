@@ -26,6 +26,7 @@ from gongzhi.whistle import demo as whistle_demo
 from gongzhi.deliberation import demo as deliberation_demo
 from gongzhi.volunteers import seed as volunteer_seed
 from gongzhi.emergency import demo as emergency_demo
+from gongzhi.dashboard import demo as bulletin_demo
 
 LIST_TABLES = ["demand", "resource", "project", "project_milestone", "project_demand",
                "project_resource", "match"]
@@ -54,6 +55,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         levers_demo.load(conn)
         suggest_demo.load(conn)
         emergency_demo.load(conn)
+        bulletin_demo.load(conn)
         conn.commit()
     return True
 

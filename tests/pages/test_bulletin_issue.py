@@ -99,3 +99,15 @@ def test_a_street_following_the_districts_card_gets_a_message(app_as):
     at.run()
     assert not at.exception
     assert [e.value for e in at.error] == ["链接中的待办筛选无效，已显示全部记录。"]
+
+
+def test_the_demo_district_has_issued_the_bulletins_of_the_months_before(app_as):
+    at = app_as("district", PAGE).run()
+    last = issues.due_period(dt.datetime.now(dt.timezone.utc))
+    before = (last - dt.timedelta(days=1)).replace(day=1)
+    at.radio(key="bulletin_view").set_value("issues").run()
+    at.selectbox(key="bulletin_year").set_value(before.year)
+    at.selectbox(key="bulletin_month").set_value(before.month).run()
+    table = at.dataframe[0].value
+    assert list(table[i18n.t("bulletin.issue.state")]) == ["已签发"] * 5
+    assert set(table[i18n.t("bulletin.issue.by")]) == {"王建国"}
