@@ -15763,10 +15763,10 @@ CREATE POLICY "street and community staff add robots of their own unit" ON publi
 CREATE POLICY "street and community staff change their own unit's robots" ON public.notify_robot FOR UPDATE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id))) WITH CHECK ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
 
 --
--- Name: bulletin_issue street and community staff read bulletin issues of their territ; Type: POLICY; Schema: public; Owner: -
+-- Name: bulletin_issue street and community staff read bulletin issues covering them; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "street and community staff read bulletin issues of their territ" ON public.bulletin_issue FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['street'::text, 'community'::text])) AND (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[])))));
+CREATE POLICY "street and community staff read bulletin issues covering them" ON public.bulletin_issue FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['street'::text, 'community'::text])) AND (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[])))));
 
 --
 -- Name: notification street and community staff read their own unit's notifications; Type: POLICY; Schema: public; Owner: -

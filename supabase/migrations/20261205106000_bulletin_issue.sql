@@ -59,7 +59,7 @@ alter table public.bulletin_issue enable row level security;
 
 -- Street and community staff read the issues of the bulletins that cover them: their street's and
 -- the district's (a street's own row lies in its range, the rows above in terr_above()).
-create policy "street and community staff read bulletin issues of their territory and above" on public.bulletin_issue
+create policy "street and community staff read bulletin issues covering them" on public.bulletin_issue
   for select to authenticated
   using ((select private.staff_role()) in ('street', 'community')
          and (terr between (select private.terr_lo()) and (select private.terr_hi())
