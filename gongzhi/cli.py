@@ -323,6 +323,14 @@ def whistle_escalate() -> None:
     click.echo(f"escalated {commands.escalate_due()} event(s)")
 
 
+@whistle.command("flags")
+def whistle_flags() -> None:
+    """Recompute the stored fake-fix flags (真改了吗) of the whole district, which the supervision
+    board and the dashboard read with their freshness (数据截至). Run it every 5 minutes (cron)."""
+    from gongzhi.whistle import flags
+    click.echo(f"stored {flags.refresh()} flag(s)")
+
+
 @main.command()
 def notify() -> None:
     """Queue what happened (new whistles, red steps, escalations) and send the pending notifications to
@@ -387,6 +395,7 @@ def publish_command(out_dir: Path) -> None:
     done = _domain(lambda: publish.publish(publish.source_url(), out_dir))
     click.echo(f"wrote {done.files} files ({done.pages} pages; sections: {', '.join(done.sections)})"
                f" to {done.out} in {done.seconds} s")
+    click.echo(publish.as_of_line(done))
 
 
 @main.command("replicas")

@@ -20,9 +20,11 @@ from gongzhi.geo import demo as geo_demo
 from gongzhi.auth.local import hash_password
 from gongzhi.personal import crypto, seeding
 from gongzhi.fieldwork import demo as fieldwork_demo
+from gongzhi.fieldwork import demo_campaigns
 from gongzhi.levers import demo as levers_demo
 from gongzhi.suggest import demo as suggest_demo
 from gongzhi.whistle import demo as whistle_demo
+from gongzhi.whistle import flags as whistle_flags
 from gongzhi.deliberation import demo as deliberation_demo
 from gongzhi.volunteers import seed as volunteer_seed
 from gongzhi.emergency import demo as emergency_demo
@@ -52,10 +54,12 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         volunteer_seed.load_demo(conn)
         deliberation_demo.load(conn)
         fieldwork_demo.load(conn)
+        demo_campaigns.load(conn)
         levers_demo.load(conn)
         suggest_demo.load(conn)
         emergency_demo.load(conn)
         bulletin_demo.load(conn)
+        whistle_flags.refresh_on(conn)
         conn.commit()
     return True
 

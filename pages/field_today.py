@@ -1,6 +1,7 @@
 """今日走访: the grid worker's day, phone first (one column, big buttons, no wide tables): the
 people due and overdue with their lights, logging a visit or a round with its findings (solved on
-the spot, or reported up as a demand or an event in the same tap), the day's rounds, the ledger
+the spot, or reported up as a demand or an event in the same tap), the day's rounds with their
+photos and their findings' photos (taken on the phone: the uploader opens its camera), the ledger
 of people to look after, and the daily summary."""
 import datetime as dt
 
@@ -9,7 +10,7 @@ import streamlit as st
 from gongzhi.auth.capabilities import may
 from gongzhi.fieldwork import commands, queries
 from gongzhi.fieldwork.forms import MAX_FINDINGS, OUTCOMES, FindingForm, PersonForm, RoundForm
-from ui import forms, lights, pager, session
+from ui import forms, lights, pager, photos, session
 from ui import todo as todo_link
 from ui import unmask as unmask_form
 from ui.session import t
@@ -137,11 +138,15 @@ def _rounds(day: dict, cats: list[dict]) -> None:
                 st.caption(r["campaign"])
             if r["people_met"]:
                 st.caption(t("fieldwork.met", who=r["people_met"]))
+            if st.toggle(t("fieldwork.photos.round"), key=f"round_photos_{r['id']}"):
+                photos.show(user, "visit", r["id"])
             for f in r["findings"]:
                 link = (t("fieldwork.linked_demand", id=f["demand_id"]) if f["demand_id"]
                         else t("fieldwork.linked_event", id=f["event_id"]) if f["event_id"] else "")
                 outcome = t(f"fieldwork.outcome.{f['outcome']}")
                 st.markdown(f"- {f['what']} — {outcome} {link}")
+                if st.toggle(t("fieldwork.photos.finding"), key=f"finding_photos_{f['id']}"):
+                    photos.show(user, "finding", f["id"])
                 if f["outcome"] == "on_spot":
                     st.button(t("fieldwork.up.demand"), key=f"up_d_{f['id']}", on_click=_report,
                               args=(f["id"], "demand"), use_container_width=True)

@@ -490,6 +490,66 @@ end;
 $$;
 
 --
+-- Name: campaign_checked(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.campaign_checked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'UPDATE' and old.closed_at is not null
+     and (new.org_unit_id, new.name, new.items, new.starts_on, new.ends_on, new.grids, new.rounds_per_grid, new.closed_at)
+         is distinct from (old.org_unit_id, old.name, old.items, old.starts_on, old.ends_on, old.grids,
+                           old.rounds_per_grid, old.closed_at) then
+    raise exception 'gongzhi:fieldwork.campaign_closed' using errcode = 'check_violation';
+  end if;
+  if exists (select from unnest(new.grids) g(id)
+             where not exists (select from public.org_unit o join public.org_unit c on c.id = new.org_unit_id
+                               where o.id = g.id and o.kind = 'grid' and o.terr between c.terr and c.terr_hi)) then
+    raise exception 'gongzhi:fieldwork.campaign_grid_outside' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: care_due_tally_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.care_due_tally_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.care_due_tally (terr, due_on, n)
+    select terr, next_due_on, count(*) from new_rows where active and next_due_on is not null
+    group by 1, 2 order by 1, 2
+    on conflict (terr, due_on) do update set n = public.care_due_tally.n + excluded.n;
+  elsif tg_op = 'DELETE' then
+    insert into public.care_due_tally (terr, due_on, n)
+    select terr, next_due_on, -count(*) from old_rows where active and next_due_on is not null
+    group by 1, 2 order by 1, 2
+    on conflict (terr, due_on) do update set n = public.care_due_tally.n + excluded.n;
+    delete from public.care_due_tally t using (select distinct terr, next_due_on from old_rows) o
+    where t.terr = o.terr and t.due_on = o.next_due_on and t.n = 0;
+  else
+    insert into public.care_due_tally (terr, due_on, n)
+    select terr, due_on, sum(dn)::int from (
+      select terr, next_due_on as due_on, -1 as dn from old_rows where active and next_due_on is not null
+      union all
+      select terr, next_due_on, 1 from new_rows where active and next_due_on is not null) d
+    group by 1, 2 having sum(dn) <> 0 order by 1, 2
+    on conflict (terr, due_on) do update set n = public.care_due_tally.n + excluded.n;
+    delete from public.care_due_tally t using (select distinct terr, next_due_on from old_rows) o
+    where t.terr = o.terr and t.due_on = o.next_due_on and t.n = 0;
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: care_person_address(bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1852,7 +1912,7 @@ $$;
 CREATE FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer DEFAULT 90, p_lo bigint DEFAULT 0, p_hi bigint DEFAULT 9999999) RETURNS TABLE(kind text, event_id bigint, department_id bigint, community_id bigint, terr bigint, at timestamp with time zone, detail jsonb)
     LANGUAGE plpgsql STABLE
     SET search_path TO ''
-    AS $_$
+    AS $$
 declare
   since timestamptz;
 begin
@@ -1862,29 +1922,9 @@ begin
   since := p_now - make_interval(days => p_days);
 
   return query
-    select 'reported_again'::text, a.id, null::bigint, a.community_id, a.terr, a.closed_at,
-           jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
-                              'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
-    from public.event a
-    cross join lateral (select x.id, x.created_at from public.event x
-                        where x.category_id = a.category_id and x.address_key = a.address_key
-                          and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
-                          and x.created_at <= p_now and x.id <> a.id
-                        order by x.created_at limit 1) b
-    where a.closed_at > since and a.closed_at <= p_now and a.terr between p_lo and p_hi
-      -- only addresses whistled in the window at all: most have one event, and are skipped here
-      and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
-                                             where y.created_at > since and y.created_at <= p_now);
-
-  return query
-    select 'too_fast'::text, e.id, null::bigint, e.community_id, e.terr, e.closed_at,
-           jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
-                              'closed', m.closed)
-    from public.event e
-    join private.category_close_median(p_now) m on m.category_id = e.category_id
-    cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
-    where e.closed_at > since and e.closed_at <= p_now and e.terr between p_lo and p_hi
-      and m.closed >= 10 and h.hours < 0.25 * m.median_hours;
+    select f.kind, f.event_id, null::bigint, f.community_id, f.terr, f.at, f.detail
+    from public.event_flag f
+    where f.at > since and f.at <= p_now and f.terr between p_lo and p_hi;
 
   return query
     select 'satisfaction_lags'::text, null::bigint, s.department_id, null::bigint, null::bigint, null::timestamptz,
@@ -1908,21 +1948,20 @@ begin
     cross join lateral (select (c.district_events - c.events)::numeric
                                / nullif(c.district_grids - c.grids, 0) * c.grids as expected) x
     where x.expected > 0 and abs(c.events - x.expected) >= 3 * sqrt(x.expected);
-
-  -- The seam for photos: once private.has_after_photo(event_id bigint) returns boolean exists and
-  -- the caller may run it, events closed in the window without an after-photo are flagged too.
-  if to_regprocedure('private.has_after_photo(bigint)') is not null then
-    if has_function_privilege('private.has_after_photo(bigint)', 'execute') then
-      return query execute
-        'select ''no_after_photo''::text, e.id, null::bigint, e.community_id, e.terr, e.closed_at, ''{}''::jsonb
-         from public.event e
-         where e.closed_at > $1 and e.closed_at <= $2 and e.terr between $3 and $4
-           and not private.has_after_photo(e.id)'
-        using since, p_now, p_lo, p_hi;
-    end if;
-  end if;
 end;
-$_$;
+$$;
+
+--
+-- Name: event_flags_as_of(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.event_flags_as_of() RETURNS timestamp with time zone
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select r.as_of from private.event_flag_refresh r
+  where (select private.staff_role()) is not null and (select private.aal_ok())
+$$;
 
 --
 -- Name: event_written(); Type: FUNCTION; Schema: private; Owner: -
@@ -3242,6 +3281,23 @@ CREATE FUNCTION private.public_posts(p_community bigint, p_limit integer) RETURN
 $$;
 
 --
+-- Name: rebuild_care_due_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.rebuild_care_due_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  lock table public.care_due_tally in exclusive mode;
+  delete from public.care_due_tally;
+  insert into public.care_due_tally (terr, due_on, n)
+  select terr, next_due_on, count(*) from public.care_person where active and next_due_on is not null
+  group by 1, 2 order by 1, 2;
+end;
+$$;
+
+--
 -- Name: rebuild_demand_tally(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3305,6 +3361,82 @@ begin
       and exists (select from public.status_transition s
                   where s.entity = 'demand' and s.from_status = t.status and s.to_status = t.target);
   end loop;
+end;
+$$;
+
+--
+-- Name: refresh_event_flags(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.refresh_event_flags(p_now timestamp with time zone DEFAULT now()) RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  since timestamptz := p_now - interval '366 days';
+  started timestamptz := clock_timestamp();
+  stored integer;
+begin
+  if p_now is null then
+    raise exception 'gongzhi:flags.bad_window';
+  end if;
+  lock table public.event_flag in exclusive mode;
+
+  -- Computed afresh, then merged: flags that still hold keep their row (unchanged rows are not
+  -- rewritten, so a refresh every few minutes leaves little for vacuum), new ones are added and
+  -- those whose cause is gone are removed.
+  with computed as (
+    select 'reported_again' as kind, a.id as event_id, a.community_id, a.terr, a.departments, a.closed_at as at,
+           jsonb_build_object('again_id', b.id, 'closed', a.closed_at, 'again', b.created_at,
+                              'days', round((extract(epoch from b.created_at - a.closed_at) / 86400.0)::numeric, 1))
+             as detail
+    from public.event a
+    cross join lateral (select x.id, x.created_at from public.event x
+                        where x.category_id = a.category_id and x.address_key = a.address_key
+                          and x.created_at > a.closed_at and x.created_at <= a.closed_at + interval '30 days'
+                          and x.created_at <= p_now and x.id <> a.id
+                        order by x.created_at limit 1) b
+    where a.closed_at > since and a.closed_at <= p_now
+      -- only addresses whistled in the window at all: most have one event, and are skipped here
+      and (a.category_id, a.address_key) in (select y.category_id, y.address_key from public.event y
+                                             where y.created_at > since and y.created_at <= p_now)
+    union all
+    select 'too_fast', e.id, e.community_id, e.terr, e.departments, e.closed_at,
+           jsonb_build_object('hours', round(h.hours::numeric, 1), 'median_hours', round(m.median_hours::numeric, 1),
+                              'closed', m.closed)
+    from public.event e
+    join (select c.category_id,
+                 percentile_cont(0.5) within group (order by extract(epoch from c.closed_at - c.created_at) / 3600.0)
+                   as median_hours,
+                 count(*) as closed
+          from public.event c
+          where c.closed_at > p_now - interval '365 days' and c.closed_at <= p_now
+          group by c.category_id) m on m.category_id = e.category_id
+    cross join lateral (select extract(epoch from e.closed_at - e.created_at) / 3600.0 as hours) h
+    where e.closed_at > since and e.closed_at <= p_now
+      and m.closed >= 10 and h.hours < 0.25 * m.median_hours
+    union all
+    select 'no_after_photo', e.id, e.community_id, e.terr, e.departments, e.closed_at, '{}'::jsonb
+    from public.event e
+    where e.closed_at > since and e.closed_at <= p_now
+      and not private.has_after_photo(e.id)
+  ), gone as (
+    delete from public.event_flag f
+    where not exists (select from computed c where c.event_id = f.event_id and c.kind = f.kind)
+  )
+  insert into public.event_flag as f (kind, event_id, community_id, terr, departments, at, detail)
+  select c.kind, c.event_id, c.community_id, c.terr, c.departments, c.at, c.detail from computed c
+  on conflict (event_id, kind) do update
+    set community_id = excluded.community_id, terr = excluded.terr, departments = excluded.departments,
+        at = excluded.at, detail = excluded.detail
+    where (f.community_id, f.terr, f.departments, f.at, f.detail)
+          is distinct from (excluded.community_id, excluded.terr, excluded.departments, excluded.at, excluded.detail);
+
+  select count(*) into stored from public.event_flag;
+  insert into private.event_flag_refresh (id, as_of, took_ms, flags)
+  values (true, p_now, (extract(epoch from clock_timestamp() - started) * 1000)::integer, stored)
+  on conflict (id) do update set as_of = excluded.as_of, took_ms = excluded.took_ms, flags = excluded.flags;
+  return stored;
 end;
 $$;
 
@@ -4429,11 +4561,17 @@ begin
       select from public.care_person p where p.id = new.care_person_id and p.grid_id = new.grid_id) then
     raise exception 'gongzhi:fieldwork.person_elsewhere' using errcode = 'check_violation';
   end if;
-  if new.campaign_id is not null and not exists (
-      select from public.campaign c join public.org_unit o on o.id = c.org_unit_id
-      where c.id = new.campaign_id and new.terr between o.terr and o.terr_hi
-        and new.visited_on between c.starts_on and c.ends_on) then
-    raise exception 'gongzhi:fieldwork.campaign_elsewhere' using errcode = 'check_violation';
+  if new.campaign_id is not null then
+    if exists (select from public.campaign c where c.id = new.campaign_id and c.closed_at is not null) then
+      raise exception 'gongzhi:fieldwork.campaign_closed' using errcode = 'check_violation';
+    end if;
+    if not exists (
+        select from public.campaign c join public.org_unit o on o.id = c.org_unit_id
+        where c.id = new.campaign_id and new.terr between o.terr and o.terr_hi
+          and new.visited_on between c.starts_on and c.ends_on
+          and (cardinality(c.grids) = 0 or new.grid_id = any (c.grids))) then
+      raise exception 'gongzhi:fieldwork.campaign_elsewhere' using errcode = 'check_violation';
+    end if;
   end if;
   return new;
 end;
@@ -4551,6 +4689,18 @@ CREATE TABLE private.encrypted_field (
 --
 
 COMMENT ON TABLE private.encrypted_field IS 'Personal fields stored as <column>_enc / _bidx / _masked; the same list as the inventory''s encrypted fields.';
+
+--
+-- Name: event_flag_refresh; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.event_flag_refresh (
+    id boolean DEFAULT true NOT NULL,
+    as_of timestamp with time zone NOT NULL,
+    took_ms integer NOT NULL,
+    flags integer NOT NULL,
+    CONSTRAINT event_flag_refresh_id_check CHECK (id)
+);
 
 --
 -- Name: mfa_factor; Type: TABLE; Schema: private; Owner: -
@@ -5248,9 +5398,14 @@ CREATE TABLE public.campaign (
     ends_on date NOT NULL,
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    grids bigint[] DEFAULT '{}'::bigint[] NOT NULL,
+    rounds_per_grid integer DEFAULT 1 NOT NULL,
+    closed_at timestamp with time zone,
+    CONSTRAINT campaign_grids_check CHECK ((cardinality(grids) <= 200)),
     CONSTRAINT campaign_items_check CHECK (((cardinality(items) >= 1) AND (cardinality(items) <= 20))),
     CONSTRAINT campaign_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
-    CONSTRAINT campaign_period CHECK (((ends_on >= starts_on) AND ((ends_on - starts_on) <= 366)))
+    CONSTRAINT campaign_period CHECK (((ends_on >= starts_on) AND ((ends_on - starts_on) <= 366))),
+    CONSTRAINT campaign_rounds_per_grid_check CHECK (((rounds_per_grid >= 1) AND (rounds_per_grid <= 100)))
 );
 
 --
@@ -5258,6 +5413,24 @@ CREATE TABLE public.campaign (
 --
 
 COMMENT ON TABLE public.campaign IS '重点整治: a named checklist a street sets for a period; the rounds and findings of its grids count against it.';
+
+--
+-- Name: COLUMN campaign.grids; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.campaign.grids IS 'The target grids (org_unit ids of kind grid inside the campaign''s territory); empty: every grid of the territory.';
+
+--
+-- Name: COLUMN campaign.rounds_per_grid; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.campaign.rounds_per_grid IS 'How many campaign rounds each target grid is to make over the period; due so far pro rata by days elapsed.';
+
+--
+-- Name: COLUMN campaign.closed_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.campaign.closed_at IS 'When the street (or the district) closed the campaign; a closed campaign takes no change and no round.';
 
 --
 -- Name: campaign_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -5301,6 +5474,36 @@ COMMENT ON TABLE public.care_category IS '特殊群体类别: the district''s ca
 
 ALTER TABLE public.care_category ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
     SEQUENCE NAME public.care_category_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
+-- Name: care_due_tally; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.care_due_tally (
+    terr bigint NOT NULL,
+    due_on date NOT NULL,
+    n integer DEFAULT 0 NOT NULL,
+    id bigint NOT NULL
+);
+
+--
+-- Name: TABLE care_due_tally; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.care_due_tally IS 'Active people to look after summed by territory code and due day (next_due_on); written only by triggers on care_person. Overdue = the days before today.';
+
+--
+-- Name: care_due_tally_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_due_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.care_due_tally_id_seq
     START WITH 1
     INCREMENT BY 1
     NO MINVALUE
@@ -6212,6 +6415,41 @@ CREATE TABLE public.event_department (
 --
 
 COMMENT ON TABLE public.event_department IS 'A department summoned to an event (报到): deadline, report, and reopenings counted against it.';
+
+--
+-- Name: event_flag; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.event_flag (
+    id bigint NOT NULL,
+    kind text NOT NULL,
+    event_id bigint NOT NULL,
+    community_id bigint,
+    terr bigint NOT NULL,
+    departments bigint[] NOT NULL,
+    at timestamp with time zone NOT NULL,
+    detail jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT event_flag_kind_check CHECK ((kind = ANY (ARRAY['reported_again'::text, 'too_fast'::text, 'no_after_photo'::text])))
+);
+
+--
+-- Name: TABLE event_flag; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.event_flag IS 'Computed: the fake-fix flags about single events, as of the last private.refresh_event_flags (the job `gongzhi whistle flags`); written by nothing else. terr, community_id and departments are copies of the event''s, for the same row-level security.';
+
+--
+-- Name: event_flag_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.event_flag ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.event_flag_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 
 --
 -- Name: event_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -7767,6 +8005,13 @@ ALTER TABLE ONLY private.encrypted_field
     ADD CONSTRAINT encrypted_field_pkey PRIMARY KEY (table_name, column_name);
 
 --
+-- Name: event_flag_refresh event_flag_refresh_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.event_flag_refresh
+    ADD CONSTRAINT event_flag_refresh_pkey PRIMARY KEY (id);
+
+--
 -- Name: mfa_factor mfa_factor_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -7970,6 +8215,20 @@ ALTER TABLE ONLY public.care_category
     ADD CONSTRAINT care_category_pkey PRIMARY KEY (id);
 
 --
+-- Name: care_due_tally care_due_tally_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_due_tally
+    ADD CONSTRAINT care_due_tally_key UNIQUE (terr, due_on);
+
+--
+-- Name: care_due_tally care_due_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.care_due_tally
+    ADD CONSTRAINT care_due_tally_pkey PRIMARY KEY (id);
+
+--
 -- Name: care_person care_person_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -8157,6 +8416,20 @@ ALTER TABLE ONLY public.event_demand
 
 ALTER TABLE ONLY public.event_department
     ADD CONSTRAINT event_department_pkey PRIMARY KEY (event_id, department_id);
+
+--
+-- Name: event_flag event_flag_event_id_kind_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_event_id_kind_key UNIQUE (event_id, kind);
+
+--
+-- Name: event_flag event_flag_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_pkey PRIMARY KEY (id);
 
 --
 -- Name: event event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -9160,6 +9433,24 @@ CREATE INDEX event_department_unreported_idx ON public.event_department USING bt
 --
 
 CREATE INDEX event_departments_idx ON public.event USING gin (departments);
+
+--
+-- Name: event_flag_community_id_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_community_id_idx ON public.event_flag USING btree (community_id);
+
+--
+-- Name: event_flag_departments_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_departments_idx ON public.event_flag USING gin (departments);
+
+--
+-- Name: event_flag_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_terr_idx ON public.event_flag USING btree (terr, at);
 
 --
 -- Name: event_lead_department_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -10284,6 +10575,12 @@ CREATE TRIGGER campaign_audit_insert AFTER INSERT ON public.campaign REFERENCING
 CREATE TRIGGER campaign_audit_update AFTER UPDATE ON public.campaign REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: campaign campaign_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER campaign_checked BEFORE INSERT OR UPDATE ON public.campaign FOR EACH ROW EXECUTE FUNCTION private.campaign_checked();
+
+--
 -- Name: campaign campaign_created_by; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -10324,6 +10621,24 @@ CREATE TRIGGER care_category_audit_insert AFTER INSERT ON public.care_category R
 --
 
 CREATE TRIGGER care_category_audit_update AFTER UPDATE ON public.care_category REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: care_person care_due_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_due_tally_delete AFTER DELETE ON public.care_person REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_due_tally_changed();
+
+--
+-- Name: care_person care_due_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_due_tally_insert AFTER INSERT ON public.care_person REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_due_tally_changed();
+
+--
+-- Name: care_person care_due_tally_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER care_due_tally_update AFTER UPDATE ON public.care_person REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_due_tally_changed();
 
 --
 -- Name: care_person care_person_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -11062,6 +11377,18 @@ CREATE TRIGGER finding_created_by BEFORE INSERT ON public.finding FOR EACH ROW W
 --
 
 CREATE TRIGGER finding_created_by_kept BEFORE UPDATE ON public.finding FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: finding finding_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_photos_deleted AFTER DELETE ON public.finding REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('finding');
+
+--
+-- Name: finding finding_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER finding_photos_moved AFTER UPDATE ON public.finding FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('finding');
 
 --
 -- Name: finding finding_territory; Type: TRIGGER; Schema: public; Owner: -
@@ -12096,6 +12423,18 @@ CREATE TRIGGER visit_created_by_kept BEFORE UPDATE ON public.visit FOR EACH ROW 
 CREATE TRIGGER visit_moves_due AFTER INSERT ON public.visit REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.care_person_visited();
 
 --
+-- Name: visit visit_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_photos_deleted AFTER DELETE ON public.visit REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION private.photo_subject_deleted('visit');
+
+--
+-- Name: visit visit_photos_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER visit_photos_moved AFTER UPDATE ON public.visit FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.photo_subject_moved('visit');
+
+--
 -- Name: visit visit_territory; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -12585,6 +12924,20 @@ ALTER TABLE ONLY public.event_department
 
 ALTER TABLE ONLY public.event_department
     ADD CONSTRAINT event_department_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE CASCADE;
+
+--
+-- Name: event_flag event_flag_community_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.org_unit(id);
+
+--
+-- Name: event_flag event_flag_event_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_flag
+    ADD CONSTRAINT event_flag_event_id_fkey FOREIGN KEY (event_id) REFERENCES public.event(id) ON DELETE CASCADE;
 
 --
 -- Name: event event_lead_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -13249,6 +13602,12 @@ ALTER TABLE public.campaign ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.care_category ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: care_due_tally; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.care_due_tally ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: care_person; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -13387,6 +13746,12 @@ CREATE POLICY "departments move the events they are summoned to" ON public.event
 CREATE POLICY "departments read consults of their events" ON public.event_consult FOR SELECT TO authenticated USING ((event_id IN ( SELECT ed.event_id
    FROM public.event_department ed
   WHERE (ed.department_id = ( SELECT private.department_id() AS department_id)))));
+
+--
+-- Name: event_flag departments read flags of the events they are summoned to; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments read flags of the events they are summoned to" ON public.event_flag FOR SELECT TO authenticated USING ((departments @> ARRAY[( SELECT private.department_id() AS department_id)]));
 
 --
 -- Name: event departments read the events they are summoned to; Type: POLICY; Schema: public; Owner: -
@@ -13933,6 +14298,12 @@ CREATE POLICY "district staff read all emergency requests" ON public.emergency_r
 CREATE POLICY "district staff read all emergency task types" ON public.emergency_task FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: event_flag district staff read all event flags; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all event flags" ON public.event_flag FOR SELECT TO gongzhi_district USING (true);
+
+--
 -- Name: event district staff read all events; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -13955,6 +14326,12 @@ CREATE POLICY "district staff read all matches" ON public.match FOR SELECT TO go
 --
 
 CREATE POLICY "district staff read all notifications" ON public.notification FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: care_due_tally district staff read all overdue tallies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all overdue tallies" ON public.care_due_tally FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: care_person district staff read all people to look after; Type: POLICY; Schema: public; Owner: -
@@ -14479,6 +14856,12 @@ ALTER TABLE public.event_demand ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.event_department ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: event_flag; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.event_flag ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: event_routing; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -14981,6 +15364,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.care_category AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: care_due_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.care_due_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: care_person staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15093,6 +15482,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 --
 
 CREATE POLICY "staff present the second factor where the district requires it" ON public.event_department AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
+-- Name: event_flag staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.event_flag AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
 -- Name: event_routing staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
@@ -15413,6 +15808,12 @@ CREATE POLICY "staff read emergency requests of their territory" ON public.emerg
 CREATE POLICY "staff read events of their territory" ON public.event FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: event_flag staff read flags of events of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read flags of events of their territory" ON public.event_flag FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
+
+--
 -- Name: match staff read matches of their demands or resources; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15423,6 +15824,12 @@ CREATE POLICY "staff read matches of their demands or resources" ON public.match
 --
 
 CREATE POLICY "staff read milestones of projects they see" ON public.project_milestone FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: care_due_tally staff read overdue tallies of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read overdue tallies of their territory" ON public.care_due_tally FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: photo staff read photos of rows they see; Type: POLICY; Schema: public; Owner: -
@@ -16284,6 +16691,18 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.book_capacity(delta jsonb) FROM PUBLIC;
 
 --
+-- Name: FUNCTION campaign_checked(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.campaign_checked() FROM PUBLIC;
+
+--
+-- Name: FUNCTION care_due_tally_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.care_due_tally_changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION care_person_address(p_id bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -16620,6 +17039,14 @@ GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone
 REVOKE ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION event_flags_as_of(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.event_flags_as_of() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.event_flags_as_of() TO authenticated;
+GRANT ALL ON FUNCTION private.event_flags_as_of() TO gongzhi_district;
 
 --
 -- Name: FUNCTION event_written(); Type: ACL; Schema: private; Owner: -
@@ -16988,6 +17415,12 @@ REVOKE ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer)
 GRANT ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer) TO gongzhi_auth;
 
 --
+-- Name: FUNCTION rebuild_care_due_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.rebuild_care_due_tally() FROM PUBLIC;
+
+--
 -- Name: FUNCTION rebuild_demand_tally(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -17004,6 +17437,12 @@ REVOKE ALL ON FUNCTION private.rebuild_resource_tally() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.refresh_demand_status(ids bigint[]) FROM PUBLIC;
+
+--
+-- Name: FUNCTION refresh_event_flags(p_now timestamp with time zone); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.refresh_event_flags(p_now timestamp with time zone) FROM PUBLIC;
 
 --
 -- Name: FUNCTION refresh_provider_record(); Type: ACL; Schema: private; Owner: -
@@ -17827,6 +18266,23 @@ GRANT ALL ON SEQUENCE public.care_category_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.care_category_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.care_category_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.care_category_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE care_due_tally; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.care_due_tally TO authenticated;
+GRANT ALL ON TABLE public.care_due_tally TO service_role;
+GRANT SELECT ON TABLE public.care_due_tally TO gongzhi_district;
+
+--
+-- Name: SEQUENCE care_due_tally_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.care_due_tally_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.care_due_tally_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.care_due_tally_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.care_due_tally_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE care_person; Type: ACL; Schema: public; Owner: -
@@ -18734,6 +19190,23 @@ GRANT ALL ON TABLE public.event_department TO anon;
 GRANT ALL ON TABLE public.event_department TO authenticated;
 GRANT ALL ON TABLE public.event_department TO service_role;
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.event_department TO gongzhi_district;
+
+--
+-- Name: TABLE event_flag; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.event_flag TO service_role;
+GRANT SELECT ON TABLE public.event_flag TO authenticated;
+GRANT SELECT ON TABLE public.event_flag TO gongzhi_district;
+
+--
+-- Name: SEQUENCE event_flag_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.event_flag_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.event_flag_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.event_flag_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.event_flag_id_seq TO gongzhi_district;
 
 --
 -- Name: SEQUENCE event_id_seq; Type: ACL; Schema: public; Owner: -

@@ -25,7 +25,7 @@ def show(user: Identity, lang: str, now: dt.datetime, key: str, *, lo: int | Non
     pages = max(1, -(-shown // page_size))
     if asked > pages:  # the list shrank since the page was chosen: show its last page
         data = flags.board(user, now, kind=kind, page=pages - 1, page_size=page_size, lo=lo, hi=hi)
-    st.caption(t("flags.caption", days=flags.WINDOW_DAYS))
+    st.caption(t("flags.caption", days=flags.WINDOW_DAYS) + " " + flags.as_of_text(data["as_of"], lang))
     columns = st.columns(4)
     for col, k in zip(columns, flags.KINDS[:4]):
         col.metric(t(f"flags.kind.{k}"), counts[k])

@@ -1,5 +1,6 @@
-"""The photo gallery of one row (a demand, an event, a milestone): thumbnails, one opened at full
-size, the upload form (with before / after for an event) and removal. Draws only: the checks and
+"""The photo gallery of one row (a demand, an event, a milestone, a round or a finding): thumbnails,
+one opened at full size, the upload form (with before / after for an event) and removal; for a
+demand or an event also the photos of the round's findings reported up as it. Draws only: the checks and
 the writes are gongzhi.photos's, in one transaction each."""
 from __future__ import annotations
 
@@ -38,7 +39,8 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
     st.markdown(f"**{t('photos.ui.title')}**")
     forms.show(where)
     rows = queries.photos(user, kind, subject_id)
-    if not rows:
+    linked = queries.linked(user, kind, subject_id) if kind in queries.LINKED_BY else []
+    if not rows and not linked:
         st.caption(t("photos.ui.none"))
     for stage in (STAGES if staged else (None,)):
         group = [r for r in rows if r["stage"] == stage]
@@ -48,8 +50,9 @@ def show(user, kind: str, subject_id: int, staged: bool = False) -> None:
         for i, row in enumerate(group):
             with cols[i % COLUMNS]:
                 _thumbnail(user, row, where)
+    _linked(user, linked, where)
     opened = st.session_state.get(f"{where}_open")
-    if opened is not None and any(r["id"] == opened for r in rows):
+    if opened is not None and any(r["id"] == opened for r in [*rows, *linked]):
         try:
             body, _ctype = queries.image(user, opened)
         except DomainError as exc:
@@ -78,3 +81,20 @@ def _thumbnail(user, row: dict, where: str) -> None:
     open_col.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))
     remove_col.button(t("photos.ui.remove"), key=f"{where}_remove_{row['id']}", on_click=_remove,
                       args=(user, row["id"], where))
+
+
+def _linked(user, rows: list[dict], where: str) -> None:
+    """The photos taken on the round, of the findings that became this demand or event (read only here)."""
+    if not rows:
+        return
+    st.caption(t("fieldwork.photos.from_round"))
+    cols = st.columns(COLUMNS)
+    for i, row in enumerate(rows):
+        with cols[i % COLUMNS]:
+            try:
+                body, _ctype = queries.image(user, row["id"], thumb=True)
+            except DomainError as exc:
+                st.caption(t(exc.key, **exc.params))
+                continue
+            st.image(body, caption=row["caption"] or row["what"], width="stretch")
+            st.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))

@@ -45,6 +45,7 @@ ROLES = {
     "subject_requests.handle": ("district", "community"),  # subject_request: community staff of the territory, the district
     "deliberation.move": ("community",),                # 五议: public.deliberation, community staff of the territory move items
     "fieldwork.rounds": TERRITORY_ROLES,                 # people to look after, rounds, findings of the territory
+    "fieldwork.campaigns": ("district", "street"),       # campaign: street staff of their street and the district set and close
     "secretary.claim": ("district", "street", "community"),   # 书记项目: secretaries claim at their own unit
     "secretary.review": ("district", "street"),          # 审 and 督's notes: the level above (the row decides which)
     "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs

@@ -75,6 +75,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("vote", "pages/vote.py", "page.vote", ":material/ballot:", "residents", url_path="vote"),
     # 今日走访: the grid worker's day (people to look after, rounds, findings), phone first.
     Page("field_today", "pages/field_today.py", "page.field_today", ":material/directions_walk:", "grid"),
+    Page("field_campaigns", "pages/field_campaigns.py", "page.field_campaigns", ":material/checklist:", "grid"),
     # 平战结合: emergencies, shifts, the call-up and a street's live board.
     Page("emergency", "pages/emergency.py", "page.emergency", ":material/emergency:", "emergency"),
 ]}
@@ -87,11 +88,11 @@ PUBLIC_PAGES: list[str] = ["signup", "box", "privacy", "vote"]
 MUST_CHANGE_PAGES: list[str] = ["account"]
 
 ROLE_PAGES: dict[str, list[str]] = {
-    "district": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
+    "district": ["home", "field_today", "field_campaigns", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
                 "secretary_projects", "baolian",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "suggestions", "privacy", "deliberation", "emergency"],
-    "street": ["home", "field_today", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
+    "street": ["home", "field_today", "field_campaigns", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",
               "secretary_projects", "baolian",
               "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "suggestions", "privacy",
               "deliberation", "emergency"],

@@ -7,6 +7,13 @@ after in that grid and a year of weekly visits each, among VISITS visit rows dis
 `baseline_ms`: a plain count of the
 grid's visits of the last year as the owner, measured in the same run; `today_ratio` is
 today_ms / baseline_ms. `summary_street_ms`: a street's week rolled up by community.
+`overdue_measure_ms`: the measure 逾期未走访 for the whole district (per-grid
+counts from the tally, as the district account) against `overdue_scan_ms`, the same count per grid
+straight from care_person in the same kind of transaction (what each draw would cost without the
+tally), as `overdue_ratio`; `overdue_tally_rows` is how many rows the tally holds;
+`map_overdue_district_ms`: the district's map data with that measure, against
+`map_demands_district_ms`, the same map with open demands, as `map_overdue_vs_demands`;
+`overdue_plan_reads_people` is 1 when the measure's plan touches care_person (it should be 0).
 
 The figures live in their own database (`gongzhi_bench_field`: the demo district plus these
 rows), independent of `--demands`. VISITS can be lowered with GONGZHI_BENCH_FIELD_VISITS where a
@@ -36,6 +43,7 @@ def run(demands: int = 0, keep: bool = True) -> dict:
     figures: dict[str, float] = {}
     figures.update(_seed(url, VISITS))
     figures.update(_today(url))
+    figures.update(_map_overdue(url))
     return figures
 
 
@@ -110,4 +118,45 @@ def _today(url: str) -> dict:
         figures["summary_street_ms"] = timed_ms(
             lambda: queries.summary(street_user, week - dt.timedelta(days=6), week, "community"))
     figures["today_ratio"] = round(figures["today_ms"] / figures["baseline_ms"], 2) if figures["baseline_ms"] else None
+    return figures
+
+
+def _map_overdue(url: str) -> dict:
+    from gongzhi.auth import load_identity
+    from gongzhi.fieldwork import map as overdue
+    from gongzhi.geo import queries as geo
+
+    figures: dict[str, float] = {}
+    with psycopg.connect(url, autocommit=True) as conn:
+        figures["overdue_tally_rows"] = conn.execute("select count(*) from public.care_due_tally").fetchone()[0]
+        users = user_ids(url)
+    with pointing_at(url):
+        district = load_identity(users["district"])
+
+        def measure() -> None:
+            with district.one_transaction(), district.session() as conn:
+                overdue.overdue_visits(conn, 0, 10**12)
+
+        def scan() -> None:
+            with district.one_transaction(), district.session() as conn:
+                conn.execute("""select terr, count(*) from public.care_person p
+                                where p.active and p.next_due_on < current_date group by 1""").fetchall()
+        figures["overdue_scan_ms"] = timed_ms(scan)
+
+        def draw(name: str):
+            def run() -> None:
+                with district.one_transaction():
+                    geo.load(district, None, name)
+            return run
+        figures["overdue_measure_ms"] = timed_ms(measure)
+        figures["map_overdue_district_ms"] = timed_ms(draw(overdue.NAME))
+        figures["map_demands_district_ms"] = timed_ms(draw("demands"))
+        with district.one_transaction(), district.session() as conn:
+            plan = " ".join(str(r) for r in conn.execute(
+                "explain " + overdue.SQL, {"today": dt.date.today(), "lo": 0, "hi": 10**12}).fetchall())
+        figures["overdue_plan_reads_people"] = int("care_person" in plan)
+    figures["overdue_ratio"] = (round(figures["overdue_measure_ms"] / figures["overdue_scan_ms"], 2)
+                                if figures["overdue_scan_ms"] else None)
+    figures["map_overdue_vs_demands"] = (round(figures["map_overdue_district_ms"] / figures["map_demands_district_ms"], 2)
+                                         if figures["map_demands_district_ms"] else None)
     return figures

@@ -238,12 +238,14 @@ def as_reader(user_id: str, claims: dict | None = None) -> Iterator[psycopg.Conn
 
 
 # When the data a connection reads was current: None on a primary; on a standby now while its WAL
-# receiver runs and has replayed what it received (within one 8 kB WAL page: the received position
-# may stop at the end of a padded page rather than of the last record), else the commit time of the
-# last transaction replayed. (Without pg_read_all_stats the receiver's row shows its pid alone.)
+# receiver runs, replay is not paused and it has replayed what it received (within one 8 kB WAL page:
+# the received position may stop at the end of a padded page rather than of the last record), else
+# the commit time of the last transaction replayed. (Without pg_read_all_stats the receiver's row
+# shows its pid alone.)
 _AS_OF = """
 select case when not pg_is_in_recovery() then null
-            when pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) <= 8192
+            when not pg_is_wal_replay_paused()
+                 and pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) <= 8192
                  and exists (select from pg_stat_wal_receiver where pid is not null) then now()
             else pg_last_xact_replay_timestamp() end as as_of
 """

@@ -43,6 +43,9 @@ def places(user: Identity) -> list[dict]:
 
 
 _MINE = """terr between coalesce((select private.terr_lo()), 0) and coalesce((select private.terr_hi()), -1)"""
+# A campaign still open that targets a grid of the user's territory (no target grids: all of them).
+_OPEN_HERE = f"""c.closed_at is null and (cardinality(c.grids) = 0 or exists (
+    select from public.org_unit g where g.id = any (c.grids) and g.{_MINE}))"""
 _DUE_WINDOW = "p.active and p.next_due_on <= private.add_working_days(%(day)s, %(soon)s)"
 
 
@@ -94,8 +97,8 @@ def today(user: Identity, day: dt.date | None = None, todo_key: str | None = Non
                         from public.care_person where active and {_MINE}) as counts,
                        (select coalesce(json_agg(rounds), '[]') from rounds) as rounds,
                        (select coalesce(json_agg(x order by x.starts_on, x.id), '[]') from (
-                          select id, name, items, starts_on, ends_on from public.campaign
-                          where %(day)s between starts_on and ends_on) x) as campaigns""",
+                          select id, name, items, starts_on, ends_on from public.campaign c
+                          where %(day)s between starts_on and ends_on and {_OPEN_HERE}) x) as campaigns""",
             {"day": day, "today": day, "soon": SOON_DAYS, "limit": 200}).fetchone()
     people = row["people"]
     for p in people:
@@ -110,8 +113,8 @@ def today(user: Identity, day: dt.date | None = None, todo_key: str | None = Non
 
 def active_campaigns(conn, day: dt.date) -> list[dict]:
     return conn.execute(
-        """select id, name, items, starts_on, ends_on from public.campaign
-           where %s between starts_on and ends_on order by starts_on, id""", (day,)).fetchall()
+        f"""select id, name, items, starts_on, ends_on from public.campaign c
+            where %s between starts_on and ends_on and {_OPEN_HERE} order by starts_on, id""", (day,)).fetchall()
 
 
 def campaign_counts(user: Identity, campaign_id: int) -> dict:

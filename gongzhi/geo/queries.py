@@ -13,6 +13,7 @@ sized by how many cases it holds.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -49,6 +50,10 @@ MEASURES: dict[str, Callable[[psycopg.Connection, int, int], dict[int, int]]] = 
 def register(name: str, measure: Callable[[psycopg.Connection, int, int], dict[int, int]]) -> None:
     """Add a per-grid measure (its label is the catalogue key geo.measure.<name>)."""
     MEASURES[name] = measure
+
+
+# Modules whose measures join the map; each registers its own on import (at the end of this module).
+PLUGINS: tuple[str, ...] = ("gongzhi.fieldwork.map",)
 
 
 @dataclass
@@ -138,3 +143,7 @@ def _cases(conn, lo: int, hi: int) -> list[dict]:
          where e.closed_at is null and e.terr between %(lo)s and %(hi)s
          order by e.created_at desc limit %(n)s)
         order by created_at desc limit %(n)s""", {"lo": lo, "hi": hi, "n": CASE_LIMIT}).fetchall()
+
+
+for _module in PLUGINS:
+    importlib.import_module(_module)

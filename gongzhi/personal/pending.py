@@ -12,7 +12,7 @@ from gongzhi.personal.inventory import encrypted_fields
 from gongzhi.personal.keys import KeyError_
 from gongzhi.personal.store import field, row_id_column
 
-BATCH = 1000
+BATCH = 5000
 
 
 def count(conn) -> int:
@@ -56,7 +56,9 @@ def _sample(conn) -> tuple[str, bytes] | None:
 
 
 def encrypt_pending(conn, batch: int = BATCH) -> int:
-    """Encrypt every pending value on an owner connection in autocommit mode; returns how many."""
+    """Encrypt every pending value on an owner connection in autocommit mode; returns how many.
+    Each batch seals its values here and writes them with one update per column, joined on the
+    row's key in its own type (so the key's index finds each row)."""
     if not count(conn):
         return 0
     ring = crypto.ring()
@@ -69,24 +71,44 @@ def encrypt_pending(conn, batch: int = BATCH) -> int:
             if not rows:
                 break
             conn.execute("select set_config('gongzhi.rekey', 'on', true)")   # not a change: updated_at kept
+            groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
             for table, column, row_id, value in (_tuple(r) for r in rows):
-                f = field(table, column)
-                if f is None:
-                    raise KeyError_(f"private.plaintext_pending holds {table}.{column}, which the inventory does "
-                                    "not list as encrypted; add it to gongzhi/personal/inventory.py.")
-                try:
-                    sealed = crypto.seal(f.kind, value, ring)
-                except crypto.BadValue:  # an older row that never met today's checks: keep what can be kept
-                    sealed = _seal_loose(f.kind, value, ring)
-                conn.execute(sql.SQL("update public.{t} set {e} = %s, {b} = %s, {m} = %s where {id}::text = %s").format(
-                    t=sql.Identifier(table), e=sql.Identifier(f"{column}_enc"), b=sql.Identifier(f"{column}_bidx"),
-                    m=sql.Identifier(f"{column}_masked"), id=sql.Identifier(row_id_column(table))),
-                    (sealed.enc, sealed.bidx, sealed.masked, row_id))
-                conn.execute("delete from private.plaintext_pending where table_name = %s and column_name = %s"
-                             " and row_id = %s", (table, column, row_id))
-                done += 1
+                groups.setdefault((table, column), []).append((row_id, value))
+            for (table, column), items in groups.items():
+                _store(conn, table, column, items, ring)
+                done += len(items)
     _validate_required(conn)
     return done
+
+
+def _store(conn, table: str, column: str, items: list[tuple[str, str]], ring) -> None:
+    """Seal one column's pending values of a batch, store them and strike them from the queue."""
+    f = field(table, column)
+    if f is None:
+        raise KeyError_(f"private.plaintext_pending holds {table}.{column}, which the inventory does "
+                        "not list as encrypted; add it to gongzhi/personal/inventory.py.")
+    sealed = [_seal(f.kind, value, ring) for _, value in items]
+    ids = [row_id for row_id, _ in items]
+    key = row_id_column(table)
+    key_type = _tuple(conn.execute("select format_type(atttypid, atttypmod) from pg_attribute"
+                                   " where attrelid = to_regclass(%s) and attname = %s",
+                                   (f"public.{table}", key)).fetchone())[0]
+    conn.execute(sql.SQL(
+        "update public.{t} t set {e} = v.e, {b} = v.b, {m} = v.m"
+        " from unnest(%s::text[], %s::bytea[], %s::bytea[], %s::text[]) as v(id, e, b, m)"
+        " where t.{id} = v.id::{type}").format(
+            t=sql.Identifier(table), e=sql.Identifier(f"{column}_enc"), b=sql.Identifier(f"{column}_bidx"),
+            m=sql.Identifier(f"{column}_masked"), id=sql.Identifier(key), type=sql.SQL(key_type)),
+        (ids, [s.enc for s in sealed], [s.bidx for s in sealed], [s.masked for s in sealed]))
+    conn.execute("delete from private.plaintext_pending where table_name = %s and column_name = %s"
+                 " and row_id = any(%s)", (table, column, ids))
+
+
+def _seal(kind: str, value: str, ring) -> crypto.Sealed:
+    try:
+        return crypto.seal(kind, value, ring)
+    except crypto.BadValue:  # an older row that never met today's checks: keep what can be kept
+        return _seal_loose(kind, value, ring)
 
 
 def _seal_loose(kind: str, value: str, ring) -> crypto.Sealed:

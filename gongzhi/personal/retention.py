@@ -164,6 +164,17 @@ def _triggers_off(conn, table: str, rule: Rule) -> tuple[str, ...]:
         return rule.guards
 
 
+def _expired_keys(conn, table: str, rule: Rule, where, params: dict, batch: int):
+    """The keys of the rows expired at the run's start, read in one pass (the table's index on its
+    closing time finds them), in batches. Each batch's update checks its rows again, so a row
+    changed since, or anonymised by a run beside this one, is left alone."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        keys = [r[0] for r in cur.execute(sql.SQL("select {key} from public.{t} where {where} order by {key}").format(
+            key=sql.Identifier(rule.key), t=sql.Identifier(table), where=where), params)]
+    for first in range(0, len(keys), batch):
+        yield keys[first:first + batch]
+
+
 def run(conn, *, dry_run: bool = False, now: datetime | None = None, batch: int = BATCH) -> Report:
     """Anonymise every expired personal field on an owner connection (autocommit off or on: each
     batch is its own transaction). `now` moves the clock for tests. Returns what was (or, with
@@ -184,22 +195,20 @@ def run(conn, *, dry_run: bool = False, now: datetime | None = None, batch: int 
             continue
         setting, where = plan
         rule = RULES[table]
-        params = {"cutoff": _cutoff(conn, days, now), "batch": batch}
+        params = {"cutoff": _cutoff(conn, days, now)}
         if dry_run:
             outcome.rows = _value(conn, sql.SQL("select count(*) from public.{} where {}").format(
                 sql.Identifier(table), where), params)
             continue
-        after = None   # each batch goes on from the last key of the one before: one pass over the table
-        while True:
+        for chunk in _expired_keys(conn, table, rule, where, params, batch):
             with conn.transaction():
                 guards = _triggers_off(conn, table, rule)
-                onward = sql.SQL("") if after is None else sql.SQL(" and {} > %(after)s").format(sql.Identifier(rule.key))
                 with conn.cursor(row_factory=tuple_row) as cur:
                     keys = [r[0] for r in cur.execute(sql.SQL(
-                        "update public.{t} set {setting} where {key} in (select {key} from public.{t} where {where}{onward}"
-                        " order by {key} limit %(batch)s for update skip locked) returning {key}"
-                    ).format(t=sql.Identifier(table), setting=setting, key=sql.Identifier(rule.key), where=where,
-                             onward=onward), {**params, "after": after}).fetchall()]
+                        "update public.{t} set {setting} where {key} in (select {key} from public.{t}"
+                        " where {key} = any(%(chunk)s) and {where} for update skip locked) returning {key}"
+                    ).format(t=sql.Identifier(table), setting=setting, key=sql.Identifier(rule.key), where=where),
+                        {**params, "chunk": chunk}).fetchall()]
                 for guard in guards:
                     conn.execute(sql.SQL("alter table public.{} enable trigger {}").format(
                         sql.Identifier(table), sql.Identifier(guard)))
@@ -208,10 +217,7 @@ def run(conn, *, dry_run: bool = False, now: datetime | None = None, batch: int 
                                         details={"table": table, "rows": len(keys), "retention_days": days,
                                                  "fields": list(outcome.fields), "first": str(min(keys)),
                                                  "last": str(max(keys))})
-                    after = max(keys)
             outcome.rows += len(keys)
-            if len(keys) < batch:
-                break
     if not dry_run:
         security_log.append(conn, "retention", object="retention:run",
                             details={"tables": report.by_table(), "rows": report.total})

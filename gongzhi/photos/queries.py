@@ -20,6 +20,25 @@ def photos(user, kind: str, subject_id: int) -> list[dict]:
             (kind, subject_id, PER_SUBJECT)).fetchall()
 
 
+# The link column of public.finding for each kind a finding may be reported up as.
+LINKED_BY = {"demand": "demand_id", "event": "event_id"}
+
+
+def linked(user, kind: str, subject_id: int) -> list[dict]:
+    """The photos of the findings that were reported up as the `kind` row `subject_id` (a demand or
+    an event), newest first, each with its finding's id and text: they stay on the finding and are
+    shown where the finding went. Row-level security on the finding decides who sees them."""
+    column = LINKED_BY.get(kind)
+    if column is None:
+        raise DomainError("photos.bad_subject")
+    with user.session() as conn:
+        return conn.execute(
+            f"""select p.id, p.caption, p.created_at, f.id as finding_id, f.what from public.finding f
+                join public.photo p on p.subject_kind = 'finding' and p.subject_id = f.id
+                where f.{column} = %s order by p.created_at desc, p.id desc limit %s""",
+            (subject_id, PER_SUBJECT)).fetchall()
+
+
 def image(user, photo_id: int, thumb: bool = False, store: PhotoStore | None = None) -> tuple[bytes, str]:
     """(bytes, content type) of a photo or its thumbnail; DomainError('photos.missing') when the
     user does not see the photo's row — the same answer as for a photo that does not exist."""

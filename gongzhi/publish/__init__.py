@@ -30,6 +30,8 @@ class Published:
     pages: int
     sections: tuple[str, ...]
     seconds: float
+    as_of: dt.datetime | None = None    # when the data read was current (数据截至)
+    from_standby: bool = False          # read from a hot standby rather than the primary
 
 
 def read_tree(conn) -> Tree:
@@ -61,6 +63,17 @@ def source_url() -> str:
     return connection.read_url() or connection.server_url()
 
 
+def _restartpoint(conn) -> dt.datetime | None:
+    """On a standby that has replayed no transaction since it started (so no replay time is known):
+    the time of its last restartpoint, which its data is at least as recent as; None if the role may
+    not read the control file."""
+    try:
+        with conn.transaction():
+            return conn.execute("select checkpoint_time as t from pg_control_checkpoint()").fetchone()["t"]
+    except psycopg.Error:
+        return None
+
+
 def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published:
     """Writes the board of the database at `url` (an owner's URL) into `out`."""
     started = time.perf_counter()
@@ -73,9 +86,20 @@ def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published
         raise DomainError("publish.folder_unwritable", folder=str(out), reason=exc.strerror or str(exc)) from None
     with psycopg.connect(url, row_factory=dict_row) as conn:
         conn.execute("set transaction isolation level repeatable read, read only")
-        generated = now or connection.data_as_of(conn) or conn.execute("select now() as t").fetchone()["t"]
+        server = conn.execute("select pg_is_in_recovery() as standby, now() as t").fetchone()
+        as_of = connection.data_as_of(conn)
+        if as_of is None and server["standby"]:
+            as_of = _restartpoint(conn)
+        generated = now or as_of or server["t"]
         tree, blocks, done = compute(conn)
         conn.rollback()
     written = site.write(out, tree, blocks, generated)
     return Published(out, len(written), len(tree.units) * len(site.LANGS), done,
-                     round(time.perf_counter() - started, 2))
+                     round(time.perf_counter() - started, 2), generated, server["standby"])
+
+
+def as_of_line(done: Published, lang: str = "zh") -> str:
+    """数据截至 … (Beijing time) and which server the board was read from, for the job's output."""
+    from gongzhi import i18n
+    at = i18n.t("publish.as_of", lang, at=done.as_of.astimezone(site.LOCAL).strftime("%Y-%m-%d %H:%M:%S"))
+    return f"{at} · {i18n.t('publish.source.standby' if done.from_standby else 'publish.source.primary', lang)}"

@@ -170,7 +170,7 @@ def page_html(tree: Tree, unit: Unit, blocks: dict[str, Block], lang: str, gener
 <body>
 <header><a class="lang" href="{page_name(unit, other)}" hreflang="{other}">{html.escape(_t("publish.switch", lang))}</a>
 <p class="crumbs">{crumbs}</p><h1>{html.escape(title)}</h1>
-<p class="asof">{html.escape(_t("publish.as_of", lang, at=generated.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")))}
+<p class="asof">{html.escape(_t("publish.as_of", lang, at=generated.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M:%S")))}
  · <a href="data/{unit.code}.json">JSON</a></p></header>
 {nav}
 <main>{body}</main>

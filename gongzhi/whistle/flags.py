@@ -2,7 +2,10 @@
 
 The flags are computed in PostgreSQL by `private.event_flags` (migration `…_fake_fix_flags.sql`, where
 each rule and threshold is stated), as the signed-in user, so row-level security limits them like
-every list. This module pages through them and says why each was raised, in the user's language.
+every list. The flags about single events are stored in `public.event_flag` by a job (`refresh`,
+`python -m gongzhi whistle flags` from cron; migration `…_event_flag_table.sql`), so the board reads
+them instead of computing them and says how fresh they are (`as_of`). This module refreshes them,
+pages through them and says why each was raised, in the user's language.
 
 A new kind (the photos module's `no_after_photo`, which appears once `private.has_after_photo(bigint)`
 exists) needs its name in `KINDS` and a `flags.reason.<kind>` text; nothing else.
@@ -38,11 +41,25 @@ select k.counts, p.* from k left join lateral (
 """
 
 
+def refresh(now: dt.datetime | None = None) -> int:
+    """The scheduled job: recompute the stored flags of the whole district as the owner, as of `now`
+    (the database's clock by default); returns how many it stored."""
+    from gongzhi import db
+    with db.owner() as conn, conn.transaction():
+        return refresh_on(conn, now)
+
+
+def refresh_on(conn, now: dt.datetime | None = None) -> int:
+    """`refresh` on an open owner's connection (the demo loader, the benchmark, tests)."""
+    row = conn.execute("select private.refresh_event_flags(coalesce(%s, now())) as n", (now,)).fetchone()
+    return row["n"] if isinstance(row, dict) else row[0]
+
+
 def board(user: Identity, now: dt.datetime, *, kind: str | None = None, page: int = 0, page_size: int = PAGE_SIZE,
           days: int = WINDOW_DAYS, lo: int | None = None, hi: int | None = None) -> dict:
     """The flags `user` may see over the `days` before `now` (within the territory range lo..hi when
-    given: the dashboard's scope): how many of each kind, and one page of them (of `kind` only when
-    given), most recent first."""
+    given: the dashboard's scope): how many of each kind, one page of them (of `kind` only when
+    given), most recent first, and `as_of`: when the stored flags were computed (None: never yet)."""
     with user.session() as conn:
         return board_on(conn, now, kind=kind, page=page, page_size=page_size, days=days, lo=lo, hi=hi)
 
@@ -56,7 +73,18 @@ def board_on(conn, now: dt.datetime, *, kind: str | None = None, page: int = 0, 
                                "hi": 9_999_999 if hi is None else hi, "kind": kind, "kinds": list(KINDS),
                                "limit": page_size, "offset": page * page_size}).fetchall()
     counts = {k: 0 for k in KINDS} | dict(rows[0]["counts"]) if rows else {k: 0 for k in KINDS}
-    return {"counts": counts, "rows": [dict(r) for r in rows if r["kind"] is not None]}
+    as_of = conn.execute("select private.event_flags_as_of() as t").fetchone()["t"]
+    return {"counts": counts, "rows": [dict(r) for r in rows if r["kind"] is not None], "as_of": as_of}
+
+
+def as_of_text(as_of: dt.datetime | None, lang: str = i18n.DEFAULT) -> str:
+    """数据截至 hh:mm (Beijing time; with the date when not today), or that the job has not run yet."""
+    if as_of is None:
+        return i18n.t("flags.stored.never", lang)
+    local = as_of.astimezone(LOCAL)
+    today = dt.datetime.now(LOCAL).date()
+    at = local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
+    return i18n.t("flags.stored.as_of", lang, at=at)
 
 
 def _day(value) -> str:

@@ -42,3 +42,10 @@ def test_the_dashboard_shows_the_flags_of_its_scope(app_as):
     _no_errors(at)
     assert "真改了吗" in [h.value for h in at.subheader]
     assert _metric(at, "办结后重复上报") >= 1
+
+
+def test_the_board_says_how_fresh_the_stored_flags_are(app_as):
+    at = app_as("district", "pages/supervision.py").run()
+    at.radio(key="sv_view").set_value("flags").run()
+    _no_errors(at)
+    assert any(c.value.startswith("近 90 天") and "数据截至 " in c.value for c in at.caption)

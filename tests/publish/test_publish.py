@@ -134,6 +134,7 @@ def test_the_command_line_publishes_and_explains_a_refusal(fresh_db, tmp_path):
     result = runner.invoke(cli.main, ["publish", str(tmp_path / "site")])
     assert result.exit_code == 0, result.output
     assert "pages" in result.output and (tmp_path / "site" / "index.html").exists()
+    assert "数据截至 " in result.output and "读自主库" in result.output
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "x.txt").write_text("x")
     refused = runner.invoke(cli.main, ["publish", str(tmp_path / "other")])

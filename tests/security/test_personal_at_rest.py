@@ -340,3 +340,30 @@ def test_doctor_reports_plaintext(fresh_db):
         c.execute("insert into private.plaintext_pending values ('demand', 'beneficiary_phone', '1', '13912345678')")
     waiting = {f.check: f for f in doctor.run(fresh_db)}["plaintext"]
     assert not waiting.ok and waiting.key == "doctor.plaintext.pending"
+
+
+def test_pending_values_are_sealed_in_place_through_each_rows_key(conn):
+    """The migrate step seals queued plain values batch by batch, finding each row by its key's
+    index (never a scan of the table per value: an upgrade of a 1M-demand district must be linear),
+    for integer and uuid keys alike, and empties the queue."""
+    from gongzhi.personal import pending
+    act_as_owner(conn)
+    demands = [r["id"] for r in conn.execute("select id from public.demand order by id limit 3")]
+    staff = conn.execute("select user_id from public.staff where phone_enc is not null limit 1").fetchone()["user_id"]
+    conn.execute("select set_config('gongzhi.rekey', 'on', true)")
+    conn.execute("update public.demand set beneficiary_phone_enc = null, beneficiary_phone_bidx = null,"
+                 " beneficiary_phone_masked = null where id = any(%s)", (demands,))
+    queued = {("demand", "beneficiary_phone", str(d)): f"1391234000{i}" for i, d in enumerate(demands)}
+    queued[("staff", "phone", str(staff))] = "13912349999"
+    for (table, column, row_id), value in queued.items():
+        conn.execute("insert into private.plaintext_pending values (%s, %s, %s, %s)", (table, column, row_id, value))
+    scans = "select coalesce(sum(seq_scan), 0) as n from pg_stat_xact_user_tables where relname in ('demand', 'staff')"
+    before = conn.execute(scans).fetchone()["n"]
+    assert pending.encrypt_pending(conn, batch=2) == 4
+    assert conn.execute(scans).fetchone()["n"] == before
+    assert conn.execute("select count(*) as n from private.plaintext_pending").fetchone()["n"] == 0
+    for d in demands:
+        enc = conn.execute("select beneficiary_phone_enc as e from public.demand where id = %s", (d,)).fetchone()["e"]
+        assert crypto.decrypt("phone", enc) == queued[("demand", "beneficiary_phone", str(d))]
+    enc = conn.execute("select phone_enc as e from public.staff where user_id = %s", (staff,)).fetchone()["e"]
+    assert crypto.decrypt("phone", enc) == "13912349999"

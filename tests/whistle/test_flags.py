@@ -1,8 +1,9 @@
-"""The fake-fix flags (真改了吗), computed by private.event_flags as the caller: for each flag a case
+"""The fake-fix flags (真改了吗), read through private.event_flags as the caller: for each flag a case
 that must raise it and one that must not, the territory limits, the scope, and the photos' seam.
 
 Events are written as the owner through the real triggers, with times in the past (as the demo does),
-in the test's rolled-back transaction; the flags are read as demo staff.
+in the test's rolled-back transaction; the stored flags are refreshed as the owner (the job's
+private.refresh_event_flags) and the flags are read as demo staff.
 """
 import datetime as dt
 
@@ -48,6 +49,8 @@ def closed_event(conn, *, grid: int, category: int, address: str, created: dt.da
 
 
 def _flags(conn, who: str, now: dt.datetime, **scope) -> list[dict]:
+    act_as_owner(conn)
+    flags.refresh_on(conn, now)
     act_as(conn, who)
     rows = conn.execute("select * from private.event_flags(%(now)s, 90, %(lo)s, %(hi)s)",
                         {"now": now, "lo": scope.get("lo", 0), "hi": scope.get("hi", 9_999_999)}).fetchall()
@@ -222,4 +225,10 @@ def test_the_kinds_the_database_raises_are_the_ones_the_board_knows(conn):
     source = conn.execute("select prosrc from pg_proc where proname = 'event_flags'"
                           " and pronamespace = 'private'::regnamespace").fetchone()["prosrc"]
     raised = set(re.findall(r"'+(\w+)'+::text, (?:a|e|null)", source))
-    assert raised == set(flags.KINDS)
+    stored = conn.execute("select pg_get_constraintdef(oid) as c from pg_constraint"
+                          " where conrelid = 'public.event_flag'::regclass and contype = 'c'").fetchone()["c"]
+    refreshed = conn.execute("select prosrc from pg_proc where proname = 'refresh_event_flags'"
+                             " and pronamespace = 'private'::regnamespace").fetchone()["prosrc"]
+    assert set(re.findall(r"select '(\w+)'(?: as kind)?, ", refreshed)) == set(re.findall(r"'(\w+)'::text", stored))
+    assert raised | set(re.findall(r"'(\w+)'::text", stored)) == set(flags.KINDS)
+    assert raised.isdisjoint(re.findall(r"'(\w+)'::text", stored))
