@@ -24,8 +24,9 @@ def test_the_district_follows_its_bulletin_card_and_issues_a_street_bulletin(por
     card = page.locator(".st-key-card_bulletin_unissued")
     expect(card).to_contain_text("本期月通报未签发")
     count = int(card.get_by_test_id("stMetricValue").inner_text())
-    issued = sql("select count(*) as n from public.bulletin_issue b join public.org_unit o on o.id = b.org_unit_id"
-                 " where o.name = '文昌街道'")[0]["n"]
+    issued = sql("""select count(*) as n from public.bulletin_issue b join public.org_unit o on o.id = b.org_unit_id
+                    where o.name = '文昌街道' and b.period = (date_trunc('month', now() at time zone 'Asia/Shanghai')
+                                                              - interval '1 month')::date""")[0]["n"]
     card.get_by_role("link", name="查看清单").click()
     expect(page.get_by_role("heading", name="月通报")).to_be_visible()
     expect(page.get_by_text("只显示待办：本期月通报未签发")).to_be_visible()
