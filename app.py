@@ -4,7 +4,7 @@ page run is one transaction, which also checks that the browser's session is sti
 import streamlit as st
 
 from gongzhi.auth import demo_mode
-from gongzhi.auth.pages import LANDING, address, pages_for, public_pages
+from gongzhi.auth.pages import LANDING, address, landing, public_pages, sections_for
 from gongzhi.bootstrap import ensure_ready
 from gongzhi.db.connection import failover_configured
 from gongzhi.errors import unavailable
@@ -39,10 +39,14 @@ def _portal() -> None:
                      key="lang_choice", on_change=session.choose_language, args=("lang_choice",))
             st.button(t("app.sign_out"), key="sign_out", on_click=session.sign_out)
         session.banners(user)
-        # expanded: every page listed, no "View N more" button (Streamlit's own English text).
-        page = st.navigation([st.Page(p.path, title=t(p.title_key), icon=p.icon,
-                                      url_path=address(p, user.role, user.admin))
-                              for p in pages_for(user.role, user.admin, must_change=bool(user.must_change))],
+        # The role's pages under their sections (SECTIONS); the landing page is the default wherever
+        # its section falls. expanded: every page listed, no "View N more" button (Streamlit's English).
+        first = landing(user.role, user.admin)
+        sections = sections_for(user.role, user.admin, must_change=bool(user.must_change))
+        page = st.navigation({t(f"nav.section.{section}"): [
+                                  st.Page(p.path, title=t(p.title_key), icon=p.icon, default=p.key == first,
+                                          url_path=address(p, user.role, user.admin)) for p in pages]
+                              for section, pages in sections.items()},
                              expanded=True)
     session.write_cookie()
     if user is None:

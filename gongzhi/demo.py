@@ -28,6 +28,7 @@ from gongzhi.whistle import flags as whistle_flags
 from gongzhi.deliberation import demo as deliberation_demo
 from gongzhi.volunteers import seed as volunteer_seed
 from gongzhi.emergency import demo as emergency_demo
+from gongzhi.dashboard import demo as bulletin_demo
 
 LIST_TABLES = ["demand", "resource", "project", "project_milestone", "project_demand",
                "project_resource", "match"]
@@ -57,6 +58,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         levers_demo.load(conn)
         suggest_demo.load(conn)
         emergency_demo.load(conn)
+        bulletin_demo.load(conn)
         whistle_flags.refresh_on(conn)
         conn.commit()
     return True

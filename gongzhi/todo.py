@@ -22,7 +22,7 @@ CST = dt.timezone(dt.timedelta(hours=8))
 
 # The alias each table is read under, in the home's count and in the lists that filter by a card.
 ALIAS = {"demand": "d", "project": "d", "event": "e", "application": "a", "service_log": "l", "match": "m",
-         "suggestion": "s", "care_person": "p"}
+         "suggestion": "s", "care_person": "p", "org_unit": "o"}
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,12 @@ CARDS: dict[str, Card] = {c.key: c for c in [
     Card("escalated", ("district", "street"), "supervision", "event",
          f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1, scan=_OPEN_EVENT,
          preset={"sv_view": "board"}),
+    # district: last month's bulletins (its own and each street's) not yet issued (月通报签发)
+    Card("bulletin_unissued", ("district",), "bulletin", "org_unit",
+         "o.kind in ('district', 'street') and not exists (select 1 from public.bulletin_issue b"
+         " where b.org_unit_id = o.id and b.period = %(last_month)s)",
+         "(%(last_month)s::date + interval '1 month')::timestamp at time zone 'Asia/Shanghai'", 2,
+         preset={"bulletin_view": "issues"}),
     # department: summons to answer, then the events it leads
     Card("summons_to_report", ("department",), "events", "event",
          f"{_OPEN_EVENT} and {_MY_SUMMONS}", "e.step_at", 2),
@@ -128,8 +134,10 @@ def predicate(key: str, table: str) -> str:
 
 
 def params(now: dt.datetime) -> dict:
-    """The clock the predicates read: `now` and today's date in China Standard Time."""
-    return {"now": now, "today": now.astimezone(CST).date()}
+    """The clock the predicates read: `now`, today's date in China Standard Time, and the first day
+    of the last month that has ended (the month whose bulletins are due)."""
+    today = now.astimezone(CST).date()
+    return {"now": now, "today": today, "last_month": (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)}
 
 
 @dataclass(frozen=True)

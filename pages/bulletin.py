@@ -1,31 +1,66 @@
-"""月通报: one click produces the month's bulletin of the viewer's territory, shown and downloadable."""
+"""月通报: one click produces the month's bulletin of the viewer's territory, shown and downloadable;
+the district also produces each street's, issues (签发) them, and follows which are issued (the
+home card 本期月通报未签发 opens that list)."""
 import datetime as dt
 
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.dashboard import bulletin, export
+from gongzhi.dashboard import issue as issues
 from gongzhi.errors import DomainError
-from ui import session
+from gongzhi.todo import CST
+from ui import forms, session, todo
 from ui.session import t
 
-REQUEST = "bulletin_request"
+REQUEST = "bulletin_request"   # (year, month, unit id or None for the user's own unit) shown below
+VIEWS = ("produce", "issues")
 user = session.require_identity()
 lang = session.lang()
+issuer = may(user, "bulletin.issue")
 
 
 def _ask() -> None:
-    st.session_state[REQUEST] = (st.session_state["bulletin_year"], st.session_state["bulletin_month"])
+    st.session_state[REQUEST] = (st.session_state["bulletin_year"], st.session_state["bulletin_month"],
+                                 st.session_state.get("bulletin_scope"))
+
+
+def _issue() -> None:
+    year, month, unit = st.session_state[REQUEST]
+    forms.submit("bulletin_issue", lambda: issues.issue(user, unit, year, month), "bulletin.issue.done")
 
 
 st.title(t("page.bulletin"))
 st.write(t("bulletin.intro"))
-today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+now = dt.datetime.now(dt.timezone.utc)
+today = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
 last_month = today.replace(day=1) - dt.timedelta(days=1)
-year_col, month_col, go_col = st.columns([1, 1, 2], vertical_alignment="bottom")
+filtered = todo.from_link(user, "bulletin", clear=("bulletin_",))
+view = st.radio(t("bulletin.issue.view"), VIEWS, key="bulletin_view", horizontal=True, label_visibility="collapsed",
+                format_func=lambda v: t(f"bulletin.issue.views.{v}")) if issuer else "produce"
+year_col, month_col, scope_col, go_col = st.columns([1, 1, 2, 2], vertical_alignment="bottom")
 years = list(range(today.year, today.year - 5, -1))
 year_col.selectbox(t("bulletin.year"), years, index=years.index(last_month.year), key="bulletin_year")
 month_col.selectbox(t("bulletin.month"), list(range(1, 13)), index=last_month.month - 1, key="bulletin_month")
-go_col.button(t("bulletin.generate"), key="bulletin_go", type="primary", on_click=_ask)
+
+
+def show_issues() -> None:
+    """签发情况: the district's and each street's bulletin of the chosen month, issued or not; under
+    the home card's link, exactly the bulletins it counts (last month's, not issued)."""
+    if filtered:
+        rows = issues.unissued(user, now)
+        due = issues.due_period(now)
+        st.caption(t("bulletin.issue.due", year=due.year, month=due.month))
+        st.caption(t("lists.total", n=f"{len(rows):,}"))
+        st.dataframe([{t("bulletin.issue.unit"): r["name"], t("bulletin.issue.kind"): t(f"role.{r['kind']}")}
+                      for r in rows], hide_index=True, width="stretch")
+        return
+    rows = issues.board(user, st.session_state["bulletin_year"], st.session_state["bulletin_month"])
+    st.dataframe([{t("bulletin.issue.unit"): r["name"], t("bulletin.issue.kind"): t(f"role.{r['kind']}"),
+                   t("bulletin.issue.state"): t("bulletin.issue.issued" if r["issued_at"] else "bulletin.issue.not_issued"),
+                   t("bulletin.issue.at"): r["issued_at"].astimezone(CST).strftime("%Y-%m-%d %H:%M") if r["issued_at"] else "",
+                   t("bulletin.issue.by"): r["issuer"] or ""} for r in rows], hide_index=True, width="stretch")
+    st.caption(t("bulletin.issue.how"))
 
 
 def show(doc) -> None:
@@ -76,12 +111,40 @@ def show_rankings(doc) -> None:
         _table(doc.worst_grids, "grid")
 
 
-if REQUEST not in st.session_state:
-    st.stop()
-with session.page_transaction(user):   # the bulletin's reads in one transaction
+def show_issue(year: int, month: int, unit: int | None) -> None:
+    """Whether the bulletin that covers what is shown is issued (by whom, when), and for the
+    district the 签发 action."""
+    forms.show("bulletin_issue")
+    done = issues.issued(user, unit, year, month)
+    if done is None:
+        return
+    if done["issued_at"] is not None:
+        at = done["issued_at"].astimezone(CST).strftime("%Y-%m-%d %H:%M")
+        st.success(t("bulletin.issue.issued_at", unit=done["name"], year=year, month=month, at=at,
+                     by=done["issuer"] or t("role.district")), icon=":material/verified:")
+    elif issuer:
+        st.button(t("bulletin.issue.action"), key="bulletin_issue_go", type="primary", on_click=_issue,
+                  icon=":material/approval:")
+    else:
+        st.info(t("bulletin.issue.pending", unit=done["name"], year=year, month=month), icon=":material/pending:")
+
+
+with session.page_transaction(user):   # the page's reads in one transaction
+    if view == "issues":
+        show_issues()
+        st.stop()
+    if issuer:
+        scopes = {r["id"]: r["name"] for r in issues.scopes(user)}
+        scope_col.selectbox(t("bulletin.issue.unit"), list(scopes), format_func=scopes.get, key="bulletin_scope")
+    go_col.button(t("bulletin.generate"), key="bulletin_go", type="primary", on_click=_ask)
+    if REQUEST not in st.session_state:
+        st.stop()
+    year, month, unit = st.session_state[REQUEST]
     try:
-        found = bulletin.build(user, None, *st.session_state[REQUEST])
+        found = bulletin.build(user, unit, year, month)
     except DomainError as exc:
         session.show_error(exc)
         st.stop()
+    if may(user, "bulletin.read_issue"):
+        show_issue(year, month, unit)
     show(found)

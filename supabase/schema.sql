@@ -2079,6 +2079,25 @@ end;
 $$;
 
 --
+-- Name: guard_bulletin_issue(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.guard_bulletin_issue() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if (select o.kind from public.org_unit o where o.id = new.org_unit_id) not in ('district', 'street') then
+    raise exception 'gongzhi:bulletin.issue.scope';
+  end if;
+  if new.period >= date_trunc('month', now() at time zone 'Asia/Shanghai')::date then
+    raise exception 'gongzhi:bulletin.issue.not_ended';
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: guard_consult(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -5444,6 +5463,48 @@ ALTER TABLE public.baolian_unit ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY
 );
 
 --
+-- Name: bulletin_issue; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.bulletin_issue (
+    id bigint NOT NULL,
+    org_unit_id bigint NOT NULL,
+    street_id bigint,
+    community_id bigint,
+    grid_id bigint,
+    terr bigint DEFAULT 0 NOT NULL,
+    period date NOT NULL,
+    created_by uuid DEFAULT private.uid(),
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT bulletin_issue_period_check CHECK ((period = (date_trunc('month'::text, (period)::timestamp with time zone))::date))
+);
+
+--
+-- Name: TABLE bulletin_issue; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.bulletin_issue IS '月通报签发: the monthly bulletin of org_unit_id (the district or a street) for the month starting on period, issued by created_by at created_at. Issued once; the district writes, the street and its communities read.';
+
+--
+-- Name: COLUMN bulletin_issue.period; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.bulletin_issue.period IS 'The first day of the bulletin''s month.';
+
+--
+-- Name: bulletin_issue_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.bulletin_issue ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.bulletin_issue_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: callup; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -8292,6 +8353,20 @@ ALTER TABLE ONLY public.baolian_unit
     ADD CONSTRAINT baolian_unit_pkey PRIMARY KEY (id);
 
 --
+-- Name: bulletin_issue bulletin_issue_once; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bulletin_issue
+    ADD CONSTRAINT bulletin_issue_once UNIQUE (org_unit_id, period);
+
+--
+-- Name: bulletin_issue bulletin_issue_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bulletin_issue
+    ADD CONSTRAINT bulletin_issue_pkey PRIMARY KEY (id);
+
+--
 -- Name: callup callup_no_double_booking; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9119,6 +9194,24 @@ CREATE INDEX baolian_pair_unit_id_idx ON public.baolian_pair USING btree (unit_i
 --
 
 CREATE INDEX baolian_unit_located_at_idx ON public.baolian_unit USING btree (located_at);
+
+--
+-- Name: bulletin_issue_created_by_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX bulletin_issue_created_by_idx ON public.bulletin_issue USING btree (created_by);
+
+--
+-- Name: bulletin_issue_period_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX bulletin_issue_period_idx ON public.bulletin_issue USING btree (period);
+
+--
+-- Name: bulletin_issue_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX bulletin_issue_terr_idx ON public.bulletin_issue USING btree (terr);
 
 --
 -- Name: callup_created_by_idx; Type: INDEX; Schema: public; Owner: -
@@ -10571,6 +10664,54 @@ CREATE TRIGGER baolian_unit_audit_insert AFTER INSERT ON public.baolian_unit REF
 --
 
 CREATE TRIGGER baolian_unit_audit_update AFTER UPDATE ON public.baolian_unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: bulletin_issue bulletin_issue_0_guard; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_0_guard BEFORE INSERT OR UPDATE OF org_unit_id, period ON public.bulletin_issue FOR EACH ROW EXECUTE FUNCTION private.guard_bulletin_issue();
+
+--
+-- Name: bulletin_issue bulletin_issue_1_territory; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_1_territory BEFORE INSERT OR UPDATE OF org_unit_id ON public.bulletin_issue FOR EACH ROW EXECUTE FUNCTION private.set_territory();
+
+--
+-- Name: bulletin_issue bulletin_issue_audit_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_audit_delete AFTER DELETE ON public.bulletin_issue REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: bulletin_issue bulletin_issue_audit_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_audit_insert AFTER INSERT ON public.bulletin_issue REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: bulletin_issue bulletin_issue_audit_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_audit_update AFTER UPDATE ON public.bulletin_issue REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: bulletin_issue bulletin_issue_created_by; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_created_by BEFORE INSERT ON public.bulletin_issue FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM auth.uid())) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: bulletin_issue bulletin_issue_created_by_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_created_by_kept BEFORE UPDATE ON public.bulletin_issue FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: bulletin_issue bulletin_issue_territory_kept; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER bulletin_issue_territory_kept BEFORE UPDATE ON public.bulletin_issue FOR EACH ROW WHEN (((new.org_unit_id IS DISTINCT FROM old.org_unit_id) OR (new.street_id IS DISTINCT FROM old.street_id) OR (new.community_id IS DISTINCT FROM old.community_id) OR (new.grid_id IS DISTINCT FROM old.grid_id) OR (new.terr IS DISTINCT FROM old.terr))) EXECUTE FUNCTION private.set_territory();
 
 --
 -- Name: callup callup_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -12722,6 +12863,20 @@ ALTER TABLE ONLY public.baolian_unit
     ADD CONSTRAINT baolian_unit_located_at_fkey FOREIGN KEY (located_at) REFERENCES public.org_unit(id);
 
 --
+-- Name: bulletin_issue bulletin_issue_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bulletin_issue
+    ADD CONSTRAINT bulletin_issue_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
+
+--
+-- Name: bulletin_issue bulletin_issue_org_unit_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.bulletin_issue
+    ADD CONSTRAINT bulletin_issue_org_unit_id_fkey FOREIGN KEY (org_unit_id) REFERENCES public.org_unit(id);
+
+--
 -- Name: callup callup_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -13640,6 +13795,12 @@ ALTER TABLE public.baolian_pair ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.baolian_unit ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: bulletin_issue; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.bulletin_issue ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: callup; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -14216,6 +14377,12 @@ CREATE POLICY "district staff declare emergencies" ON public.emergency FOR INSER
 CREATE POLICY "district staff end emergencies" ON public.emergency FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
+-- Name: bulletin_issue district staff issue bulletins; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff issue bulletins" ON public.bulletin_issue FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
 -- Name: event_demand district staff link demands to events; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -14274,6 +14441,12 @@ CREATE POLICY "district staff read all assessments" ON public.assessment FOR SEL
 --
 
 CREATE POLICY "district staff read all baolian pairs" ON public.baolian_pair FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: bulletin_issue district staff read all bulletin issues; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all bulletin issues" ON public.bulletin_issue FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: callup district staff read all call-ups; Type: POLICY; Schema: public; Owner: -
@@ -15384,6 +15557,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.baolian_unit AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: bulletin_issue staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.bulletin_issue AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: callup staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -16206,6 +16385,12 @@ CREATE POLICY "street and community staff add robots of their own unit" ON publi
 --
 
 CREATE POLICY "street and community staff change their own unit's robots" ON public.notify_robot FOR UPDATE TO authenticated USING ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id))) WITH CHECK ((org_unit_id = ( SELECT private.robot_unit_id() AS robot_unit_id)));
+
+--
+-- Name: bulletin_issue street and community staff read bulletin issues covering them; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street and community staff read bulletin issues covering them" ON public.bulletin_issue FOR SELECT TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = ANY (ARRAY['street'::text, 'community'::text])) AND (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[])))));
 
 --
 -- Name: notification street and community staff read their own unit's notifications; Type: POLICY; Schema: public; Owner: -
@@ -17109,6 +17294,12 @@ REVOKE ALL ON FUNCTION private.event_written() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.finding_checked() FROM PUBLIC;
+
+--
+-- Name: FUNCTION guard_bulletin_issue(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.guard_bulletin_issue() FROM PUBLIC;
 
 --
 -- Name: FUNCTION guard_consult(); Type: ACL; Schema: private; Owner: -
@@ -18233,6 +18424,23 @@ GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO anon;
 GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO authenticated;
 GRANT ALL ON SEQUENCE public.baolian_unit_id_seq TO service_role;
 GRANT SELECT,USAGE ON SEQUENCE public.baolian_unit_id_seq TO gongzhi_district;
+
+--
+-- Name: TABLE bulletin_issue; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON TABLE public.bulletin_issue TO service_role;
+GRANT SELECT ON TABLE public.bulletin_issue TO authenticated;
+GRANT SELECT,INSERT ON TABLE public.bulletin_issue TO gongzhi_district;
+
+--
+-- Name: SEQUENCE bulletin_issue_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.bulletin_issue_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.bulletin_issue_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.bulletin_issue_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.bulletin_issue_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE callup; Type: ACL; Schema: public; Owner: -

@@ -51,6 +51,8 @@ ROLES = {
     "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs
     "subject_requests.handle": ("district", "community"),
     "suggestions.triage": ("district", "street", "community"),   # suggestion: staff of the territory (grids see none)  # subject_request: community staff of the territory, the district
+    "bulletin.issue": ("district",),                     # bulletin_issue: the district issues (签发) every bulletin
+    "bulletin.read_issue": ("district", "street", "community"),   # bulletin_issue: the bulletins that cover them
     "emergency.declare": ("district", "street"),         # emergency: declared and ended at the district or a street
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }

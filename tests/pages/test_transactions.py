@@ -12,7 +12,6 @@ from tests.pages.conftest import identity_of
 # Pages whose rerun does not take exactly one checkout, and why.
 NOT_ONE = {
     "org": 4,       # not yet drawn in one page transaction (its account forms are being reworked)
-    "bulletin": 0,  # reads nothing until a month is asked for (see the test below)
     "privacy": 0,   # reads no database: the data inventory and the notices are code
     "signup": 2,    # the public form's own transaction besides the signed-in page's (its session check)
     "vote": 0,      # the public vote reads nothing until a resident enters a code (then one, as the public role)
