@@ -49,8 +49,7 @@ ROLES = {
     "secretary.claim": ("district", "street", "community"),   # 书记项目: secretaries claim at their own unit
     "secretary.review": ("district", "street"),          # 审 and 督's notes: the level above (the row decides which)
     "baolian.plan": ("district",),                       # 包联: propose, adjust and confirm pairs
-    "subject_requests.handle": ("district", "community"),
-    "suggestions.triage": ("district", "street", "community"),   # suggestion: staff of the territory (grids see none)  # subject_request: community staff of the territory, the district
+    "suggestions.triage": ("district", "street", "community"),   # suggestion: staff of the territory (grids see none)
     "bulletin.issue": ("district",),                     # bulletin_issue: the district issues (签发) every bulletin
     "bulletin.read_issue": ("district", "street", "community"),   # bulletin_issue: the bulletins that cover them
     "emergency.declare": ("district", "street"),         # emergency: declared and ended at the district or a street
