@@ -21,6 +21,7 @@ from gongzhi.auth.local import hash_password
 from gongzhi.personal import crypto, seeding
 from gongzhi.fieldwork import demo as fieldwork_demo
 from gongzhi.levers import demo as levers_demo
+from gongzhi.levers import whistle_demo as baolian_whistle_demo
 from gongzhi.suggest import demo as suggest_demo
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.deliberation import demo as deliberation_demo
@@ -52,6 +53,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         deliberation_demo.load(conn)
         fieldwork_demo.load(conn)
         levers_demo.load(conn)
+        baolian_whistle_demo.load(conn)
         suggest_demo.load(conn)
         emergency_demo.load(conn)
         conn.commit()

@@ -50,7 +50,7 @@ def whistle(user: Identity, raw: Mapping[str, Any]) -> int:
     """Blow the whistle: an event in a grid of `user`'s territory summoning the chosen departments.
     The checks of the form and the insert are one transaction."""
     with user.one_transaction(), _session(user) as conn:
-        known = {d["id"] for d in queries.departments(user)}
+        known = {d["id"] for d in queries.departments(user, units=True)}
         clean, errors = forms.parse_whistle(raw, lookups.load(user), known)
         if errors:
             raise FormInvalid(errors)
@@ -245,7 +245,7 @@ def change_department(user: Identity, department_id: int, name_zh: str, name_en:
     the routing of every category, in the same transaction, and can no longer be summoned; the
     events it already has stay with it. Returns how many categories it left."""
     clean = _check(forms.check_department_change(department_id, name_zh, name_en, active,
-                                                 queries.departments(user, active_only=False)))
+                                                 queries.departments(user, active_only=False, units=True)))
     with _session(user) as conn:
         _one(conn.execute("update public.department set name_zh = %(name_zh)s, name_en = %(name_en)s,"
                           " active = %(active)s where id = %(id)s", clean))
@@ -256,7 +256,7 @@ def change_department(user: Identity, department_id: int, name_zh: str, name_en:
 
 def add_department(user: Identity, code: str, name_zh: str, name_en: str) -> int:
     """A new department, last in the district's order; returns its id."""
-    clean = _check(forms.check_department(code, name_zh, name_en, queries.departments(user, active_only=False)))
+    clean = _check(forms.check_department(code, name_zh, name_en, queries.departments(user, active_only=False, units=True)))
     try:
         with user.session() as conn:
             return conn.execute("""insert into public.department (code, name_zh, name_en, position)
