@@ -181,6 +181,15 @@ end;
 $$;
 
 --
+-- Name: answers_for_baolian_unit(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.answers_for_baolian_unit(department bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select exists (select from public.baolian_unit b where b.department_id = department) $$;
+
+--
 -- Name: approve_application(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -16125,6 +16134,15 @@ GRANT ALL ON FUNCTION private.admin_capability_of(p_user uuid) TO gongzhi_auth;
 --
 
 REVOKE ALL ON FUNCTION private.allocated_by_matches() FROM PUBLIC;
+
+--
+-- Name: FUNCTION answers_for_baolian_unit(department bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION approve_application(); Type: ACL; Schema: private; Owner: -

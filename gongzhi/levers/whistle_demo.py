@@ -3,12 +3,16 @@ there, 单位报到), its own account (`baolian@demo.gongzhi.cn`) and one event 
 summons it beside a department."""
 from __future__ import annotations
 
+import json
 import zlib
 
 import psycopg
+from psycopg.rows import dict_row
 
 from gongzhi import demo_data as d
 from gongzhi.auth.local import hash_password
+from gongzhi.levers import baolian
+from gongzhi.levers.pairing import pair_points
 from gongzhi.personal.crypto import seal
 
 UNIT = "国网滨江供电公司"
@@ -29,8 +33,12 @@ def load(conn: psycopg.Connection) -> None:
         """insert into public.unit (org_unit_id, name, unit_type, contact_name, phone_enc, phone_bidx, phone_masked)
            values (%s, %s, 'enterprise', %s, %s, %s, %s) returning id""",
         (community, UNIT, CONTACT[0], phone.enc, phone.bidx, phone.masked)).fetchone()[0]
+    units, communities = baolian.load(conn.cursor(row_factory=dict_row))
+    score, reasons = pair_points(next(u for u in units if u.key == unit[0]),
+                                 next(c for c in communities if c.key == community))
     conn.execute("""insert into public.baolian_pair (baolian_unit_id, org_unit_id, score, reasons, status, unit_id)
-                    values (%s, %s, 72.5, '[]', 'confirmed', %s)""", (unit[0], community, registration))
+                    values (%s, %s, %s, %s, 'confirmed', %s)""",
+                 (unit[0], community, round(score, 3), json.dumps(reasons, ensure_ascii=False), registration))
     _account(conn, unit[1])
     grid = conn.execute("select id from public.org_unit where name = %s", (GRID,)).fetchone()[0]
     repair = conn.execute("select id from public.category where code = 'repair'").fetchone()[0]

@@ -245,7 +245,7 @@ def change_department(user: Identity, department_id: int, name_zh: str, name_en:
     the routing of every category, in the same transaction, and can no longer be summoned; the
     events it already has stay with it. Returns how many categories it left."""
     clean = _check(forms.check_department_change(department_id, name_zh, name_en, active,
-                                                 queries.departments(user, active_only=False, units=True)))
+                                                 queries.departments(user, active_only=False)))
     with _session(user) as conn:
         _one(conn.execute("update public.department set name_zh = %(name_zh)s, name_en = %(name_en)s,"
                           " active = %(active)s where id = %(id)s", clean))
@@ -256,7 +256,7 @@ def change_department(user: Identity, department_id: int, name_zh: str, name_en:
 
 def add_department(user: Identity, code: str, name_zh: str, name_en: str) -> int:
     """A new department, last in the district's order; returns its id."""
-    clean = _check(forms.check_department(code, name_zh, name_en, queries.departments(user, active_only=False, units=True)))
+    clean = _check(forms.check_department(code, name_zh, name_en, queries.departments(user, active_only=False)))
     try:
         with user.session() as conn:
             return conn.execute("""insert into public.department (code, name_zh, name_en, position)

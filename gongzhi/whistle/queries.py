@@ -123,7 +123,7 @@ def departments(user: Identity, *, active_only: bool = True, units: bool = False
     with user.session() as conn:
         return conn.execute("""select id, code, name_zh, name_en, position, active from public.department d
                                where (active or not %s)
-                                 and (%s or not exists (select from public.baolian_unit b where b.department_id = d.id))
+                                 and (%s or not private.answers_for_baolian_unit(d.id))
                                order by position, id""", (active_only, units)).fetchall()
 
 

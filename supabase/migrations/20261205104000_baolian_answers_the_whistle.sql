@@ -16,6 +16,13 @@ alter table public.baolian_unit add column department_id bigint unique reference
 comment on column public.baolian_unit.department_id is
   'Computed: the department the unit answers whistles as (吹哨报到), made with the unit.';
 
+-- ---------------------------------------------------------------- helpers
+-- Whether a department is a 包联 unit's own (the lists of ordinary departments leave these out;
+-- administrators, who read departments but not the 包联 list, ask this).
+create function private.answers_for_baolian_unit(department bigint) returns boolean
+language sql stable security definer set search_path = ''
+as $$ select exists (select from public.baolian_unit b where b.department_id = department) $$;
+
 -- ---------------------------------------------------------------- triggers
 -- A unit's responder department: made when the unit is added, renamed and taken out of use with
 -- it. The department table is the system administrator's; this is the one path by which the
@@ -116,3 +123,4 @@ grant update (name, functions, strength, capacity, located_at, active) on public
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;
+grant execute on function private.answers_for_baolian_unit(bigint) to authenticated, gongzhi_district, gongzhi_admin;
