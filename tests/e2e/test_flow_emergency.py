@@ -1,6 +1,7 @@
 """平战结合 in a real browser: the district declares an emergency for a street; the street sets up a
 shift in one of its 小区 and calls volunteers up (the matcher); one of them is checked in; the
 district ends the emergency, and its record stays — the shift, the call-up and the check-in."""
+import datetime as dt
 import re
 
 import pytest
@@ -13,6 +14,12 @@ DISTRICT = "qu@demo.gongzhi.cn"
 STREET = "jiedao@demo.gongzhi.cn"
 STREET_NAME = "长江路街道"
 XIAOQU = "丽水社区第一网格"
+
+
+def _soon() -> dt.datetime:
+    """The next quarter hour at least ten minutes from now, in the portal's (this machine's) time."""
+    at = dt.datetime.now().astimezone() + dt.timedelta(minutes=10)
+    return (at + dt.timedelta(minutes=-at.minute % 15)).replace(second=0, microsecond=0)
 
 
 def _open_emergency(page, name: str) -> None:
@@ -49,13 +56,21 @@ def test_the_district_declares_the_street_calls_up_and_the_record_stays(portal, 
     _open_emergency(street, name)
     _view(street, "班次与调度")
     form = street.get_by_test_id("stForm").filter(has=street.get_by_role("button", name="新增班次"))
-    pick(street, "任务", "值守", scope=form)
-    places = form.get_by_label("小区 / 楼栋")
-    places.click()
-    places.press_sequentially(XIAOQU)
-    expect(street.get_by_role("option", name=XIAOQU, exact=True)).to_be_attached()
-    places.press("Enter")
-    places.press("Escape")
+    form.get_by_label("任务").click()   # a task anyone can do (采样扫码 needs a health skill)
+    street.get_by_role("option", name="值守", exact=True).click()
+    expect(form.get_by_label("任务")).to_have_value("值守")
+    form.get_by_label("小区 / 楼栋").click()
+    street.keyboard.type(XIAOQU)
+    street.get_by_role("option", name=XIAOQU, exact=True).click()
+    street.keyboard.press("Escape")
+    expect(form).to_contain_text(XIAOQU)
+    starts = _soon()   # a check-in opens an hour before the shift, and the call-up fills shifts not begun
+    for segment, value in (("year", f"{starts:%Y}"), ("month", f"{starts:%m}"), ("day", f"{starts:%d}")):
+        form.get_by_label(f"{segment}, 日期").click()
+        street.keyboard.type(value)
+    for segment, value in (("小时", f"{starts:%H}"), ("分钟", f"{starts:%M}")):
+        form.get_by_label(f"{segment}, 开始").click()
+        street.keyboard.type(value)
     form.get_by_role("button", name="新增班次").click()
     expect(street.get_by_text("已新增 1 个班次")).to_be_visible()
     street.get_by_role("button", name=re.compile("^一键调度")).click()
