@@ -73,6 +73,10 @@ def test_the_district_declares_the_street_calls_up_and_the_record_stays(portal, 
         street.keyboard.type(value)
     form.get_by_role("button", name="新增班次").click()
     expect(street.get_by_text("已新增 1 个班次")).to_be_visible()
+    shifts = sql("select s.starts_at, t.name as task, o.name as place from public.shift s"
+                 " join public.emergency_task t on t.id = s.task_id join public.org_unit o on o.id = s.org_unit_id"
+                 " where s.emergency_id = %s", (emergency_id,))
+    assert shifts == [{"starts_at": starts, "task": "值守", "place": XIAOQU}]
     street.get_by_role("button", name=re.compile("^一键调度")).click()
     expect(street.get_by_text(re.compile(r"^已调度 [1-9]\d* 人次"))).to_be_visible()
     called = sql("select c.id, c.status from public.callup c join public.shift s on s.id = c.shift_id"
@@ -93,11 +97,13 @@ def test_the_district_declares_the_street_calls_up_and_the_record_stays(portal, 
     kept = sql("select status, checked_in_at is not null as checked_in, hours from public.callup"
                " where emergency_id = %s and id = %s", (emergency_id, on_duty[0]["id"]))
     assert kept[0]["status"] == "done" and kept[0]["checked_in"] and kept[0]["hours"] > 0
+    statuses = sorted(r["status"] for r in sql("select status from public.callup where emergency_id = %s", (emergency_id,)))
+    assert statuses == ["cancelled"] * (len(called) - 1) + ["done"], "those not on duty go back to peace-time roles"
 
     pick(district, "应急状态", f"{name}（{STREET_NAME} · 已结束）")
     settle(district, rerun=True)
     _view(district, "记录")
     record = district.get_by_test_id("stMetric")
-    expect(record.filter(has_text="班次")).to_contain_text("1")
-    expect(record.filter(has_text="参与人数")).not_to_contain_text(re.compile(r"^参与人数\s*0$"))
-    expect(district.get_by_text("强降雨，低洼小区需值守和转移群众")).to_be_visible()
+    expect(record.filter(has_text="班次")).to_have_text(re.compile(r"班次\s*1\s*$"))
+    expect(record.filter(has_text="参与人数")).to_have_text(re.compile(r"参与人数\s*1\s*$"))
+    expect(district.get_by_role("paragraph").filter(has_text="强降雨，低洼小区需值守和转移群众")).to_be_visible()
