@@ -22,6 +22,7 @@ from gongzhi.personal import crypto, seeding
 from gongzhi.fieldwork import demo as fieldwork_demo
 from gongzhi.fieldwork import demo_campaigns
 from gongzhi.levers import demo as levers_demo
+from gongzhi.levers import whistle_demo as baolian_whistle_demo
 from gongzhi.suggest import demo as suggest_demo
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.whistle import flags as whistle_flags
@@ -56,6 +57,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         fieldwork_demo.load(conn)
         demo_campaigns.load(conn)
         levers_demo.load(conn)
+        baolian_whistle_demo.load(conn)
         suggest_demo.load(conn)
         emergency_demo.load(conn)
         bulletin_demo.load(conn)

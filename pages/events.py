@@ -116,7 +116,7 @@ with session.page_transaction(user):
     pages = max(1, -(-total // queries.PAGE_SIZE))
     st.caption(t("lists.total", n=f"{total:,}"))
     rows = queries.events(user, now, open_only=open_only, page=pager.current("ev_page", pages) - 1, todo_key=card)
-    departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
+    departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False, units=True)}
     if not rows:
         st.info(t("whistle.ui.none"))
         st.stop()

@@ -20,7 +20,7 @@ now = dt.datetime.now(dt.timezone.utc)
 
 
 def board(card: str | None) -> None:
-    departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False)}
+    departments = {d["id"]: d["name_" + lang] for d in queries.departments(user, active_only=False, units=True)}
     light = st.segmented_control(t("whistle.col.light"), list(queries.LIGHTS), key="sv_light",
                                  format_func=lights.text)
     counts = queries.board(user, now, light=light, page=0, page_size=0, todo_key=card)["counts"]

@@ -22,7 +22,8 @@ def _whistle() -> None:
     category_id = state["wh_category"]
     raw = {"title": state["wh_title"], "category_id": category_id, "org_unit_id": state["wh_grid"],
            "address": state["wh_address"], "urgency": state["wh_urgency"], "description": state["wh_description"],
-           "departments": state.get(f"wh_departments_{category_id}") or []}
+           "departments": (state.get(f"wh_departments_{category_id}") or [])
+           + (state.get(f"wh_units_{state['wh_grid']}") or [])}
     forms.submit("whistle", lambda: commands.whistle(user, raw), _whistled)
 
 
@@ -47,7 +48,11 @@ with session.page_transaction(user):
     st.multiselect(t("whistle.ui.departments"), list(name), default=suggested,
                    placeholder=t("app.choose"), key=f"wh_departments_{category_id}",
                    format_func=name.get, help=t("whistle.ui.departments_help"))
-    st.selectbox(t("whistle.ui.grid"), list(grid_name), key="wh_grid", format_func=grid_name.get)
+    grid_id = st.selectbox(t("whistle.ui.grid"), list(grid_name), key="wh_grid", format_func=grid_name.get)
+    paired = {u["id"]: u["name_" + lang] for u in queries.paired_units(user, grid_id)}
+    if paired:
+        st.multiselect(t("baolian.whistle.units"), list(paired), placeholder=t("app.choose"),
+                       key=f"wh_units_{grid_id}", format_func=paired.get, help=t("baolian.whistle.units_help"))
     st.text_input(t("field.title"), key="wh_title", max_chars=200)
     st.text_input(t("field.address"), key="wh_address", max_chars=200)
     st.radio(t("field.urgency"), ["normal", "urgent"], key="wh_urgency", horizontal=True,

@@ -181,6 +181,15 @@ end;
 $$;
 
 --
+-- Name: answers_for_baolian_unit(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.answers_for_baolian_unit(department bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select exists (select from public.baolian_unit b where b.department_id = department) $$;
+
+--
 -- Name: approve_application(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -429,6 +438,81 @@ begin
   end if;
   new.confirmed_at := now();
   return new;
+end;
+$$;
+
+--
+-- Name: baolian_not_routed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.baolian_not_routed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.baolian_unit b where b.department_id = new.department_id) then
+    raise exception 'gongzhi:baolian.not_routable' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: baolian_summoned_where_paired(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.baolian_summoned_where_paired() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.baolian_unit b where b.department_id = new.department_id)
+     and not exists (select from public.baolian_unit b
+                     join public.baolian_pair p on p.baolian_unit_id = b.id and p.status = 'confirmed'
+                     join public.event e on e.id = new.event_id and e.community_id = p.org_unit_id
+                     where b.department_id = new.department_id) then
+    raise exception 'gongzhi:baolian.not_paired_here' using errcode = 'check_violation';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: baolian_unit_department(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.baolian_unit_department() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.department (code, name_zh, name_en, position, active)
+    values ('baolian_' || new.id, left(btrim(new.name), 50), left(btrim(new.name), 80), 1000 + new.id::integer, new.active)
+    returning id into new.department_id;
+    return new;
+  end if;
+  new.department_id := old.department_id;
+  if (new.name, new.active) is distinct from (old.name, old.active) then
+    update public.department set name_zh = left(btrim(new.name), 50), name_en = left(btrim(new.name), 80),
+                                 active = new.active
+    where id = new.department_id;
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: baolian_unit_removed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.baolian_unit_removed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.department set active = false where id in (select department_id from old_rows);
+  return null;
 end;
 $$;
 
@@ -5437,6 +5521,7 @@ CREATE TABLE public.baolian_unit (
     located_at bigint NOT NULL,
     active boolean DEFAULT true NOT NULL,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    department_id bigint,
     CONSTRAINT baolian_unit_capacity_check CHECK (((capacity >= 1) AND (capacity <= 20))),
     CONSTRAINT baolian_unit_functions_check CHECK (((cardinality(functions) >= 1) AND (cardinality(functions) <= 10))),
     CONSTRAINT baolian_unit_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
@@ -5448,6 +5533,12 @@ CREATE TABLE public.baolian_unit (
 --
 
 COMMENT ON TABLE public.baolian_unit IS '包联单位: a department or unit of the district with its functions (category codes), strength (people), where it sits and how many communities it can take.';
+
+--
+-- Name: COLUMN baolian_unit.department_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.baolian_unit.department_id IS 'Computed: the department the unit answers whistles as (吹哨报到), made with the unit.';
 
 --
 -- Name: baolian_unit_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -8339,6 +8430,13 @@ ALTER TABLE ONLY public.baolian_pair
     ADD CONSTRAINT baolian_pair_pkey PRIMARY KEY (id);
 
 --
+-- Name: baolian_unit baolian_unit_department_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_unit
+    ADD CONSTRAINT baolian_unit_department_id_key UNIQUE (department_id);
+
+--
 -- Name: baolian_unit baolian_unit_name_key; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10666,6 +10764,18 @@ CREATE TRIGGER baolian_unit_audit_insert AFTER INSERT ON public.baolian_unit REF
 CREATE TRIGGER baolian_unit_audit_update AFTER UPDATE ON public.baolian_unit REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: baolian_unit baolian_unit_department; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_unit_department BEFORE INSERT OR UPDATE ON public.baolian_unit FOR EACH ROW EXECUTE FUNCTION private.baolian_unit_department();
+
+--
+-- Name: baolian_unit baolian_unit_removed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER baolian_unit_removed AFTER DELETE ON public.baolian_unit REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.baolian_unit_removed();
+
+--
 -- Name: bulletin_issue bulletin_issue_0_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -11488,6 +11598,12 @@ CREATE TRIGGER event_department_audit_insert AFTER INSERT ON public.event_depart
 CREATE TRIGGER event_department_audit_update AFTER UPDATE ON public.event_department REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
 
 --
+-- Name: event_department event_department_baolian_paired; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_baolian_paired BEFORE INSERT OR UPDATE OF department_id, event_id ON public.event_department FOR EACH ROW EXECUTE FUNCTION private.baolian_summoned_where_paired();
+
+--
 -- Name: event_department event_department_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -11534,6 +11650,12 @@ CREATE TRIGGER event_routing_audit_insert AFTER INSERT ON public.event_routing R
 --
 
 CREATE TRIGGER event_routing_audit_update AFTER UPDATE ON public.event_routing REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event_routing event_routing_baolian_not_routed; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_routing_baolian_not_routed BEFORE INSERT OR UPDATE OF department_id ON public.event_routing FOR EACH ROW EXECUTE FUNCTION private.baolian_not_routed();
 
 --
 -- Name: event event_territory_kept; Type: TRIGGER; Schema: public; Owner: -
@@ -12854,6 +12976,13 @@ ALTER TABLE ONLY public.baolian_pair
 
 ALTER TABLE ONLY public.baolian_pair
     ADD CONSTRAINT baolian_pair_unit_id_fkey FOREIGN KEY (unit_id) REFERENCES public.unit(id) ON DELETE SET NULL;
+
+--
+-- Name: baolian_unit baolian_unit_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.baolian_unit
+    ADD CONSTRAINT baolian_unit_department_id_fkey FOREIGN KEY (department_id) REFERENCES public.department(id);
 
 --
 -- Name: baolian_unit baolian_unit_located_at_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -15971,6 +16100,12 @@ CREATE POLICY "staff read categories" ON public.category FOR SELECT TO authentic
 CREATE POLICY "staff read community profiles" ON public.community_profile FOR SELECT TO authenticated USING (true);
 
 --
+-- Name: baolian_pair staff read confirmed baolian pairs serving their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read confirmed baolian pairs serving their territory" ON public.baolian_pair FOR SELECT TO authenticated USING (((status = 'confirmed'::text) AND (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
 -- Name: event_consult staff read consults of their territory; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -16810,6 +16945,15 @@ GRANT ALL ON FUNCTION private.admin_capability_of(p_user uuid) TO gongzhi_auth;
 REVOKE ALL ON FUNCTION private.allocated_by_matches() FROM PUBLIC;
 
 --
+-- Name: FUNCTION answers_for_baolian_unit(department bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.answers_for_baolian_unit(department bigint) TO gongzhi_admin;
+
+--
 -- Name: FUNCTION approve_application(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -16874,6 +17018,30 @@ REVOKE ALL ON FUNCTION private.baolian_capacity() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.baolian_confirm() FROM PUBLIC;
+
+--
+-- Name: FUNCTION baolian_not_routed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.baolian_not_routed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION baolian_summoned_where_paired(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.baolian_summoned_where_paired() FROM PUBLIC;
+
+--
+-- Name: FUNCTION baolian_unit_department(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.baolian_unit_department() FROM PUBLIC;
+
+--
+-- Name: FUNCTION baolian_unit_removed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.baolian_unit_removed() FROM PUBLIC;
 
 --
 -- Name: FUNCTION beneficiary_name(p_demand_id bigint); Type: ACL; Schema: private; Owner: -
@@ -18414,7 +18582,43 @@ GRANT SELECT,USAGE ON SEQUENCE public.baolian_pair_id_seq TO gongzhi_district;
 
 GRANT ALL ON TABLE public.baolian_unit TO service_role;
 GRANT SELECT ON TABLE public.baolian_unit TO authenticated;
-GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.baolian_unit TO gongzhi_district;
+GRANT SELECT,DELETE ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_unit.name; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(name),UPDATE(name) ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_unit.functions; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(functions),UPDATE(functions) ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_unit.strength; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(strength),UPDATE(strength) ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_unit.capacity; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(capacity),UPDATE(capacity) ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_unit.located_at; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(located_at),UPDATE(located_at) ON TABLE public.baolian_unit TO gongzhi_district;
+
+--
+-- Name: COLUMN baolian_unit.active; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT INSERT(active),UPDATE(active) ON TABLE public.baolian_unit TO gongzhi_district;
 
 --
 -- Name: SEQUENCE baolian_unit_id_seq; Type: ACL; Schema: public; Owner: -

@@ -49,6 +49,7 @@ PAGES: dict[str, Page] = {p.key: p for p in [
     Page("volunteer_overview", "pages/volunteer_overview.py", "page.volunteer_overview", ":material/diversity_1:", "dual"),
     Page("secretary_projects", "pages/secretary_projects.py", "page.secretary_projects", ":material/flag:", "lists"),
     Page("baolian", "pages/baolian.py", "page.baolian", ":material/hub:", "dual"),
+    Page("baolian_lists", "pages/baolian_lists.py", "page.baolian_lists", ":material/list_alt:", "dual"),
     Page("notify_settings", "pages/notify_settings.py", "page.notify_settings", ":material/notifications:", "workbench"),
     # The administrators' pages (三权分立): ADMIN_PAGES below.
     Page("security_log", "pages/security_log.py", "page.security_log", ":material/policy:", "account"),
@@ -89,7 +90,7 @@ MUST_CHANGE_PAGES: list[str] = ["account"]
 
 ROLE_PAGES: dict[str, list[str]] = {
     "district": ["home", "field_today", "field_campaigns", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "supervision",
-                "secretary_projects", "baolian",
+                "secretary_projects", "baolian", "baolian_lists",
                 "volunteer_overview", "volunteer_roster", "volunteer_assessment", "notify_settings", "second_factor", "account", "subject_requests",
                 "suggestions", "privacy", "deliberation", "emergency"],
     "street": ["home", "field_today", "field_campaigns", "demands", "resources", "projects", "matching", "dashboard", "map", "bulletin", "whistle", "events", "supervision",

@@ -50,7 +50,7 @@ def whistle(user: Identity, raw: Mapping[str, Any]) -> int:
     """Blow the whistle: an event in a grid of `user`'s territory summoning the chosen departments.
     The checks of the form and the insert are one transaction."""
     with user.one_transaction(), _session(user) as conn:
-        known = {d["id"] for d in queries.departments(user)}
+        known = {d["id"] for d in queries.departments(user, units=True)}
         clean, errors = forms.parse_whistle(raw, lookups.load(user), known)
         if errors:
             raise FormInvalid(errors)

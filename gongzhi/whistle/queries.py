@@ -117,11 +117,27 @@ def event(user: Identity, event_id: int, now: dt.datetime) -> dict | None:
     return row
 
 
-def departments(user: Identity, *, active_only: bool = True) -> list[dict]:
-    """The departments, in the district's order."""
+def departments(user: Identity, *, active_only: bool = True, units: bool = False) -> list[dict]:
+    """The departments, in the district's order; with `units`, also the 包联 units' own departments
+    (summoned only where the unit is paired, see `paired_units`)."""
     with user.session() as conn:
-        return conn.execute("""select id, code, name_zh, name_en, position, active from public.department
-                               where active or not %s order by position, id""", (active_only,)).fetchall()
+        return conn.execute("""select id, code, name_zh, name_en, position, active from public.department d
+                               where (active or not %s)
+                                 and (%s or not private.answers_for_baolian_unit(d.id))
+                               order by position, id""", (active_only, units)).fetchall()
+
+
+def paired_units(user: Identity, grid_id: int | None) -> list[dict]:
+    """The 包联 units confirmed for the community of `grid_id`, as the departments they answer
+    whistles as (id, name_zh, name_en), by name."""
+    if grid_id is None:
+        return []
+    with user.session() as conn:
+        return conn.execute("""select d.id, d.name_zh, d.name_en from public.org_unit g
+                               join public.baolian_pair p on p.org_unit_id = g.community_id and p.status = 'confirmed'
+                               join public.baolian_unit b on b.id = p.baolian_unit_id and b.active
+                               join public.department d on d.id = b.department_id and d.active
+                               where g.id = %s order by d.name_zh""", (grid_id,)).fetchall()
 
 
 def suggested_departments(user: Identity, category_id: int) -> list[int]:

@@ -57,7 +57,8 @@ def test_a_department_counts_only_its_own_summons(conn):
     before = _counts(conn, "department")["summons_to_report"]
     conn.execute("""insert into public.event (org_unit_id, category_id, title, address, departments)
                     values (%s, (select min(id) from public.category), '井盖缺失', '丽水路 2 号',
-                            array[(select max(id) from public.department)])""",
+                            array[(select max(id) from public.department d   -- not a 包联 unit's own: it answers only where paired
+                                    where not exists (select from public.baolian_unit b where b.department_id = d.id))])""",
                  (unit_id(conn, PLACES["grid"]["inside"]),))
     assert _counts(conn, "department")["summons_to_report"] == before
 

@@ -1,6 +1,8 @@
 """Rows of the levers' tables for the RLS matrices and the domain tests, made as the owner."""
 import uuid
 
+from gongzhi.personal.crypto import seal
+
 
 def level_unit(conn, unit: int) -> int:
     """The unit whose secretary a place belongs to: a grid's or building's community, else itself."""
@@ -35,3 +37,16 @@ def baolian_unit(conn, unit: int, capacity: int = 5) -> int:
     return conn.execute("""insert into public.baolian_unit (name, functions, strength, capacity, located_at)
                            values (%s, '{elderly}', 40, %s, %s) returning id""",
                         (f"测试单位{uuid.uuid4().hex[:6]}", capacity, unit)).fetchone()["id"]
+
+
+def confirmed_pair(conn, baolian_unit_id: int, community: int) -> int:
+    """As the owner: the unit registered at `community` (单位报到) and its pair there confirmed."""
+    phone = seal("phone", "13907310042")
+    registration = conn.execute("""insert into public.unit (org_unit_id, name, unit_type, phone_enc, phone_bidx,
+                                                          phone_masked)
+                                   select %s, name, 'organ', %s, %s, %s from public.baolian_unit where id = %s
+                                   returning id""",
+                                (community, phone.enc, phone.bidx, phone.masked, baolian_unit_id)).fetchone()["id"]
+    return conn.execute("""insert into public.baolian_pair (baolian_unit_id, org_unit_id, status, unit_id)
+                           values (%s, %s, 'confirmed', %s) returning id""",
+                        (baolian_unit_id, community, registration)).fetchone()["id"]
