@@ -37,7 +37,6 @@ class _Spec:
     table: str            # the table filtered and paged
     source: str           # the relation rows are read from (a masking view for demands)
     text: str             # the searchable text, on alias d
-    indexed: bool         # a bigram GIN index serves `text`
     date_column: str      # what the date range filters
     sorts: tuple[str, ...]
     columns: tuple[str, ...]   # columns of a page, besides the display names
@@ -46,17 +45,17 @@ class _Spec:
 
 SPECS = {
     "demand": _Spec(
-        "demand", "demand_row", "d.title || ' ' || d.description", True, "created_at",
+        "demand", "demand_row", "d.title || ' ' || d.description", "created_at",
         ("created_at", "needed_by", "id", "title"),
         ("id", "title", "urgency", "status", "quantity", "needed_by", "beneficiary_name",
          "beneficiary_phone", "address", "created_at")),
     "resource": _Spec(
-        "resource", "resource", "d.name || ' ' || d.provider || ' ' || d.description", False, "created_at",
+        "resource", "resource", "d.name || ' ' || d.provider || ' ' || d.description", "created_at",
         ("created_at", "name", "capacity", "id"),
         ("id", "name", "kind", "provider", "provider_kind", "capacity", "allocated", "status",
          "available_to", "created_at"), RESOURCE_KINDS),
     "project": _Spec(
-        "project", "project", "d.name || ' ' || d.description", False, "start_date",
+        "project", "project", "d.name || ' ' || d.description", "start_date",
         ("created_at", "start_date", "name", "budget", "progress", "id"),
         ("id", "name", "kind", "status", "progress", "budget", "spent", "beneficiaries", "start_date",
          "end_date", "created_at"), PROJECT_KINDS),
@@ -142,11 +141,6 @@ def like_pattern(keyword: str) -> str:
     return "%" + re.sub(r"([\\%_])", r"\\\1", keyword) + "%"
 
 
-def searchable(keyword: str) -> bool:
-    """True when the keyword has a two-character piece the bigram index can look up."""
-    return len(re.sub(r"\W", "", keyword)) >= 2
-
-
 def where(conn, list_name: str, f: ListFilters) -> _Where:
     """The filter clauses over the list's table aliased `d`; refuses values a page cannot offer (a
     crafted filter). The 对接会 filters its open demands with them too."""
@@ -181,9 +175,9 @@ def where(conn, list_name: str, f: ListFilters) -> _Where:
     if f.keyword:
         if len(f.keyword) > 100:
             raise DomainError("lists.keyword_too_long")
-        if s.indexed and searchable(f.keyword):
-            w.add(f"to_tsvector('simple'::regconfig, private.bigrams({s.text}))"
-                  " @@ plainto_tsquery('simple'::regconfig, private.bigrams(%(keyword)s))", keyword=f.keyword)
+        # ILIKE alone: under row-level security the planner cannot use the bigram GIN index (`@@` is
+        # not leakproof), so a bigram predicate only computed the bigrams of every matching row
+        # (20–30 times the cost of the ILIKE, docs/performance.md, "Speed, round two").
         w.add(f"({s.text}) ilike %(like)s", like=like_pattern(f.keyword))
     if f.todo:
         w.add(todo.predicate(f.todo, s.table), **todo.params(f.now or dt.datetime.now(dt.timezone.utc)))
