@@ -1827,6 +1827,24 @@ end;
 $$;
 
 --
+-- Name: department_board_counts(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.department_board_counts(p_now timestamp with time zone) RETURNS TABLE(red bigint, yellow bigint, green bigint, escalated bigint)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select count(*) filter (where e.deadline < p_now),
+         count(*) filter (where e.deadline >= p_now and e.yellow_at <= p_now),
+         count(*) filter (where e.yellow_at > p_now or e.deadline is null),
+         count(*) filter (where e.escalated_at is not null)
+  from public.event e
+  where e.closed_at is null and e.departments @> array[(select private.department_id())]
+    and (select private.department_id()) is not null and (select private.aal_ok())
+  having (select private.department_id()) is not null and (select private.aal_ok())
+$$;
+
+--
 -- Name: department_id(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2717,14 +2735,17 @@ declare
   bad record;
   booking jsonb;
 begin
+  -- The areas serving each demand's place, once per place (a few hundred grids), not once per row:
+  -- materialized, or the planner evaluates the call again for every row of the join.
+  with serving as materialized (
+    select t.terr, private.terr_serving(t.terr) as areas from (select distinct terr from new_rows) t)
   select coalesce(bool_or(d.status not in ('new', 'in_progress')), false) as demand_closed,
          coalesce(bool_or(r.status <> 'available' or r.available_to < current_date), false) as resource_unavailable,
          coalesce(bool_or(r.category_id <> d.category_id), false) as category_mismatch,
          coalesce(bool_or((n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr, n.resource_terr)
                           is distinct from (d.org_unit_id, d.street_id, d.community_id, d.grid_id, d.terr, r.terr)),
                   false) as territory_mismatch,
-         coalesce(bool_or(n.resource_terr <> all (private.terr_serving(n.terr))),
-                  false) as out_of_area,
+         coalesce(bool_or(n.resource_terr <> all (s.areas)), false) as out_of_area,
          coalesce(bool_or(n.status <> 'proposed' and not coalesce(n.resource_terr between lo and hi, false)),
                   false) as not_provider,
          coalesce(bool_or(n.rating is not null or n.status not in ('proposed', 'accepted')), false) as not_open,
@@ -2733,7 +2754,8 @@ begin
   from new_rows n
   -- `offset 0` keeps the lookup by id: the planner would rather hash the whole demand table.
   cross join lateral (select * from public.demand d where d.id = n.demand_id offset 0) d
-  join public.resource r on r.id = n.resource_id;
+  join public.resource r on r.id = n.resource_id
+  join serving s on s.terr = n.terr;
   if bad.demand_closed then
     raise exception 'gongzhi:match.demand_closed' using errcode = 'check_violation';
   elsif bad.resource_unavailable then
@@ -9760,6 +9782,12 @@ CREATE INDEX event_lead_department_id_idx ON public.event USING btree (lead_depa
 --
 
 CREATE INDEX event_open_deadline_idx ON public.event USING btree (deadline) WHERE (closed_at IS NULL);
+
+--
+-- Name: event_open_departments_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_departments_idx ON public.event USING gin (departments) WHERE (closed_at IS NULL);
 
 --
 -- Name: event_open_lead_idx; Type: INDEX; Schema: public; Owner: -
@@ -17357,6 +17385,14 @@ REVOKE ALL ON FUNCTION private.demand_tally_sql(source text) FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.demo_mode_ended() FROM PUBLIC;
+
+--
+-- Name: FUNCTION department_board_counts(p_now timestamp with time zone); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.department_board_counts(p_now timestamp with time zone) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.department_board_counts(p_now timestamp with time zone) TO authenticated;
+GRANT ALL ON FUNCTION private.department_board_counts(p_now timestamp with time zone) TO gongzhi_district;
 
 --
 -- Name: FUNCTION department_id(); Type: ACL; Schema: private; Owner: -

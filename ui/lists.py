@@ -188,7 +188,8 @@ def show_table(list_name: str, user, filters: queries.ListFilters) -> tuple[list
         session.show_error(exc)
         return [], None
     total = f"{page.total:,}"
-    st.caption(t("lists.total_estimated" if page.estimated else "lists.total", n=total))
+    st.caption(t("lists.total_capped" if page.capped else "lists.total_estimated" if page.estimated
+                 else "lists.total", n=total))
     columns = ["id"] + [c for c in ("title", "name") if c in spec.columns] + \
         (["category"] if list_name != "project" else []) + ["org_unit"] + \
         [c for c in spec.columns if c not in ("id", "title", "name")]
@@ -196,7 +197,7 @@ def show_table(list_name: str, user, filters: queries.ListFilters) -> tuple[list
                          columns=[_label(list_name, c) for c in columns])
     event = st.dataframe(frame, key=f"{list_name}_table", on_select="rerun", selection_mode="multi-row",
                          hide_index=True, width="stretch")
-    pager(f"{list_name}_page", page.pages)
+    pager(f"{list_name}_page", page.pages, capped=page.capped)
     picked = event.selection.rows if event and hasattr(event, "selection") else []
     return [page.rows[i] for i in picked if i < len(page.rows)], page.total
 

@@ -18,12 +18,14 @@ def _go(key: str, page: int) -> None:
     st.session_state[key] = page
 
 
-def pager(key: str, pages: int) -> int:
-    """Previous / next and the position; returns the page shown (1-based)."""
+def pager(key: str, pages: int, capped: bool = False) -> int:
+    """Previous / next and the position; returns the page shown (1-based). `capped`: the count
+    behind `pages` stopped at a cap (a keyword search's "1,000+"), so the position says "20+"."""
     page = current(key, pages)
     st.session_state[key] = page
     if pages > 1:
-        _controls(key, page, page < pages, t("pager.position", page=page, pages=pages))
+        position = t("pager.position_capped" if capped else "pager.position", page=page, pages=pages)
+        _controls(key, page, page < pages, position)
     return page
 
 

@@ -4,12 +4,15 @@ suggest_ms — the ranked suggestions of one open demand, as district staff (who
 resources), median of several demands. batch_s — preview (open demands and resources read under
 RLS, top-K edges built and scored in SQL and fetched as one binary value, min-cost flow, greedy,
 unmatched reasons) plus the commit of every proposed match in one transaction. The baseline,
-count_ms, is one plain count over the demands; suggest_ratio and batch_ratio divide by it. The
+count_ms, is one plain count over the demands; suggest_ratio and batch_ratio divide by it.
+batch_peak_rss_mb: the Python process's peak resident memory (ru_maxrss) once the batch is done,
+the seeding of a first run included when it ran in the same process. The
 run's matches are deleted afterwards (capacity returns; their audit rows stay) and the next run
 starts by vacuuming them away, so runs start alike.
 """
 from __future__ import annotations
 
+import resource
 import statistics
 import time
 
@@ -64,6 +67,7 @@ def _measure(url: str) -> dict:
     figures["batch_ratio"] = round(figures["batch_s"] * 1000 / figures["count_ms"], 1)
     figures.update({f"batch.{k}": v for k, v in plan.timings.items()})
     figures["batch.commit_s"] = round(commit_s, 2)
+    figures["batch_peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     figures.update({"batch.open_demands": plan.open_demands, "batch.edges": plan.edges,
                     "batch.matched_demands": plan.matched_demands, "batch.greedy_matched": plan.greedy_matched,
                     "batch.matches_written": made, "batch.total_score": round(plan.total_score, 1),

@@ -1,7 +1,8 @@
 """Named reads of the three lists: filtered, sorted and paginated in SQL, under row-level security.
 
 `ListFilters` is what a list page (and an export) filters by; `list_page` returns one page with the
-total count (exact, or the planner's estimate for very wide filters); `export_rows` streams every
+total count (exact, the planner's estimate for very wide filters, or for a keyword search a count
+capped at SEARCH_COUNT_CAP, "1,000+"); `export_rows` streams every
 matching row; `get`, `history` and `links` feed the detail view. Demands are read through
 `public.demand_row`, which masks the beneficiary's name and phone in the database for callers who
 may not see them, so every query here shows personal data exactly as the database allows.
@@ -26,6 +27,7 @@ from gongzhi.personal.crypto import blind_index
 LISTS = ("demand", "resource", "project")
 PER_PAGE = 50
 EXACT_COUNT_LIMIT = 100_000   # above the planner's estimate of this, the count is shown as "约 N"
+SEARCH_COUNT_CAP = 1_000      # a keyword search counts its matches up to this, then shows "1,000+"
 STATUSES = {name: statuses.SHOWN[name] for name in LISTS}
 DERIVED = statuses.DERIVED
 
@@ -35,7 +37,6 @@ class _Spec:
     table: str            # the table filtered and paged
     source: str           # the relation rows are read from (a masking view for demands)
     text: str             # the searchable text, on alias d
-    indexed: bool         # a bigram GIN index serves `text`
     date_column: str      # what the date range filters
     sorts: tuple[str, ...]
     columns: tuple[str, ...]   # columns of a page, besides the display names
@@ -44,17 +45,17 @@ class _Spec:
 
 SPECS = {
     "demand": _Spec(
-        "demand", "demand_row", "d.title || ' ' || d.description", True, "created_at",
+        "demand", "demand_row", "d.title || ' ' || d.description", "created_at",
         ("created_at", "needed_by", "id", "title"),
         ("id", "title", "urgency", "status", "quantity", "needed_by", "beneficiary_name",
          "beneficiary_phone", "address", "created_at")),
     "resource": _Spec(
-        "resource", "resource", "d.name || ' ' || d.provider || ' ' || d.description", False, "created_at",
+        "resource", "resource", "d.name || ' ' || d.provider || ' ' || d.description", "created_at",
         ("created_at", "name", "capacity", "id"),
         ("id", "name", "kind", "provider", "provider_kind", "capacity", "allocated", "status",
          "available_to", "created_at"), RESOURCE_KINDS),
     "project": _Spec(
-        "project", "project", "d.name || ' ' || d.description", False, "start_date",
+        "project", "project", "d.name || ' ' || d.description", "start_date",
         ("created_at", "start_date", "name", "budget", "progress", "id"),
         ("id", "name", "kind", "status", "progress", "budget", "spent", "beneficiaries", "start_date",
          "end_date", "created_at"), PROJECT_KINDS),
@@ -104,10 +105,16 @@ class ListPage:
     per_page: int
     sort: str
     descending: bool
+    capped: bool = False  # a keyword search found more than `total` (SEARCH_COUNT_CAP) rows: "1,000+"
+    more: bool = False    # rows follow this page (known without counting them)
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
+        """The pages the count covers; a capped search goes on past them while `more` says so."""
+        counted = max(1, math.ceil(self.total / self.per_page))
+        if not self.capped:
+            return counted
+        return max(counted, self.page + (1 if self.more else 0))
 
 
 @dataclass
@@ -132,11 +139,6 @@ def spec(list_name: str) -> _Spec:
 def like_pattern(keyword: str) -> str:
     """An ILIKE pattern that finds `keyword` literally."""
     return "%" + re.sub(r"([\\%_])", r"\\\1", keyword) + "%"
-
-
-def searchable(keyword: str) -> bool:
-    """True when the keyword has a two-character piece the bigram index can look up."""
-    return len(re.sub(r"\W", "", keyword)) >= 2
 
 
 def where(conn, list_name: str, f: ListFilters) -> _Where:
@@ -173,9 +175,9 @@ def where(conn, list_name: str, f: ListFilters) -> _Where:
     if f.keyword:
         if len(f.keyword) > 100:
             raise DomainError("lists.keyword_too_long")
-        if s.indexed and searchable(f.keyword):
-            w.add(f"to_tsvector('simple'::regconfig, private.bigrams({s.text}))"
-                  " @@ plainto_tsquery('simple'::regconfig, private.bigrams(%(keyword)s))", keyword=f.keyword)
+        # ILIKE alone: under row-level security the planner cannot use the bigram GIN index (`@@` is
+        # not leakproof), so a bigram predicate only computed the bigrams of every matching row
+        # (20–30 times the cost of the ILIKE, docs/performance.md, "Speed, round two").
         w.add(f"({s.text}) ilike %(like)s", like=like_pattern(f.keyword))
     if f.todo:
         w.add(todo.predicate(f.todo, s.table), **todo.params(f.now or dt.datetime.now(dt.timezone.utc)))
@@ -209,6 +211,16 @@ def _count(conn, list_name: str, w: _Where) -> tuple[int, bool]:
     return exact, False
 
 
+def _capped_count(conn, list_name: str, w: _Where, cap: int = None) -> tuple[int, bool]:
+    """How many rows match, counted up to `cap` (SEARCH_COUNT_CAP): (n, capped). Reads at most cap + 1
+    matches, so a common word costs the same in a district of 100k demands or of 3M."""
+    cap = SEARCH_COUNT_CAP if cap is None else cap
+    n = conn.execute(sql.SQL("select count(*) as n from (select 1 from public.{} d where {} limit %(cap)s) x")
+                     .format(sql.Identifier(spec(list_name).table), w.composed()),
+                     {**w.params, "cap": cap + 1}).fetchone()["n"]
+    return (cap, True) if n > cap else (n, False)
+
+
 def _select_columns(list_name: str, lang: str) -> sql.Composable:
     s = spec(list_name)
     cols = [sql.SQL("v.{}").format(sql.Identifier(c)) for c in s.columns if c not in ("id",)]
@@ -232,41 +244,43 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
     if sort not in s.sorts or not 1 <= per_page <= 500:
         raise DomainError("lists.bad_filter")
     direction = sql.SQL("desc" if descending else "asc")  # the btree order, so an index can serve it
-    # A keyword search reads every match anyway (to sort them), so it counts them in the same pass;
-    # other filters count apart, so that the page itself can walk an index and stop after 50 rows.
+    # A keyword search counts its matches only up to SEARCH_COUNT_CAP and reads one row past the page
+    # to know whether more follow, so a page costs O(page), not O(matches); other filters count apart
+    # (exact or the planner's estimate), so that the page can walk an index and stop after 50 rows.
     searching = bool(filters.keyword)
     page = max(1, int(page))
+    capped = more = False
     with user.session() as conn:
         w = where(conn, list_name, filters)
         if searching:
-            total, estimated = None, False
+            total, capped = _capped_count(conn, list_name, w)
+            estimated = False
+            if not capped:
+                page = min(page, max(1, math.ceil(total / per_page)))
         else:
             total, estimated = _count(conn, list_name, w)
             page = min(page, max(1, math.ceil(total / per_page)))
         query = sql.SQL("""
             with page as (
-              select d.id, d.total, row_number() over () as n from (
-                select d.id, {total} as total from public.{table} d where {where}
+              select d.id, row_number() over () as n from (
+                select d.id from public.{table} d where {where}
                 order by d.{sort} {dir}, d.id {dir} limit %(limit)s offset %(offset)s) d
             )
-            select {columns}, p.total from page p join public.{source} v on v.id = p.id {joins}
+            select {columns} from page p join public.{source} v on v.id = p.id {joins}
             order by p.n
         """).format(table=sql.Identifier(s.table), where=w.composed(), sort=sql.Identifier(sort), dir=direction,
                     columns=_select_columns(list_name, lang), source=sql.Identifier(s.source),
-                    joins=_joins(list_name), total=sql.SQL("count(*) over ()" if searching else "null::bigint"))
-        rows = conn.execute(query, {**w.params, "limit": per_page, "offset": (page - 1) * per_page}).fetchall()
+                    joins=_joins(list_name))
+        rows = conn.execute(query, {**w.params, "limit": per_page + (1 if searching else 0),
+                                    "offset": (page - 1) * per_page}).fetchall()
         if searching:
-            if rows:
-                total = rows[0]["total"]
-            else:
-                total, _ = _count(conn, list_name, w)
-                if total and page > 1:  # past the last page: show the last one
-                    return list_page(user, list_name, filters, math.ceil(total / per_page), per_page, sort,
-                                     descending, lang)
-        for row in rows:
-            del row["total"]
+            more = len(rows) > per_page
+            rows = rows[:per_page]
+            if not rows and page > 1:  # a capped search paged past its last row: show the last counted page
+                return list_page(user, list_name, filters, math.ceil(total / per_page), per_page, sort,
+                                 descending, lang)
     return ListPage(rows=rows, total=total, estimated=estimated, page=page, per_page=per_page, sort=sort,
-                    descending=descending)
+                    descending=descending, capped=capped, more=more)
 
 
 def export_columns(list_name: str) -> list[str]:
