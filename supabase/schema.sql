@@ -9574,12 +9574,6 @@ CREATE INDEX demand_org_unit_id_idx ON public.demand USING btree (org_unit_id);
 CREATE INDEX demand_phone_idx ON public.demand USING btree (beneficiary_phone_bidx, created_at) WHERE (beneficiary_phone_bidx IS NOT NULL);
 
 --
--- Name: demand_search_idx; Type: INDEX; Schema: public; Owner: -
---
-
-CREATE INDEX demand_search_idx ON public.demand USING gin (to_tsvector('simple'::regconfig, private.bigrams(((title || ' '::text) || description))));
-
---
 -- Name: demand_tally_day_idx; Type: INDEX; Schema: public; Owner: -
 --
 
