@@ -43,6 +43,9 @@ class Preview:
     rows: list[tuple[int, dict]]       # (row number, clean values) of rows that passed every check
     problems: list[Problem]
     total: int                         # non-blank data rows in the file
+    # Row number → the row as stored (personal fields sealed), made once by the dry run and reused
+    # by the commit: each phone is encrypted once per import, and only here.
+    stored: dict[int, dict] = field(default_factory=dict, repr=False)
 
     @property
     def bad_rows(self) -> int:
@@ -86,11 +89,13 @@ def preview(user: Identity, list_name: str, filename: str, data: bytes,
     repeated = duplicates_within(list_name, good)
     problems += repeated
     good = [(n, r) for n, r in good if n not in {p.row for p in repeated}]
-    problems += _dry_run(user, list_name, good, lambda f: report(0.5 + 0.5 * f))
+    stored: dict[int, dict] = {}
+    problems += _dry_run(user, list_name, good, lambda f: report(0.5 + 0.5 * f), stored)
     refused = {p.row for p in problems}
     report(1.0)
     return Preview(list_name, filename, [(n, r) for n, r in good if n not in refused],
-                   sorted(problems, key=lambda p: (p.row, p.column or "")), total)
+                   sorted(problems, key=lambda p: (p.row, p.column or "")), total,
+                   {n: r for n, r in stored.items() if n not in refused})
 
 
 def commit(user: Identity, list_name: str, preview_: Preview) -> int:
@@ -100,10 +105,10 @@ def commit(user: Identity, list_name: str, preview_: Preview) -> int:
         raise ImportRefused(preview_.problems) if preview_.problems else DomainError("excel.no_rows")
     try:
         with user.session() as conn:
-            _insert(conn, list_name, preview_.rows)
+            _insert(conn, list_name, preview_.rows, stored=preview_.stored)
     except psycopg.Error:
         # Something changed since the preview: find every refused row, write nothing.
-        problems = _dry_run(user, list_name, preview_.rows, lambda _f: None)
+        problems = _dry_run(user, list_name, preview_.rows, lambda _f: None, preview_.stored)
         raise ImportRefused(problems or [Problem(preview_.rows[0][0], None, "error.busy")]) from None
     return len(preview_.rows)
 
@@ -172,38 +177,45 @@ def _insert_sql(list_name: str) -> str:
             f" as r({', '.join(f'{n} {t}' for n, t in typed)})")
 
 
-def _json(list_name: str, rows: list[tuple[int, dict]]) -> Jsonb:
-    """The rows as JSON, their personal fields sealed here, where the key is (bytea as \\x hex)."""
-    ring = crypto.ring()
+def _json(list_name: str, rows: list[tuple[int, dict]], stored: dict[int, dict]) -> Jsonb:
+    """The rows as JSON, their personal fields sealed here, where the key is (bytea as \\x hex);
+    a row already in `stored` (by its number) is taken from there, a new one is added to it."""
+    ring = None
     out = []
-    for _n, r in rows:
-        row = {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
-               for k, v in store.sealed_columns(list_name, r, ring).items()}
-        out.append({k: ("\\x" + v.hex() if isinstance(v, bytes) else v) for k, v in row.items()})
+    for n, r in rows:
+        if n not in stored:
+            ring = ring or crypto.ring()
+            row = {k: (v.isoformat() if isinstance(v, dt.date) else str(v) if isinstance(v, Decimal) else v)
+                   for k, v in store.sealed_columns(list_name, r, ring).items()}
+            stored[n] = {k: ("\\x" + v.hex() if isinstance(v, bytes) else v) for k, v in row.items()}
+        out.append(stored[n])
     return Jsonb(out)
 
 
 def _insert(conn: psycopg.Connection, list_name: str, rows: list[tuple[int, dict]],
-            progress: Progress | None = None) -> None:
+            progress: Progress | None = None, stored: dict[int, dict] | None = None) -> None:
     sql = _insert_sql(list_name)
+    stored = {} if stored is None else stored
     for start in range(0, len(rows), BATCH):
-        conn.execute(sql, (_json(list_name, rows[start:start + BATCH]),))
+        conn.execute(sql, (_json(list_name, rows[start:start + BATCH], stored),))
         if progress:
             progress(min(1.0, (start + BATCH) / len(rows)))
 
 
-def _dry_run(user: Identity, list_name: str, rows: list[tuple[int, dict]], progress: Progress) -> list[Problem]:
+def _dry_run(user: Identity, list_name: str, rows: list[tuple[int, dict]], progress: Progress,
+             stored: dict[int, dict] | None = None) -> list[Problem]:
     """Insert the rows as `user` and roll back: the rows the database refuses, all of them.
     Batches that fail are halved until each refused row stands alone (a savepoint per try)."""
     if not rows:
         return []
     problems: list[Problem] = []
     sql = _insert_sql(list_name)
+    stored = {} if stored is None else stored
 
     def attempt(chunk: list[tuple[int, dict]]) -> None:
         try:
             with conn.transaction():
-                conn.execute(sql, (_json(list_name, chunk),))
+                conn.execute(sql, (_json(list_name, chunk, stored),))
         except psycopg.Error as exc:
             if len(chunk) == 1:
                 error = from_db(exc)

@@ -37,6 +37,20 @@ def test_a_good_sheet_goes_in_whole_with_an_audit_row_each(user_of):
     assert {r["by"] for r in rows} == {user.user_id}
 
 
+def test_each_phone_is_sealed_once_and_the_commit_stores_what_the_preview_sealed(user_of):
+    """The preview's dry run seals the phones; the commit writes those very ciphertexts (SM4-GCM
+    takes a fresh nonce each time, so a second sealing would store different bytes)."""
+    user = user_of("grid")
+    checked = importer.preview(user, "demand", "需求.xlsx", xlsx([HEAD] + [_row(f"一次加密{i}") for i in range(3)]))
+    sealed = {checked.stored[n]["beneficiary_phone_enc"] for n, _row_ in checked.rows}
+    assert len(sealed) == 3 and all(s.startswith("\\x") for s in sealed)
+    assert importer.commit(user, "demand", checked) == 3
+    with owner() as conn:
+        stored = {"\\x" + bytes(r["e"]).hex() for r in conn.execute(
+            "select beneficiary_phone_enc as e from public.demand where title like '一次加密%'")}
+    assert stored == sealed
+
+
 def test_a_sheet_with_bad_rows_changes_nothing_and_names_every_bad_row(user_of):
     user = user_of("grid")
     before = count("demand")
