@@ -13817,10 +13817,10 @@ CREATE POLICY "departments read consults of their events" ON public.event_consul
 CREATE POLICY "departments read flags of the events they are summoned to" ON public.event_flag FOR SELECT TO authenticated USING ((departments @> ARRAY[( SELECT private.department_id() AS department_id)]));
 
 --
--- Name: photo departments read photos of findings reported up as events they ; Type: POLICY; Schema: public; Owner: -
+-- Name: photo departments read photos of the findings their events came from; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "departments read photos of findings reported up as events they " ON public.photo FOR SELECT TO authenticated USING (((( SELECT private.department_id() AS department_id) IS NOT NULL) AND (subject_kind = 'finding'::text) AND private.finding_summoned_to_me(subject_id)));
+CREATE POLICY "departments read photos of the findings their events came from" ON public.photo FOR SELECT TO authenticated USING (((( SELECT private.department_id() AS department_id) IS NOT NULL) AND (subject_kind = 'finding'::text) AND private.finding_summoned_to_me(subject_id)));
 
 --
 -- Name: event departments read the events they are summoned to; Type: POLICY; Schema: public; Owner: -

@@ -29,7 +29,7 @@ as $$
 $$;
 
 -- ---------------------------------------------------------------- row-level security
-create policy "departments read photos of findings reported up as events they are summoned to" on public.photo
+create policy "departments read photos of the findings their events came from" on public.photo
   for select to authenticated
   using ((select private.department_id()) is not null
          and subject_kind = 'finding'

@@ -1,8 +1,8 @@
 """RLS matrix for the photos of a round's finding that was reported up as a whistle event: the
 territory of the round sees them as it sees the finding, and the departments summoned to the event
-read them too (policy "departments read photos of findings reported up as events they are summoned
-to") — the photos only, never the finding itself. The photos follow the event's rules: a department
-reads them exactly while it reads the event; another department never does."""
+read them too (policy "departments read photos of the findings their events came from") — the
+photos only, never the finding itself. The photos follow the event's rules: a department reads them
+exactly while it reads the event; another department never does."""
 import uuid
 
 from tests.conftest import act_as, act_as_owner, unit_id
