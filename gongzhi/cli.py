@@ -492,7 +492,7 @@ def photos() -> None:
               help="Never remove a file younger than this (a submission may still be committing).")
 def photos_sweep(dry_run: bool, grace_minutes: int) -> None:
     """Remove photo rows whose subject is gone and stored files that no photo row names (the
-    folder store). Safe while the portal writes; safe to rerun."""
+    folder, or the Supabase Storage bucket). Safe while the portal writes; safe to rerun."""
     import datetime as dt
 
     from gongzhi import db

@@ -1,6 +1,7 @@
 """重点整治: a street (or the district) creates a campaign for its territory — title, dates, target
 grids, what to check, rounds per grid — follows each target grid's progress (rounds done against
-rounds due so far, findings solved on the spot and reported up, with a light) and closes it."""
+rounds due so far, findings solved on the spot and reported up, with a light), edits it while it is
+open (title, dates, target grids, rounds per grid) and closes it."""
 import pandas as pd
 import streamlit as st
 
@@ -31,6 +32,32 @@ def _create() -> None:
 
 def _close(campaign_id: int) -> None:
     forms.submit("camp_close", lambda: campaigns.close(user, campaign_id), "campaigns.closed")
+
+
+def _edit(campaign_id: int) -> None:
+    s, prefix = st.session_state, f"camp_edit_{campaign_id}"
+    form = campaigns.CampaignEdit(
+        name=s.get(f"{prefix}_name", ""), starts_on=s.get(f"{prefix}_starts"), ends_on=s.get(f"{prefix}_ends"),
+        grids=s.get(f"{prefix}_grids") or [], rounds_per_grid=s.get(f"{prefix}_rounds"))
+    forms.submit("camp_edit", lambda: campaigns.edit(user, campaign_id, form), "campaigns.edited")
+
+
+def _edit_form(c: dict) -> None:
+    """The open campaign's title, dates, target grids and rounds per grid, to change."""
+    if not st.toggle(t("campaigns.edit"), key=f"camp_edit_open_{c['id']}"):
+        return
+    prefix = f"camp_edit_{c['id']}"
+    grids = {g["id"]: g["name"] for g in campaigns.grids(user, c["org_unit_id"])}
+    with st.form(f"{prefix}_form"):
+        st.text_input(_label("name"), value=c["name"], key=f"{prefix}_name", max_chars=100)
+        st.date_input(_label("starts_on"), value=c["starts_on"], key=f"{prefix}_starts")
+        st.date_input(_label("ends_on"), value=c["ends_on"], key=f"{prefix}_ends")
+        st.multiselect(_label("grids"), list(grids), default=[g for g in c["grids"] if g in grids],
+                       format_func=grids.get, key=f"{prefix}_grids", placeholder=t("campaigns.all_grids"))
+        st.number_input(_label("rounds_per_grid"), min_value=1, max_value=100, value=c["rounds_per_grid"], step=1,
+                        key=f"{prefix}_rounds")
+        st.form_submit_button(t("campaigns.save"), type="primary", on_click=_edit, args=(c["id"],),
+                              use_container_width=True)
 
 
 def _new() -> None:
@@ -75,7 +102,9 @@ def _progress(campaign_id: int) -> None:
     if c["closed_at"] is not None:
         st.info(t("campaigns.closed_on", at=c["closed_at"].astimezone(queries.CST).strftime("%Y-%m-%d %H:%M")))
     else:
+        _edit_form(c)
         st.button(t("campaigns.close"), key=f"camp_close_{c['id']}", on_click=_close, args=(c["id"],))
+    forms.show("camp_edit", _label)
     forms.show("camp_close")
 
 

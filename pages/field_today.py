@@ -10,6 +10,7 @@ import streamlit as st
 from gongzhi.auth.capabilities import may
 from gongzhi.fieldwork import commands, queries
 from gongzhi.fieldwork.forms import MAX_FINDINGS, OUTCOMES, FindingForm, PersonForm, RoundForm
+from gongzhi.whistle import queries as whistle_queries
 from ui import forms, lights, pager, photos, session
 from ui import todo as todo_link
 from ui import unmask as unmask_form
@@ -86,7 +87,7 @@ def _due(day: dict, card: str | None) -> None:
                       use_container_width=True, icon=":material/directions_walk:")
 
 
-def _log_form(day: dict, cats: list[dict]) -> None:
+def _log_form(day: dict, report_cats: list[dict]) -> None:
     kinds = {k: t(f"fieldwork.kind.{k}") for k in ("visit", "patrol", "campaign")}
     st.radio(t("fieldwork.field.kind"), list(kinds), format_func=kinds.get, key="field_kind", horizontal=True)
     kind = st.session_state.get("field_kind", "visit")
@@ -114,7 +115,7 @@ def _log_form(day: dict, cats: list[dict]) -> None:
                      key=f"field_outcome_{i}", label_visibility="collapsed")
             if kind == "campaign" and items:
                 st.selectbox(_label("campaign_item"), ["", *items], key=f"field_item_{i}")
-        category = {c["id"]: _category_name(c) for c in cats}
+        category = {c["id"]: _category_name(c) for c in report_cats}
         st.selectbox(t("fieldwork.report_category"), list(category), format_func=category.get,
                      key="field_report_category")
         st.form_submit_button(t("fieldwork.log"), type="primary", on_click=_log, use_container_width=True)
@@ -122,11 +123,11 @@ def _log_form(day: dict, cats: list[dict]) -> None:
     st.caption(t("fieldwork.max_findings", n=MAX_FINDINGS))
 
 
-def _rounds(day: dict, cats: list[dict]) -> None:
+def _rounds(day: dict, report_cats: list[dict]) -> None:
     if not day["rounds"]:
         st.info(t("fieldwork.no_rounds"))
         return
-    category = {c["id"]: _category_name(c) for c in cats}
+    category = {c["id"]: _category_name(c) for c in report_cats}
     st.selectbox(t("fieldwork.report_category"), list(category), format_func=category.get, key="field_up_category")
     forms.show("field_up")
     for r in day["rounds"]:
@@ -207,7 +208,6 @@ with session.page_transaction(user):
         st.stop()
     card = todo_link.from_link(user, "field_today", clear=("field_view",))
     day = queries.today(user, todo_key=card)
-    cats = queries.categories(user)
     st.caption(t("fieldwork.today_is", day=day["day"].isoformat()))
     views = {v: t(f"fieldwork.view.{v}") for v in VIEWS}
     st.session_state.setdefault("field_view", "due")
@@ -216,10 +216,10 @@ with session.page_transaction(user):
     if view == "due":
         _due(day, card)
     elif view == "log":
-        _log_form(day, cats)
+        _log_form(day, whistle_queries.categories(user))
     elif view == "rounds":
-        _rounds(day, cats)
+        _rounds(day, whistle_queries.categories(user))
     elif view == "ledger":
-        _ledger(cats)
+        _ledger(queries.categories(user))   # the people's categories; a finding goes up under an event's
     else:
         _summary()

@@ -1,6 +1,7 @@
 """督办 Supervision: the board of open events by lateness with their lights (red ones escalated to the
 street), the ranking by the three rates, the weekly feedback report with its Excel export, and the
-fake-fix flags (真改了吗)."""
+fake-fix flags (真改了吗). Under the board, an event named by its number shows its photos and those
+taken on the round it came from, to look at, not to change."""
 import datetime as dt
 
 import pandas as pd
@@ -8,7 +9,7 @@ import streamlit as st
 
 from gongzhi.whistle import commands, queries, report
 from ui import flags as flag_list
-from ui import lights, pager, session
+from ui import lights, pager, photos, session
 from ui import todo as todo_link
 from ui.session import t
 from ui.whistle import label
@@ -41,6 +42,20 @@ def board(card: str | None) -> None:
         t("whistle.col.flags"): t("whistle.flag.escalated") if r["escalated"] else ""} for r in data["rows"]]),
         t("whistle.col.light"), [r["light"] for r in data["rows"]]), hide_index=True, width="stretch")
     pager.pager("sv_page", pages)
+    _photos()
+
+
+def _photos() -> None:
+    """The photos of one event the user names by its number (the board's first column)."""
+    event_id = st.number_input(t("supervision.photos_of"), min_value=1, value=None, step=1, key="sv_photos_event",
+                               placeholder=t("supervision.photos_hint"))
+    if event_id is None:
+        return
+    event = queries.event(user, int(event_id), now)
+    if event is None:
+        st.info(t("supervision.no_event", id=int(event_id)))
+        return
+    photos.show(user, "event", event["id"], staged=True, editable=False, title="supervision.photos_title")
 
 
 def ranking(card: str | None) -> None:

@@ -2181,6 +2181,19 @@ end;
 $$;
 
 --
+-- Name: finding_summoned_to_me(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.finding_summoned_to_me(p_finding_id bigint) RETURNS boolean
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select exists (select from public.finding f join public.event e on e.id = f.event_id
+                 where f.id = p_finding_id
+                   and e.departments @> array[private.department_id()])
+$$;
+
+--
 -- Name: guard_bulletin_issue(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -4537,6 +4550,19 @@ begin
    where s.id = p_suggestion and d.id = p_demand and d.community_id = s.community_id
      and s.phone_enc is not null and d.beneficiary_phone_enc is null;
 end;
+$$;
+
+--
+-- Name: summoned_event_findings(bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.summoned_event_findings(p_event_id bigint) RETURNS bigint[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select coalesce(array_agg(f.id order by f.id), '{}')
+  from public.finding f join public.event e on e.id = f.event_id
+  where e.id = p_event_id and e.departments @> array[private.department_id()]
 $$;
 
 --
@@ -14122,6 +14148,12 @@ CREATE POLICY "departments read consults of their events" ON public.event_consul
 CREATE POLICY "departments read flags of the events they are summoned to" ON public.event_flag FOR SELECT TO authenticated USING ((departments @> ARRAY[( SELECT private.department_id() AS department_id)]));
 
 --
+-- Name: photo departments read photos of the findings their events came from; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "departments read photos of the findings their events came from" ON public.photo FOR SELECT TO authenticated USING (((( SELECT private.department_id() AS department_id) IS NOT NULL) AND (subject_kind = 'finding'::text) AND private.finding_summoned_to_me(subject_id)));
+
+--
 -- Name: event departments read the events they are summoned to; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -17494,6 +17526,14 @@ REVOKE ALL ON FUNCTION private.event_written() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.finding_checked() FROM PUBLIC;
 
 --
+-- Name: FUNCTION finding_summoned_to_me(p_finding_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.finding_summoned_to_me(p_finding_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.finding_summoned_to_me(p_finding_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.finding_summoned_to_me(p_finding_id bigint) TO gongzhi_district;
+
+--
 -- Name: FUNCTION guard_bulletin_issue(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -18166,6 +18206,14 @@ REVOKE ALL ON FUNCTION private.suggestion_changed() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.suggestion_phone_to_demand(p_suggestion bigint, p_demand bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION summoned_event_findings(p_event_id bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.summoned_event_findings(p_event_id bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.summoned_event_findings(p_event_id bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.summoned_event_findings(p_event_id bigint) TO gongzhi_district;
 
 --
 -- Name: FUNCTION terr_above(); Type: ACL; Schema: private; Owner: -

@@ -1,9 +1,11 @@
 """重点整治 campaigns run by a street (or the district): the form that creates one for its territory
 (title, dates, target grids, the checklist of what to check, rounds per grid), the campaigns list
 paged in SQL, each target grid's progress (rounds done against rounds due so far, findings solved
-on the spot and reported up) and closing. Everything runs as the signed-in user: row-level
-security decides who creates and closes (street and district staff of the territory), and the
-database refuses target grids outside the campaign's territory and rounds on a closed campaign."""
+on the spot and reported up), editing an open campaign (title, dates, target grids, rounds per
+grid) and closing. Everything runs as the signed-in user: row-level
+security decides who creates, edits and closes (street and district staff of the territory), and the
+database refuses target grids outside the campaign's territory, any change to a closed campaign
+and rounds on one."""
 from __future__ import annotations
 
 import datetime as dt
@@ -20,6 +22,24 @@ from gongzhi.lists.forms import FormError
 MAX_ITEMS = 20
 MAX_DAYS = 366
 PAGE_SIZE = 20
+
+
+def _period_and_rounds(errors: list[FieldError], starts_on, ends_on, rounds_per_grid) -> tuple[tuple, int]:
+    """The checks a new and an edited campaign share: both dates, a period of at most MAX_DAYS,
+    1–100 rounds per grid. Appends each problem to `errors`."""
+    if starts_on is None:
+        errors.append(FieldError("starts_on", "field.error.required"))
+    if ends_on is None:
+        errors.append(FieldError("ends_on", "field.error.required"))
+    if starts_on and ends_on and (ends_on < starts_on or (ends_on - starts_on).days > MAX_DAYS):
+        errors.append(FieldError("ends_on", "fieldwork.error.period"))
+    try:
+        rounds = int(rounds_per_grid)
+    except (TypeError, ValueError):
+        rounds = 0
+    if not 1 <= rounds <= 100:
+        errors.append(FieldError("rounds_per_grid", "campaigns.error.rounds"))
+    return (starts_on, ends_on), rounds
 
 
 @dataclass
@@ -45,23 +65,11 @@ class CampaignForm:
                 items.append(item)
         if not items or len(items) > MAX_ITEMS:
             errors.append(FieldError("items", "fieldwork.error.items"))
-        if self.starts_on is None:
-            errors.append(FieldError("starts_on", "field.error.required"))
-        if self.ends_on is None:
-            errors.append(FieldError("ends_on", "field.error.required"))
-        if self.starts_on and self.ends_on and (self.ends_on < self.starts_on
-                                                or (self.ends_on - self.starts_on).days > MAX_DAYS):
-            errors.append(FieldError("ends_on", "fieldwork.error.period"))
-        try:
-            rounds = int(self.rounds_per_grid)
-        except (TypeError, ValueError):
-            rounds = 0
-        if not 1 <= rounds <= 100:
-            errors.append(FieldError("rounds_per_grid", "campaigns.error.rounds"))
+        period, rounds = _period_and_rounds(errors, self.starts_on, self.ends_on, self.rounds_per_grid)
         if errors:
             raise FormError(errors)
-        return {"org_unit_id": int(self.org_unit_id), "name": name, "items": items, "starts_on": self.starts_on,
-                "ends_on": self.ends_on, "grids": sorted({int(g) for g in self.grids or []}),
+        return {"org_unit_id": int(self.org_unit_id), "name": name, "items": items, "starts_on": period[0],
+                "ends_on": period[1], "grids": sorted({int(g) for g in self.grids or []}),
                 "rounds_per_grid": rounds}
 
 
@@ -74,6 +82,44 @@ def create(user: Identity, form: CampaignForm) -> int:
             """insert into public.campaign (org_unit_id, name, items, starts_on, ends_on, grids, rounds_per_grid)
                values (%(org_unit_id)s, %(name)s, %(items)s, %(starts_on)s, %(ends_on)s, %(grids)s,
                        %(rounds_per_grid)s) returning id""", row).fetchone()["id"]
+    return user.write(work)
+
+
+@dataclass
+class CampaignEdit:
+    """What may change while a campaign is open: its title, dates, target grids and rounds per grid
+    (its territory and checklist stay, as the rounds already logged count against them)."""
+    name: str = ""
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    grids: list[int] = field(default_factory=list)   # empty: every grid of the territory
+    rounds_per_grid: int | None = 1
+
+    def clean(self) -> dict:
+        """The changed columns, or FormError naming each field's problem."""
+        errors: list[FieldError] = []
+        name = _text(errors, "name", self.name, 100, required=True)
+        period, rounds = _period_and_rounds(errors, self.starts_on, self.ends_on, self.rounds_per_grid)
+        if errors:
+            raise FormError(errors)
+        return {"name": name, "starts_on": period[0], "ends_on": period[1],
+                "grids": sorted({int(g) for g in self.grids or []}), "rounds_per_grid": rounds}
+
+
+def edit(user: Identity, campaign_id: int, form: CampaignEdit) -> int:
+    """Change an open campaign; the database refuses a closed one (fieldwork.campaign_closed) and
+    target grids outside its territory, row-level security one that is not the user's to change.
+    Returns its id."""
+    row = form.clean() | {"id": campaign_id}
+
+    def work(conn):
+        changed = conn.execute(
+            """update public.campaign set name = %(name)s, starts_on = %(starts_on)s, ends_on = %(ends_on)s,
+                      grids = %(grids)s, rounds_per_grid = %(rounds_per_grid)s
+               where id = %(id)s returning id""", row).fetchone()
+        if changed is None:
+            raise DomainError("campaigns.cannot_edit")
+        return changed["id"]
     return user.write(work)
 
 
@@ -142,8 +188,8 @@ def progress(user: Identity, campaign_id: int, day: dt.date) -> dict:
     findings solved on the spot and reported up, with a light; totals over those grids."""
     with user.session() as conn:
         campaign = conn.execute(
-            """select c.id, c.name, c.items, c.starts_on, c.ends_on, c.closed_at, c.rounds_per_grid, c.grids,
-                      o.name as unit, o.terr, o.terr_hi
+            """select c.id, c.org_unit_id, c.name, c.items, c.starts_on, c.ends_on, c.closed_at, c.rounds_per_grid,
+                      c.grids, o.name as unit, o.terr, o.terr_hi
                from public.campaign c join public.org_unit o on o.id = c.org_unit_id where c.id = %s""",
             (campaign_id,)).fetchone()
         if campaign is None:

@@ -27,16 +27,22 @@ LINKED_BY = {"demand": "demand_id", "event": "event_id"}
 def linked(user, kind: str, subject_id: int) -> list[dict]:
     """The photos of the findings that were reported up as the `kind` row `subject_id` (a demand or
     an event), newest first, each with its finding's id and text: they stay on the finding and are
-    shown where the finding went. Row-level security on the finding decides who sees them."""
+    shown where the finding went. Row-level security on the finding decides who sees them; the
+    departments summoned to an event see the photos of its findings too, without the finding's
+    text (`what` is None for them)."""
     column = LINKED_BY.get(kind)
     if column is None:
         raise DomainError("photos.bad_subject")
+    summoned = "union select unnest(private.summoned_event_findings(%s))" if kind == "event" else ""
+    params = (subject_id, subject_id, PER_SUBJECT) if kind == "event" else (subject_id, PER_SUBJECT)
     with user.session() as conn:
         return conn.execute(
-            f"""select p.id, p.caption, p.created_at, f.id as finding_id, f.what from public.finding f
-                join public.photo p on p.subject_kind = 'finding' and p.subject_id = f.id
-                where f.{column} = %s order by p.created_at desc, p.id desc limit %s""",
-            (subject_id, PER_SUBJECT)).fetchall()
+            f"""select p.id, p.caption, p.created_at, p.subject_id as finding_id, f.what from public.photo p
+                left join public.finding f on f.id = p.subject_id
+                where p.subject_kind = 'finding'
+                  and p.subject_id in (select f2.id from public.finding f2 where f2.{column} = %s {summoned})
+                order by p.created_at desc, p.id desc limit %s""",
+            params).fetchall()
 
 
 def image(user, photo_id: int, thumb: bool = False, store: PhotoStore | None = None) -> tuple[bytes, str]:

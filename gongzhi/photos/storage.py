@@ -4,7 +4,8 @@ two backends:
 - `FolderStore`: a folder under the data directory (`.gongzhi/photos`, mode 0700, files 0600) —
   the embedded default;
 - `SupabaseStore`: a Supabase Storage bucket over its HTTP API (`/storage/v1/object/...`, the
-  `apikey` and `Authorization: Bearer` headers), used when `SUPABASE_URL` and
+  `apikey` and `Authorization: Bearer` headers; listing through `/storage/v1/object/list/<bucket>`,
+  one folder level a request, paged by offset), used when `SUPABASE_URL` and
   `SUPABASE_SERVICE_ROLE_KEY` are set or `GONGZHI_PHOTO_STORE=supabase`.
 
 Keys are `<subject kind>/<subject id>/<32 hex>.<ext>` (the database checks the same shape); a key
@@ -27,8 +28,11 @@ from gongzhi import config
 from gongzhi.errors import DomainError
 
 KEY = re.compile(r"^[a-z_]{1,32}/[0-9]{1,18}/[0-9a-f]{32}(\.thumb)?\.(jpg|png|webp)$")
+# The folder levels of a key (subject kind, subject id): a listing descends only into these.
+FOLDERS = (re.compile(r"^[a-z_]{1,32}$"), re.compile(r"^[0-9]{1,18}$"))
 BUCKET = "photos"
 TIMEOUT = 20
+LIST_PAGE = 1000   # entries per listing request
 
 
 class PhotoStore(Protocol):
@@ -93,8 +97,9 @@ class SupabaseStore:
     name = "supabase"
 
     def __init__(self, url: str, apikey: str, token: str | None = None, bucket: str = BUCKET,
-                 session: requests.Session | None = None):
+                 session: requests.Session | None = None, list_page: int = LIST_PAGE):
         self.base = url.rstrip("/") + "/storage/v1"
+        self.list_page = list_page
         self.bucket = bucket
         self.headers = {"apikey": apikey, "Authorization": f"Bearer {token or apikey}"}
         self.http = session or requests.Session()
@@ -120,11 +125,49 @@ class SupabaseStore:
         if answer.status_code not in (200, 204) and _status(answer) != 404:
             raise _refusal(answer)
 
+    def listing(self) -> Iterator[tuple[str, dt.datetime]]:
+        """Every photo object in the bucket, as (key, when it was last written), through Storage's
+        list endpoint: it answers one folder level under a prefix (folders with a null id), sorted
+        by name and paged by `limit`/`offset`, so the listing walks kind/ then kind/id/ folders.
+        Folders and objects not shaped like a photo key are left out (the sweep never touches them)."""
+        yield from self._walk("", 0, self.list_page)
+
+    def _walk(self, prefix: str, depth: int, page: int) -> Iterator[tuple[str, dt.datetime]]:
+        for entry in self._list(prefix, page):
+            name = entry.get("name") or ""
+            if entry.get("id") is None:                       # a folder
+                if depth < len(FOLDERS) and FOLDERS[depth].match(name):
+                    yield from self._walk(f"{prefix}{name}/", depth + 1, page)
+            elif KEY.match(prefix + name):
+                yield prefix + name, _when(entry.get("updated_at") or entry.get("created_at"))
+
+    def _list(self, prefix: str, page: int) -> Iterator[dict]:
+        offset = 0
+        while True:
+            answer = self._send("post", f"{self.base}/object/list/{quote(self.bucket)}", json={
+                "prefix": prefix, "limit": page, "offset": offset, "sortBy": {"column": "name", "order": "asc"}})
+            if answer.status_code != 200:
+                raise _refusal(answer)
+            entries = answer.json()
+            yield from entries
+            if len(entries) < page:
+                return
+            offset += len(entries)
+
     def _send(self, method: str, url: str, headers: dict | None = None, **kw) -> requests.Response:
         try:
             return self.http.request(method, url, headers={**self.headers, **(headers or {})}, timeout=TIMEOUT, **kw)
         except requests.RequestException:
             raise DomainError("photos.store_unreachable") from None
+
+
+def _when(stamp: str | None) -> dt.datetime:
+    """Storage's ISO 8601 time as an aware datetime; an object without one counts as written now
+    (the sweep then keeps it for the grace period)."""
+    if not stamp:
+        return dt.datetime.now(dt.timezone.utc)
+    at = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    return at if at.tzinfo else at.replace(tzinfo=dt.timezone.utc)
 
 
 def _status(answer: requests.Response) -> int:

@@ -7,8 +7,9 @@ portal that died between storing the bytes and committing leaves them too). The 
 rows first, then every file that no row names — never a file younger than the grace period, so a
 submission still in flight (bytes stored, row not yet committed) keeps its file. It lists the
 files before it reads the rows, so a row committed meanwhile is seen. Runs as the owner; safe to
-run while the portal writes and to rerun. Only a store that can list its files (the folder) is
-swept."""
+run while the portal writes and to rerun. Both stores list their files: the folder by walking it,
+Supabase Storage through its list endpoint (gongzhi.photos.storage.SupabaseStore.listing) with the
+same client as the uploads; a store that cannot list is refused."""
 from __future__ import annotations
 
 import datetime as dt
@@ -40,8 +41,8 @@ def sweep(conn, store: PhotoStore | None = None, grace: dt.timedelta = GRACE, dr
     if listing is None:
         raise DomainError("photos.sweep_unsupported", store=store.name)
     now = now or dt.datetime.now(dt.timezone.utc)
-    gone = _orphaned_rows(conn, dry_run)
-    files = list(listing())                       # before the rows are read: see the module's note
+    files = list(listing())                       # before the rows are read: see the module's note;
+    gone = _orphaned_rows(conn, dry_run)          # and a store that fails to list changes nothing
     named = _named_keys(conn) - gone              # a dry run counts as the real run would
     orphans = [(key, at) for key, at in files if key not in named]
     old = [key for key, at in orphans if now - at >= grace]

@@ -1,6 +1,9 @@
 """A small Supabase Storage server on loopback, for the photo store's tests: the object part of
 the Storage API's HTTP contract (what storage-api's routes answer), backed by a real database.
 
+  POST   /storage/v1/object/list/<bucket>                  list one folder level under a prefix
+                                                           ({prefix, limit, offset, sortBy}: folders
+                                                           with a null id, objects with their times)
   POST   /storage/v1/object/<bucket>/<path>                upload (409 when the path exists)
   GET    /storage/v1/object/authenticated/<bucket>/<path>  download
   DELETE /storage/v1/object/<bucket>/<path>                remove
@@ -25,6 +28,7 @@ import psycopg
 
 SECRET = "test-storage-secret-at-least-32-bytes-long"
 ROUTE = re.compile(r"^/storage/v1/object/(?P<auth>authenticated/)?(?P<bucket>[^/]+)/(?P<path>.+)$")
+LIST = re.compile(r"^/storage/v1/object/list/(?P<bucket>[^/]+)$")
 
 # A minimal `storage` schema with the columns Storage's policies use (the hosted one has more).
 SCHEMA = """
@@ -36,6 +40,7 @@ create table if not exists storage.objects (
   name text not null,
   owner uuid,
   created_at timestamptz default now(),
+  updated_at timestamptz default now(),
   unique (bucket_id, name));
 alter table storage.objects enable row level security;
 grant usage on schema storage to authenticated, gongzhi_district;
@@ -80,6 +85,36 @@ class StorageServer:
             conn.commit()
             return n
 
+    def _rows(self, claims: dict, sql: str, params: tuple) -> list[tuple]:
+        with psycopg.connect(self.db_url, autocommit=False) as conn:
+            if claims.get("role") != "service_role":
+                conn.execute("select set_config('request.jwt.claims', %s, true), set_config('role', 'authenticated', true)",
+                             (json.dumps(claims),))
+            return conn.execute(sql, params).fetchall()
+
+    def listing(self, claims: dict, bucket: str, body: dict) -> list[dict]:
+        """One folder level under body['prefix'], as Storage's search answers it: the folders (id
+        null) and the objects directly under the prefix, sorted by name, then `offset` and `limit`."""
+        prefix = body.get("prefix") or ""
+        if prefix and not prefix.endswith("/"):
+            prefix += "/"
+        rows = self._rows(claims, "select name, id, created_at, updated_at from storage.objects"
+                                  " where bucket_id = %s and starts_with(name, %s) order by name", (bucket, prefix))
+        entries: dict[str, dict] = {}
+        for name, oid, created, updated in rows:
+            rest = name[len(prefix):]
+            if "/" in rest:
+                folder = rest.split("/", 1)[0]
+                entries.setdefault(folder, {"name": folder, "id": None, "updated_at": None, "created_at": None,
+                                            "last_accessed_at": None, "metadata": None})
+            else:
+                entries[rest] = {"name": rest, "id": str(oid), "created_at": created.isoformat(),
+                                 "updated_at": updated.isoformat(), "last_accessed_at": updated.isoformat(),
+                                 "metadata": {"size": len(self.objects.get((bucket, name), (b"",))[0])}}
+        ordered = [entries[k] for k in sorted(entries)]
+        offset, limit = int(body.get("offset", 0)), int(body.get("limit", 100))
+        return ordered[offset:offset + limit]
+
     def _handler(self):
         server = self
 
@@ -119,7 +154,16 @@ class StorageServer:
 
             def do_POST(self):
                 claims, route = self._claims(), None
-                if claims is None or (route := self._route(False)) is None:
+                if claims is None:
+                    return
+                if (listed := LIST.match(self.path)) is not None:
+                    body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                    server.requests.append(("LIST", self.path, body))
+                    if "prefix" not in body:
+                        return self._error(400, "body must have required property 'prefix'")
+                    data = json.dumps(server.listing(claims, listed["bucket"], body)).encode()
+                    return self._answer(200, data)
+                if (route := self._route(False)) is None:
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 server.requests.append(("POST", self.path, dict(self.headers)))

@@ -114,7 +114,24 @@ def test_the_command_reports_counts_and_a_dry_run_keeps_everything(fresh_db, tmp
     assert refused.exit_code != 0 and "--grace-minutes" in refused.output
 
 
+class _WriteOnlyStore:
+    """A store that keeps bytes but cannot list them."""
+    name = "write_only"
+
+    def put(self, key, data, content_type): ...
+
+    def get(self, key): ...
+
+    def delete(self, key): ...
+
+
 def test_a_store_that_cannot_list_is_refused(fresh_db):
     with db.owner() as conn, pytest.raises(DomainError) as refused:
+        sweep.sweep(conn, store=_WriteOnlyStore())
+    assert refused.value.key == "photos.sweep_unsupported" and refused.value.params == {"store": "write_only"}
+
+
+def test_an_unreachable_storage_is_said_so_and_nothing_is_removed(fresh_db):
+    with db.owner() as conn, pytest.raises(DomainError) as refused:
         sweep.sweep(conn, store=SupabaseStore("http://127.0.0.1:9", "key"))
-    assert refused.value.key == "photos.sweep_unsupported" and refused.value.params == {"store": "supabase"}
+    assert refused.value.key == "photos.store_unreachable"
