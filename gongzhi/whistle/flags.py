@@ -54,8 +54,18 @@ def refresh(now: dt.datetime | None = None) -> int:
     """The scheduled job: recompute the stored flags of the whole district as the owner, as of `now`
     (the database's clock by default); returns how many it stored."""
     from gongzhi import db
-    with db.owner() as conn, conn.transaction():
-        return refresh_on(conn, now)
+    with db.owner() as conn:
+        with conn.transaction():
+            stored = refresh_on(conn, now)
+        settle_on(conn)
+        return stored
+
+
+def settle_on(conn) -> None:
+    """After a refresh has committed (autocommit connection): mark the table's pages all-visible, so
+    that the board counts its flags from the index alone instead of visiting the rows a refresh
+    just wrote (a few pages after a usual refresh)."""
+    conn.execute("vacuum (analyze) public.event_flag")
 
 
 def refresh_on(conn, now: dt.datetime | None = None) -> int:
