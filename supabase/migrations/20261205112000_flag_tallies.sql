@@ -55,39 +55,48 @@ create function private.flag_day_start(p_day date) returns timestamptz
 language sql immutable parallel safe set search_path = ''
 as $$ select p_day::timestamp at time zone 'Asia/Shanghai' $$;
 
--- Recomputes the tally rows of the given keys from the live events and summons.
+-- Recomputes the tally rows of the given keys from the live events and summons: one range scan of
+-- the events between the keys' first and last day, kept when their key is one of them (a single
+-- event's change reads one day; a bulk insert reads its span once).
 create function private.recount_flag_tallies(p_terr_days jsonb, p_community_days jsonb)
 returns void
 language plpgsql security definer set search_path = ''
 as $$
+declare
+  lo timestamptz;
+  hi timestamptz;
 begin
   create temp table if not exists flag_tally_key (day date, id bigint, primary key (day, id)) on commit drop;
 
   truncate pg_temp.flag_tally_key;
   insert into pg_temp.flag_tally_key
   select distinct (x ->> 0)::date, (x ->> 1)::bigint from jsonb_array_elements(p_terr_days) x;
+  select private.flag_day_start(min(k.day)), private.flag_day_start(max(k.day) + 1) into lo, hi
+  from pg_temp.flag_tally_key k;
   delete from private.event_department_tally t using pg_temp.flag_tally_key k where t.day = k.day and t.terr = k.id;
   insert into private.event_department_tally (day, terr, department_id, events, resolved, scored, satisfied)
-  select k.day, e.terr, ed.department_id, count(*),
+  select private.flag_day(e.created_at), e.terr, ed.department_id, count(*),
          count(*) filter (where e.closed_at is not null and ed.not_fixed = 0),
          count(e.satisfaction), count(*) filter (where e.satisfaction >= 4)
-  from pg_temp.flag_tally_key k
-  join public.event e on e.created_at >= private.flag_day_start(k.day)
-                     and e.created_at < private.flag_day_start(k.day + 1) and e.terr = k.id
+  from public.event e
   join public.event_department ed on ed.event_id = e.id
-  group by k.day, e.terr, ed.department_id;
+  where e.created_at >= lo and e.created_at < hi
+    and (private.flag_day(e.created_at), e.terr) in (select k.day, k.id from pg_temp.flag_tally_key k)
+  group by 1, 2, 3;
 
   truncate pg_temp.flag_tally_key;
   insert into pg_temp.flag_tally_key
   select distinct (x ->> 0)::date, (x ->> 1)::bigint from jsonb_array_elements(p_community_days) x;
+  select private.flag_day_start(min(k.day)), private.flag_day_start(max(k.day) + 1) into lo, hi
+  from pg_temp.flag_tally_key k;
   delete from private.event_community_tally t using pg_temp.flag_tally_key k
   where t.day = k.day and t.community_id = k.id;
   insert into private.event_community_tally (day, community_id, events)
-  select k.day, e.community_id, count(*)
-  from pg_temp.flag_tally_key k
-  join public.event e on e.created_at >= private.flag_day_start(k.day)
-                     and e.created_at < private.flag_day_start(k.day + 1) and e.community_id = k.id
-  group by k.day, e.community_id;
+  select private.flag_day(e.created_at), e.community_id, count(*)
+  from public.event e
+  where e.created_at >= lo and e.created_at < hi
+    and (private.flag_day(e.created_at), e.community_id) in (select k.day, k.id from pg_temp.flag_tally_key k)
+  group by 1, 2;
 end;
 $$;
 
