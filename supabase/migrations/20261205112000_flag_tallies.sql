@@ -193,11 +193,12 @@ $$;
 -- The two district-wide kinds over (p_now − p_days, p_now], within p_lo .. p_hi, as the caller may
 -- see them: territory staff over their territory, department staff their own department's summons
 -- (no community rates, which need a territory); nothing without the second factor where required.
+-- Planned afresh on every call: a cached generic plan cannot see the window's days or the territory.
 create function private.event_aggregate_flags(p_now timestamptz, p_days integer default 90,
                                               p_lo bigint default 0, p_hi bigint default 9999999)
 returns table (kind text, event_id bigint, department_id bigint, community_id bigint, terr bigint,
                at timestamptz, detail jsonb)
-language plpgsql stable security definer set search_path = ''
+language plpgsql stable security definer set search_path = '' set plan_cache_mode = force_custom_plan
 as $$
 declare
   since timestamptz;
