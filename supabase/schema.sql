@@ -2054,6 +2054,165 @@ end;
 $$;
 
 --
+-- Name: event_aggregate_flags(timestamp with time zone, integer, bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.event_aggregate_flags(p_now timestamp with time zone, p_days integer DEFAULT 90, p_lo bigint DEFAULT 0, p_hi bigint DEFAULT 9999999) RETURNS TABLE(kind text, event_id bigint, department_id bigint, community_id bigint, terr bigint, at timestamp with time zone, detail jsonb)
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    SET plan_cache_mode TO 'force_custom_plan'
+    AS $$
+declare
+  since timestamptz;
+  first_day date;
+  last_day date;
+  cut_lo timestamptz;
+  cut_hi timestamptz;
+  me_lo bigint := private.terr_lo();
+  me_hi bigint := private.terr_hi();
+  me_department bigint := private.department_id();
+begin
+  if p_now is null or p_days is null or p_days not between 1 and 366 then
+    raise exception 'gongzhi:flags.bad_window';
+  end if;
+  if private.staff_role() is null or not private.aal_ok() then
+    return;
+  end if;
+  since := p_now - make_interval(days => p_days);
+  -- whole days first_day .. last_day from the tallies; the rest of the window from the events
+  first_day := private.flag_day(since) + 1;
+  last_day := private.flag_day(p_now) - 1;
+  cut_lo := private.flag_day_start(first_day);
+  cut_hi := private.flag_day_start(last_day + 1);
+  if me_lo is not null then
+    p_lo := greatest(p_lo, me_lo);
+    p_hi := least(p_hi, me_hi);
+  elsif me_department is null then
+    return;
+  end if;
+
+  return query
+    select 'satisfaction_lags'::text, null::bigint, s.department_id, null::bigint, null::bigint, null::timestamptz,
+           jsonb_build_object('events', s.events, 'scored', s.scored, 'closure_rate', r.closure,
+                              'satisfaction_rate', r.satisfaction)
+    from (select u.department_id, sum(u.events) as events, sum(u.resolved) as resolved, sum(u.scored) as scored,
+                 sum(u.satisfied) as satisfied
+          from (select t.department_id, t.events, t.resolved, t.scored, t.satisfied
+                from private.event_department_tally t
+                where t.day between first_day and last_day and t.terr between p_lo and p_hi
+                  and (me_lo is not null or t.department_id = me_department)
+                union all
+                select ed.department_id, 1, (e.closed_at is not null and ed.not_fixed = 0)::int,
+                       (e.satisfaction is not null)::int, (e.satisfaction >= 4)::int
+                from public.event e join public.event_department ed on ed.event_id = e.id
+                where e.created_at > since and e.created_at <= p_now
+                  and (e.created_at < cut_lo or e.created_at >= cut_hi)
+                  and e.terr between p_lo and p_hi and ed.terr between p_lo and p_hi
+                  and (me_lo is not null or ed.department_id = me_department)) u
+          group by u.department_id) s
+    cross join lateral (select round(100.0 * s.resolved / s.events, 1) as closure,
+                               round(100.0 * s.satisfied / nullif(s.scored, 0), 1) as satisfaction) r
+    where s.scored >= 10 and r.closure - r.satisfaction >= 20;
+
+  if me_lo is null then
+    return;
+  end if;
+  return query
+    with n as (
+      select u.community_id, sum(u.events) as events
+      from (select t.community_id, t.events from private.event_community_tally t
+            where t.day between first_day and last_day
+            union all
+            select e.community_id, 1 from public.event e
+            where e.created_at > since and e.created_at <= p_now
+              and (e.created_at < cut_lo or e.created_at >= cut_hi) and e.community_id is not null) u
+      group by u.community_id
+    ), c as (
+      select o.id, o.terr, coalesce(g.grids, 0) as grids, coalesce(n.events, 0) as events
+      from public.org_unit o
+      left join (select g.community_id, count(*) as grids from public.org_unit g where g.kind = 'grid'
+                 group by g.community_id) g on g.community_id = o.id
+      left join n on n.community_id = o.id
+      where o.kind = 'community'
+    ), district as (
+      select sum(c.grids)::bigint as grids, sum(c.events)::bigint as events from c
+    )
+    select 'whistle_rate'::text, null::bigint, null::bigint, c.id, c.terr, null::timestamptz,
+           jsonb_build_object('events', c.events, 'grids', c.grids, 'days', p_days, 'expected', round(x.expected, 1),
+                              'z', round((c.events - x.expected) / sqrt(x.expected), 1))
+    from c cross join district
+    cross join lateral (select (district.events - c.events)::numeric
+                               / nullif(district.grids - c.grids, 0) * c.grids as expected) x
+    where c.terr between p_lo and p_hi
+      and x.expected > 0 and abs(c.events - x.expected) >= 3 * sqrt(x.expected);
+end;
+$$;
+
+--
+-- Name: event_department_flag_tallies_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.event_department_flag_tallies_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  ids bigint[];
+  touched jsonb;
+begin
+  if tg_op = 'INSERT' then
+    select array_agg(n.event_id) into ids from new_rows n;
+  elsif tg_op = 'DELETE' then
+    select array_agg(o.event_id) into ids from old_rows o;
+  else
+    select array_agg(o.event_id) into ids
+    from old_rows o join new_rows n on n.event_id = o.event_id and n.department_id = o.department_id
+    where (o.not_fixed, o.terr) is distinct from (n.not_fixed, n.terr);
+  end if;
+  select jsonb_agg(jsonb_build_object('created_at', e.created_at, 'terr', e.terr)) into touched
+  from public.event e where e.id = any (ids);
+  if touched is not null then
+    perform private.recount_flag_tallies((private.flag_tally_keys(touched)).terr_days, '[]');
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: event_flag_tallies_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.event_flag_tallies_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  touched jsonb;
+  keys record;
+begin
+  if tg_op = 'INSERT' then
+    select jsonb_agg(jsonb_build_object('created_at', n.created_at, 'terr', n.terr, 'community_id', n.community_id))
+      into touched from new_rows n;
+  elsif tg_op = 'DELETE' then
+    select jsonb_agg(jsonb_build_object('created_at', o.created_at, 'terr', o.terr, 'community_id', o.community_id))
+      into touched from old_rows o;
+  else
+    select jsonb_agg(x.r) into touched
+    from old_rows o join new_rows n on n.id = o.id
+    cross join lateral (values (jsonb_build_object('created_at', o.created_at, 'terr', o.terr, 'community_id', o.community_id)),
+                               (jsonb_build_object('created_at', n.created_at, 'terr', n.terr, 'community_id', n.community_id))) x (r)
+    where (o.created_at, o.terr, o.community_id, o.closed_at, o.satisfaction)
+          is distinct from (n.created_at, n.terr, n.community_id, n.closed_at, n.satisfaction);
+  end if;
+  if touched is not null then
+    select * into keys from private.flag_tally_keys(touched);
+    perform private.recount_flag_tallies(keys.terr_days, keys.community_days);
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: event_flags(timestamp with time zone, integer, bigint, bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2075,27 +2234,8 @@ begin
     where f.at > since and f.at <= p_now and f.terr between p_lo and p_hi;
 
   return query
-    select 'satisfaction_lags'::text, null::bigint, s.department_id, null::bigint, null::bigint, null::timestamptz,
-           jsonb_build_object('events', s.events, 'scored', s.scored, 'closure_rate', r.closure,
-                              'satisfaction_rate', r.satisfaction)
-    from (select ed.department_id, count(*) as events,
-                 count(*) filter (where e.closed_at is not null and ed.not_fixed = 0) as resolved,
-                 count(e.satisfaction) as scored, count(*) filter (where e.satisfaction >= 4) as satisfied
-          from public.event_department ed join public.event e on e.id = ed.event_id
-          where e.created_at > since and e.created_at <= p_now and e.terr between p_lo and p_hi
-          group by ed.department_id) s
-    cross join lateral (select round(100.0 * s.resolved / s.events, 1) as closure,
-                               round(100.0 * s.satisfied / nullif(s.scored, 0), 1) as satisfaction) r
-    where s.scored >= 10 and r.closure - r.satisfaction >= 20;
-
-  return query
-    select 'whistle_rate'::text, null::bigint, null::bigint, c.community_id, c.terr, null::timestamptz,
-           jsonb_build_object('events', c.events, 'grids', c.grids, 'days', p_days, 'expected', round(x.expected, 1),
-                              'z', round((c.events - x.expected) / sqrt(x.expected), 1))
-    from private.community_whistle_counts(since, p_now, p_lo, p_hi) c
-    cross join lateral (select (c.district_events - c.events)::numeric
-                               / nullif(c.district_grids - c.grids, 0) * c.grids as expected) x
-    where x.expected > 0 and abs(c.events - x.expected) >= 3 * sqrt(x.expected);
+    select a.kind, a.event_id, a.department_id, a.community_id, a.terr, a.at, a.detail
+    from private.event_aggregate_flags(p_now, p_days, p_lo, p_hi) a;
 end;
 $$;
 
@@ -2191,6 +2331,40 @@ CREATE FUNCTION private.finding_summoned_to_me(p_finding_id bigint) RETURNS bool
   select exists (select from public.finding f join public.event e on e.id = f.event_id
                  where f.id = p_finding_id
                    and e.departments @> array[private.department_id()])
+$$;
+
+--
+-- Name: flag_day(timestamp with time zone); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.flag_day(p_at timestamp with time zone) RETURNS date
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ select (p_at at time zone 'Asia/Shanghai')::date $$;
+
+--
+-- Name: flag_day_start(date); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.flag_day_start(p_day date) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$ select p_day::timestamp at time zone 'Asia/Shanghai' $$;
+
+--
+-- Name: flag_tally_keys(jsonb); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.flag_tally_keys(p_rows jsonb, OUT terr_days jsonb, OUT community_days jsonb) RETURNS record
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+  select coalesce(jsonb_agg(distinct jsonb_build_array(private.flag_day((r ->> 'created_at')::timestamptz),
+                                                       (r ->> 'terr')::bigint)), '[]'),
+         coalesce(jsonb_agg(distinct jsonb_build_array(private.flag_day((r ->> 'created_at')::timestamptz),
+                                                       (r ->> 'community_id')::bigint))
+                    filter (where r ->> 'community_id' is not null), '[]')
+  from jsonb_array_elements(p_rows) r
 $$;
 
 --
@@ -3504,6 +3678,29 @@ end;
 $$;
 
 --
+-- Name: rebuild_flag_tallies(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.rebuild_flag_tallies() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  truncate private.event_department_tally, private.event_community_tally;
+  insert into private.event_department_tally (day, terr, department_id, events, resolved, scored, satisfied)
+  select private.flag_day(e.created_at), e.terr, ed.department_id, count(*),
+         count(*) filter (where e.closed_at is not null and ed.not_fixed = 0),
+         count(e.satisfaction), count(*) filter (where e.satisfaction >= 4)
+  from public.event e join public.event_department ed on ed.event_id = e.id
+  group by 1, 2, 3;
+  insert into private.event_community_tally (day, community_id, events)
+  select private.flag_day(e.created_at), e.community_id, count(*)
+  from public.event e where e.community_id is not null
+  group by 1, 2;
+end;
+$$;
+
+--
 -- Name: rebuild_resource_tally(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3516,6 +3713,52 @@ begin
   delete from public.resource_tally;
   execute private.resource_tally_sql(
     'select terr, kind, status, capacity, allocated, 1 as s from public.resource');
+end;
+$$;
+
+--
+-- Name: recount_flag_tallies(jsonb, jsonb); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.recount_flag_tallies(p_terr_days jsonb, p_community_days jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  lo timestamptz;
+  hi timestamptz;
+begin
+  create temp table if not exists flag_tally_key (day date, id bigint, primary key (day, id)) on commit drop;
+
+  truncate pg_temp.flag_tally_key;
+  insert into pg_temp.flag_tally_key
+  select distinct (x ->> 0)::date, (x ->> 1)::bigint from jsonb_array_elements(p_terr_days) x;
+  select private.flag_day_start(min(k.day)), private.flag_day_start(max(k.day) + 1) into lo, hi
+  from pg_temp.flag_tally_key k;
+  delete from private.event_department_tally t using pg_temp.flag_tally_key k where t.day = k.day and t.terr = k.id;
+  insert into private.event_department_tally (day, terr, department_id, events, resolved, scored, satisfied)
+  select private.flag_day(e.created_at), e.terr, ed.department_id, count(*),
+         count(*) filter (where e.closed_at is not null and ed.not_fixed = 0),
+         count(e.satisfaction), count(*) filter (where e.satisfaction >= 4)
+  from public.event e
+  join public.event_department ed on ed.event_id = e.id
+  where e.created_at >= lo and e.created_at < hi
+    and (private.flag_day(e.created_at), e.terr) in (select k.day, k.id from pg_temp.flag_tally_key k)
+  group by 1, 2, 3;
+
+  truncate pg_temp.flag_tally_key;
+  insert into pg_temp.flag_tally_key
+  select distinct (x ->> 0)::date, (x ->> 1)::bigint from jsonb_array_elements(p_community_days) x;
+  select private.flag_day_start(min(k.day)), private.flag_day_start(max(k.day) + 1) into lo, hi
+  from pg_temp.flag_tally_key k;
+  delete from private.event_community_tally t using pg_temp.flag_tally_key k
+  where t.day = k.day and t.community_id = k.id;
+  insert into private.event_community_tally (day, community_id, events)
+  select private.flag_day(e.created_at), e.community_id, count(*)
+  from public.event e
+  where e.created_at >= lo and e.created_at < hi
+    and (private.flag_day(e.created_at), e.community_id) in (select k.day, k.id from pg_temp.flag_tally_key k)
+  group by 1, 2;
 end;
 $$;
 
@@ -5008,6 +5251,42 @@ CREATE TABLE private.encrypted_field (
 --
 
 COMMENT ON TABLE private.encrypted_field IS 'Personal fields stored as <column>_enc / _bidx / _masked; the same list as the inventory''s encrypted fields.';
+
+--
+-- Name: event_community_tally; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.event_community_tally (
+    day date NOT NULL,
+    community_id bigint NOT NULL,
+    events integer NOT NULL
+);
+
+--
+-- Name: TABLE event_community_tally; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.event_community_tally IS 'Computed: events whistled on day (Asia/Shanghai) per community; written only by the triggers of the flag tallies migration.';
+
+--
+-- Name: event_department_tally; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.event_department_tally (
+    day date NOT NULL,
+    terr bigint NOT NULL,
+    department_id bigint NOT NULL,
+    events integer NOT NULL,
+    resolved integer NOT NULL,
+    scored integer NOT NULL,
+    satisfied integer NOT NULL
+);
+
+--
+-- Name: TABLE event_department_tally; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.event_department_tally IS 'Computed: summons of the events whistled on day (Asia/Shanghai), by the event''s territory code and department; written only by the triggers of the flag tallies migration.';
 
 --
 -- Name: event_flag_refresh; Type: TABLE; Schema: private; Owner: -
@@ -8331,6 +8610,20 @@ ALTER TABLE ONLY private.encrypted_field
     ADD CONSTRAINT encrypted_field_pkey PRIMARY KEY (table_name, column_name);
 
 --
+-- Name: event_community_tally event_community_tally_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.event_community_tally
+    ADD CONSTRAINT event_community_tally_pkey PRIMARY KEY (day, community_id);
+
+--
+-- Name: event_department_tally event_department_tally_pkey; Type: CONSTRAINT; Schema: private; Owner: -
+--
+
+ALTER TABLE ONLY private.event_department_tally
+    ADD CONSTRAINT event_department_tally_pkey PRIMARY KEY (day, terr, department_id);
+
+--
 -- Name: event_flag_refresh event_flag_refresh_pkey; Type: CONSTRAINT; Schema: private; Owner: -
 --
 
@@ -9772,6 +10065,12 @@ CREATE INDEX event_department_unreported_idx ON public.event_department USING bt
 --
 
 CREATE INDEX event_departments_idx ON public.event USING gin (departments);
+
+--
+-- Name: event_flag_board_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_flag_board_idx ON public.event_flag USING btree (kind, at DESC, event_id) INCLUDE (terr, departments);
 
 --
 -- Name: event_flag_community_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -11652,6 +11951,24 @@ CREATE TRIGGER event_department_audit_update AFTER UPDATE ON public.event_depart
 CREATE TRIGGER event_department_baolian_paired BEFORE INSERT OR UPDATE OF department_id, event_id ON public.event_department FOR EACH ROW EXECUTE FUNCTION private.baolian_summoned_where_paired();
 
 --
+-- Name: event_department event_department_flag_tallies_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_flag_tallies_delete AFTER DELETE ON public.event_department REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.event_department_flag_tallies_changed();
+
+--
+-- Name: event_department event_department_flag_tallies_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_flag_tallies_insert AFTER INSERT ON public.event_department REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.event_department_flag_tallies_changed();
+
+--
+-- Name: event_department event_department_flag_tallies_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_department_flag_tallies_update AFTER UPDATE ON public.event_department REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.event_department_flag_tallies_changed();
+
+--
 -- Name: event_department event_department_guard; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -11668,6 +11985,24 @@ CREATE TRIGGER event_department_reported AFTER UPDATE OF reported_at ON public.e
 --
 
 CREATE TRIGGER event_department_territory_kept BEFORE UPDATE ON public.event_department FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.inherit_territory('event', 'event_id');
+
+--
+-- Name: event event_flag_tallies_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_flag_tallies_delete AFTER DELETE ON public.event REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.event_flag_tallies_changed();
+
+--
+-- Name: event event_flag_tallies_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_flag_tallies_insert AFTER INSERT ON public.event REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.event_flag_tallies_changed();
+
+--
+-- Name: event event_flag_tallies_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_flag_tallies_update AFTER UPDATE ON public.event REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.event_flag_tallies_changed();
 
 --
 -- Name: event event_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
@@ -17498,6 +17833,26 @@ GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone
 GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) TO gongzhi_district;
 
 --
+-- Name: FUNCTION event_aggregate_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.event_aggregate_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.event_aggregate_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO authenticated;
+GRANT ALL ON FUNCTION private.event_aggregate_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION event_department_flag_tallies_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.event_department_flag_tallies_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION event_flag_tallies_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.event_flag_tallies_changed() FROM PUBLIC;
+
+--
 -- Name: FUNCTION event_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -17532,6 +17887,24 @@ REVOKE ALL ON FUNCTION private.finding_checked() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.finding_summoned_to_me(p_finding_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.finding_summoned_to_me(p_finding_id bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.finding_summoned_to_me(p_finding_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION flag_day(p_at timestamp with time zone); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.flag_day(p_at timestamp with time zone) FROM PUBLIC;
+
+--
+-- Name: FUNCTION flag_day_start(p_day date); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.flag_day_start(p_day date) FROM PUBLIC;
+
+--
+-- Name: FUNCTION flag_tally_keys(p_rows jsonb, OUT terr_days jsonb, OUT community_days jsonb); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.flag_tally_keys(p_rows jsonb, OUT terr_days jsonb, OUT community_days jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION guard_bulletin_issue(); Type: ACL; Schema: private; Owner: -
@@ -17902,10 +18275,22 @@ REVOKE ALL ON FUNCTION private.rebuild_care_due_tally() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.rebuild_demand_tally() FROM PUBLIC;
 
 --
+-- Name: FUNCTION rebuild_flag_tallies(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.rebuild_flag_tallies() FROM PUBLIC;
+
+--
 -- Name: FUNCTION rebuild_resource_tally(); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.rebuild_resource_tally() FROM PUBLIC;
+
+--
+-- Name: FUNCTION recount_flag_tallies(p_terr_days jsonb, p_community_days jsonb); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.recount_flag_tallies(p_terr_days jsonb, p_community_days jsonb) FROM PUBLIC;
 
 --
 -- Name: FUNCTION refresh_demand_status(ids bigint[]); Type: ACL; Schema: private; Owner: -

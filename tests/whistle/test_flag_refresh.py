@@ -97,3 +97,6 @@ def test_the_job_refreshes_the_stored_flags_as_the_owner(fresh_db):
         assert n > 0 and result.output.strip() == f"stored {n} flag(s)"
         assert conn.execute("select as_of > now() - interval '1 minute' as fresh"
                             " from private.event_flag_refresh").fetchone()["fresh"]
+        # settled: every page all-visible, so the board counts from the index alone
+        pages = conn.execute("select relpages, relallvisible from pg_class where oid = 'public.event_flag'::regclass").fetchone()
+        assert pages["relpages"] > 0 and pages["relallvisible"] == pages["relpages"]

@@ -222,7 +222,7 @@ def test_a_closed_event_without_a_photo_after_the_fix_is_flagged_until_one_is_ad
 
 def test_the_kinds_the_database_raises_are_the_ones_the_board_knows(conn):
     import re
-    source = conn.execute("select prosrc from pg_proc where proname = 'event_flags'"
+    source = conn.execute("select prosrc from pg_proc where proname = 'event_aggregate_flags'"
                           " and pronamespace = 'private'::regnamespace").fetchone()["prosrc"]
     raised = set(re.findall(r"'+(\w+)'+::text, (?:a|e|null)", source))
     stored = conn.execute("select pg_get_constraintdef(oid) as c from pg_constraint"
