@@ -543,6 +543,20 @@ CREATE FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) RETURNS byt
 $$;
 
 --
+-- Name: beneficiary_phone_ciphers(bigint[]); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.beneficiary_phone_ciphers(p_ids bigint[]) RETURNS TABLE(id bigint, enc bytea)
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+  select d.id, d.beneficiary_phone_enc
+  from (select private.personal_terr_lo() as lo, private.personal_terr_hi() as hi) t
+  join public.demand d on d.terr between t.lo and t.hi
+  where d.id = any (p_ids) and d.beneficiary_phone_enc is not null
+$$;
+
+--
 -- Name: bigrams(text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -17447,6 +17461,14 @@ GRANT ALL ON FUNCTION private.beneficiary_name(p_demand_id bigint) TO gongzhi_di
 REVOKE ALL ON FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.beneficiary_phone_cipher(p_demand_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION beneficiary_phone_ciphers(p_ids bigint[]); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.beneficiary_phone_ciphers(p_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.beneficiary_phone_ciphers(p_ids bigint[]) TO authenticated;
+GRANT ALL ON FUNCTION private.beneficiary_phone_ciphers(p_ids bigint[]) TO gongzhi_district;
 
 --
 -- Name: FUNCTION bigrams(t text); Type: ACL; Schema: private; Owner: -

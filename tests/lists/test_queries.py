@@ -112,6 +112,20 @@ def test_the_database_refuses_raw_personal_data_to_any_client(users):
         assert conn.execute("select private.beneficiary_phone_cipher(%s) as p", (demand,)).fetchone()["p"]
 
 
+def test_a_page_of_ciphers_answers_the_same_as_one_call_per_demand(users):
+    """`beneficiary_phone_ciphers` gives, in one call, exactly the ciphertexts the one-demand helper
+    gives each caller: the owning grid and the district get them, a street none."""
+    ids = [r["id"] for r in _owner("select id from public.demand order by id limit 200")]
+    for role in ("grid", "district", "street", "community"):
+        with as_user(users[role].user_id) as conn:
+            one_by_one = {i: conn.execute("select private.beneficiary_phone_cipher(%s) as p", (i,)).fetchone()["p"]
+                          for i in ids}
+            at_once = {r["id"]: r["enc"] for r in conn.execute(
+                "select id, enc from private.beneficiary_phone_ciphers(%s)", (ids,))}
+        assert at_once == {i: p for i, p in one_by_one.items() if p is not None}
+        assert bool(at_once) == (role in ("grid", "district"))
+
+
 def test_history_holds_no_personal_data_for_anyone(users):
     from gongzhi.lists import commands
     demand = queries.list_page(users["grid"], "demand", ListFilters()).rows[0]["id"]

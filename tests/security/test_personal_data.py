@@ -49,6 +49,12 @@ def probe_beneficiary_phone_cipher(conn, role):
                         (d["id"],)).fetchone()["p"] == "135****2518"
 
 
+def probe_beneficiary_phone_ciphers(conn, role):
+    d = _demand(conn)
+    act_as(conn, role)
+    assert conn.execute("select * from private.beneficiary_phone_ciphers(%s)", ([d["id"]],)).fetchall() == []
+
+
 def probe_personal_cipher(conn, role):
     """Unmasking a beneficiary's phone is refused, with a reason or without, and reads as an unknown row."""
     d = _demand(conn)
@@ -184,6 +190,7 @@ def probe_suggestion_phone_to_demand(conn, role):
 PROBES = {
     "demand_duplicates": probe_demand_duplicates,
     "beneficiary_phone_cipher": probe_beneficiary_phone_cipher,
+    "beneficiary_phone_ciphers": probe_beneficiary_phone_ciphers,
     "personal_cipher": probe_personal_cipher,
     "beneficiary_name": probe_beneficiary_name,
     "check_application": probe_check_application,
