@@ -12,7 +12,7 @@ import datetime as dt
 from gongzhi import todo
 from gongzhi.auth import Identity
 from gongzhi.dashboard.periods import month_of
-from gongzhi.errors import DomainError, translated
+from gongzhi.errors import DomainError
 
 CARD = "bulletin_unissued"
 SCOPE_KINDS = ("district", "street")
@@ -41,10 +41,10 @@ def issue(user: Identity, unit_id: int | None, year: int, month: int) -> dict:
     stamped by the database with the issuer and the time. Refused with a message when the bulletin
     is already issued, its month has not ended, the unit has no bulletin, or the user may not."""
     period = period_of(year, month)
-    with user.session() as conn, translated({"bulletin_issue_once": "bulletin.issue.already"}):
-        return conn.execute("""insert into public.bulletin_issue (org_unit_id, period) values (%s, %s)
-                               returning id, org_unit_id, period, created_at""",
-                            (unit_id or user.org_unit_id, period)).fetchone()
+    return user.write(lambda conn: conn.execute(
+        """insert into public.bulletin_issue (org_unit_id, period) values (%s, %s)
+           returning id, org_unit_id, period, created_at""", (unit_id or user.org_unit_id, period)).fetchone(),
+        {"bulletin_issue_once": "bulletin.issue.already"})
 
 
 def issued(user: Identity, unit_id: int | None, year: int, month: int) -> dict:

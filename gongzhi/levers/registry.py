@@ -168,9 +168,13 @@ def choices(user: Identity) -> dict[str, dict]:
 
 
 # ---------------------------------------------------------------- writes
+# A unit's name is unique on the list: the database's refusal, in the user's words.
+NAME_TAKEN = {"baolian_unit_name_key": "baolian.desk.name_taken"}
+
+
 def add_unit(user: Identity, raw: Mapping[str, Any]) -> int:
     """A new unit on the 包联 list (it answers whistles as its own department); returns its id."""
-    with translated({"baolian_unit_name_key": "baolian.desk.name_taken"}), user.session() as conn:
+    with translated(NAME_TAKEN), user.session() as conn:
         clean, errors = check_unit(raw, categories(conn), places(conn), unit_names(conn))
         if errors:
             raise FormError(errors)
@@ -181,7 +185,7 @@ def add_unit(user: Identity, raw: Mapping[str, Any]) -> int:
 
 def change_unit(user: Identity, unit_id: int, raw: Mapping[str, Any]) -> None:
     """New values of a unit; a capacity below the communities it already holds is refused."""
-    with translated({"baolian_unit_name_key": "baolian.desk.name_taken"}), user.session() as conn:
+    with translated(NAME_TAKEN), user.session() as conn:
         clean, errors = check_unit(raw, categories(conn), places(conn), unit_names(conn, unit_id))
         held = conn.execute("select count(*) as n from public.baolian_pair where baolian_unit_id = %s",
                             (unit_id,)).fetchone()["n"]
