@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from gongzhi import territory
 from gongzhi.auth import Identity
 from gongzhi.errors import DomainError
+from gongzhi.clock import BEIJING
 
-CST = dt.timezone(dt.timedelta(hours=8))
 
 # The alias each table is read under, in the home's count and in the lists that filter by a card.
 ALIAS = {"demand": "d", "project": "d", "event": "e", "application": "a", "service_log": "l", "match": "m",
@@ -136,7 +136,7 @@ def predicate(key: str, table: str) -> str:
 def params(now: dt.datetime) -> dict:
     """The clock the predicates read: `now`, today's date in China Standard Time, and the first day
     of the last month that has ended (the month whose bulletins are due)."""
-    today = now.astimezone(CST).date()
+    today = now.astimezone(BEIJING).date()
     return {"now": now, "today": today, "last_month": (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)}
 
 

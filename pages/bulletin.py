@@ -9,7 +9,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.dashboard import bulletin, export
 from gongzhi.dashboard import issue as issues
 from gongzhi.errors import DomainError
-from gongzhi.todo import CST
+from gongzhi.clock import BEIJING
 from ui import forms, session, todo
 from ui.session import t
 
@@ -33,7 +33,7 @@ def _issue() -> None:
 st.title(t("page.bulletin"))
 st.write(t("bulletin.intro"))
 now = dt.datetime.now(dt.timezone.utc)
-today = now.astimezone(dt.timezone(dt.timedelta(hours=8))).date()
+today = now.astimezone(BEIJING).date()
 last_month = today.replace(day=1) - dt.timedelta(days=1)
 filtered = todo.from_link(user, "bulletin", clear=("bulletin_",))
 view = st.radio(t("bulletin.issue.view"), VIEWS, key="bulletin_view", horizontal=True, label_visibility="collapsed",
@@ -58,7 +58,7 @@ def show_issues() -> None:
     rows = issues.board(user, st.session_state["bulletin_year"], st.session_state["bulletin_month"])
     st.dataframe([{t("bulletin.issue.unit"): r["name"], t("bulletin.issue.kind"): t(f"role.{r['kind']}"),
                    t("bulletin.issue.state"): t("bulletin.issue.issued" if r["issued_at"] else "bulletin.issue.not_issued"),
-                   t("bulletin.issue.at"): r["issued_at"].astimezone(CST).strftime("%Y-%m-%d %H:%M") if r["issued_at"] else "",
+                   t("bulletin.issue.at"): r["issued_at"].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M") if r["issued_at"] else "",
                    t("bulletin.issue.by"): r["issuer"] or ""} for r in rows], hide_index=True, width="stretch")
     st.caption(t("bulletin.issue.how"))
 
@@ -119,7 +119,7 @@ def show_issue(year: int, month: int, unit: int | None) -> None:
     if done is None:
         return
     if done["issued_at"] is not None:
-        at = done["issued_at"].astimezone(CST).strftime("%Y-%m-%d %H:%M")
+        at = done["issued_at"].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
         st.success(t("bulletin.issue.issued_at", unit=done["name"], year=year, month=month, at=at,
                      by=done["issuer"] or t("role.district")), icon=":material/verified:")
     elif issuer:

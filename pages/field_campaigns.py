@@ -7,6 +7,7 @@ import streamlit as st
 
 from gongzhi.auth.capabilities import may
 from gongzhi.fieldwork import campaigns, queries
+from gongzhi.clock import BEIJING
 from ui import forms, lights, pager, session
 from ui.session import t
 
@@ -100,7 +101,7 @@ def _progress(campaign_id: int) -> None:
     else:
         st.info(t("campaigns.no_grids"))
     if c["closed_at"] is not None:
-        st.info(t("campaigns.closed_on", at=c["closed_at"].astimezone(queries.CST).strftime("%Y-%m-%d %H:%M")))
+        st.info(t("campaigns.closed_on", at=c["closed_at"].astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")))
     else:
         _edit_form(c)
         st.button(t("campaigns.close"), key=f"camp_close_{c['id']}", on_click=_close, args=(c["id"],))

@@ -11,6 +11,7 @@ from gongzhi.auth.capabilities import may
 from gongzhi.fieldwork import commands, queries
 from gongzhi.fieldwork.forms import MAX_FINDINGS, OUTCOMES, FindingForm, PersonForm, RoundForm
 from gongzhi.whistle import queries as whistle_queries
+from gongzhi.clock import BEIJING
 from ui import forms, lights, pager, photos, session
 from ui import todo as todo_link
 from ui import unmask as unmask_form
@@ -132,7 +133,7 @@ def _rounds(day: dict, report_cats: list[dict]) -> None:
     forms.show("field_up")
     for r in day["rounds"]:
         with st.container(border=True, key=f"round_{r['id']}"):
-            at = r["visited_at"].astimezone(queries.CST).strftime("%H:%M")
+            at = r["visited_at"].astimezone(BEIJING).strftime("%H:%M")
             kind = t(f"fieldwork.kind.{r['kind']}")
             st.markdown(f"**{at} {kind}** · {r['place']}")
             if r["campaign"]:

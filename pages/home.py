@@ -11,6 +11,7 @@ from gongzhi.auth.pages import PAGES
 from gongzhi.backup import last_backup
 from gongzhi.home import overview
 from gongzhi.pitr import last_drill
+from gongzhi.clock import BEIJING
 from ui import session
 from ui.session import t
 
@@ -41,7 +42,7 @@ with session.page_transaction(user):
     st.write(t("home.intro", role=t("role." + user.role), unit=user.org_unit_name))
     st.subheader(t("home.todo"))
     if since is not None:
-        st.caption(t("home.since", at=since.astimezone(todo.CST).strftime("%Y-%m-%d %H:%M")))
+        st.caption(t("home.since", at=since.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")))
     columns = st.columns(3)
     for i, count in enumerate(home["cards"]):
         card = count.card

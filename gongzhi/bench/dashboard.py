@@ -14,6 +14,7 @@ import psycopg
 
 from gongzhi.bench import timed_ms
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
+from gongzhi.clock import BEIJING
 
 NAME = "dashboard"
 ROLES = ("district", "street", "community", "grid")
@@ -33,7 +34,7 @@ def _measure(url: str, demands: int) -> dict:
     from gongzhi.dashboard.periods import period_for
 
     users = user_ids(url)
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    today = dt.datetime.now(BEIJING).date()
     month, year = period_for("month", today), period_for("year", today)
     with psycopg.connect(url, autocommit=True) as conn:
         count_ms = timed_ms(lambda: conn.execute("select count(*) from public.demand").fetchone())

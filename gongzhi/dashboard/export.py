@@ -2,7 +2,6 @@
 the user's language; charts as PNG come from `gongzhi.charts.to_png`."""
 from __future__ import annotations
 
-import datetime as dt
 import io
 
 from openpyxl import Workbook
@@ -13,13 +12,14 @@ from gongzhi import cells
 from gongzhi.dashboard.kpis import Figure
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.i18n import t
+from gongzhi.clock import BEIJING
 
 
 def as_of_text(board: Dashboard, lang: str) -> str | None:
     """数据截至 hh:mm:ss (Beijing time) when the board was read from a standby; None from the primary."""
     if board.as_of is None:
         return None
-    beijing = board.as_of.astimezone(dt.timezone(dt.timedelta(hours=8)))
+    beijing = board.as_of.astimezone(BEIJING)
     return t("dashboard.as_of", lang, time=beijing.strftime("%H:%M:%S"))
 
 

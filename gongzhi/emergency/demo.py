@@ -11,6 +11,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from gongzhi.emergency import callup, commands
+from gongzhi.clock import BEIJING
 
 STREET = "长江路街道"
 NAME = "长江路街道疫情防控应急响应"
@@ -46,7 +47,7 @@ def load(conn: psycopg.Connection, seed: int = 2026) -> None:
                             (grid["id"],)).fetchone()
         conn.execute("insert into public.emergency_org (emergency_id, org_unit_id, name, head_volunteer_id)"
                      " values (%s, %s, %s, %s)", (emergency, grid["id"], f"{grid['name']}临时党支部", head and head["id"]))
-    day0 = dt.datetime.combine(dt.date.today() - dt.timedelta(days=21), dt.time(8), dt.timezone(dt.timedelta(hours=8)))
+    day0 = dt.datetime.combine(dt.date.today() - dt.timedelta(days=21), dt.time(8), BEIJING)
     for day in range(3):
         base = day0 + dt.timedelta(days=day)
         for grid in grids:

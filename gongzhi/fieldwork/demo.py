@@ -15,6 +15,7 @@ import psycopg
 
 from gongzhi import demo_data as d
 from gongzhi.personal import crypto
+from gongzhi.clock import BEIJING
 
 DAYS = 30
 CAMPAIGN = ("飞线充电专项整治", ["电动车飞线充电", "楼道杂物堆积", "消防通道占用"])
@@ -93,7 +94,7 @@ def load(conn: psycopg.Connection, today: dt.date | None = None) -> None:
     staff_of = dict(conn.execute("select org_unit_id, user_id from public.staff where role = 'grid'"))
     for kind, unit, pid, cid, day, place, note in visits:
         at = dt.datetime.combine(day, dt.time(21 if kind == "patrol" else 10, rng.randint(0, 59)),
-                                 tzinfo=dt.timezone(dt.timedelta(hours=8)))
+                                 tzinfo=BEIJING)
         vid = conn.execute(
             """insert into public.visit (kind, org_unit_id, care_person_id, campaign_id, visited_at, visited_on,
                  place, people_met, note, created_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
+from gongzhi.clock import BEIJING
 
 STREET = "长江路街道"
 RUNNING_ROUNDS = 6     # the 飞线充电 campaign's rounds per grid over its month
@@ -17,7 +18,7 @@ ROUNDS = ((28, "3号楼楼道", "楼道杂物堆积", "3号楼楼道堆放旧家
 
 
 def load(conn: psycopg.Connection) -> None:
-    today = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
+    today = dt.datetime.now(BEIJING).date()
     conn.execute("update public.campaign set rounds_per_grid = %s where name = '飞线充电专项整治'", (RUNNING_ROUNDS,))
     street = conn.execute("select id from public.org_unit where kind = 'street' and name = %s", (STREET,)).fetchone()[0]
     grids = [r[0] for r in conn.execute("select id from public.org_unit where name = any(%s) order by terr",
@@ -29,7 +30,7 @@ def load(conn: psycopg.Connection) -> None:
     for i, grid in enumerate(grids):
         for days_ago, place, item, what in ROUNDS[:3 - i]:          # the second grid fell one round short
             day = today - dt.timedelta(days=days_ago)
-            at = dt.datetime.combine(day, dt.time(15, 30), tzinfo=dt.timezone(dt.timedelta(hours=8)))
+            at = dt.datetime.combine(day, dt.time(15, 30), tzinfo=BEIJING)
             visit = conn.execute(
                 """insert into public.visit (kind, org_unit_id, campaign_id, visited_at, visited_on, place, people_met,
                                              created_at)

@@ -10,6 +10,7 @@ from gongzhi.cells import FORMULA_START
 from gongzhi.lists.fields import FieldError
 from gongzhi.lists.forms import FormError
 from gongzhi.personal import crypto
+from gongzhi.clock import BEIJING
 
 ROUND_KINDS = ("visit", "patrol", "campaign")
 OUTCOMES = ("on_spot", "demand", "event")
@@ -139,7 +140,7 @@ class RoundForm:
                              "category_id": f.category_id})
         if errors:
             raise FormError(errors)
-        local = at.astimezone(dt.timezone(dt.timedelta(hours=8)))
+        local = at.astimezone(BEIJING)
         visit = {"kind": self.kind, "org_unit_id": int(self.org_unit_id) if self.org_unit_id else None, "place": place, "people_met": met,
                  "note": note, "care_person_id": self.care_person_id if self.kind == "visit" else None,
                  "campaign_id": self.campaign_id if self.kind == "campaign" else None,

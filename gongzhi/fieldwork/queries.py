@@ -9,14 +9,14 @@ import io
 
 from gongzhi import cells, i18n, security_log, todo
 from gongzhi.auth import Identity
+from gongzhi.clock import BEIJING
 
-CST = dt.timezone(dt.timedelta(hours=8))
 SOON_DAYS = 2          # working days ahead that the day page already lists (green)
 LEVELS = ("grid", "community", "street")
 
 
 def today_cst() -> dt.date:
-    return dt.datetime.now(CST).date()
+    return dt.datetime.now(BEIJING).date()
 
 
 def light(next_due_on: dt.date | None, day: dt.date) -> str:

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from gongzhi.notify import message
+from gongzhi.clock import BEIJING
 
 PER_MINUTE = 20
 RETRIES = 3              # tries of one message within a run
 MAX_ATTEMPTS = 5         # runs a notification is tried in before it is marked failed
 TIMEOUT_S = 5
 LOCK = 0x6e6f74696679      # the advisory lock of a run ("notify")
-CST = dt.timezone(dt.timedelta(hours=8))
 
 _ROBOTS = """with r as (
     select r.id, r.org_unit_id, r.department_id, r.events, r.created_at, o.terr as lo, o.terr_hi as hi
@@ -67,7 +67,7 @@ def collect(conn, now: dt.datetime) -> int:
     if not fresh:
         return 0
     bodies = [message.line(c["kind"], c["event_id"], c["title"], c["place"], c["step"],
-                           c["deadline"].astimezone(CST).strftime("%m-%d %H:%M") if c["deadline"] else "—")
+                           c["deadline"].astimezone(BEIJING).strftime("%m-%d %H:%M") if c["deadline"] else "—")
               for c in fresh]
     return conn.execute("""
         insert into public.notification (dedup_key, robot_id, org_unit_id, department_id, kind, event_id, step, body)

@@ -21,6 +21,7 @@ from gongzhi.db import connection
 from gongzhi.errors import DomainError
 from gongzhi.publish import site
 from gongzhi.publish.sections import PUBLISHED_KINDS, Block, Tree, Unit, all_sections
+from gongzhi.clock import BEIJING
 
 
 @dataclass(frozen=True)
@@ -101,5 +102,5 @@ def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published
 def as_of_line(done: Published, lang: str = "zh") -> str:
     """数据截至 … (Beijing time) and which server the board was read from, for the job's output."""
     from gongzhi import i18n
-    at = i18n.t("publish.as_of", lang, at=done.as_of.astimezone(site.LOCAL).strftime("%Y-%m-%d %H:%M:%S"))
+    at = i18n.t("publish.as_of", lang, at=done.as_of.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"))
     return f"{at} · {i18n.t('publish.source.standby' if done.from_standby else 'publish.source.primary', lang)}"

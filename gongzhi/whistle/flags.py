@@ -17,11 +17,11 @@ import datetime as dt
 
 from gongzhi import i18n
 from gongzhi.auth import Identity
+from gongzhi.clock import BEIJING
 
 KINDS = ("reported_again", "too_fast", "satisfaction_lags", "whistle_rate", "no_after_photo")
 WINDOW_DAYS = 90
 PAGE_SIZE = 50
-LOCAL = dt.timezone(dt.timedelta(hours=8))
 
 AGGREGATE_KINDS = ("satisfaction_lags", "whistle_rate")   # computed from tallies at read time
 
@@ -120,8 +120,8 @@ def as_of_text(as_of: dt.datetime | None, lang: str = i18n.DEFAULT) -> str:
     """数据截至 hh:mm (Beijing time; with the date when not today), or that the job has not run yet."""
     if as_of is None:
         return i18n.t("flags.stored.never", lang)
-    local = as_of.astimezone(LOCAL)
-    today = dt.datetime.now(LOCAL).date()
+    local = as_of.astimezone(BEIJING)
+    today = dt.datetime.now(BEIJING).date()
     at = local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
     return i18n.t("flags.stored.as_of", lang, at=at)
 
@@ -129,7 +129,7 @@ def as_of_text(as_of: dt.datetime | None, lang: str = i18n.DEFAULT) -> str:
 def _day(value) -> str:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
-    return value.astimezone(LOCAL).date().isoformat()
+    return value.astimezone(BEIJING).date().isoformat()
 
 
 def subject(row: dict, lang: str = i18n.DEFAULT) -> str:

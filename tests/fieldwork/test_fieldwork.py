@@ -16,6 +16,7 @@ from gongzhi.fieldwork.demo import id_number
 from gongzhi.fieldwork.forms import FindingForm, PersonForm, RoundForm, id_number_problem
 from gongzhi.lists.forms import FormError
 from gongzhi.personal import unmask
+from gongzhi.clock import BEIJING
 from tests.conftest import DEMO_EMAILS, unit_id, user_id
 
 GRID = "丽水社区第一网格"
@@ -101,7 +102,7 @@ def test_due_dates_count_working_days_of_the_district_calendar(db):
     pid = _person(users["grid"], unit_id(c, GRID))     # 独居老人: every 5 working days
     assert c.execute("select next_due_on from public.care_person where id = %s", (pid,)).fetchone()["next_due_on"] \
         == dt.date.today()
-    friday = dt.datetime(2026, 11, 27, 10, tzinfo=queries.CST)
+    friday = dt.datetime(2026, 11, 27, 10, tzinfo=BEIJING)
     commands.log_round(users["grid"], RoundForm(kind="visit", org_unit_id=None, care_person_id=pid, place="家中",
                                                 visited_at=friday))
     due = c.execute("select last_visit_on, next_due_on from public.care_person where id = %s", (pid,)).fetchone()

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from gongzhi import publish
 from gongzhi.cli import main
-from gongzhi.publish import site
+from gongzhi.clock import BEIJING
 from tests.ops.test_standby import _one, pair  # noqa: F401  (the module's pair of servers)
 
 pytestmark = pytest.mark.slow
@@ -52,7 +52,7 @@ def test_publish_reads_the_standby_and_says_how_fresh_its_data_was(pair, monkeyp
         assert done.from_standby and done.as_of == replayed < written
         index = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
         assert street[1] in index and RENAMED not in index
-        shown = done.as_of.astimezone(site.LOCAL).strftime("%Y-%m-%d %H:%M:%S")
+        shown = done.as_of.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
         assert f"数据截至 {shown}（北京时间）" in index
 
         result = CliRunner().invoke(main, ["publish", str(tmp_path / "again")])

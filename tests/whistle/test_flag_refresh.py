@@ -10,6 +10,7 @@ from psycopg.rows import dict_row
 
 from gongzhi.cli import main
 from gongzhi.whistle import flags
+from gongzhi.clock import BEIJING
 from tests.conftest import act_as, act_as_owner, unit_id
 from tests.whistle.helpers import HOME_GRID, department_id
 from tests.whistle.test_flags import _event, closed_event
@@ -75,7 +76,7 @@ def test_a_refresh_replaces_the_set_and_the_board_says_when_it_was_computed(conn
     assert board["as_of"] == at
     assert flags.as_of_text(dt.datetime(2026, 11, 5, 1, 30, tzinfo=dt.timezone.utc)) == "数据截至 2026-11-05 09:30。"
     today = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    assert flags.as_of_text(today, "en") == f"Data as of {today.astimezone(flags.LOCAL):%H:%M}."
+    assert flags.as_of_text(today, "en") == f"Data as of {today.astimezone(BEIJING):%H:%M}."
     assert flags.as_of_text(None) == "标记尚未生成（由定时任务每 5 分钟计算一次）。"
 
 
