@@ -153,7 +153,8 @@ def _record(emergency: dict) -> None:
 
 def _label(emergency: dict) -> str:
     state = t(f"emergency.state.{emergency['status']}")
-    return f"{emergency['name']}（{emergency['place']} · {state}）"
+    declared = t(f"emergency.declared_by.{emergency['declared_level']}")
+    return f"{emergency['name']}（{emergency['place']} · {declared} · {state}）"
 
 
 with session.page_transaction(user):
@@ -193,6 +194,6 @@ with session.page_transaction(user):
         _plan(emergency, street)
     else:
         _record(emergency)
-    if emergency["status"] == "active" and may(user, "emergency.declare"):
+    if may(user, "emergency.declare") and commands.may_end(user, emergency):
         st.divider()
         st.button(t("emergency.end"), key="em_end", on_click=_end, args=(chosen,))

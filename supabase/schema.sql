@@ -985,12 +985,23 @@ CREATE FUNCTION private.check_emergency() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  v_kind text;
 begin
-  if not exists (select from public.org_unit o where o.id = new.org_unit_id and o.kind in ('district', 'street')) then
+  select o.kind into v_kind from public.org_unit o where o.id = new.org_unit_id;
+  if v_kind is null or v_kind not in ('district', 'street') then
     raise exception 'gongzhi:emergency.bad_place';
   end if;
   perform private.emergency_move('emergency', case when tg_op = 'UPDATE' then old.status end, new.status);
   if tg_op = 'INSERT' then
+    if not private.owner_writes() then
+      new.declared_level := case when private.staff_role() = 'district' then 'district' else 'street' end;
+    end if;
+    new.declared_level := coalesce(new.declared_level, v_kind);
+    -- A street declares over its own street only; the district over itself or any street.
+    if new.declared_level = 'street' and v_kind <> 'street' then
+      raise exception 'gongzhi:emergency.bad_place';
+    end if;
     new.declared_at := now();
     new.ended_at := null;
     return new;
@@ -998,7 +1009,7 @@ begin
   if old.status = 'ended' then
     raise exception 'gongzhi:emergency.ended';
   end if;
-  if new.org_unit_id <> old.org_unit_id then
+  if new.org_unit_id <> old.org_unit_id or new.declared_level <> old.declared_level then
     raise exception 'gongzhi:emergency.place_fixed';
   end if;
   new.declared_at := old.declared_at;
@@ -1891,6 +1902,15 @@ begin
   return null;
 end;
 $$;
+
+--
+-- Name: district_emergencies(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.district_emergencies() RETURNS bigint[]
+    LANGUAGE sql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$ select coalesce(array_agg(e.id), '{}') from public.emergency e where e.declared_level = 'district' $$;
 
 --
 -- Name: dormant_accounts(integer); Type: FUNCTION; Schema: private; Owner: -
@@ -6724,7 +6744,9 @@ CREATE TABLE public.emergency (
     ended_at timestamp with time zone,
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    declared_level text NOT NULL,
     CONSTRAINT emergency_check CHECK (((status = 'ended'::text) = (ended_at IS NOT NULL))),
+    CONSTRAINT emergency_declared_level_check CHECK ((declared_level = ANY (ARRAY['district'::text, 'street'::text]))),
     CONSTRAINT emergency_kind_check CHECK ((kind = ANY (ARRAY['epidemic'::text, 'flood'::text, 'fire'::text, 'earthquake'::text, 'other'::text]))),
     CONSTRAINT emergency_name_check CHECK (((length(btrim(name)) >= 1) AND (length(btrim(name)) <= 100))),
     CONSTRAINT emergency_status_check CHECK ((status = ANY (ARRAY['active'::text, 'ended'::text]))),
@@ -6742,6 +6764,12 @@ COMMENT ON TABLE public.emergency IS '平战结合: an emergency declared by the
 --
 
 COMMENT ON COLUMN public.emergency.ended_at IS 'Computed by private.check_emergency when the status moves to ended.';
+
+--
+-- Name: COLUMN emergency.declared_level; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.emergency.declared_level IS 'The level that declared the emergency (district or street). Set by private.check_emergency from the signed-in staff member; never changes.';
 
 --
 -- Name: emergency_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -9935,6 +9963,12 @@ CREATE INDEX demand_terr_idx ON public.demand USING btree (terr, id);
 --
 
 CREATE INDEX emergency_created_by_idx ON public.emergency USING btree (created_by);
+
+--
+-- Name: emergency_declared_level_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX emergency_declared_level_idx ON public.emergency USING btree (declared_level);
 
 --
 -- Name: emergency_org_head_volunteer_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -14603,12 +14637,6 @@ CREATE POLICY "district staff add community profiles" ON public.community_profil
 CREATE POLICY "district staff add demands" ON public.demand FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
--- Name: emergency_task district staff add emergency task types; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff add emergency task types" ON public.emergency_task FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
 -- Name: care_person district staff add people to look after; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -14651,16 +14679,22 @@ CREATE POLICY "district staff add resources" ON public.resource FOR INSERT TO go
 CREATE POLICY "district staff add robots" ON public.notify_robot FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
--- Name: shift district staff add shifts; Type: POLICY; Schema: public; Owner: -
+-- Name: shift district staff add shifts to district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff add shifts" ON public.shift FOR INSERT TO gongzhi_district WITH CHECK (true);
+CREATE POLICY "district staff add shifts to district emergencies" ON public.shift FOR INSERT TO gongzhi_district WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: event_department district staff add summons; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "district staff add summons" ON public.event_department FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: emergency_task district staff add task types to district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff add task types to district emergencies" ON public.emergency_task FOR INSERT TO gongzhi_district WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: unit district staff add units; Type: POLICY; Schema: public; Owner: -
@@ -14681,10 +14715,10 @@ CREATE POLICY "district staff add volunteers" ON public.volunteer FOR INSERT TO 
 CREATE POLICY "district staff answer subject requests" ON public.subject_request FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: callup district staff call people up; Type: POLICY; Schema: public; Owner: -
+-- Name: callup district staff call people up in district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff call people up" ON public.callup FOR INSERT TO gongzhi_district WITH CHECK (true);
+CREATE POLICY "district staff call people up in district emergencies" ON public.callup FOR INSERT TO gongzhi_district WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: assessment district staff change assessments; Type: POLICY; Schema: public; Owner: -
@@ -14747,12 +14781,6 @@ CREATE POLICY "district staff change demand links of projects" ON public.project
 CREATE POLICY "district staff change demands" ON public.demand FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: emergency_task district staff change emergency task types; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff change emergency task types" ON public.emergency_task FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
-
---
 -- Name: event district staff change events; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -14763,6 +14791,12 @@ CREATE POLICY "district staff change events" ON public.event FOR UPDATE TO gongz
 --
 
 CREATE POLICY "district staff change matches" ON public.match FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
+-- Name: emergency_org district staff change organisations of district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff change organisations of district emergencies" ON public.emergency_org FOR UPDATE TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[]))) WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: care_person district staff change people to look after; Type: POLICY; Schema: public; Owner: -
@@ -14813,10 +14847,10 @@ CREATE POLICY "district staff change robots" ON public.notify_robot FOR UPDATE T
 CREATE POLICY "district staff change service records" ON public.service_log FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: shift district staff change shifts; Type: POLICY; Schema: public; Owner: -
+-- Name: shift district staff change shifts of district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff change shifts" ON public.shift FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+CREATE POLICY "district staff change shifts of district emergencies" ON public.shift FOR UPDATE TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[]))) WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: signup district staff change sign-ups; Type: POLICY; Schema: public; Owner: -
@@ -14831,10 +14865,10 @@ CREATE POLICY "district staff change sign-ups" ON public.signup FOR UPDATE TO go
 CREATE POLICY "district staff change summons" ON public.event_department FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: emergency_org district staff change temporary organisations; Type: POLICY; Schema: public; Owner: -
+-- Name: emergency_task district staff change task types of district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff change temporary organisations" ON public.emergency_org FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+CREATE POLICY "district staff change task types of district emergencies" ON public.emergency_task FOR UPDATE TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[]))) WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: assessment_weight district staff change the assessment weights; Type: POLICY; Schema: public; Owner: -
@@ -14855,10 +14889,10 @@ CREATE POLICY "district staff change units" ON public.unit FOR UPDATE TO gongzhi
 CREATE POLICY "district staff change volunteers" ON public.volunteer FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
 
 --
--- Name: callup district staff check call-ups in and out; Type: POLICY; Schema: public; Owner: -
+-- Name: callup district staff check call-ups of district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff check call-ups in and out" ON public.callup FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+CREATE POLICY "district staff check call-ups of district emergencies" ON public.callup FOR UPDATE TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[]))) WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: secretary_project district staff claim secretary projects; Type: POLICY; Schema: public; Owner: -
@@ -14867,10 +14901,10 @@ CREATE POLICY "district staff check call-ups in and out" ON public.callup FOR UP
 CREATE POLICY "district staff claim secretary projects" ON public.secretary_project FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
--- Name: emergency_request district staff close emergency requests; Type: POLICY; Schema: public; Owner: -
+-- Name: emergency_request district staff close requests of district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff close emergency requests" ON public.emergency_request FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+CREATE POLICY "district staff close requests of district emergencies" ON public.emergency_request FOR UPDATE TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[]))) WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: baolian_pair district staff confirm baolian pairs; Type: POLICY; Schema: public; Owner: -
@@ -14900,13 +14934,13 @@ CREATE POLICY "district staff decide applications" ON public.application FOR UPD
 -- Name: emergency district staff declare emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff declare emergencies" ON public.emergency FOR INSERT TO gongzhi_district WITH CHECK (true);
+CREATE POLICY "district staff declare emergencies" ON public.emergency FOR INSERT TO gongzhi_district WITH CHECK ((declared_level = 'district'::text));
 
 --
--- Name: emergency district staff end emergencies; Type: POLICY; Schema: public; Owner: -
+-- Name: emergency district staff end the emergencies the district declared; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff end emergencies" ON public.emergency FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+CREATE POLICY "district staff end the emergencies the district declared" ON public.emergency FOR UPDATE TO gongzhi_district USING ((declared_level = 'district'::text)) WITH CHECK ((declared_level = 'district'::text));
 
 --
 -- Name: bulletin_issue district staff issue bulletins; Type: POLICY; Schema: public; Owner: -
@@ -14981,12 +15015,6 @@ CREATE POLICY "district staff read all baolian pairs" ON public.baolian_pair FOR
 CREATE POLICY "district staff read all bulletin issues" ON public.bulletin_issue FOR SELECT TO gongzhi_district USING (true);
 
 --
--- Name: callup district staff read all call-ups; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read all call-ups" ON public.callup FOR SELECT TO gongzhi_district USING (true);
-
---
 -- Name: campaign district staff read all campaigns; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15027,24 +15055,6 @@ CREATE POLICY "district staff read all demand tallies" ON public.demand_tally FO
 --
 
 CREATE POLICY "district staff read all demands" ON public.demand FOR SELECT TO gongzhi_district USING (true);
-
---
--- Name: emergency district staff read all emergencies; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read all emergencies" ON public.emergency FOR SELECT TO gongzhi_district USING (true);
-
---
--- Name: emergency_request district staff read all emergency requests; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read all emergency requests" ON public.emergency_request FOR SELECT TO gongzhi_district USING (true);
-
---
--- Name: emergency_task district staff read all emergency task types; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read all emergency task types" ON public.emergency_task FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event_flag district staff read all event flags; Type: POLICY; Schema: public; Owner: -
@@ -15161,12 +15171,6 @@ CREATE POLICY "district staff read all secretary projects" ON public.secretary_p
 CREATE POLICY "district staff read all service records" ON public.service_log FOR SELECT TO gongzhi_district USING (true);
 
 --
--- Name: shift district staff read all shifts; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read all shifts" ON public.shift FOR SELECT TO gongzhi_district USING (true);
-
---
 -- Name: signup district staff read all sign-ups; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15197,12 +15201,6 @@ CREATE POLICY "district staff read all suggestions" ON public.suggestion FOR SEL
 CREATE POLICY "district staff read all summons" ON public.event_department FOR SELECT TO gongzhi_district USING (true);
 
 --
--- Name: emergency_org district staff read all temporary organisations; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff read all temporary organisations" ON public.emergency_org FOR SELECT TO gongzhi_district USING (true);
-
---
 -- Name: unit district staff read all units; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15219,6 +15217,12 @@ CREATE POLICY "district staff read all volunteers" ON public.volunteer FOR SELEC
 --
 
 CREATE POLICY "district staff read baolian units" ON public.baolian_unit FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: callup district staff read call-ups of district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read call-ups of district emergencies" ON public.callup FOR SELECT TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: care_category district staff read care categories; Type: POLICY; Schema: public; Owner: -
@@ -15245,6 +15249,24 @@ CREATE POLICY "district staff read community profiles" ON public.community_profi
 CREATE POLICY "district staff read every timeline" ON public.event_timeline FOR SELECT TO gongzhi_district USING (true);
 
 --
+-- Name: emergency_request district staff read requests of district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read requests of district emergencies" ON public.emergency_request FOR SELECT TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
+
+--
+-- Name: shift district staff read shifts of district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read shifts of district emergencies" ON public.shift FOR SELECT TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
+
+--
+-- Name: emergency_task district staff read task types of district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read task types of district emergencies" ON public.emergency_task FOR SELECT TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
+
+--
 -- Name: assessment_weight district staff read the assessment weights; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -15261,6 +15283,12 @@ CREATE POLICY "district staff read the audit of the district's records" ON publi
 --
 
 CREATE POLICY "district staff read the departments" ON public.department FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: emergency district staff read the emergencies the district declared; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the emergencies the district declared" ON public.emergency FOR SELECT TO gongzhi_district USING ((declared_level = 'district'::text));
 
 --
 -- Name: event_routing district staff read the event routing; Type: POLICY; Schema: public; Owner: -
@@ -15291,6 +15319,12 @@ CREATE POLICY "district staff read the history of all deliberations" ON public.d
 --
 
 CREATE POLICY "district staff read the org tree" ON public.org_unit FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: emergency_org district staff read the organisations of district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read the organisations of district emergencies" ON public.emergency_org FOR SELECT TO gongzhi_district USING ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: privacy_notice district staff read the privacy notices; Type: POLICY; Schema: public; Owner: -
@@ -15341,16 +15375,16 @@ CREATE POLICY "district staff read the work calendar" ON public.work_calendar FO
 CREATE POLICY "district staff record consults" ON public.event_consult FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
--- Name: emergency_request district staff record emergency requests; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "district staff record emergency requests" ON public.emergency_request FOR INSERT TO gongzhi_district WITH CHECK (true);
-
---
 -- Name: finding district staff record findings; Type: POLICY; Schema: public; Owner: -
 --
 
 CREATE POLICY "district staff record findings" ON public.finding FOR INSERT TO gongzhi_district WITH CHECK (true);
+
+--
+-- Name: emergency_request district staff record requests in district emergencies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff record requests in district emergencies" ON public.emergency_request FOR INSERT TO gongzhi_district WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: service_log district staff record service; Type: POLICY; Schema: public; Owner: -
@@ -15509,10 +15543,10 @@ CREATE POLICY "district staff report on secretary projects" ON public.secretary_
 CREATE POLICY "district staff set campaigns" ON public.campaign FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
--- Name: emergency_org district staff set up temporary organisations; Type: POLICY; Schema: public; Owner: -
+-- Name: emergency_org district staff set up organisations in district emergencies; Type: POLICY; Schema: public; Owner: -
 --
 
-CREATE POLICY "district staff set up temporary organisations" ON public.emergency_org FOR INSERT TO gongzhi_district WITH CHECK (true);
+CREATE POLICY "district staff set up organisations in district emergencies" ON public.emergency_org FOR INSERT TO gongzhi_district WITH CHECK ((emergency_id = ANY (( SELECT private.district_emergencies() AS district_emergencies)::bigint[])));
 
 --
 -- Name: signup district staff sign up volunteers; Type: POLICY; Schema: public; Owner: -
@@ -15983,12 +16017,6 @@ CREATE POLICY "staff close emergency requests of their territory" ON public.emer
 --
 
 CREATE POLICY "staff decide applications of their territory" ON public.application FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
-
---
--- Name: emergency staff end emergencies they declared; Type: POLICY; Schema: public; Owner: -
---
-
-CREATE POLICY "staff end emergencies they declared" ON public.emergency FOR UPDATE TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))) WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: application staff enter applications in their territory; Type: POLICY; Schema: public; Owner: -
@@ -16967,6 +16995,12 @@ CREATE POLICY "street staff change campaigns of their street" ON public.campaign
 CREATE POLICY "street staff declare emergencies for their territory" ON public.emergency FOR INSERT TO authenticated WITH CHECK (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
+-- Name: emergency street staff end emergencies the street declared; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street staff end emergencies the street declared" ON public.emergency FOR UPDATE TO authenticated USING (((declared_level = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((declared_level = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
 -- Name: campaign street staff set campaigns in their street; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -17790,6 +17824,13 @@ GRANT ALL ON FUNCTION private.department_id() TO gongzhi_district;
 --
 
 REVOKE ALL ON FUNCTION private.department_reported() FROM PUBLIC;
+
+--
+-- Name: FUNCTION district_emergencies(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.district_emergencies() FROM PUBLIC;
+GRANT ALL ON FUNCTION private.district_emergencies() TO gongzhi_district;
 
 --
 -- Name: FUNCTION dormant_accounts(p_days integer); Type: ACL; Schema: private; Owner: -

@@ -41,13 +41,22 @@ def declare(user: Identity, org_unit_id: int, name: str, kind: str, summary: str
         return emergency_id
 
 
+def may_end(user: Identity, emergency: dict) -> bool:
+    """Only the level that declared an active emergency ends it (the database holds the same rule)."""
+    level = "district" if user.role == "district" else "street"
+    return emergency["status"] == "active" and emergency["declared_level"] == level
+
+
 def end(user: Identity, emergency_id: int) -> None:
     """Ends the emergency: the database cancels shifts not begun, checks out those on duty (their
     hours go to the service records) and closes the temporary organisations; the record is kept."""
     with _translated(), user.session() as conn:
         if conn.execute("update public.emergency set status = 'ended' where id = %s and status = 'active'",
-                        (emergency_id,)).rowcount != 1:
-            raise DomainError("emergency.ended")
+                        (emergency_id,)).rowcount == 1:
+            return
+        active = conn.execute("select status = 'active' as active from public.emergency where id = %s",
+                              (emergency_id,)).fetchone()
+        raise DomainError("emergency.not_declarer" if active and active["active"] else "emergency.ended")
 
 
 def set_up_org(user: Identity, emergency_id: int, grid_id: int, name: str, head_volunteer_id: int | None) -> int:

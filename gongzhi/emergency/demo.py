@@ -1,4 +1,5 @@
-"""The demo district's emergency record: one ended 平战结合 emergency of 长江路街道 three weeks ago —
+"""The demo district's emergency record: one ended 平战结合 emergency the district declared over
+长江路街道 three weeks ago (so district and street staff both see it) —
 temporary organisations in its 小区, four task types, three days of shifts, the call-up made by the
 matcher, check-ins and check-outs whose hours are in the service records, and the requests of
 residents in quarantine, all closed. Loaded as the owner by gongzhi.demo."""
@@ -15,7 +16,7 @@ from gongzhi.clock import BEIJING
 
 STREET = "长江路街道"
 NAME = "长江路街道疫情防控应急响应"
-SUMMARY = ("11月，辖区出现本土聚集性疫情，街道宣布进入战时状态：以小区为单位成立临时党支部，"
+SUMMARY = ("11月，长江路街道出现本土聚集性疫情，区委决定该街道进入战时状态：以小区为单位成立临时党支部，"
            "在职党员就地转岗，承担核酸采样扫码、楼栋值守、送菜送药和政策宣传。")
 REQUESTS = [
     ("medicine", "3单元独居老人需要代购降压药（硝苯地平）"),
@@ -34,8 +35,9 @@ def load(conn: psycopg.Connection, seed: int = 2026) -> None:
     rng = random.Random(seed)
     conn.row_factory = dict_row
     street = conn.execute("select id from public.org_unit where name = %s", (STREET,)).fetchone()["id"]
-    emergency = conn.execute("insert into public.emergency (org_unit_id, name, kind, summary)"
-                             " values (%s, %s, 'epidemic', %s) returning id", (street, NAME, SUMMARY)).fetchone()["id"]
+    emergency = conn.execute("insert into public.emergency (org_unit_id, declared_level, name, kind, summary)"
+                             " values (%s, 'district', %s, 'epidemic', %s) returning id",
+                             (street, NAME, SUMMARY)).fetchone()["id"]
     tasks = {}
     for name, skills in commands.DEFAULT_TASKS:
         tasks[name] = conn.execute("insert into public.emergency_task (emergency_id, name, skills) values (%s, %s, %s)"

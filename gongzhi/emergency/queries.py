@@ -12,10 +12,12 @@ YELLOW_HOURS = 2
 
 
 def emergencies(user: Identity) -> list[dict]:
-    """Every emergency the user sees (declared over their territory or within it), newest first."""
+    """Every emergency the user sees (declared by their level or one above, over their territory or
+    within it; the district sees only the ones it declared), newest first."""
     with user.session() as conn:
         return conn.execute(
-            "select e.id, e.name, e.kind, e.status, e.declared_at, e.ended_at, e.summary, o.name as place, o.kind as level"
+            "select e.id, e.name, e.kind, e.status, e.declared_level, e.declared_at, e.ended_at, e.summary,"
+            " o.name as place, o.kind as level"
             " from public.emergency e join public.org_unit o on o.id = e.org_unit_id"
             " order by e.status = 'active' desc, e.declared_at desc").fetchall()
 

@@ -1,5 +1,6 @@
 """RLS matrix: a call-up lies where its shift lies; staff whose territory holds it call people up
-and check them in and out; nobody deletes one, and it cannot be moved to a shift elsewhere."""
+and check them in and out, the district only in the emergencies it declared; nobody deletes one,
+and it cannot be moved to a shift elsewhere."""
 from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
 from tests.emergency.makers import at_place, callup_key, new_shift
 from tests.volunteers.makers import new_volunteer
@@ -7,31 +8,35 @@ from tests.volunteers.makers import new_volunteer
 IN_OUT = frozenset({"inside", "outside"})
 
 
-def _prepare(conn, unit):
-    if not at_place(conn, unit):
-        return {"shift": -1, "volunteer": -1}
-    return {"shift": new_shift(conn, unit), "volunteer": new_volunteer(conn, unit)}
+def _spec(level: str | None) -> Spec:
+    def prepare(conn, unit):
+        if not at_place(conn, unit):
+            return {"shift": -1, "volunteer": -1}
+        return {"shift": new_shift(conn, unit, level=level), "volunteer": new_volunteer(conn, unit)}
+    return Spec(
+        table="callup",
+        key="id = %(id)s",
+        make=lambda conn, unit: callup_key(conn, unit, level),
+        prepare=prepare,
+        insert="insert into public.callup (shift_id, volunteer_id) values (%(shift)s, %(volunteer)s)",
+        update_set="status = 'cancelled'",
+        move="update public.callup set shift_id = (select min(id) from public.shift where org_unit_id = %(unit)s)"
+             " where id = %(id)s",
+    )
 
 
-
-SPEC = Spec(
-    table="callup",
-    key="id = %(id)s",
-    make=callup_key,
-    prepare=_prepare,
-    insert="insert into public.callup (shift_id, volunteer_id) values (%(shift)s, %(volunteer)s)",
-    update_set="status = 'cancelled'",
-    move="update public.callup set shift_id = (select min(id) from public.shift where org_unit_id = %(unit)s) where id = %(id)s",
-)
+SPEC = _spec(None)
 TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)
 MATRIX = {
-    "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=NONE),
+    "district": NOTHING,
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
     "department": NOTHING,
     "anon": NOTHING,
 }
+MATRIX_DISTRICT = {**MATRIX, "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=NONE)}
 
 test_cell = cell_test(SPEC, MATRIX)
+test_cell_declared_by_the_district = cell_test(_spec("district"), MATRIX_DISTRICT)
 
 
 def test_street_staff_cannot_move_a_callup_to_another_streets_shift(conn):

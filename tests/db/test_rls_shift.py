@@ -1,37 +1,42 @@
 """RLS matrix: a shift lies at its 小区 or 楼栋; staff whose territory holds it read, add and change
-it; nobody deletes it, and it cannot be moved out of the territory."""
+it, the district only in the emergencies it declared; nobody deletes it, and it cannot be moved out
+of the territory."""
 from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
 from tests.emergency.makers import at_place, new_emergency, new_task, shift_key
 
 IN_OUT = frozenset({"inside", "outside"})
 
 
-def _prepare(conn, unit):
-    if not at_place(conn, unit):
-        return {"emergency": -1, "task": -1, "unit": -1}
-    emergency = new_emergency(conn, unit)
-    return {"emergency": emergency, "task": new_task(conn, emergency), "unit": unit}
+def _spec(level: str | None) -> Spec:
+    def prepare(conn, unit):
+        if not at_place(conn, unit):
+            return {"emergency": -1, "task": -1, "unit": -1}
+        emergency = new_emergency(conn, unit, level=level)
+        return {"emergency": emergency, "task": new_task(conn, emergency), "unit": unit}
+    return Spec(
+        table="shift",
+        key="id = %(id)s",
+        make=lambda conn, unit: shift_key(conn, unit, level),
+        prepare=prepare,
+        insert="insert into public.shift (emergency_id, task_id, org_unit_id, starts_at, ends_at, capacity)"
+               " values (%(emergency)s, %(task)s, %(unit)s, now() + interval '1 day', now() + interval '30 hours', 2)",
+        update_set="capacity = 4",
+        move="update public.shift set org_unit_id = %(unit)s where id = %(id)s",
+    )
 
 
-SPEC = Spec(
-    table="shift",
-    key="id = %(id)s",
-    make=shift_key,
-    prepare=_prepare,
-    insert="insert into public.shift (emergency_id, task_id, org_unit_id, starts_at, ends_at, capacity)"
-           " values (%(emergency)s, %(task)s, %(unit)s, now() + interval '1 day', now() + interval '30 hours', 2)",
-    update_set="capacity = 4",
-    move="update public.shift set org_unit_id = %(unit)s where id = %(id)s",
-)
+SPEC = _spec(None)
 TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)
 MATRIX = {
-    "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=NONE),
+    "district": NOTHING,
     "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
     "department": NOTHING,
     "anon": NOTHING,
 }
+MATRIX_DISTRICT = {**MATRIX, "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=NONE)}
 
 test_cell = cell_test(SPEC, MATRIX)
+test_cell_declared_by_the_district = cell_test(_spec("district"), MATRIX_DISTRICT)
 
 
 def test_grid_staff_cannot_move_a_shift_out(conn):

@@ -173,3 +173,23 @@ def test_the_board_of_the_ended_demo_emergency_keeps_to_each_users_part(fresh_db
     assert all(r["community"] == "丽水社区" for r in part["uncovered"])
     record = queries.record(street, emergency["id"])
     assert record["hours"] > 0 and record["requests"] == record["requests_done"] == 24
+
+
+def test_the_declaring_level_and_below_see_an_emergency_and_only_it_ends_one(fresh_db):
+    district, street, community = identity_of("qu@demo.gongzhi.cn"), identity_of(STREET), identity_of(COMMUNITY)
+    with psycopg.connect(fresh_db, row_factory=psycopg.rows.dict_row) as conn:
+        place = unit_id(conn, "长江路街道")
+    own = commands.declare(street, place, "长江路街道防汛应急", "flood")
+    ordered = commands.declare(district, place, "区防汛指挥部：长江路街道防汛应急", "flood")
+    seen = {who: {e["id"]: e for e in queries.emergencies(user)}
+            for who, user in (("district", district), ("street", street), ("community", community))}
+    assert ordered in seen["district"] and own not in seen["district"]
+    assert {own, ordered} <= set(seen["street"]) and {own, ordered} <= set(seen["community"])
+    assert commands.may_end(street, seen["street"][own]) and not commands.may_end(street, seen["street"][ordered])
+    assert commands.may_end(district, seen["district"][ordered])
+    with pytest.raises(DomainError) as refused:
+        commands.end(street, ordered)
+    assert refused.value.key == "emergency.not_declarer"
+    assert next(e for e in queries.emergencies(street) if e["id"] == ordered)["status"] == "active"
+    commands.end(district, ordered)
+    assert next(e for e in queries.emergencies(street) if e["id"] == ordered)["status"] == "ended"

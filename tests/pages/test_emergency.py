@@ -35,6 +35,24 @@ def test_a_community_sees_no_declare_form_and_no_end_button(app_as):
     assert "em_name" not in [w.key for w in at.text_input]
 
 
+def test_the_district_sees_its_own_emergencies_only_and_the_street_cannot_end_them(app_as):
+    district = app_as("district", PATH).run()
+    assert not district.exception, district.exception
+    assert all("区级宣布" in option for option in district.selectbox(key="em_which").options)
+    district.text_input(key="em_name").input("区防汛指挥部应急响应")
+    district.selectbox(key="em_kind").set_value("flood")
+    district.button(key="FormSubmitter:em_declare_form-宣布进入应急状态").click().run()
+    assert any("已宣布进入应急状态" in s.value for s in district.success)
+    with db.owner() as conn:
+        emergency = conn.execute("select id from public.emergency where name = '区防汛指挥部应急响应'").fetchone()["id"]
+    district.selectbox(key="em_which").set_value(emergency).run()
+    assert [b for b in district.button if b.key == "em_end"]
+    street = app_as("street", PATH).run()
+    street.selectbox(key="em_which").set_value(emergency).run()
+    assert not street.exception, street.exception
+    assert not [b for b in street.button if b.key == "em_end"]
+
+
 def test_the_street_declares_plans_calls_up_and_ends(app_as):
     at = app_as("street", PATH).run()
     at.text_input(key="em_name").input("长江路街道防汛应急")
