@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 import streamlit as st
 import streamlit.components.v1 as components
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from gongzhi import i18n, preferences, security_log
 from gongzhi.auth import Identity, load_identity, local, second_factor, sessions
@@ -208,9 +209,18 @@ def choose_language(widget_key: str) -> None:
         preferences.set_language(user, st.session_state[LANG])
 
 
+# The language of the last run in this process. Only read where no run is under way: AppTest (and
+# nothing in a served portal) calls a widget's format_func after the run, outside its session.
+_last_run_lang = i18n.DEFAULT
+
+
 def lang() -> str:
+    global _last_run_lang
+    if get_script_run_ctx() is None:
+        return _last_run_lang
     value = st.session_state.get(LANG, i18n.DEFAULT)
-    return value if value in i18n.LANGUAGES else i18n.DEFAULT
+    _last_run_lang = value if value in i18n.LANGUAGES else i18n.DEFAULT
+    return _last_run_lang
 
 
 def t(key: str, **params) -> str:
