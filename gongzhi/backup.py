@@ -9,7 +9,8 @@ failed restore leaves the target as it was.
 
 A backup is written in a hidden working folder beside its final place and renamed into place only
 when whole: a full disk or a failed pg_dump leaves no file a restore or `prune` would take for a
-backup, and the older backups stay. Each run of the backup job is recorded (`record`) as a `backup`
+backup, and the older backups stay. The working folder is named after the process writing it
+(`.backup-<pid>-…`); a run removes the ones whose process is gone (a backup killed mid-way). Each run of the backup job is recorded (`record`) as a `backup`
 entry of the security log, which the system administrator's home (`last_backup`) and `doctor`
 read: a failed backup is shown there until a later one succeeds.
 """
@@ -41,6 +42,8 @@ MANIFEST = "manifest.json"
 ARCHIVE = "database.dump"
 PREFIX = "gongzhi-"
 SUFFIX = ".backup"
+# The hidden working folder of a backup being written, followed by the writing process id.
+WORK_PREFIX = ".backup-"
 # What a write to a full disk (or a full quota) says, from Python and from pg_dump.
 DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
 DISK_FULL_TEXT = ("No space left on device", "Disk quota exceeded")
@@ -122,7 +125,8 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
     target = out.resolve() if out else folder / f"{PREFIX}{stamp:%Y%m%d-%H%M%S-%f}{SUFFIX}"
     work = None
     try:
-        work = Path(tempfile.mkdtemp(prefix=".backup-", dir=folder))
+        sweep_abandoned(folder)
+        work = Path(tempfile.mkdtemp(prefix=f"{WORK_PREFIX}{os.getpid()}-", dir=folder))
         with psycopg.connect(url, autocommit=True) as conn:
             schemas = _schemas(conn)
             conn.execute("begin isolation level repeatable read read only")
@@ -161,6 +165,28 @@ def backup(url: str, out: Path | None = None, *, keep: int | None = None) -> tup
     if out is None and keep is not None:
         prune(folder, keep)
     return target, manifest
+
+
+def sweep_abandoned(folder: Path) -> list[Path]:
+    """Remove the working folders of backups whose process is gone (killed before its `finally`);
+    return them. Those of a backup still running are left alone."""
+    gone = []
+    for work in folder.glob(f"{WORK_PREFIX}*"):
+        pid = work.name.removeprefix(WORK_PREFIX).split("-", 1)[0]
+        if work.is_dir() and (not pid.isdigit() or not _alive(int(pid))):
+            shutil.rmtree(work, ignore_errors=True)
+            gone.append(work)
+    return gone
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:     # another user's process: alive
+        return True
+    return True
 
 
 def _disk_full(folder: Path, work: Path | None) -> DomainError:

@@ -261,6 +261,7 @@ def _recover(primary: Path, demands: int) -> dict:
         done = pitr.recover(into, target, where=home, source_data_dir=primary)
         figures["recover_s"] = round(done.seconds, 2)
         figures["recover_problems"] = len(done.problems)
+        figures["recover_problem_list"] = done.problems
         return figures
     finally:
         pitr.stop(home)
