@@ -158,10 +158,21 @@ def _socket_dir(pgdata: Path, user: str | None) -> Path:
         run.mkdir(mode=0o700, exist_ok=True)
         run.chmod(0o700)
         _owned_by(run, user)
+        _clear_socket_locks(run)
         return run
     path = Path(tempfile.mkdtemp(prefix="gongzhi-"))  # 0700, a new name every start
     _owned_by(path, user)
     return path
+
+
+def _clear_socket_locks(run: Path) -> None:
+    """Called only while this data folder's server is down: a socket lock left in its private `run`
+    folder (a killed server, or a folder kept under /var/lib/gongzhi from a deleted checkout at the
+    same path) may name a process id now used by another program, which would stop PostgreSQL
+    from starting."""
+    for lock in run.glob(".s.PGSQL.*.lock"):
+        lock.unlink(missing_ok=True)
+        (run / lock.name.removesuffix(".lock")).unlink(missing_ok=True)
 
 
 def _run(program: str, args: list[str], user: str | None, *, timeout: int = 120) -> None:

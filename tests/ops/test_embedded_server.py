@@ -166,3 +166,23 @@ def test_a_server_made_with_trust_asks_for_passwords_after_the_next_start(system
             assert conn.execute("select 1").fetchone() == (1,)
     finally:
         embedded.wipe(data_dir)
+
+
+def test_a_socket_lock_naming_a_live_program_does_not_stop_the_server(system_dir):
+    """A lock left in the server's private socket folder (a killed server, or a folder kept under
+    /var/lib/gongzhi from a deleted checkout at the same path) whose process id another program now
+    uses: PostgreSQL alone would refuse to start."""
+    data_dir = Path(tempfile.mkdtemp(prefix="gongzhi-lock-"))
+    # A program of the server's own user: PostgreSQL takes a process it may not signal for gone.
+    other = subprocess.Popen(["sleep", "120"], user=embedded.server_user())
+    try:
+        embedded.start(data_dir)
+        socket_dir = embedded.running_info(data_dir).socket_dir
+        assert socket_dir.name == "run"
+        embedded.stop(data_dir)
+        (socket_dir / ".s.PGSQL.5432.lock").write_text(f"{other.pid}\n{data_dir}\n")
+        with psycopg.connect(embedded.start(data_dir)) as conn:
+            assert conn.execute("select 1").fetchone() == (1,)
+    finally:
+        other.kill()
+        embedded.wipe(data_dir)
