@@ -8,19 +8,15 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gongzhi import cells
+from gongzhi import cells, clock
 from gongzhi.dashboard.kpis import Figure
 from gongzhi.dashboard.queries import Dashboard
 from gongzhi.i18n import t
-from gongzhi.clock import BEIJING
 
 
 def as_of_text(board: Dashboard, lang: str) -> str | None:
-    """数据截至 hh:mm:ss (Beijing time) when the board was read from a standby; None from the primary."""
-    if board.as_of is None:
-        return None
-    beijing = board.as_of.astimezone(BEIJING)
-    return t("dashboard.as_of", lang, time=beijing.strftime("%H:%M:%S"))
+    """数据截至 … when the board was read from a standby; None from the primary."""
+    return None if board.as_of is None else clock.as_of_text(board.as_of, lang)
 
 
 def figure_text(f: Figure, lang: str, value=None) -> str:

@@ -21,7 +21,7 @@ from gongzhi.db import connection
 from gongzhi.errors import DomainError
 from gongzhi.publish import site
 from gongzhi.publish.sections import PUBLISHED_KINDS, Block, Tree, Unit, all_sections
-from gongzhi.clock import BEIJING
+from gongzhi import clock
 
 
 @dataclass(frozen=True)
@@ -102,5 +102,5 @@ def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published
 def as_of_line(done: Published, lang: str = "zh") -> str:
     """数据截至 … (Beijing time) and which server the board was read from, for the job's output."""
     from gongzhi import i18n
-    at = i18n.t("publish.as_of", lang, at=done.as_of.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S"))
+    at = clock.as_of_text(done.as_of, lang, dated=True)
     return f"{at} · {i18n.t('publish.source.standby' if done.from_standby else 'publish.source.primary', lang)}"

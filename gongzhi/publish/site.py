@@ -17,9 +17,8 @@ import shutil
 from functools import cache
 from pathlib import Path
 
-from gongzhi import cells, i18n
+from gongzhi import cells, clock, i18n
 from gongzhi.publish.sections import Block, Chart, Table, Tree, Unit
-from gongzhi.clock import BEIJING
 
 MARKER = "gongzhi-publish.json"
 OURS = ("assets", "data")
@@ -170,7 +169,7 @@ def page_html(tree: Tree, unit: Unit, blocks: dict[str, Block], lang: str, gener
 <body>
 <header><a class="lang" href="{page_name(unit, other)}" hreflang="{other}">{html.escape(_t("publish.switch", lang))}</a>
 <p class="crumbs">{crumbs}</p><h1>{html.escape(title)}</h1>
-<p class="asof">{html.escape(_t("publish.as_of", lang, at=generated.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")))}
+<p class="asof">{html.escape(clock.as_of_text(generated, lang, dated=True))}
  · <a href="data/{unit.code}.json">JSON</a></p></header>
 {nav}
 <main>{body}</main>

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from gongzhi import i18n
+from gongzhi import clock, i18n
 from gongzhi.auth import Identity
 from gongzhi.clock import BEIJING
 
@@ -117,13 +117,8 @@ def board_on(conn, now: dt.datetime, *, kind: str | None = None, page: int = 0, 
 
 
 def as_of_text(as_of: dt.datetime | None, lang: str = i18n.DEFAULT) -> str:
-    """数据截至 hh:mm (Beijing time; with the date when not today), or that the job has not run yet."""
-    if as_of is None:
-        return i18n.t("flags.stored.never", lang)
-    local = as_of.astimezone(BEIJING)
-    today = dt.datetime.now(BEIJING).date()
-    at = local.strftime("%H:%M") if local.date() == today else local.strftime("%Y-%m-%d %H:%M")
-    return i18n.t("flags.stored.as_of", lang, at=at)
+    """数据截至 … of the stored flags, or that the job has not run yet."""
+    return i18n.t("flags.stored.never", lang) if as_of is None else clock.as_of_text(as_of, lang)
 
 
 def _day(value) -> str:

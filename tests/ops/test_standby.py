@@ -198,7 +198,7 @@ def test_dashboards_and_bulletins_from_the_standby_equal_those_from_the_primary_
     page.switch_page("pages/dashboard.py")
     page.run()
     assert not page.exception
-    assert any(c.value.startswith("数据截至 ") and len(c.value) == len("数据截至 12:34:56") for c in page.caption)
+    assert any(c.value.startswith("数据截至 ") and len(c.value) == len("数据截至 12:34:56（北京时间）") for c in page.caption)
 
 
 def test_a_read_that_must_see_the_users_own_write_stays_on_the_primary(pair, reads_on_standby):

@@ -74,9 +74,9 @@ def test_a_refresh_replaces_the_set_and_the_board_says_when_it_was_computed(conn
     board = flags.board_on(conn, at)
     act_as_owner(conn)
     assert board["as_of"] == at
-    assert flags.as_of_text(dt.datetime(2026, 11, 5, 1, 30, tzinfo=dt.timezone.utc)) == "数据截至 2026-11-05 09:30。"
+    assert flags.as_of_text(dt.datetime(2026, 11, 5, 1, 30, tzinfo=dt.timezone.utc)) == "数据截至 2026-11-05 09:30:00（北京时间）"
     today = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    assert flags.as_of_text(today, "en") == f"Data as of {today.astimezone(BEIJING):%H:%M}."
+    assert flags.as_of_text(today, "en") == f"Data as of {today.astimezone(BEIJING):%H:%M:%S} (Beijing time)"
     assert flags.as_of_text(None) == "标记尚未生成（由定时任务每 5 分钟计算一次）。"
 
 
