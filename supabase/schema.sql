@@ -241,9 +241,8 @@ $$;
 
 CREATE FUNCTION private.assessment_score(w private.assessment_weights, hours numeric, activities integer, rating numeric, evaluation numeric, matches integer) RETURNS numeric
     LANGUAGE sql IMMUTABLE
-    SET search_path TO ''
     AS $$
-  select round(100 * ((w).hours * least(hours / (w).hours_t, 1) + (w).activities * least(activities / (w).activities_t, 1)
+  select pg_catalog.round(100 * ((w).hours * least(hours / (w).hours_t, 1) + (w).activities * least(activities / (w).activities_t, 1)
                       + (w).rating * coalesce(rating, 3) / 5 + (w).evaluation * coalesce(evaluation, 60) / 100
                       + (w).matches * least(matches / (w).matches_t, 1)), 2)
 $$;
@@ -266,6 +265,28 @@ begin
     raise exception 'gongzhi:assessment.no_subject';
   end if;
   return new;
+end;
+$$;
+
+--
+-- Name: assessment_territory_checked(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.assessment_territory_checked() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  -- A count rather than exists(): the planner then hashes the subjects instead of probing each row.
+  if (select count(*) from added a
+    left join public.volunteer v on v.id = a.volunteer_id
+    left join public.unit u on u.id = a.unit_id
+    left join public.org_unit o on o.id = coalesce(v.org_unit_id, u.org_unit_id)
+    where (a.org_unit_id, a.street_id, a.community_id, a.grid_id, a.terr)
+          is distinct from (o.id, o.street_id, o.community_id, o.grid_id, o.terr)) > 0 then
+    raise exception 'gongzhi:assessment.not_where_its_subject_is';
+  end if;
+  return null;
 end;
 $$;
 
@@ -1338,103 +1359,94 @@ declare
   p_from date;
   p_to date;
   n integer;
-  m integer;
 begin
   if lo is null or p_period !~ '^[0-9]{4}H[12]$' then
     raise exception 'gongzhi:assessment.bad_period';
   end if;
   p_from := make_date(left(p_period, 4)::int, case right(p_period, 1) when '1' then 1 else 7 end, 1);
   p_to := (p_from + interval '6 months')::date;
+  perform pg_advisory_xact_lock(hashtext('gongzhi.compute_assessment'), hashtext(p_period));
 
-  with logs as (
-    select l.volunteer_id, sum(l.hours) as hours, count(distinct l.post_id) as activities, avg(l.rating) as rating
+  with served as materialized (
+    select l.volunteer_id, l.post_id, l.terr between lo and hi as inside,
+           sum(l.hours) as hours, sum(l.rating) as rating_sum, count(l.rating) as rated
     from public.service_log l
     where l.served_on >= p_from and l.served_on < p_to and l.verified_at is not null
-      and l.terr between lo and hi
-    group by l.volunteer_id
-  ), pledged as (
+    group by l.volunteer_id, l.post_id, l.terr between lo and hi
+  ), volunteer_logs as (
+    select s.volunteer_id, sum(s.hours) as hours, count(s.post_id) as activities,
+           sum(s.rating_sum) / nullif(sum(s.rated), 0) as rating
+    from served s where s.inside
+    group by s.volunteer_id
+  ), unit_logs as (
+    select v.unit_id, sum(s.hours) as hours, count(distinct s.post_id) as activities,
+           sum(s.rating_sum) / nullif(sum(s.rated), 0) as rating
+    from served s join public.volunteer v on v.id = s.volunteer_id
+    where v.unit_id in (select u.id from public.unit u where u.terr between lo and hi)
+    group by v.unit_id
+  ), volunteer_pledged as (
     select v.id, count(distinct mt.id)::int as matches
     from public.volunteer v
     cross join lateral unnest(v.resource_ids) r(resource_id)
     join public.match mt on mt.resource_id = r.resource_id and mt.status in ('accepted', 'done')
       and mt.created_at >= p_from and mt.created_at < p_to
-    where v.active and v.terr between lo and hi
+    where v.active and v.terr between lo and hi and cardinality(v.resource_ids) > 0
     group by v.id
-  ), facts as (
-    select v.id, coalesce(g.hours, 0) as hours, coalesce(g.activities, 0)::int as activities, g.rating,
-           coalesce(p.matches, 0) as matches
-    from public.volunteer v
-    left join logs g on g.volunteer_id = v.id
-    left join pledged p on p.id = v.id
-    where v.active and v.terr between lo and hi
-  ), changed as (
-    update public.assessment t
-    set hours = f.hours, activities = f.activities, rating = round(f.rating, 2), matches = f.matches,
-        score = private.assessment_score(w, f.hours, f.activities, f.rating, t.evaluation, f.matches), computed_at = now()
-    from facts f cross join private.assessment_weights('volunteer') w
-    where t.volunteer_id = f.id and t.period = p_period
-    returning t.volunteer_id
-  ), added as (
-    insert into public.assessment as t (period, subject, volunteer_id, org_unit_id, hours, activities, rating, matches,
-                                        evaluation, score, computed_at)
-    select p_period, 'volunteer', f.id, 0, f.hours, f.activities, round(f.rating, 2), f.matches, null,
-           private.assessment_score(w, f.hours, f.activities, f.rating, null, f.matches), now()
-    from facts f cross join private.assessment_weights('volunteer') w
-    where not exists (select from changed c where c.volunteer_id = f.id)
-    on conflict (volunteer_id, period) do update
-      set hours = excluded.hours, activities = excluded.activities, rating = excluded.rating, matches = excluded.matches,
-          score = private.assessment_score((select private.assessment_weights('volunteer')), excluded.hours,
-                                           excluded.activities, excluded.rating, t.evaluation, excluded.matches),
-          computed_at = excluded.computed_at
-    returning 1
-  )
-  select (select count(*) from changed) + (select count(*) from added) into n;
-
-  -- A unit: the service of its members (wherever they live) and the matches of what it pledged.
-  with logs as (
-    select v.unit_id, sum(l.hours) as hours, count(distinct l.post_id) as activities, avg(l.rating) as rating
-    from public.service_log l join public.volunteer v on v.id = l.volunteer_id
-    where l.served_on >= p_from and l.served_on < p_to and l.verified_at is not null
-      and v.unit_id in (select u.id from public.unit u where u.terr between lo and hi)
-    group by v.unit_id
-  ), pledged as (
+  ), unit_pledged as (
     select u.id, count(distinct mt.id)::int as matches
     from public.unit u
     cross join lateral unnest(u.resource_ids) r(resource_id)
     join public.match mt on mt.resource_id = r.resource_id and mt.status in ('accepted', 'done')
       and mt.created_at >= p_from and mt.created_at < p_to
-    where u.active and u.terr between lo and hi
+    where u.active and u.terr between lo and hi and cardinality(u.resource_ids) > 0
     group by u.id
-  ), facts as (
-    select u.id, coalesce(g.hours, 0) as hours, coalesce(g.activities, 0)::int as activities, g.rating,
-           coalesce(p.matches, 0) as matches
+  ), subjects as (
+    select 'volunteer' as subject, v.id as volunteer_id, null::bigint as unit_id, v.org_unit_id, t.id as assessment_id,
+           coalesce(g.hours, 0) as hours, coalesce(g.activities, 0)::int as activities, round(g.rating, 2) as rating,
+           coalesce(p.matches, 0) as matches,
+           private.assessment_score(w, coalesce(g.hours, 0), coalesce(g.activities, 0)::int, g.rating, t.evaluation,
+                                    coalesce(p.matches, 0)) as score,
+           (t.hours, t.activities, t.rating, t.matches, t.score) as was
+    from public.volunteer v
+    cross join private.assessment_weights('volunteer') w
+    left join volunteer_logs g on g.volunteer_id = v.id
+    left join volunteer_pledged p on p.id = v.id
+    left join public.assessment t on t.volunteer_id = v.id and t.period = p_period
+    where v.active and v.terr between lo and hi
+    union all
+    select 'unit', null, u.id, u.org_unit_id, t.id,
+           coalesce(g.hours, 0), coalesce(g.activities, 0)::int, round(g.rating, 2), coalesce(p.matches, 0),
+           private.assessment_score(w, coalesce(g.hours, 0), coalesce(g.activities, 0)::int, g.rating, t.evaluation,
+                                    coalesce(p.matches, 0)),
+           (t.hours, t.activities, t.rating, t.matches, t.score)
     from public.unit u
-    left join logs g on g.unit_id = u.id
-    left join pledged p on p.id = u.id
+    cross join private.assessment_weights('unit') w
+    left join unit_logs g on g.unit_id = u.id
+    left join unit_pledged p on p.id = u.id
+    left join public.assessment t on t.unit_id = u.id and t.period = p_period
     where u.active and u.terr between lo and hi
+  ), facts as materialized (
+    select f.*, f.assessment_id is not null
+                and f.was is not distinct from (f.hours, f.activities, f.rating, f.matches, f.score) as same
+    from subjects f
   ), changed as (
     update public.assessment t
-    set hours = f.hours, activities = f.activities, rating = round(f.rating, 2), matches = f.matches,
-        score = private.assessment_score(w, f.hours, f.activities, f.rating, t.evaluation, f.matches), computed_at = now()
-    from facts f cross join private.assessment_weights('unit') w
-    where t.unit_id = f.id and t.period = p_period
-    returning t.unit_id
+    set hours = f.hours, activities = f.activities, rating = f.rating, matches = f.matches, score = f.score,
+        computed_at = now()
+    from facts f
+    where t.id = f.assessment_id and not f.same
+    returning 1
   ), added as (
-    insert into public.assessment as t (period, subject, unit_id, org_unit_id, hours, activities, rating, matches,
-                                        evaluation, score, computed_at)
-    select p_period, 'unit', f.id, 0, f.hours, f.activities, round(f.rating, 2), f.matches, null,
-           private.assessment_score(w, f.hours, f.activities, f.rating, null, f.matches), now()
-    from facts f cross join private.assessment_weights('unit') w
-    where not exists (select from changed c where c.unit_id = f.id)
-    on conflict (unit_id, period) do update
-      set hours = excluded.hours, activities = excluded.activities, rating = excluded.rating, matches = excluded.matches,
-          score = private.assessment_score((select private.assessment_weights('unit')), excluded.hours,
-                                           excluded.activities, excluded.rating, t.evaluation, excluded.matches),
-          computed_at = excluded.computed_at
+    insert into public.assessment (period, subject, volunteer_id, unit_id, org_unit_id, street_id, community_id, grid_id,
+                                   terr, hours, activities, rating, matches, evaluation, score, computed_at)
+    select p_period, f.subject, f.volunteer_id, f.unit_id, o.id, o.street_id, o.community_id, o.grid_id,
+           o.terr, f.hours, f.activities, f.rating, f.matches, null, f.score, now()
+    from facts f join public.org_unit o on o.id = f.org_unit_id
+    where f.assessment_id is null
     returning 1
   )
-  select (select count(*) from changed) + (select count(*) from added) into m;
-  return n + m;
+  select count(*) into n from facts;
+  return n;
 end;
 $_$;
 
@@ -5749,7 +5761,7 @@ COMMENT ON COLUMN public.assessment.score IS 'Computed by private.compute_assess
 -- Name: COLUMN assessment.computed_at; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.assessment.computed_at IS 'Computed by private.compute_assessment: when the row was last computed.';
+COMMENT ON COLUMN public.assessment.computed_at IS 'Computed by private.compute_assessment: when the figures last changed (a recomputation that changes nothing leaves the row as it is).';
 
 --
 -- Name: assessment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -11051,10 +11063,22 @@ CREATE TRIGGER assessment_delete_audit AFTER DELETE ON public.assessment FOR EAC
 CREATE TRIGGER assessment_evaluation_audit AFTER UPDATE OF evaluation ON public.assessment FOR EACH ROW WHEN ((old.evaluation IS DISTINCT FROM new.evaluation)) EXECUTE FUNCTION private.audit();
 
 --
+-- Name: assessment assessment_subject_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER assessment_subject_moved BEFORE UPDATE OF volunteer_id, unit_id ON public.assessment FOR EACH ROW EXECUTE FUNCTION private.assessment_territory();
+
+--
 -- Name: assessment assessment_territory; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER assessment_territory BEFORE INSERT OR UPDATE OF volunteer_id, unit_id ON public.assessment FOR EACH ROW EXECUTE FUNCTION private.assessment_territory();
+CREATE TRIGGER assessment_territory BEFORE INSERT ON public.assessment FOR EACH ROW WHEN (((new.org_unit_id = 0) OR (new.terr = 0))) EXECUTE FUNCTION private.assessment_territory();
+
+--
+-- Name: assessment assessment_territory_checked; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER assessment_territory_checked AFTER INSERT ON public.assessment REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION private.assessment_territory_checked();
 
 --
 -- Name: assessment assessment_territory_kept; Type: TRIGGER; Schema: public; Owner: -
@@ -17407,6 +17431,12 @@ REVOKE ALL ON FUNCTION private.assessment_score(w private.assessment_weights, ho
 --
 
 REVOKE ALL ON FUNCTION private.assessment_territory() FROM PUBLIC;
+
+--
+-- Name: FUNCTION assessment_territory_checked(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.assessment_territory_checked() FROM PUBLIC;
 
 --
 -- Name: FUNCTION assessment_weights(p_subject text); Type: ACL; Schema: private; Owner: -
