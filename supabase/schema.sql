@@ -1359,6 +1359,8 @@ declare
   p_from date;
   p_to date;
   n integer;
+  rewritten integer;
+  added_rows integer;
 begin
   if lo is null or p_period !~ '^[0-9]{4}H[12]$' then
     raise exception 'gongzhi:assessment.bad_period';
@@ -1445,7 +1447,13 @@ begin
     where f.assessment_id is null
     returning 1
   )
-  select count(*) into n from facts;
+  select (select count(*) from facts), (select count(*) from changed), (select count(*) from added)
+  into n, rewritten, added_rows;
+  -- The computation is audited as one entry of the run, not one per computed row: who computed
+  -- which half-year for which territory, and how many rows it wrote.
+  insert into public.audit_log (actor, table_name, row_id, action, terr, new_row)
+  values (auth.uid(), 'assessment', p_period, 'update', lo,
+          jsonb_build_object('computed', p_period, 'subjects', n, 'rewritten', rewritten, 'added', added_rows));
   return n;
 end;
 $_$;

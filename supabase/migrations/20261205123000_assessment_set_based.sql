@@ -13,7 +13,9 @@
 --     every inserted row against its subject's org unit, so no insert can place a row elsewhere;
 --   - one computation of a period at a time (an advisory lock), so new subjects need no conflict
 --     handling; existing rows are written only when a figure changed, and `computed_at` says when the
---     figures last changed.
+--     figures last changed;
+--   - a computation is audited as one entry (who, which half-year, the caller's territory, how many
+--     rows were rewritten and added); evaluations, entered by people, stay audited row by row.
 -- The figures and the score are the same as before (tests/volunteers/test_assessment_set_based.py
 -- compares them with the previous function's on a seeded set).
 
@@ -75,6 +77,8 @@ declare
   p_from date;
   p_to date;
   n integer;
+  rewritten integer;
+  added_rows integer;
 begin
   if lo is null or p_period !~ '^[0-9]{4}H[12]$' then
     raise exception 'gongzhi:assessment.bad_period';
@@ -161,7 +165,13 @@ begin
     where f.assessment_id is null
     returning 1
   )
-  select count(*) into n from facts;
+  select (select count(*) from facts), (select count(*) from changed), (select count(*) from added)
+  into n, rewritten, added_rows;
+  -- The computation is audited as one entry of the run, not one per computed row: who computed
+  -- which half-year for which territory, and how many rows it wrote.
+  insert into public.audit_log (actor, table_name, row_id, action, terr, new_row)
+  values (auth.uid(), 'assessment', p_period, 'update', lo,
+          jsonb_build_object('computed', p_period, 'subjects', n, 'rewritten', rewritten, 'added', added_rows));
   return n;
 end;
 $$;

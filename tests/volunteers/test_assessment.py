@@ -115,15 +115,20 @@ def test_a_bad_period_is_refused_by_the_database(conn):
     act_as_owner(conn)
 
 
-def test_recomputation_is_not_audited_but_an_evaluation_is(conn, case):
+def test_a_computation_is_audited_as_one_entry_and_an_evaluation_row_by_row(conn, case):
     def audited():
-        return conn.execute("select count(*) as n from public.audit_log where table_name = 'assessment'").fetchone()["n"]
-    before = audited()
+        return conn.execute("select row_id, new_row from public.audit_log where table_name = 'assessment'"
+                            " order by id").fetchall()
+    before = len(audited())
+    n = _compute(conn)
     _compute(conn)
-    _compute(conn)
-    assert audited() == before
+    runs = audited()[before:]
+    assert [r["row_id"] for r in runs] == [PERIOD, PERIOD]
+    assert runs[0]["new_row"]["subjects"] == runs[1]["new_row"]["subjects"] == n
+    assert runs[0]["new_row"]["added"] >= 3 and runs[1]["new_row"] == {
+        "computed": PERIOD, "subjects": n, "rewritten": 0, "added": 0}
     a = _row(conn, "volunteer_id", case["a"])
     act_as(conn, "community")
     conn.execute("update public.assessment set evaluation = 75 where id = %s", (a["id"],))
     act_as_owner(conn)
-    assert audited() == before + 1
+    assert [r["row_id"] for r in audited()[before + 2:]] == [str(a["id"])]
