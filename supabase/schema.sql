@@ -5826,7 +5826,7 @@ CREATE TABLE public.audit_log (
 -- Name: TABLE audit_log; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.audit_log IS 'Who changed what and when. Written only by private.audit_rows() (and private.audit() for assessment evaluations); never updated or deleted.';
+COMMENT ON TABLE public.audit_log IS 'Who changed what and when. Written only by private.audit_rows() (and private.audit() for assessment evaluations and removals, private.compute_assessment for one entry per computation); never updated or deleted.';
 
 --
 -- Name: audit_log_id_seq; Type: SEQUENCE; Schema: public; Owner: -

@@ -176,6 +176,9 @@ begin
 end;
 $$;
 
+comment on table public.audit_log is
+  'Who changed what and when. Written only by private.audit_rows() (and private.audit() for assessment evaluations and removals, private.compute_assessment for one entry per computation); never updated or deleted.';
+
 comment on column public.assessment.computed_at is
   'Computed by private.compute_assessment: when the figures last changed (a recomputation that changes nothing leaves the row as it is).';
 
