@@ -501,8 +501,16 @@ def photos_sweep(dry_run: bool, grace_minutes: int) -> None:
         report = _domain(lambda: job.sweep(conn, grace=dt.timedelta(minutes=grace_minutes), dry_run=dry_run))
     verb = "removed" if report.removed else "would remove"
     click.echo(f"photo rows without their subject: {verb} {report.rows_orphaned}")
+    removed = report.files_orphaned - report.files_failed
     click.echo(f"files in the store: {report.files_seen}; no row names {report.files_orphaned + report.files_young}: "
-               f"{verb} {report.files_orphaned}, kept {report.files_young} younger than {grace_minutes} minutes")
+               f"{verb} {removed}, kept {report.files_young} younger than {grace_minutes} minutes")
+    if report.files_failed:
+        from gongzhi.i18n import t
+        click.echo(f"not removed {report.files_failed} ({'; '.join(dict.fromkeys(t(r.key, **r.params) for r in report.reasons))});"
+                   " they stay orphans and the next sweep tries them again:")
+        for key in report.kept:
+            click.echo(f"  {key}")
+        raise SystemExit(1)
 
 
 @main.group()

@@ -1507,7 +1507,7 @@ $_$;
 -- Name: deliberation_ballot(text, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.deliberation_ballot(p_code text, p_choice text DEFAULT NULL::text) RETURNS TABLE(title text, community text, notice_text text, notice_from date, notice_until date, voted boolean)
+CREATE FUNCTION private.deliberation_ballot(p_code text, p_choice text DEFAULT NULL::text) RETURNS TABLE(state text, title text, community text, notice_text text, notice_from date, notice_until date, voted boolean)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1516,6 +1516,9 @@ declare
   d public.deliberation;
   k bytea;
 begin
+  if p_choice is not null and p_choice not in ('yes', 'no', 'abstain') then
+    raise exception 'gongzhi:deliberation.bad_choice';
+  end if;
   perform private.code_lookup_allowed('vote');
   select * into c from public.deliberation_code x
   where x.code_hash = encode(sha256(convert_to(upper(btrim(coalesce(p_code, ''))), 'UTF8')), 'hex')
@@ -1525,25 +1528,25 @@ begin
     return;
   end if;
   select * into d from public.deliberation x where x.id = c.deliberation_id;
-  if d.status <> 'voting' or current_date not between d.notice_from and d.notice_until then
-    raise exception 'gongzhi:deliberation.vote_closed';
+  if d.status <> 'voting' or d.notice_from is null or current_date not between d.notice_from and d.notice_until then
+    perform private.code_lookup_failed('vote');
+    return;
+  end if;
+  if c.used then
+    perform private.code_lookup_failed('vote');
+    return query select 'used'::text, null::text, null::text, null::text, null::date, null::date, true;
+    return;
   end if;
   if p_choice is not null then
-    if p_choice not in ('yes', 'no', 'abstain') then
-      raise exception 'gongzhi:deliberation.bad_choice';
-    end if;
-    if c.used then
-      raise exception 'gongzhi:deliberation.code_used';
-    end if;
     update public.deliberation_code set used = true where id = c.id;
     insert into private.deliberation_key (deliberation_id) values (d.id) on conflict do nothing;
     select x.key into k from private.deliberation_key x where x.deliberation_id = d.id;
     insert into public.deliberation_vote (deliberation_id, terr, choice, seal)
     values (d.id, d.terr, p_choice, sha256(k || convert_to(c.code_hash, 'UTF8')));
-    c.used := true;
   end if;
   return query
-    select d.title, o.name, d.notice_text, d.notice_from, d.notice_until, c.used
+    select case when p_choice is null then 'open' else 'voted' end, d.title, o.name, d.notice_text,
+           d.notice_from, d.notice_until, p_choice is not null
     from public.org_unit o where o.id = d.org_unit_id;
 end;
 $$;
@@ -5278,7 +5281,7 @@ CREATE TABLE private.code_lookup_failure (
 -- Name: TABLE code_lookup_failure; Type: COMMENT; Schema: private; Owner: -
 --
 
-COMMENT ON TABLE private.code_lookup_failure IS 'Look-ups of unknown tracking or vote codes in the last window: SHA-256 of the client address.';
+COMMENT ON TABLE private.code_lookup_failure IS 'Look-ups that found nothing to show in the last window: unknown tracking codes; vote codes that are unknown, used or not open for voting. SHA-256 of the client address.';
 
 --
 -- Name: deliberation_key; Type: TABLE; Schema: private; Owner: -

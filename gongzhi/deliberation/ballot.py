@@ -1,6 +1,10 @@
 """The signed-out vote (公议): a resident enters the vote code staff handed them, reads the item's
 notice and votes yes, no or abstain. Everything goes through the one database function
-private.deliberation_ballot, as the public forms' role gongzhi_public; nothing else is granted."""
+private.deliberation_ballot, as the public forms' role gongzhi_public; nothing else is granted.
+
+Every attempt with a code that cannot vote counts against the client's look-up limit in the
+database. An unknown code and a code of an item not open for voting get the same answer
+(deliberation.bad_code); a used code is said so (deliberation.code_used) with nothing of its item."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,8 +38,10 @@ def _call(code: str, choice: str | None, sender: str | None) -> Ballot:
             row = conn.execute("select * from private.deliberation_ballot(%s, %s)", (code, choice)).fetchone()
     except psycopg.Error as exc:
         raise from_db(exc) from None
-    if row is None:   # an unknown code: the database counted it against the client
+    if row is None:   # unknown, or not open for voting: the database counted it against the client
         raise DomainError("deliberation.bad_code")
+    if row.pop("state") == "used":   # counted as well
+        raise DomainError("deliberation.code_used")
     return Ballot(**row)
 
 
@@ -47,5 +53,6 @@ def look_up(code: str, sender: str | None = None) -> Ballot:
 
 
 def vote(code: str, choice: str, sender: str | None = None) -> Ballot:
-    """Vote once with `code`; a used, unknown or closed code is refused with its reason."""
+    """Vote once with `code`; a used code is refused as used, an unknown one and one of an item not
+    open for voting alike as a bad code."""
     return _call(code, choice, sender)

@@ -5,7 +5,9 @@ two backends:
   the embedded default;
 - `SupabaseStore`: a Supabase Storage bucket over its HTTP API (`/storage/v1/object/...`, the
   `apikey` and `Authorization: Bearer` headers; listing through `/storage/v1/object/list/<bucket>`,
-  one folder level a request, paged by offset), used when `SUPABASE_URL` and
+  one folder level a request, paged by offset; many objects removed at once through
+  `DELETE /storage/v1/object/<bucket>` with `{"prefixes": [...]}`, at most 1,000 a request, each
+  batch retried a few times and what it could not remove reported), used when `SUPABASE_URL` and
   `SUPABASE_SERVICE_ROLE_KEY` are set or `GONGZHI_PHOTO_STORE=supabase`.
 
 Keys are `<subject kind>/<subject id>/<32 hex>.<ext>` (the database checks the same shape); a key
@@ -18,6 +20,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import quote
@@ -33,6 +37,20 @@ FOLDERS = (re.compile(r"^[a-z_]{1,32}$"), re.compile(r"^[0-9]{1,18}$"))
 BUCKET = "photos"
 TIMEOUT = 20
 LIST_PAGE = 1000   # entries per listing request
+# Objects per bulk delete: Storage refuses more (storage-api's MAX_OBJECTS_PER_REQUEST, "Bulk object
+# requests are limited to 1000 objects per request").
+DELETE_BATCH = 1000
+DELETE_ATTEMPTS = 3   # a batch that fails (no answer, 429, 5xx) is sent again this many times in all
+RETRY_WAIT_S = 0.5    # before the second attempt; doubled before each further one
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """What a bulk removal did: the keys the store confirmed removed, and the keys it did not
+    (its batch failed after every attempt, or the answer did not list them), with the reason."""
+    removed: tuple[str, ...]
+    kept: tuple[str, ...] = ()
+    reasons: tuple[DomainError, ...] = ()   # one per failed batch (photos.store_failed, …)
 
 
 class PhotoStore(Protocol):
@@ -80,6 +98,18 @@ class FolderStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def delete_many(self, keys: list[str]) -> Deleted:
+        """Remove `keys`; a file that cannot be removed is kept and reported, the others go."""
+        removed, kept = [], []
+        for key in keys:
+            try:
+                self.delete(key)
+            except OSError:
+                kept.append(key)
+            else:
+                removed.append(key)
+        return Deleted(tuple(removed), tuple(kept), (DomainError("photos.store_failed", status="OSError"),) if kept else ())
+
     def listing(self) -> Iterator[tuple[str, dt.datetime]]:
         """Every photo file in the folder, as (key, when it was last written); files that are not
         named like a photo are left out (the sweep never touches them)."""
@@ -97,9 +127,13 @@ class SupabaseStore:
     name = "supabase"
 
     def __init__(self, url: str, apikey: str, token: str | None = None, bucket: str = BUCKET,
-                 session: requests.Session | None = None, list_page: int = LIST_PAGE):
+                 session: requests.Session | None = None, list_page: int = LIST_PAGE,
+                 delete_batch: int = DELETE_BATCH, attempts: int = DELETE_ATTEMPTS, retry_wait_s: float | None = None):
         self.base = url.rstrip("/") + "/storage/v1"
         self.list_page = list_page
+        self.delete_batch = max(1, min(delete_batch, DELETE_BATCH))
+        self.attempts = max(1, attempts)
+        self.retry_wait_s = RETRY_WAIT_S if retry_wait_s is None else retry_wait_s
         self.bucket = bucket
         self.headers = {"apikey": apikey, "Authorization": f"Bearer {token or apikey}"}
         self.http = session or requests.Session()
@@ -124,6 +158,44 @@ class SupabaseStore:
         answer = self._send("delete", self._url(key))
         if answer.status_code not in (200, 204) and _status(answer) != 404:
             raise _refusal(answer)
+
+    def delete_many(self, keys: list[str]) -> Deleted:
+        """Remove `keys` in batches of at most `delete_batch` through Storage's bulk delete, which
+        answers the objects it removed (an object it does not have, or may not remove, is simply
+        not in the answer). A batch with no answer, a 429 or a 5xx is sent again, up to `attempts`
+        in all; a batch that still fails, or is refused, is reported with its keys and the next
+        batch goes on. Nothing is forgotten: every key is either removed or kept."""
+        keys = [_checked(k) for k in keys]
+        removed: list[str] = []
+        kept: list[str] = []
+        reasons: list[DomainError] = []
+        for start in range(0, len(keys), self.delete_batch):
+            batch = keys[start:start + self.delete_batch]
+            gone, reason = self._delete_batch(batch)
+            removed.extend(k for k in batch if k in gone)
+            kept.extend(k for k in batch if k not in gone)
+            if reason:
+                reasons.append(reason)
+        return Deleted(tuple(removed), tuple(kept), tuple(reasons))
+
+    def _delete_batch(self, batch: list[str]) -> tuple[set[str], DomainError | None]:
+        """The names one bulk delete removed, and why the batch failed (None when it answered)."""
+        reason = DomainError("photos.store_unreachable")
+        for attempt in range(self.attempts):
+            if attempt:
+                time.sleep(self.retry_wait_s * 2 ** (attempt - 1))
+            try:
+                answer = self._send("delete", f"{self.base}/object/{quote(self.bucket)}", json={"prefixes": batch})
+            except DomainError as exc:
+                reason = exc
+                continue
+            if answer.status_code == 200:
+                return {entry["name"] for entry in answer.json() if isinstance(entry, dict) and "name" in entry}, None
+            status = _status(answer)
+            reason = _refusal(answer)
+            if status != 429 and status < 500:      # a refusal: sending it again changes nothing
+                break
+        return set(), reason
 
     def listing(self) -> Iterator[tuple[str, dt.datetime]]:
         """Every photo object in the bucket, as (key, when it was last written), through Storage's

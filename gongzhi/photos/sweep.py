@@ -9,7 +9,10 @@ submission still in flight (bytes stored, row not yet committed) keeps its file.
 files before it reads the rows, so a row committed meanwhile is seen. Runs as the owner; safe to
 run while the portal writes and to rerun. Both stores list their files: the folder by walking it,
 Supabase Storage through its list endpoint (gongzhi.photos.storage.SupabaseStore.listing) with the
-same client as the uploads; a store that cannot list is refused."""
+same client as the uploads; a store that cannot list is refused. Files go in bulk where the store
+can (`delete_many`: Supabase Storage's bulk delete, 1,000 a request, each batch retried); a file
+the store did not remove is reported by key (`Swept.kept`) and stays an orphan, so the next run
+finds it again."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from psycopg import sql
 
 from gongzhi.errors import DomainError
-from gongzhi.photos.storage import PhotoStore, store as configured_store
+from gongzhi.photos.storage import Deleted, PhotoStore, store as configured_store
 
 GRACE = dt.timedelta(hours=1)
 
@@ -30,6 +33,9 @@ class Swept:
     files_orphaned: int    # files no photo row names, older than the grace period
     files_young: int       # files no photo row names, younger than the grace period: kept
     removed: bool          # False for a dry run
+    files_failed: int = 0  # orphans the store did not remove (counted in files_orphaned too)
+    kept: tuple[str, ...] = ()     # their keys
+    reasons: tuple[DomainError, ...] = ()  # why, one per failed batch
 
 
 def sweep(conn, store: PhotoStore | None = None, grace: dt.timedelta = GRACE, dry_run: bool = False,
@@ -46,11 +52,27 @@ def sweep(conn, store: PhotoStore | None = None, grace: dt.timedelta = GRACE, dr
     named = _named_keys(conn) - gone              # a dry run counts as the real run would
     orphans = [(key, at) for key, at in files if key not in named]
     old = [key for key, at in orphans if now - at >= grace]
-    if not dry_run:
-        for key in old:
-            store.delete(key)
+    deleted = _delete(store, old) if not dry_run and old else Deleted(())
     return Swept(rows_orphaned=len(gone) // 2, files_seen=len(files), files_orphaned=len(old),
-                 files_young=len(orphans) - len(old), removed=not dry_run)
+                 files_young=len(orphans) - len(old), removed=not dry_run, files_failed=len(deleted.kept),
+                 kept=deleted.kept, reasons=deleted.reasons)
+
+
+def _delete(store: PhotoStore, keys: list[str]) -> Deleted:
+    """Remove `keys` in bulk where the store can, else one by one; what fails is kept and said."""
+    many = getattr(store, "delete_many", None)
+    if many is not None:
+        return many(keys)
+    removed, kept, reasons = [], [], []
+    for key in keys:
+        try:
+            store.delete(key)
+        except DomainError as exc:
+            kept.append(key)
+            reasons.append(exc)
+        else:
+            removed.append(key)
+    return Deleted(tuple(removed), tuple(kept), tuple(reasons))
 
 
 def _orphaned_rows(conn, dry_run: bool) -> set[str]:

@@ -145,11 +145,14 @@ def test_code_votes_count_once_each_and_anonymously(conn):
     assert shown["title"] == "加装电梯" and shown["notice_text"] == "方案公示" and shown["voted"] is False
     assert conn.execute("select voted from private.deliberation_ballot(%s, 'yes')", (codes[0],)).fetchone()["voted"]
     conn.execute("select from private.deliberation_ballot(%s, 'no')", (codes[1],))
-    _refused(conn, "select from private.deliberation_ballot(%s, 'no')", (codes[0],), "deliberation.code_used")
+    # A used code votes nothing: it answers 'used' and nothing of the item (and counts against the client).
+    again = conn.execute("select * from private.deliberation_ballot(%s, 'no')", (codes[0],)).fetchall()
+    assert again == [{"state": "used", "title": None, "community": None, "notice_text": None, "notice_from": None,
+                      "notice_until": None, "voted": True}]
     # An unknown code votes nothing and answers no row (it counts against the client's limit).
     assert conn.execute("select from private.deliberation_ballot(%s, 'yes')", ("NOSUCHCODE99",)).fetchall() == []
     _refused(conn, "select from private.deliberation_ballot(%s, 'maybe')", (codes[2],), "deliberation.bad_choice")
-    assert conn.execute("select voted from private.deliberation_ballot(%s)", (codes[0],)).fetchone()["voted"]
+    assert conn.execute("select state from private.deliberation_ballot(%s)", (codes[0],)).fetchone()["state"] == "used"
     act_as(conn, "community")
     assert conn.execute("select turnout, yes from private.deliberation_result(%s)", (item,)).fetchone() == {
         "turnout": 2, "yes": None}
@@ -183,13 +186,16 @@ def test_a_second_vote_of_one_code_is_refused_by_a_constraint_too(conn):
 def test_no_vote_outside_the_notice_period(conn):
     item = _item(conn, "consulted")
     code = new_code(conn, item)
-    act_as_public(conn)
-    _refused(conn, "select from private.deliberation_ballot(%s, 'yes')", (code,), "deliberation.vote_closed")
+    act_as_public(conn)          # outside the period a code answers as an unknown one: no row, no vote
+    assert conn.execute("select from private.deliberation_ballot(%s, 'yes')", (code,)).fetchall() == []
     act_as(conn, "community")      # a notice posted today for a period that starts tomorrow
     conn.execute("update public.deliberation set status = 'voting', notice_text = '公示', notice_from = current_date + 1,"
                  " notice_until = current_date + 5, electorate = 20, quorum = 10 where id = %s", (item,))
     act_as_public(conn)
-    _refused(conn, "select from private.deliberation_ballot(%s, 'yes')", (code,), "deliberation.vote_closed")
+    assert conn.execute("select from private.deliberation_ballot(%s, 'yes')", (code,)).fetchall() == []
+    act_as_owner(conn)
+    assert conn.execute("select count(*) as n from public.deliberation_vote where deliberation_id = %s",
+                        (item,)).fetchone()["n"] == 0
 
 
 def test_codes_are_issued_only_around_the_vote(conn):

@@ -95,10 +95,11 @@ def test_a_resident_votes_once_signed_out(fresh_db):
         assert conn.execute("select count(*) filter (where used) as n from public.deliberation_code c"
                             " join public.deliberation d on d.id = c.deliberation_id where d.title = %s",
                             ("3栋老旧住宅加装电梯",)).fetchone()["n"] == 12      # the demo's 11 and this one
-    at.text_input(key="vote_code").input(DEMO_CODES[1])
-    next(b for b in at.button if b.label == "查看公示").click().run()
     assert any("该表决码已完成表决" in s.value for s in at.success)
-    assert not [b for b in at.button if b.label == "提交表决"]
+    at.text_input(key="vote_code").input(DEMO_CODES[1])     # looked up again: used, and nothing of the item
+    next(b for b in at.button if b.label == "查看公示").click().run()
+    assert any("该表决码已投过票" in e.value for e in at.error)
+    assert not at.subheader and not [b for b in at.button if b.label == "提交表决"]
 
 
 def test_a_wrong_code_is_told_in_chinese_and_shows_nothing(fresh_db):

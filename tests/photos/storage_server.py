@@ -7,6 +7,10 @@ the Storage API's HTTP contract (what storage-api's routes answer), backed by a 
   POST   /storage/v1/object/<bucket>/<path>                upload (409 when the path exists)
   GET    /storage/v1/object/authenticated/<bucket>/<path>  download
   DELETE /storage/v1/object/<bucket>/<path>                remove
+  DELETE /storage/v1/object/<bucket>                       remove many ({"prefixes": [names]}, 1 to 1,000
+                                                           names, else 400): answers the objects it
+                                                           removed; a name it does not have, or that
+                                                           the caller may not remove, is left out
 
 Every request needs `apikey` and `Authorization: Bearer <jwt>` (HS256 with the test secret);
 without them 401 (Storage answers 400 with statusCode 403/404 in the body for RLS refusals and
@@ -14,6 +18,10 @@ missing objects, and so does this server). The token's `role` decides as in Stor
 bypasses row-level security; any other role runs the object's row in `storage.objects` under the
 policies of the database, as `authenticated` with the token's claims — the same check Storage
 makes. The bytes are kept in memory.
+
+For the failure tests, `fail_bulk` names objects whose bulk delete fails as a Storage whose backend
+is down does: 500, and nothing of that request removed (its rows are deleted in one transaction);
+`fail_bulk_times` limits how many such requests fail (None: all of them).
 """
 from __future__ import annotations
 
@@ -29,6 +37,8 @@ import psycopg
 SECRET = "test-storage-secret-at-least-32-bytes-long"
 ROUTE = re.compile(r"^/storage/v1/object/(?P<auth>authenticated/)?(?P<bucket>[^/]+)/(?P<path>.+)$")
 LIST = re.compile(r"^/storage/v1/object/list/(?P<bucket>[^/]+)$")
+BULK = re.compile(r"^/storage/v1/object/(?P<bucket>[^/]+)$")
+BULK_LIMIT = 1000   # storage-api's MAX_OBJECTS_PER_REQUEST
 
 # A minimal `storage` schema with the columns Storage's policies use (the hosted one has more).
 SCHEMA = """
@@ -60,6 +70,8 @@ class StorageServer:
         self.db_url = db_url
         self.objects: dict[tuple[str, str], tuple[bytes, str]] = {}
         self.requests: list[tuple[str, str, dict]] = []
+        self.fail_bulk: set[str] = set()
+        self.fail_bulk_times: int | None = None
         self.lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
@@ -91,6 +103,25 @@ class StorageServer:
                 conn.execute("select set_config('request.jwt.claims', %s, true), set_config('role', 'authenticated', true)",
                              (json.dumps(claims),))
             return conn.execute(sql, params).fetchall()
+
+    def bulk_delete(self, claims: dict, bucket: str, names: list[str]) -> list[dict]:
+        """Storage's deleteObjects: the rows of `names` the caller may delete, deleted in one
+        transaction, answered as objects (name, bucket_id, id, owner, times, metadata)."""
+        with psycopg.connect(self.db_url, autocommit=False) as conn:
+            if claims.get("role") != "service_role":
+                conn.execute("select set_config('request.jwt.claims', %s, true), set_config('role', 'authenticated', true)",
+                             (json.dumps(claims),))
+            try:
+                rows = conn.execute("delete from storage.objects where bucket_id = %s and name = any (%s)"
+                                    " returning id, name, owner, created_at, updated_at", (bucket, names)).fetchall()
+            except psycopg.errors.InsufficientPrivilege:
+                return []
+            conn.commit()
+        return [{"name": name, "bucket_id": bucket, "id": str(oid), "owner": str(owner) if owner else None,
+                 "created_at": created.isoformat(), "updated_at": updated.isoformat(),
+                 "last_accessed_at": updated.isoformat(),
+                 "metadata": {"size": len(self.objects.get((bucket, name), (b"",))[0])}}
+                for oid, name, owner, created, updated in rows]
 
     def listing(self, claims: dict, bucket: str, body: dict) -> list[dict]:
         """One folder level under body['prefix'], as Storage's search answers it: the folders (id
@@ -188,9 +219,31 @@ class StorageServer:
                 body, ctype = server.objects[route]
                 self._answer(200, body, ctype)
 
+            def _bulk_delete(self, claims: dict, bucket: str):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                server.requests.append(("BULK_DELETE", self.path, body))
+                names = body.get("prefixes") if isinstance(body, dict) else None
+                if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+                    return self._error(400, "body/prefixes must be an array of at least 1 string")
+                if len(names) > BULK_LIMIT:
+                    return self._error(400, f"Bulk object requests are limited to {BULK_LIMIT} objects per request.")
+                with server.lock:
+                    if server.fail_bulk & set(names) and server.fail_bulk_times != 0:
+                        if server.fail_bulk_times is not None:
+                            server.fail_bulk_times -= 1
+                        return self._answer(500, {"statusCode": "500", "error": "internal", "message": "backend down"})
+                    gone = server.bulk_delete(claims, bucket, names)
+                    for entry in gone:
+                        server.objects.pop((bucket, entry["name"]), None)
+                self._answer(200, json.dumps(gone).encode())
+
             def do_DELETE(self):
                 claims, route = self._claims(), None
-                if claims is None or (route := self._route(False)) is None:
+                if claims is None:
+                    return
+                if (bulk := BULK.match(self.path)) is not None:
+                    return self._bulk_delete(claims, unquote(bulk["bucket"]))
+                if (route := self._route(False)) is None:
                     return
                 server.requests.append(("DELETE", self.path, dict(self.headers)))
                 with server.lock:
