@@ -18550,6 +18550,12 @@ GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_m
 --
 
 REVOKE ALL ON FUNCTION private.search_pieces(t text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO anon;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO authenticated;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO service_role;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_admin;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_public;
 
 --
 -- Name: FUNCTION search_share(p_pieces text[]); Type: ACL; Schema: private; Owner: -

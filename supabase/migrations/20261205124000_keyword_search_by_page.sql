@@ -156,3 +156,6 @@ analyze public.demand;
 
 revoke execute on all functions in schema private from public;
 grant execute on function private.demand_search(text, integer) to authenticated, gongzhi_district, gongzhi_admin;
+-- Every role that writes a demand computes the index's expression (as private.bigrams was granted).
+grant execute on function private.search_pieces(text)
+  to anon, authenticated, service_role, gongzhi_district, gongzhi_admin, gongzhi_public;
