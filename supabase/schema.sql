@@ -1733,10 +1733,10 @@ CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bi
 $$;
 
 --
--- Name: demand_search(text, integer); Type: FUNCTION; Schema: private; Owner: -
+-- Name: demand_search(text, integer, boolean); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.demand_search(p_keyword text, p_newest integer) RETURNS SETOF bigint
+CREATE FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) RETURNS SETOF bigint
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
@@ -1750,12 +1750,14 @@ declare
   n double precision;
   t double precision;
   m double precision;
-  walk double precision;
+  by_index double precision;
+  by_reading double precision;
   way text;
   settings text[];
   saved text[];
 begin
-  if runs_as is null or coalesce(p_keyword, '') = '' or coalesce(p_newest, 0) < 1 or not private.aal_ok() then
+  if runs_as is null or coalesce(p_keyword, '') = '' or coalesce(p_limit, 0) < 1 or p_newest_first is null
+     or not private.aal_ok() then
     return;
   end if;
   if pg_catalog.pg_has_role(runs_as, 'gongzhi_district', 'USAGE') then
@@ -1772,18 +1774,19 @@ begin
   n := private.estimated_rows('select 1 from public.demand d');
   t := case when territory = '' then n
             else least(n, private.estimated_rows('select 1 from public.demand d where true' || territory)) end;
-  m := greatest(1, n * case when cardinality(pieces) = 0 then 0.1 else private.search_share(pieces) end);
-  walk := p_newest * (n / m) * (n / t);
-  if cardinality(pieces) > 0 and least(m, m * t / n + t / 20) <= least(t, walk) then
-    way := 'index';
-    settings := array['enable_indexscan', 'off'];
-  elsif t <= walk then
-    way := 'territory';
-    settings := array['enable_indexscan', 'off'];
+  m := case when cardinality(pieces) = 0 then n / 10 else private.search_rows(pieces) end;
+  by_index := case when cardinality(pieces) = 0 then 'infinity' else least(m, m * t / n + t / 20) end;
+  if p_newest_first then
+    by_reading := least(t, p_limit * (n / m) * (n / t));
+    way := case when by_index <= by_reading then 'index'
+                when t <= p_limit * (n / m) * (n / t) then 'territory' else 'walk' end;
   else
-    way := 'walk';
-    settings := array['enable_sort', 'off', 'enable_bitmapscan', 'off'];
+    by_reading := least(t, p_limit * (n / m));
+    way := case when by_index <= by_reading then 'index' else 'scan' end;
   end if;
+  settings := case way when 'walk' then array['enable_sort', 'off', 'enable_bitmapscan', 'off']
+                       when 'scan' then array['enable_bitmapscan', 'off']
+                       else array['enable_indexscan', 'off'] end;
   raise debug 'demand_search: % (N %, T %, M %)', way, n, t, m;
 
   for i in 1 .. cardinality(settings) by 2 loop
@@ -1791,11 +1794,12 @@ begin
     perform pg_catalog.set_config(settings[i], settings[i + 1], true);
   end loop;
   return query execute pg_catalog.format(
-    'select d.id from public.demand d where %s ilike %L%s%s order by d.created_at desc, d.id desc limit %s',
+    'select d.id from public.demand d where %s ilike %L%s%s%s limit %s',
     text_of, pattern, territory,
     case when way = 'index' then pg_catalog.format(' and private.search_pieces(%s) @> %L::text[]', text_of, pieces)
          else '' end,
-    p_newest);
+    case when p_newest_first then ' order by d.created_at desc, d.id desc' else '' end,
+    p_limit);
   for i in 1 .. cardinality(saved) by 2 loop
     perform pg_catalog.set_config(saved[i], saved[i + 1], true);
   end loop;
@@ -4176,21 +4180,17 @@ CREATE FUNCTION private.search_pieces(t text) RETURNS text[]
 $$;
 
 --
--- Name: search_share(text[]); Type: FUNCTION; Schema: private; Owner: -
+-- Name: search_rows(text[]); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.search_share(p_pieces text[]) RETURNS double precision
-    LANGUAGE sql STABLE
+CREATE FUNCTION private.search_rows(p_pieces text[]) RETURNS double precision
+    LANGUAGE sql
     SET search_path TO ''
     AS $$
-  with common as materialized (
-    select u.elem, u.freq
-    from pg_catalog.pg_stats s
-    cross join unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) as u(elem, freq)
-    where s.schemaname = 'public' and s.tablename = 'demand_pieces_idx' and u.elem is not null
-  )
-  select coalesce(min(coalesce(c.freq, least(0.005, (select min(freq) from common) / 2))), 0.005)
-  from unnest(p_pieces) p left join common c on c.elem = p
+  select min(private.estimated_rows(pg_catalog.format(
+           'select 1 from public.demand d where private.search_pieces(d.title || '' '' || d.description) @> %L::text[]',
+           array[p])))
+  from (select distinct p from unnest(p_pieces) p limit 16) x
 $$;
 
 --
@@ -17863,13 +17863,13 @@ GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category
 GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint) TO gongzhi_district;
 
 --
--- Name: FUNCTION demand_search(p_keyword text, p_newest integer); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION demand_search(p_keyword text, p_limit integer, p_newest_first boolean); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.demand_search(p_keyword text, p_newest integer) FROM PUBLIC;
-GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_newest integer) TO authenticated;
-GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_newest integer) TO gongzhi_district;
-GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_newest integer) TO gongzhi_admin;
+REVOKE ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) TO gongzhi_admin;
 
 --
 -- Name: FUNCTION demand_status(demand_id bigint, stored text); Type: ACL; Schema: private; Owner: -
@@ -18558,10 +18558,10 @@ GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_admin;
 GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_public;
 
 --
--- Name: FUNCTION search_share(p_pieces text[]); Type: ACL; Schema: private; Owner: -
+-- Name: FUNCTION search_rows(p_pieces text[]); Type: ACL; Schema: private; Owner: -
 --
 
-REVOKE ALL ON FUNCTION private.search_share(p_pieces text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION private.search_rows(p_pieces text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION secretary_project_claim(); Type: ACL; Schema: private; Owner: -

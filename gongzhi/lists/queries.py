@@ -222,12 +222,13 @@ def _capped_count(conn, list_name: str, w: _Where, cap: int = None) -> tuple[int
     return (cap, True) if n > cap else (n, False)
 
 
-def keyword_ids(conn, keyword: str, newest: int) -> list[int]:
-    """The ids of the newest `newest` demands the caller may read whose title or description holds
-    `keyword` (as the ILIKE of `where`), newest first; all of them when fewer match."""
+def keyword_ids(conn, keyword: str, limit: int, newest_first: bool = True) -> list[int]:
+    """The ids of `limit` demands the caller may read whose title or description holds `keyword` (as
+    the ILIKE of `where`): the newest, newest first, or with `newest_first` false any (for a count);
+    all of them when fewer match."""
     return [r["id"] for r in conn.execute(
-        "select s.id from private.demand_search(%s, %s) with ordinality as s(id, n) order by s.n",
-        (keyword, newest)).fetchall()]
+        "select s.id from private.demand_search(%s, %s, %s) with ordinality as s(id, n) order by s.n",
+        (keyword, limit, newest_first)).fetchall()]
 
 
 def _keyword_only(list_name: str, f: ListFilters, sort: str, descending: bool) -> bool:
@@ -237,21 +238,23 @@ def _keyword_only(list_name: str, f: ListFilters, sort: str, descending: bool) -
 
 
 def _keyword_page(conn, f: ListFilters, page: int, per_page: int, lang: str) -> ListPage:
-    """A page of a demand search by keyword alone: one look-up of the newest matches (enough for the
-    capped count and the page), then the page's rows read by id under row-level security."""
+    """A page of a demand search by keyword alone: its matches counted up to the cap in any order, the
+    newest up to the page's end (one past it, to know whether more follow), and the page's rows read
+    by id under row-level security. Each look-up reads about what it returns, not the territory."""
     cap = SEARCH_COUNT_CAP
-    ids = keyword_ids(conn, f.keyword, max(cap + 1, page * per_page + 1))
-    total, capped = (cap, True) if len(ids) > cap else (len(ids), False)
+    found = len(keyword_ids(conn, f.keyword, cap + 1, newest_first=False))
+    total, capped = (cap, True) if found > cap else (found, False)
     if not capped:
         page = min(page, max(1, math.ceil(total / per_page)))
     offset = (page - 1) * per_page
-    shown = ids[offset:offset + per_page]
-    if not shown and page > 1:  # a capped search paged past its last row: show the last counted page
+    ids = keyword_ids(conn, f.keyword, offset + per_page + 1)
+    if len(ids) <= offset and page > 1:  # a capped search paged past its last row: show the last counted page
         return _keyword_page(conn, f, math.ceil(total / per_page), per_page, lang)
     rows = conn.execute(sql.SQL("""
         select {columns} from unnest(%(ids)s::bigint[]) with ordinality as p(id, n)
         join public.demand_row v on v.id = p.id {joins} order by p.n
-    """).format(columns=_select_columns("demand", lang), joins=_joins("demand")), {"ids": shown}).fetchall()
+    """).format(columns=_select_columns("demand", lang), joins=_joins("demand")),
+        {"ids": ids[offset:offset + per_page]}).fetchall()
     return ListPage(rows=rows, total=total, estimated=False, page=page, per_page=per_page, sort="created_at",
                     descending=True, capped=capped, more=len(ids) > offset + per_page)
 
@@ -292,7 +295,7 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
         if searching and list_name == "demand":
             # With other filters or another order: a rare word's matches are few and all known, so
             # the filters and the sort read only them; a common word reads the territory as before.
-            matches = keyword_ids(conn, filters.keyword, SEARCH_COUNT_CAP + 1)
+            matches = keyword_ids(conn, filters.keyword, SEARCH_COUNT_CAP + 1, newest_first=False)
             if len(matches) <= SEARCH_COUNT_CAP:
                 w.add("d.id = any(%(keyword_ids)s)", keyword_ids=matches)
         if searching:

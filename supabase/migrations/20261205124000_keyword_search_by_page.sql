@@ -49,42 +49,38 @@ begin
 end;
 $$;
 
--- The share of demands whose text holds every piece of a keyword, as the planner would bound it from
--- the statistics of demand_pieces_idx: the frequency of the rarest piece (a piece missing from the
--- most common elements counts as half the least common one's, as the planner counts it); 0.005, the
--- planner's default, before the index has statistics. The bound, not the planner's product of the
--- frequencies: the pieces of a word are far from independent (陪同 and 就医 come together).
-create function private.search_share(p_pieces text[]) returns double precision
-language sql stable set search_path = ''
+-- How many demands hold every piece of a keyword, bounded by the planner's estimate for its rarest
+-- piece (of the first sixteen distinct ones), not its product of the pieces' frequencies: the
+-- pieces of a word are far from independent (陪同 and 就医 come together). One EXPLAIN per piece.
+create function private.search_rows(p_pieces text[]) returns double precision
+language sql volatile set search_path = ''
 as $$
-  with common as materialized (
-    select u.elem, u.freq
-    from pg_catalog.pg_stats s
-    cross join unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) as u(elem, freq)
-    where s.schemaname = 'public' and s.tablename = 'demand_pieces_idx' and u.elem is not null
-  )
-  select coalesce(min(coalesce(c.freq, least(0.005, (select min(freq) from common) / 2))), 0.005)
-  from unnest(p_pieces) p left join common c on c.elem = p
+  select min(private.estimated_rows(pg_catalog.format(
+           'select 1 from public.demand d where private.search_pieces(d.title || '' '' || d.description) @> %L::text[]',
+           array[p])))
+  from (select distinct p from unnest(p_pieces) p limit 16) x
 $$;
 
--- The ids of the newest `p_newest` demands whose title or description contains `p_keyword` (ILIKE,
--- `%`, `_` and `\` taken literally) among those the caller may read, newest first (created_at, then
--- id, descending): all of them when fewer match. "May read" is exactly the select policies on
--- public.demand: district staff (gongzhi_district) every demand, other staff (authenticated) their
--- territory (`terr` between private.terr_lo() and private.terr_hi(); no row for department staff or an
--- account that must change its password), everyone with the second factor where the district
--- requires it (private.aal_ok()); any other role (anon, the administrators' gongzhi_admin, the
--- public forms) nothing. `tests/lists/test_keyword_search.py` holds it equal to ILIKE under
--- row-level security for every role.
+-- The ids of `p_limit` demands whose title or description contains `p_keyword` (ILIKE, `%`, `_` and
+-- `\` taken literally) among those the caller may read: with `p_newest_first` the newest (created_at,
+-- then id, descending) in that order, else any (what a capped count needs); all of them when fewer
+-- match. "May read" is exactly the select policies on public.demand: district staff
+-- (gongzhi_district) every demand, other staff (authenticated) their territory (`terr` between
+-- private.terr_lo() and private.terr_hi(); no row for department staff or an account that must
+-- change its password), everyone with the second factor where the district requires it
+-- (private.aal_ok()); any other role (anon, the administrators' gongzhi_admin, the public forms)
+-- nothing. `tests/lists/test_keyword_search.py` holds it equal to ILIKE under row-level security for
+-- every role.
 --
 -- The way is chosen from estimates of N demands, T in the caller's territory (the planner's) and M
--- holding the keyword's pieces (private.search_share; a keyword of one character has no piece and
--- counts as common, a tenth), in rows read: walking created_at from the newest about
--- p_newest · N/M · N/T; the territory T; the index the matches in the territory, M · T/N (with a
--- twentieth of a row per index entry of the territory, T/20), or M when that is less. The planner
--- settings of each way keep the planner on it (it under-rates how common a word is); they are put
--- back when the query has run.
-create function private.demand_search(p_keyword text, p_newest integer) returns setof bigint
+-- holding the keyword's pieces (private.search_rows; a keyword of one character has no piece and
+-- counts as common, a tenth), in rows read: the index, the matches in the territory M · T/N (with a
+-- twentieth of a row per index entry of the territory, T/20), or M when that is less; newest first,
+-- walking created_at from the newest p_limit · N/M · N/T, or the territory T (then sorted); in any
+-- order, the territory until p_limit match, p_limit · N/M but at most T. The planner settings of each
+-- way keep the planner on it (it under-rates how common a word is); they are put back after the query.
+create function private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean)
+returns setof bigint
 language plpgsql volatile security definer set search_path = ''
 as $$
 declare
@@ -97,12 +93,14 @@ declare
   n double precision;
   t double precision;
   m double precision;
-  walk double precision;
+  by_index double precision;
+  by_reading double precision;
   way text;
   settings text[];
   saved text[];
 begin
-  if runs_as is null or coalesce(p_keyword, '') = '' or coalesce(p_newest, 0) < 1 or not private.aal_ok() then
+  if runs_as is null or coalesce(p_keyword, '') = '' or coalesce(p_limit, 0) < 1 or p_newest_first is null
+     or not private.aal_ok() then
     return;
   end if;
   if pg_catalog.pg_has_role(runs_as, 'gongzhi_district', 'USAGE') then
@@ -119,18 +117,19 @@ begin
   n := private.estimated_rows('select 1 from public.demand d');
   t := case when territory = '' then n
             else least(n, private.estimated_rows('select 1 from public.demand d where true' || territory)) end;
-  m := greatest(1, n * case when cardinality(pieces) = 0 then 0.1 else private.search_share(pieces) end);
-  walk := p_newest * (n / m) * (n / t);
-  if cardinality(pieces) > 0 and least(m, m * t / n + t / 20) <= least(t, walk) then
-    way := 'index';
-    settings := array['enable_indexscan', 'off'];
-  elsif t <= walk then
-    way := 'territory';
-    settings := array['enable_indexscan', 'off'];
+  m := case when cardinality(pieces) = 0 then n / 10 else private.search_rows(pieces) end;
+  by_index := case when cardinality(pieces) = 0 then 'infinity' else least(m, m * t / n + t / 20) end;
+  if p_newest_first then
+    by_reading := least(t, p_limit * (n / m) * (n / t));
+    way := case when by_index <= by_reading then 'index'
+                when t <= p_limit * (n / m) * (n / t) then 'territory' else 'walk' end;
   else
-    way := 'walk';
-    settings := array['enable_sort', 'off', 'enable_bitmapscan', 'off'];
+    by_reading := least(t, p_limit * (n / m));
+    way := case when by_index <= by_reading then 'index' else 'scan' end;
   end if;
+  settings := case way when 'walk' then array['enable_sort', 'off', 'enable_bitmapscan', 'off']
+                       when 'scan' then array['enable_bitmapscan', 'off']
+                       else array['enable_indexscan', 'off'] end;
   raise debug 'demand_search: % (N %, T %, M %)', way, n, t, m;
 
   for i in 1 .. cardinality(settings) by 2 loop
@@ -138,11 +137,12 @@ begin
     perform pg_catalog.set_config(settings[i], settings[i + 1], true);
   end loop;
   return query execute pg_catalog.format(
-    'select d.id from public.demand d where %s ilike %L%s%s order by d.created_at desc, d.id desc limit %s',
+    'select d.id from public.demand d where %s ilike %L%s%s%s limit %s',
     text_of, pattern, territory,
     case when way = 'index' then pg_catalog.format(' and private.search_pieces(%s) @> %L::text[]', text_of, pieces)
          else '' end,
-    p_newest);
+    case when p_newest_first then ' order by d.created_at desc, d.id desc' else '' end,
+    p_limit);
   for i in 1 .. cardinality(saved) by 2 loop
     perform pg_catalog.set_config(saved[i], saved[i + 1], true);
   end loop;
@@ -155,7 +155,7 @@ analyze public.demand;
 -- ---------------------------------------------------------------- function privileges
 
 revoke execute on all functions in schema private from public;
-grant execute on function private.demand_search(text, integer) to authenticated, gongzhi_district, gongzhi_admin;
+grant execute on function private.demand_search(text, integer, boolean) to authenticated, gongzhi_district, gongzhi_admin;
 -- Every role that writes a demand computes the index's expression (as private.bigrams was granted).
 grant execute on function private.search_pieces(text)
   to anon, authenticated, service_role, gongzhi_district, gongzhi_admin, gongzhi_public;

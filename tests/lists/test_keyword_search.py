@@ -1,5 +1,5 @@
 """Keyword search through private.demand_search: for every role, every way it may take (the pieces
-index, a walk of created_at, the territory) and every kind of keyword (common, rare, found nowhere,
+index, a walk of created_at, the territory; in any order, a scan that stops) and every kind of keyword (common, rare, found nowhere,
 `%` `_` `\\` taken literally, one character), the ids are exactly what ILIKE under row-level security
 returns, newest first; a word found only in another street is found by nobody there."""
 import pytest
@@ -69,10 +69,10 @@ def _ways(conn) -> list[str]:
     return ways
 
 
-def _search(conn, keyword: str, newest: int) -> list[int]:
+def _search(conn, keyword: str, newest: int, newest_first: bool = True) -> list[int]:
     conn.execute("set local client_min_messages = debug")
     try:
-        return queries.keyword_ids(conn, keyword, newest)
+        return queries.keyword_ids(conn, keyword, newest, newest_first)
     finally:
         conn.execute("set local client_min_messages = notice")
 
@@ -86,10 +86,13 @@ def test_every_role_finds_exactly_what_ilike_under_its_policies_finds(conn, seed
         assert _search(conn, keyword, 10**6) == expected, keyword
         assert _search(conn, keyword, 3) == expected[:3], keyword
         assert _search(conn, keyword, len(expected) + 1) == expected, keyword
+        assert sorted(_search(conn, keyword, 10**6, False)) == sorted(expected), keyword
+        some = _search(conn, keyword, 3, False)
+        assert set(some) <= set(expected) and len(set(some)) == min(3, len(expected)), keyword
     if role in ("department", "system"):
         assert ways == []  # nothing to read: the function answers before choosing
     else:
-        assert set(ways) <= {"index", "walk", "territory"} and len(ways) == 3 * len(KEYWORDS)
+        assert set(ways) <= {"index", "walk", "territory", "scan"} and len(ways) == 5 * len(KEYWORDS)
 
 
 def test_each_way_is_taken_and_the_keywords_are_literal(conn, seeded):
@@ -105,6 +108,7 @@ def test_each_way_is_taken_and_the_keywords_are_literal(conn, seeded):
     act_as(conn, "district")
     common = _search(conn, "老人", 20)
     assert len(common) == 20 and ways[-1] == "walk"  # a common word, the whole district: newest first
+    assert len(_search(conn, "老人", 20, False)) == 20 and ways[-1] == "scan"  # any 20: the first found
     act_as(conn, "grid")
     _search(conn, "人", 500)
     assert ways[-1] == "territory"  # no piece, a narrow territory and many wanted: read the territory
@@ -134,7 +138,7 @@ def test_without_the_second_factor_nothing_is_found(conn, seeded):
 def test_anon_may_not_call_it(conn):
     act_as(conn, None)
     with pytest.raises(Exception, match="permission denied"):
-        conn.execute("select * from private.demand_search('老人', 10)")
+        conn.execute("select * from private.demand_search('老人', 10, true)")
 
 
 def test_the_pieces_of_a_keyword_are_pieces_of_every_text_holding_it(conn):
