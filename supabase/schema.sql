@@ -1775,7 +1775,9 @@ begin
   t := case when territory = '' then n
             else least(n, private.estimated_rows('select 1 from public.demand d where true' || territory)) end;
   m := case when cardinality(pieces) = 0 then n / 10 else private.search_rows(pieces) end;
-  by_index := case when cardinality(pieces) = 0 then 'infinity' else least(m, m * t / n + t / 20) end;
+  by_index := case when cardinality(pieces) = 0 then 'infinity'
+                   when p_newest_first then least(m * t / n + (m + t) / 20, m + m / 20)
+                   else least(least(p_limit, m * t / n) + (m + t) / 20, least(m, p_limit * n / t) + m / 20) end;
   if p_newest_first then
     by_reading := least(t, p_limit * (n / m) * (n / t));
     way := case when by_index <= by_reading then 'index'

@@ -74,11 +74,13 @@ $$;
 --
 -- The way is chosen from estimates of N demands, T in the caller's territory (the planner's) and M
 -- holding the keyword's pieces (private.search_rows; a keyword of one character has no piece and
--- counts as common, a tenth), in rows read: the index, the matches in the territory M · T/N (with a
--- twentieth of a row per index entry of the territory, T/20), or M when that is less; newest first,
--- walking created_at from the newest p_limit · N/M · N/T, or the territory T (then sorted); in any
--- order, the territory until p_limit match, p_limit · N/M but at most T. The planner settings of each
--- way keep the planner on it (it under-rates how common a word is); they are put back after the query.
+-- counts as common, a tenth), in rows read (an index entry a twentieth of a row): through the index,
+-- the entries of the pieces and of the territory (M + T) and the matches in the territory, M · T/N
+-- (in any order at most p_limit of them), or without the territory's entries M rows (in any order
+-- until p_limit fall in the territory); newest first, walking created_at from the newest
+-- p_limit · N/M · N/T rows, or the territory's T (then sorted); in any order, the territory until
+-- p_limit match, p_limit · N/M rows but at most T. The planner settings of each way keep the planner
+-- on it (it under-rates how common a word is); they are put back after the query.
 create function private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean)
 returns setof bigint
 language plpgsql volatile security definer set search_path = ''
@@ -118,7 +120,9 @@ begin
   t := case when territory = '' then n
             else least(n, private.estimated_rows('select 1 from public.demand d where true' || territory)) end;
   m := case when cardinality(pieces) = 0 then n / 10 else private.search_rows(pieces) end;
-  by_index := case when cardinality(pieces) = 0 then 'infinity' else least(m, m * t / n + t / 20) end;
+  by_index := case when cardinality(pieces) = 0 then 'infinity'
+                   when p_newest_first then least(m * t / n + (m + t) / 20, m + m / 20)
+                   else least(least(p_limit, m * t / n) + (m + t) / 20, least(m, p_limit * n / t) + m / 20) end;
   if p_newest_first then
     by_reading := least(t, p_limit * (n / m) * (n / t));
     way := case when by_index <= by_reading then 'index'
