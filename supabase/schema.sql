@@ -1786,7 +1786,9 @@ begin
     by_reading := least(t, p_limit * (n / m));
     way := case when by_index <= by_reading then 'index' else 'scan' end;
   end if;
-  settings := case way when 'walk' then array['enable_sort', 'off', 'enable_bitmapscan', 'off']
+  -- No parallel workers: a search reads a few thousand rows at most, less than starting them costs.
+  settings := array['max_parallel_workers_per_gather', '0'] ||
+              case way when 'walk' then array['enable_sort', 'off', 'enable_bitmapscan', 'off']
                        when 'scan' then array['enable_bitmapscan', 'off']
                        else array['enable_indexscan', 'off'] end;
   raise debug 'demand_search: % (N %, T %, M %)', way, n, t, m;
