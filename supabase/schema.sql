@@ -1767,6 +1767,84 @@ CREATE FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bi
 $$;
 
 --
+-- Name: demand_search(text, integer, boolean); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) RETURNS SETOF bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  runs_as text := nullif(pg_catalog.current_setting('role', true), 'none');
+  text_of constant text := '(d.title || '' '' || d.description)';
+  pieces text[] := case when pg_catalog.strpos(p_keyword, chr(1)) = 0 then private.search_pieces(p_keyword) else '{}' end;
+  pattern text := '%' || pg_catalog.replace(pg_catalog.replace(pg_catalog.replace(
+                    p_keyword, '\', '\\'), '%', '\%'), '_', '\_') || '%';
+  territory text := '';
+  n double precision;
+  t double precision;
+  m double precision;
+  by_index double precision;
+  by_reading double precision;
+  way text;
+  settings text[];
+  saved text[];
+begin
+  if runs_as is null or coalesce(p_keyword, '') = '' or coalesce(p_limit, 0) < 1 or p_newest_first is null
+     or not private.aal_ok() then
+    return;
+  end if;
+  if pg_catalog.pg_has_role(runs_as, 'gongzhi_district', 'USAGE') then
+    territory := '';
+  elsif pg_catalog.pg_has_role(runs_as, 'authenticated', 'USAGE') then
+    if private.terr_lo() is null or private.terr_hi() is null then
+      return;
+    end if;
+    territory := pg_catalog.format(' and d.terr between %s and %s', private.terr_lo(), private.terr_hi());
+  else
+    return;
+  end if;
+
+  n := private.estimated_rows('select 1 from public.demand d');
+  t := case when territory = '' then n
+            else least(n, private.estimated_rows('select 1 from public.demand d where true' || territory)) end;
+  m := case when cardinality(pieces) = 0 then n / 10 else private.search_rows(pieces) end;
+  by_index := case when cardinality(pieces) = 0 then 'infinity'
+                   when p_newest_first then least(m * t / n + (m + t) / 20, m + m / 20)
+                   else least(least(p_limit, m * t / n) + (m + t) / 20, least(m, p_limit * n / t) + m / 20) end;
+  if p_newest_first then
+    by_reading := least(t, p_limit * (n / m) * (n / t));
+    way := case when by_index <= by_reading then 'index'
+                when t <= p_limit * (n / m) * (n / t) then 'territory' else 'walk' end;
+  else
+    by_reading := least(t, p_limit * (n / m));
+    way := case when by_index <= by_reading then 'index' else 'scan' end;
+  end if;
+  -- No parallel workers: a search reads a few thousand rows at most, less than starting them costs.
+  settings := array['max_parallel_workers_per_gather', '0'] ||
+              case way when 'walk' then array['enable_sort', 'off', 'enable_bitmapscan', 'off']
+                       when 'scan' then array['enable_bitmapscan', 'off']
+                       else array['enable_indexscan', 'off'] end;
+  raise debug 'demand_search: % (N %, T %, M %)', way, n, t, m;
+
+  for i in 1 .. cardinality(settings) by 2 loop
+    saved := saved || array[settings[i], pg_catalog.current_setting(settings[i])];
+    perform pg_catalog.set_config(settings[i], settings[i + 1], true);
+  end loop;
+  return query execute pg_catalog.format(
+    'select d.id from public.demand d where %s ilike %L%s%s%s limit %s',
+    text_of, pattern, territory,
+    case when way = 'index' then pg_catalog.format(' and private.search_pieces(%s) @> %L::text[]', text_of, pieces)
+         else '' end,
+    case when p_newest_first then ' order by d.created_at desc, d.id desc' else '' end,
+    p_limit);
+  for i in 1 .. cardinality(saved) by 2 loop
+    perform pg_catalog.set_config(saved[i], saved[i + 1], true);
+  end loop;
+end;
+$$;
+
+--
 -- Name: demand_status(bigint, text); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2107,6 +2185,22 @@ begin
   )
   select count(*) into n from logged;
   return n;
+end;
+$$;
+
+--
+-- Name: estimated_rows(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.estimated_rows(query text) RETURNS double precision
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+declare
+  plan json;
+begin
+  execute 'explain (format json) ' || query into plan;
+  return greatest((plan -> 0 -> 'Plan' ->> 'Plan Rows')::double precision, 1);
 end;
 $$;
 
@@ -4116,6 +4210,35 @@ CREATE FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked 
                                   when 'id_number' then p_masked ~ '^[0-9]{4}[*]{10}[0-9]{3}[0-9X]$'
                                   else false end))
 $_$;
+
+--
+-- Name: search_pieces(text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.search_pieces(t text) RETURNS text[]
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select case when pg_catalog.length(s) < 2 then '{}'::text[] else pg_catalog.string_to_array(pg_catalog.rtrim(
+    pg_catalog.regexp_replace(pg_catalog.left(s, pg_catalog.length(s) / 2 * 2), '(..)', E'\\1\x01', 'g')
+    || pg_catalog.regexp_replace(pg_catalog.substr(s, 2, (pg_catalog.length(s) - 1) / 2 * 2), '(..)', E'\\1\x01', 'g'),
+    E'\x01'), E'\x01') end
+  from (select pg_catalog.lower(coalesce(t, '')) as s) x
+$$;
+
+--
+-- Name: search_rows(text[]); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.search_rows(p_pieces text[]) RETURNS double precision
+    LANGUAGE sql
+    SET search_path TO ''
+    AS $$
+  select min(private.estimated_rows(pg_catalog.format(
+           'select 1 from public.demand d where private.search_pieces(d.title || '' '' || d.description) @> %L::text[]',
+           array[p])))
+  from (select distinct p from unnest(p_pieces) p limit 16) x
+$$;
 
 --
 -- Name: secretary_project_claim(); Type: FUNCTION; Schema: private; Owner: -
@@ -9956,6 +10079,12 @@ CREATE INDEX demand_org_unit_id_idx ON public.demand USING btree (org_unit_id);
 --
 
 CREATE INDEX demand_phone_idx ON public.demand USING btree (beneficiary_phone_bidx, created_at) WHERE (beneficiary_phone_bidx IS NOT NULL);
+
+--
+-- Name: demand_pieces_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_pieces_idx ON public.demand USING gin (private.search_pieces(((title || ' '::text) || description)));
 
 --
 -- Name: demand_tally_day_idx; Type: INDEX; Schema: public; Owner: -
@@ -17813,6 +17942,15 @@ GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category
 GRANT ALL ON FUNCTION private.demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint) TO gongzhi_district;
 
 --
+-- Name: FUNCTION demand_search(p_keyword text, p_limit integer, p_newest_first boolean); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) TO authenticated;
+GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.demand_search(p_keyword text, p_limit integer, p_newest_first boolean) TO gongzhi_admin;
+
+--
 -- Name: FUNCTION demand_status(demand_id bigint, stored text); Type: ACL; Schema: private; Owner: -
 --
 
@@ -17935,6 +18073,12 @@ REVOKE ALL ON FUNCTION private.end_sessions_of_user() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) TO authenticated;
 GRANT ALL ON FUNCTION private.escalate_overdue(clock_at timestamp with time zone) TO gongzhi_district;
+
+--
+-- Name: FUNCTION estimated_rows(query text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.estimated_rows(query text) FROM PUBLIC;
 
 --
 -- Name: FUNCTION event_aggregate_flags(p_now timestamp with time zone, p_days integer, p_lo bigint, p_hi bigint); Type: ACL; Schema: private; Owner: -
@@ -18486,6 +18630,24 @@ GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_m
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_district;
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_public;
 GRANT ALL ON FUNCTION private.sealed(p_kind text, p_enc bytea, p_bidx bytea, p_masked text) TO gongzhi_admin;
+
+--
+-- Name: FUNCTION search_pieces(t text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.search_pieces(t text) FROM PUBLIC;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO anon;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO authenticated;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO service_role;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_district;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_admin;
+GRANT ALL ON FUNCTION private.search_pieces(t text) TO gongzhi_public;
+
+--
+-- Name: FUNCTION search_rows(p_pieces text[]); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.search_rows(p_pieces text[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION secretary_project_claim(); Type: ACL; Schema: private; Owner: -

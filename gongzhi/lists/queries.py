@@ -2,7 +2,9 @@
 
 `ListFilters` is what a list page (and an export) filters by; `list_page` returns one page with the
 total count (exact, the planner's estimate for very wide filters, or for a keyword search a count
-capped at SEARCH_COUNT_CAP, "1,000+"); `export_rows` streams every
+capped at SEARCH_COUNT_CAP, "1,000+"); a keyword search of demands finds its newest matches through
+`private.demand_search` (an index of two-character pieces, a walk of `created_at` or the territory,
+whichever costs least), so it costs about a page at any size; `export_rows` streams every
 matching row; `get`, `history` and `links` feed the detail view. Demands are read through
 `public.demand_row`, which masks the beneficiary's name and phone in the database for callers who
 may not see them, so every query here shows personal data exactly as the database allows.
@@ -175,9 +177,8 @@ def where(conn, list_name: str, f: ListFilters) -> _Where:
     if f.keyword:
         if len(f.keyword) > 100:
             raise DomainError("lists.keyword_too_long")
-        # ILIKE alone: under row-level security the planner cannot use the bigram GIN index (`@@` is
-        # not leakproof), so a bigram predicate only computed the bigrams of every matching row
-        # (20–30 times the cost of the ILIKE, docs/performance.md, "Speed, round two").
+        # ILIKE alone: under row-level security no index can serve a keyword (ILIKE and `@>` are not
+        # leakproof). list_page narrows a demand search first through private.demand_search.
         w.add(f"({s.text}) ilike %(like)s", like=like_pattern(f.keyword))
     if f.todo:
         w.add(todo.predicate(f.todo, s.table), **todo.params(f.now or dt.datetime.now(dt.timezone.utc)))
@@ -221,6 +222,43 @@ def _capped_count(conn, list_name: str, w: _Where, cap: int = None) -> tuple[int
     return (cap, True) if n > cap else (n, False)
 
 
+def keyword_ids(conn, keyword: str, limit: int, newest_first: bool = True) -> list[int]:
+    """The ids of `limit` demands the caller may read whose title or description holds `keyword` (as
+    the ILIKE of `where`): the newest, newest first, or with `newest_first` false any (for a count);
+    all of them when fewer match."""
+    return [r["id"] for r in conn.execute(
+        "select s.id from private.demand_search(%s, %s, %s) with ordinality as s(id, n) order by s.n",
+        (keyword, limit, newest_first)).fetchall()]
+
+
+def _keyword_only(list_name: str, f: ListFilters, sort: str, descending: bool) -> bool:
+    """A demand search by keyword alone in the default order: its page is a slice of keyword_ids."""
+    return (list_name == "demand" and bool(f.keyword) and sort == "created_at" and descending
+            and f == ListFilters(keyword=f.keyword, now=f.now))
+
+
+def _keyword_page(conn, f: ListFilters, page: int, per_page: int, lang: str) -> ListPage:
+    """A page of a demand search by keyword alone: its matches counted up to the cap in any order, the
+    newest up to the page's end (one past it, to know whether more follow), and the page's rows read
+    by id under row-level security. Each look-up reads about what it returns, not the territory."""
+    cap = SEARCH_COUNT_CAP
+    found = len(keyword_ids(conn, f.keyword, cap + 1, newest_first=False))
+    total, capped = (cap, True) if found > cap else (found, False)
+    if not capped:
+        page = min(page, max(1, math.ceil(total / per_page)))
+    offset = (page - 1) * per_page
+    ids = keyword_ids(conn, f.keyword, offset + per_page + 1)
+    if len(ids) <= offset and page > 1:  # a capped search paged past its last row: show the last counted page
+        return _keyword_page(conn, f, math.ceil(total / per_page), per_page, lang)
+    rows = conn.execute(sql.SQL("""
+        select {columns} from unnest(%(ids)s::bigint[]) with ordinality as p(id, n)
+        join public.demand_row v on v.id = p.id {joins} order by p.n
+    """).format(columns=_select_columns("demand", lang), joins=_joins("demand")),
+        {"ids": ids[offset:offset + per_page]}).fetchall()
+    return ListPage(rows=rows, total=total, estimated=False, page=page, per_page=per_page, sort="created_at",
+                    descending=True, capped=capped, more=len(ids) > offset + per_page)
+
+
 def _select_columns(list_name: str, lang: str) -> sql.Composable:
     s = spec(list_name)
     cols = [sql.SQL("v.{}").format(sql.Identifier(c)) for c in s.columns if c not in ("id",)]
@@ -252,6 +290,14 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
     capped = more = False
     with user.session() as conn:
         w = where(conn, list_name, filters)
+        if searching and _keyword_only(list_name, filters, sort, descending):
+            return _keyword_page(conn, filters, page, per_page, lang)
+        if searching and list_name == "demand":
+            # With other filters or another order: a rare word's matches are few and all known, so
+            # the filters and the sort read only them; a common word reads the territory as before.
+            matches = keyword_ids(conn, filters.keyword, SEARCH_COUNT_CAP + 1, newest_first=False)
+            if len(matches) <= SEARCH_COUNT_CAP:
+                w.add("d.id = any(%(keyword_ids)s)", keyword_ids=matches)
         if searching:
             total, capped = _capped_count(conn, list_name, w)
             estimated = False
