@@ -1684,6 +1684,66 @@ end;
 $$;
 
 --
+-- Name: demand_count_tally_after_alter(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_count_tally_after_alter() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from pg_event_trigger_ddl_commands() c
+             where c.objid = to_regclass('public.demand') and c.command_tag = 'ALTER TABLE')
+     and exists (select from pg_catalog.pg_trigger tg
+                 where tg.tgrelid = to_regclass('public.demand') and tg.tgname = 'demand_count_tally_insert'
+                   and tg.tgenabled <> 'D') then
+    perform private.rebuild_demand_count_tally();
+  end if;
+end;
+$$;
+
+--
+-- Name: demand_count_tally_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_count_tally_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.demand_count_tally (terr, n)
+    select terr, count(*) from new_rows group by 1 order by 1
+    on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
+  else
+    insert into public.demand_count_tally (terr, n)
+    select terr, -count(*) from old_rows group by 1 order by 1
+    on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
+    delete from public.demand_count_tally t using (select distinct terr from old_rows) o
+    where t.terr = o.terr and t.n = 0;
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: demand_count_tally_moved(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_count_tally_moved() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.demand_count_tally (terr, n)
+  select t, d from (values (old.terr, -1), (new.terr, 1)) v(t, d) order by t
+  on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
+  delete from public.demand_count_tally where terr = old.terr and n = 0;
+  return null;
+end;
+$$;
+
+--
 -- Name: demand_duplicates(bigint, bigint, bytea, text, bigint); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3672,6 +3732,22 @@ begin
   insert into public.care_due_tally (terr, due_on, n)
   select terr, next_due_on, count(*) from public.care_person where active and next_due_on is not null
   group by 1, 2 order by 1, 2;
+end;
+$$;
+
+--
+-- Name: rebuild_demand_count_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.rebuild_demand_count_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  lock table public.demand_count_tally in exclusive mode;
+  delete from public.demand_count_tally;
+  insert into public.demand_count_tally (terr, n)
+  select terr, count(*) from public.demand group by 1 order by 1;
 end;
 $$;
 
@@ -6585,6 +6661,35 @@ COMMENT ON COLUMN public.demand.beneficiary_phone_bidx IS 'Blind index (HMAC-SM3
 COMMENT ON COLUMN public.demand.beneficiary_phone_masked IS 'The beneficiary''s phone as shown: 138****8000.';
 
 --
+-- Name: demand_count_tally; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.demand_count_tally (
+    terr bigint NOT NULL,
+    n integer DEFAULT 0 NOT NULL,
+    id bigint NOT NULL
+);
+
+--
+-- Name: TABLE demand_count_tally; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.demand_count_tally IS 'Demands summed by territory code (n); written only by triggers on demand. A sum over the rows a user may read equals a count of the demands that user may read.';
+
+--
+-- Name: demand_count_tally_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand_count_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.demand_count_tally_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: demand_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -8946,6 +9051,20 @@ ALTER TABLE ONLY public.deliberation_vote
     ADD CONSTRAINT deliberation_vote_pkey PRIMARY KEY (id);
 
 --
+-- Name: demand_count_tally demand_count_tally_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.demand_count_tally
+    ADD CONSTRAINT demand_count_tally_key UNIQUE (terr);
+
+--
+-- Name: demand_count_tally demand_count_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.demand_count_tally
+    ADD CONSTRAINT demand_count_tally_pkey PRIMARY KEY (id);
+
+--
 -- Name: demand demand_needed_by_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9889,10 +10008,10 @@ CREATE INDEX demand_created_by_idx ON public.demand USING btree (created_by);
 CREATE INDEX demand_in_progress_terr_idx ON public.demand USING btree (terr) WHERE (status = 'in_progress'::text);
 
 --
--- Name: demand_new_terr_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: demand_new_seen_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX demand_new_terr_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at) WHERE (status = 'new'::text);
+CREATE INDEX demand_new_seen_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at, id) WHERE (status = 'new'::text);
 
 --
 -- Name: demand_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -10129,10 +10248,10 @@ CREATE INDEX event_open_departments_idx ON public.event USING gin (departments) 
 CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id) INCLUDE (step_at) WHERE ((closed_at IS NULL) AND (step = ANY (ARRAY['consult'::text, 'implement'::text])));
 
 --
--- Name: event_open_terr_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: event_open_seen_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX event_open_terr_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at) WHERE (closed_at IS NULL);
+CREATE INDEX event_open_seen_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at, departments) WHERE (closed_at IS NULL);
 
 --
 -- Name: event_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -11555,6 +11674,24 @@ CREATE TRIGGER demand_cancels_matches AFTER UPDATE OF status ON public.demand FO
 --
 
 CREATE TRIGGER demand_closed BEFORE INSERT OR UPDATE OF status ON public.demand FOR EACH ROW EXECUTE FUNCTION private.demand_closed_at();
+
+--
+-- Name: demand demand_count_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_count_tally_delete AFTER DELETE ON public.demand REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_count_tally_changed();
+
+--
+-- Name: demand demand_count_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_count_tally_insert AFTER INSERT ON public.demand REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_count_tally_changed();
+
+--
+-- Name: demand demand_count_tally_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_count_tally_moved AFTER UPDATE ON public.demand FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.demand_count_tally_moved();
 
 --
 -- Name: demand demand_created_by; Type: TRIGGER; Schema: public; Owner: -
@@ -14453,6 +14590,12 @@ ALTER TABLE public.deliberation_vote ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.demand ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: demand_count_tally; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand_count_tally ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: demand_tally; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -15003,6 +15146,12 @@ CREATE POLICY "district staff read all consults" ON public.event_consult FOR SEL
 --
 
 CREATE POLICY "district staff read all deliberations" ON public.deliberation FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: demand_count_tally district staff read all demand counts; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all demand counts" ON public.demand_count_tally FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event_demand district staff read all demand links of events; Type: POLICY; Schema: public; Owner: -
@@ -16167,6 +16316,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: demand_count_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_count_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: demand_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -16519,6 +16674,12 @@ CREATE POLICY "staff read consults of their territory" ON public.event_consult F
 --
 
 CREATE POLICY "staff read deliberations serving their territory" ON public.deliberation FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: demand_count_tally staff read demand counts of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read demand counts of their territory" ON public.demand_count_tally FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: project_demand staff read demand links of projects they see; Type: POLICY; Schema: public; Owner: -
@@ -17730,6 +17891,24 @@ REVOKE ALL ON FUNCTION private.demand_cancels_matches() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.demand_closed_at() FROM PUBLIC;
 
 --
+-- Name: FUNCTION demand_count_tally_after_alter(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_count_tally_after_alter() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_count_tally_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_count_tally_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_count_tally_moved(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_count_tally_moved() FROM PUBLIC;
+
+--
 -- Name: FUNCTION demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint); Type: ACL; Schema: private; Owner: -
 --
 
@@ -18289,6 +18468,12 @@ GRANT ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer) 
 --
 
 REVOKE ALL ON FUNCTION private.rebuild_care_due_tally() FROM PUBLIC;
+
+--
+-- Name: FUNCTION rebuild_demand_count_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.rebuild_demand_count_tally() FROM PUBLIC;
 
 --
 -- Name: FUNCTION rebuild_demand_tally(); Type: ACL; Schema: private; Owner: -
@@ -19832,6 +20017,23 @@ GRANT SELECT(beneficiary_name_masked) ON TABLE public.demand TO authenticated;
 --
 
 GRANT SELECT(beneficiary_phone_masked) ON TABLE public.demand TO authenticated;
+
+--
+-- Name: TABLE demand_count_tally; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.demand_count_tally TO authenticated;
+GRANT ALL ON TABLE public.demand_count_tally TO service_role;
+GRANT SELECT ON TABLE public.demand_count_tally TO gongzhi_district;
+
+--
+-- Name: SEQUENCE demand_count_tally_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.demand_count_tally_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.demand_count_tally_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.demand_count_tally_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.demand_count_tally_id_seq TO gongzhi_district;
 
 --
 -- Name: SEQUENCE demand_id_seq; Type: ACL; Schema: public; Owner: -
