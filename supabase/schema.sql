@@ -1286,6 +1286,24 @@ CREATE FUNCTION private.community_whistle_counts(p_since timestamp with time zon
 $$;
 
 --
+-- Name: compact_demand_count_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.compact_demand_count_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not pg_try_advisory_xact_lock(7303) then
+    return;
+  end if;
+  with gone as (delete from public.demand_count_tally returning terr, n)
+  insert into public.demand_count_tally (terr, n)
+  select terr, sum(n) from gone group by terr having sum(n) <> 0;
+end;
+$$;
+
+--
 -- Name: compact_tallies(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1712,15 +1730,9 @@ CREATE FUNCTION private.demand_count_tally_changed() RETURNS trigger
     AS $$
 begin
   if tg_op = 'INSERT' then
-    insert into public.demand_count_tally (terr, n)
-    select terr, count(*) from new_rows group by 1 order by 1
-    on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
+    insert into public.demand_count_tally (terr, n) select terr, count(*) from new_rows group by 1;
   else
-    insert into public.demand_count_tally (terr, n)
-    select terr, -count(*) from old_rows group by 1 order by 1
-    on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
-    delete from public.demand_count_tally t using (select distinct terr from old_rows) o
-    where t.terr = o.terr and t.n = 0;
+    insert into public.demand_count_tally (terr, n) select terr, -count(*) from old_rows group by 1;
   end if;
   return null;
 end;
@@ -1735,10 +1747,7 @@ CREATE FUNCTION private.demand_count_tally_moved() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  insert into public.demand_count_tally (terr, n)
-  select t, d from (values (old.terr, -1), (new.terr, 1)) v(t, d) order by t
-  on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
-  delete from public.demand_count_tally where terr = old.terr and n = 0;
+  insert into public.demand_count_tally (terr, n) values (old.terr, -1), (new.terr, 1);
   return null;
 end;
 $$;
@@ -6674,7 +6683,7 @@ CREATE TABLE public.demand_count_tally (
 -- Name: TABLE demand_count_tally; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON TABLE public.demand_count_tally IS 'Demands summed by territory code (n); written only by triggers on demand. A sum over the rows a user may read equals a count of the demands that user may read.';
+COMMENT ON TABLE public.demand_count_tally IS 'Demands summed by territory code: delta rows (n) appended by triggers on demand, folded by private.compact_demand_count_tally(). A sum over the rows a user may read equals a count of the demands that user may read.';
 
 --
 -- Name: demand_count_tally_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -9051,13 +9060,6 @@ ALTER TABLE ONLY public.deliberation_vote
     ADD CONSTRAINT deliberation_vote_pkey PRIMARY KEY (id);
 
 --
--- Name: demand_count_tally demand_count_tally_key; Type: CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.demand_count_tally
-    ADD CONSTRAINT demand_count_tally_key UNIQUE (terr);
-
---
 -- Name: demand_count_tally demand_count_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -9988,6 +9990,12 @@ CREATE INDEX demand_category_id_idx ON public.demand USING btree (category_id);
 --
 
 CREATE INDEX demand_closed_at_idx ON public.demand USING btree (closed_at) INCLUDE (created_at, terr) WHERE (closed_at IS NOT NULL);
+
+--
+-- Name: demand_count_tally_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_count_tally_terr_idx ON public.demand_count_tally USING btree (terr) INCLUDE (n);
 
 --
 -- Name: demand_created_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -17817,6 +17825,12 @@ REVOKE ALL ON FUNCTION private.code_lookup_failed(p_kind text) FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION compact_demand_count_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.compact_demand_count_tally() FROM PUBLIC;
 
 --
 -- Name: FUNCTION compact_tallies(); Type: ACL; Schema: private; Owner: -

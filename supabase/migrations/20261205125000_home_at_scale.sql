@@ -3,12 +3,15 @@
 -- index or a tally.
 --
 -- public.demand_count_tally  the demands summed by territory code, written only by triggers on
---                            demand: the home's 需求清单 figure is a sum over a grid's rows instead
---                            of a count of up to a quarter of a million demands (a street: 83 ms).
---                            It changes only when a demand is added, removed or moves to another
---                            place (never on a status change), so one row per territory code with an
---                            upsert is enough: the dashboard's tallies append deltas because every
---                            status change writes them, and this one is not written then.
+--                            demand: the home's 需求清单 figure is a sum over a few rows per grid
+--                            instead of a count of up to a quarter of a million demands (a street:
+--                            83 ms). It changes only when a demand is added, removed or moves to
+--                            another place (never on a status change). Like the dashboard's tallies
+--                            it appends delta rows, so that no writer locks a row another waits for
+--                            (an import's preview inserts and rolls back batch after batch: an upsert
+--                            would hold its grids' rows for the whole preview, and two imports could
+--                            deadlock); private.compact_demand_count_tally() folds them nightly
+--                            (`python -m gongzhi dashboard compact`).
 -- event_open_seen_idx        the open events by terr with what the cards read and `departments`,
 --                            which the staff's read policy ORs with the territory: with it the
 --                            street's, community's and grid's event cards are index-only scans of
@@ -21,13 +24,12 @@
 create table public.demand_count_tally (
   terr bigint not null,
   n integer not null default 0,
-  id bigint generated always as identity primary key,
-  constraint demand_count_tally_key unique (terr)
+  id bigint generated always as identity primary key
 );
-comment on table public.demand_count_tally is 'Demands summed by territory code (n); written only by triggers on demand. A sum over the rows a user may read equals a count of the demands that user may read.';
+comment on table public.demand_count_tally is 'Demands summed by territory code: delta rows (n) appended by triggers on demand, folded by private.compact_demand_count_tally(). A sum over the rows a user may read equals a count of the demands that user may read.';
 
 -- ---------------------------------------------------------------- indexes
--- demand_count_tally_key (terr) serves the read policy.
+create index demand_count_tally_terr_idx on public.demand_count_tally (terr) include (n);
 create index event_open_seen_idx on public.event (terr)
   include (deadline, yellow_at, escalated_at, step, step_at, departments) where closed_at is null;
 drop index public.event_open_terr_idx;
@@ -38,38 +40,43 @@ create index demand_new_seen_idx on public.demand (terr, needed_by) include (cre
 drop index public.demand_new_terr_idx;
 
 -- ---------------------------------------------------------------- helpers
--- The tally after an insert or a delete on demand: each territory code's rows added (or taken
--- away), one upsert per statement in the order of the codes; codes left at zero go.
+-- The tally after an insert or a delete on demand: one delta row per territory code the statement
+-- added (or took away) demands of.
 create function private.demand_count_tally_changed() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
   if tg_op = 'INSERT' then
-    insert into public.demand_count_tally (terr, n)
-    select terr, count(*) from new_rows group by 1 order by 1
-    on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
+    insert into public.demand_count_tally (terr, n) select terr, count(*) from new_rows group by 1;
   else
-    insert into public.demand_count_tally (terr, n)
-    select terr, -count(*) from old_rows group by 1 order by 1
-    on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
-    delete from public.demand_count_tally t using (select distinct terr from old_rows) o
-    where t.terr = o.terr and t.n = 0;
+    insert into public.demand_count_tally (terr, n) select terr, -count(*) from old_rows group by 1;
   end if;
   return null;
 end;
 $$;
 
--- A demand that moves to another place (its terr changes) leaves one code for another: both
--- written in the order of the codes, so two moves in opposite directions cannot deadlock.
+-- A demand that moves to another place (its terr changes) leaves one code for another.
 create function private.demand_count_tally_moved() returns trigger
 language plpgsql security definer set search_path = ''
 as $$
 begin
-  insert into public.demand_count_tally (terr, n)
-  select t, d from (values (old.terr, -1), (new.terr, 1)) v(t, d) order by t
-  on conflict (terr) do update set n = public.demand_count_tally.n + excluded.n;
-  delete from public.demand_count_tally where terr = old.terr and n = 0;
+  insert into public.demand_count_tally (terr, n) values (old.terr, -1), (new.terr, 1);
   return null;
+end;
+$$;
+
+-- Folds the delta rows into one row per territory code (codes at zero go); rows appended while it
+-- runs are left for the next time, so the sums never change. One run at a time.
+create function private.compact_demand_count_tally() returns void
+language plpgsql security definer set search_path = ''
+as $$
+begin
+  if not pg_try_advisory_xact_lock(7303) then
+    return;
+  end if;
+  with gone as (delete from public.demand_count_tally returning terr, n)
+  insert into public.demand_count_tally (terr, n)
+  select terr, sum(n) from gone group by terr having sum(n) <> 0;
 end;
 $$;
 

@@ -5,10 +5,10 @@ from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, cell_test, new_demand
 
 
 def _tally_row(conn, unit: int) -> dict:
-    """As owner: a demand at `unit`; the tally row of its territory code is the row the cell works on."""
+    """As owner: a demand at `unit`; the delta row it added is the row the cell works on."""
     demand = new_demand(conn, unit)
     return conn.execute("""select t.id from public.demand_count_tally t join public.demand d on d.terr = t.terr
-                           where d.id = %s""", (demand,)).fetchone()
+                           where d.id = %s order by t.id desc limit 1""", (demand,)).fetchone()
 
 
 SPEC = Spec(
@@ -16,7 +16,7 @@ SPEC = Spec(
     key="id = %(id)s",
     make=_tally_row,
     prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
-                                                     (unit,)).fetchone()["terr"] + 7},
+                                                     (unit,)).fetchone()["terr"]},
     insert="insert into public.demand_count_tally (terr, n) values (%(terr)s, 1)",
     update_set="n = n + 1",
 )

@@ -16,7 +16,8 @@ ROLES = ["district", "street", "community", "grid", "department"]
 
 
 def _tallied(conn) -> dict[int, int]:
-    return {r["terr"]: r["n"] for r in conn.execute("select terr, n from public.demand_count_tally")}
+    return {r["terr"]: r["n"] for r in conn.execute(
+        "select terr, sum(n)::int as n from public.demand_count_tally group by 1 having sum(n) <> 0")}
 
 
 def _counted(conn) -> dict[int, int]:
@@ -43,12 +44,23 @@ def test_the_tally_follows_inserts_moves_and_deletes(conn):
     assert _tallied(conn) == _counted(conn)
     conn.execute("delete from public.demand where id = any(%s)", (added,))
     assert _tallied(conn) == _counted(conn)
-    # A territory code whose last demand goes leaves no row at zero behind.
+
+
+def test_compaction_folds_the_deltas_and_keeps_the_sums(conn):
+    # A territory code whose only demand came and went: its deltas fold to nothing.
     lone = conn.execute("""insert into public.demand (org_unit_id, category_id, title)
-                           values (%s, %s, '独居老人助浴') returning terr, id""",
-                        (unit_id(conn, "丽水社区"), category_id(conn))).fetchone()
-    conn.execute("delete from public.demand where terr = %s", (lone["terr"],))
-    assert lone["terr"] not in _tallied(conn)
+                           values (%s, %s, '独居老人助浴') returning terr""",
+                        (unit_id(conn, "丽水社区"), category_id(conn))).fetchone()["terr"]
+    conn.execute("delete from public.demand where terr = %s", (lone,))
+    conn.execute("insert into public.demand (org_unit_id, category_id, title) values (%s, %s, '代购药品')",
+                 (unit_id(conn, PLACES["grid"]["inside"]), category_id(conn)))
+    rows = conn.execute("select count(*) as n from public.demand_count_tally").fetchone()["n"]
+    conn.execute("select private.compact_demand_count_tally()")
+    assert _tallied(conn) == _counted(conn)
+    codes = conn.execute("select count(*) as n, count(distinct terr) as terrs, count(*) filter (where n = 0) as zero,"
+                         " count(*) filter (where terr = %s) as lone from public.demand_count_tally", (lone,)).fetchone()
+    assert codes["n"] == codes["terrs"] == len(_counted(conn)) < rows
+    assert codes["zero"] == 0 and codes["lone"] == 0
 
 
 def test_a_bulk_load_with_the_triggers_off_is_tallied_when_they_come_back(conn):
