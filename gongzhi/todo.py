@@ -184,6 +184,15 @@ TERRITORY_ROLES = ("street", "community", "grid")
 _RANGE = "{alias}.terr between (select private.terr_lo()) and (select private.terr_hi())"
 
 
+def _count_columns(i: int, card: Card, condition: str | None) -> str:
+    """The total and the "new since" count of the `i`th card of a statement, over the rows that also
+    meet `condition` (None: every row of the statement)."""
+    within = f"({condition}) and " if condition else ""
+    total = f"count(*) filter (where {condition})" if condition else "count(*)"
+    return (f"{total} as total_{i}, count(*) filter (where {within}%(since)s::timestamptz is not null"
+            f" and {card.due} > %(since)s) as new_{i}")
+
+
 def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> list[Count]:
     """Each card of `role` on an open connection (the user's: RLS limits the territory): one
     statement per card, or per scan that several cards share (`Card.scan`, the rows they all lie
@@ -193,13 +202,10 @@ def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> l
         scans.setdefault(c.scan or c.key, []).append(c)
     out = []
     for cards in scans.values():
-        shared = bool(cards[0].scan)
-        # A card alone in its statement is its WHERE: its filter would only name columns again
-        # (which keeps an index-only scan from the index) and run its subqueries a second time.
-        columns = ", ".join(
-            f"count(*) filter (where {c.within_scan if shared else 'true'}) as total_{i},"
-            f" count(*) filter (where ({c.within_scan if shared else 'true'})"
-            f" and %(since)s::timestamptz is not null and {c.due} > %(since)s) as new_{i}" for i, c in enumerate(cards))
+        # A card alone in its statement is its WHERE and needs no filter: repeating its predicate
+        # there would name columns again (keeping an index-only scan from its index) and run its
+        # subqueries a second and a third time.
+        columns = ", ".join(_count_columns(i, c, c.within_scan if cards[0].scan else None) for i, c in enumerate(cards))
         where = cards[0].scan or cards[0].where
         if cards[0].table in RANGE_OR_SUMMONS and role in TERRITORY_ROLES:
             where = f"({where}) and {_RANGE.format(alias=cards[0].alias)}"
