@@ -36,6 +36,12 @@ class Card:
     rank: int                # urgency: lower first
     preset: dict = field(default_factory=dict)   # widget values the linked page starts with
     scan: str = ""           # cards of one scan are counted in one statement (one pass over the rows)
+    source: str = ""         # the rows counted when not public.<table> alone (a join, a series of months)
+
+    @property
+    def rows(self) -> str:
+        """The FROM clause of the card's count and of the list it opens."""
+        return self.source or f"public.{self.table} {self.alias}"
 
     @property
     def alias(self) -> str:
@@ -54,6 +60,17 @@ _OPEN_EVENT = "e.closed_at is null"
 _MY_SUMMONS = """e.id in (select ed.event_id from public.event_department ed
                  where ed.department_id = (select private.department_id()) and ed.reported_at is null)"""
 
+# Each bulletin (the district's and each street's) and each ended month it is due for, as (o, m.period):
+# from the month its unit was created — or the first month issued for it, if earlier (a bulletin issued
+# for a month shows the unit was running then) — to the last month that has ended, at most
+# BULLETIN_MONTHS months back (%(horizon)s), so that a district that never issued sees one year's.
+BULLETIN_MONTHS = 12
+_BULLETIN_MONTHS = """public.org_unit o cross join lateral (
+    select p::date as period from generate_series(
+        greatest(%(horizon)s::date, least(date_trunc('month', o.created_at at time zone 'Asia/Shanghai')::date,
+                                          (select min(b.period) from public.bulletin_issue b where b.org_unit_id = o.id))),
+        %(last_month)s::date, interval '1 month') p) m"""
+
 CARDS: dict[str, Card] = {c.key: c for c in [
     # district and street: what is late in the territory
     Card("lights_red", ("district", "street"), "supervision", "event",
@@ -62,12 +79,12 @@ CARDS: dict[str, Card] = {c.key: c for c in [
     Card("escalated", ("district", "street"), "supervision", "event",
          f"{_OPEN_EVENT} and e.escalated_at is not null", "e.escalated_at", 1, scan=_OPEN_EVENT,
          preset={"sv_view": "board"}),
-    # district: last month's bulletins (its own and each street's) not yet issued (月通报签发)
+    # district: the bulletins (its own and each street's) of every ended month not yet issued (月通报签发)
     Card("bulletin_unissued", ("district",), "bulletin", "org_unit",
          "o.kind in ('district', 'street') and not exists (select 1 from public.bulletin_issue b"
-         " where b.org_unit_id = o.id and b.period = %(last_month)s)",
-         "(%(last_month)s::date + interval '1 month')::timestamp at time zone 'Asia/Shanghai'", 2,
-         preset={"bulletin_view": "issues"}),
+         " where b.org_unit_id = o.id and b.period = m.period)",
+         "(m.period + interval '1 month')::timestamp at time zone 'Asia/Shanghai'", 2,
+         preset={"bulletin_view": "issues"}, source=_BULLETIN_MONTHS),
     # department: summons to answer, then the events it leads
     Card("summons_to_report", ("department",), "events", "event",
          f"{_OPEN_EVENT} and {_MY_SUMMONS}", "e.step_at", 2),
@@ -133,11 +150,22 @@ def predicate(key: str, table: str) -> str:
     return found.where
 
 
+def source(key: str, table: str) -> str:
+    """The FROM clause of card `key` over `table` (the rows its predicate filters)."""
+    found = CARDS.get(key)
+    if found is None or found.table != table:
+        raise DomainError("lists.bad_filter")
+    return found.rows
+
+
 def params(now: dt.datetime) -> dict:
-    """The clock the predicates read: `now`, today's date in China Standard Time, and the first day
-    of the last month that has ended (the month whose bulletins are due)."""
+    """The clock the predicates read: `now`, today's date in China Standard Time, the first day of
+    the last month that has ended (the latest month whose bulletins are due) and of the earliest
+    month a bulletin is still asked for (`horizon`, BULLETIN_MONTHS months up to the last)."""
     today = now.astimezone(BEIJING).date()
-    return {"now": now, "today": today, "last_month": (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)}
+    last_month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    back = last_month.year * 12 + last_month.month - 1 - (BULLETIN_MONTHS - 1)
+    return {"now": now, "today": today, "last_month": last_month, "horizon": dt.date(back // 12, back % 12 + 1, 1)}
 
 
 @dataclass(frozen=True)
@@ -145,6 +173,24 @@ class Count:
     card: Card
     total: int
     new: int
+
+
+# Tables whose staff read policy ORs the territory's range with another way in (a department's
+# summons). For the staff of a territory that other way is empty (private.department_id() is null
+# but for department staff), so a card of theirs may name the range itself: the same rows, found by
+# the range in an index instead of testing both ways on every open event of the district.
+RANGE_OR_SUMMONS = ("event",)
+TERRITORY_ROLES = ("street", "community", "grid")
+_RANGE = "{alias}.terr between (select private.terr_lo()) and (select private.terr_hi())"
+
+
+def _count_columns(i: int, card: Card, condition: str | None) -> str:
+    """The total and the "new since" count of the `i`th card of a statement, over the rows that also
+    meet `condition` (None: every row of the statement)."""
+    within = f"({condition}) and " if condition else ""
+    total = f"count(*) filter (where {condition})" if condition else "count(*)"
+    return (f"{total} as total_{i}, count(*) filter (where {within}%(since)s::timestamptz is not null"
+            f" and {card.due} > %(since)s) as new_{i}")
 
 
 def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> list[Count]:
@@ -156,11 +202,14 @@ def counts_on(conn, role: str, now: dt.datetime, since: dt.datetime | None) -> l
         scans.setdefault(c.scan or c.key, []).append(c)
     out = []
     for cards in scans.values():
-        columns = ", ".join(
-            f"count(*) filter (where {c.within_scan}) as total_{i}, count(*) filter (where ({c.within_scan})"
-            f" and %(since)s::timestamptz is not null and {c.due} > %(since)s) as new_{i}" for i, c in enumerate(cards))
+        # A card alone in its statement is its WHERE and needs no filter: repeating its predicate
+        # there would name columns again (keeping an index-only scan from its index) and run its
+        # subqueries a second and a third time.
+        columns = ", ".join(_count_columns(i, c, c.within_scan if cards[0].scan else None) for i, c in enumerate(cards))
         where = cards[0].scan or cards[0].where
-        row = conn.execute(f"select {columns} from public.{cards[0].table} {cards[0].alias} where {where}",
+        if cards[0].table in RANGE_OR_SUMMONS and role in TERRITORY_ROLES:
+            where = f"({where}) and {_RANGE.format(alias=cards[0].alias)}"
+        row = conn.execute(f"select {columns} from {cards[0].rows} where {where}",
                            {**params(now), "since": since}).fetchone()
         out += [Count(c, row[f"total_{i}"], row[f"new_{i}"]) for i, c in enumerate(cards)]
     return sorted(out, key=lambda n: (n.total == 0, n.card.rank))

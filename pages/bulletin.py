@@ -46,13 +46,16 @@ month_col.selectbox(t("bulletin.month"), list(range(1, 13)), index=last_month.mo
 
 def show_issues() -> None:
     """签发情况: the district's and each street's bulletin of the chosen month, issued or not; under
-    the home card's link, exactly the bulletins it counts (last month's, not issued)."""
+    the home card's link, exactly the bulletins it counts (every ended month's not issued)."""
     if filtered:
         rows = issues.unissued(user, now)
-        due = issues.due_period(now)
-        st.caption(t("bulletin.issue.due", year=due.year, month=due.month))
+        since, due = issues.asked_from(now), issues.due_period(now)
+        st.caption(t("bulletin.issue.due", from_year=since.year, from_month=since.month,
+                     year=due.year, month=due.month))
         st.caption(t("lists.total", n=f"{len(rows):,}"))
-        st.dataframe([{t("bulletin.issue.unit"): r["name"], t("bulletin.issue.kind"): t(f"role.{r['kind']}")}
+        st.dataframe([{t("bulletin.issue.month"): t("bulletin.issue.month_of", year=r["period"].year,
+                                                     month=r["period"].month),
+                       t("bulletin.issue.unit"): r["name"], t("bulletin.issue.kind"): t(f"role.{r['kind']}")}
                       for r in rows], hide_index=True, width="stretch")
         return
     rows = issues.board(user, st.session_state["bulletin_year"], st.session_state["bulletin_month"])

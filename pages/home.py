@@ -61,8 +61,7 @@ with session.page_transaction(user):
 
     st.subheader(t("home.lists"))
     demands, resources, projects = st.columns(3)
-    shown = f"{figures['demands']:,}"
-    demands.metric(t("home.demands"), t("home.about", n=shown) if figures["demands_estimated"] else shown)
+    demands.metric(t("home.demands"), f"{figures['demands']:,}")
     demands.caption(t("home.open_demands", n=f"{figures['open_demands']:,}"))
     resources.metric(t("home.resources"), f"{figures['resources']:,}")
     projects.metric(t("home.projects"), f"{figures['projects']:,}")

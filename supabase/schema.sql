@@ -1318,6 +1318,24 @@ CREATE FUNCTION private.community_whistle_counts(p_since timestamp with time zon
 $$;
 
 --
+-- Name: compact_demand_count_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.compact_demand_count_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not pg_try_advisory_xact_lock(7303) then
+    return;
+  end if;
+  with gone as (delete from public.demand_count_tally returning terr, n)
+  insert into public.demand_count_tally (terr, n)
+  select terr, sum(n) from gone group by terr having sum(n) <> 0;
+end;
+$$;
+
+--
 -- Name: compact_tallies(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1714,6 +1732,57 @@ begin
     new.closed_at := null;
   end if;
   return new;
+end;
+$$;
+
+--
+-- Name: demand_count_tally_after_alter(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_count_tally_after_alter() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from pg_event_trigger_ddl_commands() c
+             where c.objid = to_regclass('public.demand') and c.command_tag = 'ALTER TABLE')
+     and exists (select from pg_catalog.pg_trigger tg
+                 where tg.tgrelid = to_regclass('public.demand') and tg.tgname = 'demand_count_tally_insert'
+                   and tg.tgenabled <> 'D') then
+    perform private.rebuild_demand_count_tally();
+  end if;
+end;
+$$;
+
+--
+-- Name: demand_count_tally_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_count_tally_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.demand_count_tally (terr, n) select terr, count(*) from new_rows group by 1;
+  else
+    insert into public.demand_count_tally (terr, n) select terr, -count(*) from old_rows group by 1;
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: demand_count_tally_moved(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_count_tally_moved() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.demand_count_tally (terr, n) values (old.terr, -1), (new.terr, 1);
+  return null;
 end;
 $$;
 
@@ -3809,6 +3878,22 @@ begin
   insert into public.care_due_tally (terr, due_on, n)
   select terr, next_due_on, count(*) from public.care_person where active and next_due_on is not null
   group by 1, 2 order by 1, 2;
+end;
+$$;
+
+--
+-- Name: rebuild_demand_count_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.rebuild_demand_count_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  lock table public.demand_count_tally in exclusive mode;
+  delete from public.demand_count_tally;
+  insert into public.demand_count_tally (terr, n)
+  select terr, count(*) from public.demand group by 1 order by 1;
 end;
 $$;
 
@@ -6751,6 +6836,35 @@ COMMENT ON COLUMN public.demand.beneficiary_phone_bidx IS 'Blind index (HMAC-SM3
 COMMENT ON COLUMN public.demand.beneficiary_phone_masked IS 'The beneficiary''s phone as shown: 138****8000.';
 
 --
+-- Name: demand_count_tally; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.demand_count_tally (
+    terr bigint NOT NULL,
+    n integer DEFAULT 0 NOT NULL,
+    id bigint NOT NULL
+);
+
+--
+-- Name: TABLE demand_count_tally; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.demand_count_tally IS 'Demands summed by territory code: delta rows (n) appended by triggers on demand, folded by private.compact_demand_count_tally(). A sum over the rows a user may read equals a count of the demands that user may read.';
+
+--
+-- Name: demand_count_tally_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand_count_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.demand_count_tally_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: demand_id_seq; Type: SEQUENCE; Schema: public; Owner: -
 --
 
@@ -9120,6 +9234,13 @@ ALTER TABLE ONLY public.deliberation_vote
     ADD CONSTRAINT deliberation_vote_pkey PRIMARY KEY (id);
 
 --
+-- Name: demand_count_tally demand_count_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.demand_count_tally
+    ADD CONSTRAINT demand_count_tally_pkey PRIMARY KEY (id);
+
+--
 -- Name: demand demand_needed_by_range; Type: CHECK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10045,6 +10166,12 @@ CREATE INDEX demand_category_id_idx ON public.demand USING btree (category_id);
 CREATE INDEX demand_closed_at_idx ON public.demand USING btree (closed_at) INCLUDE (created_at, terr) WHERE (closed_at IS NOT NULL);
 
 --
+-- Name: demand_count_tally_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_count_tally_terr_idx ON public.demand_count_tally USING btree (terr) INCLUDE (n);
+
+--
 -- Name: demand_created_at_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -10063,10 +10190,10 @@ CREATE INDEX demand_created_by_idx ON public.demand USING btree (created_by);
 CREATE INDEX demand_in_progress_terr_idx ON public.demand USING btree (terr) WHERE (status = 'in_progress'::text);
 
 --
--- Name: demand_new_terr_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: demand_new_seen_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX demand_new_terr_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at) WHERE (status = 'new'::text);
+CREATE INDEX demand_new_seen_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at, id) WHERE (status = 'new'::text);
 
 --
 -- Name: demand_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -10315,10 +10442,10 @@ CREATE INDEX event_open_departments_idx ON public.event USING gin (departments) 
 CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id) INCLUDE (step_at) WHERE ((closed_at IS NULL) AND (step = ANY (ARRAY['consult'::text, 'implement'::text])));
 
 --
--- Name: event_open_terr_idx; Type: INDEX; Schema: public; Owner: -
+-- Name: event_open_seen_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX event_open_terr_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at) WHERE (closed_at IS NULL);
+CREATE INDEX event_open_seen_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at, departments) WHERE (closed_at IS NULL);
 
 --
 -- Name: event_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -11753,6 +11880,24 @@ CREATE TRIGGER demand_cancels_matches AFTER UPDATE OF status ON public.demand FO
 --
 
 CREATE TRIGGER demand_closed BEFORE INSERT OR UPDATE OF status ON public.demand FOR EACH ROW EXECUTE FUNCTION private.demand_closed_at();
+
+--
+-- Name: demand demand_count_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_count_tally_delete AFTER DELETE ON public.demand REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_count_tally_changed();
+
+--
+-- Name: demand demand_count_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_count_tally_insert AFTER INSERT ON public.demand REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_count_tally_changed();
+
+--
+-- Name: demand demand_count_tally_moved; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_count_tally_moved AFTER UPDATE ON public.demand FOR EACH ROW WHEN ((new.terr IS DISTINCT FROM old.terr)) EXECUTE FUNCTION private.demand_count_tally_moved();
 
 --
 -- Name: demand demand_created_by; Type: TRIGGER; Schema: public; Owner: -
@@ -14651,6 +14796,12 @@ ALTER TABLE public.deliberation_vote ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.demand ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: demand_count_tally; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand_count_tally ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: demand_tally; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -15195,6 +15346,12 @@ CREATE POLICY "district staff read all consults" ON public.event_consult FOR SEL
 --
 
 CREATE POLICY "district staff read all deliberations" ON public.deliberation FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: demand_count_tally district staff read all demand counts; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all demand counts" ON public.demand_count_tally FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: event_demand district staff read all demand links of events; Type: POLICY; Schema: public; Owner: -
@@ -16359,6 +16516,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: demand_count_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_count_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: demand_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -16711,6 +16874,12 @@ CREATE POLICY "staff read consults of their territory" ON public.event_consult F
 --
 
 CREATE POLICY "staff read deliberations serving their territory" ON public.deliberation FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: demand_count_tally staff read demand counts of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read demand counts of their territory" ON public.demand_count_tally FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: project_demand staff read demand links of projects they see; Type: POLICY; Schema: public; Owner: -
@@ -17862,6 +18031,12 @@ GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with ti
 GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) TO gongzhi_district;
 
 --
+-- Name: FUNCTION compact_demand_count_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.compact_demand_count_tally() FROM PUBLIC;
+
+--
 -- Name: FUNCTION compact_tallies(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -17932,6 +18107,24 @@ REVOKE ALL ON FUNCTION private.demand_cancels_matches() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.demand_closed_at() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_count_tally_after_alter(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_count_tally_after_alter() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_count_tally_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_count_tally_changed() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_count_tally_moved(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_count_tally_moved() FROM PUBLIC;
 
 --
 -- Name: FUNCTION demand_duplicates(p_org_unit_id bigint, p_category_id bigint, p_phone_bidx bytea, p_title text, p_exclude bigint); Type: ACL; Schema: private; Owner: -
@@ -18515,6 +18708,12 @@ GRANT ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer) 
 --
 
 REVOKE ALL ON FUNCTION private.rebuild_care_due_tally() FROM PUBLIC;
+
+--
+-- Name: FUNCTION rebuild_demand_count_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.rebuild_demand_count_tally() FROM PUBLIC;
 
 --
 -- Name: FUNCTION rebuild_demand_tally(); Type: ACL; Schema: private; Owner: -
@@ -20076,6 +20275,23 @@ GRANT SELECT(beneficiary_name_masked) ON TABLE public.demand TO authenticated;
 --
 
 GRANT SELECT(beneficiary_phone_masked) ON TABLE public.demand TO authenticated;
+
+--
+-- Name: TABLE demand_count_tally; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.demand_count_tally TO authenticated;
+GRANT ALL ON TABLE public.demand_count_tally TO service_role;
+GRANT SELECT ON TABLE public.demand_count_tally TO gongzhi_district;
+
+--
+-- Name: SEQUENCE demand_count_tally_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.demand_count_tally_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.demand_count_tally_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.demand_count_tally_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.demand_count_tally_id_seq TO gongzhi_district;
 
 --
 -- Name: SEQUENCE demand_id_seq; Type: ACL; Schema: public; Owner: -

@@ -2,8 +2,9 @@
 bulletins are issued. `public.bulletin_issue` holds one row per bulletin and month; the district
 writes it, a street and its communities read the rows that cover them (row-level security).
 
-The district's home card `bulletin_unissued` (gongzhi.todo) counts last month's bulletins not yet
-issued; `unissued` lists exactly those rows with the card's own predicate.
+The district's home card `bulletin_unissued` (gongzhi.todo) counts the bulletins of every ended
+month not yet issued (within todo.BULLETIN_MONTHS months); `unissued` lists exactly those (unit,
+month) rows with the card's own rows and predicate.
 """
 from __future__ import annotations
 
@@ -77,11 +78,17 @@ def board(user: Identity, year: int, month: int) -> list[dict]:
 
 
 def unissued(user: Identity, now: dt.datetime) -> list[dict]:
-    """The bulletins the home card `bulletin_unissued` counts: due at `now` and not yet issued,
-    selected by the card's own predicate (so the list's total is the card's count)."""
+    """The bulletins the home card `bulletin_unissued` counts: each (unit, month) due at `now` and
+    not yet issued, oldest month first, selected by the card's own rows and predicate (so the list's
+    total is the card's count)."""
     if user.role not in todo.CARDS[CARD].roles:
         raise DomainError("todo.bad_link")
-    where = todo.predicate(CARD, "org_unit")
+    rows, where = todo.source(CARD, "org_unit"), todo.predicate(CARD, "org_unit")
     with user.session() as conn:
-        return conn.execute(f"""select o.id, o.name, o.kind from public.org_unit o where {where}
-                                order by o.terr""", todo.params(now)).fetchall()
+        return conn.execute(f"""select o.id, o.name, o.kind, m.period from {rows} where {where}
+                                order by m.period, o.terr""", todo.params(now)).fetchall()
+
+
+def asked_from(now: dt.datetime) -> dt.date:
+    """The earliest month whose bulletins the card and its list still ask for at `now`."""
+    return todo.params(now)["horizon"]

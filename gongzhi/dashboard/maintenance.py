@@ -1,16 +1,19 @@
-"""Upkeep of the dashboard tallies: folding the delta rows that writes append (one per changed
-key and statement) back into one row per key. Runs as the owner; the sums do not change."""
+"""Upkeep of the tallies that writes append delta rows to (one per changed key and statement): the
+dashboard's and the home's demand count (`public.demand_count_tally`), folded back into one row per
+key. Runs as the owner; the sums do not change."""
 from __future__ import annotations
 
 from gongzhi import db
 
-_COUNT = "select (select count(*) from public.demand_tally) + (select count(*) from public.resource_tally) as n"
+_COUNT = ("select (select count(*) from public.demand_tally) + (select count(*) from public.resource_tally)"
+          " + (select count(*) from public.demand_count_tally) as n")
 
 
 def compact() -> tuple[int, int]:
-    """Compacts both tallies in one transaction; returns the row counts before and after."""
+    """Compacts the tallies in one transaction; returns the row counts before and after."""
     with db.owner() as conn, conn.transaction():
         before = conn.execute(_COUNT).fetchone()["n"]
         conn.execute("select private.compact_tallies()")
+        conn.execute("select private.compact_demand_count_tally()")
         after = conn.execute(_COUNT).fetchone()["n"]
     return before, after

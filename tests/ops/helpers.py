@@ -8,6 +8,7 @@ import psycopg
 TALLIES = {
     "public.demand_tally": ("terr, category_id, day", "created_n, created_done_n, closed_n, done_n, done_days, open_n"),
     "public.resource_tally": ("terr, kind, status", "n, in_use, idle, capacity, allocated"),
+    "public.demand_count_tally": ("terr", "n"),
 }
 
 
