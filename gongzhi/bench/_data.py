@@ -30,6 +30,7 @@ def bench_url(*, demands: int, resources: int = 20_000, keep: bool = True,
         if not exists:
             conn.execute(f"create database {database}")
     migrate.migrate(url)
+    connection.sync_portal_login()  # on a new server the migrations above made the portal's role
     with psycopg.connect(url, autocommit=True) as lock:
         lock.execute("select pg_advisory_lock(%s)", (SEED_LOCK,))  # one seeder at a time; the others wait, then count
         demo.load_demo(url)
