@@ -324,6 +324,24 @@ end;
 $$;
 
 --
+-- Name: audit_match_inserted(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.audit_match_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
+  select auth.uid(), 'match', x.id::text, 'insert', x.terr, null, to_jsonb(x)
+  from (select n.id, n.demand_id, n.resource_id, n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr,
+               n.resource_terr, n.quantity, n.score, n.status, n.rating, n.created_by, n.created_at
+        from new_rows n) x;
+  return null;
+end;
+$$;
+
+--
 -- Name: audit_omitted_keys(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2980,6 +2998,68 @@ begin
   perform private.book_capacity(booking);
   -- Proposals leave the demand's status alone (it reads as matched); an accepted match moves it.
   perform private.refresh_demand_status(array(select distinct demand_id from new_rows where status <> 'proposed'));
+  return null;
+end;
+$$;
+
+--
+-- Name: match_maker_id_kept(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_maker_id_kept() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.match m where m.created_by = old.id) then
+    raise exception 'update or delete on table "users" violates foreign key constraint "match_created_by_fkey" on table "match"'
+      using errcode = 'foreign_key_violation', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: match_makers_exist(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_makers_exist() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  makers uuid[];
+begin
+  if tg_op = 'INSERT' then
+    makers := array(select distinct n.created_by from new_rows n where n.created_by is not null);
+  else
+    makers := array(select distinct n.created_by from new_rows n join old_rows o on o.id = n.id
+                    where n.created_by is not null and n.created_by is distinct from o.created_by);
+  end if;
+  if cardinality(makers) = 0 then
+    return null;
+  end if;
+  perform from auth.users u where u.id = any (makers) order by u.id for key share;
+  if exists (select from unnest(makers) m(id) where not exists (select from auth.users u where u.id = m.id)) then
+    raise exception 'insert or update on table "match" violates foreign key constraint "match_created_by_fkey"'
+      using errcode = 'foreign_key_violation', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: match_makers_gone(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_makers_gone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.match m set created_by = null where m.created_by in (select o.id from old_rows o);
   return null;
 end;
 $$;
@@ -7224,6 +7304,12 @@ CREATE TABLE public.match (
 --
 
 COMMENT ON TABLE public.match IS '对接: a resource assigned to a demand. Territory comes from the demand, resource_terr from the resource.';
+
+--
+-- Name: COLUMN match.created_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.match.created_by IS 'Who proposed the match: an auth.users id or null. Kept by triggers, not a foreign key (one check per statement): match_makers_exist_insert/_update, users_match_makers_gone, users_match_maker_id_kept.';
 
 --
 -- Name: match_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -12136,7 +12222,7 @@ CREATE TRIGGER match_audit_delete AFTER DELETE ON public.match REFERENCING OLD T
 -- Name: match match_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER match_audit_insert AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+CREATE TRIGGER match_audit_insert AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_match_inserted();
 
 --
 -- Name: match match_audit_update; Type: TRIGGER; Schema: public; Owner: -
@@ -12167,6 +12253,18 @@ CREATE TRIGGER match_deleted AFTER DELETE ON public.match REFERENCING OLD TABLE 
 --
 
 CREATE TRIGGER match_inserted AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_inserted();
+
+--
+-- Name: match match_makers_exist_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_makers_exist_insert AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_makers_exist();
+
+--
+-- Name: match match_makers_exist_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_makers_exist_update AFTER UPDATE ON public.match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_makers_exist();
 
 --
 -- Name: match match_status; Type: TRIGGER; Schema: public; Owner: -
@@ -13765,13 +13863,6 @@ ALTER TABLE ONLY public.finding
 
 ALTER TABLE ONLY public.finding
     ADD CONSTRAINT finding_visit_id_fkey FOREIGN KEY (visit_id) REFERENCES public.visit(id);
-
---
--- Name: match match_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.match
-    ADD CONSTRAINT match_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 --
 -- Name: match match_demand_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -17393,6 +17484,12 @@ REVOKE ALL ON FUNCTION private.audit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.audit_is_append_only() FROM PUBLIC;
 
 --
+-- Name: FUNCTION audit_match_inserted(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.audit_match_inserted() FROM PUBLIC;
+
+--
 -- Name: FUNCTION audit_omitted_keys(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -18055,6 +18152,24 @@ REVOKE ALL ON FUNCTION private.match_deleted() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.match_inserted() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_maker_id_kept(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_maker_id_kept() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_makers_exist(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_makers_exist() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_makers_gone(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_makers_gone() FROM PUBLIC;
 
 --
 -- Name: FUNCTION match_updated(); Type: ACL; Schema: private; Owner: -
