@@ -3065,6 +3065,24 @@ end;
 $$;
 
 --
+-- Name: match_makers_truncated(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_makers_truncated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.match m where m.created_by is not null) then
+    raise exception 'cannot truncate a table referenced in a foreign key constraint'
+      using errcode = 'feature_not_supported', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return null;
+end;
+$$;
+
+--
 -- Name: match_updated(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -18170,6 +18188,12 @@ REVOKE ALL ON FUNCTION private.match_makers_exist() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.match_makers_gone() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_makers_truncated(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_makers_truncated() FROM PUBLIC;
 
 --
 -- Name: FUNCTION match_updated(); Type: ACL; Schema: private; Owner: -

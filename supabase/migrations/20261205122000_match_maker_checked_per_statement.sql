@@ -13,7 +13,9 @@
 --   * deleting an account sets its matches' maker to null (`on delete set null`,
 --     `auth.users` trigger `users_match_makers_gone`);
 --   * an account's id referenced by a match cannot change (`no action` on update,
---     `users_match_maker_id_kept`).
+--     `users_match_maker_id_kept`), and `auth.users` cannot be truncated while matches name a maker
+--     (`users_match_makers_truncated`; the key refused a plain truncate and emptied `match` too
+--     under `cascade`).
 -- The refusal is the foreign key's own error (SQLSTATE 23503, constraint `match_created_by_fkey`),
 -- so callers see what they saw before. `tests/matching/test_match_maker.py` holds each of these.
 --
@@ -94,6 +96,19 @@ begin
 end;
 $$;
 
+-- A truncate of the accounts would leave makers behind: refused while any match names one.
+create function private.match_makers_truncated() returns trigger
+language plpgsql security definer set search_path = '' as $$
+begin
+  if exists (select from public.match m where m.created_by is not null) then
+    raise exception 'cannot truncate a table referenced in a foreign key constraint'
+      using errcode = 'feature_not_supported', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return null;
+end;
+$$;
+
 -- ---------------------------------------------------------------- triggers
 drop trigger match_audit_insert on public.match;
 create trigger match_audit_insert after insert on public.match
@@ -107,6 +122,8 @@ create trigger users_match_makers_gone after delete on auth.users
   referencing old table as old_rows for each statement execute function private.match_makers_gone();
 create trigger users_match_maker_id_kept before update of id on auth.users
   for each row when (new.id is distinct from old.id) execute function private.match_maker_id_kept();
+create trigger users_match_makers_truncated before truncate on auth.users
+  for each statement execute function private.match_makers_truncated();
 
 -- ---------------------------------------------------------------- function privileges
 revoke execute on all functions in schema private from public;

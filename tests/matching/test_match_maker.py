@@ -123,3 +123,16 @@ def test_a_write_racing_the_makers_deletion_waits_and_then_is_refused(fresh_db):
         with pytest.raises(errors.ForeignKeyViolation):
             writer.execute("insert into public.match (demand_id, resource_id, created_by) values (%s, %s, %s)",
                            (d, r, maker))
+
+
+
+def test_the_accounts_cannot_be_truncated_under_the_makers(fresh_db):
+    """`truncate … cascade` (a plain one is refused by the other keys on the accounts first)."""
+    with psycopg.connect(fresh_db, row_factory=dict_row) as conn:
+        cat = h.new_category(conn)
+        grid = h.unit(conn, GRID)
+        m = h.match(conn, h.demand(conn, grid, cat), h.resource(conn, grid, cat))
+        conn.execute("update public.match set created_by = %s where id = %s", (_account(conn), m))
+        with pytest.raises(errors.FeatureNotSupported), conn.transaction():
+            conn.execute("truncate auth.users cascade")
+        assert _maker(conn, m) is not None
