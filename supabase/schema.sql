@@ -351,6 +351,34 @@ CREATE FUNCTION private.audit_omitted_keys() RETURNS text[]
     AS $$ select private.personal_keys() || array['reasons', 'allocated', 'updated_at']::text[] $$;
 
 --
+-- Name: audit_resource_updated(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.audit_resource_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  actor uuid := auth.uid();
+begin
+  insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
+  select actor, 'resource', x.id::text, 'update', coalesce(x.terr, 0), x.old_image, x.new_image
+  from (select n.id, n.terr, to_jsonb(o) - private.audit_omitted_keys() as old_image,
+               to_jsonb(n) - private.audit_omitted_keys() as new_image
+        from new_rows n join old_rows o on o.id = n.id
+        where (n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr, n.kind, n.category_id, n.name,
+               n.description, n.provider, n.provider_kind, n.capacity, n.available_from, n.available_to, n.status,
+               n.created_by, n.created_at)
+              is distinct from
+              (o.org_unit_id, o.street_id, o.community_id, o.grid_id, o.terr, o.kind, o.category_id, o.name,
+               o.description, o.provider, o.provider_kind, o.capacity, o.available_from, o.available_to, o.status,
+               o.created_by, o.created_at)) x
+  where x.old_image <> x.new_image;
+  return null;
+end;
+$$;
+
+--
 -- Name: audit_row_id(jsonb); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -12672,7 +12700,7 @@ CREATE TRIGGER resource_audit_insert AFTER INSERT ON public.resource REFERENCING
 -- Name: resource resource_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER resource_audit_update AFTER UPDATE ON public.resource REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+CREATE TRIGGER resource_audit_update AFTER UPDATE ON public.resource REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_resource_updated();
 
 --
 -- Name: resource resource_created_by; Type: TRIGGER; Schema: public; Owner: -
@@ -17512,6 +17540,12 @@ REVOKE ALL ON FUNCTION private.audit_match_inserted() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.audit_omitted_keys() FROM PUBLIC;
+
+--
+-- Name: FUNCTION audit_resource_updated(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.audit_resource_updated() FROM PUBLIC;
 
 --
 -- Name: FUNCTION audit_row_id(r jsonb); Type: ACL; Schema: private; Owner: -

@@ -25,6 +25,15 @@
 -- image (75,000 images: 1.04 → 0.54 s median, alternated on the same rows). The image is the same
 -- jsonb (`tests/matching/test_match_audit.py` compares it with the generic one, so a column added
 -- to `match` and not here fails). Updates and deletes of matches keep `private.audit_rows()`.
+--
+-- The audit of updated resources: the commit books capacity on ~12,000 resources (`allocated`, and
+-- `updated_at` by the touch trigger), which the audit omits, so no audit row results, yet
+-- `private.audit_rows()` built both images of every row to find that out (24,000 wide rows with
+-- their sealed contact columns). `private.audit_resource_updated()` images only the rows whose
+-- audited columns changed, then writes exactly what `audit_rows()` would (the same images, the same
+-- inequality). Booking 12,000 resources: 1.07 → 0.90 s median (6 runs alternated); the audit
+-- trigger's own time 0.75–0.87 → 0.20–0.50 s. `tests/matching/test_match_audit.py` checks that
+-- every audited column of `resource` is compared.
 
 -- ---------------------------------------------------------------- tables
 alter table public.match drop constraint match_created_by_fkey;
@@ -96,6 +105,30 @@ begin
 end;
 $$;
 
+-- An updated resource's audit row, as `private.audit_rows()` writes it, for the rows whose audited
+-- columns (all but `private.audit_omitted_keys()`) changed; a booking changes none of them.
+create function private.audit_resource_updated() returns trigger
+language plpgsql security definer set search_path = '' as $$
+declare
+  actor uuid := auth.uid();
+begin
+  insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
+  select actor, 'resource', x.id::text, 'update', coalesce(x.terr, 0), x.old_image, x.new_image
+  from (select n.id, n.terr, to_jsonb(o) - private.audit_omitted_keys() as old_image,
+               to_jsonb(n) - private.audit_omitted_keys() as new_image
+        from new_rows n join old_rows o on o.id = n.id
+        where (n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr, n.kind, n.category_id, n.name,
+               n.description, n.provider, n.provider_kind, n.capacity, n.available_from, n.available_to, n.status,
+               n.created_by, n.created_at)
+              is distinct from
+              (o.org_unit_id, o.street_id, o.community_id, o.grid_id, o.terr, o.kind, o.category_id, o.name,
+               o.description, o.provider, o.provider_kind, o.capacity, o.available_from, o.available_to, o.status,
+               o.created_by, o.created_at)) x
+  where x.old_image <> x.new_image;
+  return null;
+end;
+$$;
+
 -- A truncate of the accounts would leave makers behind: refused while any match names one.
 create function private.match_makers_truncated() returns trigger
 language plpgsql security definer set search_path = '' as $$
@@ -111,8 +144,12 @@ $$;
 
 -- ---------------------------------------------------------------- triggers
 drop trigger match_audit_insert on public.match;
+drop trigger resource_audit_update on public.resource;
 create trigger match_audit_insert after insert on public.match
   referencing new table as new_rows for each statement execute function private.audit_match_inserted();
+create trigger resource_audit_update after update on public.resource
+  referencing old table as old_rows new table as new_rows
+  for each statement execute function private.audit_resource_updated();
 create trigger match_makers_exist_insert after insert on public.match
   referencing new table as new_rows for each statement execute function private.match_makers_exist();
 create trigger match_makers_exist_update after update on public.match
