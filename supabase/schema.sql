@@ -7355,7 +7355,7 @@ COMMENT ON TABLE public.match IS '对接: a resource assigned to a demand. Terri
 -- Name: COLUMN match.created_by; Type: COMMENT; Schema: public; Owner: -
 --
 
-COMMENT ON COLUMN public.match.created_by IS 'Who proposed the match: an auth.users id or null. Kept by triggers, not a foreign key (one check per statement): match_makers_exist_insert/_update, users_match_makers_gone, users_match_maker_id_kept.';
+COMMENT ON COLUMN public.match.created_by IS 'Who proposed the match: an auth.users id or null. Kept by triggers, not a foreign key (one check per statement): match_makers_exist_insert/_update, users_match_makers_gone, users_match_maker_id_kept, users_match_makers_truncated.';
 
 --
 -- Name: match_id_seq; Type: SEQUENCE; Schema: public; Owner: -

@@ -1,5 +1,6 @@
 -- The 对接会's commit, round three (issue 21): the maker of new matches is checked once per
--- statement, not once per row, and a new match's audit image is built from its columns by name.
+-- statement, not once per row; a new match's audit image is built from its columns by name; and
+-- booking capacity no longer images every resource it touches for an audit that writes nothing.
 --
 -- `match.created_by` referenced `auth.users` through a foreign key, which PostgreSQL checks row by
 -- row: the 对接会 writes ~80,000 matches in one statement, all by the same member of staff, and paid
@@ -40,7 +41,7 @@ alter table public.match drop constraint match_created_by_fkey;
 
 comment on column public.match.created_by is
   'Who proposed the match: an auth.users id or null. Kept by triggers, not a foreign key '
-  '(one check per statement): match_makers_exist_insert/_update, users_match_makers_gone, users_match_maker_id_kept.';
+  '(one check per statement): match_makers_exist_insert/_update, users_match_makers_gone, users_match_maker_id_kept, users_match_makers_truncated.';
 
 -- ---------------------------------------------------------------- functions
 -- The makers a statement wrote (on update, only the ones it changed) exist, and stay until the
