@@ -345,6 +345,24 @@ end;
 $$;
 
 --
+-- Name: audit_match_inserted(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.audit_match_inserted() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
+  select auth.uid(), 'match', x.id::text, 'insert', x.terr, null, to_jsonb(x)
+  from (select n.id, n.demand_id, n.resource_id, n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr,
+               n.resource_terr, n.quantity, n.score, n.status, n.rating, n.created_by, n.created_at
+        from new_rows n) x;
+  return null;
+end;
+$$;
+
+--
 -- Name: audit_omitted_keys(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -352,6 +370,34 @@ CREATE FUNCTION private.audit_omitted_keys() RETURNS text[]
     LANGUAGE sql IMMUTABLE
     SET search_path TO ''
     AS $$ select private.personal_keys() || array['reasons', 'allocated', 'updated_at']::text[] $$;
+
+--
+-- Name: audit_resource_updated(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.audit_resource_updated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  actor uuid := auth.uid();
+begin
+  insert into public.audit_log (actor, table_name, row_id, action, terr, old_row, new_row)
+  select actor, 'resource', x.id::text, 'update', coalesce(x.terr, 0), x.old_image, x.new_image
+  from (select n.id, n.terr, to_jsonb(o) - private.audit_omitted_keys() as old_image,
+               to_jsonb(n) - private.audit_omitted_keys() as new_image
+        from new_rows n join old_rows o on o.id = n.id
+        where (n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr, n.kind, n.category_id, n.name,
+               n.description, n.provider, n.provider_kind, n.capacity, n.available_from, n.available_to, n.status,
+               n.created_by, n.created_at)
+              is distinct from
+              (o.org_unit_id, o.street_id, o.community_id, o.grid_id, o.terr, o.kind, o.category_id, o.name,
+               o.description, o.provider, o.provider_kind, o.capacity, o.available_from, o.available_to, o.status,
+               o.created_by, o.created_at)) x
+  where x.old_image <> x.new_image;
+  return null;
+end;
+$$;
 
 --
 -- Name: audit_row_id(jsonb); Type: FUNCTION; Schema: private; Owner: -
@@ -3186,6 +3232,86 @@ begin
   perform private.book_capacity(booking);
   -- Proposals leave the demand's status alone (it reads as matched); an accepted match moves it.
   perform private.refresh_demand_status(array(select distinct demand_id from new_rows where status <> 'proposed'));
+  return null;
+end;
+$$;
+
+--
+-- Name: match_maker_id_kept(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_maker_id_kept() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.match m where m.created_by = old.id) then
+    raise exception 'update or delete on table "users" violates foreign key constraint "match_created_by_fkey" on table "match"'
+      using errcode = 'foreign_key_violation', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: match_makers_exist(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_makers_exist() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  makers uuid[];
+begin
+  if tg_op = 'INSERT' then
+    makers := array(select distinct n.created_by from new_rows n where n.created_by is not null);
+  else
+    makers := array(select distinct n.created_by from new_rows n join old_rows o on o.id = n.id
+                    where n.created_by is not null and n.created_by is distinct from o.created_by);
+  end if;
+  if cardinality(makers) = 0 then
+    return null;
+  end if;
+  perform from auth.users u where u.id = any (makers) order by u.id for key share;
+  if exists (select from unnest(makers) m(id) where not exists (select from auth.users u where u.id = m.id)) then
+    raise exception 'insert or update on table "match" violates foreign key constraint "match_created_by_fkey"'
+      using errcode = 'foreign_key_violation', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: match_makers_gone(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_makers_gone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  update public.match m set created_by = null where m.created_by in (select o.id from old_rows o);
+  return null;
+end;
+$$;
+
+--
+-- Name: match_makers_truncated(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_makers_truncated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.match m where m.created_by is not null) then
+    raise exception 'cannot truncate a table referenced in a foreign key constraint'
+      using errcode = 'feature_not_supported', constraint = 'match_created_by_fkey', table = 'match',
+            schema = 'public';
+  end if;
   return null;
 end;
 $$;
@@ -7512,6 +7638,12 @@ CREATE TABLE public.match (
 --
 
 COMMENT ON TABLE public.match IS '对接: a resource assigned to a demand. Territory comes from the demand, resource_terr from the resource.';
+
+--
+-- Name: COLUMN match.created_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.match.created_by IS 'Who proposed the match: an auth.users id or null. Kept by triggers, not a foreign key (one check per statement): match_makers_exist_insert/_update, users_match_makers_gone, users_match_maker_id_kept, users_match_makers_truncated.';
 
 --
 -- Name: match_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -12479,7 +12611,7 @@ CREATE TRIGGER match_audit_delete AFTER DELETE ON public.match REFERENCING OLD T
 -- Name: match match_audit_insert; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER match_audit_insert AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+CREATE TRIGGER match_audit_insert AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_match_inserted();
 
 --
 -- Name: match match_audit_update; Type: TRIGGER; Schema: public; Owner: -
@@ -12510,6 +12642,18 @@ CREATE TRIGGER match_deleted AFTER DELETE ON public.match REFERENCING OLD TABLE 
 --
 
 CREATE TRIGGER match_inserted AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_inserted();
+
+--
+-- Name: match match_makers_exist_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_makers_exist_insert AFTER INSERT ON public.match REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_makers_exist();
+
+--
+-- Name: match match_makers_exist_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER match_makers_exist_update AFTER UPDATE ON public.match REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_makers_exist();
 
 --
 -- Name: match match_status; Type: TRIGGER; Schema: public; Owner: -
@@ -12899,7 +13043,7 @@ CREATE TRIGGER resource_audit_insert AFTER INSERT ON public.resource REFERENCING
 -- Name: resource resource_audit_update; Type: TRIGGER; Schema: public; Owner: -
 --
 
-CREATE TRIGGER resource_audit_update AFTER UPDATE ON public.resource REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+CREATE TRIGGER resource_audit_update AFTER UPDATE ON public.resource REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_resource_updated();
 
 --
 -- Name: resource resource_created_by; Type: TRIGGER; Schema: public; Owner: -
@@ -14108,13 +14252,6 @@ ALTER TABLE ONLY public.finding
 
 ALTER TABLE ONLY public.finding
     ADD CONSTRAINT finding_visit_id_fkey FOREIGN KEY (visit_id) REFERENCES public.visit(id);
-
---
--- Name: match match_created_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.match
-    ADD CONSTRAINT match_created_by_fkey FOREIGN KEY (created_by) REFERENCES auth.users(id) ON DELETE SET NULL;
 
 --
 -- Name: match match_demand_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -17766,10 +17903,22 @@ REVOKE ALL ON FUNCTION private.audit() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.audit_is_append_only() FROM PUBLIC;
 
 --
+-- Name: FUNCTION audit_match_inserted(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.audit_match_inserted() FROM PUBLIC;
+
+--
 -- Name: FUNCTION audit_omitted_keys(); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.audit_omitted_keys() FROM PUBLIC;
+
+--
+-- Name: FUNCTION audit_resource_updated(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.audit_resource_updated() FROM PUBLIC;
 
 --
 -- Name: FUNCTION audit_row_id(r jsonb); Type: ACL; Schema: private; Owner: -
@@ -18474,6 +18623,30 @@ REVOKE ALL ON FUNCTION private.match_deleted() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.match_inserted() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_maker_id_kept(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_maker_id_kept() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_makers_exist(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_makers_exist() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_makers_gone(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_makers_gone() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_makers_truncated(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_makers_truncated() FROM PUBLIC;
 
 --
 -- Name: FUNCTION match_updated(); Type: ACL; Schema: private; Owner: -
