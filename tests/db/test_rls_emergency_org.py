@@ -1,10 +1,8 @@
 """RLS matrix: a temporary organisation lies at its 小区; staff whose territory holds it read and
 change it, the district only in the emergencies it declared; nobody deletes it, and it cannot be
 moved to another 小区."""
-from tests.db.rls import INSIDE, NONE, NOTHING, Spec, cell_test, check_move_out
-from tests.emergency.makers import at_place, new_emergency, org_key
-
-IN_OUT = frozenset({"inside", "outside"})
+from tests.db.rls import Spec, cell_test, check_move_out
+from tests.emergency.makers import PART_MATRIX, PART_MATRIX_DISTRICT, at_place, new_emergency, org_key
 
 
 def _spec(level: str | None) -> Spec:
@@ -24,14 +22,8 @@ def _spec(level: str | None) -> Spec:
 
 
 SPEC = _spec(None)
-TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)
-MATRIX = {
-    "district": NOTHING,
-    "street": TERRITORY, "community": TERRITORY, "grid": TERRITORY,
-    "department": NOTHING,
-    "anon": NOTHING,
-}
-MATRIX_DISTRICT = {**MATRIX, "district": dict(select=IN_OUT, insert=IN_OUT, update=IN_OUT, delete=NONE)}
+MATRIX = PART_MATRIX
+MATRIX_DISTRICT = PART_MATRIX_DISTRICT
 
 test_cell = cell_test(SPEC, MATRIX)
 test_cell_declared_by_the_district = cell_test(_spec("district"), MATRIX_DISTRICT)

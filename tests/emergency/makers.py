@@ -9,9 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tests.db.rls import INSIDE, NONE, NOTHING
 from tests.volunteers.makers import new_volunteer
 
 NO_ROW = {"id": -1}
+# The RLS matrix of an emergency's parts at a 小区 or 楼栋 (temporary organisations, shifts, call-ups,
+# requests): staff whose territory holds the row read, add and change it, nobody deletes it; the
+# district nothing of a street's own emergency (PART_MATRIX), inside and beside its streets in the
+# emergencies it declared (PART_MATRIX_DISTRICT).
+_TERRITORY = dict(select=INSIDE, insert=INSIDE, update=INSIDE, delete=NONE)
+_IN_OUT = frozenset({"inside", "outside"})
+PART_MATRIX = {"district": NOTHING, "street": _TERRITORY, "community": _TERRITORY, "grid": _TERRITORY,
+               "department": NOTHING, "anon": NOTHING}
+PART_MATRIX_DISTRICT = {**PART_MATRIX, "district": dict(select=_IN_OUT, insert=_IN_OUT, update=_IN_OUT, delete=NONE)}
 
 
 def _unit(conn, unit: int) -> dict:
