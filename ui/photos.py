@@ -105,7 +105,7 @@ def _board_control(user, kind: str, row: dict, where: str) -> None:
         return
     key = f"{where}_public_{row['id']}"
     if row.get("public_as"):
-        st.caption(t("photos.board.public_as", stage=t(f"publish.stage.{row['public_as']}")))
+        st.caption(t("photos.board.public_as", stage=t(f"photos.stage.{row['public_as']}")))
         st.button(t("photos.board.unmark"), key=key, help=t("photos.board.hint"), on_click=_set_public,
                   args=(user, row["id"], None, where))
     elif row["stage"]:
