@@ -25,6 +25,7 @@ from gongzhi.levers import demo as levers_demo
 from gongzhi.levers import whistle_demo as baolian_whistle_demo
 from gongzhi.suggest import demo as suggest_demo
 from gongzhi.photos import demo as photos_demo
+from gongzhi.photos import board_demo as board_photos_demo
 from gongzhi.whistle import demo as whistle_demo
 from gongzhi.whistle import flags as whistle_flags
 from gongzhi.deliberation import demo as deliberation_demo
@@ -63,6 +64,7 @@ def load_demo(url: str, *, demands: int = 2000, resources: int = 500, projects: 
         emergency_demo.load(conn)
         bulletin_demo.load(conn)
         photos_demo.load(conn)
+        board_photos_demo.load(conn)
         whistle_flags.refresh_on(conn)
         conn.commit()
     return True

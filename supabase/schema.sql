@@ -3724,6 +3724,37 @@ CREATE FUNCTION private.photo_path_writable(p_name text) RETURNS boolean
 $_$;
 
 --
+-- Name: photo_publication(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.photo_publication() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if new.public_as is null then
+    new.published_by := null;
+    new.published_at := null;
+    return new;
+  end if;
+  if new.subject_kind not in ('event', 'milestone') then
+    raise exception 'gongzhi:photos.publish_kind' using errcode = 'check_violation';
+  end if;
+  if new.stage is not null and new.stage <> new.public_as then
+    raise exception 'gongzhi:photos.publish_stage' using errcode = 'check_violation';
+  end if;
+  if new.public_as is distinct from old.public_as then
+    new.published_by := private.uid();
+    new.published_at := now();
+  else
+    new.published_by := old.published_by;
+    new.published_at := old.published_at;
+  end if;
+  return new;
+end;
+$$;
+
+--
 -- Name: photo_subject_deleted(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -7907,10 +7938,14 @@ CREATE TABLE public.photo (
     caption text DEFAULT ''::text NOT NULL,
     created_by uuid DEFAULT private.uid(),
     created_at timestamp with time zone DEFAULT now() NOT NULL,
+    public_as text,
+    published_by uuid,
+    published_at timestamp with time zone,
     CONSTRAINT photo_caption_check CHECK ((length(caption) <= 200)),
     CONSTRAINT photo_content_type_check CHECK ((content_type = ANY (ARRAY['image/jpeg'::text, 'image/png'::text, 'image/webp'::text]))),
     CONSTRAINT photo_height_check CHECK (((height >= 1) AND (height <= 20000))),
     CONSTRAINT photo_object_key_check CHECK ((object_key ~ '^[a-z_]+/[0-9]+/[0-9a-f]{32}\.(jpg|png|webp)$'::text)),
+    CONSTRAINT photo_public_as_check CHECK ((public_as = ANY (ARRAY['before'::text, 'after'::text]))),
     CONSTRAINT photo_size_bytes_check CHECK (((size_bytes >= 1) AND (size_bytes <= 104857600))),
     CONSTRAINT photo_stage_check CHECK ((stage = ANY (ARRAY['before'::text, 'after'::text]))),
     CONSTRAINT photo_thumb_key_check CHECK ((thumb_key ~ '^[a-z_]+/[0-9]+/[0-9a-f]{32}\.thumb\.jpg$'::text)),
@@ -7928,6 +7963,24 @@ COMMENT ON TABLE public.photo IS '随手拍: an image of a demand, an event (sta
 --
 
 COMMENT ON COLUMN public.photo.terr IS 'Computed: the territory of the subject row (private.photo_subject_row).';
+
+--
+-- Name: COLUMN photo.public_as; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.photo.public_as IS '可公开: null = staff only; before / after = shown on the public 晒 board as that stage (event and milestone photos).';
+
+--
+-- Name: COLUMN photo.published_by; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.photo.published_by IS 'Computed: who marked the photo 可公开 (private.photo_publication).';
+
+--
+-- Name: COLUMN photo.published_at; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.photo.published_at IS 'Computed: when the photo was marked 可公开 (private.photo_publication).';
 
 --
 -- Name: photo_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -10808,6 +10861,12 @@ CREATE INDEX org_unit_terr_idx ON public.org_unit USING btree (terr);
 CREATE INDEX photo_created_by_idx ON public.photo USING btree (created_by);
 
 --
+-- Name: photo_public_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX photo_public_idx ON public.photo USING btree (subject_kind, subject_id) WHERE (public_as IS NOT NULL);
+
+--
 -- Name: photo_subject_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -12786,6 +12845,12 @@ CREATE TRIGGER photo_created_by BEFORE INSERT ON public.photo FOR EACH ROW WHEN 
 --
 
 CREATE TRIGGER photo_created_by_kept BEFORE UPDATE ON public.photo FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
+
+--
+-- Name: photo photo_publication; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER photo_publication BEFORE UPDATE ON public.photo FOR EACH ROW WHEN (((new.public_as IS DISTINCT FROM old.public_as) OR (new.published_by IS DISTINCT FROM old.published_by) OR (new.published_at IS DISTINCT FROM old.published_at))) EXECUTE FUNCTION private.photo_publication();
 
 --
 -- Name: photo photo_subject; Type: TRIGGER; Schema: public; Owner: -
@@ -15431,6 +15496,12 @@ CREATE POLICY "district staff log rounds" ON public.visit FOR INSERT TO gongzhi_
 CREATE POLICY "district staff make matches" ON public.match FOR INSERT TO gongzhi_district WITH CHECK (true);
 
 --
+-- Name: photo district staff mark any photo public; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff mark any photo public" ON public.photo FOR UPDATE TO gongzhi_district USING (true) WITH CHECK (true);
+
+--
 -- Name: secretary_project district staff move secretary projects; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -17471,6 +17542,12 @@ CREATE POLICY "street staff declare emergencies for their territory" ON public.e
 CREATE POLICY "street staff end emergencies the street declared" ON public.emergency FOR UPDATE TO authenticated USING (((declared_level = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((declared_level = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
 
 --
+-- Name: photo street staff mark photos of their street public; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "street staff mark photos of their street public" ON public.photo FOR UPDATE TO authenticated USING (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))))) WITH CHECK (((( SELECT private.staff_role() AS staff_role) = 'street'::text) AND ((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi)))));
+
+--
 -- Name: campaign street staff set campaigns in their street; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -18784,6 +18861,12 @@ GRANT ALL ON FUNCTION private.photo_may_attach(p_kind text, p_subject_id bigint)
 REVOKE ALL ON FUNCTION private.photo_path_writable(p_name text) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.photo_path_writable(p_name text) TO authenticated;
 GRANT ALL ON FUNCTION private.photo_path_writable(p_name text) TO gongzhi_district;
+
+--
+-- Name: FUNCTION photo_publication(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.photo_publication() FROM PUBLIC;
 
 --
 -- Name: FUNCTION photo_subject_deleted(); Type: ACL; Schema: private; Owner: -
@@ -21099,6 +21182,13 @@ GRANT INSERT(height) ON TABLE public.photo TO gongzhi_district;
 
 GRANT INSERT(caption) ON TABLE public.photo TO authenticated;
 GRANT INSERT(caption) ON TABLE public.photo TO gongzhi_district;
+
+--
+-- Name: COLUMN photo.public_as; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT UPDATE(public_as) ON TABLE public.photo TO authenticated;
+GRANT UPDATE(public_as) ON TABLE public.photo TO gongzhi_district;
 
 --
 -- Name: SEQUENCE photo_id_seq; Type: ACL; Schema: public; Owner: -

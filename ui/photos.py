@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from gongzhi.auth.capabilities import may
 from gongzhi.errors import DomainError
 from gongzhi.photos import STAGES, commands, queries
 from ui import forms
@@ -27,6 +28,11 @@ def _upload(user, kind: str, subject_id: int, where: str, staged: bool) -> None:
 def _remove(user, photo_id: int, where: str) -> None:
     forms.submit(where, lambda: commands.remove(user, photo_id), "photos.removed")
     st.session_state.pop(f"{where}_open", None)
+
+
+def _set_public(user, photo_id: int, public_as: str | None, where: str) -> None:
+    forms.submit(where, lambda: commands.set_public(user, photo_id, public_as),
+                 "photos.published" if public_as else "photos.unpublished")
 
 
 def _open(where: str, photo_id: int | None) -> None:
@@ -51,7 +57,7 @@ def show(user, kind: str, subject_id: int, staged: bool = False, editable: bool 
         cols = st.columns(COLUMNS)
         for i, row in enumerate(group):
             with cols[i % COLUMNS]:
-                _thumbnail(user, row, where, editable)
+                _thumbnail(user, row, where, editable, kind)
     _linked(user, linked, where)
     opened = st.session_state.get(f"{where}_open")
     if opened is not None and any(r["id"] == opened for r in [*rows, *linked]):
@@ -75,7 +81,7 @@ def show(user, kind: str, subject_id: int, staged: bool = False, editable: bool 
     st.caption(t("photos.ui.privacy"))
 
 
-def _thumbnail(user, row: dict, where: str, editable: bool = True) -> None:
+def _thumbnail(user, row: dict, where: str, editable: bool = True, kind: str = "") -> None:
     try:
         body, _ctype = queries.image(user, row["id"], thumb=True)
     except DomainError as exc:
@@ -89,6 +95,26 @@ def _thumbnail(user, row: dict, where: str, editable: bool = True) -> None:
     open_col.button(t("photos.ui.open"), key=f"{where}_open_{row['id']}", on_click=_open, args=(where, row["id"]))
     remove_col.button(t("photos.ui.remove"), key=f"{where}_remove_{row['id']}", on_click=_remove,
                       args=(user, row["id"], where))
+    _board_control(user, kind, row, where)
+
+
+def _board_control(user, kind: str, row: dict, where: str) -> None:
+    """可公开: whether the photo goes on the public 晒 board, for staff who decide it (an event's photo
+    as the stage it was taken at; a milestone's as the stage chosen here)."""
+    if kind not in commands.PUBLISHABLE or not may(user, "photos.publish"):
+        return
+    key = f"{where}_public_{row['id']}"
+    if row.get("public_as"):
+        st.caption(t("photos.board.public_as", stage=t(f"photos.stage.{row['public_as']}")))
+        st.button(t("photos.board.unmark"), key=key, help=t("photos.board.hint"), on_click=_set_public,
+                  args=(user, row["id"], None, where))
+    elif row["stage"]:
+        st.button(t("photos.board.mark"), key=key, help=t("photos.board.hint"), on_click=_set_public,
+                  args=(user, row["id"], row["stage"], where))
+    else:
+        for stage in STAGES:
+            st.button(t(f"photos.board.mark_{stage}"), key=f"{key}_{stage}", help=t("photos.board.hint"),
+                      on_click=_set_public, args=(user, row["id"], stage, where))
 
 
 def _linked(user, rows: list[dict], where: str) -> None:

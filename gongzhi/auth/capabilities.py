@@ -53,6 +53,7 @@ ROLES = {
     "bulletin.issue": ("district",),                     # bulletin_issue: the district issues (签发) every bulletin
     "bulletin.read_issue": ("district", "street", "community"),   # bulletin_issue: the bulletins that cover them
     "emergency.declare": ("district", "street"),         # emergency: declared and ended at the district or a street
+    "photos.publish": ("district", "street"),            # photo.public_as: street staff (their street) and the district mark 可公开
     "home.figures": ("district", "street", "community", "grid", "department"),   # the data a role sees
 }
 

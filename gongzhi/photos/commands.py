@@ -71,3 +71,24 @@ def remove(user, photo_id: int, store: PhotoStore | None = None) -> None:
             raise DomainError("photos.cannot_remove")
         store.delete(row["object_key"])
         store.delete(row["thumb_key"])
+
+
+# The subjects whose photos may go on the public 晒 board (the database checks the same).
+PUBLISHABLE = ("event", "milestone")
+
+
+def set_public(user, photo_id: int, public_as: str | None) -> None:
+    """Mark a photo 可公开 as the board's `public_as` picture ('before' or 'after'), or None to keep
+    it for staff only: street staff for their street, district staff for any photo (row-level
+    security decides; the database checks the kind and the stage and stamps who and when)."""
+    if public_as is not None and public_as not in STAGES:
+        raise DomainError("photos.bad_stage")
+    with user.session() as conn:
+        try:
+            with conn.transaction():
+                done = conn.execute("update public.photo set public_as = %s where id = %s",
+                                    (public_as, photo_id)).rowcount
+        except psycopg.Error as exc:
+            raise from_db(exc) from None
+    if not done:
+        raise DomainError("photos.cannot_publish")

@@ -15,7 +15,7 @@ def photos(user, kind: str, subject_id: int) -> list[dict]:
         raise DomainError("photos.bad_subject")
     with user.session() as conn:
         return conn.execute(
-            "select id, stage, content_type, size_bytes, width, height, caption, created_at from public.photo"
+            "select id, stage, content_type, size_bytes, width, height, caption, created_at, public_as from public.photo"
             " where subject_kind = %s and subject_id = %s order by created_at desc, id desc limit %s",
             (kind, subject_id, PER_SUBJECT)).fetchall()
 

@@ -19,6 +19,7 @@ from psycopg.rows import dict_row
 
 from gongzhi.db import connection
 from gongzhi.errors import DomainError
+from gongzhi.photos.storage import store as photo_store
 from gongzhi.publish import site
 from gongzhi.publish.sections import PUBLISHED_KINDS, Block, Tree, Unit, all_sections
 from gongzhi import clock
@@ -75,8 +76,9 @@ def _restartpoint(conn) -> dt.datetime | None:
         return None
 
 
-def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published:
-    """Writes the board of the database at `url` (an owner's URL) into `out`."""
+def publish(url: str, out: Path, *, now: dt.datetime | None = None, store=None) -> Published:
+    """Writes the board of the database at `url` (an owner's URL) into `out`, the photos read from
+    `store` (default: the configured photo store)."""
     started = time.perf_counter()
     out = Path(out)
     try:
@@ -94,7 +96,9 @@ def publish(url: str, out: Path, *, now: dt.datetime | None = None) -> Published
         generated = now or as_of or server["t"]
         tree, blocks, done = compute(conn)
         conn.rollback()
-    written = site.write(out, tree, blocks, generated)
+    if store is None and any(b.galleries for unit_blocks in blocks.values() for b in unit_blocks.values()):
+        store = photo_store()
+    written = site.write(out, tree, blocks, generated, store)
     return Published(out, len(written), len(tree.units) * len(site.LANGS), done,
                      round(time.perf_counter() - started, 2), generated, server["standby"])
 

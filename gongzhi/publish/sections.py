@@ -10,8 +10,8 @@ name) goes through `public_text`.
 Another module adds its section with `register(Section("<key>", compute, requires="<table>"))` and
 the labels `publish.section.<key>`, `publish.figure.<…>`, `publish.col.<…>` in its catalogue file;
 the board shows it on every page where it returns a block, and skips it where the table does not
-exist. Planned: 民情意见箱 counts (`suggestion`), 五议 results (`deliberation`), 书记项目 and
-before/after photos (`photo`).
+exist. Other modules: `residents.py` (民情意见箱 counts, 五议 results, 书记项目) and `photos.py`
+(the before/after photos staff marked 可公开, as galleries whose bytes `site.py` copies).
 """
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ class Block:
     percent: tuple[str, ...] = ()       # which figures are percentages
     tables: dict[str, Table] = field(default_factory=dict)                 # name: label publish.table.<name>
     charts: dict[str, Chart] = field(default_factory=dict)                 # name: label publish.chart.<name>
+    galleries: dict[str, list] = field(default_factory=dict)   # name: label publish.gallery.<name>; photos.GalleryItem
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def register(section: Section) -> Section:
 
 
 # Modules whose sections join the board; each registers its own on import.
-PLUGINS: tuple[str, ...] = ("gongzhi.publish.residents",)
+PLUGINS: tuple[str, ...] = ("gongzhi.publish.residents", "gongzhi.publish.photos")
 
 
 def all_sections() -> list[Section]:

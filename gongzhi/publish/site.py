@@ -5,11 +5,14 @@ Chinese, with an English twin (`….en.html`) linked from the top of each page; 
 as JSON (`data/<code>.json`, language-neutral) and each table as CSV (UTF-8 with BOM, headers in the
 page's language); the charts as Vega-Lite specs drawn in the browser by the Vega bundle written into
 `assets/` (from vl-convert, so the site needs no CDN and works offline), each with the same figures
-as a table under it, which is all a browser without JavaScript shows.
+as a table under it, which is all a browser without JavaScript shows. The before/after photos staff
+marked 可公开 are copied from the photo store into `assets/photos/` (the cleaned image and its
+thumbnail, named by a hash of their bytes); a photo the store no longer holds is left out.
 """
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import io
 import json
@@ -18,6 +21,7 @@ from functools import cache
 from pathlib import Path
 
 from gongzhi import cells, clock, i18n
+from gongzhi.errors import DomainError
 from gongzhi.publish.sections import Block, Chart, Table, Tree, Unit
 
 MARKER = "gongzhi-publish.json"
@@ -122,7 +126,32 @@ def _script_json(value) -> str:
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
-def _block_html(key: str, block: Block, unit: Unit, lang: str, charts_on: bool) -> str:
+def _gallery_html(name: str, items: list, lang: str, assets: dict[str, str]) -> str:
+    """Each project or event with its before and after photos side by side; photos whose bytes were
+    not copied are left out, and an item with none left is not shown."""
+    parts = [f'<h3>{html.escape(_t(f"publish.gallery.{name}", lang))}</h3>'
+             f'<p class="meta">{html.escape(_t("publish.gallery.note", lang))}</p>']
+    for item in items:
+        stages = []
+        for stage in ("before", "after"):
+            shots = "".join(
+                f'<figure><a href="{assets[p.object_key]}"><img src="{assets[p.thumb_key]}" loading="lazy"'
+                f' alt="{html.escape(p.caption or _t(f"publish.stage.{stage}", lang))}"></a>'
+                + (f'<figcaption>{html.escape(p.caption)}</figcaption>' if p.caption else "") + '</figure>'
+                for p in item.photos if p.stage == stage and p.object_key in assets and p.thumb_key in assets)
+            if shots:
+                stages.append(f'<div class="stage"><h5>{html.escape(_t(f"publish.stage.{stage}", lang))}</h5>{shots}</div>')
+        if not stages:
+            continue
+        title = (item.title.get(lang) or item.title.get("zh")) if isinstance(item.title, dict) else item.title
+        parts.append(f'<article class="item"><h4>{html.escape(title)}</h4>'
+                     f'<p class="meta">{html.escape(_t(f"publish.item.{item.kind}", lang))} · {html.escape(item.place)}'
+                     f' · {html.escape(item.finished)}</p><div class="stages">{"".join(stages)}</div></article>')
+    return "".join(parts)
+
+
+def _block_html(key: str, block: Block, unit: Unit, lang: str, charts_on: bool,
+                assets: dict[str, str] | None = None) -> str:
     parts = [f'<section id="{key}"><h2>{html.escape(_t(f"publish.section.{key}", lang))}</h2><div class="figures">']
     for name, value in block.figures.items():
         shown = _text(value) + ("%" if name in block.percent and value is not None else "")
@@ -137,6 +166,8 @@ def _block_html(key: str, block: Block, unit: Unit, lang: str, charts_on: bool) 
                      f'<div class="vis" id="{target}"></div>'
                      f'<script type="application/json" data-chart="{target}">{_script_json(chart_spec(chart, lang))}</script>'
                      f'</figure>')
+    for name, items in block.galleries.items():
+        parts.append(_gallery_html(name, items, lang, assets or {}))
     suffix = "" if lang == "zh" else ".en"
     for name, table in block.tables.items():
         parts.append(f'<h3>{html.escape(_t(f"publish.table.{name}", lang))}</h3>{_table_html(table, lang)}'
@@ -146,7 +177,7 @@ def _block_html(key: str, block: Block, unit: Unit, lang: str, charts_on: bool) 
 
 
 def page_html(tree: Tree, unit: Unit, blocks: dict[str, Block], lang: str, generated: dt.datetime,
-              charts_on: bool) -> str:
+              charts_on: bool, assets: dict[str, str] | None = None) -> str:
     other = "en" if lang == "zh" else "zh"
     crumbs = " › ".join(
         html.escape(u.name) if u is unit else f'<a href="{page_name(u, lang)}">{html.escape(u.name)}</a>'
@@ -157,7 +188,7 @@ def page_html(tree: Tree, unit: Unit, blocks: dict[str, Block], lang: str, gener
         items = "".join(f'<li><a href="{page_name(c, lang)}">{html.escape(c.name)}</a></li>' for c in children)
         nav = (f'<nav class="children"><h2>{html.escape(_t(f"publish.children.{children[0].kind}", lang))}</h2>'
                f'<ul>{items}</ul></nav>')
-    body = "".join(_block_html(key, block, unit, lang, charts_on) for key, block in blocks.items())
+    body = "".join(_block_html(key, block, unit, lang, charts_on, assets) for key, block in blocks.items())
     scripts = '<script src="assets/vega.js"></script><script src="assets/charts.js"></script>' if charts_on else ""
     title = _t("publish.title", lang, unit=unit.name)
     return f"""<!doctype html>
@@ -179,11 +210,59 @@ def page_html(tree: Tree, unit: Unit, blocks: dict[str, Block], lang: str, gener
 """
 
 
-def unit_json(unit: Unit, blocks: dict[str, Block], generated: dt.datetime) -> dict:
+def _gallery_json(items: list, assets: dict[str, str]) -> list[dict]:
+    out = []
+    for item in items:
+        photos = [{"stage": p.stage, "image": assets[p.object_key], "thumbnail": assets[p.thumb_key], "caption": p.caption}
+                  for p in item.photos if p.object_key in assets and p.thumb_key in assets]
+        if photos:
+            out.append({"kind": item.kind, "title": item.title, "place": item.place, "finished": item.finished,
+                        "photos": photos})
+    return out
+
+
+def unit_json(unit: Unit, blocks: dict[str, Block], generated: dt.datetime,
+              assets: dict[str, str] | None = None) -> dict:
+    def section(b: Block) -> dict:
+        out = {"figures": b.figures, "tables": {n: {"columns": t.columns, "rows": t.rows} for n, t in b.tables.items()}}
+        if b.galleries:
+            out["galleries"] = {n: _gallery_json(items, assets or {}) for n, items in b.galleries.items()}
+        return out
     return {"unit": {"name": unit.name, "kind": unit.kind, "code": unit.code}, "generated_at": generated.isoformat(),
-            "sections": {key: {"figures": b.figures,
-                               "tables": {n: {"columns": t.columns, "rows": t.rows} for n, t in b.tables.items()}}
-                         for key, b in blocks.items()}}
+            "sections": {key: section(b) for key, b in blocks.items()}}
+
+
+PHOTO_TYPES = {"jpg", "png", "webp"}
+
+
+def copy_photos(out: Path, blocks: dict[int, dict[str, Block]], store) -> tuple[dict[str, str], list[Path], int]:
+    """Every gallery photo's image and thumbnail, read once through the photo store and written to
+    `assets/photos/<hash of the bytes>.<ext>`: (store key -> site path, files written, keys missing)."""
+    assets: dict[str, str] = {}
+    written: list[Path] = []
+    missing = 0
+    keys = [k for unit_blocks in blocks.values() for b in unit_blocks.values() for items in b.galleries.values()
+            for item in items for p in item.photos for k in (p.object_key, p.thumb_key)]
+    if keys and store is None:
+        return assets, written, len(set(keys))
+    for key in dict.fromkeys(keys):
+        ext = key.rsplit(".", 1)[-1]
+        if ext not in PHOTO_TYPES:
+            missing += 1
+            continue
+        try:
+            data = store.get(key)
+        except DomainError:
+            missing += 1
+            continue
+        name = f"assets/photos/{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
+        path = out / name
+        if not path.exists():
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
+            written.append(path)
+        assets[key] = name
+    return assets, written, missing
 
 
 CSS = """
@@ -214,6 +293,14 @@ th,td{border-bottom:1px solid #e5e7eb;padding:6px 8px;text-align:left;white-spac
 td.num{text-align:right;font-variant-numeric:tabular-nums}
 .downloads a{display:inline-flex;align-items:center;min-height:40px}
 footer{color:#57606a;font-size:.85rem}
+article.item{border-top:1px solid #e5e7eb;padding:8px 0}
+article.item h4{margin:.2rem 0}
+article.item .meta{margin:0;color:#57606a;font-size:.9rem}
+.stages{display:grid;grid-template-columns:repeat(auto-fit,minmax(260px,1fr));gap:12px}
+.stage h5{margin:.4rem 0;font-size:.95rem}
+.stage figure{display:inline-block;margin:0 8px 8px 0;max-width:100%}
+.stage img{width:240px;max-width:100%;height:auto;border-radius:6px;display:block}
+.stage figcaption{font-size:.85rem;color:#57606a;max-width:240px}
 """
 
 CHARTS_JS = """
@@ -225,10 +312,12 @@ document.querySelectorAll('script[data-chart]').forEach(function (s) {
 """
 
 
-def write(out: Path, tree: Tree, blocks: dict[int, dict[str, Block]], generated: dt.datetime) -> list[Path]:
-    """Every file of the site into `out` (prepared by `prepare`); the paths written."""
+def write(out: Path, tree: Tree, blocks: dict[int, dict[str, Block]], generated: dt.datetime,
+          store=None) -> list[Path]:
+    """Every file of the site into `out` (prepared by `prepare`), the photos read through `store`
+    (a gongzhi.photos.storage.PhotoStore); the paths written."""
     bundle = vega_bundle()
-    written: list[Path] = []
+    assets, written, missing = copy_photos(out, blocks, store)
 
     def put(name: str, content: str | bytes) -> None:
         path = out / name
@@ -242,12 +331,13 @@ def write(out: Path, tree: Tree, blocks: dict[int, dict[str, Block]], generated:
     for unit in tree.units:
         mine = blocks.get(unit.id, {})
         for lang in LANGS:
-            put(page_name(unit, lang), page_html(tree, unit, mine, lang, generated, bundle is not None))
-        put(f"data/{unit.code}.json", json.dumps(unit_json(unit, mine, generated), ensure_ascii=False, indent=1))
+            put(page_name(unit, lang), page_html(tree, unit, mine, lang, generated, bundle is not None, assets))
+        put(f"data/{unit.code}.json", json.dumps(unit_json(unit, mine, generated, assets), ensure_ascii=False, indent=1))
         for block in mine.values():
             for name, table in block.tables.items():
                 put(f"data/{unit.code}-{name}.csv", _csv(table, "zh"))
                 put(f"data/{unit.code}-{name}.en.csv", _csv(table, "en"))
     put(MARKER, json.dumps({"generated_at": generated.isoformat(), "pages": len(tree.units) * len(LANGS),
-                            "files": len(written) + 1, "charts": bundle is not None}, ensure_ascii=False, indent=1))
+                            "files": len(written) + 1, "charts": bundle is not None, "photos_missing": missing},
+                      ensure_ascii=False, indent=1))
     return written

@@ -1,6 +1,7 @@
 """RLS matrix: a photo is seen exactly where the row it is attached to is seen, added by those who
-may change that row (and by the departments summoned to an event), never changed, removed by the
-territory. Demand photos are the MATRIX; event and milestone photos have matrices of their own,
+may change that row (and by the departments summoned to an event), removed by the territory, and
+never changed except for 可公开 (`public_as`): street staff mark the event and milestone photos of
+their street, the district any of them (the *_public cells). Demand photos are the MATRIX; event and milestone photos have matrices of their own,
 because their rows are seen by other people (summoned departments; the levels a project serves)."""
 import uuid
 
@@ -63,7 +64,22 @@ EVENT_MATRIX = {**MATRIX, "department": dict(select=INSIDE, insert=INSIDE, updat
 MILESTONE_MATRIX = {**MATRIX, **{level: dict(TERRITORY, select=INSIDE_ABOVE)
                                  for level in ("street", "community", "grid")}}
 
+# 可公开: the one change a photo takes. Street staff of the street and the district; nobody else.
+MARKS = {"district": ALL, "street": INSIDE}
+
+
+def _public_spec(kind: str) -> Spec:
+    return Spec(table="photo", key="id = %(id)s", make=_make(kind), prepare=_prepare(kind), insert=INSERT,
+                update_set="public_as = 'after'")
+
+
+def _marking(matrix: dict) -> dict:
+    return {role: dict(ops, update=MARKS.get(role, NONE)) for role, ops in matrix.items()}
+
+
 test_cell = cell_test(_spec("demand"), MATRIX)
+test_event_public_cell = cell_test(_public_spec("event"), _marking(EVENT_MATRIX))
+test_milestone_public_cell = cell_test(_public_spec("milestone"), _marking(MILESTONE_MATRIX))
 test_event_cell = cell_test(_spec("event"), EVENT_MATRIX)
 test_milestone_cell = cell_test(_spec("milestone"), MILESTONE_MATRIX)
 
@@ -173,4 +189,20 @@ def test_has_after_photo(conn):
     assert conn.execute("select private.has_after_photo(%s) as a", (elsewhere,)).fetchone()["a"] is None
     act_as(conn, "district")
     assert conn.execute("select private.has_after_photo(%s) as a", (elsewhere,)).fetchone()["a"] is True
+    act_as_owner(conn)
+
+
+def test_a_demand_photo_is_never_public_and_an_event_photo_only_as_its_stage(conn):
+    from psycopg import errors as pgerr
+    act_as_owner(conn)
+    demand = _make("demand")(conn, unit_id(conn, "丽水社区第一网格"))
+    event = _make("event")(conn, unit_id(conn, "丽水社区第一网格"))     # taken after the fix
+    act_as(conn, "district")
+    for photo, stage, key in ((demand, "after", "photos.publish_kind"), (event, "before", "photos.publish_stage")):
+        with pytest.raises(pgerr.CheckViolation, match=key):
+            with conn.transaction():
+                conn.execute("update public.photo set public_as = %s where id = %s", (stage, photo["id"]))
+    with pytest.raises(pgerr.InsufficientPrivilege):
+        with conn.transaction():
+            conn.execute("update public.photo set published_by = null, published_at = now() where id = %(id)s", event)
     act_as_owner(conn)

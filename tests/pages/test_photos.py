@@ -53,7 +53,7 @@ def test_a_grid_worker_uploads_an_after_photo_to_an_event(app_as, own_data_dir):
     at.file_uploader(key=f"{where}_file").set_value(("假照片.jpg", b"not a photo at all", "image/jpeg"))
     at.button(key=f"FormSubmitter:{where}_form-上传照片").click().run()
     assert any("只接受 JPEG、PNG 或 WebP" in e.value for e in at.error)
-    assert len(_db("select id from public.photo where subject_kind = 'event'")) == 1
+    assert len(_db("select id from public.photo where subject_kind = 'event' and subject_id = %s", event_id)) == 1
     # No file chosen at all: asked for one.
     at.button(key=f"FormSubmitter:{where}_form-上传照片").click().run()
     assert any("请先选择一张照片" in e.value for e in at.error)

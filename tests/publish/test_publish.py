@@ -6,6 +6,7 @@ import re
 import psycopg
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 from psycopg.rows import dict_row
 
 from gongzhi import cli, publish
@@ -54,14 +55,20 @@ def _plant(url: str) -> None:
 def test_the_published_demo_district_holds_no_personal_data(fresh_db, tmp_path):
     _plant(fresh_db)
     done = publish.publish(fresh_db, tmp_path / "site")
-    assert done.sections == ("demands", "projects", "whistle", "volunteers", "suggestions", "deliberation", "secretary")
+    assert done.sections == ("demands", "projects", "whistle", "volunteers", "suggestions", "deliberation", "secretary",
+                             "photo")
     files = [p for p in (tmp_path / "site").rglob("*") if p.is_file()]
     assert len(files) == done.files and done.pages == 2 * (1 + 4 + 16)
     with psycopg.connect(fresh_db, row_factory=dict_row) as conn:
         names, masked = _names(conn), _masked_phones(conn)
     assert len(names) > 50 and len(masked) > 50, "the scan looks for the demo's residents"
     found = []
-    for path in files:
+    photos = [p for p in files if p.suffix in (".jpg", ".png", ".webp")]
+    assert photos, "the demo's marked before/after photos are published"
+    for path in photos:   # pixels only: no EXIF (camera, time, GPS) and no text chunks
+        image = Image.open(path)
+        assert not image.getexif() and not getattr(image, "text", None), path.name
+    for path in (p for p in files if p not in photos):
         text = path.read_text(encoding="utf-8-sig")
         found += [(path.name, "phone", m) for m in PHONE.findall(text) + MASKED_PHONE.findall(text)]
         found += [(path.name, "id_number", m) for m in ID_NUMBER.findall(text)]
