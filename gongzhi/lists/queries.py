@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
@@ -323,8 +324,12 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
         """).format(table=sql.Identifier(s.table), where=w.composed(), sort=sql.Identifier(sort), dir=direction,
                     columns=_select_columns(list_name, lang), source=sql.Identifier(s.source),
                     joins=_joins(list_name))
-        rows = conn.execute(query, {**w.params, "limit": per_page + (1 if searching else 0),
-                                    "offset": (page - 1) * per_page}).fetchall()
+        params = {**w.params, "limit": per_page + (1 if searching else 0), "offset": (page - 1) * per_page}
+        if not searching and not estimated and _walks(conn, list_name, sort, total, page * per_page):
+            with _without_sort(conn):
+                rows = conn.execute(query, params).fetchall()
+        else:
+            rows = conn.execute(query, params).fetchall()
         if searching:
             more = len(rows) > per_page
             rows = rows[:per_page]
@@ -333,6 +338,28 @@ def list_page(user: Identity, list_name: str, filters: ListFilters, page: int = 
                                  descending, lang)
     return ListPage(rows=rows, total=total, estimated=estimated, page=page, per_page=per_page, sort=sort,
                     descending=descending, capped=capped, more=more)
+
+
+def _walks(conn, list_name: str, sort: str, total: int, upto: int) -> bool:
+    """Whether the newest `upto` of `total` demands are cheaper found by walking the created_at index
+    (reading about upto × table / total rows) than by reading all `total` and sorting them. The
+    planner cannot tell: under row-level security it sees the territory's bounds as unknown
+    parameters and guesses 0.5 % of the table, so at a million demands it sorts a street's 250,000."""
+    if list_name != "demand" or sort != "created_at" or total == 0:
+        return False
+    table = conn.execute("select greatest(reltuples, 0)::bigint as n from pg_catalog.pg_class"
+                         " where oid = 'public.demand'::regclass").fetchone()["n"]
+    return total * total > upto * table
+
+
+@contextmanager
+def _without_sort(conn):
+    """One statement planned without an explicit sort (the walk of an index in its order)."""
+    conn.execute("select set_config('enable_sort', 'off', true)")
+    try:
+        yield
+    finally:
+        conn.execute("select set_config('enable_sort', 'on', true)")
 
 
 def export_columns(list_name: str) -> list[str]:
