@@ -1364,6 +1364,25 @@ CREATE FUNCTION private.community_whistle_counts(p_since timestamp with time zon
 $$;
 
 --
+-- Name: compact_demand_close_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.compact_demand_close_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if not pg_try_advisory_xact_lock(7304) then
+    return;
+  end if;
+  with gone as (delete from public.demand_close_tally returning terr, day, days, n)
+  insert into public.demand_close_tally (terr, day, days, n)
+  select terr, day, days, sum(n) from gone group by terr, day, days having sum(n) <> 0
+  order by day, terr;
+end;
+$$;
+
+--
 -- Name: compact_demand_count_tally(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -1759,6 +1778,66 @@ CREATE FUNCTION private.demand_cancels_matches() RETURNS trigger
 begin
   update public.match set status = 'cancelled'
   where demand_id = new.id and status in ('proposed', 'accepted');
+  return null;
+end;
+$$;
+
+--
+-- Name: demand_close_tally_after_alter(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_close_tally_after_alter() RETURNS event_trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from pg_event_trigger_ddl_commands() c
+             where c.objid = to_regclass('public.demand') and c.command_tag = 'ALTER TABLE')
+     and exists (select from pg_catalog.pg_trigger tg
+                 where tg.tgrelid = to_regclass('public.demand') and tg.tgname = 'demand_close_tally_insert'
+                   and tg.tgenabled <> 'D') then
+    perform private.rebuild_demand_close_tally();
+  end if;
+end;
+$$;
+
+--
+-- Name: demand_close_tally_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.demand_close_tally_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_op = 'INSERT' then
+    insert into public.demand_close_tally (terr, day, days, n)
+    select terr, (closed_at at time zone 'Asia/Shanghai')::date,
+           (closed_at at time zone 'Asia/Shanghai')::date - (created_at at time zone 'Asia/Shanghai')::date,
+           count(*)
+    from new_rows where status = 'done' and closed_at is not null
+    group by 1, 2, 3;
+  elsif tg_op = 'DELETE' then
+    insert into public.demand_close_tally (terr, day, days, n)
+    select terr, (closed_at at time zone 'Asia/Shanghai')::date,
+           (closed_at at time zone 'Asia/Shanghai')::date - (created_at at time zone 'Asia/Shanghai')::date,
+           -count(*)
+    from old_rows where status = 'done' and closed_at is not null
+    group by 1, 2, 3;
+  else
+    insert into public.demand_close_tally (terr, day, days, n)
+    select terr, day, days, sum(s)
+    from (select terr, (closed_at at time zone 'Asia/Shanghai')::date as day,
+                 (closed_at at time zone 'Asia/Shanghai')::date
+                   - (created_at at time zone 'Asia/Shanghai')::date as days, -1 as s
+          from old_rows where status = 'done' and closed_at is not null
+          union all
+          select terr, (closed_at at time zone 'Asia/Shanghai')::date,
+                 (closed_at at time zone 'Asia/Shanghai')::date - (created_at at time zone 'Asia/Shanghai')::date, 1
+          from new_rows where status = 'done' and closed_at is not null) d
+    group by terr, day, days
+    having sum(s) <> 0;
+  end if;
   return null;
 end;
 $$;
@@ -4035,6 +4114,26 @@ begin
   insert into public.care_due_tally (terr, due_on, n)
   select terr, next_due_on, count(*) from public.care_person where active and next_due_on is not null
   group by 1, 2 order by 1, 2;
+end;
+$$;
+
+--
+-- Name: rebuild_demand_close_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.rebuild_demand_close_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  lock table public.demand_close_tally in exclusive mode;
+  delete from public.demand_close_tally;
+  insert into public.demand_close_tally (terr, day, days, n)
+  select terr, (closed_at at time zone 'Asia/Shanghai')::date,
+         (closed_at at time zone 'Asia/Shanghai')::date - (created_at at time zone 'Asia/Shanghai')::date,
+         count(*)
+  from public.demand where status = 'done' and closed_at is not null
+  group by 1, 2, 3 order by 2, 1;
 end;
 $$;
 
@@ -6993,6 +7092,37 @@ COMMENT ON COLUMN public.demand.beneficiary_phone_bidx IS 'Blind index (HMAC-SM3
 COMMENT ON COLUMN public.demand.beneficiary_phone_masked IS 'The beneficiary''s phone as shown: 138****8000.';
 
 --
+-- Name: demand_close_tally; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.demand_close_tally (
+    terr bigint NOT NULL,
+    day date NOT NULL,
+    days integer NOT NULL,
+    n integer NOT NULL,
+    id bigint NOT NULL
+);
+
+--
+-- Name: TABLE demand_close_tally; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON TABLE public.demand_close_tally IS 'Demands closed done, summed by territory code, Beijing close day (day) and calendar days from creation to close (days): delta rows (n) appended by triggers on demand, folded by private.compact_demand_close_tally(). The weighted median of days over the rows a user may read for a span of days equals percentile_cont(0.5) over the demands closed done in that span.';
+
+--
+-- Name: demand_close_tally_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand_close_tally ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.demand_close_tally_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+--
 -- Name: demand_count_tally; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -9419,6 +9549,13 @@ ALTER TABLE ONLY public.deliberation_vote
     ADD CONSTRAINT deliberation_vote_pkey PRIMARY KEY (id);
 
 --
+-- Name: demand_close_tally demand_close_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.demand_close_tally
+    ADD CONSTRAINT demand_close_tally_pkey PRIMARY KEY (id);
+
+--
 -- Name: demand_count_tally demand_count_tally_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -10343,6 +10480,18 @@ CREATE INDEX deliberation_vote_terr_idx ON public.deliberation_vote USING btree 
 --
 
 CREATE INDEX demand_category_id_idx ON public.demand USING btree (category_id);
+
+--
+-- Name: demand_close_tally_day_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_close_tally_day_idx ON public.demand_close_tally USING btree (day, terr) INCLUDE (days, n);
+
+--
+-- Name: demand_close_tally_terr_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX demand_close_tally_terr_idx ON public.demand_close_tally USING btree (terr, day) INCLUDE (days, n);
 
 --
 -- Name: demand_closed_at_idx; Type: INDEX; Schema: public; Owner: -
@@ -12065,6 +12214,24 @@ CREATE TRIGGER demand_audit_update AFTER UPDATE ON public.demand REFERENCING OLD
 --
 
 CREATE TRIGGER demand_cancels_matches AFTER UPDATE OF status ON public.demand FOR EACH ROW WHEN (((new.status = 'cancelled'::text) AND (old.status <> 'cancelled'::text))) EXECUTE FUNCTION private.demand_cancels_matches();
+
+--
+-- Name: demand demand_close_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_close_tally_delete AFTER DELETE ON public.demand REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_close_tally_changed();
+
+--
+-- Name: demand demand_close_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_close_tally_insert AFTER INSERT ON public.demand REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_close_tally_changed();
+
+--
+-- Name: demand demand_close_tally_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_close_tally_update AFTER UPDATE ON public.demand REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.demand_close_tally_changed();
 
 --
 -- Name: demand demand_closed; Type: TRIGGER; Schema: public; Owner: -
@@ -14998,6 +15165,12 @@ ALTER TABLE public.deliberation_vote ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.demand ENABLE ROW LEVEL SECURITY;
 
 --
+-- Name: demand_close_tally; Type: ROW SECURITY; Schema: public; Owner: -
+--
+
+ALTER TABLE public.demand_close_tally ENABLE ROW LEVEL SECURITY;
+
+--
 -- Name: demand_count_tally; Type: ROW SECURITY; Schema: public; Owner: -
 --
 
@@ -15554,6 +15727,12 @@ CREATE POLICY "district staff read all consults" ON public.event_consult FOR SEL
 --
 
 CREATE POLICY "district staff read all deliberations" ON public.deliberation FOR SELECT TO gongzhi_district USING (true);
+
+--
+-- Name: demand_close_tally district staff read all demand close tallies; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "district staff read all demand close tallies" ON public.demand_close_tally FOR SELECT TO gongzhi_district USING (true);
 
 --
 -- Name: demand_count_tally district staff read all demand counts; Type: POLICY; Schema: public; Owner: -
@@ -16724,6 +16903,12 @@ CREATE POLICY "staff present the second factor where the district requires it" O
 CREATE POLICY "staff present the second factor where the district requires it" ON public.demand AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
 
 --
+-- Name: demand_close_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff present the second factor where the district requires it" ON public.demand_close_tally AS RESTRICTIVE TO authenticated, gongzhi_district, gongzhi_admin USING (((( SELECT private.aal_ok() AS aal_ok))::integer <> 0));
+
+--
 -- Name: demand_count_tally staff present the second factor where the district requires it; Type: POLICY; Schema: public; Owner: -
 --
 
@@ -17082,6 +17267,12 @@ CREATE POLICY "staff read consults of their territory" ON public.event_consult F
 --
 
 CREATE POLICY "staff read deliberations serving their territory" ON public.deliberation FOR SELECT TO authenticated USING ((((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))) OR (terr = ANY (( SELECT private.terr_above() AS terr_above)::bigint[]))));
+
+--
+-- Name: demand_close_tally staff read demand close tallies of their territory; Type: POLICY; Schema: public; Owner: -
+--
+
+CREATE POLICY "staff read demand close tallies of their territory" ON public.demand_close_tally FOR SELECT TO authenticated USING (((terr >= ( SELECT private.terr_lo() AS terr_lo)) AND (terr <= ( SELECT private.terr_hi() AS terr_hi))));
 
 --
 -- Name: demand_count_tally staff read demand counts of their territory; Type: POLICY; Schema: public; Owner: -
@@ -18257,6 +18448,12 @@ GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with ti
 GRANT ALL ON FUNCTION private.community_whistle_counts(p_since timestamp with time zone, p_now timestamp with time zone, p_lo bigint, p_hi bigint) TO gongzhi_district;
 
 --
+-- Name: FUNCTION compact_demand_close_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.compact_demand_close_tally() FROM PUBLIC;
+
+--
 -- Name: FUNCTION compact_demand_count_tally(); Type: ACL; Schema: private; Owner: -
 --
 
@@ -18327,6 +18524,18 @@ REVOKE ALL ON FUNCTION private.deliberation_stepped() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.demand_cancels_matches() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_close_tally_after_alter(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_close_tally_after_alter() FROM PUBLIC;
+
+--
+-- Name: FUNCTION demand_close_tally_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.demand_close_tally_changed() FROM PUBLIC;
 
 --
 -- Name: FUNCTION demand_closed_at(); Type: ACL; Schema: private; Owner: -
@@ -18964,6 +19173,12 @@ GRANT ALL ON FUNCTION private.public_posts(p_community bigint, p_limit integer) 
 --
 
 REVOKE ALL ON FUNCTION private.rebuild_care_due_tally() FROM PUBLIC;
+
+--
+-- Name: FUNCTION rebuild_demand_close_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.rebuild_demand_close_tally() FROM PUBLIC;
 
 --
 -- Name: FUNCTION rebuild_demand_count_tally(); Type: ACL; Schema: private; Owner: -
@@ -20531,6 +20746,23 @@ GRANT SELECT(beneficiary_name_masked) ON TABLE public.demand TO authenticated;
 --
 
 GRANT SELECT(beneficiary_phone_masked) ON TABLE public.demand TO authenticated;
+
+--
+-- Name: TABLE demand_close_tally; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT SELECT,REFERENCES,TRIGGER,MAINTAIN ON TABLE public.demand_close_tally TO authenticated;
+GRANT ALL ON TABLE public.demand_close_tally TO service_role;
+GRANT SELECT ON TABLE public.demand_close_tally TO gongzhi_district;
+
+--
+-- Name: SEQUENCE demand_close_tally_id_seq; Type: ACL; Schema: public; Owner: -
+--
+
+GRANT ALL ON SEQUENCE public.demand_close_tally_id_seq TO anon;
+GRANT ALL ON SEQUENCE public.demand_close_tally_id_seq TO authenticated;
+GRANT ALL ON SEQUENCE public.demand_close_tally_id_seq TO service_role;
+GRANT SELECT,USAGE ON SEQUENCE public.demand_close_tally_id_seq TO gongzhi_district;
 
 --
 -- Name: TABLE demand_count_tally; Type: ACL; Schema: public; Owner: -
