@@ -5,8 +5,10 @@ demands (100k, 1M and 3M by default), resources and whistle events in the same p
 other benchmarks (20k resources and 200k events to 1M demands). For each size, as the demo
 accounts under row-level security: the street's demand list page, a keyword search on it (a common
 word, KEYWORD, in about a quarter of the demands, and RARE_KEYWORD, in none), the district's
-dashboard (data and chart specs), the department's supervision board and the 对接会's preview at its fixed size (the district's first MATCH_DEMANDS open demands). A plain `count(*)` of
-the demands, as the owner, is the baseline: it reads the whole table, so its exponent is about 1.
+dashboard (data and chart specs), its median time to close alone (`median`, the month and the one
+before, from the close tally; `median_exact`, the percentile_cont over the demands it replaced), the
+department's supervision board and the 对接会's preview at its fixed size (the district's first
+MATCH_DEMANDS open demands). A plain `count(*)` of the demands, as the owner, is the baseline: it reads the whole table, so its exponent is about 1.
 
 Figures: `<figure>.<n>.ms`, and `<figure>.exponent` = log(t_last / t_first) / log(n_last / n_first)
 (0: flat, 1: grows with the table). The run also draws the curves (Altair, log–log) into
@@ -33,7 +35,17 @@ MATCH_DEMANDS = 20_000
 KEYWORD = "老人"
 RARE_KEYWORD = "防汛沙袋"   # in no seeded demand: a plain scan reads the whole territory to say so
 CHART = ROOT / "docs" / "performance-scale.png"
-FIGURES = ("count", "list", "search", "search_rare", "dashboard", "board", "match")
+FIGURES = ("count", "list", "search", "search_rare", "dashboard", "median", "median_exact", "board", "match")
+# The median as gongzhi/dashboard/median.py read it before the close tally (issue 21): the same-run
+# reference for `median`.
+MEDIAN_EXACT = """
+select percentile_cont(0.5) within group (
+         order by (closed_at at time zone 'Asia/Shanghai')::date - (created_at at time zone 'Asia/Shanghai')::date)
+from public.demand
+where status = 'done' and terr between %(lo)s and %(hi)s
+  and closed_at >= %(s)s::date::timestamp at time zone 'Asia/Shanghai'
+  and closed_at < (%(e)s::date + 1)::timestamp at time zone 'Asia/Shanghai'
+"""
 
 
 def sizes(demands: int) -> list[int]:
@@ -42,9 +54,10 @@ def sizes(demands: int) -> list[int]:
 
 def measure(url: str) -> dict[str, float]:
     """The figures of one database, in ms."""
-    from gongzhi import charts
+    from gongzhi import charts, db
     from gongzhi.auth import load_identity
     from gongzhi.dashboard import queries as dashboard
+    from gongzhi.dashboard.median import MEDIAN_DAYS_TO_CLOSE
     from gongzhi.dashboard.periods import period_for
     from gongzhi.lists import queries as lists
     from gongzhi.matching import batch
@@ -59,6 +72,16 @@ def measure(url: str) -> dict[str, float]:
         for chart in charts.dashboard_charts(data, "zh").values():
             charts.spec(chart)
 
+    def medians(exact: bool) -> None:
+        leader = users["district"]
+        with db.as_reader(leader.user_id, leader.claims) as conn:
+            scope = dashboard.resolve_scope(conn, leader, None)
+            if exact:
+                for p in (month, month.previous()):
+                    conn.execute(MEDIAN_EXACT, scope.params() | {"s": p.start, "e": p.end}).fetchone()
+            else:
+                MEDIAN_DAYS_TO_CLOSE.compute(conn, scope, month, month.previous())
+
     with psycopg.connect(url, autocommit=True) as conn:
         count_ms = timed_ms(lambda: conn.execute("select count(*) from public.demand").fetchone())
     street = users["street"]
@@ -69,6 +92,8 @@ def measure(url: str) -> dict[str, float]:
         "search_rare": timed_ms(lambda: lists.list_page(street, "demand", lists.ListFilters(keyword=RARE_KEYWORD),
                                                         per_page=50)),
         "dashboard": timed_ms(board),
+        "median": timed_ms(lambda: medians(False)),
+        "median_exact": timed_ms(lambda: medians(True)),
         "board": timed_ms(lambda: whistle.board(users["department"], now)),
         "match": timed_ms(lambda: batch.preview(users["district"], limit=MATCH_DEMANDS), repeat=3, warmup=1),
     }
