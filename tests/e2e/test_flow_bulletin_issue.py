@@ -1,5 +1,5 @@
 """District staff, in a real browser: the sidebar lists the pages under their sections, the home's
-card 本期月通报未签发 opens the list of last month's bulletins still to issue, and producing a
+card 月通报未签发 opens the list of the ended months' bulletins still to issue, and producing a
 street's bulletin and clicking 签发 takes that street off the list."""
 import re
 
@@ -22,14 +22,14 @@ def test_the_district_follows_its_bulletin_card_and_issues_a_street_bulletin(por
     expect(nav).not_to_contain_text(re.compile(r"View \d+ more|View less"))   # (expand_more is a section's fold icon)
 
     card = page.locator(".st-key-card_bulletin_unissued")
-    expect(card).to_contain_text("本期月通报未签发")
+    expect(card).to_contain_text("月通报未签发")
     count = int(card.get_by_test_id("stMetricValue").inner_text())
     issued = sql("""select count(*) as n from public.bulletin_issue b join public.org_unit o on o.id = b.org_unit_id
                     where o.name = '文昌街道' and b.period = (date_trunc('month', now() at time zone 'Asia/Shanghai')
                                                               - interval '1 month')::date""")[0]["n"]
     card.get_by_role("link", name="查看清单").click()
     expect(page.get_by_role("heading", name="月通报")).to_be_visible()
-    expect(page.get_by_text("只显示待办：本期月通报未签发")).to_be_visible()
+    expect(page.get_by_text("只显示待办：月通报未签发")).to_be_visible()
     settle(page)
     expect(page.get_by_text(f"共 {count} 条", exact=True)).to_be_visible()
 

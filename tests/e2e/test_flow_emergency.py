@@ -24,7 +24,7 @@ def _soon() -> dt.datetime:
 
 def _open_emergency(page, name: str) -> None:
     open_page(page, "平战结合")
-    pick(page, "应急状态", f"{name}（{STREET_NAME} · 进行中）")
+    pick(page, "应急状态", f"{name}（{STREET_NAME} · 区级宣布 · 进行中）")
     settle(page, rerun=True)
 
 
@@ -100,7 +100,7 @@ def test_the_district_declares_the_street_calls_up_and_the_record_stays(portal, 
     statuses = sorted(r["status"] for r in sql("select status from public.callup where emergency_id = %s", (emergency_id,)))
     assert statuses == ["cancelled"] * (len(called) - 1) + ["done"], "those not on duty go back to peace-time roles"
 
-    pick(district, "应急状态", f"{name}（{STREET_NAME} · 已结束）")
+    pick(district, "应急状态", f"{name}（{STREET_NAME} · 区级宣布 · 已结束）")
     settle(district, rerun=True)
     _view(district, "记录")
     record = district.get_by_test_id("stMetric")
