@@ -1,6 +1,6 @@
 """月通报: one click produces the month's bulletin of the viewer's territory, shown and downloadable;
 the district also produces each street's, issues (签发) them, and follows which are issued (the
-home card 本期月通报未签发 opens that list)."""
+home card 月通报未签发 opens that list)."""
 import datetime as dt
 
 import streamlit as st
