@@ -954,7 +954,7 @@ begin
     new.service_log_id := null;
     return new;
   end if;
-  if e.status <> 'active' and pg_trigger_depth() = 1 then
+  if e.status <> 'active' and not private.written_by_trigger() then
     raise exception 'gongzhi:emergency.ended';
   end if;
   if new.status = old.status then
@@ -1098,12 +1098,12 @@ begin
     raise exception 'gongzhi:emergency.place_fixed';
   end if;
   -- The end of the emergency itself closes its organisations.
-  if not (tg_table_name = 'emergency_org' and pg_trigger_depth() > 1) then
+  if not (tg_table_name = 'emergency_org' and private.written_by_trigger()) then
     perform private.emergency_open(new.emergency_id);
   end if;
   if tg_table_name = 'emergency_org' then
     perform private.emergency_place(new.emergency_id, new.org_unit_id, array['grid']);
-    if pg_trigger_depth() = 1 and new.head_volunteer_id is not null and not exists (
+    if not private.written_by_trigger() and new.head_volunteer_id is not null and not exists (
         select from public.volunteer v join public.org_unit g on g.id = new.org_unit_id
         where v.id = new.head_volunteer_id and v.active and v.terr between g.terr and g.terr_hi) then
       raise exception 'gongzhi:emergency.head_not_resident';
@@ -2967,7 +2967,7 @@ CREATE FUNCTION private.guard_post() RETURNS trigger
 begin
   if tg_op = 'INSERT' then
     new.taken := 0;
-  elsif new.taken <> old.taken and pg_trigger_depth() < 2 then
+  elsif new.taken <> old.taken and not private.written_by_trigger() then
     raise exception 'gongzhi:post.taken_is_counted';
   elsif new.capacity < new.taken then
     raise exception 'gongzhi:post.capacity_below_taken';

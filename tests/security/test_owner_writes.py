@@ -350,3 +350,14 @@ def test_the_owner_still_escalates_at_the_clock_it_passes(conn):
     act_as_owner(conn)
     conn.execute("select private.escalate_overdue(now() + interval '1 year')")
     assert one(conn, "select escalated_at > now() as later from public.event where id = %s", (event,))["later"] is True
+
+
+def test_a_write_from_another_trigger_is_asked_of_one_function(conn):
+    """`private.written_by_trigger()` is the one place that reads the trigger depth: a guard that
+    spelled it out itself (`pg_trigger_depth() < 2`, `= 1`, `> 1`) could drift from the rule."""
+    rows = conn.execute("""
+        select n.nspname || '.' || p.proname as name from pg_proc p
+        join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname in ('public', 'private') and p.prosrc ~* 'pg_trigger_depth'
+    """).fetchall()
+    assert [r["name"] for r in rows] == ["private.written_by_trigger"]
