@@ -2110,9 +2110,19 @@ CREATE FUNCTION private.department_board_counts(p_now timestamp with time zone) 
       select x.id from public.event x
       where x.closed_at is null and x.yellow_at >= me.hour and x.yellow_at <= p_now) h
     join public.event e on e.id = h.id
+    where me.dept = any (e.departments)
+      and not coalesce((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline, false)),
+  irregular as (
+    select count(*) filter (where e.deadline < p_now) as red,
+           count(*) filter (where e.deadline >= p_now and e.yellow_at <= p_now) as yellow,
+           count(*) filter (where e.yellow_at > p_now or e.deadline is null) as green,
+           count(*) filter (where e.escalated_at is not null) as escalated
+    from me join public.event e
+      on e.closed_at is null and ((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline)
     where me.dept = any (e.departments))
-  select t.late + h.late, (t.due + h.due) - (t.late + h.late), t.open - (t.due + h.due), t.escalated
-  from me, tallied t, this_hour h
+  select t.late + h.late + i.red, (t.due + h.due) - (t.late + h.late) + i.yellow,
+         t.open - (t.due + h.due) + i.green, t.escalated + i.escalated
+  from me, tallied t, this_hour h, irregular i
 $$;
 
 --
@@ -2186,11 +2196,13 @@ begin
   if tg_op = 'INSERT' then
     select jsonb_agg(jsonb_build_object('sign', 1, 'departments', n.departments, 'deadline', n.deadline,
                                         'yellow_at', n.yellow_at, 'escalated', n.escalated_at is not null))
-      into changed from new_rows n where n.closed_at is null;
+      into changed from new_rows n where n.closed_at is null
+        and not coalesce((n.deadline is null) <> (n.yellow_at is null) or n.yellow_at > n.deadline, false);
   elsif tg_op = 'DELETE' then
     select jsonb_agg(jsonb_build_object('sign', -1, 'departments', o.departments, 'deadline', o.deadline,
                                         'yellow_at', o.yellow_at, 'escalated', o.escalated_at is not null))
-      into changed from old_rows o where o.closed_at is null;
+      into changed from old_rows o where o.closed_at is null
+        and not coalesce((o.deadline is null) <> (o.yellow_at is null) or o.yellow_at > o.deadline, false);
   else
     select jsonb_agg(x.r) into changed
     from old_rows o join new_rows n on n.id = o.id
@@ -2198,10 +2210,12 @@ begin
       select jsonb_build_object('sign', -1, 'departments', o.departments, 'deadline', o.deadline,
                                 'yellow_at', o.yellow_at, 'escalated', o.escalated_at is not null)
       where o.closed_at is null
+        and not coalesce((o.deadline is null) <> (o.yellow_at is null) or o.yellow_at > o.deadline, false)
       union all
       select jsonb_build_object('sign', 1, 'departments', n.departments, 'deadline', n.deadline,
                                 'yellow_at', n.yellow_at, 'escalated', n.escalated_at is not null)
-      where n.closed_at is null) x (r)
+      where n.closed_at is null
+        and not coalesce((n.deadline is null) <> (n.yellow_at is null) or n.yellow_at > n.deadline, false)) x (r)
     where (o.closed_at is null, o.departments, o.deadline, o.yellow_at, o.escalated_at is not null)
           is distinct from (n.closed_at is null, n.departments, n.deadline, n.yellow_at, n.escalated_at is not null);
   end if;
@@ -4237,7 +4251,8 @@ begin
   perform private.department_open_tally_apply(
     (select jsonb_agg(jsonb_build_object('sign', 1, 'departments', e.departments, 'deadline', e.deadline,
                                          'yellow_at', e.yellow_at, 'escalated', e.escalated_at is not null))
-     from public.event e where e.closed_at is null));
+     from public.event e where e.closed_at is null
+       and not coalesce((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline, false)));
 end;
 $$;
 
@@ -7527,8 +7542,7 @@ CREATE TABLE public.event (
     CONSTRAINT event_satisfaction_check CHECK (((satisfaction >= 1) AND (satisfaction <= 5))),
     CONSTRAINT event_step_check CHECK ((step = ANY (ARRAY['whistle'::text, 'report'::text, 'consult'::text, 'implement'::text, 'feedback'::text, 'evaluate'::text]))),
     CONSTRAINT event_title_check CHECK (((length(btrim(title)) >= 1) AND (length(btrim(title)) <= 200))),
-    CONSTRAINT event_urgency_check CHECK ((urgency = ANY (ARRAY['normal'::text, 'urgent'::text]))),
-    CONSTRAINT event_yellow_not_after_deadline CHECK ((((deadline IS NULL) = (yellow_at IS NULL)) AND (yellow_at <= deadline)))
+    CONSTRAINT event_urgency_check CHECK ((urgency = ANY (ARRAY['normal'::text, 'urgent'::text])))
 )
 WITH (fillfactor='90');
 
@@ -10780,6 +10794,12 @@ CREATE INDEX event_open_deadline_idx ON public.event USING btree (deadline) WHER
 --
 
 CREATE INDEX event_open_departments_idx ON public.event USING gin (departments) WHERE (closed_at IS NULL);
+
+--
+-- Name: event_open_irregular_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_irregular_idx ON public.event USING btree (id) WHERE ((closed_at IS NULL) AND (((deadline IS NULL) <> (yellow_at IS NULL)) OR (yellow_at > deadline)));
 
 --
 -- Name: event_open_lead_idx; Type: INDEX; Schema: public; Owner: -

@@ -4,21 +4,19 @@
 --
 -- The lights (gongzhi.whistle.queries.LIGHT_SQL) of an open event at `now`: red when
 -- deadline < now, yellow when deadline >= now and yellow_at <= now, green when yellow_at > now or
--- there is no deadline. Every deadline comes with its yellow time, never later than it (both from
--- private.add_work_hours on the same start, 3/4 and 4/4 of the time allowed); the constraint below
--- makes that a rule, and with it the three lights are a partition of the open events:
+-- there is no deadline. A regular event has both times or neither, the yellow one first (both
+-- come from private.add_work_hours on the same start, 3/4 and 4/4 of the time allowed); among
+-- regular events the three lights are a partition:
 --   red    = #(deadline < now)
 --   yellow = #(yellow_at <= now) - red
 --   green  = open - #(yellow_at <= now)
 -- Two one-dimensional counts, each kept per day and per hour (UTC buckets): the days before today
 -- from day rows, today's hours before the current one from hour rows, and the current hour from
--- the events themselves (their deadline and yellow time are indexed).
+-- the events themselves (their deadline and yellow time are indexed). Irregular open events (a
+-- time written by hand, e.g. a deadline moved without its yellow time) stay out of the tally and
+-- are counted one by one with the lights' own definition; a partial index finds them.
 
 -- ---------------------------------------------------------------- tables
-
--- Every deadline has its yellow time and the yellow time comes first (or at the same moment).
-alter table public.event add constraint event_yellow_not_after_deadline
-  check ((deadline is null) = (yellow_at is null) and yellow_at <= deadline);
 
 create table private.department_open_tally (
   department_id bigint not null,
@@ -42,6 +40,10 @@ create unique index department_open_tally_key on private.department_open_tally
 
 -- The current hour's events by yellow time (their deadline has event_open_deadline_idx).
 create index event_open_yellow_idx on public.event (yellow_at) where closed_at is null;
+
+-- The irregular open events, which the tally leaves out (normally none).
+create index event_open_irregular_idx on public.event (id)
+  where closed_at is null and ((deadline is null) <> (yellow_at is null) or yellow_at > deadline);
 
 -- ---------------------------------------------------------------- functions
 
@@ -107,11 +109,13 @@ begin
   if tg_op = 'INSERT' then
     select jsonb_agg(jsonb_build_object('sign', 1, 'departments', n.departments, 'deadline', n.deadline,
                                         'yellow_at', n.yellow_at, 'escalated', n.escalated_at is not null))
-      into changed from new_rows n where n.closed_at is null;
+      into changed from new_rows n where n.closed_at is null
+        and not coalesce((n.deadline is null) <> (n.yellow_at is null) or n.yellow_at > n.deadline, false);
   elsif tg_op = 'DELETE' then
     select jsonb_agg(jsonb_build_object('sign', -1, 'departments', o.departments, 'deadline', o.deadline,
                                         'yellow_at', o.yellow_at, 'escalated', o.escalated_at is not null))
-      into changed from old_rows o where o.closed_at is null;
+      into changed from old_rows o where o.closed_at is null
+        and not coalesce((o.deadline is null) <> (o.yellow_at is null) or o.yellow_at > o.deadline, false);
   else
     select jsonb_agg(x.r) into changed
     from old_rows o join new_rows n on n.id = o.id
@@ -119,10 +123,12 @@ begin
       select jsonb_build_object('sign', -1, 'departments', o.departments, 'deadline', o.deadline,
                                 'yellow_at', o.yellow_at, 'escalated', o.escalated_at is not null)
       where o.closed_at is null
+        and not coalesce((o.deadline is null) <> (o.yellow_at is null) or o.yellow_at > o.deadline, false)
       union all
       select jsonb_build_object('sign', 1, 'departments', n.departments, 'deadline', n.deadline,
                                 'yellow_at', n.yellow_at, 'escalated', n.escalated_at is not null)
-      where n.closed_at is null) x (r)
+      where n.closed_at is null
+        and not coalesce((n.deadline is null) <> (n.yellow_at is null) or n.yellow_at > n.deadline, false)) x (r)
     where (o.closed_at is null, o.departments, o.deadline, o.yellow_at, o.escalated_at is not null)
           is distinct from (n.closed_at is null, n.departments, n.deadline, n.yellow_at, n.escalated_at is not null);
   end if;
@@ -142,7 +148,8 @@ begin
   perform private.department_open_tally_apply(
     (select jsonb_agg(jsonb_build_object('sign', 1, 'departments', e.departments, 'deadline', e.deadline,
                                          'yellow_at', e.yellow_at, 'escalated', e.escalated_at is not null))
-     from public.event e where e.closed_at is null));
+     from public.event e where e.closed_at is null
+       and not coalesce((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline, false)));
 end;
 $$;
 
@@ -179,9 +186,19 @@ language sql stable security definer set search_path = '' as $$
       select x.id from public.event x
       where x.closed_at is null and x.yellow_at >= me.hour and x.yellow_at <= p_now) h
     join public.event e on e.id = h.id
+    where me.dept = any (e.departments)
+      and not coalesce((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline, false)),
+  irregular as (
+    select count(*) filter (where e.deadline < p_now) as red,
+           count(*) filter (where e.deadline >= p_now and e.yellow_at <= p_now) as yellow,
+           count(*) filter (where e.yellow_at > p_now or e.deadline is null) as green,
+           count(*) filter (where e.escalated_at is not null) as escalated
+    from me join public.event e
+      on e.closed_at is null and ((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline)
     where me.dept = any (e.departments))
-  select t.late + h.late, (t.due + h.due) - (t.late + h.late), t.open - (t.due + h.due), t.escalated
-  from me, tallied t, this_hour h
+  select t.late + h.late + i.red, (t.due + h.due) - (t.late + h.late) + i.yellow,
+         t.open - (t.due + h.due) + i.green, t.escalated + i.escalated
+  from me, tallied t, this_hour h, irregular i
 $$;
 
 -- ---------------------------------------------------------------- triggers

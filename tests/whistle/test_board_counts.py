@@ -199,10 +199,27 @@ def test_deadlines_moved_across_now_and_across_hours(conn, events):
     _assert_every_department_counts_its_policies(conn)
 
 
-def test_a_deadline_after_its_yellow_time_is_refused(conn, events):
-    event = _open_event(conn)
-    with pytest.raises(Exception, match="event_yellow_not_after_deadline"):
-        conn.execute("update public.event set yellow_at = deadline + interval '1 second' where id = %s", (event["id"],))
+def test_irregular_times_are_counted_one_by_one(conn, events):
+    """Times written by hand (a deadline moved without its yellow time, one without the other) leave
+    the tally and are counted with the lights' own definition, and come back when made regular."""
+    act_as_owner(conn)
+    ids = [r["id"] for r in conn.execute("""select id from public.event where closed_at is null and deadline is not null
+                                            order by id desc limit 4""")]
+    conn.execute("update public.event set deadline = %s - interval '1 hour', yellow_at = %s + interval '1 hour' where id = %s",
+                 (NOW, NOW, ids[0]))
+    conn.execute("update public.event set yellow_at = null where id = %s", (ids[1],))
+    conn.execute("update public.event set deadline = null where id = %s", (ids[2],))
+    conn.execute("update public.event set escalated_at = now(), deadline = yellow_at - interval '1 minute' where id = %s",
+                 (ids[3],))
+    assert conn.execute("""select count(*) as n from public.event where closed_at is null
+                           and ((deadline is null) <> (yellow_at is null) or yellow_at > deadline)""").fetchone()["n"] == 4
+    _assert_tally_is_rebuilt(conn)
+    _assert_every_department_counts_its_policies(conn)
+    conn.execute("update public.event set deadline = yellow_at + interval '2 hours' where id = any(%s) and yellow_at is not null",
+                 (ids,))
+    conn.execute("update public.event set yellow_at = deadline - interval '2 hours' where id = %s", (ids[1],))
+    _assert_tally_is_rebuilt(conn)
+    _assert_every_department_counts_its_policies(conn)
 
 
 @pytest.mark.parametrize("bucket", ["deadline-day", "deadline-hour", "yellow-day", "yellow-hour"])
