@@ -35,14 +35,15 @@ comment on table private.department_open_tally is
 
 -- ---------------------------------------------------------------- indexes
 
+-- Span before axis: a department's day rows are one range, today's hour rows two short ones.
 create unique index department_open_tally_key on private.department_open_tally
-  (department_id, axis, span, starts) nulls not distinct;
+  (department_id, span, axis, starts) nulls not distinct;
 
 -- The current hour's events by yellow time (their deadline has event_open_deadline_idx).
 create index event_open_yellow_idx on public.event (yellow_at) where closed_at is null;
 
 -- The irregular open events, which the tally leaves out (normally none).
-create index event_open_irregular_idx on public.event (id)
+create index event_open_irregular_idx on public.event (id) include (departments, deadline, yellow_at, escalated_at)
   where closed_at is null and ((deadline is null) <> (yellow_at is null) or yellow_at > deadline);
 
 -- ---------------------------------------------------------------- functions
@@ -167,27 +168,29 @@ language sql stable security definer set search_path = '' as $$
     select m.dept, private.board_bucket(p_now, 'day') as today, private.board_bucket(p_now, 'hour') as hour
     from (select private.department_id() as dept) m
     where m.dept is not null and (select private.aal_ok())),
-  tallied as (
-    select coalesce(sum(t.events) filter (where t.axis = 'deadline' and t.span = 'day'), 0) as open,
-           coalesce(sum(t.escalated) filter (where t.axis = 'deadline' and t.span = 'day'), 0) as escalated,
-           coalesce(sum(t.events) filter (where t.axis = 'deadline' and t.starts < (case t.span when 'day' then me.today else me.hour end)
-                                            and (t.span = 'day' or t.starts >= me.today)), 0) as late,
-           coalesce(sum(t.events) filter (where t.axis = 'yellow' and t.starts < (case t.span when 'day' then me.today else me.hour end)
-                                            and (t.span = 'day' or t.starts >= me.today)), 0) as due
-    from me join private.department_open_tally t on t.department_id = me.dept
-    where t.span = 'day' or (t.starts >= me.today and t.starts < me.hour)),
+  days as (
+    select coalesce(sum(t.events) filter (where t.axis = 'deadline'), 0) as open,
+           coalesce(sum(t.escalated) filter (where t.axis = 'deadline'), 0) as escalated,
+           coalesce(sum(t.events) filter (where t.axis = 'deadline' and t.starts < me.today), 0) as late,
+           coalesce(sum(t.events) filter (where t.axis = 'yellow' and t.starts < me.today), 0) as due
+    from me join private.department_open_tally t on t.department_id = me.dept and t.span = 'day'),
+  hours as (
+    select coalesce(sum(t.events) filter (where t.axis = 'deadline'), 0) as late,
+           coalesce(sum(t.events) filter (where t.axis = 'yellow'), 0) as due
+    from me join private.department_open_tally t
+      on t.department_id = me.dept and t.span = 'hour' and t.axis in ('deadline', 'yellow')
+     and t.starts >= me.today and t.starts < me.hour),
   this_hour as (
-    select count(*) filter (where e.deadline >= me.hour and e.deadline < p_now) as late,
-           count(*) filter (where e.yellow_at >= me.hour and e.yellow_at <= p_now) as due
+    select count(*) filter (where h.deadline >= me.hour and h.deadline < p_now) as late,
+           count(*) filter (where h.yellow_at >= me.hour and h.yellow_at <= p_now) as due
     from me cross join lateral (
-      select x.id from public.event x
+      select x.id, x.departments, x.deadline, x.yellow_at from public.event x
       where x.closed_at is null and x.deadline >= me.hour and x.deadline < p_now
       union
-      select x.id from public.event x
+      select x.id, x.departments, x.deadline, x.yellow_at from public.event x
       where x.closed_at is null and x.yellow_at >= me.hour and x.yellow_at <= p_now) h
-    join public.event e on e.id = h.id
-    where me.dept = any (e.departments)
-      and not coalesce((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline, false)),
+    where me.dept = any (h.departments)
+      and not coalesce((h.deadline is null) <> (h.yellow_at is null) or h.yellow_at > h.deadline, false)),
   irregular as (
     select count(*) filter (where e.deadline < p_now) as red,
            count(*) filter (where e.deadline >= p_now and e.yellow_at <= p_now) as yellow,
@@ -196,9 +199,11 @@ language sql stable security definer set search_path = '' as $$
     from me join public.event e
       on e.closed_at is null and ((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline)
     where me.dept = any (e.departments))
-  select t.late + h.late + i.red, (t.due + h.due) - (t.late + h.late) + i.yellow,
-         t.open - (t.due + h.due) + i.green, t.escalated + i.escalated
-  from me, tallied t, this_hour h, irregular i
+  select d.late + m.late + h.late + i.red,
+         (d.due + m.due + h.due) - (d.late + m.late + h.late) + i.yellow,
+         d.open - (d.due + m.due + h.due) + i.green,
+         d.escalated + i.escalated
+  from me, days d, hours m, this_hour h, irregular i
 $$;
 
 -- ---------------------------------------------------------------- triggers
