@@ -55,9 +55,9 @@ language sql immutable parallel safe set search_path = '' as $$
                   p_at, timestamptz '2000-01-01 00:00:00+00')
 $$;
 
--- Adds the events of one statement to the tally (p_sign 1) or takes them out (p_sign -1): the
--- caller passes the open rows as jsonb (id, departments, deadline, yellow_at, escalated). Rows
--- whose count falls to zero are removed, so the tally holds only buckets in use.
+-- Adds regular open events to the tally or takes them out: the caller passes them as jsonb rows
+-- (sign 1 to add, -1 to take out; departments, deadline, yellow_at, escalated). Buckets whose count
+-- falls to zero are removed, so the tally holds only buckets in use.
 create function private.department_open_tally_apply(p_rows jsonb) returns void
 language plpgsql security definer set search_path = '' as $$
 declare
