@@ -637,6 +637,18 @@ CREATE FUNCTION private.bigrams(t text) RETURNS text
 $$;
 
 --
+-- Name: board_bucket(timestamp with time zone, text); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.board_bucket(p_at timestamp with time zone, p_span text) RETURNS timestamp with time zone
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    SET search_path TO ''
+    AS $$
+  select date_bin(case p_span when 'day' then interval '1 day' else interval '1 hour' end,
+                  p_at, timestamptz '2000-01-01 00:00:00+00')
+$$;
+
+--
 -- Name: book_capacity(jsonb); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -2154,14 +2166,46 @@ CREATE FUNCTION private.department_board_counts(p_now timestamp with time zone) 
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-  select count(*) filter (where e.deadline < p_now),
-         count(*) filter (where e.deadline >= p_now and e.yellow_at <= p_now),
-         count(*) filter (where e.yellow_at > p_now or e.deadline is null),
-         count(*) filter (where e.escalated_at is not null)
-  from public.event e
-  where e.closed_at is null and e.departments @> array[(select private.department_id())]
-    and (select private.department_id()) is not null and (select private.aal_ok())
-  having (select private.department_id()) is not null and (select private.aal_ok())
+  with me as materialized (
+    select m.dept, private.board_bucket(p_now, 'day') as today, private.board_bucket(p_now, 'hour') as hour
+    from (select private.department_id() as dept) m
+    where m.dept is not null and (select private.aal_ok())),
+  days as (
+    select coalesce(sum(t.events) filter (where t.axis = 'deadline'), 0) as open,
+           coalesce(sum(t.escalated) filter (where t.axis = 'deadline'), 0) as escalated,
+           coalesce(sum(t.events) filter (where t.axis = 'deadline' and t.starts < me.today), 0) as late,
+           coalesce(sum(t.events) filter (where t.axis = 'yellow' and t.starts < me.today), 0) as due
+    from me join private.department_open_tally t on t.department_id = me.dept and t.span = 'day'),
+  hours as (
+    select coalesce(sum(t.events) filter (where t.axis = 'deadline'), 0) as late,
+           coalesce(sum(t.events) filter (where t.axis = 'yellow'), 0) as due
+    from me join private.department_open_tally t
+      on t.department_id = me.dept and t.span = 'hour' and t.axis in ('deadline', 'yellow')
+     and t.starts >= me.today and t.starts < me.hour),
+  this_hour as (
+    select count(*) filter (where h.deadline >= me.hour and h.deadline < p_now) as late,
+           count(*) filter (where h.yellow_at >= me.hour and h.yellow_at <= p_now) as due
+    from me cross join lateral (
+      select x.id, x.departments, x.deadline, x.yellow_at from public.event x
+      where x.closed_at is null and x.deadline >= me.hour and x.deadline < p_now
+      union
+      select x.id, x.departments, x.deadline, x.yellow_at from public.event x
+      where x.closed_at is null and x.yellow_at >= me.hour and x.yellow_at <= p_now) h
+    where me.dept = any (h.departments)
+      and not coalesce((h.deadline is null) <> (h.yellow_at is null) or h.yellow_at > h.deadline, false)),
+  irregular as (
+    select count(*) filter (where e.deadline < p_now) as red,
+           count(*) filter (where e.deadline >= p_now and e.yellow_at <= p_now) as yellow,
+           count(*) filter (where e.yellow_at > p_now or e.deadline is null) as green,
+           count(*) filter (where e.escalated_at is not null) as escalated
+    from me join public.event e
+      on e.closed_at is null and ((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline)
+    where me.dept = any (e.departments))
+  select d.late + m.late + h.late + i.red,
+         (d.due + m.due + h.due) - (d.late + m.late + h.late) + i.yellow,
+         d.open - (d.due + m.due + h.due) + i.green,
+         d.escalated + i.escalated
+  from me, days d, hours m, this_hour h, irregular i
 $$;
 
 --
@@ -2174,6 +2218,95 @@ CREATE FUNCTION private.department_id() RETURNS bigint
     AS $$
   select s.department_id from public.staff s
   where s.user_id = auth.uid() and s.active and s.role = 'department' and not private.password_blocks(s.user_id)
+$$;
+
+--
+-- Name: department_open_tally_apply(jsonb); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.department_open_tally_apply(p_rows jsonb) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  gone jsonb;
+begin
+  with r as (
+    select x.sign, x.departments, x.deadline, x.yellow_at, x.escalated
+    from jsonb_to_recordset(p_rows) as x (sign integer, departments bigint[], deadline timestamptz,
+                                          yellow_at timestamptz, escalated boolean)),
+  delta as (
+    select d.department_id, k.axis, k.span, k.starts,
+           sum(r.sign) as events, sum(r.sign * r.escalated::int) as escalated
+    from r
+    cross join lateral (select distinct u as department_id from unnest(r.departments) u where u is not null) d
+    cross join lateral (values ('deadline', 'day', private.board_bucket(r.deadline, 'day')),
+                               ('deadline', 'hour', private.board_bucket(r.deadline, 'hour')),
+                               ('yellow', 'day', private.board_bucket(r.yellow_at, 'day')),
+                               ('yellow', 'hour', private.board_bucket(r.yellow_at, 'hour'))) k (axis, span, starts)
+    where k.starts is not null or (k.axis = 'deadline' and k.span = 'day')
+    group by 1, 2, 3, 4
+    having sum(r.sign) <> 0 or sum(r.sign * r.escalated::int) <> 0),
+  written as (
+    insert into private.department_open_tally as t (department_id, axis, span, starts, events, escalated)
+    select * from delta order by 1, 2, 3, 4
+    on conflict (department_id, axis, span, starts)
+    do update set events = t.events + excluded.events, escalated = t.escalated + excluded.escalated
+    returning t.department_id, t.axis, t.span, t.starts, t.events)
+  select jsonb_agg(jsonb_build_object('department_id', w.department_id, 'axis', w.axis, 'span', w.span,
+                                      'starts', w.starts))
+    into gone from written w where w.events = 0;
+  if gone is not null then
+    delete from private.department_open_tally t
+    using jsonb_to_recordset(gone) as g (department_id bigint, axis text, span text, starts timestamptz)
+    where t.department_id = g.department_id and t.axis = g.axis and t.span = g.span
+      and t.starts is not distinct from g.starts and t.events = 0;
+  end if;
+end;
+$$;
+
+--
+-- Name: department_open_tally_changed(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.department_open_tally_changed() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  changed jsonb;
+begin
+  if tg_op = 'INSERT' then
+    select jsonb_agg(jsonb_build_object('sign', 1, 'departments', n.departments, 'deadline', n.deadline,
+                                        'yellow_at', n.yellow_at, 'escalated', n.escalated_at is not null))
+      into changed from new_rows n where n.closed_at is null
+        and not coalesce((n.deadline is null) <> (n.yellow_at is null) or n.yellow_at > n.deadline, false);
+  elsif tg_op = 'DELETE' then
+    select jsonb_agg(jsonb_build_object('sign', -1, 'departments', o.departments, 'deadline', o.deadline,
+                                        'yellow_at', o.yellow_at, 'escalated', o.escalated_at is not null))
+      into changed from old_rows o where o.closed_at is null
+        and not coalesce((o.deadline is null) <> (o.yellow_at is null) or o.yellow_at > o.deadline, false);
+  else
+    select jsonb_agg(x.r) into changed
+    from old_rows o join new_rows n on n.id = o.id
+    cross join lateral (
+      select jsonb_build_object('sign', -1, 'departments', o.departments, 'deadline', o.deadline,
+                                'yellow_at', o.yellow_at, 'escalated', o.escalated_at is not null)
+      where o.closed_at is null
+        and not coalesce((o.deadline is null) <> (o.yellow_at is null) or o.yellow_at > o.deadline, false)
+      union all
+      select jsonb_build_object('sign', 1, 'departments', n.departments, 'deadline', n.deadline,
+                                'yellow_at', n.yellow_at, 'escalated', n.escalated_at is not null)
+      where n.closed_at is null
+        and not coalesce((n.deadline is null) <> (n.yellow_at is null) or n.yellow_at > n.deadline, false)) x (r)
+    where (o.closed_at is null, o.departments, o.deadline, o.yellow_at, o.escalated_at is not null)
+          is distinct from (n.closed_at is null, n.departments, n.deadline, n.yellow_at, n.escalated_at is not null);
+  end if;
+  if changed is not null then
+    perform private.department_open_tally_apply(changed);
+  end if;
+  return null;
+end;
 $$;
 
 --
@@ -4209,6 +4342,24 @@ end;
 $$;
 
 --
+-- Name: recount_department_open_tally(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.recount_department_open_tally() RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from private.department_open_tally;
+  perform private.department_open_tally_apply(
+    (select jsonb_agg(jsonb_build_object('sign', 1, 'departments', e.departments, 'deadline', e.deadline,
+                                         'yellow_at', e.yellow_at, 'escalated', e.escalated_at is not null))
+     from public.event e where e.closed_at is null
+       and not coalesce((e.deadline is null) <> (e.yellow_at is null) or e.yellow_at > e.deadline, false)));
+end;
+$$;
+
+--
 -- Name: recount_flag_tallies(jsonb, jsonb); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -5755,6 +5906,28 @@ CREATE TABLE private.deliberation_key (
     deliberation_id bigint NOT NULL,
     key bytea DEFAULT (uuid_send(gen_random_uuid()) || uuid_send(gen_random_uuid())) NOT NULL
 );
+
+--
+-- Name: department_open_tally; Type: TABLE; Schema: private; Owner: -
+--
+
+CREATE TABLE private.department_open_tally (
+    department_id bigint NOT NULL,
+    axis text NOT NULL,
+    span text NOT NULL,
+    starts timestamp with time zone,
+    events integer NOT NULL,
+    escalated integer NOT NULL,
+    CONSTRAINT department_open_tally_axis_check CHECK ((axis = ANY (ARRAY['deadline'::text, 'yellow'::text]))),
+    CONSTRAINT department_open_tally_check CHECK (((starts IS NOT NULL) OR ((axis = 'deadline'::text) AND (span = 'day'::text)))),
+    CONSTRAINT department_open_tally_span_check CHECK ((span = ANY (ARRAY['day'::text, 'hour'::text])))
+);
+
+--
+-- Name: TABLE department_open_tally; Type: COMMENT; Schema: private; Owner: -
+--
+
+COMMENT ON TABLE private.department_open_tally IS 'Computed: open events per summoned department whose deadline (axis deadline) or yellow time (axis yellow) falls in the UTC day or hour that starts at `starts` (null: no deadline, on the deadline axis''s day rows only); each event counts once per axis and span. Written only by the triggers of the department board tally migration.';
 
 --
 -- Name: encrypted_field; Type: TABLE; Schema: private; Owner: -
@@ -10086,6 +10259,12 @@ CREATE INDEX code_lookup_failure_at_idx ON private.code_lookup_failure USING btr
 CREATE INDEX code_lookup_failure_client_idx ON private.code_lookup_failure USING btree (kind, client, at);
 
 --
+-- Name: department_open_tally_key; Type: INDEX; Schema: private; Owner: -
+--
+
+CREATE UNIQUE INDEX department_open_tally_key ON private.department_open_tally USING btree (department_id, span, axis, starts) NULLS NOT DISTINCT;
+
+--
 -- Name: password_history_user_id_idx; Type: INDEX; Schema: private; Owner: -
 --
 
@@ -10770,6 +10949,12 @@ CREATE INDEX event_open_deadline_idx ON public.event USING btree (deadline) WHER
 CREATE INDEX event_open_departments_idx ON public.event USING gin (departments) WHERE (closed_at IS NULL);
 
 --
+-- Name: event_open_irregular_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_irregular_idx ON public.event USING btree (id) INCLUDE (departments, deadline, yellow_at, escalated_at) WHERE ((closed_at IS NULL) AND (((deadline IS NULL) <> (yellow_at IS NULL)) OR (yellow_at > deadline)));
+
+--
 -- Name: event_open_lead_idx; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -10780,6 +10965,12 @@ CREATE INDEX event_open_lead_idx ON public.event USING btree (lead_department_id
 --
 
 CREATE INDEX event_open_seen_idx ON public.event USING btree (terr) INCLUDE (deadline, yellow_at, escalated_at, step, step_at, departments) WHERE (closed_at IS NULL);
+
+--
+-- Name: event_open_yellow_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX event_open_yellow_idx ON public.event USING btree (yellow_at) WHERE (closed_at IS NULL);
 
 --
 -- Name: event_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -
@@ -12550,6 +12741,24 @@ CREATE TRIGGER event_audit_insert AFTER INSERT ON public.event REFERENCING NEW T
 --
 
 CREATE TRIGGER event_audit_update AFTER UPDATE ON public.event REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.audit_rows();
+
+--
+-- Name: event event_board_tally_delete; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_board_tally_delete AFTER DELETE ON public.event REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.department_open_tally_changed();
+
+--
+-- Name: event event_board_tally_insert; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_board_tally_insert AFTER INSERT ON public.event REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.department_open_tally_changed();
+
+--
+-- Name: event event_board_tally_update; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER event_board_tally_update AFTER UPDATE ON public.event REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION private.department_open_tally_changed();
 
 --
 -- Name: event_consult event_consult_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -18271,6 +18480,12 @@ GRANT ALL ON FUNCTION private.bigrams(t text) TO service_role;
 GRANT ALL ON FUNCTION private.bigrams(t text) TO gongzhi_district;
 
 --
+-- Name: FUNCTION board_bucket(p_at timestamp with time zone, p_span text); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.board_bucket(p_at timestamp with time zone, p_span text) FROM PUBLIC;
+
+--
 -- Name: FUNCTION book_capacity(delta jsonb); Type: ACL; Schema: private; Owner: -
 --
 
@@ -18625,6 +18840,18 @@ GRANT ALL ON FUNCTION private.department_board_counts(p_now timestamp with time 
 REVOKE ALL ON FUNCTION private.department_id() FROM PUBLIC;
 GRANT ALL ON FUNCTION private.department_id() TO authenticated;
 GRANT ALL ON FUNCTION private.department_id() TO gongzhi_district;
+
+--
+-- Name: FUNCTION department_open_tally_apply(p_rows jsonb); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.department_open_tally_apply(p_rows jsonb) FROM PUBLIC;
+
+--
+-- Name: FUNCTION department_open_tally_changed(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.department_open_tally_changed() FROM PUBLIC;
 
 --
 -- Name: FUNCTION department_reported(); Type: ACL; Schema: private; Owner: -
@@ -19203,6 +19430,12 @@ REVOKE ALL ON FUNCTION private.rebuild_flag_tallies() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.rebuild_resource_tally() FROM PUBLIC;
+
+--
+-- Name: FUNCTION recount_department_open_tally(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.recount_department_open_tally() FROM PUBLIC;
 
 --
 -- Name: FUNCTION recount_flag_tallies(p_terr_days jsonb, p_community_days jsonb); Type: ACL; Schema: private; Owner: -

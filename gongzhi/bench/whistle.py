@@ -17,7 +17,7 @@ from gongzhi.bench import timed_ms
 from gongzhi.bench._data import bench_url, user_ids
 from gongzhi.db.connection import set_identity
 from gongzhi.whistle import demo as whistle_demo
-from gongzhi.whistle.queries import board_on
+from gongzhi.whistle.queries import _COUNTS_WHERE, board_on
 
 NAME = "whistle"
 EVENTS = 200_000
@@ -66,6 +66,24 @@ def run(demands: int = 1_000_000, keep: bool = True, events: int = EVENTS) -> di
             figures[f"{role}.board_ms"] = rls_ms
             figures[f"{role}.board_owner_ms"] = owner_ms
             figures[f"{role}.board_ratio"] = round(rls_ms / owner_ms, 2) if owner_ms else 0.0
+
+        # The department's four counts alone: from the tally (private.department_board_counts, as the
+        # department) against counting its open events through the GIN index (as the owner).
+        def counts_tally() -> None:
+            with conn.transaction():
+                set_identity(conn, users["department"])
+                conn.execute("select * from private.department_board_counts(%s)", (now,)).fetchone()
+
+        def counts_scan() -> None:
+            with conn.transaction():  # the same round trips as above, without the role switch
+                conn.execute("select set_config('request.jwt.claims', %s, true)",
+                             (f'{{"sub": "{users["department"]}"}}',))
+                conn.execute(_COUNTS_WHERE.format(where=owner_where["department"]), {"now": now}).fetchone()
+
+        tally_ms, scan_ms = timed_ms(counts_tally), timed_ms(counts_scan)
+        figures["department.counts_ms"] = tally_ms
+        figures["department.counts_scan_ms"] = scan_ms
+        figures["department.counts_ratio"] = round(tally_ms / scan_ms, 2) if scan_ms else 0.0
 
         def escalate() -> None:
             with conn.transaction():

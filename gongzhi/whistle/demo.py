@@ -221,3 +221,4 @@ def add_events(conn: psycopg.Connection, events: int) -> None:
     """)
     conn.execute("alter table public.event enable trigger user")
     conn.execute("alter table public.event_department enable trigger user")
+    conn.execute("select private.recount_department_open_tally()")  # the board's tally, which the triggers keep
