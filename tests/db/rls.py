@@ -153,7 +153,20 @@ def _attempt_sql(conn, sql: str, params: dict) -> bool:
         return False
 
 
+def tally_matrix(places: frozenset) -> dict:
+    """The matrix of a tally kept by triggers: read like the rows it counts (at `places` for the
+    territorial roles, everywhere for the district), written by nobody."""
+    read = dict(select=places, insert=NONE, update=NONE, delete=NONE)
+    return {"district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
+            "street": read, "community": read, "grid": read, "department": NOTHING, "anon": NOTHING}
+
+
 # ---------------------------------------------------------------- makers used by the specs
+def unit_terr(conn, unit: int) -> dict:
+    """What an insert at `unit` needs of a table keyed by territory code: {"terr": …}."""
+    return {"terr": conn.execute("select terr from public.org_unit where id = %s", (unit,)).fetchone()["terr"]}
+
+
 def category_id(conn) -> int:
     return conn.execute("select id from public.category order by id limit 1").fetchone()["id"]
 

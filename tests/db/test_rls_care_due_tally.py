@@ -1,7 +1,7 @@
 """RLS matrix: the overdue-visit tally is read exactly like the people to look after it sums, and
 written by nobody but the triggers on care_person."""
 
-from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, cell_test
+from tests.db.rls import INSIDE, Spec, cell_test, tally_matrix, unit_terr
 
 
 def _tally_row(conn, unit: int) -> dict:
@@ -17,18 +17,11 @@ SPEC = Spec(
     table="care_due_tally",
     key="id = %(id)s",
     make=_tally_row,
-    prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
-                                                     (unit,)).fetchone()["terr"]},
+    prepare=unit_terr,
     insert="insert into public.care_due_tally (terr, due_on, n) values (%(terr)s, '2000-01-01', 1)",
     update_set="n = n + 1",
 )
-READ_ONLY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
-    "department": NOTHING,
-    "anon": NOTHING,
-}
+MATRIX = tally_matrix(INSIDE)
 
 
 test_cell = cell_test(SPEC, MATRIX)

@@ -1,7 +1,7 @@
 """RLS matrix: the close tally (the dashboard's median time to close) is read exactly like the demands
 it counts, and written by nobody but the triggers on demand."""
 
-from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, cell_test, new_demand
+from tests.db.rls import INSIDE, Spec, cell_test, new_demand, tally_matrix, unit_terr
 
 
 def _tally_row(conn, unit: int) -> dict:
@@ -18,18 +18,11 @@ SPEC = Spec(
     table="demand_close_tally",
     key="id = %(id)s",
     make=_tally_row,
-    prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
-                                                     (unit,)).fetchone()["terr"]},
+    prepare=unit_terr,
     insert="insert into public.demand_close_tally (terr, day, days, n) values (%(terr)s, current_date, 0, 1)",
     update_set="n = n + 1",
 )
-READ_ONLY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
-    "department": NOTHING,
-    "anon": NOTHING,
-}
+MATRIX = tally_matrix(INSIDE)
 
 
 test_cell = cell_test(SPEC, MATRIX)

@@ -1,7 +1,7 @@
 """RLS matrix: the demand tally is read exactly like the demands it sums, and written by nobody but
 the triggers on demand."""
 
-from tests.db.rls import ALL, INSIDE, NONE, NOTHING, Spec, category_id, cell_test, new_demand
+from tests.db.rls import INSIDE, Spec, category_id, cell_test, new_demand, tally_matrix, unit_terr
 
 
 def _tally_row(conn, unit: int) -> dict:
@@ -17,20 +17,12 @@ SPEC = Spec(
     table="demand_tally",
     key="id = %(id)s",
     make=_tally_row,
-    prepare=lambda conn, unit: {"terr": conn.execute("select terr from public.org_unit where id = %s",
-                                                     (unit,)).fetchone()["terr"],
-                                "category": category_id(conn)},
+    prepare=lambda conn, unit: {**unit_terr(conn, unit), "category": category_id(conn)},
     insert="insert into public.demand_tally (terr, category_id, day, created_n)"
            " values (%(terr)s, %(category)s, '2000-01-01', 1)",
     update_set="created_n = created_n + 1",
 )
-READ_ONLY = dict(select=INSIDE, insert=NONE, update=NONE, delete=NONE)
-MATRIX = {
-    "district": dict(select=ALL, insert=NONE, update=NONE, delete=NONE),
-    "street": READ_ONLY, "community": READ_ONLY, "grid": READ_ONLY,
-    "department": NOTHING,
-    "anon": NOTHING,
-}
+MATRIX = tally_matrix(INSIDE)
 
 
 test_cell = cell_test(SPEC, MATRIX)
