@@ -12,13 +12,10 @@ stored in the configured photo store under keys named by subject and bytes. Call
 """
 from __future__ import annotations
 
-import io
-
 import psycopg
-from PIL import Image, ImageDraw
+from PIL import ImageDraw
 from psycopg.rows import tuple_row
 
-from gongzhi.errors import DomainError
 from gongzhi.photos import demo as scenes, images
 from gongzhi.photos.storage import PhotoStore, store as configured_store
 
@@ -56,14 +53,6 @@ def _bins_emptied(draw: ImageDraw.ImageDraw) -> None:
         draw.rectangle([x0 - 6, 236, x0 + 136, 252], fill=tuple(c - 20 for c in color))
 
 
-def _drawn(scene) -> bytes:
-    image = Image.new("RGB", scenes.SIZE)
-    scene(ImageDraw.Draw(image))
-    out = io.BytesIO()
-    image.save(out, "JPEG", quality=72)
-    return out.getvalue()
-
-
 def _attach(cur, store: PhotoStore, kind: str, subject_id: int, data: bytes, stage: str, caption: str,
             staged: bool) -> None:
     """One photo of the `kind` row, marked public as `stage` (an event's photo also taken at it)."""
@@ -75,14 +64,7 @@ def _attach(cur, store: PhotoStore, kind: str, subject_id: int, data: bytes, sta
         (kind, subject_id, stage if staged else None, key, thumb, clean.content_type, len(clean.data), clean.width,
          clean.height, caption)).fetchone()[0]
     cur.execute("update public.photo set public_as = %s where id = %s", (stage, photo))
-    for k, body, ctype in ((key, clean.data, clean.content_type), (thumb, clean.thumb, "image/jpeg")):
-        try:
-            store.put(k, body, ctype)
-        except FileExistsError:
-            pass            # an earlier load of the demo put the same bytes under this key
-        except DomainError as exc:
-            if exc.key != "error.duplicate":
-                raise
+    scenes.put(store, key, thumb, clean)
 
 
 def load(conn: psycopg.Connection, store: PhotoStore | None = None) -> int:
@@ -101,7 +83,7 @@ def load(conn: psycopg.Connection, store: PhotoStore | None = None) -> int:
     if milestone is not None:
         _attach(cur, store, "milestone", milestone[0], scenes.picture("fire_lane"), "before",
                 "整治前：消防通道长期被车辆占用", False)
-        _attach(cur, store, "milestone", milestone[0], _drawn(_fire_lane_clear), "after",
+        _attach(cur, store, "milestone", milestone[0], scenes.drawn(_fire_lane_clear), "after",
                 "整治后：消防通道畅通，标线重新施划", False)
         n += 2
     event = cur.execute(
@@ -110,6 +92,6 @@ def load(conn: psycopg.Connection, store: PhotoStore | None = None) -> int:
         (STREET,)).fetchone()
     if event is not None:
         _attach(cur, store, "event", event[0], scenes.picture("bin"), "before", "垃圾桶满溢，周边散落垃圾袋", True)
-        _attach(cur, store, "event", event[0], _drawn(_bins_emptied), "after", "清运完毕，地面已清扫", True)
+        _attach(cur, store, "event", event[0], scenes.drawn(_bins_emptied), "after", "清运完毕，地面已清扫", True)
         n += 2
     return n

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from typing import Callable
 
 import psycopg
 from PIL import Image, ImageDraw
@@ -140,13 +141,18 @@ def _bin(draw: ImageDraw.ImageDraw) -> None:
 SCENES = {"lamp": _lamp, "cartons": _cartons, "fire_lane": _fire_lane, "bin": _bin}
 
 
-def picture(scene: str) -> bytes:
-    """One scene as a JPEG, as a phone would send it (before the portal cleans it)."""
+def drawn(scene: Callable[[ImageDraw.ImageDraw], None]) -> bytes:
+    """A scene drawn as a JPEG, as a phone would send it (before the portal cleans it)."""
     image = Image.new("RGB", SIZE)
-    SCENES[scene](ImageDraw.Draw(image))
+    scene(ImageDraw.Draw(image))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=72)
     return out.getvalue()
+
+
+def picture(scene: str) -> bytes:
+    """One of SCENES as a JPEG."""
+    return drawn(SCENES[scene])
 
 
 # ---------------------------------------------------------------- the rows
@@ -168,11 +174,17 @@ def _attach(cur: psycopg.Cursor, store: PhotoStore, kind: str, subject_id: int, 
                 " width, height, caption, created_at) values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (kind, subject_id, key, thumb, clean.content_type, len(clean.data), clean.width, clean.height,
                  caption, at))
+    put(store, key, thumb, clean)
+
+
+def put(store: PhotoStore, key: str, thumb: str, clean: images.Clean) -> None:
+    """A cleaned photo and its thumbnail into the store, once: keys are named by the bytes, so a key
+    already there (an earlier load of the demo) holds the same picture."""
     for k, body, ctype in ((key, clean.data, clean.content_type), (thumb, clean.thumb, "image/jpeg")):
         try:
             store.put(k, body, ctype)
         except FileExistsError:
-            pass            # the same key holds the same bytes: an earlier load of the demo put it there
+            pass
         except DomainError as exc:
             if exc.key != "error.duplicate":
                 raise
