@@ -126,6 +126,11 @@ def _script_json(value) -> str:
     return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
 
 
+def _copied(photos, assets: dict[str, str]) -> list:
+    """The photos whose image and thumbnail were both copied into the site."""
+    return [p for p in photos if p.object_key in assets and p.thumb_key in assets]
+
+
 def _gallery_html(name: str, items: list, lang: str, assets: dict[str, str]) -> str:
     """Each project or event with its before and after photos side by side; photos whose bytes were
     not copied are left out, and an item with none left is not shown."""
@@ -138,7 +143,7 @@ def _gallery_html(name: str, items: list, lang: str, assets: dict[str, str]) -> 
                 f'<figure><a href="{assets[p.object_key]}"><img src="{assets[p.thumb_key]}" loading="lazy"'
                 f' alt="{html.escape(p.caption or _t(f"publish.stage.{stage}", lang))}"></a>'
                 + (f'<figcaption>{html.escape(p.caption)}</figcaption>' if p.caption else "") + '</figure>'
-                for p in item.photos if p.stage == stage and p.object_key in assets and p.thumb_key in assets)
+                for p in _copied(item.photos, assets) if p.stage == stage)
             if shots:
                 stages.append(f'<div class="stage"><h5>{html.escape(_t(f"publish.stage.{stage}", lang))}</h5>{shots}</div>')
         if not stages:
@@ -214,7 +219,7 @@ def _gallery_json(items: list, assets: dict[str, str]) -> list[dict]:
     out = []
     for item in items:
         photos = [{"stage": p.stage, "image": assets[p.object_key], "thumbnail": assets[p.thumb_key], "caption": p.caption}
-                  for p in item.photos if p.object_key in assets and p.thumb_key in assets]
+                  for p in _copied(item.photos, assets)]
         if photos:
             out.append({"kind": item.kind, "title": item.title, "place": item.place, "finished": item.finished,
                         "photos": photos})
