@@ -26,6 +26,15 @@ def timed_ms(fn: Callable[[], object], repeat: int = 7, warmup: int = 2) -> floa
     return round(statistics.median(samples), 2)
 
 
+def scan_count_ms(conn, query: str) -> float:
+    """`timed_ms` of a count `query` read from the table itself (no index scans): a baseline that
+    an index added later cannot turn into an index-only count of a few pages."""
+    with conn.transaction():
+        conn.execute("set local enable_indexscan = off; set local enable_indexonlyscan = off;"
+                     " set local enable_bitmapscan = off")
+        return timed_ms(lambda: conn.execute(query).fetchone())
+
+
 def table(figures: dict) -> str:
     """The figures as a two-column text table."""
     width = max(len(k) for k in figures) if figures else 0
