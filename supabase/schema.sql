@@ -10706,7 +10706,7 @@ CREATE INDEX demand_in_progress_terr_idx ON public.demand USING btree (terr) WHE
 -- Name: demand_new_seen_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX demand_new_seen_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at, id) WHERE (status = 'new'::text);
+CREATE INDEX demand_new_seen_idx ON public.demand USING btree (terr, needed_by) INCLUDE (created_at, id, urgency, category_id, quantity) WHERE (status = 'new'::text);
 
 --
 -- Name: demand_org_unit_id_idx; Type: INDEX; Schema: public; Owner: -

@@ -23,7 +23,7 @@ from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import queries as lists
 from gongzhi.matching import scoring
-from gongzhi.matching.optimise import Problem, greedy, optimal, total_score
+from gongzhi.matching.optimise import Classes, assign, greedy, total_score
 from gongzhi.matching.queries import LIVE
 
 K = 20
@@ -71,11 +71,35 @@ select * from (
 ) ranked where k <= %(k)s
 """
 
+# Each open demand's class (gongzhi.matching.optimise.Classes): demands with the same candidates
+# (the top K of their category and territory code; neighbouring grids served only from above share
+# them) that want the same units and find the same of them too late (the latest-starting ones:
+# `late` counts them) score every edge alike. A demand that already has live matches has edges of
+# its own (not to those resources again). Class 0: demands with no candidate at all.
+_CLASSES = f"""
+create temp table mt_class on commit drop as
+select d.id, d.want, d.category_id, d.terr, d.needed_by, d.has_live,
+       case when g.list is null then 0
+            else dense_rank() over (order by g.list nulls last, d.want, l.late,
+                                             case when d.has_live then d.id end) end as class
+from mt_dem d
+left join (select c.category_id, c.dterr, array_agg(c.resource_id order by c.resource_id) as list,
+                  min(c.starts) as lo, max(c.starts) as hi, count(*) as n
+           from (select c.*, {scoring.available_on('c')} as starts from mt_cand c) c
+           group by c.category_id, c.dterr) g on g.category_id = d.category_id and g.dterr = d.terr
+cross join lateral (
+  select case when g.list is null or d.needed_by is null or d.needed_by >= g.hi then 0
+              when d.needed_by < g.lo then g.n
+              else (select count(*) from mt_cand c where c.category_id = d.category_id and c.dterr = d.terr
+                    and {scoring.available_on('c')} > d.needed_by) end as late) l
+"""
+
 # Rows of bigints travel as one bytea of their `int8send` bytes and a count (see `_bigints`): one
-# value instead of a COPY message per row, which cost 0.5–1.2 s more for two million edges.
+# value instead of a COPY message per row.
 _DEMAND_ROWS = """
-select string_agg(int8send(id) || int8send(want), ''::bytea order by id) as data, count(*) as rows
-from mt_dem
+select string_agg(int8send(id) || int8send(want) || int8send(class), ''::bytea order by id) as data,
+       count(*) as rows
+from mt_class
 """
 
 _RESOURCE_ROWS = """
@@ -84,11 +108,12 @@ select string_agg(int8send(id) || int8send(capacity - allocated), ''::bytea orde
 from mt_res
 """
 
-_EDGES = f"""
-select string_agg(int8send(d.id) || int8send(c.resource_id)
-                  || int8send({scoring.cost('s')}), ''::bytea) as data,
+# The candidate edges of each class, scored for one of its members, by class then resource.
+_CLASS_EDGES = f"""
+select string_agg(int8send(d.class) || int8send(c.resource_id) || int8send({scoring.cost('s')}), ''::bytea
+                  order by d.class, c.resource_id) as data,
        count(*) as rows
-from mt_dem d
+from (select distinct on (class) * from mt_class where class > 0 order by class, id) d
 join mt_cand c on c.category_id = d.category_id and c.dterr = d.terr
 cross join lateral (select {scoring.resource_columns('c')}, {scoring.pair_parts('d', 'c', 'd.want')}) s
 where not d.has_live or not exists (select from public.match m where m.demand_id = d.id
@@ -159,16 +184,30 @@ def _bigints(conn, sql: str, columns: int) -> np.ndarray:
     return values.astype(np.int64).reshape(-1, columns)
 
 
-def _problem(demands: np.ndarray, resources: np.ndarray, edges: np.ndarray) -> tuple[Problem, np.ndarray]:
-    """The assignment problem on indices, from (id, want), (id, room) and (demand id, resource id,
-    score) rows sorted by id; and the edges, put in demand then resource order so that the greedy
-    pass (ties in edge order) does not hang on the order the database returned them in."""
-    ed = np.searchsorted(demands[:, 0], edges[:, 0])
-    er = np.searchsorted(resources[:, 0], edges[:, 1])
-    order = np.argsort(ed * len(resources) + er)
-    edges = edges[order]
-    return Problem(want=demands[:, 1], room=resources[:, 1], edge_demand=ed[order], edge_resource=er[order],
-                   edge_score=edges[:, 2]), edges
+def _classes(demands: np.ndarray, resources: np.ndarray, edges: np.ndarray) -> Classes:
+    """The classes of (id, want, class) demand rows sorted by id, over (id, room) resource rows
+    sorted by id, from (class, resource id, score) edge rows sorted by class and resource."""
+    of = demands[:, 2]
+    n_c = int(of.max(initial=0)) + 1
+    want = np.zeros(n_c, dtype=np.int64)
+    want[of] = demands[:, 1]
+    want[0] = 0
+    start = np.concatenate([[0], np.cumsum(np.bincount(edges[:, 0], minlength=n_c))])
+    return Classes(of=of, want=want, start=start, resource=np.searchsorted(resources[:, 0], edges[:, 1]),
+                   score=edges[:, 2])
+
+
+def _tables(conn, filters: lists.ListFilters, limit: int, k: int) -> None:
+    """The preview's temporary tables, in the user's transaction: the open demands (mt_dem), the
+    available resources (mt_res), each (category, territory code)'s candidates (mt_cand) and each
+    demand's class (mt_class)."""
+    chosen = lists.where(conn, "demand", filters)
+    conn.execute(sql.SQL(_DEMANDS).format(where=chosen.composed()), {**chosen.params, "limit": limit})
+    conn.execute(_RESOURCES)
+    conn.execute("create index on mt_res (category_id, terr); analyze mt_dem; analyze mt_res")
+    conn.execute(_CANDIDATES, {"k": k})
+    conn.execute("analyze mt_cand; create index on mt_cand (category_id, dterr)")
+    conn.execute(_CLASSES)
 
 
 def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int | None = None,
@@ -179,27 +218,22 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
     started = time.perf_counter()
     try:
         with user.session() as conn:
-            chosen = lists.where(conn, "demand", lists.ListFilters(org_unit_id=org_unit_id, category_id=category_id,
-                                                                  urgency=urgency))
-            conn.execute(sql.SQL(_DEMANDS).format(where=chosen.composed()), {**chosen.params, "limit": limit})
-            conn.execute(_RESOURCES)
-            conn.execute("create index on mt_res (category_id, terr); analyze mt_dem; analyze mt_res")
-            conn.execute(_CANDIDATES, {"k": k})
-            conn.execute("analyze mt_cand")
+            _tables(conn, lists.ListFilters(org_unit_id=org_unit_id, category_id=category_id, urgency=urgency),
+                    limit, k)
             timings["tables_s"] = round(time.perf_counter() - started, 3)
             t0 = time.perf_counter()
-            demands = _bigints(conn, _DEMAND_ROWS, 2)
+            demands = _bigints(conn, _DEMAND_ROWS, 3)
             resources = _bigints(conn, _RESOURCE_ROWS, 2)
-            edges = _bigints(conn, _EDGES, 3)
+            classes = _classes(demands, resources, _bigints(conn, _CLASS_EDGES, 3))
             timings["fetch_s"] = round(time.perf_counter() - t0, 3)
             timings["edges_s"] = round(time.perf_counter() - started, 3)      # tables and fetch
 
             t0 = time.perf_counter()
             d_ids = demands[:, 0]
-            problem, edges = _problem(demands, resources, edges)
-            flows = optimal(problem)
+            flows = assign(classes, resources[:, 1])
             timings["flow_s"] = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()
+            problem = classes.problem(resources[:, 1])
             greedy_flows = greedy(problem)
             timings["greedy_s"] = round(time.perf_counter() - t0, 3)
 
@@ -217,13 +251,13 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
     for row in reasons:
         counts[row["reason"]] += 1
     plan = Plan(
-        demand_id=edges[chosen, 0], resource_id=edges[chosen, 1], quantity=flows[chosen],
-        score=edges[chosen, 2], want=problem.want[problem.edge_demand[chosen]],
+        demand_id=d_ids[problem.edge_demand[chosen]], resource_id=resources[problem.edge_resource[chosen], 0],
+        quantity=flows[chosen], score=problem.edge_score[chosen], want=problem.want[problem.edge_demand[chosen]],
         open_demands=len(d_ids), matched_demands=len(matched_idx),
         total_score=total_score(problem, flows) / scoring.SCALE,
         greedy_score=total_score(problem, greedy_flows) / scoring.SCALE,
         greedy_matched=len(np.unique(problem.edge_demand[greedy_flows > 0])),
-        edges=len(edges), unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
+        edges=len(problem.edge_score), unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
     timings["preview_s"] = round(time.perf_counter() - started, 3)
     plan.timings = timings
     return plan

@@ -7,9 +7,10 @@ want[i], cost −score) → sink (capacity room[j]); a free source → sink arc 
 so the minimum cost is the maximum score, not the maximum number of matches.
 
 Demands with the same wanted units and the same candidate edges (resource and score alike) are
-interchangeable: the flow runs on one node per such class, and each class's units are then handed
-to its demands in turn. Real batches share candidate lists per (category, grid), so a hundred
-thousand demands make a few thousand classes.
+interchangeable: the flow runs on one node per such class (`Classes`, `assign`), and each class's
+units are then handed to its demands in turn. Real batches share candidate lists per (category,
+grid), so a hundred thousand demands make a few thousand classes: the 对接会 builds them in SQL;
+`optimal` finds them in any per-demand problem.
 """
 from __future__ import annotations
 
@@ -26,6 +27,26 @@ class Problem:
     edge_demand: np.ndarray  # per candidate edge: demand index
     edge_resource: np.ndarray  # per candidate edge: resource index
     edge_score: np.ndarray   # per candidate edge: integer score per unit
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Interchangeable demands: demand i belongs to class `of[i]`, whose members each want `want[c]`
+    units and have the same candidate edges: `resource[start[c]:start[c + 1]]`, with `score`."""
+    of: np.ndarray
+    want: np.ndarray
+    start: np.ndarray       # n_c + 1 offsets into resource and score
+    resource: np.ndarray
+    score: np.ndarray
+
+    def problem(self, room: np.ndarray) -> Problem:
+        """The same assignment with one node per demand: each demand's edges are its class's, in
+        demand order then class-edge order (the order `assign` answers in)."""
+        degree = np.diff(self.start)[self.of]
+        edge_demand = np.repeat(np.arange(len(self.of)), degree)
+        position = np.arange(len(edge_demand)) + (self.start[:-1][self.of] - (np.cumsum(degree) - degree))[edge_demand]
+        return Problem(want=self.want[self.of], room=np.ascontiguousarray(room), edge_demand=edge_demand,
+                       edge_resource=self.resource[position], edge_score=self.score[position])
 
 
 def optimal(p: Problem) -> np.ndarray:
@@ -45,33 +66,45 @@ def optimal(p: Problem) -> np.ndarray:
         np.add.at(signature[:, column], ed, mixed * np.uint64(0xBF58476D1CE4E5B9))
     signature[:, 2], signature[:, 3] = p.want.astype(np.uint64), degree.astype(np.uint64)
     _, first, cls = np.unique(signature, axis=0, return_index=True, return_inverse=True)
-    cls = cls.reshape(-1)
-    if len(first) == n_d:
-        return _solve(p)
-    # The classes' problem: class c has the edges of its first demand, the k-th one at k.
-    n_c = len(first)
-    size, class_degree = np.bincount(cls, minlength=n_c), degree[first]
+    # Class c has the edges of its first demand.
+    class_degree = degree[first]
+    class_start = np.concatenate([[0], np.cumsum(class_degree)])
+    class_edge = np.repeat(np.arange(len(first)), class_degree)
+    position = start[first][class_edge] + np.arange(len(class_edge)) - class_start[class_edge]
+    flows = np.zeros(len(order), dtype=np.int64)
+    flows[order] = assign(Classes(of=cls.reshape(-1), want=p.want[first], start=class_start,
+                                  resource=er[position], score=es[position]), p.room)
+    return flows
+
+
+def assign(c: Classes, room: np.ndarray) -> np.ndarray:
+    """Units sent along each edge of `c.problem(room)` in an assignment of maximum total score: the
+    flow runs on one node per class, then each class's units are handed to its demands in turn
+    (in demand order), edge after edge: counted along the class's edges, unit u goes to its
+    (u // want)-th member."""
+    n_c = len(c.want)
+    size = np.bincount(c.of, minlength=n_c)
+    class_degree = np.diff(c.start)
     class_edge = np.repeat(np.arange(n_c), class_degree)
-    edge_start = np.cumsum(class_degree) - class_degree
-    k = np.arange(len(class_edge)) - edge_start[class_edge]
-    position = start[first][class_edge] + k
-    class_flows = _solve(Problem(want=size * p.want[first], room=p.room, edge_demand=class_edge,
-                                 edge_resource=er[position], edge_score=es[position]))
-    # Each class's units are handed to its demands in turn (in demand order), edge after edge:
-    # counted along the class's edges, unit u goes to its (u // want)-th demand.
-    members = np.argsort(cls, kind="stable")
+    class_flows = _solve(Problem(want=size * c.want, room=room, edge_demand=class_edge,
+                                 edge_resource=c.resource, edge_score=c.score))
+    degree = class_degree[c.of]
+    flows = np.zeros(int(degree.sum()), dtype=np.int64)
+    if len(class_flows) == 0:
+        return flows
+    members = np.argsort(c.of, kind="stable")
     first_member = np.cumsum(size) - size
     hi = np.cumsum(class_flows)
-    hi -= np.concatenate([[0], hi])[edge_start][class_edge]     # units up to each edge, in its class
+    hi -= np.concatenate([[0], hi])[c.start[:-1]][class_edge]      # units up to each edge, in its class
     sent = np.flatnonzero(class_flows)
-    lo, hi, want = hi[sent] - class_flows[sent], hi[sent], p.want[first][class_edge[sent]]
-    pieces = (hi - 1) // want - lo // want + 1                   # demands each edge's units reach
+    lo, hi, want = hi[sent] - class_flows[sent], hi[sent], c.want[class_edge[sent]]
+    pieces = (hi - 1) // want - lo // want + 1                     # members each edge's units reach
     of = np.repeat(np.arange(len(sent)), pieces)
     nth = lo[of] // want[of] + np.arange(len(of)) - (np.cumsum(pieces) - pieces)[of]
     units = np.minimum(hi[of], (nth + 1) * want[of]) - np.maximum(lo[of], nth * want[of])
     demand = members[first_member[class_edge[sent[of]]] + nth]
-    flows = np.zeros(len(order), dtype=np.int64)
-    flows[order[start[demand] + k[sent[of]]]] = units
+    k = sent[of] - c.start[class_edge[sent[of]]]                    # the edge's place in its class
+    flows[(np.cumsum(degree) - degree)[demand] + k] = units
     return flows
 
 

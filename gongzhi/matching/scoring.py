@@ -46,6 +46,10 @@ RESOURCE_PARTS = f"""
 """
 RESOURCE_COLUMNS = ("place", "place_pts", "rated", "avg_rating", "rating_pts", "done", "experience_pts")
 
+# The first day a resource r can serve: from its available_from, and not before today. A demand
+# needed by then (or with no date) gets the timing points.
+AVAILABLE_ON = "greatest(coalesce({r}.available_from, current_date), current_date)"
+
 # The points of one (demand d, resource r) pair on top of those: capacity left for what the demand
 # still wants (`{want}`; full when three times as much is left) and timing. r has capacity,
 # allocated, available_from; d has needed_by.
@@ -55,11 +59,10 @@ PAIR_PARTS = f"""
   least({CAPACITY_POINTS * 10}, ({2 * CAPACITY_POINTS * 10} * ({{r}}.capacity - {{r}}.allocated) + 3 * greatest({{want}}, 1))
                         / (6 * greatest({{want}}, 1))) as capacity_pts,
   case when {{d}}.needed_by is null then 'open'
-       when greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by then 'in_time'
+       when {AVAILABLE_ON} <= {{d}}.needed_by then 'in_time'
        else 'late' end as timing,
   {{d}}.needed_by as needed_by,
-  case when {{d}}.needed_by is null
-         or greatest(coalesce({{r}}.available_from, current_date), current_date) <= {{d}}.needed_by
+  case when {{d}}.needed_by is null or {AVAILABLE_ON} <= {{d}}.needed_by
        then {TIMING_POINTS * 10} else 0 end as timing_pts
 """
 
@@ -88,6 +91,10 @@ def resource_parts(r: str = "r", p: str = "p") -> str:
 
 def pair_parts(d: str = "d", r: str = "r", want: str = "want") -> str:
     return PAIR_PARTS.format(d=d, r=r, want=want)
+
+
+def available_on(r: str = "r") -> str:
+    return AVAILABLE_ON.format(r=r)
 
 
 def resource_columns(alias: str) -> str:

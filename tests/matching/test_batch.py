@@ -1,10 +1,14 @@
 """The 对接会 against the demo district: preview, compare with greedy, explain the unmatched, commit
 in one transaction, refuse a stale plan whole."""
+from collections import defaultdict
+from datetime import timedelta
+
 import psycopg
 import pytest
 
 from gongzhi.errors import DomainError
-from gongzhi.matching import batch, queries
+from gongzhi.lists.queries import ListFilters
+from gongzhi.matching import batch, queries, scoring
 from tests.conftest import DEMO_EMAILS
 from tests.matching import helpers as h
 from tests.pages.conftest import identity_of
@@ -103,3 +107,50 @@ def test_a_batch_for_one_community_and_some_urgencies(fresh_db):
         with pytest.raises(DomainError) as refused:
             batch.preview(user, **crafted)
         assert refused.value.key == "lists.bad_filter"
+
+
+# Each demand's candidate edges scored one by one, as the 对接会 did before it built classes.
+_OWN_EDGES = f"""
+select d.id, c.resource_id, {scoring.cost('s')} as cost
+from mt_dem d
+join mt_cand c on c.category_id = d.category_id and c.dterr = d.terr
+cross join lateral (select {scoring.resource_columns('c')}, {scoring.pair_parts('d', 'c', 'd.want')}) s
+where not d.has_live or not exists (select from public.match m where m.demand_id = d.id
+                                    and m.resource_id = c.resource_id and m.status in ('proposed', 'accepted'))
+"""
+
+
+def test_demands_of_one_class_score_every_candidate_alike(fresh_db):
+    """The classes built in SQL against each demand's own edges: the same resources with the same
+    scores, for demands needed before, between and after their candidates' first days, wanting one
+    or two units, and one with a live match already."""
+    with psycopg.connect(fresh_db, row_factory=psycopg.rows.dict_row) as conn:
+        grid, community = h.unit(conn, "丽水社区第一网格"), h.unit(conn, "丽水社区")
+        cat = h.new_category(conn)
+        today = conn.execute("select current_date as d").fetchone()["d"]
+        first = [h.resource(conn, grid, cat, capacity=4, available_from=None if n is None else today + timedelta(n))
+                 for n in (None, 3, 6, 9)][0]
+        h.resource(conn, community, cat, capacity=2, available_from=today + timedelta(6))
+        for q in (1, 2):
+            for n in (None, -1, 0, 2, 3, 5, 6, 7, 9, 12):
+                for _ in range(2):
+                    h.demand(conn, grid, cat, quantity=q, needed_by=None if n is None else today + timedelta(n))
+        live = h.demand(conn, grid, cat, quantity=3)
+        h.match(conn, live, first)
+        conn.commit()
+    user = identity_of(DEMO_EMAILS["community"])
+    with user.session() as conn:
+        batch._tables(conn, ListFilters(category_id=cat), batch.MAX_DEMANDS, batch.K)
+        own = defaultdict(list)
+        for row in conn.execute(_OWN_EDGES + " order by d.id, c.resource_id").fetchall():
+            own[row["id"]].append((row["resource_id"], row["cost"]))
+        class_of = {r["id"]: r["class"] for r in conn.execute("select id, class from mt_class").fetchall()}
+        class_edges = defaultdict(list)
+        for c, resource, cost in batch._bigints(conn, batch._CLASS_EDGES, 3).tolist():
+            class_edges[c].append((resource, cost))
+    assert len(class_of) == 41 and own[live] and all(r != first for r, _ in own[live])
+    assert {d: class_edges[c] for d, c in class_of.items()} == {d: own[d] for d in class_of}
+    members = defaultdict(set)
+    for d, c in class_of.items():
+        members[c].add(d)
+    assert len(members[class_of[live]]) == 1 and 4 <= len(members) < 41
