@@ -71,40 +71,49 @@ def optimal(p: Problem) -> np.ndarray:
     class_start = np.concatenate([[0], np.cumsum(class_degree)])
     class_edge = np.repeat(np.arange(len(first)), class_degree)
     position = start[first][class_edge] + np.arange(len(class_edge)) - class_start[class_edge]
+    classes = Classes(of=cls.reshape(-1), want=p.want[first], start=class_start, resource=er[position],
+                      score=es[position])
     flows = np.zeros(len(order), dtype=np.int64)
-    flows[order] = assign(Classes(of=cls.reshape(-1), want=p.want[first], start=class_start,
-                                  resource=er[position], score=es[position]), p.room)
+    flows[order] = flows_of(classes, assign(classes, p.room))
     return flows
 
 
-def assign(c: Classes, room: np.ndarray) -> np.ndarray:
-    """Units sent along each edge of `c.problem(room)` in an assignment of maximum total score: the
-    flow runs on one node per class, then each class's units are handed to its demands in turn
-    (in demand order), edge after edge: counted along the class's edges, unit u goes to its
-    (u // want)-th member."""
+@dataclass(frozen=True)
+class Assignment:
+    """Units handed to demands: `units[x]` along class edge `edge[x]` to demand `demand[x]`."""
+    demand: np.ndarray
+    edge: np.ndarray
+    units: np.ndarray
+
+
+def assign(c: Classes, room: np.ndarray) -> Assignment:
+    """An assignment of maximum total score: the flow runs on one node per class, then each class's
+    units are handed to its demands in turn (in demand order), edge after edge: counted along the
+    class's edges, unit u goes to its (u // want)-th member."""
     n_c = len(c.want)
     size = np.bincount(c.of, minlength=n_c)
-    class_degree = np.diff(c.start)
-    class_edge = np.repeat(np.arange(n_c), class_degree)
+    class_edge = np.repeat(np.arange(n_c), np.diff(c.start))
     class_flows = _solve(Problem(want=size * c.want, room=room, edge_demand=class_edge,
                                  edge_resource=c.resource, edge_score=c.score))
-    degree = class_degree[c.of]
-    flows = np.zeros(int(degree.sum()), dtype=np.int64)
-    if len(class_flows) == 0:
-        return flows
+    sent = np.flatnonzero(class_flows)
     members = np.argsort(c.of, kind="stable")
     first_member = np.cumsum(size) - size
     hi = np.cumsum(class_flows)
     hi -= np.concatenate([[0], hi])[c.start[:-1]][class_edge]      # units up to each edge, in its class
-    sent = np.flatnonzero(class_flows)
     lo, hi, want = hi[sent] - class_flows[sent], hi[sent], c.want[class_edge[sent]]
     pieces = (hi - 1) // want - lo // want + 1                     # members each edge's units reach
     of = np.repeat(np.arange(len(sent)), pieces)
     nth = lo[of] // want[of] + np.arange(len(of)) - (np.cumsum(pieces) - pieces)[of]
     units = np.minimum(hi[of], (nth + 1) * want[of]) - np.maximum(lo[of], nth * want[of])
-    demand = members[first_member[class_edge[sent[of]]] + nth]
-    k = sent[of] - c.start[class_edge[sent[of]]]                    # the edge's place in its class
-    flows[(np.cumsum(degree) - degree)[demand] + k] = units
+    return Assignment(demand=members[first_member[class_edge[sent[of]]] + nth], edge=sent[of], units=units)
+
+
+def flows_of(c: Classes, a: Assignment) -> np.ndarray:
+    """The assignment as units along each edge of `c.problem(...)`."""
+    degree = np.diff(c.start)[c.of]
+    flows = np.zeros(int(degree.sum()), dtype=np.int64)
+    class_of_edge = np.repeat(np.arange(len(c.want)), np.diff(c.start))
+    flows[(np.cumsum(degree) - degree)[a.demand] + a.edge - c.start[class_of_edge[a.edge]]] = a.units
     return flows
 
 

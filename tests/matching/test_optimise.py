@@ -5,7 +5,7 @@ import random
 import numpy as np
 import pytest
 
-from gongzhi.matching.optimise import Problem, _solve, assign, greedy, optimal, total_score
+from gongzhi.matching.optimise import Problem, _solve, assign, flows_of, greedy, optimal, total_score
 
 
 def _random_problem(rng: random.Random) -> Problem:
@@ -161,5 +161,5 @@ def test_a_class_problem_expands_to_its_demands_and_assigns_their_optimum(seed):
     for i, c in enumerate(of):
         mine = p.edge_resource[p.edge_demand == i].tolist()
         assert mine == (lists[c] if c else []) and p.want[i] == (want[c] if c else 0)
-    flows = assign(classes, resources[:, 1])
+    flows = flows_of(classes, assign(classes, resources[:, 1]))
     assert _feasible(p, flows) and total_score(p, flows) == total_score(p, _solve(p))
