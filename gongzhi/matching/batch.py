@@ -84,10 +84,11 @@ select d.id, d.want, d.category_id, d.terr, d.needed_by, d.has_live,
             else dense_rank() over (order by g.list nulls last, d.want, l.late,
                                              case when d.has_live then d.id end) end as class
 from mt_dem d
-left join (select c.category_id, c.dterr, array_agg(c.resource_id order by c.resource_id) as list,
-                  min(c.starts) as lo, max(c.starts) as hi, count(*) as n
-           from (select c.*, {scoring.available_on('c')} as starts from mt_cand c) c
-           group by c.category_id, c.dterr) g on g.category_id = d.category_id and g.dterr = d.terr
+left join (select g.*, dense_rank() over (order by g.resources) as list
+           from (select c.category_id, c.dterr, array_agg(c.resource_id order by c.resource_id) as resources,
+                        min(c.starts) as lo, max(c.starts) as hi, count(*) as n
+                 from (select c.*, {scoring.available_on('c')} as starts from mt_cand c) c
+                 group by c.category_id, c.dterr) g) g on g.category_id = d.category_id and g.dterr = d.terr
 cross join lateral (
   select case when g.list is null or d.needed_by is null or d.needed_by >= g.hi then 0
               when d.needed_by < g.lo then g.n
