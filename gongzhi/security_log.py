@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
 
 import psycopg
 from cryptography.hazmat.primitives import hashes

@@ -8,7 +8,6 @@ for a page.
 """
 from __future__ import annotations
 
-import itertools
 import json
 import threading
 from contextlib import contextmanager

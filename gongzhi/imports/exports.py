@@ -5,10 +5,8 @@ statuses are written as their labels. An export is a valid import file (the impo
 编号/创建时间 and reads the labels back)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
-from decimal import Decimal
 from typing import Iterator
 from zoneinfo import ZoneInfo
 

@@ -7,7 +7,6 @@ functions turn its refusals into DomainErrors with catalogue keys.
 from __future__ import annotations
 
 import json
-import os
 
 import psycopg
 

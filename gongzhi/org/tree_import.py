@@ -75,8 +75,8 @@ def preview(user: Identity, filename: str, data: bytes) -> TreePlan:
     codes = {u["code"] for u in existing}
     children = {(u[p], u["name"]) for u in existing for p in ("parent_name", "parent_code") if u[p]}
     plan = TreePlan()
-    for number, cells in table.rows:
-        value = {c: (str(cells[i]).strip() if i < len(cells) and cells[i] is not None else "") for c, i in at.items()}
+    for number, row in table.rows:
+        value = {c: (str(row[i]).strip() if i < len(row) and row[i] is not None else "") for c, i in at.items()}
         parent, name, code = value.get("parent", ""), value.get("name", ""), value.get("code", "")
         problems = []
         parent_kind = kind_of.get(parent)

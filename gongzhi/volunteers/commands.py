@@ -8,7 +8,6 @@ import json
 import secrets
 from decimal import Decimal
 
-from psycopg import errors as pgerr
 
 from gongzhi import db
 from gongzhi.auth import Identity
