@@ -32,7 +32,8 @@
 --
 -- `private.check_demands_have_room()` summed the demands' live matches with
 -- `demand_id = any (<the statement's 86,000 demand ids>)` (0.50 s); it now reads the distinct
--- demands as a set and sums each one's matches by index, under the same advisory locks.
+-- demands as a set, sums each one's matches by index under the same advisory locks, and looks up
+-- only the demands holding more than one unit (0.30 s).
 
 -- ---------------------------------------------------------------- tables
 alter table public.match drop constraint match_demand_id_fkey, drop constraint match_resource_id_fkey;
@@ -66,7 +67,9 @@ end;
 $$;
 
 -- The demands of `ids` (repeats allowed) do not hold more live or done units than they want.
--- Writers of the same demands queue on 64 advisory locks (by id modulo 64) before summing.
+-- Writers of the same demands queue on 64 advisory locks (by id modulo 64) before summing. Each
+-- distinct demand's matches are summed by index; only a demand holding more than one unit can be
+-- over (a demand wants at least one, `demand_quantity_check`), so only those are looked up.
 create or replace function private.check_demands_have_room(ids bigint[]) returns void
 language plpgsql security definer set search_path = '' as $$
 declare
@@ -75,10 +78,12 @@ begin
   for bucket in select distinct (id % 64)::integer from unnest(ids) id order by 1 loop
     perform pg_catalog.pg_advisory_xact_lock(7305, bucket);
   end loop;
-  if exists (select from (select distinct u.id from unnest(ids) u(id)) w
-             join public.demand d on d.id = w.id
-             cross join lateral (select sum(m.quantity) as q from public.match m
-                                 where m.demand_id = w.id and m.status in ('proposed', 'accepted', 'done')) x
+  if exists (select from (select m.demand_id, sum(m.quantity) as q
+                          from public.match m
+                          join (select distinct u.id from unnest(ids) u(id)) w on w.id = m.demand_id
+                          where m.status in ('proposed', 'accepted', 'done')
+                          group by m.demand_id having sum(m.quantity) > 1) x
+             join public.demand d on d.id = x.demand_id
              where x.q > d.quantity) then
     raise exception 'gongzhi:match.demand_full' using errcode = 'check_violation';
   end if;
