@@ -173,7 +173,7 @@ CREATE FUNCTION private.allocated_by_matches() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if not (private.owner_writes() or private.written_by_trigger()) then
+  if not (private.written_by_trigger() or private.owner_writes()) then
     raise exception 'gongzhi:resource.allocated_by_matches' using errcode = 'insufficient_privilege';
   end if;
   return new;

@@ -30,6 +30,9 @@
 -- a delete refuses as a concurrent update); a demand's does not, so the demand cascade refuses to
 -- run outside READ COMMITTED (every delete of the portal, the CLI and the jobs runs in it).
 --
+-- Booking: `private.allocated_by_matches()` asks whether a trigger writes before asking whether the
+-- owner does (the cheaper question first; the same rule).
+--
 -- `private.check_demands_have_room()` summed the demands' live matches with
 -- `demand_id = any (<the statement's 86,000 demand ids>)` (0.50 s); it now reads the distinct
 -- demands as a set, sums each one's matches by index under the same advisory locks, and looks up
@@ -63,6 +66,20 @@ begin
   where r.id = x.key::bigint and x.value::int <> 0;
   get diagnostics booked = row_count;
   return booked;
+end;
+$$;
+
+-- A resource's `allocated` is moved only by the match triggers (through `book_capacity`) or the
+-- owner. The trigger's question is asked first: a 对接会 books ~12,000 resources, and each booking
+-- then skips `private.owner_writes()`'s role lookup (12,204 calls: 58 ms against 14 ms). (Whole
+-- body: replaces 20261205105000's.)
+create or replace function private.allocated_by_matches() returns trigger
+language plpgsql set search_path = '' as $$
+begin
+  if not (private.written_by_trigger() or private.owner_writes()) then
+    raise exception 'gongzhi:resource.allocated_by_matches' using errcode = 'insufficient_privilege';
+  end if;
+  return new;
 end;
 $$;
 
