@@ -173,7 +173,7 @@ CREATE FUNCTION private.allocated_by_matches() RETURNS trigger
     SET search_path TO ''
     AS $$
 begin
-  if not (private.owner_writes() or private.written_by_trigger()) then
+  if not (private.written_by_trigger() or private.owner_writes()) then
     raise exception 'gongzhi:resource.allocated_by_matches' using errcode = 'insufficient_privilege';
   end if;
   return new;
@@ -652,10 +652,12 @@ $$;
 -- Name: book_capacity(jsonb); Type: FUNCTION; Schema: private; Owner: -
 --
 
-CREATE FUNCTION private.book_capacity(delta jsonb) RETURNS void
+CREATE FUNCTION private.book_capacity(delta jsonb) RETURNS integer
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
+declare
+  booked integer;
 begin
   perform from public.resource r
   where r.id in (select key::bigint from jsonb_each_text(delta) where value::int <> 0)
@@ -663,6 +665,8 @@ begin
   update public.resource r set allocated = r.allocated + x.value::int
   from jsonb_each_text(delta) x
   where r.id = x.key::bigint and x.value::int <> 0;
+  get diagnostics booked = row_count;
+  return booked;
 end;
 $$;
 
@@ -1046,10 +1050,12 @@ begin
   for bucket in select distinct (id % 64)::integer from unnest(ids) id order by 1 loop
     perform pg_catalog.pg_advisory_xact_lock(7305, bucket);
   end loop;
-  if exists (select from public.demand d
-             join (select m.demand_id, sum(m.quantity) as q from public.match m
-                   where m.demand_id = any (ids) and m.status in ('proposed', 'accepted', 'done')
-                   group by m.demand_id) x on x.demand_id = d.id
+  if exists (select from (select m.demand_id, sum(m.quantity) as q
+                          from public.match m
+                          join (select distinct u.id from unnest(ids) u(id)) w on w.id = m.demand_id
+                          where m.status in ('proposed', 'accepted', 'done')
+                          group by m.demand_id having sum(m.quantity) > 1) x
+             join public.demand d on d.id = x.demand_id
              where x.q > d.quantity) then
     raise exception 'gongzhi:match.demand_full' using errcode = 'check_violation';
   end if;
@@ -3385,6 +3391,25 @@ end;
 $$;
 
 --
+-- Name: match_demands_gone(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_demands_gone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    raise exception 'could not serialize access: demands are deleted in read committed, where their matches are all seen'
+      using errcode = 'serialization_failure', constraint = 'match_demand_id_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  delete from public.match m where m.demand_id in (select o.id from old_rows o);
+  return null;
+end;
+$$;
+
+--
 -- Name: match_inserted(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3399,12 +3424,15 @@ declare
   me uuid := private.uid();
   bad record;
   booking jsonb;
+  resources integer;
 begin
   -- The areas serving each demand's place, once per place (a few hundred grids), not once per row:
   -- materialized, or the planner evaluates the call again for every row of the join.
   with serving as materialized (
     select t.terr, private.terr_serving(t.terr) as areas from (select distinct terr from new_rows) t)
-  select coalesce(bool_or(d.status not in ('new', 'in_progress')), false) as demand_closed,
+  select coalesce(bool_or(d.id is null), false) as demand_missing,
+         coalesce(bool_or(r.id is null), false) as resource_missing,
+         coalesce(bool_or(d.status not in ('new', 'in_progress')), false) as demand_closed,
          coalesce(bool_or(r.status <> 'available' or r.available_to < current_date), false) as resource_unavailable,
          coalesce(bool_or(r.category_id <> d.category_id), false) as category_mismatch,
          coalesce(bool_or((n.org_unit_id, n.street_id, n.community_id, n.grid_id, n.terr, n.resource_terr)
@@ -3417,11 +3445,20 @@ begin
          coalesce(bool_or(n.created_by is distinct from me), false) as not_creator
     into bad
   from new_rows n
-  -- `offset 0` keeps the lookup by id: the planner would rather hash the whole demand table.
-  cross join lateral (select * from public.demand d where d.id = n.demand_id offset 0) d
-  join public.resource r on r.id = n.resource_id
+  -- `offset 0` keeps the lookup by id: the planner would rather hash the whole demand table. The
+  -- lock is the foreign key's: the demand cannot go before this transaction ends.
+  left join lateral (select * from public.demand d where d.id = n.demand_id offset 0 for key share) d on true
+  left join public.resource r on r.id = n.resource_id
   join serving s on s.terr = n.terr;
-  if bad.demand_closed then
+  if bad.demand_missing then
+    raise exception 'insert or update on table "match" violates foreign key constraint "match_demand_id_fkey"'
+      using errcode = 'foreign_key_violation', constraint = 'match_demand_id_fkey', table = 'match',
+            schema = 'public';
+  elsif bad.resource_missing then
+    raise exception 'insert or update on table "match" violates foreign key constraint "match_resource_id_fkey"'
+      using errcode = 'foreign_key_violation', constraint = 'match_resource_id_fkey', table = 'match',
+            schema = 'public';
+  elsif bad.demand_closed then
     raise exception 'gongzhi:match.demand_closed' using errcode = 'check_violation';
   elsif bad.resource_unavailable then
     raise exception 'gongzhi:match.resource_unavailable' using errcode = 'check_violation';
@@ -3439,11 +3476,57 @@ begin
     raise exception 'gongzhi:match.not_creator' using errcode = 'insufficient_privilege';
   end if;
   perform private.check_demands_have_room(array(select demand_id from new_rows));
-  select jsonb_object_agg(resource_id, q) into booking
+  select jsonb_object_agg(resource_id, q), count(*) into booking, resources
   from (select resource_id, sum(quantity) as q from new_rows group by resource_id) x;
-  perform private.book_capacity(booking);
+  -- Every resource is locked and booked, or one was deleted after the check above: the key's refusal.
+  if private.book_capacity(booking) < resources then
+    raise exception 'insert or update on table "match" violates foreign key constraint "match_resource_id_fkey"'
+      using errcode = 'foreign_key_violation', constraint = 'match_resource_id_fkey', table = 'match',
+            schema = 'public';
+  end if;
   -- Proposals leave the demand's status alone (it reads as matched); an accepted match moves it.
   perform private.refresh_demand_status(array(select distinct demand_id from new_rows where status <> 'proposed'));
+  return null;
+end;
+$$;
+
+--
+-- Name: match_key_kept(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_key_kept() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if tg_table_name = 'demand' and exists (select from public.match m where m.demand_id = old.id) then
+    raise exception 'update or delete on table "demand" violates foreign key constraint "match_demand_id_fkey" on table "match"'
+      using errcode = 'foreign_key_violation', constraint = 'match_demand_id_fkey', table = 'match',
+            schema = 'public';
+  elsif tg_table_name = 'resource' and exists (select from public.match m where m.resource_id = old.id) then
+    raise exception 'update or delete on table "resource" violates foreign key constraint "match_resource_id_fkey" on table "match"'
+      using errcode = 'foreign_key_violation', constraint = 'match_resource_id_fkey', table = 'match',
+            schema = 'public';
+  end if;
+  return new;
+end;
+$$;
+
+--
+-- Name: match_keys_truncated(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_keys_truncated() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  if exists (select from public.match) then
+    raise exception 'cannot truncate a table referenced in a foreign key constraint'
+      using errcode = 'feature_not_supported',
+            constraint = case tg_table_name when 'demand' then 'match_demand_id_fkey' else 'match_resource_id_fkey' end,
+            table = 'match', schema = 'public';
+  end if;
   return null;
 end;
 $$;
@@ -3524,6 +3607,20 @@ begin
       using errcode = 'feature_not_supported', constraint = 'match_created_by_fkey', table = 'match',
             schema = 'public';
   end if;
+  return null;
+end;
+$$;
+
+--
+-- Name: match_resources_gone(); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.match_resources_gone() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+begin
+  delete from public.match m where m.resource_id in (select o.id from old_rows o);
   return null;
 end;
 $$;
@@ -7972,6 +8069,18 @@ CREATE TABLE public.match (
 --
 
 COMMENT ON TABLE public.match IS '对接: a resource assigned to a demand. Territory comes from the demand, resource_terr from the resource.';
+
+--
+-- Name: COLUMN match.demand_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.match.demand_id IS 'The demand (public.demand.id). Kept by triggers, not a foreign key (one check per statement): match_inserted, demand_matches_gone, demand_id_kept_by_matches, demand_truncated_under_matches.';
+
+--
+-- Name: COLUMN match.resource_id; Type: COMMENT; Schema: public; Owner: -
+--
+
+COMMENT ON COLUMN public.match.resource_id IS 'The resource (public.resource.id). Kept by triggers, not a foreign key (one check per statement): match_inserted (through book_capacity), resource_matches_gone, resource_id_kept_by_matches, resource_truncated_under_matches.';
 
 --
 -- Name: COLUMN match.created_by; Type: COMMENT; Schema: public; Owner: -
@@ -12461,6 +12570,18 @@ CREATE TRIGGER demand_created_by BEFORE INSERT ON public.demand FOR EACH ROW WHE
 CREATE TRIGGER demand_created_by_kept BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
 
 --
+-- Name: demand demand_id_kept_by_matches; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_id_kept_by_matches BEFORE UPDATE OF id ON public.demand FOR EACH ROW WHEN ((new.id IS DISTINCT FROM old.id)) EXECUTE FUNCTION private.match_key_kept();
+
+--
+-- Name: demand demand_matches_gone; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_matches_gone AFTER DELETE ON public.demand REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_demands_gone();
+
+--
 -- Name: demand demand_photos_deleted; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -12513,6 +12634,12 @@ CREATE TRIGGER demand_territory_kept BEFORE UPDATE ON public.demand FOR EACH ROW
 --
 
 CREATE TRIGGER demand_touch BEFORE UPDATE ON public.demand FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
+
+--
+-- Name: demand demand_truncated_under_matches; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER demand_truncated_under_matches BEFORE TRUNCATE ON public.demand FOR EACH STATEMENT EXECUTE FUNCTION private.match_keys_truncated();
 
 --
 -- Name: department department_audit_delete; Type: TRIGGER; Schema: public; Owner: -
@@ -13499,6 +13626,18 @@ CREATE TRIGGER resource_created_by BEFORE INSERT ON public.resource FOR EACH ROW
 CREATE TRIGGER resource_created_by_kept BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((new.created_by IS DISTINCT FROM old.created_by)) EXECUTE FUNCTION private.stamp_created_by();
 
 --
+-- Name: resource resource_id_kept_by_matches; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resource_id_kept_by_matches BEFORE UPDATE OF id ON public.resource FOR EACH ROW WHEN ((new.id IS DISTINCT FROM old.id)) EXECUTE FUNCTION private.match_key_kept();
+
+--
+-- Name: resource resource_matches_gone; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resource_matches_gone AFTER DELETE ON public.resource REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION private.match_resources_gone();
+
+--
 -- Name: resource resource_status; Type: TRIGGER; Schema: public; Owner: -
 --
 
@@ -13539,6 +13678,12 @@ CREATE TRIGGER resource_territory_kept BEFORE UPDATE ON public.resource FOR EACH
 --
 
 CREATE TRIGGER resource_touch BEFORE UPDATE ON public.resource FOR EACH ROW WHEN ((current_setting('gongzhi.rekey'::text, true) IS DISTINCT FROM 'on'::text)) EXECUTE FUNCTION private.touch();
+
+--
+-- Name: resource resource_truncated_under_matches; Type: TRIGGER; Schema: public; Owner: -
+--
+
+CREATE TRIGGER resource_truncated_under_matches BEFORE TRUNCATE ON public.resource FOR EACH STATEMENT EXECUTE FUNCTION private.match_keys_truncated();
 
 --
 -- Name: secretary_project secretary_project_1_claim; Type: TRIGGER; Schema: public; Owner: -
@@ -14693,20 +14838,6 @@ ALTER TABLE ONLY public.finding
 
 ALTER TABLE ONLY public.finding
     ADD CONSTRAINT finding_visit_id_fkey FOREIGN KEY (visit_id) REFERENCES public.visit(id);
-
---
--- Name: match match_demand_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.match
-    ADD CONSTRAINT match_demand_id_fkey FOREIGN KEY (demand_id) REFERENCES public.demand(id) ON DELETE CASCADE;
-
---
--- Name: match match_resource_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
---
-
-ALTER TABLE ONLY public.match
-    ADD CONSTRAINT match_resource_id_fkey FOREIGN KEY (resource_id) REFERENCES public.resource(id) ON DELETE CASCADE;
 
 --
 -- Name: notification notification_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -19132,10 +19263,28 @@ GRANT ALL ON FUNCTION private.mask_phone(phone text) TO gongzhi_district;
 REVOKE ALL ON FUNCTION private.match_deleted() FROM PUBLIC;
 
 --
+-- Name: FUNCTION match_demands_gone(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_demands_gone() FROM PUBLIC;
+
+--
 -- Name: FUNCTION match_inserted(); Type: ACL; Schema: private; Owner: -
 --
 
 REVOKE ALL ON FUNCTION private.match_inserted() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_key_kept(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_key_kept() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_keys_truncated(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_keys_truncated() FROM PUBLIC;
 
 --
 -- Name: FUNCTION match_maker_id_kept(); Type: ACL; Schema: private; Owner: -
@@ -19160,6 +19309,12 @@ REVOKE ALL ON FUNCTION private.match_makers_gone() FROM PUBLIC;
 --
 
 REVOKE ALL ON FUNCTION private.match_makers_truncated() FROM PUBLIC;
+
+--
+-- Name: FUNCTION match_resources_gone(); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.match_resources_gone() FROM PUBLIC;
 
 --
 -- Name: FUNCTION match_updated(); Type: ACL; Schema: private; Owner: -

@@ -132,13 +132,17 @@ select u.id, d.title, d.category_id,
 from unnest(%(ids)s::bigint[]) u(id) join public.demand d on d.id = u.id
 """
 
+# The plan's demands are looked up by id (`offset 0` keeps the index): the planner would rather hash
+# the plan and scan the whole demand table, 0.3 s slower for 86,000 rows of a 1M table. Only the
+# columns staff may read are named (the beneficiary's are not granted).
 _COMMIT = f"""
 insert into public.match (demand_id, resource_id, quantity, score, reasons,
                           org_unit_id, street_id, community_id, grid_id, terr, resource_terr, created_by)
 select p.demand_id, p.resource_id, p.quantity, {scoring.score('s')}, {scoring.reasons('s')},
        d.org_unit_id, d.street_id, d.community_id, d.grid_id, d.terr, r.terr, me.id
 from mt_plan p
-join public.demand d on d.id = p.demand_id
+cross join lateral (select d.org_unit_id, d.street_id, d.community_id, d.grid_id, d.terr, d.needed_by
+                    from public.demand d where d.id = p.demand_id offset 0) d
 join public.resource r on r.id = p.resource_id
 left join public.provider_record pr on pr.provider = r.provider
 cross join (select private.uid() as id) me
