@@ -1044,12 +1044,8 @@ CREATE FUNCTION private.check_demands_have_room(ids bigint[]) RETURNS void
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-declare
-  bucket integer;
 begin
-  for bucket in select distinct (id % 64)::integer from unnest(ids) id order by 1 loop
-    perform pg_catalog.pg_advisory_xact_lock(7305, bucket);
-  end loop;
+  perform private.hold_demands(ids);
   if exists (select from (select m.demand_id, sum(m.quantity) as q
                           from public.match m
                           join (select distinct u.id from unnest(ids) u(id)) w on w.id = m.demand_id
@@ -3233,6 +3229,23 @@ CREATE FUNCTION private.has_after_photo(p_event_id bigint) RETURNS boolean
 $$;
 
 --
+-- Name: hold_demands(bigint[]); Type: FUNCTION; Schema: private; Owner: -
+--
+
+CREATE FUNCTION private.hold_demands(ids bigint[]) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+declare
+  bucket integer;
+begin
+  for bucket in select distinct (id % 64)::integer from unnest(ids) id order by 1 loop
+    perform pg_catalog.pg_advisory_xact_lock(7305, bucket);
+  end loop;
+end;
+$$;
+
+--
 -- Name: inherit_territory(); Type: FUNCTION; Schema: private; Owner: -
 --
 
@@ -3404,6 +3417,8 @@ begin
       using errcode = 'serialization_failure', constraint = 'match_demand_id_fkey', table = 'match',
             schema = 'public';
   end if;
+  -- A writer of new matches holding these demands' buckets commits first; its matches are then seen.
+  perform private.hold_demands(array(select o.id from old_rows o));
   delete from public.match m where m.demand_id in (select o.id from old_rows o);
   return null;
 end;
@@ -3426,6 +3441,14 @@ declare
   booking jsonb;
   resources integer;
 begin
+  -- The demands stay until this transaction ends: their buckets first (a delete of one of them
+  -- waits, or has committed and the lookup below, a new statement, no longer finds it); in
+  -- REPEATABLE READ or SERIALIZABLE the lookup sees an older snapshot, so the rows are locked as
+  -- the foreign key locked them (a delete committed since is then a serialization failure).
+  perform private.hold_demands(array(select demand_id from new_rows));
+  if pg_catalog.current_setting('transaction_isolation') <> 'read committed' then
+    perform from public.demand d where d.id in (select demand_id from new_rows) order by d.id for key share;
+  end if;
   -- The areas serving each demand's place, once per place (a few hundred grids), not once per row:
   -- materialized, or the planner evaluates the call again for every row of the join.
   with serving as materialized (
@@ -3445,9 +3468,8 @@ begin
          coalesce(bool_or(n.created_by is distinct from me), false) as not_creator
     into bad
   from new_rows n
-  -- `offset 0` keeps the lookup by id: the planner would rather hash the whole demand table. The
-  -- lock is the foreign key's: the demand cannot go before this transaction ends.
-  left join lateral (select * from public.demand d where d.id = n.demand_id offset 0 for key share) d on true
+  -- `offset 0` keeps the lookup by id: the planner would rather hash the whole demand table.
+  left join lateral (select * from public.demand d where d.id = n.demand_id offset 0) d on true
   left join public.resource r on r.id = n.resource_id
   join serving s on s.terr = n.terr;
   if bad.demand_missing then
@@ -19195,6 +19217,12 @@ REVOKE ALL ON FUNCTION private.guard_secretary_update() FROM PUBLIC;
 REVOKE ALL ON FUNCTION private.has_after_photo(p_event_id bigint) FROM PUBLIC;
 GRANT ALL ON FUNCTION private.has_after_photo(p_event_id bigint) TO authenticated;
 GRANT ALL ON FUNCTION private.has_after_photo(p_event_id bigint) TO gongzhi_district;
+
+--
+-- Name: FUNCTION hold_demands(ids bigint[]); Type: ACL; Schema: private; Owner: -
+--
+
+REVOKE ALL ON FUNCTION private.hold_demands(ids bigint[]) FROM PUBLIC;
 
 --
 -- Name: FUNCTION inherit_territory(); Type: ACL; Schema: private; Owner: -

@@ -216,3 +216,30 @@ def test_an_insert_after_a_delete_waits_for_it_then_is_refused(fresh_db, table):
     assert outcome["result"].diag.constraint_name == f"match_{table}_id_fkey"
     with psycopg.connect(fresh_db, row_factory=dict_row) as conn:
         assert _matches(conn, "demand_id", d) == 0 and _matches(conn, "resource_id", r) == 0
+
+
+def test_an_insert_under_an_older_snapshot_is_refused_after_a_delete_it_waited_for(fresh_db):
+    """In REPEATABLE READ the writer's check reads its snapshot, from before the delete committed:
+    the demand is locked as the foreign key locked it, and the insert fails to serialize."""
+    d, r = _committed_pair(fresh_db)
+    outcome: dict = {}
+    with psycopg.connect(fresh_db, row_factory=dict_row) as deleter, \
+            psycopg.connect(fresh_db, row_factory=dict_row) as writer:
+        writer.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        writer.execute("select count(*) from public.demand where id = %s", (d,))     # the snapshot
+        deleter.execute("delete from public.demand where id = %s", (d,))
+
+        def run():
+            try:
+                writer.execute("insert into public.match (demand_id, resource_id) values (%s, %s)", (d, r))
+                outcome["result"] = "inserted"
+            except psycopg.Error as exc:
+                outcome["result"] = exc
+            writer.rollback()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        _wait_until_blocked(fresh_db, writer.info.backend_pid)
+        deleter.commit()
+        thread.join(10)
+    assert isinstance(outcome["result"], errors.SerializationFailure), outcome
