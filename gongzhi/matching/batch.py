@@ -199,8 +199,9 @@ def _classes(demands: np.ndarray, resources: np.ndarray, edges: np.ndarray) -> C
     want[of] = demands[:, 1]
     want[0] = 0
     start = np.concatenate([[0], np.cumsum(np.bincount(edges[:, 0], minlength=n_c))])
-    return Classes(of=of, want=want, start=start, resource=np.searchsorted(resources[:, 0], edges[:, 1]),
-                   score=edges[:, 2])
+    return Classes(of=of, want=want, start=start,
+                   resource=np.searchsorted(resources[:, 0], edges[:, 1]).astype(np.int32),
+                   score=edges[:, 2].astype(np.int32))       # points × SCALE: at most 100,000
 
 
 def _tables(conn, filters: lists.ListFilters, limit: int, k: int) -> None:
@@ -243,15 +244,15 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
             timings["fetch_s"] = round(time.perf_counter() - t0, 3)
             timings["edges_s"] = round(time.perf_counter() - started, 3)      # tables and fetch
 
-            t0 = time.perf_counter()
             d_ids, room = demands[:, 0], resources[:, 1]
-            best = assign(classes, room)
-            timings["flow_s"] = round(time.perf_counter() - t0, 3)
-            matched = np.unique(best.demand)
-            unmatched_ids = np.delete(d_ids, matched)
-            # The greedy figure is computed while the database says why the unmatched found nothing.
+            # The greedy figure is computed beside the flow and while the database explains the unmatched.
             with ThreadPoolExecutor(max_workers=1) as pool:
                 compared = pool.submit(_greedy, classes, room)
+                t0 = time.perf_counter()
+                best = assign(classes, room)
+                timings["flow_s"] = round(time.perf_counter() - t0, 3)
+                matched = np.unique(best.demand)
+                unmatched_ids = np.delete(d_ids, matched)
                 t0 = time.perf_counter()
                 reasons = conn.execute(_UNMATCHED + " order by u.id", {"ids": unmatched_ids.tolist()}).fetchall()
                 timings["unmatched_s"] = round(time.perf_counter() - t0, 3)

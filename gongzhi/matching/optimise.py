@@ -43,7 +43,7 @@ class Classes:
         """The same assignment with one node per demand: each demand's edges are its class's, in
         demand order then class-edge order (the order `assign` answers in)."""
         degree = np.diff(self.start)[self.of]
-        edge_demand = np.repeat(np.arange(len(self.of)), degree)
+        edge_demand = np.repeat(np.arange(len(self.of), dtype=np.int32), degree)     # half the memory of int64
         position = np.arange(len(edge_demand)) + (self.start[:-1][self.of] - (np.cumsum(degree) - degree))[edge_demand]
         return Problem(want=self.want[self.of], room=np.ascontiguousarray(room), edge_demand=edge_demand,
                        edge_resource=self.resource[position], edge_score=self.score[position])
