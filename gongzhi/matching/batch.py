@@ -13,7 +13,6 @@ their audit rows and the resources' bookings): a demand with a proposal reads as
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -122,14 +121,18 @@ where not d.has_live or not exists (select from public.match m where m.demand_id
                                     and m.resource_id = c.resource_id and m.status in ('proposed', 'accepted'))
 """
 
+# Why demands with no candidate at all (class 0) found nothing; a demand with candidates that the
+# batch leaves unmatched found every one of them used up (`capacity_exhausted`, said without asking).
 _UNMATCHED = f"""
 select u.id, d.title, d.category_id,
-       case when not exists (select from public.resource r where r.category_id = d.category_id
+       case when %(exhausted)s then 'capacity_exhausted'
+            when not exists (select from public.resource r where r.category_id = d.category_id
                              and r.status = 'available') then 'no_category'
             when not exists (select from public.resource r where r.category_id = d.category_id
                              and r.status = 'available' and r.terr = any ({scoring.serves('d.terr')})) then 'out_of_area'
             else 'capacity_exhausted' end as reason
 from unnest(%(ids)s::bigint[]) u(id) join public.demand d on d.id = u.id
+order by u.id
 """
 
 # The plan's demands are looked up by id (`offset 0` keeps the index): the planner would rather hash
@@ -147,7 +150,6 @@ join public.resource r on r.id = p.resource_id
 left join public.provider_record pr on pr.provider = r.provider
 cross join (select private.uid() as id) me
 cross join lateral (select {scoring.parts('d', 'r', 'pr', 'p.want')}) s
-order by p.resource_id, p.demand_id
 """
 
 
@@ -217,13 +219,28 @@ def _tables(conn, filters: lists.ListFilters, limit: int, k: int) -> None:
     conn.execute(_CLASSES)
 
 
-def _greedy(classes: Classes, room: np.ndarray) -> tuple[int, int, int, float]:
-    """The greedy pass over every demand's edges: (total score, demands matched, edges, seconds)."""
-    started = time.perf_counter()
+def _greedy(classes: Classes, room: np.ndarray) -> tuple[int, int, int]:
+    """The greedy pass over every demand's edges: (total score, demands matched, edges)."""
     problem = classes.problem(room)
     flows = greedy(problem)
-    return (total_score(problem, flows), len(np.unique(problem.edge_demand[flows > 0])), len(problem.edge_score),
-            round(time.perf_counter() - started, 3))
+    return total_score(problem, flows), len(np.unique(problem.edge_demand[flows > 0])), len(problem.edge_score)
+
+
+def _unmatched(conn, d_ids: np.ndarray, of: np.ndarray, matched: np.ndarray) -> tuple[list[dict], dict]:
+    """The first UNMATCHED_SHOWN unmatched demands with their reason, and the number for each reason."""
+    left = np.ones(len(d_ids), dtype=bool)
+    left[matched] = False
+    without, exhausted = d_ids[left & (of == 0)], d_ids[left & (of > 0)]
+    described = conn.execute(_UNMATCHED, {"ids": without.tolist(), "exhausted": False}).fetchall()
+    counts = {reason: 0 for reason in UNMATCHED_REASONS}
+    for row in described:
+        counts[row["reason"]] += 1
+    counts["capacity_exhausted"] += len(exhausted)
+    first = np.sort(np.concatenate([without, exhausted]))[:UNMATCHED_SHOWN]
+    shown = {row["id"]: row for row in described}
+    shown.update((row["id"], row) for row in conn.execute(
+        _UNMATCHED, {"ids": np.setdiff1d(first, without).tolist(), "exhausted": True}).fetchall())
+    return [shown[i] for i in first.tolist() if i in shown], counts
 
 
 def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int | None = None,
@@ -245,23 +262,18 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
             timings["edges_s"] = round(time.perf_counter() - started, 3)      # tables and fetch
 
             d_ids, room = demands[:, 0], resources[:, 1]
-            # The greedy figure is computed beside the flow and while the database explains the unmatched.
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                compared = pool.submit(_greedy, classes, room)
-                t0 = time.perf_counter()
-                best = assign(classes, room)
-                timings["flow_s"] = round(time.perf_counter() - t0, 3)
-                matched = np.unique(best.demand)
-                unmatched_ids = np.delete(d_ids, matched)
-                t0 = time.perf_counter()
-                reasons = conn.execute(_UNMATCHED + " order by u.id", {"ids": unmatched_ids.tolist()}).fetchall()
-                timings["unmatched_s"] = round(time.perf_counter() - t0, 3)
-                greedy_score, greedy_matched, edges, timings["greedy_s"] = compared.result()
+            t0 = time.perf_counter()
+            best = assign(classes, room)
+            timings["flow_s"] = round(time.perf_counter() - t0, 3)
+            t0 = time.perf_counter()
+            greedy_score, greedy_matched, edges = _greedy(classes, room)
+            timings["greedy_s"] = round(time.perf_counter() - t0, 3)
+            t0 = time.perf_counter()
+            matched = np.unique(best.demand)
+            reasons, counts = _unmatched(conn, d_ids, classes.of, matched)
+            timings["unmatched_s"] = round(time.perf_counter() - t0, 3)
     except psycopg.Error as exc:
         raise from_db(exc) from None
-    counts = {reason: 0 for reason in UNMATCHED_REASONS}
-    for row in reasons:
-        counts[row["reason"]] += 1
     rows = np.lexsort((classes.resource[best.edge], best.demand))     # by demand, then resource
     demand, edge, units = best.demand[rows], best.edge[rows], best.units[rows]
     plan = Plan(
@@ -290,7 +302,7 @@ def commit(user: Identity, plan: Plan, exclude: set[int] | frozenset[int] = froz
                                        plan.want[keep]])
             with conn.cursor().copy("copy mt_plan from stdin") as copy:
                 copy.write("".join(f"{a}\t{b}\t{c}\t{w}\n" for a, b, c, w in columns.tolist()))
-            conn.execute("analyze mt_plan; set local work_mem = '128MB'")  # sort the batch in memory
+            conn.execute("analyze mt_plan")
             return conn.execute(_COMMIT).rowcount
     except psycopg.Error as exc:
         raise from_db(exc) from None
