@@ -1,14 +1,15 @@
 """The 对接会: batch matching of a territory's open demands to its resources.
 
 `preview` reads, as the signed-in user under row-level security, the open demands (optionally of
-one unit of the territory, one category, some urgencies) and the available resources, builds the
-top-K candidate edges per demand in SQL per (category, territory code) — resources ranked once per
-group with their own points, the pair's points added per demand — fetches them as one binary
-value, solves the maximum-score assignment (optimise.optimal), compares a greedy pass, and says
-why each unmatched demand found nothing. `commit` writes a previewed plan, less any demands staff
-took out, as proposed matches in one statement; the database checks every rule, capacity and
-quantities again, so a plan that went stale is refused whole. The batch writes only matches (and
-their audit rows and the resources' bookings): a demand with a proposal reads as matched.
+one unit of the territory, one category, some urgencies) and the available resources, ranks the
+top-K candidates once per (category, territory code), groups the demands into classes that score
+every candidate alike (optimise.Classes), scores each class's edges in SQL and fetches them as one
+binary value, solves the maximum-score assignment on the classes (optimise.assign), compares the
+best-pair-first greedy pass, and says why each unmatched demand found nothing. `commit` writes a
+previewed plan, less any demands staff took out, as proposed matches in one statement; the
+database checks every rule, capacity and quantities again, so a plan that went stale is refused
+whole. The batch writes only matches (and their audit rows and the resources' bookings): a demand
+with a proposal reads as matched.
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from gongzhi.auth import Identity
 from gongzhi.errors import DomainError, from_db
 from gongzhi.lists import queries as lists
 from gongzhi.matching import scoring
-from gongzhi.matching.optimise import Classes, assign, greedy, total_score
+from gongzhi.matching.optimise import Classes, assign
 from gongzhi.matching.queries import LIVE
 
 K = 20
@@ -219,13 +220,6 @@ def _tables(conn, filters: lists.ListFilters, limit: int, k: int) -> None:
     conn.execute(_CLASSES)
 
 
-def _greedy(classes: Classes, room: np.ndarray) -> tuple[int, int, int]:
-    """The greedy pass over every demand's edges: (total score, demands matched, edges)."""
-    problem = classes.problem(room)
-    flows = greedy(problem)
-    return total_score(problem, flows), len(np.unique(problem.edge_demand[flows > 0])), len(problem.edge_score)
-
-
 def _unmatched(conn, d_ids: np.ndarray, of: np.ndarray, matched: np.ndarray) -> tuple[list[dict], dict]:
     """The first UNMATCHED_SHOWN unmatched demands with their reason, and the number for each reason."""
     left = np.ones(len(d_ids), dtype=bool)
@@ -266,7 +260,7 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
             best = assign(classes, room)
             timings["flow_s"] = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()
-            greedy_score, greedy_matched, edges = _greedy(classes, room)
+            compared = assign(classes, room, by="greedy")
             timings["greedy_s"] = round(time.perf_counter() - t0, 3)
             t0 = time.perf_counter()
             matched = np.unique(best.demand)
@@ -281,8 +275,9 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
         score=classes.score[edge], want=classes.want[classes.of[demand]],
         open_demands=len(d_ids), matched_demands=len(matched),
         total_score=int((units * classes.score[edge]).sum()) / scoring.SCALE,
-        greedy_score=greedy_score / scoring.SCALE, greedy_matched=greedy_matched,
-        edges=edges, unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
+        greedy_score=int((compared.units * classes.score[compared.edge]).sum()) / scoring.SCALE,
+        greedy_matched=len(np.unique(compared.demand)),
+        edges=int(np.diff(classes.start)[classes.of].sum()), unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
     timings["preview_s"] = round(time.perf_counter() - started, 3)
     plan.timings = timings
     return plan

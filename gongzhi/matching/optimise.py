@@ -7,8 +7,8 @@ want[i], cost −score) → sink (capacity room[j]); a free source → sink arc 
 so the minimum cost is the maximum score, not the maximum number of matches.
 
 Demands with the same wanted units and the same candidate edges (resource and score alike) are
-interchangeable: the flow runs on one node per such class (`Classes`, `assign`), and each class's
-units are then handed to its demands in turn. Real batches share candidate lists per (category,
+interchangeable: the flow (and the greedy pass it is compared with) runs on one node per such class
+(`Classes`, `assign`), and each class's units are then handed to its demands in turn. Real batches share candidate lists per (category,
 grid), so a hundred thousand demands make a few thousand classes: the 对接会 builds them in SQL;
 `optimal` finds them in any per-demand problem.
 """
@@ -86,15 +86,17 @@ class Assignment:
     units: np.ndarray
 
 
-def assign(c: Classes, room: np.ndarray) -> Assignment:
-    """An assignment of maximum total score: the flow runs on one node per class, then each class's
-    units are handed to its demands in turn (in demand order), edge after edge: counted along the
-    class's edges, unit u goes to its (u // want)-th member."""
+def assign(c: Classes, room: np.ndarray, *, by: str = "flow") -> Assignment:
+    """An assignment on one node per class — of maximum total score (`by="flow"`, min-cost flow)
+    or best pair first (`by="greedy"`: class edges by score, ties in class then edge order), whose class
+    units are then handed to the class's demands in turn (in demand order), edge after edge:
+    counted along the class's edges, unit u goes to its (u // want)-th member."""
     n_c = len(c.want)
     size = np.bincount(c.of, minlength=n_c)
     class_edge = np.repeat(np.arange(n_c), np.diff(c.start))
-    class_flows = _solve(Problem(want=size * c.want, room=room, edge_demand=class_edge,
-                                 edge_resource=c.resource, edge_score=c.score))
+    problem = Problem(want=size * c.want, room=room, edge_demand=class_edge, edge_resource=c.resource,
+                      edge_score=c.score)
+    class_flows = _solve(problem) if by == "flow" else greedy(problem)
     sent = np.flatnonzero(class_flows)
     members = np.argsort(c.of, kind="stable")
     first_member = np.cumsum(size) - size

@@ -163,3 +163,6 @@ def test_a_class_problem_expands_to_its_demands_and_assigns_their_optimum(seed):
         assert mine == (lists[c] if c else []) and p.want[i] == (want[c] if c else 0)
     flows = flows_of(classes, assign(classes, resources[:, 1]))
     assert _feasible(p, flows) and total_score(p, flows) == total_score(p, _solve(p))
+    first = flows_of(classes, assign(classes, resources[:, 1], by="greedy"))
+    assert _feasible(p, first) and total_score(p, first) <= total_score(p, flows)
+    assert total_score(p, first) == total_score(p, greedy(p)) or len(set(of)) > 1   # one class: the same pass
