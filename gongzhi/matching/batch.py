@@ -294,10 +294,13 @@ def commit(user: Identity, plan: Plan, exclude: set[int] | frozenset[int] = froz
         raise DomainError("matching.batch_empty")
     try:
         with user.session() as conn:
-            return conn.execute(_COMMIT, {"demand": plan.demand_id[keep].tolist(),
+            made = conn.execute(_COMMIT, {"demand": plan.demand_id[keep].tolist(),
                                           "resource": plan.resource_id[keep].tolist(),
                                           "quantity": plan.quantity[keep].tolist(),
                                           "want": plan.want[keep].tolist()}).rowcount
+            if made != int(keep.sum()):     # a demand or resource of the plan is gone (or hidden)
+                raise DomainError("matching.batch_stale")
+            return made
     except psycopg.Error as exc:
         raise from_db(exc) from None
 

@@ -154,3 +154,20 @@ def test_demands_of_one_class_score_every_candidate_alike(fresh_db):
     for d, c in class_of.items():
         members[c].add(d)
     assert len(members[class_of[live]]) == 1 and 4 <= len(members) < 41
+
+
+def test_a_plan_whose_demand_is_gone_is_refused_whole(fresh_db):
+    with psycopg.connect(fresh_db, row_factory=psycopg.rows.dict_row) as conn:
+        grid, cat = h.unit(conn, "丽水社区第一网格"), h.new_category(conn)
+        kept, gone = h.demand(conn, grid, cat), h.demand(conn, grid, cat)
+        h.resource(conn, grid, cat, capacity=5)
+        conn.commit()
+    user = identity_of(DEMO_EMAILS["community"])
+    plan = batch.preview(user, category_id=cat)
+    assert sorted(plan.demand_id.tolist()) == [kept, gone]
+    with psycopg.connect(fresh_db) as conn:
+        conn.execute("delete from public.demand where id = %s", (gone,))
+    with pytest.raises(DomainError) as refused:
+        batch.commit(user, plan)
+    assert refused.value.key == "matching.batch_stale"
+    assert _count(fresh_db, "select count(*) from public.match where demand_id = %s", kept) == 0
