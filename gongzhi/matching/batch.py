@@ -299,7 +299,7 @@ def commit(user: Identity, plan: Plan, exclude: set[int] | frozenset[int] = froz
                                           "quantity": plan.quantity[keep].tolist(),
                                           "want": plan.want[keep].tolist()}).rowcount
             if made != int(keep.sum()):     # a demand or resource of the plan is gone (or hidden)
-                raise DomainError("matching.batch_stale")
+                raise DomainError("matching.batch.stale")
             return made
     except psycopg.Error as exc:
         raise from_db(exc) from None

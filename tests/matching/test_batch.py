@@ -169,5 +169,5 @@ def test_a_plan_whose_demand_is_gone_is_refused_whole(fresh_db):
         conn.execute("delete from public.demand where id = %s", (gone,))
     with pytest.raises(DomainError) as refused:
         batch.commit(user, plan)
-    assert refused.value.key == "matching.batch_stale"
+    assert refused.value.key == "matching.batch.stale"
     assert _count(fresh_db, "select count(*) from public.match where demand_id = %s", kept) == 0
