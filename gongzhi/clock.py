@@ -10,6 +10,11 @@ from gongzhi import i18n
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
 
+def today() -> dt.date:
+    """Today in Beijing: from midnight to 08:00 there it is already the day after the server's (UTC)."""
+    return dt.datetime.now(BEIJING).date()
+
+
 def as_of_text(at: dt.datetime, lang: str = i18n.DEFAULT, *, dated: bool = False) -> str:
     """数据截至 …（北京时间）: when the figures shown were true. To the second, with the date when `at`
     is not today or the text is read later (`dated`: a published page, a job's output)."""

@@ -1195,7 +1195,7 @@ begin
           or new.post_id is distinct from old.post_id) then
     raise exception 'gongzhi:service_log.verified';
   end if;
-  if new.served_on > current_date then
+  if new.served_on > (now() at time zone 'Asia/Shanghai')::date then   -- today in Beijing
     raise exception 'gongzhi:service_log.future';
   end if;
   if new.post_id is not null and (tg_op = 'INSERT' or new.post_id is distinct from old.post_id) and not exists (

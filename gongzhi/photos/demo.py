@@ -206,7 +206,8 @@ def load(conn: psycopg.Connection, store: PhotoStore | None = None, now: dt.date
             _attach(cur, store, "suggestion", row[0], scene, caption, row[1], drawn)
             n += 1
     grid = cur.execute("select id from public.org_unit where name = %s and kind = 'grid'", (GRID,)).fetchone()[0]
-    at = now - dt.timedelta(hours=1)
+    # An hour ago, but today in Beijing (the rounds page shows today's): after midnight there, at midnight.
+    at = max(now - dt.timedelta(hours=1), dt.datetime.combine(now.astimezone(BEIJING).date(), dt.time(), BEIJING))
     visit = cur.execute(
         """insert into public.visit (kind, org_unit_id, visited_at, visited_on, place, people_met, note, created_at)
            values ('patrol', %s, %s, %s, %s, '物业保安', '夜间巡查', %s) returning id""",

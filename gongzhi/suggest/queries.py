@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from gongzhi import db
+from gongzhi import clock, db
 from gongzhi import todo
 from gongzhi.auth import Identity
 from gongzhi.errors import translated
@@ -60,7 +60,7 @@ def board(user: Identity, status: str = "open", page: int = 1, size: int = PAGE_
     """The triage board of `user`'s territory: open messages (`status` "open") most pressing first,
     or those of one status, newest first; one page and the total. `todo_key` keeps the messages of
     one home card (gongzhi.todo)."""
-    params = {**todo.params(dt.datetime.now(dt.timezone.utc)), "today": today or dt.date.today(), "limit": size,
+    params = {**todo.params(dt.datetime.now(dt.timezone.utc)), "today": today or clock.today(), "limit": size,
               "offset": (max(page, 1) - 1) * size, "status": status}
     if todo_key:
         where, order = todo.predicate(todo_key, "suggestion"), "s.reply_due, s.id"

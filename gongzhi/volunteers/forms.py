@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from gongzhi import clock
 from gongzhi.lists.fields import Field, FieldError, Lookups, parse_fields
 
 UNIT_TYPES = ("organ", "enterprise", "institution", "organisation", "other")
@@ -138,7 +139,7 @@ class ServiceLogForm:
             errors.append(FieldError("volunteer_id", "field.error.required"))
         if clean.get("hours") is not None and clean["hours"] <= 0:
             errors.append(FieldError("hours", "field.error.range"))
-        if clean.get("served_on") and clean["served_on"] > dt.date.today():
+        if clean.get("served_on") and clean["served_on"] > clock.today():
             errors.append(FieldError("served_on", "volunteers.error.future"))
         if (clean.get("rating") is None) != (not clean.get("rated_by")):
             errors.append(FieldError("rated_by", "field.error.required"))

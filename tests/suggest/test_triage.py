@@ -8,7 +8,7 @@ import datetime as dt
 import psycopg
 import pytest
 
-from gongzhi import db
+from gongzhi import clock, db
 from gongzhi.errors import DomainError
 from gongzhi.suggest import commands, queries
 from tests.conftest import DEMO_EMAILS
@@ -173,7 +173,7 @@ def test_bad_public_input_gets_a_key_and_writes_nothing(fresh_db):
 
 
 def test_the_board_lights_and_the_report_counts(staff):
-    today = dt.date.today()
+    today = clock.today()       # the counts count Beijing days
     late, fresh = _new(), _new()
     with db.owner() as conn, conn.transaction():   # back-dated past the trigger that keeps the dates
         conn.execute("set local session_replication_role = replica")
