@@ -39,3 +39,7 @@ def status(conn, table: str, row_id: int) -> str:
     """The status as staff read it (a demand's "matched" is derived from its proposals)."""
     column = "private.demand_status(id, status)" if table == "demand" else "status"
     return conn.execute(f"select {column} as status from public.{table} where id = %s", (row_id,)).fetchone()["status"]
+
+
+def category_of(conn, demand_id: int) -> int:
+    return conn.execute("select category_id from public.demand where id = %s", (demand_id,)).fetchone()["category_id"]

@@ -75,7 +75,7 @@ def test_a_matchs_demand_or_resource_cannot_be_changed_to_a_missing_row(conn, pa
 
 def test_deleting_a_demand_deletes_its_matches_and_returns_the_capacity(conn, pair):
     d, r = pair
-    other = h.demand(conn, h.unit(conn, GRID), _category(conn, d))
+    other = h.demand(conn, h.unit(conn, GRID), h.category_of(conn, d))
     m, kept = h.match(conn, d, r, quantity=2), h.match(conn, other, r)
     assert h.allocated(conn, r) == 3
     act_as(conn, "grid")
@@ -110,8 +110,8 @@ def test_an_id_a_match_names_cannot_change(conn, pair, table):
         conn.execute(f"update public.{table} set id = default where id = %s", (row,))
     assert refused.value.diag.constraint_name == f"match_{table}_id_fkey"
     # A row no match names may.
-    spare = h.demand(conn, h.unit(conn, GRID), _category(conn, d)) if table == "demand" \
-        else h.resource(conn, h.unit(conn, GRID), _category(conn, d))
+    spare = h.demand(conn, h.unit(conn, GRID), h.category_of(conn, d)) if table == "demand" \
+        else h.resource(conn, h.unit(conn, GRID), h.category_of(conn, d))
     assert conn.execute(f"update public.{table} set id = default where id = %s", (spare,)).rowcount == 1
 
 
@@ -137,10 +137,6 @@ def test_a_demand_is_deleted_only_where_its_matches_are_all_seen(fresh_db):
         conn.rollback()
         conn.isolation_level = psycopg.IsolationLevel.READ_COMMITTED
         assert conn.execute("delete from public.demand where id = %s", (d,)).rowcount == 1
-
-
-def _category(conn, demand_id: int) -> int:
-    return conn.execute("select category_id from public.demand where id = %s", (demand_id,)).fetchone()["category_id"]
 
 
 # ---------------------------------------------------------------- a delete racing an insert

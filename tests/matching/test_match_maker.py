@@ -41,7 +41,7 @@ def test_a_match_by_an_unknown_maker_is_refused(conn, pair):
 
 def test_one_unknown_maker_refuses_the_whole_statement(conn, pair):
     d, r = pair
-    other = h.resource(conn, h.unit(conn, GRID), _category(conn, d), capacity=3)
+    other = h.resource(conn, h.unit(conn, GRID), h.category_of(conn, d), capacity=3)
     known = _account(conn)
     with pytest.raises(errors.ForeignKeyViolation), conn.transaction():
         conn.execute("insert into public.match (demand_id, resource_id, created_by)"
@@ -77,7 +77,7 @@ def test_staff_making_a_match_are_its_maker(conn, pair):
 def test_a_deleted_account_leaves_its_matches_without_a_maker(conn, pair):
     d, r = pair
     gone, stays = _account(conn), _account(conn)
-    m1, m2 = h.match(conn, d, r), h.match(conn, h.demand(conn, h.unit(conn, GRID), _category(conn, d)), r)
+    m1, m2 = h.match(conn, d, r), h.match(conn, h.demand(conn, h.unit(conn, GRID), h.category_of(conn, d)), r)
     conn.execute("update public.match set created_by = %s where id = %s", (gone, m1))
     conn.execute("update public.match set created_by = %s where id = %s", (stays, m2))
     conn.execute("delete from auth.users where id = %s", (gone,))
@@ -96,10 +96,6 @@ def test_a_makers_id_cannot_change(conn, pair):
     # An account that made no match may (once its own sign-in state, keyed by the id, is gone).
     conn.execute("delete from private.password_state where user_id = %s", (idle,))
     conn.execute("update auth.users set id = gen_random_uuid() where id = %s", (idle,))
-
-
-def _category(conn, demand_id: int) -> int:
-    return conn.execute("select category_id from public.demand where id = %s", (demand_id,)).fetchone()["category_id"]
 
 
 def test_a_write_racing_the_makers_deletion_waits_and_then_is_refused(fresh_db):
