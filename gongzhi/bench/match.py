@@ -2,13 +2,14 @@
 
 suggest_ms — the ranked suggestions of one open demand, as district staff (who see all 20,000
 resources), median of several demands. batch_s — preview (open demands and resources read under
-RLS, top-K edges built and scored in SQL and fetched as one binary value, min-cost flow, greedy,
-unmatched reasons) plus the commit of every proposed match in one transaction. The baseline,
+RLS, grouped into classes whose edges are scored in SQL and fetched as one binary value, min-cost
+flow and greedy pass on the classes, unmatched reasons) plus the commit of every proposed match in one transaction. The baseline,
 count_ms, is one plain count of the open demands read from the demand table (`scan_count_ms`; a
 partial index had made it an index-only count); suggest_ratio and batch_ratio divide by it.
 batch_peak_rss_mb: the Python process's peak resident memory (ru_maxrss) once the batch is done,
-the seeding of a first run included when it ran in the same process. The run's matches are deleted afterwards (capacity returns; their audit rows stay) and the next run
-starts by vacuuming them away, so runs start alike.
+the seeding of a first run included when it ran in the same process. The run's matches are
+deleted afterwards (capacity returns; their audit rows stay) and the next run starts by vacuuming
+them away, so runs start alike.
 """
 from __future__ import annotations
 

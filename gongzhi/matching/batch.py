@@ -277,10 +277,9 @@ def preview(user: Identity, *, category_id: int | None = None, org_unit_id: int 
         demand_id=d_ids[demand], resource_id=resources[classes.resource[edge], 0], quantity=units,
         score=classes.score[edge], want=classes.want[classes.of[demand]],
         open_demands=len(d_ids), matched_demands=len(matched),
-        total_score=int((units * classes.score[edge]).sum()) / scoring.SCALE,
-        greedy_score=int((compared.units * classes.score[compared.edge]).sum()) / scoring.SCALE,
-        greedy_matched=len(np.unique(compared.demand)),
-        edges=int(np.diff(classes.start)[classes.of].sum()), unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
+        total_score=best.score(classes) / scoring.SCALE, greedy_score=compared.score(classes) / scoring.SCALE,
+        greedy_matched=len(np.unique(compared.demand)), edges=int(classes.degree.sum()),
+        unmatched=reasons[:UNMATCHED_SHOWN], unmatched_counts=counts)
     timings["preview_s"] = round(time.perf_counter() - started, 3)
     plan.timings = timings
     return plan

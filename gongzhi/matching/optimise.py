@@ -7,10 +7,10 @@ want[i], cost −score) → sink (capacity room[j]); a free source → sink arc 
 so the minimum cost is the maximum score, not the maximum number of matches.
 
 Demands with the same wanted units and the same candidate edges (resource and score alike) are
-interchangeable: the flow (and the greedy pass it is compared with) runs on one node per such class
-(`Classes`, `assign`), and each class's units are then handed to its demands in turn. Real batches share candidate lists per (category,
-grid), so a hundred thousand demands make a few thousand classes: the 对接会 builds them in SQL;
-`optimal` finds them in any per-demand problem.
+interchangeable: the flow (and the greedy pass it is compared with) runs on one node per such
+class (`Classes`, `assign`), and each class's units are then handed to its demands in turn. Real
+batches share candidate lists per (category, grid), so a hundred thousand demands make a few
+thousand classes: the 对接会 builds them in SQL; `optimal` finds them in any per-demand problem.
 """
 from __future__ import annotations
 
@@ -39,10 +39,15 @@ class Classes:
     resource: np.ndarray
     score: np.ndarray
 
+    @property
+    def degree(self) -> np.ndarray:
+        """Per demand: how many candidate edges it has (its class's)."""
+        return np.diff(self.start)[self.of]
+
     def problem(self, room: np.ndarray) -> Problem:
         """The same assignment with one node per demand: each demand's edges are its class's, in
-        demand order then class-edge order (the order `assign` answers in)."""
-        degree = np.diff(self.start)[self.of]
+        demand order then class-edge order (the order `flows_of` answers in)."""
+        degree = self.degree
         edge_demand = np.repeat(np.arange(len(self.of), dtype=np.int32), degree)     # half the memory of int64
         position = np.arange(len(edge_demand)) + (self.start[:-1][self.of] - (np.cumsum(degree) - degree))[edge_demand]
         return Problem(want=self.want[self.of], room=np.ascontiguousarray(room), edge_demand=edge_demand,
@@ -85,11 +90,15 @@ class Assignment:
     edge: np.ndarray
     units: np.ndarray
 
+    def score(self, c: Classes) -> int:
+        """The total score of the units handed out (points × SCALE)."""
+        return int((self.units * c.score[self.edge]).sum())
+
 
 def assign(c: Classes, room: np.ndarray, *, by: str = "flow") -> Assignment:
     """An assignment on one node per class — of maximum total score (`by="flow"`, min-cost flow)
-    or best pair first (`by="greedy"`: class edges by score, ties in class then edge order), whose class
-    units are then handed to the class's demands in turn (in demand order), edge after edge:
+    or best pair first (`by="greedy"`: class edges by score, ties in class then edge order), whose
+    class units are then handed to the class's demands in turn (in demand order), edge after edge:
     counted along the class's edges, unit u goes to its (u // want)-th member."""
     n_c = len(c.want)
     size = np.bincount(c.of, minlength=n_c)
@@ -112,7 +121,7 @@ def assign(c: Classes, room: np.ndarray, *, by: str = "flow") -> Assignment:
 
 def flows_of(c: Classes, a: Assignment) -> np.ndarray:
     """The assignment as units along each edge of `c.problem(...)`."""
-    degree = np.diff(c.start)[c.of]
+    degree = c.degree
     flows = np.zeros(int(degree.sum()), dtype=np.int64)
     class_of_edge = np.repeat(np.arange(len(c.want)), np.diff(c.start))
     flows[(np.cumsum(degree) - degree)[a.demand] + a.edge - c.start[class_of_edge[a.edge]]] = a.units
