@@ -19,5 +19,5 @@ def as_of_text(at: dt.datetime, lang: str = i18n.DEFAULT, *, dated: bool = False
     """数据截至 …（北京时间）: when the figures shown were true. To the second, with the date when `at`
     is not today or the text is read later (`dated`: a published page, a job's output)."""
     local = at.astimezone(BEIJING)
-    today = not dated and local.date() == dt.datetime.now(BEIJING).date()
-    return i18n.t("app.as_of", lang, at=local.strftime("%H:%M:%S" if today else "%Y-%m-%d %H:%M:%S"))
+    same_day = not dated and local.date() == today()
+    return i18n.t("app.as_of", lang, at=local.strftime("%H:%M:%S" if same_day else "%Y-%m-%d %H:%M:%S"))

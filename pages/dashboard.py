@@ -8,7 +8,7 @@ from gongzhi import charts
 from gongzhi.dashboard import export, periods, queries
 from gongzhi.errors import DomainError
 from gongzhi.geo import chart as map_chart, queries as map_queries
-from gongzhi.clock import BEIJING
+from gongzhi import clock
 from ui import flags as flag_list
 from ui import session
 from ui.session import t
@@ -35,7 +35,7 @@ def _drill_from_chart() -> None:
 # The dashboard's reads and the fake-fix flags in one transaction (one checkout per rerun).
 with session.page_transaction(user):
     st.title(t("dashboard.title"))
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     left, right = st.columns([3, 2])
     kind = left.radio(t("dashboard.period"), periods.KINDS, index=1, horizontal=True, key="dash_period",
                       format_func=lambda k: t(f"dashboard.period_kind.{k}"))

@@ -5,8 +5,9 @@ open (title, dates, target grids, rounds per grid) and closes it."""
 import pandas as pd
 import streamlit as st
 
+from gongzhi import clock
 from gongzhi.auth.capabilities import may
-from gongzhi.fieldwork import campaigns, queries
+from gongzhi.fieldwork import campaigns
 from gongzhi.clock import BEIJING
 from ui import forms, lights, pager, session
 from ui.session import t
@@ -68,7 +69,7 @@ def _new() -> None:
         return
     st.selectbox(_label("org_unit_id"), list(units), format_func=units.get, key="camp_unit")
     grids = {g["id"]: g["name"] for g in campaigns.grids(user, st.session_state.get("camp_unit"))}
-    today = queries.today_cst()
+    today = clock.today()
     with st.form("camp_form"):
         st.text_input(_label("name"), key="camp_name", max_chars=100, placeholder=t("campaigns.name_hint"))
         st.text_area(_label("items"), key="camp_items", height=100, placeholder=t("campaigns.items_hint"))
@@ -82,7 +83,7 @@ def _new() -> None:
 
 
 def _progress(campaign_id: int) -> None:
-    data = campaigns.progress(user, campaign_id, queries.today_cst())
+    data = campaigns.progress(user, campaign_id, clock.today())
     c, totals = data["campaign"], data["totals"]
     st.subheader(c["name"])
     st.caption(t("campaigns.period", unit=c["unit"], start=c["starts_on"], end=c["ends_on"]))

@@ -7,6 +7,7 @@ import datetime as dt
 
 import streamlit as st
 
+from gongzhi import clock
 from gongzhi.auth.capabilities import may
 from gongzhi.fieldwork import commands, queries
 from gongzhi.fieldwork.forms import MAX_FINDINGS, OUTCOMES, FindingForm, PersonForm, RoundForm
@@ -193,7 +194,7 @@ def _summary() -> None:
     levels = {lv: t(f"fieldwork.level.{lv}") for lv in queries.LEVELS}
     level = st.radio(t("fieldwork.level.label"), list(levels), format_func=levels.get, horizontal=True,
                      key="field_level")
-    end = queries.today_cst()
+    end = clock.today()
     rows = queries.summary(user, end - dt.timedelta(days=6), end, level)
     if not rows:
         st.info(t("fieldwork.no_rounds"))

@@ -8,13 +8,11 @@ view for the district, and a drill-down from the district into a street.
 """
 from __future__ import annotations
 
-import datetime as dt
-
 import psycopg
 
+from gongzhi import clock
 from gongzhi.bench import timed_ms
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
-from gongzhi.clock import BEIJING
 
 NAME = "dashboard"
 ROLES = ("district", "street", "community", "grid")
@@ -34,7 +32,7 @@ def _measure(url: str, demands: int) -> dict:
     from gongzhi.dashboard.periods import period_for
 
     users = user_ids(url)
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     month, year = period_for("month", today), period_for("year", today)
     with psycopg.connect(url, autocommit=True) as conn:
         count_ms = timed_ms(lambda: conn.execute("select count(*) from public.demand").fetchone())

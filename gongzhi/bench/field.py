@@ -27,6 +27,7 @@ import os
 
 import psycopg
 
+from gongzhi import clock
 from gongzhi.bench import timed_ms
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
 
@@ -114,7 +115,7 @@ def _today(url: str) -> dict:
                 queries.today(grid_user)
         figures["today_ms"] = timed_ms(today)
         figures["today_due"] = len(queries.today(grid_user)["people"])
-        week = queries.today_cst()
+        week = clock.today()
         figures["summary_street_ms"] = timed_ms(
             lambda: queries.summary(street_user, week - dt.timedelta(days=6), week, "community"))
     figures["today_ratio"] = round(figures["today_ms"] / figures["baseline_ms"], 2) if figures["baseline_ms"] else None

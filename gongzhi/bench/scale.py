@@ -25,7 +25,7 @@ from gongzhi.bench import timed_ms
 from gongzhi.config import ROOT
 from gongzhi.bench._data import bench_url, pointing_at, user_ids
 from gongzhi.bench.whistle import seed_events
-from gongzhi.clock import BEIJING
+from gongzhi import clock
 
 NAME = "scale"
 FACTORS = (0.1, 1, 3)
@@ -64,7 +64,7 @@ def measure(url: str) -> dict[str, float]:
     from gongzhi.whistle import queries as whistle
 
     users = {role: load_identity(uid) for role, uid in user_ids(url).items()}
-    month = period_for("month", dt.datetime.now(BEIJING).date())
+    month = period_for("month", clock.today())
     now = dt.datetime.now(dt.timezone.utc)
 
     def board() -> None:

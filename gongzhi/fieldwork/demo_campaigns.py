@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import psycopg
+from gongzhi import clock
 from gongzhi.clock import BEIJING
 
 STREET = "长江路街道"
@@ -18,7 +19,7 @@ ROUNDS = ((28, "3号楼楼道", "楼道杂物堆积", "3号楼楼道堆放旧家
 
 
 def load(conn: psycopg.Connection) -> None:
-    today = dt.datetime.now(BEIJING).date()
+    today = clock.today()
     conn.execute("update public.campaign set rounds_per_grid = %s where name = '飞线充电专项整治'", (RUNNING_ROUNDS,))
     street = conn.execute("select id from public.org_unit where kind = 'street' and name = %s", (STREET,)).fetchone()[0]
     grids = [r[0] for r in conn.execute("select id from public.org_unit where name = any(%s) order by terr",

@@ -7,16 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 
-from gongzhi import cells, i18n, security_log, todo
+from gongzhi import cells, clock, i18n, security_log, todo
 from gongzhi.auth import Identity
-from gongzhi.clock import BEIJING
 
 SOON_DAYS = 2          # working days ahead that the day page already lists (green)
 LEVELS = ("grid", "community", "street")
-
-
-def today_cst() -> dt.date:
-    return dt.datetime.now(BEIJING).date()
 
 
 def light(next_due_on: dt.date | None, day: dt.date) -> str:
@@ -73,7 +68,7 @@ def today(user: Identity, day: dt.date | None = None, todo_key: str | None = Non
     """The day page: people due (lights), counts, the day's rounds with their findings, active
     campaigns — one statement, so the page pays one round trip for all of it. `todo_key` lists
     the people of one home card (gongzhi.todo) instead, and counts them (`counts["listed"]`, else None)."""
-    day = day or today_cst()
+    day = day or clock.today()
     where = todo.predicate(todo_key, "care_person") if todo_key else _DUE_WINDOW
     # the card's total, counted only when a card is followed (the day page itself needs no extra pass)
     listed = f"(select count(*) from public.care_person p where {where} and p.{_MINE})" if todo_key else "null"
@@ -163,7 +158,7 @@ def summary(user: Identity, start: dt.date, end: dt.date, level: str = "grid") -
                 join public.org_unit o on o.id = coalesce(v.unit_id, f.unit_id)
                 left join d on d.unit_id = o.id
                 order by 2 desc, o.terr""",
-            {"start": start, "end": end, "today": today_cst()}).fetchall()
+            {"start": start, "end": end, "today": clock.today()}).fetchall()
 
 
 def totals(conn, start: dt.date, end: dt.date) -> dict:

@@ -10,9 +10,10 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from gongzhi import clock
 from gongzhi.auth import load_identity
 from gongzhi.errors import DomainError
-from gongzhi.fieldwork import campaigns, queries
+from gongzhi.fieldwork import campaigns
 from gongzhi.fieldwork.campaigns import CampaignEdit, CampaignForm
 from gongzhi.lists.forms import FormError
 from tests.conftest import DEMO_EMAILS, unit_id, user_id
@@ -27,7 +28,7 @@ def db(fresh_db):
 
 
 def _campaign(c, users) -> int:
-    today = queries.today_cst()
+    today = clock.today()
     return campaigns.create(users["street"], CampaignForm(
         org_unit_id=unit_id(c, "长江路街道"), name="飞线充电专项整治", items="电动车飞线充电",
         starts_on=today, ends_on=today + dt.timedelta(days=30), grids=[unit_id(c, "丽水社区第一网格")],
@@ -41,7 +42,7 @@ def _row(c, campaign: int) -> dict:
 def test_a_street_edits_an_open_campaign(db):
     c, users = db
     campaign = _campaign(c, users)
-    today = queries.today_cst()
+    today = clock.today()
     grids = sorted([unit_id(c, "丽水社区第一网格"), unit_id(c, "丽水社区第二网格")])
     assert campaigns.edit(users["street"], campaign, CampaignEdit(
         name="  飞线充电和楼道杂物整治 ", starts_on=today - dt.timedelta(days=2), ends_on=today + dt.timedelta(days=12),
@@ -61,7 +62,7 @@ def test_bad_input_and_refusals_change_nothing(db):
     c, users = db
     campaign = _campaign(c, users)
     before = _row(c, campaign)
-    today = queries.today_cst()
+    today = clock.today()
     with pytest.raises(FormError) as refused:
         campaigns.edit(users["street"], campaign, CampaignEdit(
             name=" ", starts_on=today, ends_on=today - dt.timedelta(days=1), rounds_per_grid=0))
@@ -89,7 +90,7 @@ def test_a_closed_campaign_refuses_every_change(db):
     campaign = _campaign(c, users)
     campaigns.close(users["street"], campaign)
     before = _row(c, campaign)
-    today = queries.today_cst()
+    today = clock.today()
     for who in ("street", "district"):
         with pytest.raises(DomainError) as refused:
             campaigns.edit(users[who], campaign, CampaignEdit(name="结束后再改", starts_on=today, ends_on=today,

@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from gongzhi import clock
 from gongzhi.auth import load_identity
 from gongzhi.errors import DomainError
 from gongzhi.fieldwork import campaigns, commands, queries
@@ -38,7 +39,7 @@ def test_due_so_far_and_lights():
 def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db):
     c, users = db
     before = c.execute("select count(*) as n from public.campaign").fetchone()["n"]
-    today = queries.today_cst()
+    today = clock.today()
     with pytest.raises(FormError) as refused:
         campaigns.create(users["street"], CampaignForm(org_unit_id=unit_id(c, "长江路街道"), name=" ", items="\n",
                                                        starts_on=today, ends_on=today - dt.timedelta(days=1),
@@ -59,7 +60,7 @@ def test_bad_input_is_refused_field_by_field_and_nothing_is_written(db):
 
 def test_a_street_creates_follows_and_closes_a_campaign(db):
     c, users = db
-    today = queries.today_cst()
+    today = clock.today()
     grid, other = unit_id(c, GRID), unit_id(c, OTHER_GRID)
     campaign = campaigns.create(users["street"], CampaignForm(
         org_unit_id=unit_id(c, "长江路街道"), name="楼道杂物清理（测试）", items="楼道杂物\n飞线充电\n楼道杂物",
@@ -111,7 +112,7 @@ def test_a_street_creates_follows_and_closes_a_campaign(db):
 
 def test_a_round_outside_the_target_grids_is_refused(db):
     c, users = db
-    today = queries.today_cst()
+    today = clock.today()
     campaign = campaigns.create(users["street"], CampaignForm(
         org_unit_id=unit_id(c, "长江路街道"), name="只查二网格", items="消防通道", starts_on=today, ends_on=today,
         grids=[unit_id(c, OTHER_GRID)]))

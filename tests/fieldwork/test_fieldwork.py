@@ -9,6 +9,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
+from gongzhi import clock
 from gongzhi.auth import load_identity
 from gongzhi.errors import DomainError
 from gongzhi.fieldwork import commands, queries
@@ -161,7 +162,7 @@ def test_findings_go_up_as_linked_demands_and_events(db):
 def test_campaign_rounds_and_findings_count_against_the_campaign(db):
     c, users = db
     street = unit_id(c, "长江路街道")
-    today = queries.today_cst()
+    today = clock.today()
     campaign = commands.set_campaign(users["street"], street, "飞线充电整治（测试）", ["飞线充电", "杂物堆积"],
                                      today - dt.timedelta(days=3), today + dt.timedelta(days=10))
     grid = unit_id(c, GRID)
@@ -185,7 +186,7 @@ def test_campaign_rounds_and_findings_count_against_the_campaign(db):
 
 def test_the_summary_rolls_up_grid_community_street(db):
     c, users = db
-    end = queries.today_cst()
+    end = clock.today()
     start = end - dt.timedelta(days=30)
     totals = {}
     for level in queries.LEVELS:
@@ -208,7 +209,7 @@ def test_the_weekly_feedback_and_the_monthly_bulletin_carry_the_rounds(db):
     from gongzhi.whistle import queries as whistle_queries
     from gongzhi.whistle.report import weekly_xlsx
     c, users = db
-    today = queries.today_cst()
+    today = clock.today()
     monday = today - dt.timedelta(days=today.weekday() + 7)
     report = whistle_queries.weekly(users["community"], monday)
     mine = {r["name"]: r for r in report["rounds"]}
